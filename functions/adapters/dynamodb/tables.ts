@@ -1,0 +1,98 @@
+/**
+ * The three tables (DESIGN.md §7), defined once: the CDK stack builds them from these definitions
+ * and local mode creates them from the same ones, so a key or index cannot differ between the two.
+ */
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+export interface KeyDef {
+  readonly name: string;
+  readonly type: 'S' | 'N';
+}
+
+export interface IndexDef {
+  readonly indexName: string;
+  readonly partitionKey: KeyDef;
+  readonly sortKey?: KeyDef;
+}
+
+export interface TableDef {
+  /** Logical name: the CDK construct id and the environment variable's stem. */
+  readonly id: 'State' | 'Performance' | 'Transactions';
+  readonly partitionKey: KeyDef;
+  readonly sortKey?: KeyDef;
+  readonly indexes: readonly IndexDef[];
+}
+
+/**
+ * `state`: one item per portfolio (`pk` = portfolio id, `sk` = "state") holding flags, peak,
+ * balances and the ledger projection, plus bot locks (`lock#<bot>`), alert cooldowns
+ * (`alert#<code>#<bot>`) and circuit-breaker state (`breaker#<exchange>`).
+ */
+export const STATE_TABLE: TableDef = {
+  id: 'State',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  indexes: [],
+};
+
+/** `performance`: per bot (`pk` = `<portfolio>#<bot>`) a time series keyed by ISO time (`sk`). */
+export const PERFORMANCE_TABLE: TableDef = {
+  id: 'Performance',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  indexes: [],
+};
+
+/** `transactions`: the journal, one item per transfer id, indexed by status and by bot. */
+export const TRANSACTIONS_TABLE: TableDef = {
+  id: 'Transactions',
+  partitionKey: { name: 'id', type: 'S' },
+  indexes: [
+    {
+      indexName: 'by-status',
+      partitionKey: { name: 'status_key', type: 'S' },
+      sortKey: { name: 'created_at', type: 'S' },
+    },
+    {
+      indexName: 'by-bot',
+      partitionKey: { name: 'bot_key', type: 'S' },
+      sortKey: { name: 'created_at', type: 'S' },
+    },
+  ],
+};
+
+export const TABLES = [STATE_TABLE, PERFORMANCE_TABLE, TRANSACTIONS_TABLE] as const;
+
+/** Environment variable that carries a table's name to the functions: STATE_TABLE_NAME, … */
+export const tableEnvName = (def: TableDef): string => `${def.id.toUpperCase()}_TABLE_NAME`;
+
+/** The CreateTable request local mode and the storage tests use (on-demand, like the stack). */
+export function createTableInput(def: TableDef, tableName: string): CreateTableCommandInput {
+  const keys = [
+    def.partitionKey,
+    def.sortKey,
+    ...def.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ];
+  const attributes = new Map<string, KeyDef>();
+  for (const k of keys) if (k) attributes.set(k.name, k);
+  const schema = (pk: KeyDef, sk?: KeyDef) => [
+    { AttributeName: pk.name, KeyType: 'HASH' as const },
+    ...(sk ? [{ AttributeName: sk.name, KeyType: 'RANGE' as const }] : []),
+  ];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [...attributes.values()].map((k) => ({
+      AttributeName: k.name,
+      AttributeType: k.type,
+    })),
+    KeySchema: schema(def.partitionKey, def.sortKey),
+    ...(def.indexes.length > 0 && {
+      GlobalSecondaryIndexes: def.indexes.map((i) => ({
+        IndexName: i.indexName,
+        KeySchema: schema(i.partitionKey, i.sortKey),
+        Projection: { ProjectionType: 'ALL' as const },
+      })),
+    }),
+  };
+}

@@ -1,0 +1,37 @@
+/** Alert codes and severities (DESIGN.md §3). */
+
+export const ALERT_SEVERITY = {
+  black_swan_entered: 'critical',
+  halted: 'critical',
+  transfer_failed: 'critical',
+  reconciliation_mismatch: 'critical',
+  auth_failed: 'critical',
+  pot_below_minimum: 'warning',
+  refill_unfunded: 'warning',
+  refill_limit_reached: 'warning',
+  unusual_loss: 'warning',
+  performance_degraded: 'warning',
+  exchange_unavailable: 'warning',
+  harvest: 'info',
+  refill: 'info',
+  protect: 'info',
+  allocation: 'info',
+  rebalance: 'info',
+  black_swan_exited: 'info',
+} as const;
+
+export type AlertCode = keyof typeof ALERT_SEVERITY;
+export type Severity = 'info' | 'warning' | 'critical';
+
+export interface Alert {
+  readonly severity: Severity;
+  readonly code: AlertCode;
+  readonly botId?: string;
+  readonly message: string;
+}
+
+export function alert(code: AlertCode, message: string, botId?: string): Alert {
+  return botId === undefined
+    ? { severity: ALERT_SEVERITY[code], code, message }
+    : { severity: ALERT_SEVERITY[code], code, botId, message };
+}

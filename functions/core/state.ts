@@ -1,0 +1,171 @@
+/**
+ * Portfolio state (DESIGN.md §6, a contract): what the policy engine reads and `botfolio state`
+ * prints. Parsed from its JSON form against the config, so a bot or reserve the config does not
+ * know, or a balance that is not a non-negative amount, is refused with its path.
+ */
+import { z } from 'zod';
+import { type Config, InvalidConfigError, type Problem, zodProblems } from './config.ts';
+import { formatMoney, type Money, money, showMoney, ZERO } from './money.ts';
+
+export interface BotState {
+  /** Account equity now, unrealized PnL included. */
+  readonly balance: Money;
+  readonly capitalBase: Money;
+  /** Money put into the bot: allocations and refills (rebalances in, less rebalances out). */
+  readonly contributed: Money;
+  readonly harvested: Money;
+  readonly protected: Money;
+  readonly refills: number;
+  readonly refillBlocked: boolean;
+  /** A transfer of this bot's is still running: the policy leaves the bot alone this cycle. */
+  readonly inFlight: boolean;
+}
+
+export interface Flags {
+  readonly halted: boolean;
+  readonly blackSwan: boolean;
+}
+
+export interface PortfolioState {
+  readonly asOf: string;
+  readonly peakEquity: Money;
+  readonly flags: Flags;
+  /** `emergency` and one entry per pool. */
+  readonly reserves: ReadonlyMap<string, Money>;
+  /** Funded bots only: a configured bot missing here is not yet funded. */
+  readonly bots: ReadonlyMap<string, BotState>;
+}
+
+const amount = z.union([z.number(), z.string()]);
+
+const botSchema = z.strictObject({
+  balance: amount,
+  capital_base: amount,
+  contributed: amount.optional(),
+  harvested: amount.optional(),
+  protected: amount.optional(),
+  refills: z.number().int().min(0).default(0),
+  refill_blocked: z.boolean().default(false),
+  in_flight: z.boolean().default(false),
+});
+
+const stateSchema = z.strictObject({
+  as_of: z.iso.datetime({ offset: true }),
+  peak_equity: amount.optional(),
+  flags: z
+    .strictObject({ halted: z.boolean().default(false), black_swan: z.boolean().default(false) })
+    .prefault({}),
+  reserves: z.record(z.string(), amount),
+  bots: z.record(z.string(), botSchema).default({}),
+});
+
+/** Parses a state file against its config; throws InvalidConfigError naming every problem. */
+export function parseState(input: unknown, config: Config): PortfolioState {
+  const parsed = stateSchema.safeParse(input, { reportInput: true });
+  if (!parsed.success) throw new InvalidConfigError(zodProblems(parsed.error), 'state');
+  const s = parsed.data;
+  const problems: Problem[] = [];
+  const amountAt = (
+    path: string,
+    v: number | string | undefined,
+    fallback: Money = ZERO,
+  ): Money => {
+    if (v === undefined) return fallback;
+    try {
+      const m = money(v);
+      if (m < 0n) problems.push({ path, value: v, message: 'expected an amount ≥ 0' });
+      return m;
+    } catch {
+      problems.push({ path, value: v, message: 'expected an amount (a number or decimal string)' });
+      return ZERO;
+    }
+  };
+
+  const reserves = new Map<string, Money>();
+  for (const [name, v] of Object.entries(s.reserves)) {
+    if (name !== 'emergency' && !config.pools.has(name)) {
+      problems.push({
+        path: `reserves.${name}`,
+        message: `unknown reserve (expected "emergency" or a pool: ${[...config.pools.keys()].join(', ')})`,
+      });
+    }
+    reserves.set(name, amountAt(`reserves.${name}`, v));
+  }
+  for (const name of ['emergency', ...config.pools.keys()]) {
+    if (!reserves.has(name))
+      problems.push({
+        path: `reserves.${name}`,
+        message: 'required: every reserve needs a balance',
+      });
+  }
+
+  const known = new Set(config.bots.map((b) => b.botId));
+  const bots = new Map<string, BotState>();
+  for (const [id, b] of Object.entries(s.bots)) {
+    const at = `bots.${id}`;
+    if (!known.has(id)) problems.push({ path: at, message: 'bot not in the config' });
+    const capitalBase = amountAt(`${at}.capital_base`, b.capital_base);
+    bots.set(id, {
+      balance: amountAt(`${at}.balance`, b.balance),
+      capitalBase,
+      contributed: amountAt(`${at}.contributed`, b.contributed, capitalBase),
+      harvested: amountAt(`${at}.harvested`, b.harvested),
+      protected: amountAt(`${at}.protected`, b.protected),
+      refills: b.refills,
+      refillBlocked: b.refill_blocked,
+      inFlight: b.in_flight,
+    });
+  }
+  if (problems.length > 0) throw new InvalidConfigError(problems, 'state');
+
+  return {
+    asOf: s.as_of,
+    peakEquity: amountAt('peak_equity', s.peak_equity, ZERO),
+    flags: { halted: s.flags.halted, blackSwan: s.flags.black_swan },
+    reserves,
+    bots,
+  };
+}
+
+/** The state a portfolio starts from: every pool's capital in its reserve, no bot funded yet. */
+export function initialState(config: Config, asOf: string): PortfolioState {
+  return {
+    asOf,
+    peakEquity: config.totalCapital,
+    flags: { halted: false, blackSwan: false },
+    reserves: new Map([
+      ['emergency', config.emergencyReserve.capital],
+      ...[...config.pools.values()].map((p) => [p.name, p.capital] as const),
+    ]),
+    bots: new Map(),
+  };
+}
+
+/** The contract's JSON form (amounts as numbers where exact, else decimal strings). */
+export function stateToJson(state: PortfolioState): Record<string, unknown> {
+  const n = (m: Money) => {
+    const text = showMoney(m);
+    return Number(text).toString() === text ? Number(text) : formatMoney(m);
+  };
+  return {
+    as_of: state.asOf,
+    peak_equity: n(state.peakEquity),
+    flags: { halted: state.flags.halted, black_swan: state.flags.blackSwan },
+    reserves: Object.fromEntries([...state.reserves].map(([k, v]) => [k, n(v)])),
+    bots: Object.fromEntries(
+      [...state.bots].map(([id, b]) => [
+        id,
+        {
+          balance: n(b.balance),
+          capital_base: n(b.capitalBase),
+          contributed: n(b.contributed),
+          harvested: n(b.harvested),
+          protected: n(b.protected),
+          refills: b.refills,
+          refill_blocked: b.refillBlocked,
+          in_flight: b.inFlight,
+        },
+      ]),
+    ),
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * Transfers and their journal entries (DESIGN.md §4). A transfer's id is derived from what it is
+ * (portfolio, cycle, bot, kind, leg), so a retried cycle plans the same ids and writes nothing new;
+ * the id is also the exchange clientOid and the workflow's execution name. A status only moves
+ * along the edges of `NEXT`, and `transition` is the one function that produces a next status.
+ */
+import { createHash } from 'node:crypto';
+import type { Money } from './money.ts';
+
+export const TRANSFER_KINDS = ['allocation', 'harvest', 'refill', 'rebalance', 'protect'] as const;
+export type TransferKind = (typeof TRANSFER_KINDS)[number];
+
+/** `bot:<bot_id>`, `reserve:emergency` or `reserve:<pool>`. */
+export type LedgerAccount = `bot:${string}` | `reserve:${string}`;
+
+export const botAccount = (botId: string): LedgerAccount => `bot:${botId}`;
+export const reserveAccount = (name: string): LedgerAccount => `reserve:${name}`;
+
+/** One money movement the policy wants; `leg` tells apart two transfers of one decision. */
+export interface PlannedTransfer {
+  readonly kind: TransferKind;
+  readonly botId: string;
+  readonly from: LedgerAccount;
+  readonly to: LedgerAccount;
+  readonly amount: Money;
+  readonly reason: string;
+  readonly leg: number;
+}
+
+/** Moves money toward a bot's risk: refused while halted (DESIGN.md §3). */
+export function addsRisk(t: Pick<PlannedTransfer, 'kind' | 'to'>): boolean {
+  return (
+    t.kind === 'allocation' ||
+    t.kind === 'refill' ||
+    (t.kind === 'rebalance' && t.to.startsWith('bot:'))
+  );
+}
+
+export const TRANSFER_STATUSES = [
+  'planned',
+  'validated',
+  'submitted',
+  'completed',
+  'failed',
+  'rejected',
+  'uncertain',
+] as const;
+export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
+
+/** The legal next statuses. Terminal statuses have none. */
+export const NEXT: Readonly<Record<TransferStatus, readonly TransferStatus[]>> = {
+  planned: ['validated', 'rejected'],
+  validated: ['submitted', 'rejected'],
+  submitted: ['completed', 'failed', 'uncertain'],
+  uncertain: ['completed', 'failed'],
+  completed: [],
+  failed: [],
+  rejected: [],
+};
+
+export const isTerminal = (s: TransferStatus): boolean => NEXT[s].length === 0;
+export const canMove = (from: TransferStatus, to: TransferStatus): boolean =>
+  NEXT[from].includes(to);
+
+export class IllegalTransitionError extends Error {
+  constructor(id: string, from: TransferStatus, to: TransferStatus) {
+    super(`transfer ${id}: no transition from ${from} to ${to}`);
+    this.name = 'IllegalTransitionError';
+  }
+}
+
+/** Deterministic transfer id: 32 hex characters, valid as a clientOid and an execution name. */
+export function transferId(parts: {
+  portfolioId: string;
+  cycleId: string;
+  botId: string;
+  kind: TransferKind;
+  leg: number;
+}): string {
+  const key = [parts.portfolioId, parts.cycleId, parts.botId, parts.kind, parts.leg].join('|');
+  return createHash('sha256').update(key).digest('hex').slice(0, 32);
+}
+
+export interface StatusChange {
+  readonly status: TransferStatus;
+  readonly at: string;
+  readonly note?: string;
+}
+
+/** A journal entry: the spec's transaction row plus what it takes to know what happened. */
+export interface JournalEntry extends PlannedTransfer {
+  readonly id: string;
+  readonly portfolioId: string;
+  readonly cycleId: string;
+  readonly exchange: string;
+  readonly status: TransferStatus;
+  readonly history: readonly StatusChange[];
+  /** The id the exchange knows the transfer by: equal to `id`. */
+  readonly clientOid: string;
+  readonly exchangeTransferId?: string;
+  /** Balance of the reserve side before and after (the spec's pot_balance_before/after). */
+  readonly potBefore?: Money;
+  readonly potAfter?: Money;
+  readonly error?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** The entry written before anything moves. */
+export function plannedEntry(
+  t: PlannedTransfer,
+  ctx: { portfolioId: string; cycleId: string; exchange: string; now: string },
+): JournalEntry {
+  const id = transferId({
+    portfolioId: ctx.portfolioId,
+    cycleId: ctx.cycleId,
+    botId: t.botId,
+    kind: t.kind,
+    leg: t.leg,
+  });
+  return {
+    ...t,
+    id,
+    portfolioId: ctx.portfolioId,
+    cycleId: ctx.cycleId,
+    exchange: ctx.exchange,
+    status: 'planned',
+    history: [{ status: 'planned', at: ctx.now }],
+    clientOid: id,
+    createdAt: ctx.now,
+    updatedAt: ctx.now,
+  };
+}
