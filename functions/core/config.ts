@@ -1,18 +1,26 @@
 /**
  * The config file (DESIGN.md §6, a contract): parsed once, at the edge, into typed values with
  * exact money and ratios. Unknown keys are refused — a typo in a money setting must not pass
- * silently — and every problem names its path, the bad value and what was expected.
+ * silently — and every problem names its path, the bad value and what was expected. Schema
+ * problems and semantic ones (share sum, unknown pool, over-allocation…) are reported together,
+ * so one run of `botfolio validate` lists everything to fix.
  */
-import { z } from 'zod';
-import { DURATION_PATTERN, parseDuration } from './duration.ts';
+import type { z } from 'zod';
+import {
+  ALLOCATION_STRATEGIES,
+  type ConfigFile,
+  fileSchema,
+  type LenientConfigFile,
+  lenientFileSchema,
+} from './config-schema.ts';
 import {
   compareRatios,
-  InvalidAmountError,
+  floorToDecimals,
   type Money,
-  money,
   mulRatio,
   type Ratio,
   ratio,
+  ratioToFloat,
   showMoney,
   sub,
   sum,
@@ -21,147 +29,11 @@ import {
 /** Exchanges with an adapter; the config may name only these. */
 export const SUPPORTED_EXCHANGES = ['bitget', 'paper'] as const;
 export type ExchangeName = (typeof SUPPORTED_EXCHANGES)[number];
-export const ALLOCATION_STRATEGIES = [
-  'fixed',
-  'equal_weight',
-  'fixed_percentage',
-  'performance_based',
-  'risk_weighted',
-  'custom',
-] as const;
+export { ALLOCATION_STRATEGIES };
 export type AllocationStrategy = (typeof ALLOCATION_STRATEGIES)[number];
 
-const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const idText = (what: string) =>
-  z.string().regex(ID, `a ${what} of letters, digits, "_", "." or "-" (at most 64)`);
-
-const numberText = z.union([z.number(), z.string()]);
-
-/** A positive amount of money (number or decimal string, at most 8 decimals). */
-const amount = (opts: { allowZero?: boolean } = {}) =>
-  numberText.transform((v, ctx): Money => {
-    try {
-      const m = money(v);
-      if (m < 0n || (!opts.allowZero && m === 0n)) {
-        ctx.issues.push({
-          code: 'custom',
-          input: v,
-          message: opts.allowZero ? 'expected an amount ≥ 0' : 'expected an amount > 0',
-        });
-        return z.NEVER;
-      }
-      return m;
-    } catch (e) {
-      const why =
-        e instanceof InvalidAmountError
-          ? e.message.replace(/^invalid amount \S+: /, '')
-          : String(e);
-      ctx.issues.push({ code: 'custom', input: v, message: `expected an amount: ${why}` });
-      return z.NEVER;
-    }
-  });
-
-/** An exact ratio within [lo, hi] (inclusive unless said otherwise). */
-const ratioIn = (lo: number, hi: number, opts: { loOpen?: boolean; hiOpen?: boolean } = {}) =>
-  numberText.transform((v, ctx): Ratio => {
-    const range = `${opts.loOpen ? '(' : '['}${lo}, ${hi}${opts.hiOpen ? ')' : ']'}`;
-    let r: Ratio;
-    try {
-      r = ratio(v);
-    } catch {
-      ctx.issues.push({ code: 'custom', input: v, message: `expected a number in ${range}` });
-      return z.NEVER;
-    }
-    const x = Number(r.num) / Number(r.den);
-    const below = opts.loOpen ? x <= lo : x < lo;
-    const above = opts.hiOpen ? x >= hi : x > hi;
-    if (below || above) {
-      ctx.issues.push({ code: 'custom', input: v, message: `expected a number in ${range}` });
-      return z.NEVER;
-    }
-    return r;
-  });
-
-const duration = z
-  .string()
-  .regex(DURATION_PATTERN, 'a duration such as "30s", "15m", "1h" or "1d"')
-  .transform(parseDuration)
-  .refine((ms) => ms > 0, 'a duration longer than zero');
-
-const poolSchema = z.strictObject({
-  share: ratioIn(0, 1, { loOpen: true }),
-  reserve_ratio: ratioIn(0, 1, { hiOpen: true }),
-  harvest_threshold: ratioIn(1, 100, { loOpen: true }),
-  harvest_percentage: ratioIn(0, 1),
-  allocation_per_bot: amount().optional(),
-  margin_mode: z.enum(['cross', 'isolated']).optional(),
-  max_leverage: z.number().positive().max(500).optional(),
-});
-
-const exchangeSchema = z.strictObject({
-  transfer_fee: ratioIn(0, 1).optional(),
-  min_transfer: amount(),
-  max_transfer: amount(),
-  daily_transfer_limit: amount(),
-  /** Decimals the exchange accepts in a transfer amount (an extension; default 8). */
-  precision: z.number().int().min(0).max(8).default(8),
-});
-
-const botSchema = z.strictObject({
-  bot_id: idText('bot id'),
-  pool: z.string(),
-  exchange: z.string(),
-  account: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a sub-account UID'),
-  allocation: amount().optional(),
-  weight: ratioIn(0, 1, { loOpen: true }).optional(),
-  enabled: z.boolean().default(true),
-});
-
-const fileSchema = z.strictObject({
-  portfolio_id: idText('portfolio id'),
-  currency: z.string().regex(/^[A-Z0-9]{2,10}$/, 'a currency code such as "USDT"'),
-  total_capital: amount(),
-  emergency_reserve: z.strictObject({
-    share: ratioIn(0, 1),
-    minimum: amount({ allowZero: true }),
-  }),
-  pools: z.record(idText('pool name'), poolSchema),
-  loss_recovery: z
-    .strictObject({
-      enabled: z.boolean(),
-      intervention_threshold: ratioIn(0, 1, { hiOpen: true }),
-      refill_target: ratioIn(0, 1, { loOpen: true }),
-      max_refills: z.number().int().min(0),
-    })
-    .optional(),
-  compound_threshold: ratioIn(1, 1000, { loOpen: true }).optional(),
-  black_swan_protection: z
-    .strictObject({
-      enabled: z.boolean(),
-      drawdown_threshold: ratioIn(0, 1, { loOpen: true, hiOpen: true }),
-      safety_allocation: ratioIn(0, 1),
-      no_refill_policy: z.boolean(),
-      resume_threshold: ratioIn(0, 1, { loOpen: true }).prefault(0.8),
-    })
-    .optional(),
-  emergency_stop: z
-    .strictObject({ max_drawdown_percent: ratioIn(0, 100, { loOpen: true, hiOpen: true }) })
-    .optional(),
-  allocation: z
-    .strictObject({
-      strategy: z.enum(ALLOCATION_STRATEGIES).default('fixed'),
-      rebalance_threshold: ratioIn(0, 1).prefault(0.1),
-      rebalance_interval: duration.default(86_400_000),
-      module: z.string().min(1).optional(),
-    })
-    .optional(),
-  exchanges: z.record(z.string(), exchangeSchema),
-  bots: z.array(botSchema).min(1, 'at least one bot'),
-  monitoring: z.strictObject({ check_interval: duration }).optional(),
-  alerts: z.strictObject({ cooldown: duration }).optional(),
-});
-
-type ConfigFile = z.output<typeof fileSchema>;
+/** The reserve that is not a pool's: no pool may take its name. */
+const EMERGENCY = 'emergency';
 
 export interface PoolConfig {
   readonly name: string;
@@ -269,131 +141,174 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 /** Turns zod issues into problems a person can act on. */
 export function zodProblems(error: z.ZodError): Problem[] {
-  return error.issues.map((issue) => {
-    const path = formatPath(issue.path);
-    let message = issue.message;
+  return error.issues.flatMap((issue): Problem[] => {
     if (issue.code === 'unrecognized_keys') {
-      message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (a typo?)`;
-      return { path, message };
+      // One problem per key, at the key's own path, with the value found there.
+      const found: unknown = issue.input;
+      return issue.keys.map((key) => {
+        const value =
+          typeof found === 'object' && found !== null && Object.hasOwn(found, key)
+            ? (found as Record<string, unknown>)[key]
+            : undefined;
+        const at = formatPath([...issue.path, key]);
+        const message = 'unknown key (a typo?)';
+        return value === undefined ? { path: at, message } : { path: at, value, message };
+      });
     }
-    if (issue.code === 'invalid_type' && issue.input === undefined)
-      message = `required: ${message.replace(/, received undefined$/, '')}`;
-    if (issue.code === 'invalid_format' || issue.code === 'invalid_value')
-      message = `expected ${message.replace(/^Invalid (string|input): /, '')}`;
-    return 'input' in issue && issue.input !== undefined
-      ? { path, value: issue.input, message }
-      : { path, message };
+    const path = formatPath(issue.path);
+    const input: unknown = 'input' in issue ? issue.input : undefined;
+    const message = issueMessage(issue);
+    if (input === undefined) {
+      const missing = issue.code === 'invalid_type' || issue.code === 'invalid_union';
+      return [{ path, message: missing ? `required: ${message}` : message }];
+    }
+    return [{ path, value: input, message }];
   });
+}
+
+/** "expected number or string", "expected one of \"cross\"|\"isolated\"": what zod says, minus its noise. */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  const plain = (text: string) => {
+    const rest = text.replace(/^Invalid \w+: /, '').replace(/, received \w+$/, '');
+    return rest.startsWith('expected') ? rest : `expected ${rest}`;
+  };
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${issue.expected}`;
+    case 'invalid_union': {
+      // A union of plain types (number | string): name them instead of "Invalid input".
+      const branches = issue.errors.map((e) => (e.length === 1 ? e[0] : undefined));
+      const expected = branches.map((e) =>
+        e?.code === 'invalid_type' && e.path.length === 0 ? e.expected : undefined,
+      );
+      return expected.every((e) => e !== undefined)
+        ? `expected ${expected.join(' or ')}`
+        : issue.message;
+    }
+    case 'invalid_format':
+    case 'invalid_value':
+      return plain(issue.message);
+    default:
+      return issue.message;
+  }
 }
 
 /** Parses and validates a config; throws InvalidConfigError listing every problem. */
 export function parseConfig(input: unknown): Config {
   const parsed = fileSchema.safeParse(input, { reportInput: true });
-  if (!parsed.success) throw new InvalidConfigError(zodProblems(parsed.error));
-  const problems: Problem[] = [];
-  const config = build(parsed.data, problems);
+  if (!parsed.success) {
+    // Report what the semantic checks can still see beside the schema's problems.
+    const readable = lenientFileSchema.safeParse(input);
+    const more = readable.success ? semanticProblems(readable.data) : [];
+    throw new InvalidConfigError([...zodProblems(parsed.error), ...more]);
+  }
+  const problems = semanticProblems(parsed.data);
   if (problems.length > 0) throw new InvalidConfigError(problems);
-  return config;
+  return assemble(parsed.data);
 }
 
-function build(f: ConfigFile, problems: Problem[]): Config {
+/** `share × T`, and of it `share × T × (1 − reserve_ratio)`, what the pool's bots may be allocated. */
+function poolCapital(T: Money, p: { share: Ratio; reserve_ratio: Ratio }) {
+  const capital = mulRatio(T, p.share);
+  return { capital, deployable: sub(capital, mulRatio(capital, p.reserve_ratio)) };
+}
+
+/**
+ * The rules no schema can express. Each runs when the sections it needs were readable, so an
+ * invalid config still gets every check that can be made on it.
+ */
+function semanticProblems(f: LenientConfigFile): Problem[] {
+  const problems: Problem[] = [];
   const T = f.total_capital;
-  const shares = [f.emergency_reserve.share, ...Object.values(f.pools).map((p) => p.share)];
-  const den = shares.reduce((d, r) => (d * r.den) / gcd(d, r.den), 1n);
-  const shareSum = shares.reduce((s, r) => s + (r.num * den) / r.den, 0n);
-  if (shareSum !== den) {
+  const pools = f.pools ?? {};
+  const poolNames = Object.keys(pools);
+  const exchanges = f.exchanges ?? {};
+  const bots = f.bots ?? [];
+  const strategy = f.allocation?.strategy ?? 'fixed';
+
+  const shares = Object.values(pools).map((p) => p?.share);
+  const er = f.emergency_reserve;
+  if (er && f.pools && shares.every((s) => s !== undefined)) {
+    const all = [er.share, ...shares];
+    const den = all.reduce((d, r) => (d * r.den) / gcd(d, r.den), 1n);
+    const shareSum = all.reduce((s, r) => s + (r.num * den) / r.den, 0n);
+    if (shareSum !== den) {
+      problems.push({
+        path: 'pools',
+        value: Object.fromEntries([
+          ['emergency_reserve', ratioToFloat(er.share)],
+          ...Object.entries(pools).map(([k, p]) => [k, p && ratioToFloat(p.share)]),
+        ]),
+        message: `emergency_reserve.share and the pools' shares must sum to 1 (they sum to ${Number(shareSum) / Number(den)})`,
+      });
+    }
+  }
+
+  if (er && T !== undefined) {
+    const emergencyCapital = mulRatio(T, er.share);
+    if (er.minimum > emergencyCapital) {
+      problems.push({
+        path: 'emergency_reserve.minimum',
+        value: showMoney(er.minimum),
+        message: `exceeds the emergency reserve's capital ${showMoney(emergencyCapital)} (share × total_capital)`,
+      });
+    }
+  }
+
+  if (Object.hasOwn(pools, EMERGENCY)) {
     problems.push({
-      path: 'pools',
-      value: Object.fromEntries([
-        [
-          'emergency_reserve',
-          Number(f.emergency_reserve.share.num) / Number(f.emergency_reserve.share.den),
-        ],
-        ...Object.entries(f.pools).map(([k, p]) => [k, Number(p.share.num) / Number(p.share.den)]),
-      ]),
-      message: `emergency_reserve.share and the pools' shares must sum to 1 (they sum to ${Number(shareSum) / Number(den)})`,
+      path: `pools.${EMERGENCY}`,
+      value: EMERGENCY,
+      message: `"${EMERGENCY}" names the emergency reserve: choose another pool name`,
     });
   }
 
-  const emergencyCapital = mulRatio(T, f.emergency_reserve.share);
-  if (f.emergency_reserve.minimum > emergencyCapital) {
-    problems.push({
-      path: 'emergency_reserve.minimum',
-      value: showMoney(f.emergency_reserve.minimum),
-      message: `exceeds the emergency reserve's capital ${showMoney(emergencyCapital)} (share × total_capital)`,
-    });
-  }
-
-  const pools = new Map<string, PoolConfig>();
-  for (const [name, p] of Object.entries(f.pools)) {
-    const capital = mulRatio(T, p.share);
-    const keep = mulRatio(capital, p.reserve_ratio);
-    pools.set(name, {
-      name,
-      share: p.share,
-      reserveRatio: p.reserve_ratio,
-      harvestThreshold: p.harvest_threshold,
-      harvestPercentage: p.harvest_percentage,
-      allocationPerBot: p.allocation_per_bot,
-      marginMode: p.margin_mode,
-      maxLeverage: p.max_leverage,
-      capital,
-      deployable: sub(capital, keep),
-    });
-  }
-
-  const exchanges = new Map<ExchangeName, ExchangeSettings>();
-  for (const [name, e] of Object.entries(f.exchanges)) {
-    if (!(SUPPORTED_EXCHANGES as readonly string[]).includes(name)) {
+  for (const [name, e] of Object.entries(exchanges)) {
+    if (!isSupportedExchange(name)) {
       problems.push({
         path: `exchanges.${name}`,
+        value: name,
         message: `exchange not supported yet (supported: ${SUPPORTED_EXCHANGES.join(', ')})`,
       });
       continue;
     }
-    if (e.min_transfer > e.max_transfer) {
+    if (e && e.min_transfer > e.max_transfer) {
       problems.push({
         path: `exchanges.${name}.min_transfer`,
         value: showMoney(e.min_transfer),
         message: `must not exceed max_transfer ${showMoney(e.max_transfer)}`,
       });
     }
-    if (e.max_transfer > e.daily_transfer_limit) {
+    if (e && e.max_transfer > e.daily_transfer_limit) {
       problems.push({
         path: `exchanges.${name}.max_transfer`,
         value: showMoney(e.max_transfer),
         message: `must not exceed daily_transfer_limit ${showMoney(e.daily_transfer_limit)}`,
       });
     }
-    exchanges.set(name as ExchangeName, {
-      name: name as ExchangeName,
-      transferFee: e.transfer_fee,
-      minTransfer: e.min_transfer,
-      maxTransfer: e.max_transfer,
-      dailyTransferLimit: e.daily_transfer_limit,
-      precision: e.precision,
-    });
   }
 
-  const strategy = f.allocation?.strategy ?? 'fixed';
-  const bots: BotConfig[] = [];
   const seenIds = new Map<string, number>();
   const seenAccounts = new Map<string, number>();
-  f.bots.forEach((b, i) => {
+  /** Each readable bot's allocation by pool, or undefined where it cannot be known. */
+  const allocated = new Map<string, Money[]>();
+  bots.forEach((b, i) => {
+    if (!b) return;
     const at = `bots[${i}]`;
-    const pool = pools.get(b.pool);
-    if (!pool) {
+    const poolKnown = Object.hasOwn(pools, b.pool) && b.pool !== EMERGENCY;
+    const pool = poolKnown ? pools[b.pool] : undefined;
+    if (f.pools && !poolKnown) {
       problems.push({
         path: `${at}.pool`,
         value: b.pool,
-        message: `unknown pool (pools: ${[...pools.keys()].join(', ')})`,
+        message: `unknown pool (pools: ${poolNames.filter((n) => n !== EMERGENCY).join(', ') || 'none'})`,
       });
     }
-    if (!f.exchanges[b.exchange]) {
+    if (f.exchanges && !Object.hasOwn(exchanges, b.exchange)) {
       problems.push({
         path: `${at}.exchange`,
         value: b.exchange,
-        message: `unknown exchange (exchanges: ${Object.keys(f.exchanges).join(', ') || 'none'})`,
+        message: `unknown exchange (exchanges: ${Object.keys(exchanges).join(', ') || 'none'})`,
       });
     }
     const first = seenIds.get(b.bot_id);
@@ -412,12 +327,24 @@ function build(f: ConfigFile, problems: Problem[]): Config {
         message: `the same sub-account as bots[${firstAccount}] (each bot needs its own)`,
       });
     } else seenAccounts.set(`${b.exchange}:${b.account}`, i);
-    const allocation = b.allocation ?? pool?.allocationPerBot;
+    const allocation = b.allocation ?? pool?.allocation_per_bot;
     if (pool && allocation === undefined) {
       problems.push({
         path: `${at}.allocation`,
         message: `required: the bot has no allocation and pool "${b.pool}" has no allocation_per_bot`,
       });
+    }
+    const exchange = Object.hasOwn(exchanges, b.exchange) ? exchanges[b.exchange] : undefined;
+    if (allocation !== undefined && exchange) {
+      const movable = floorToDecimals(allocation, exchange.precision);
+      if (movable < exchange.min_transfer) {
+        problems.push({
+          path:
+            b.allocation === undefined ? `pools.${b.pool}.allocation_per_bot` : `${at}.allocation`,
+          value: showMoney(allocation),
+          message: `below exchanges.${b.exchange}.min_transfer ${showMoney(exchange.min_transfer)} (at its precision of ${exchange.precision} decimals): bot "${b.bot_id}" could never be funded`,
+        });
+      }
     }
     if (strategy === 'fixed_percentage' && b.weight === undefined) {
       problems.push({
@@ -425,28 +352,26 @@ function build(f: ConfigFile, problems: Problem[]): Config {
         message: 'required: allocation.strategy is fixed_percentage',
       });
     }
-    if (pool && allocation !== undefined) {
-      bots.push({
-        botId: b.bot_id,
-        pool: b.pool,
-        exchange: b.exchange as ExchangeName,
-        account: b.account,
-        allocation,
-        weight: b.weight,
-        enabled: b.enabled,
-      });
+    if (poolKnown) {
+      const list = allocated.get(b.pool) ?? [];
+      if (allocation !== undefined) list.push(allocation);
+      allocated.set(b.pool, list);
     }
   });
 
-  for (const pool of pools.values()) {
-    const inPool = bots.filter((b) => b.pool === pool.name);
-    const allocated = sum(inPool.map((b) => b.allocation));
-    if (allocated > pool.deployable) {
-      problems.push({
-        path: `pools.${pool.name}`,
-        value: showMoney(allocated),
-        message: `over-allocated: its bots' allocations sum to ${showMoney(allocated)}, above its deployable capital ${showMoney(pool.deployable)} (share × total_capital × (1 − reserve_ratio))`,
-      });
+  // Over-allocation needs every bot's allocation: skipped while a bot is unreadable.
+  if (T !== undefined && bots.every((b) => b !== undefined)) {
+    for (const [name, p] of Object.entries(pools)) {
+      if (!p || name === EMERGENCY) continue;
+      const { deployable } = poolCapital(T, p);
+      const total = sum(allocated.get(name) ?? []);
+      if (total > deployable) {
+        problems.push({
+          path: `pools.${name}`,
+          value: showMoney(total),
+          message: `over-allocated: its bots' allocations sum to ${showMoney(total)}, above its deployable capital ${showMoney(deployable)} (share × total_capital × (1 − reserve_ratio))`,
+        });
+      }
     }
   }
 
@@ -460,18 +385,84 @@ function build(f: ConfigFile, problems: Problem[]): Config {
   if (lr && compareRatios(lr.refill_target, lr.intervention_threshold) <= 0) {
     problems.push({
       path: 'loss_recovery.refill_target',
-      message:
-        'must be above intervention_threshold (a refill must leave the bot above the point that triggers it)',
+      value: ratioToFloat(lr.refill_target),
+      message: `must be above intervention_threshold ${ratioToFloat(lr.intervention_threshold)} (a refill must leave the bot above the point that triggers it)`,
     });
   }
   const bs = f.black_swan_protection;
   if (bs && compareRatios(bs.resume_threshold, bs.drawdown_threshold) <= 0) {
     problems.push({
       path: 'black_swan_protection.resume_threshold',
-      message: 'must be above drawdown_threshold (else protection would end as soon as it starts)',
+      value: ratioToFloat(bs.resume_threshold),
+      message: `must be above drawdown_threshold ${ratioToFloat(bs.drawdown_threshold)} (else protection would end as soon as it starts)`,
+    });
+  }
+  return dedupe(problems);
+}
+
+/** Drops repeats (several bots can share one bad `allocation_per_bot`). */
+function dedupe(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function isSupportedExchange(name: string): name is ExchangeName {
+  return (SUPPORTED_EXCHANGES as readonly string[]).includes(name);
+}
+
+/** The typed config of a file that passed every check. */
+function assemble(f: ConfigFile): Config {
+  const T = f.total_capital;
+  const pools = new Map<string, PoolConfig>();
+  for (const [name, p] of Object.entries(f.pools)) {
+    pools.set(name, {
+      name,
+      share: p.share,
+      reserveRatio: p.reserve_ratio,
+      harvestThreshold: p.harvest_threshold,
+      harvestPercentage: p.harvest_percentage,
+      allocationPerBot: p.allocation_per_bot,
+      marginMode: p.margin_mode,
+      maxLeverage: p.max_leverage,
+      ...poolCapital(T, p),
     });
   }
 
+  const exchanges = new Map<ExchangeName, ExchangeSettings>();
+  for (const [name, e] of Object.entries(f.exchanges)) {
+    if (!isSupportedExchange(name)) continue; // refused by semanticProblems
+    exchanges.set(name, {
+      name,
+      transferFee: e.transfer_fee,
+      minTransfer: e.min_transfer,
+      maxTransfer: e.max_transfer,
+      dailyTransferLimit: e.daily_transfer_limit,
+      precision: e.precision,
+    });
+  }
+
+  const bots: BotConfig[] = [];
+  for (const b of f.bots) {
+    const allocation = b.allocation ?? pools.get(b.pool)?.allocationPerBot;
+    if (allocation === undefined) continue; // refused by semanticProblems
+    bots.push({
+      botId: b.bot_id,
+      pool: b.pool,
+      exchange: b.exchange as ExchangeName,
+      account: b.account,
+      allocation,
+      weight: b.weight,
+      enabled: b.enabled,
+    });
+  }
+
+  const lr = f.loss_recovery;
+  const bs = f.black_swan_protection;
   return {
     portfolioId: f.portfolio_id,
     currency: f.currency,
@@ -479,7 +470,7 @@ function build(f: ConfigFile, problems: Problem[]): Config {
     emergencyReserve: {
       share: f.emergency_reserve.share,
       minimum: f.emergency_reserve.minimum,
-      capital: emergencyCapital,
+      capital: mulRatio(T, f.emergency_reserve.share),
     },
     pools,
     lossRecovery: lr && {
@@ -500,7 +491,7 @@ function build(f: ConfigFile, problems: Problem[]): Config {
       maxDrawdownPercent: f.emergency_stop.max_drawdown_percent,
     },
     allocation: {
-      strategy,
+      strategy: f.allocation?.strategy ?? 'fixed',
       rebalanceThreshold: f.allocation?.rebalance_threshold ?? ratio(0.1),
       rebalanceIntervalMs: f.allocation?.rebalance_interval ?? 86_400_000,
       module: f.allocation?.module,
@@ -519,7 +510,7 @@ function gcd(a: bigint, b: bigint): bigint {
 /** Names every ledger account of a portfolio: the allowlist of transfer ends. */
 export function ledgerAccounts(config: Config): string[] {
   return [
-    'reserve:emergency',
+    `reserve:${EMERGENCY}`,
     ...[...config.pools.keys()].map((p) => `reserve:${p}`),
     ...config.bots.map((b) => `bot:${b.botId}`),
   ];

@@ -52,4 +52,7 @@ export const RETRYABLE_ERRORS = [
   'AmbiguousOutcomeError',
   'NotYetVisibleError',
   'BotLockedError',
+  // Raised by the DynamoDB store: contention on the ledger item, or a batch DynamoDB left unwritten.
+  'LedgerContentionError',
+  'UnprocessedWritesError',
 ] as const;

@@ -86,6 +86,7 @@ export function parseState(input: unknown, config: Config): PortfolioState {
     if (name !== 'emergency' && !config.pools.has(name)) {
       problems.push({
         path: `reserves.${name}`,
+        value: v,
         message: `unknown reserve (expected "emergency" or a pool: ${[...config.pools.keys()].join(', ')})`,
       });
     }
@@ -116,11 +117,13 @@ export function parseState(input: unknown, config: Config): PortfolioState {
       inFlight: b.in_flight,
     });
   }
+  // Read before the check below, so a bad peak is reported rather than silently taken as zero.
+  const peakEquity = amountAt('peak_equity', s.peak_equity, ZERO);
   if (problems.length > 0) throw new InvalidConfigError(problems, 'state');
 
   return {
     asOf: s.as_of,
-    peakEquity: amountAt('peak_equity', s.peak_equity, ZERO),
+    peakEquity,
     flags: { halted: s.flags.halted, blackSwan: s.flags.black_swan },
     reserves,
     bots,

@@ -1,0 +1,183 @@
+/**
+ * The config file's schema (DESIGN.md §6, a contract), in two forms built from the same shapes:
+ * `fileSchema`, strict, which decides whether a config is valid; and `lenientFileSchema`, which
+ * keeps every section that parses on its own and drops the rest, so that the semantic checks
+ * (share sum, unknown pool, over-allocation…) can run and be reported alongside schema problems.
+ */
+import { z } from 'zod';
+import { DURATION_PATTERN, parseDuration } from './duration.ts';
+import {
+  compareRatios,
+  InvalidAmountError,
+  type Money,
+  money,
+  type Ratio,
+  ratio,
+} from './money.ts';
+
+export const ALLOCATION_STRATEGIES = [
+  'fixed',
+  'equal_weight',
+  'fixed_percentage',
+  'performance_based',
+  'risk_weighted',
+  'custom',
+] as const;
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const idText = (what: string) =>
+  z.string().regex(ID, `a ${what} of letters, digits, "_", "." or "-" (at most 64)`);
+
+const numberText = z.union([z.number(), z.string()]);
+
+/** A positive amount of money (number or decimal string, at most 8 decimals). */
+const amount = (opts: { allowZero?: boolean } = {}) =>
+  numberText.transform((v, ctx): Money => {
+    try {
+      const m = money(v);
+      if (m < 0n || (!opts.allowZero && m === 0n)) {
+        ctx.issues.push({
+          code: 'custom',
+          input: v,
+          message: opts.allowZero ? 'expected an amount ≥ 0' : 'expected an amount > 0',
+        });
+        return z.NEVER;
+      }
+      return m;
+    } catch (e) {
+      const why =
+        e instanceof InvalidAmountError
+          ? e.message.replace(/^invalid amount \S+: /, '')
+          : String(e);
+      ctx.issues.push({ code: 'custom', input: v, message: `expected an amount: ${why}` });
+      return z.NEVER;
+    }
+  });
+
+/** An exact ratio within [lo, hi] (inclusive unless said otherwise), compared without floats. */
+const ratioIn = (lo: number, hi: number, opts: { loOpen?: boolean; hiOpen?: boolean } = {}) =>
+  numberText.transform((v, ctx): Ratio => {
+    const range = `${opts.loOpen ? '(' : '['}${lo}, ${hi}${opts.hiOpen ? ')' : ']'}`;
+    let r: Ratio;
+    try {
+      r = ratio(v);
+    } catch {
+      ctx.issues.push({ code: 'custom', input: v, message: `expected a number in ${range}` });
+      return z.NEVER;
+    }
+    const toLo = compareRatios(r, ratio(lo));
+    const toHi = compareRatios(r, ratio(hi));
+    const below = opts.loOpen ? toLo <= 0 : toLo < 0;
+    const above = opts.hiOpen ? toHi >= 0 : toHi > 0;
+    if (below || above) {
+      ctx.issues.push({ code: 'custom', input: v, message: `expected a number in ${range}` });
+      return z.NEVER;
+    }
+    return r;
+  });
+
+const duration = z
+  .string()
+  .regex(DURATION_PATTERN, 'a duration such as "30s", "15m", "1h" or "1d"')
+  .transform(parseDuration)
+  .refine((ms) => ms > 0, 'a duration longer than zero');
+
+const emergencyShape = {
+  share: ratioIn(0, 1),
+  minimum: amount({ allowZero: true }),
+};
+
+const poolShape = {
+  share: ratioIn(0, 1, { loOpen: true }),
+  reserve_ratio: ratioIn(0, 1, { hiOpen: true }),
+  harvest_threshold: ratioIn(1, 100, { loOpen: true }),
+  harvest_percentage: ratioIn(0, 1),
+  allocation_per_bot: amount().optional(),
+  margin_mode: z.enum(['cross', 'isolated']).optional(),
+  max_leverage: z.number().positive().max(500).optional(),
+};
+
+const exchangeShape = {
+  transfer_fee: ratioIn(0, 1).optional(),
+  min_transfer: amount(),
+  max_transfer: amount(),
+  daily_transfer_limit: amount(),
+  /** Decimals the exchange accepts in a transfer amount (an extension; default 8). */
+  precision: z.number().int().min(0).max(8).default(8),
+};
+
+const botShape = {
+  bot_id: idText('bot id'),
+  pool: z.string(),
+  exchange: z.string(),
+  account: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a sub-account UID'),
+  allocation: amount().optional(),
+  weight: ratioIn(0, 1, { loOpen: true }).optional(),
+  enabled: z.boolean().default(true),
+};
+
+const lossRecoveryShape = {
+  enabled: z.boolean(),
+  intervention_threshold: ratioIn(0, 1, { hiOpen: true }),
+  refill_target: ratioIn(0, 1, { loOpen: true }),
+  max_refills: z.number().int().min(0),
+};
+
+const blackSwanShape = {
+  enabled: z.boolean(),
+  drawdown_threshold: ratioIn(0, 1, { loOpen: true, hiOpen: true }),
+  safety_allocation: ratioIn(0, 1),
+  no_refill_policy: z.boolean(),
+  resume_threshold: ratioIn(0, 1, { loOpen: true }).prefault(0.8),
+};
+
+const allocationShape = {
+  strategy: z.enum(ALLOCATION_STRATEGIES).default('fixed'),
+  rebalance_threshold: ratioIn(0, 1).prefault(0.1),
+  rebalance_interval: duration.default(86_400_000),
+  module: z.string().min(1).optional(),
+};
+
+export const fileSchema = z.strictObject({
+  portfolio_id: idText('portfolio id'),
+  currency: z.string().regex(/^[A-Z0-9]{2,10}$/, 'a currency code such as "USDT"'),
+  total_capital: amount(),
+  emergency_reserve: z.strictObject(emergencyShape),
+  pools: z.record(idText('pool name'), z.strictObject(poolShape)),
+  loss_recovery: z.strictObject(lossRecoveryShape).optional(),
+  compound_threshold: ratioIn(1, 1000, { loOpen: true }).optional(),
+  black_swan_protection: z.strictObject(blackSwanShape).optional(),
+  emergency_stop: z
+    .strictObject({ max_drawdown_percent: ratioIn(0, 100, { loOpen: true, hiOpen: true }) })
+    .optional(),
+  allocation: z.strictObject(allocationShape).optional(),
+  exchanges: z.record(z.string(), z.strictObject(exchangeShape)),
+  bots: z.array(z.strictObject(botShape)).min(1, 'at least one bot'),
+  monitoring: z.strictObject({ check_interval: duration }).optional(),
+  alerts: z.strictObject({ cooldown: duration }).optional(),
+});
+
+export type ConfigFile = z.output<typeof fileSchema>;
+
+/** A section that parses on its own, or `undefined` (its problems come from `fileSchema`). */
+const kept = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+
+/**
+ * What of a config can be read even when it is invalid: unknown keys are dropped (the strict
+ * schema reports them), a section or element that does not parse becomes `undefined`, and a
+ * record keeps the names of its entries even when an entry does not parse.
+ */
+export const lenientFileSchema = z.object({
+  total_capital: kept(amount()),
+  emergency_reserve: kept(z.object(emergencyShape)),
+  pools: kept(z.record(z.string(), kept(z.object(poolShape)))),
+  loss_recovery: kept(z.object(lossRecoveryShape)),
+  compound_threshold: kept(ratioIn(1, 1000, { loOpen: true })),
+  black_swan_protection: kept(z.object(blackSwanShape)),
+  allocation: kept(z.object(allocationShape)),
+  exchanges: kept(z.record(z.string(), kept(z.object(exchangeShape)))),
+  bots: kept(z.array(kept(z.object(botShape)))),
+});
+
+/** The readable part of a config; a valid `ConfigFile` is one too. */
+export type LenientConfigFile = z.output<typeof lenientFileSchema>;

@@ -1,0 +1,242 @@
+/**
+ * The policy's rules (DESIGN.md §3, "per bot, in this order"), one small function each. A rule
+ * looks at one bot and returns its decision — transfers and alerts, possibly none — or undefined
+ * when it does not apply. Rules take reserve money only through the plan's `ReserveBook` and
+ * size every amount with `sizeTransfer`.
+ */
+import { type Alert, type AlertCode, alert } from './alerts.ts';
+import type { BotConfig, Config, PoolConfig } from './config.ts';
+import { add, compareToRatioOf, type Money, min, mulRatio, showMoney, sub, sum } from './money.ts';
+import {
+  EMERGENCY,
+  limitNote,
+  type ReserveBook,
+  showPercent,
+  showRatio,
+  sizeTransfer,
+  type TransferLimits,
+} from './policy-amounts.ts';
+import type { BotState, Flags } from './state.ts';
+import { addsRisk, botAccount, type PlannedTransfer, reserveAccount } from './transfer.ts';
+
+/**
+ * Whether the flags let a transfer be planned. Toward safety (harvest, protect, rebalance out of
+ * a bot) always; toward risk never while halted — even when black swan is the mode shown — and
+ * in black swan only refills, only when `no_refill_policy` is explicitly false.
+ */
+export function permits(
+  config: Config,
+  flags: Flags,
+  t: Pick<PlannedTransfer, 'kind' | 'to'>,
+): boolean {
+  if (!addsRisk(t)) return true;
+  if (flags.halted) return false;
+  if (flags.blackSwan) return t.kind === 'refill' && config.blackSwan?.noRefillPolicy === false;
+  return true;
+}
+
+export interface Context {
+  readonly config: Config;
+  readonly flags: Flags;
+  /** The reserves as this plan has used them so far. */
+  readonly book: ReserveBook;
+}
+
+/** One bot as a rule sees it. */
+export interface Bot {
+  readonly config: BotConfig;
+  readonly pool: PoolConfig;
+  readonly limits: TransferLimits;
+}
+
+export interface FundedBot extends Bot {
+  readonly state: BotState;
+}
+
+/** What one rule decided for one bot. */
+export interface Decision {
+  readonly transfers: PlannedTransfer[];
+  readonly alerts: Alert[];
+}
+
+/** A rule for a funded bot: its decision, or undefined when the rule does not apply. */
+export type Rule = (ctx: Context, bot: FundedBot) => Decision | undefined;
+
+export const nothing = (): Decision => ({ transfers: [], alerts: [] });
+const warning = (code: AlertCode, message: string, botId: string): Decision => ({
+  transfers: [],
+  alerts: [alert(code, message, botId)],
+});
+
+/** Alerts about the whole portfolio, before any bot's. */
+export function portfolioAlerts(ctx: Context): Alert[] {
+  const held = ctx.book.held(EMERGENCY);
+  const minimum = ctx.config.emergencyReserve.minimum;
+  if (held >= minimum) return [];
+  return [
+    alert(
+      'pot_below_minimum',
+      `reserve:${EMERGENCY} holds ${showMoney(held)}, below its minimum ${showMoney(minimum)}: refills cannot draw on it`,
+    ),
+  ];
+}
+
+/** Not yet funded: its allocation from `reserve:<pool>`, whole or not at all. */
+export function allocate(ctx: Context, bot: Bot): Decision {
+  const { botId, allocation } = bot.config;
+  const to = botAccount(botId);
+  if (!permits(ctx.config, ctx.flags, { kind: 'allocation', to })) return nothing();
+  const source = bot.pool.name;
+  const sized = sizeTransfer(allocation, bot.limits);
+  if (!sized) {
+    return warning(
+      'allocation_unfunded',
+      `${botId} is not funded: its allocation ${showMoney(allocation)} is below min_transfer ${showMoney(bot.limits.minTransfer)}`,
+      botId,
+    );
+  }
+  const available = ctx.book.available(source);
+  if (available < sized.amount) {
+    return warning(
+      'allocation_unfunded',
+      `${botId} is not funded: its allocation of ${showMoney(sized.amount)} needs more than reserve:${source} can give (${showMoney(available)})`,
+      botId,
+    );
+  }
+  ctx.book.take(source, sized.amount);
+  const from = reserveAccount(source);
+  const reason = `not yet funded: allocation ${showMoney(allocation)}${limitNote(sized, bot.limits)}`;
+  return {
+    transfers: [{ kind: 'allocation', botId, from, to, amount: sized.amount, reason, leg: 0 }],
+    alerts: [
+      alert(
+        'allocation',
+        `allocation of ${showMoney(sized.amount)} from ${from} to ${to} (${reason})`,
+        botId,
+      ),
+    ],
+  };
+}
+
+/** `harvested + B ≥ compound_threshold × contributed`: the bot keeps its profit. */
+function compounds(config: Config, s: BotState): boolean {
+  const threshold = config.compoundThreshold;
+  if (threshold === undefined || s.contributed <= 0n) return false;
+  return compareToRatioOf(add(s.harvested, s.balance), threshold, s.contributed) >= 0;
+}
+
+/** `B ≥ h_t × C`: `h_p × (B − C)` to `reserve:<pool>`, unless the bot compounds. */
+export const harvest: Rule = (ctx, bot) => {
+  const { balance: B, capitalBase: C } = bot.state;
+  const { harvestThreshold, harvestPercentage } = bot.pool;
+  if (compareToRatioOf(B, harvestThreshold, C) < 0) return undefined;
+  if (compounds(ctx.config, bot.state)) return nothing();
+  const excess = sub(B, C);
+  const sized = sizeTransfer(mulRatio(excess, harvestPercentage), bot.limits);
+  if (!sized) return nothing();
+  const { botId } = bot.config;
+  const from = botAccount(botId);
+  const to = reserveAccount(bot.pool.name);
+  const reason = `balance ${showMoney(B)} ≥ ${showRatio(harvestThreshold)} × ${showMoney(C)}${limitNote(sized, bot.limits)}`;
+  return {
+    transfers: [{ kind: 'harvest', botId, from, to, amount: sized.amount, reason, leg: 0 }],
+    alerts: [
+      alert(
+        'harvest',
+        `harvest ${showMoney(sized.amount)} from ${from} to ${to}: ${showPercent(harvestPercentage)} of the ${showMoney(excess)} above its capital base (${reason})`,
+        botId,
+      ),
+    ],
+  };
+};
+
+/**
+ * `B ≤ i_t × C`: `r_t × C − B`, from `reserve:<pool>` as far as it goes, then from
+ * `reserve:emergency` down to its minimum; one transfer per source, legs in that order.
+ */
+export const refill: Rule = (ctx, bot) => {
+  const lr = ctx.config.lossRecovery;
+  const { balance: B, capitalBase: C, refills } = bot.state;
+  if (!lr?.enabled || compareToRatioOf(B, lr.interventionThreshold, C) > 0) return undefined;
+  const { botId } = bot.config;
+  const to = botAccount(botId);
+  if (bot.state.refillBlocked || !permits(ctx.config, ctx.flags, { kind: 'refill', to })) {
+    return nothing();
+  }
+  const trigger = `balance ${showMoney(B)} ≤ ${showRatio(lr.interventionThreshold)} × ${showMoney(C)}`;
+  if (refills >= lr.maxRefills) {
+    return warning(
+      'refill_limit_reached',
+      `${botId}: ${trigger}, but it has had ${refills} of ${lr.maxRefills} refills: no refill`,
+      botId,
+    );
+  }
+  const target = mulRatio(C, lr.refillTarget);
+  const need = sub(target, B);
+  if (need <= 0n) return nothing();
+  const whole = sizeTransfer(need, bot.limits);
+  if (!whole) {
+    return warning(
+      'refill_unfunded',
+      `${botId}: ${trigger}, but its refill of ${showMoney(need)} is below min_transfer ${showMoney(bot.limits.minTransfer)}`,
+      botId,
+    );
+  }
+
+  const legs: { source: string; amount: Money }[] = [];
+  let rest = whole.amount;
+  for (const source of [bot.pool.name, EMERGENCY]) {
+    const leg = sizeTransfer(min(rest, ctx.book.available(source)), bot.limits);
+    if (!leg) continue;
+    ctx.book.take(source, leg.amount);
+    legs.push({ source, amount: leg.amount });
+    rest = sub(rest, leg.amount);
+    if (rest <= 0n) break;
+  }
+  const sources = `reserve:${bot.pool.name} and reserve:${EMERGENCY} above its minimum ${showMoney(ctx.book.floor(EMERGENCY))}`;
+  if (legs.length === 0) {
+    return warning(
+      'refill_unfunded',
+      `${botId}: ${trigger}, but ${sources} cannot fund at least min_transfer ${showMoney(bot.limits.minTransfer)} of its refill of ${showMoney(whole.amount)}: no refill`,
+      botId,
+    );
+  }
+
+  const funded = sum(legs.map((l) => l.amount));
+  const partial = funded < whole.amount;
+  const base = `${trigger}, refill to ${showRatio(lr.refillTarget)} × ${showMoney(C)} = ${showMoney(target)}${limitNote(whole, bot.limits)}`;
+  const transfers = legs.map(
+    (l, leg): PlannedTransfer => ({
+      kind: 'refill',
+      botId,
+      from: reserveAccount(l.source),
+      to,
+      amount: l.amount,
+      reason:
+        legs.length > 1 || partial
+          ? `${base}; part ${leg + 1} of ${legs.length}: ${showMoney(l.amount)} of ${showMoney(whole.amount)}`
+          : base,
+      leg,
+    }),
+  );
+  const from = legs.map((l) => `${showMoney(l.amount)} from reserve:${l.source}`).join(' and ');
+  const alerts = [
+    alert('refill', `refill ${showMoney(funded)} into ${to}: ${from} (${base})`, botId),
+  ];
+  if (partial) {
+    alerts.push(
+      alert(
+        'refill_unfunded',
+        `${botId}: only ${showMoney(funded)} of its refill of ${showMoney(whole.amount)} could be funded from ${sources}`,
+        botId,
+      ),
+    );
+  }
+  return { transfers, alerts };
+};
+
+/**
+ * The rules for a funded bot, in DESIGN.md §3's order; the first that applies decides.
+ * Black-swan protection goes before `harvest`, rebalancing after `refill`.
+ */
+export const FUNDED_RULES: readonly Rule[] = [harvest, refill];

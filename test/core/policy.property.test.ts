@@ -1,0 +1,175 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ledgerAccounts } from '../../functions/core/config.ts';
+import { floorToDecimals, type Money, mulRatio, sub, sum } from '../../functions/core/money.ts';
+import { type Plan, plan } from '../../functions/core/policy.ts';
+import { parseState } from '../../functions/core/state.ts';
+import { addsRisk, type PlannedTransfer } from '../../functions/core/transfer.ts';
+import { configArb, type Scenario, scenarioArb } from './arbitraries.ts';
+
+const RUNS = { numRuns: 1000 };
+
+const planOf = (s: Scenario): Plan => plan(s.config, s.state, { inFlight: s.inFlight });
+const outOf = (transfers: readonly PlannedTransfer[], reserve: string): Money =>
+  sum(transfers.filter((t) => t.from === `reserve:${reserve}`).map((t) => t.amount));
+
+function byBot(transfers: readonly PlannedTransfer[]): Map<string, PlannedTransfer[]> {
+  const groups = new Map<string, PlannedTransfer[]>();
+  for (const t of transfers) groups.set(t.botId, [...(groups.get(t.botId) ?? []), t]);
+  return groups;
+}
+
+describe('policy properties', () => {
+  it('generates valid configs often enough to be worth it', () => {
+    fc.assert(
+      fc.property(configArb, (c) => c.bots.length > 0),
+      { numRuns: 50 },
+    );
+  });
+
+  it('never plans more out of a reserve than the state says it holds', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const { transfers } = planOf(s);
+        for (const [name, held] of s.state.reserves) {
+          expect(outOf(transfers, name)).toBeLessThanOrEqual(held);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('never plans the emergency reserve below its minimum', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const out = outOf(planOf(s).transfers, 'emergency');
+        if (out > 0n) {
+          const held = s.state.reserves.get('emergency') ?? 0n;
+          expect(held - out).toBeGreaterThanOrEqual(s.config.emergencyReserve.minimum);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it("keeps every amount within [min_transfer, max_transfer] and on the exchange's precision", () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        for (const t of planOf(s).transfers) {
+          const bot = s.config.bots.find((b) => b.botId === t.botId);
+          const ex = bot && s.config.exchanges.get(bot.exchange);
+          if (!ex) throw new Error(`transfer for unknown bot ${t.botId}`);
+          expect(t.amount).toBeGreaterThanOrEqual(ex.minTransfer);
+          expect(t.amount).toBeLessThanOrEqual(ex.maxTransfer);
+          expect(floorToDecimals(t.amount, ex.precision)).toBe(t.amount);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('plans the same for the same input', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const again = parseState(structuredClone(s.stateJson), s.config);
+        expect(plan(s.config, again, { inFlight: new Set(s.inFlight) })).toEqual(planOf(s));
+        expect(planOf(s)).toEqual(planOf(s));
+      }),
+      RUNS,
+    );
+  });
+
+  it('makes at most one decision per bot, its legs numbered 0, 1, …', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const groups = byBot(planOf(s).transfers);
+        for (const ts of groups.values()) {
+          expect(new Set(ts.map((t) => t.kind)).size).toBe(1);
+          expect(ts.map((t) => t.leg)).toEqual(ts.map((_, i) => i));
+          if (ts[0]?.kind !== 'refill') expect(ts).toHaveLength(1);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('leaves disabled and in-flight bots alone', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const idle = new Set(
+          s.config.bots
+            .filter(
+              (b) => !b.enabled || s.inFlight.has(b.botId) || s.state.bots.get(b.botId)?.inFlight,
+            )
+            .map((b) => b.botId),
+        );
+        expect(planOf(s).transfers.filter((t) => idle.has(t.botId))).toEqual([]);
+      }),
+      RUNS,
+    );
+  });
+
+  it('plans nothing toward risk while halted, and only permitted refills in black swan', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const risky = planOf(s).transfers.filter(addsRisk);
+        if (s.state.flags.halted) expect(risky).toEqual([]);
+        if (s.state.flags.blackSwan) {
+          expect(risky.filter((t) => t.kind !== 'refill')).toEqual([]);
+          if (s.config.blackSwan?.noRefillPolicy !== false) expect(risky).toEqual([]);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('moves money only between accounts of the portfolio, one end always the bot', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const accounts = new Set(ledgerAccounts(s.config));
+        for (const t of planOf(s).transfers) {
+          expect(accounts.has(t.from) && accounts.has(t.to)).toBe(true);
+          expect([t.from, t.to]).toContain(`bot:${t.botId}`);
+          expect(t.from).not.toBe(t.to);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('never harvests a bot below its capital base, nor refills it above the refill target', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const groups = byBot(planOf(s).transfers);
+        for (const [botId, ts] of groups) {
+          const b = s.state.bots.get(botId);
+          const total = sum(ts.map((t) => t.amount));
+          if (!b) continue;
+          if (ts[0]?.kind === 'harvest') {
+            expect(total).toBeLessThanOrEqual(sub(b.balance, b.capitalBase));
+          }
+          const lr = s.config.lossRecovery;
+          if (ts[0]?.kind === 'refill' && lr) {
+            expect(total).toBeLessThanOrEqual(
+              sub(mulRatio(b.capitalBase, lr.refillTarget), b.balance),
+            );
+          }
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('keeps the peak at or above both the previous peak and the equity', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const p = planOf(s);
+        const equity =
+          sum([...s.state.bots.values()].map((b) => b.balance)) + sum(s.state.reserves.values());
+        expect(p.peakEquity >= s.state.peakEquity && p.peakEquity >= equity).toBe(true);
+        expect([s.state.peakEquity, equity]).toContain(p.peakEquity);
+      }),
+      RUNS,
+    );
+  });
+});
