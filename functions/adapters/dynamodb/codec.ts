@@ -1,0 +1,258 @@
+/**
+ * How our values sit in DynamoDB items. Money is an integer count of 10⁻⁸ units in an N attribute:
+ * written from a bigint, read back (the client unmarshals with `wrapNumbers`) from the exact digit
+ * string, so no amount ever passes through a JS number. Attribute names such as `bot:<id>:balance`
+ * contain `:`, `.` and `-`, so every expression names them through placeholders (`Expr`).
+ */
+import { NumberValue } from '@aws-sdk/lib-dynamodb';
+import type { LedgerField } from '../../core/ledger.ts';
+import { type Money, moneyFromUnits } from '../../core/money.ts';
+import {
+  type JournalEntry,
+  type LedgerAccount,
+  type StatusChange,
+  TRANSFER_KINDS,
+  TRANSFER_STATUSES,
+  type TransferKind,
+  type TransferStatus,
+} from '../../core/transfer.ts';
+import { MalformedItemError } from './errors.ts';
+
+export type Item = Record<string, unknown>;
+
+/** Placeholders for one expression: `expr.name('bot:a.b:balance')` → `#n0`, `expr.value(5n)` → `:v0`. */
+export class Expr {
+  readonly names: Record<string, string> = {};
+  readonly values: Record<string, unknown> = {};
+  private readonly byName = new Map<string, string>();
+  private valueCount = 0;
+
+  name(attribute: string): string {
+    let placeholder = this.byName.get(attribute);
+    if (placeholder === undefined) {
+      placeholder = `#n${this.byName.size}`;
+      this.byName.set(attribute, placeholder);
+      this.names[placeholder] = attribute;
+    }
+    return placeholder;
+  }
+
+  value(v: unknown): string {
+    const placeholder = `:v${this.valueCount++}`;
+    this.values[placeholder] = v;
+    return placeholder;
+  }
+
+  /** The request fields, leaving out empty maps (DynamoDB refuses them). */
+  attributes(): {
+    ExpressionAttributeNames?: Record<string, string>;
+    ExpressionAttributeValues?: Record<string, unknown>;
+  } {
+    return {
+      ...(this.byName.size > 0 && { ExpressionAttributeNames: this.names }),
+      ...(this.valueCount > 0 && { ExpressionAttributeValues: this.values }),
+    };
+  }
+}
+
+// ── numbers ────────────────────────────────────────────────────────────────────────────────────
+
+/** An integer N attribute as a bigint; refuses a JS number (it may already have lost digits). */
+export function readInteger(where: string, item: Item, attribute: string): bigint {
+  const v = item[attribute];
+  const text = v instanceof NumberValue ? v.value : typeof v === 'string' ? v : undefined;
+  if (text === undefined || !/^-?\d+$/.test(text)) {
+    throw new MalformedItemError(where, attribute, v, 'an integer number (N)');
+  }
+  return BigInt(text);
+}
+
+export function readOptionalInteger(
+  where: string,
+  item: Item,
+  attribute: string,
+): bigint | undefined {
+  return item[attribute] === undefined ? undefined : readInteger(where, item, attribute);
+}
+
+export const readMoney = (where: string, item: Item, attribute: string): Money =>
+  moneyFromUnits(readInteger(where, item, attribute));
+
+export function readOptionalMoney(where: string, item: Item, attribute: string): Money | undefined {
+  return item[attribute] === undefined ? undefined : readMoney(where, item, attribute);
+}
+
+/** A small count (leg, refills) as a JS number, refusing anything beyond the safe range. */
+export function readCount(where: string, item: Item, attribute: string): number {
+  const n = readInteger(where, item, attribute);
+  if (n < 0n || n > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new MalformedItemError(where, attribute, n, 'a count ≥ 0');
+  }
+  return Number(n);
+}
+
+export function readString(where: string, item: Item, attribute: string): string {
+  const v = item[attribute];
+  if (typeof v !== 'string') throw new MalformedItemError(where, attribute, v, 'a string');
+  return v;
+}
+
+export function readOptionalString(
+  where: string,
+  item: Item,
+  attribute: string,
+): string | undefined {
+  return item[attribute] === undefined ? undefined : readString(where, item, attribute);
+}
+
+export function readBoolean(
+  where: string,
+  item: Item,
+  attribute: string,
+  fallback: boolean,
+): boolean {
+  const v = item[attribute];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean') throw new MalformedItemError(where, attribute, v, 'a boolean');
+  return v;
+}
+
+/** A string set (SS) as a Set; a missing attribute is the empty set. */
+export function readStringSet(where: string, item: Item, attribute: string): ReadonlySet<string> {
+  const v = item[attribute];
+  if (v === undefined) return new Set();
+  if (!(v instanceof Set) || [...v].some((x) => typeof x !== 'string')) {
+    throw new MalformedItemError(where, attribute, v, 'a string set');
+  }
+  return v as Set<string>;
+}
+
+// ── journal entries (transactions table) ───────────────────────────────────────────────────────
+
+export const statusKey = (portfolioId: string, status: TransferStatus): string =>
+  `${portfolioId}#${status}`;
+export const botKey = (portfolioId: string, botId: string): string => `${portfolioId}#${botId}`;
+
+/** A history element as stored: `{ status, at, note? }`. */
+export const historyItem = (c: StatusChange): Item => ({
+  status: c.status,
+  at: c.at,
+  ...(c.note !== undefined && { note: c.note }),
+});
+
+export function journalItem(e: JournalEntry): Item {
+  return {
+    id: e.id,
+    portfolio_id: e.portfolioId,
+    cycle_id: e.cycleId,
+    kind: e.kind,
+    bot_id: e.botId,
+    from: e.from,
+    to: e.to,
+    amount: e.amount as bigint,
+    reason: e.reason,
+    leg: BigInt(e.leg),
+    exchange: e.exchange,
+    status: e.status,
+    status_key: statusKey(e.portfolioId, e.status),
+    bot_key: botKey(e.portfolioId, e.botId),
+    history: e.history.map(historyItem),
+    client_oid: e.clientOid,
+    exchange_transfer_id: e.exchangeTransferId,
+    pot_before: e.potBefore,
+    pot_after: e.potAfter,
+    error: e.error,
+    created_at: e.createdAt,
+    updated_at: e.updatedAt,
+  };
+}
+
+function oneOf<T extends string>(
+  where: string,
+  item: Item,
+  attribute: string,
+  allowed: readonly T[],
+): T {
+  const v = readString(where, item, attribute);
+  if (!(allowed as readonly string[]).includes(v)) {
+    throw new MalformedItemError(where, attribute, v, `one of ${allowed.join(', ')}`);
+  }
+  return v as T;
+}
+
+function account(where: string, item: Item, attribute: string): LedgerAccount {
+  const v = readString(where, item, attribute);
+  if (!/^(bot|reserve):./.test(v)) {
+    throw new MalformedItemError(where, attribute, v, 'a ledger account (bot:… or reserve:…)');
+  }
+  return v as LedgerAccount;
+}
+
+function history(where: string, item: Item): StatusChange[] {
+  const v = item.history;
+  if (!Array.isArray(v)) throw new MalformedItemError(where, 'history', v, 'a list');
+  return v.map((h: unknown, i) => {
+    const at = `${where} history[${i}]`;
+    if (typeof h !== 'object' || h === null) {
+      throw new MalformedItemError(at, 'element', h, 'a map');
+    }
+    const change = h as Item;
+    const note = readOptionalString(at, change, 'note');
+    return {
+      status: oneOf(at, change, 'status', TRANSFER_STATUSES),
+      at: readString(at, change, 'at'),
+      ...(note !== undefined && { note }),
+    };
+  });
+}
+
+/** A journal item back to an entry; optional fields are left out when absent, never `undefined`. */
+export function journalEntryFromItem(item: Item): JournalEntry {
+  const where = `transfer ${String(item.id)}`;
+  const exchangeTransferId = readOptionalString(where, item, 'exchange_transfer_id');
+  const potBefore = readOptionalMoney(where, item, 'pot_before');
+  const potAfter = readOptionalMoney(where, item, 'pot_after');
+  const error = readOptionalString(where, item, 'error');
+  return {
+    id: readString(where, item, 'id'),
+    portfolioId: readString(where, item, 'portfolio_id'),
+    cycleId: readString(where, item, 'cycle_id'),
+    kind: oneOf<TransferKind>(where, item, 'kind', TRANSFER_KINDS),
+    botId: readString(where, item, 'bot_id'),
+    from: account(where, item, 'from'),
+    to: account(where, item, 'to'),
+    amount: readMoney(where, item, 'amount'),
+    reason: readString(where, item, 'reason'),
+    leg: readCount(where, item, 'leg'),
+    exchange: readString(where, item, 'exchange'),
+    status: oneOf(where, item, 'status', TRANSFER_STATUSES),
+    history: history(where, item),
+    clientOid: readString(where, item, 'client_oid'),
+    createdAt: readString(where, item, 'created_at'),
+    updatedAt: readString(where, item, 'updated_at'),
+    ...(exchangeTransferId !== undefined && { exchangeTransferId }),
+    ...(potBefore !== undefined && { potBefore }),
+    ...(potAfter !== undefined && { potAfter }),
+    ...(error !== undefined && { error }),
+  };
+}
+
+// ── the state item's flat attributes ───────────────────────────────────────────────────────────
+
+export type BotAttribute =
+  | 'balance'
+  | 'capital_base'
+  | 'contributed'
+  | 'harvested'
+  | 'protected'
+  | 'refills'
+  | 'refill_blocked';
+
+export const reserveAttribute = (name: string): string => `reserve:${name}`;
+export const botAttribute = (botId: string, field: BotAttribute): string => `bot:${botId}:${field}`;
+
+/** The state-item attribute a ledger delta adds to. */
+export const ledgerAttribute = (target: LedgerField): string =>
+  target.kind === 'reserve'
+    ? reserveAttribute(target.name)
+    : botAttribute(target.botId, target.field);

@@ -1,0 +1,59 @@
+/**
+ * What every part of the DynamoDB store shares: the document client (numbers unmarshalled as exact
+ * strings), the three table names and the clock.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** The physical names of the three tables (DESIGN.md §7). */
+export interface TableNames {
+  readonly state: string;
+  readonly performance: string;
+  readonly transactions: string;
+}
+
+export interface StoreContext {
+  readonly doc: DynamoDBDocumentClient;
+  readonly tables: TableNames;
+  readonly now: () => Date;
+  /** Transfer id → portfolio id, learnt from reads and writes (transition needs it for the status key). */
+  readonly portfolioOfTransfer: Map<string, string>;
+}
+
+/**
+ * The document client the store talks through. Numbers come back wrapped (exact digit strings),
+ * never as JS numbers. A document client built elsewhere must have been made the same way.
+ *
+ * Beware: lib-dynamodb keeps the translate config on the wrapped client's shared config object,
+ * so wrapping the same DynamoDBClient again with other options changes ours too. The readers in
+ * codec.ts refuse a JS number, so such a mistake fails loudly instead of losing digits.
+ */
+export function documentClient(
+  client: DynamoDBClient | DynamoDBDocumentClient,
+): DynamoDBDocumentClient {
+  if (client instanceof DynamoDBDocumentClient) {
+    if (client.config.translateConfig?.unmarshallOptions?.wrapNumbers !== true) {
+      throw new TypeError(
+        'DynamoStore needs a document client built with unmarshallOptions: { wrapNumbers: true }',
+      );
+    }
+    return client;
+  }
+  if (!(client instanceof DynamoDBClient)) throw new TypeError('expected a DynamoDBClient');
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true },
+    unmarshallOptions: { wrapNumbers: true },
+  });
+}
+
+/** An item without its `undefined` fields (DynamoDB has no undefined; we never rely on the client to drop them). */
+export function compact<T extends Record<string, unknown>>(item: T): T {
+  return Object.fromEntries(Object.entries(item).filter(([, v]) => v !== undefined)) as T;
+}
+
+export const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Exponential backoff with full jitter, capped: attempt 0 → up to `baseMs`. */
+export const backoffMs = (attempt: number, baseMs = 20, capMs = 1_000): number =>
+  Math.random() * Math.min(capMs, baseMs * 2 ** attempt);

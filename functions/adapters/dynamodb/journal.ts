@@ -1,0 +1,220 @@
+/**
+ * The transfer journal in the `transactions` table: one item per transfer id. Every write that
+ * must agree is a single-item conditional write: an entry is created only if its id is new, and a
+ * status moves only from the status the caller saw (DESIGN.md §4).
+ */
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { JournalPatch } from '../../core/ports.ts';
+import {
+  canMove,
+  IllegalTransitionError,
+  type JournalEntry,
+  type TransferStatus,
+} from '../../core/transfer.ts';
+import {
+  botKey,
+  Expr,
+  historyItem,
+  type Item,
+  journalEntryFromItem,
+  journalItem,
+  statusKey,
+} from './codec.ts';
+import { compact, type StoreContext } from './context.ts';
+import { isConditionalCheckFailed } from './errors.ts';
+
+/** Conditional puts in flight at once in `putPlanned`. */
+const PUT_CONCURRENCY = 8;
+/** Transfer ids whose portfolio is remembered (an id's portfolio never changes). */
+const PORTFOLIO_CACHE_SIZE = 10_000;
+
+export async function putPlanned(
+  ctx: StoreContext,
+  entries: readonly JournalEntry[],
+): Promise<string[]> {
+  for (const e of entries) {
+    if (e.status !== 'planned') {
+      throw new IllegalTransitionError(e.id, e.status, 'planned');
+    }
+  }
+  const created = await mapLimit(entries, PUT_CONCURRENCY, async (e) => {
+    try {
+      await ctx.doc.send(
+        new PutCommand({
+          TableName: ctx.tables.transactions,
+          Item: compact(journalItem(e)),
+          ConditionExpression: 'attribute_not_exists(#id)',
+          ExpressionAttributeNames: { '#id': 'id' },
+        }),
+      );
+      remember(ctx, e);
+      return true;
+    } catch (err) {
+      // The entry exists: a retried cycle planned it before. Not an error, and not ours to return.
+      if (isConditionalCheckFailed(err)) return false;
+      throw err;
+    }
+  });
+  return entries.filter((_, i) => created[i]).map((e) => e.id);
+}
+
+export async function getEntry(ctx: StoreContext, id: string): Promise<JournalEntry | undefined> {
+  const item = await getJournalItem(ctx, id);
+  return item && remember(ctx, journalEntryFromItem(item));
+}
+
+/** The portfolio a transfer belongs to: remembered from an earlier read or write, else read. */
+async function portfolioOf(ctx: StoreContext, id: string): Promise<string | undefined> {
+  const known = ctx.portfolioOfTransfer.get(id);
+  if (known !== undefined) return known;
+  return (await getEntry(ctx, id))?.portfolioId;
+}
+
+function remember(ctx: StoreContext, entry: JournalEntry): JournalEntry {
+  const cache = ctx.portfolioOfTransfer;
+  if (cache.size >= PORTFOLIO_CACHE_SIZE) cache.clear();
+  cache.set(entry.id, entry.portfolioId);
+  return entry;
+}
+
+/** The raw journal item (strongly consistent), for the ledger's `ledger_applied` flag. */
+export async function getJournalItem(ctx: StoreContext, id: string): Promise<Item | undefined> {
+  const out = await ctx.doc.send(
+    new GetCommand({ TableName: ctx.tables.transactions, Key: { id }, ConsistentRead: true }),
+  );
+  return out.Item;
+}
+
+export async function transition(
+  ctx: StoreContext,
+  id: string,
+  from: readonly TransferStatus[],
+  to: TransferStatus,
+  patch: JournalPatch = {},
+): Promise<JournalEntry | undefined> {
+  if (from.length === 0) throw new RangeError(`transfer ${id}: transition needs a from status`);
+  for (const f of from) if (!canMove(f, to)) throw new IllegalTransitionError(id, f, to);
+
+  // The status index key is `<portfolio>#<status>` and an update cannot build it from the item,
+  // so the portfolio id is known beforehand (remembered, or read once: it never changes) and the
+  // condition pins it, so the key can never name another portfolio.
+  const pid = await portfolioOf(ctx, id);
+  if (pid === undefined) return undefined;
+
+  const at = ctx.now().toISOString();
+  const x = new Expr();
+  const change = historyItem({
+    status: to,
+    at,
+    ...(patch.note !== undefined && { note: patch.note }),
+  });
+  const sets = [
+    `${x.name('status')} = ${x.value(to)}`,
+    `${x.name('status_key')} = ${x.value(statusKey(pid, to))}`,
+    `${x.name('updated_at')} = ${x.value(at)}`,
+    `${x.name('history')} = list_append(${x.name('history')}, ${x.value([change])})`,
+  ];
+  const fields: [string, unknown][] = [
+    ['exchange_transfer_id', patch.exchangeTransferId],
+    ['pot_before', patch.potBefore],
+    ['pot_after', patch.potAfter],
+    ['error', patch.error],
+  ];
+  for (const [attribute, value] of fields) {
+    if (value !== undefined) sets.push(`${x.name(attribute)} = ${x.value(value)}`);
+  }
+  const statuses = from.map((f) => x.value(f)).join(', ');
+  const condition = `${x.name('status')} IN (${statuses}) AND ${x.name('portfolio_id')} = ${x.value(pid)}`;
+  try {
+    const out = await ctx.doc.send(
+      new UpdateCommand({
+        TableName: ctx.tables.transactions,
+        Key: { id },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: condition,
+        ReturnValues: 'ALL_NEW',
+        ...x.attributes(),
+      }),
+    );
+    return out.Attributes && remember(ctx, journalEntryFromItem(out.Attributes));
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return undefined;
+    throw err;
+  }
+}
+
+export async function byStatus(
+  ctx: StoreContext,
+  portfolioId: string,
+  statuses: readonly TransferStatus[],
+): Promise<JournalEntry[]> {
+  const found: JournalEntry[] = [];
+  for (const status of new Set(statuses)) {
+    const key = statusKey(portfolioId, status);
+    found.push(...(await queryIndex(ctx, 'by-status', 'status_key', key)));
+  }
+  return found.sort((a, b) =>
+    a.createdAt === b.createdAt ? a.id.localeCompare(b.id) : a.createdAt.localeCompare(b.createdAt),
+  );
+}
+
+export function byBot(
+  ctx: StoreContext,
+  portfolioId: string,
+  botId: string,
+  limit?: number,
+): Promise<JournalEntry[]> {
+  return queryIndex(ctx, 'by-bot', 'bot_key', botKey(portfolioId, botId), {
+    newestFirst: true,
+    limit,
+  });
+}
+
+/** All items under one index key (every page), or the first `limit` of them. */
+async function queryIndex(
+  ctx: StoreContext,
+  indexName: string,
+  keyAttribute: string,
+  key: string,
+  opts: { newestFirst?: boolean; limit?: number | undefined } = {},
+): Promise<JournalEntry[]> {
+  const found: JournalEntry[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const remaining = opts.limit === undefined ? undefined : opts.limit - found.length;
+    if (remaining !== undefined && remaining <= 0) break;
+    const out = await ctx.doc.send(
+      new QueryCommand({
+        TableName: ctx.tables.transactions,
+        IndexName: indexName,
+        KeyConditionExpression: '#k = :k',
+        ExpressionAttributeNames: { '#k': keyAttribute },
+        ExpressionAttributeValues: { ':k': key },
+        ScanIndexForward: !opts.newestFirst,
+        ...(remaining !== undefined && { Limit: remaining }),
+        ...(start !== undefined && { ExclusiveStartKey: start }),
+      }),
+    );
+    for (const item of out.Items ?? []) found.push(remember(ctx, journalEntryFromItem(item)));
+    start = out.LastEvaluatedKey;
+  } while (start !== undefined);
+  return opts.limit === undefined ? found : found.slice(0, opts.limit);
+}
+
+/** `fn` over `items` with at most `limit` calls in flight; results in input order. */
+async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

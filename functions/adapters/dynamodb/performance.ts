@@ -1,0 +1,111 @@
+/**
+ * Per-bot performance series in the `performance` table: `pk` = `<portfolio>#<bot>`, `sk` = the
+ * snapshot's ISO time + `#` + cycle id (a retried cycle overwrites its own row, never adds one).
+ * Writes are batched (25 per BatchWriteItem, the service's limit).
+ */
+import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { BotSnapshot } from '../../core/ports.ts';
+import { botKey, type Item, readMoney, readString } from './codec.ts';
+import { backoffMs, type StoreContext, sleep } from './context.ts';
+import { UnprocessedWritesError } from './errors.ts';
+
+const BATCH_SIZE = 25;
+const MAX_ATTEMPTS = 8;
+
+export const snapshotKey = (
+  portfolioId: string,
+  s: Pick<BotSnapshot, 'botId' | 'at' | 'cycleId'>,
+) => ({
+  pk: botKey(portfolioId, s.botId),
+  sk: `${s.at}#${s.cycleId}`,
+});
+
+export async function putSnapshots(
+  ctx: StoreContext,
+  portfolioId: string,
+  snapshots: readonly BotSnapshot[],
+): Promise<void> {
+  // A batch may not name one key twice: the last snapshot for a key wins, as a put would.
+  const byKey = new Map<string, Item>();
+  for (const s of snapshots) {
+    const key = snapshotKey(portfolioId, s);
+    byKey.set(`${key.pk}\u0000${key.sk}`, { ...key, ...snapshotAttributes(s) });
+  }
+  const items = [...byKey.values()];
+  for (let i = 0; i < items.length; i += BATCH_SIZE) {
+    await writeBatch(ctx, items.slice(i, i + BATCH_SIZE));
+  }
+}
+
+/** One BatchWriteItem, retrying what DynamoDB leaves unprocessed with bounded backoff. */
+async function writeBatch(ctx: StoreContext, items: Item[]): Promise<void> {
+  const table = ctx.tables.performance;
+  let requests = items.map((Item) => ({ PutRequest: { Item } }));
+  for (let attempt = 1; ; attempt++) {
+    const out = await ctx.doc.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
+    const left = out.UnprocessedItems?.[table] ?? [];
+    if (left.length === 0) return;
+    if (attempt >= MAX_ATTEMPTS) throw new UnprocessedWritesError(table, left.length, attempt);
+    requests = left as typeof requests;
+    await sleep(backoffMs(attempt, 50, 2_000));
+  }
+}
+
+export async function history(
+  ctx: StoreContext,
+  portfolioId: string,
+  botId: string,
+  limit?: number,
+): Promise<BotSnapshot[]> {
+  const found: BotSnapshot[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const remaining = limit === undefined ? undefined : limit - found.length;
+    if (remaining !== undefined && remaining <= 0) break;
+    const out = await ctx.doc.send(
+      new QueryCommand({
+        TableName: ctx.tables.performance,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': botKey(portfolioId, botId) },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        ...(remaining !== undefined && { Limit: remaining }),
+        ...(start !== undefined && { ExclusiveStartKey: start }),
+      }),
+    );
+    for (const item of out.Items ?? []) found.push(snapshotFromItem(item));
+    start = out.LastEvaluatedKey;
+  } while (start !== undefined);
+  return found.reverse();
+}
+
+function snapshotAttributes(s: BotSnapshot): Item {
+  return {
+    bot_id: s.botId,
+    cycle_id: s.cycleId,
+    at: s.at,
+    balance: s.balance,
+    capital_base: s.capitalBase,
+    contributed: s.contributed,
+    harvested: s.harvested,
+    protected: s.protected,
+    net_flow: s.netFlow,
+    pnl: s.pnl,
+  };
+}
+
+function snapshotFromItem(item: Item): BotSnapshot {
+  const where = `snapshot ${String(item.pk)} ${String(item.sk)}`;
+  return {
+    botId: readString(where, item, 'bot_id'),
+    cycleId: readString(where, item, 'cycle_id'),
+    at: readString(where, item, 'at'),
+    balance: readMoney(where, item, 'balance'),
+    capitalBase: readMoney(where, item, 'capital_base'),
+    contributed: readMoney(where, item, 'contributed'),
+    harvested: readMoney(where, item, 'harvested'),
+    protected: readMoney(where, item, 'protected'),
+    netFlow: readMoney(where, item, 'net_flow'),
+    pnl: readMoney(where, item, 'pnl'),
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * The portfolio's state item in the `state` table (`pk` = portfolio id, `sk` = "state"). Its
+ * attributes are flat so the ledger can ADD to each one in a single conditional write:
+ * `as_of`, `cycle_id`, `peak_equity`, `halted`, `black_swan`, `reserve:<name>`, and per bot
+ * `bot:<id>:balance|capital_base|contributed|harvested|protected|refills|refill_blocked`.
+ * A bot is funded when its `capital_base` attribute exists.
+ */
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Money } from '../../core/money.ts';
+import { ZERO } from '../../core/money.ts';
+import type { CycleSnapshot } from '../../core/ports.ts';
+import type { BotState, PortfolioState } from '../../core/state.ts';
+import {
+  type BotAttribute,
+  botAttribute,
+  Expr,
+  type Item,
+  readBoolean,
+  readCount,
+  readMoney,
+  readOptionalMoney,
+  readString,
+  reserveAttribute,
+} from './codec.ts';
+import type { StoreContext } from './context.ts';
+import { isConditionalCheckFailed, StateNotFoundError } from './errors.ts';
+
+export const STATE_SK = 'state';
+export const stateKey = (portfolioId: string) => ({ pk: portfolioId, sk: STATE_SK });
+
+/** Balances written per UpdateItem in `saveCycle` (an update expression is at most 4 KB). */
+const BALANCES_PER_UPDATE = 100;
+
+export async function loadState(
+  ctx: StoreContext,
+  portfolioId: string,
+): Promise<PortfolioState | undefined> {
+  const out = await ctx.doc.send(
+    new GetCommand({
+      TableName: ctx.tables.state,
+      Key: stateKey(portfolioId),
+      ConsistentRead: true,
+    }),
+  );
+  return out.Item && stateFromItem(portfolioId, out.Item);
+}
+
+export async function initState(
+  ctx: StoreContext,
+  portfolioId: string,
+  state: PortfolioState,
+): Promise<boolean> {
+  try {
+    await ctx.doc.send(
+      new PutCommand({
+        TableName: ctx.tables.state,
+        Item: { ...stateKey(portfolioId), ...stateAttributes(state) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return false;
+    throw err;
+  }
+}
+
+/** Sets the cycle's snapshot fields; the ledger fields (reserves, capital bases, …) are not touched. */
+export async function saveCycle(
+  ctx: StoreContext,
+  portfolioId: string,
+  snapshot: CycleSnapshot,
+): Promise<void> {
+  const balances = [...snapshot.balances];
+  // Balances first, the header last: a reader never sees a new as_of over old balances.
+  for (let i = BALANCES_PER_UPDATE; i < balances.length; i += BALANCES_PER_UPDATE) {
+    await setAttributes(
+      ctx,
+      portfolioId,
+      balanceAttributes(balances.slice(i, i + BALANCES_PER_UPDATE)),
+    );
+  }
+  await setAttributes(ctx, portfolioId, [
+    ...balanceAttributes(balances.slice(0, BALANCES_PER_UPDATE)),
+    ['as_of', snapshot.asOf],
+    ['cycle_id', snapshot.cycleId],
+    ['peak_equity', snapshot.peakEquity],
+    ['halted', snapshot.flags.halted],
+    ['black_swan', snapshot.flags.blackSwan],
+  ]);
+}
+
+/** Blocks or unblocks a bot's refills (DESIGN.md §3, `no_refill_policy`). */
+export function setRefillBlocked(
+  ctx: StoreContext,
+  portfolioId: string,
+  botId: string,
+  blocked: boolean,
+): Promise<void> {
+  return setAttributes(ctx, portfolioId, [[botAttribute(botId, 'refill_blocked'), blocked]]);
+}
+
+const balanceAttributes = (balances: [string, Money][]): [string, unknown][] =>
+  balances.map(([botId, balance]) => [botAttribute(botId, 'balance'), balance]);
+
+/** SET on the existing state item; a missing item is an error (the state is created by `init`). */
+async function setAttributes(
+  ctx: StoreContext,
+  portfolioId: string,
+  attributes: [string, unknown][],
+): Promise<void> {
+  const x = new Expr();
+  const sets = attributes.map(([name, value]) => `${x.name(name)} = ${x.value(value)}`);
+  try {
+    await ctx.doc.send(
+      new UpdateCommand({
+        TableName: ctx.tables.state,
+        Key: stateKey(portfolioId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: `attribute_exists(${x.name('pk')})`,
+        ...x.attributes(),
+      }),
+    );
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) throw new StateNotFoundError(portfolioId);
+    throw err;
+  }
+}
+
+function stateAttributes(state: PortfolioState): Item {
+  const item: Item = {
+    as_of: state.asOf,
+    peak_equity: state.peakEquity,
+    halted: state.flags.halted,
+    black_swan: state.flags.blackSwan,
+  };
+  for (const [name, amount] of state.reserves) item[reserveAttribute(name)] = amount;
+  for (const [botId, b] of state.bots) {
+    const fields: [BotAttribute, unknown][] = [
+      ['balance', b.balance],
+      ['capital_base', b.capitalBase],
+      ['contributed', b.contributed],
+      ['harvested', b.harvested],
+      ['protected', b.protected],
+      ['refills', BigInt(b.refills)],
+      ['refill_blocked', b.refillBlocked],
+    ];
+    for (const [field, value] of fields) item[botAttribute(botId, field)] = value;
+  }
+  return item;
+}
+
+const BOT_ATTRIBUTE =
+  /^bot:(.+):(balance|capital_base|contributed|harvested|protected|refills|refill_blocked)$/;
+
+/** Rebuilds the state from the flat item. `inFlight` is false: the cycle derives it from the journal. */
+export function stateFromItem(portfolioId: string, item: Item): PortfolioState {
+  const where = `state of ${portfolioId}`;
+  const reserves = new Map<string, Money>();
+  const botIds = new Set<string>();
+  for (const attribute of Object.keys(item)) {
+    if (attribute.startsWith('reserve:')) {
+      reserves.set(attribute.slice('reserve:'.length), readMoney(where, item, attribute));
+    }
+    const bot = BOT_ATTRIBUTE.exec(attribute);
+    if (bot?.[1] !== undefined && bot[2] === 'capital_base') botIds.add(bot[1]);
+  }
+  const bots = new Map<string, BotState>();
+  for (const botId of [...botIds].sort()) {
+    const money = (field: BotAttribute) =>
+      readOptionalMoney(where, item, botAttribute(botId, field)) ?? ZERO;
+    const refills = botAttribute(botId, 'refills');
+    bots.set(botId, {
+      balance: money('balance'),
+      capitalBase: money('capital_base'),
+      contributed: money('contributed'),
+      harvested: money('harvested'),
+      protected: money('protected'),
+      refills: item[refills] === undefined ? 0 : readCount(where, item, refills),
+      refillBlocked: readBoolean(where, item, botAttribute(botId, 'refill_blocked'), false),
+      inFlight: false,
+    });
+  }
+  return {
+    asOf: readString(where, item, 'as_of'),
+    peakEquity: readOptionalMoney(where, item, 'peak_equity') ?? ZERO,
+    flags: {
+      halted: readBoolean(where, item, 'halted', false),
+      blackSwan: readBoolean(where, item, 'black_swan', false),
+    },
+    reserves,
+    bots,
+  };
+}

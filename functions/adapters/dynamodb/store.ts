@@ -1,0 +1,129 @@
+/**
+ * The DynamoDB store: the journal, the portfolio state with its ledger projection, locks, alert
+ * cooldowns and the performance series, over the three tables of tables.ts. It works the same on
+ * AWS, DynamoDB Local and dynalite: every write that must agree is a single-item conditional
+ * write (no transactions), and every amount is an exact integer of 10⁻⁸ units in an N attribute.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type {
+  BotSnapshot,
+  CycleSnapshot,
+  Journal,
+  JournalPatch,
+  PerformanceStore,
+  StateStore,
+} from '../../core/ports.ts';
+import type { PortfolioState } from '../../core/state.ts';
+import type { JournalEntry, TransferStatus } from '../../core/transfer.ts';
+import { documentClient, type StoreContext, type TableNames } from './context.ts';
+import * as journal from './journal.ts';
+import * as ledger from './ledger.ts';
+import * as locks from './locks.ts';
+import * as performance from './performance.ts';
+import * as portfolio from './portfolio-state.ts';
+
+export type { TableNames } from './context.ts';
+
+export interface DynamoStoreOptions {
+  /** The clock for history timestamps and lock expiry. @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+export class DynamoStore implements Journal, StateStore, PerformanceStore {
+  private readonly ctx: StoreContext;
+
+  /**
+   * @param client a DynamoDBClient (wrapped here), or a document client built with
+   *   `unmarshallOptions: { wrapNumbers: true }`
+   */
+  constructor(
+    client: DynamoDBClient | DynamoDBDocumentClient,
+    tables: TableNames,
+    options: DynamoStoreOptions = {},
+  ) {
+    this.ctx = {
+      doc: documentClient(client),
+      tables: { ...tables },
+      now: options.now ?? (() => new Date()),
+      portfolioOfTransfer: new Map(),
+    };
+  }
+
+  // ── Journal ──
+
+  putPlanned(entries: readonly JournalEntry[]): Promise<string[]> {
+    return journal.putPlanned(this.ctx, entries);
+  }
+
+  get(id: string): Promise<JournalEntry | undefined> {
+    return journal.getEntry(this.ctx, id);
+  }
+
+  transition(
+    id: string,
+    from: readonly TransferStatus[],
+    to: TransferStatus,
+    patch?: JournalPatch,
+  ): Promise<JournalEntry | undefined> {
+    return journal.transition(this.ctx, id, from, to, patch);
+  }
+
+  byStatus(portfolioId: string, statuses: readonly TransferStatus[]): Promise<JournalEntry[]> {
+    return journal.byStatus(this.ctx, portfolioId, statuses);
+  }
+
+  byBot(portfolioId: string, botId: string, limit?: number): Promise<JournalEntry[]> {
+    return journal.byBot(this.ctx, portfolioId, botId, limit);
+  }
+
+  // ── StateStore ──
+
+  load(portfolioId: string): Promise<PortfolioState | undefined> {
+    return portfolio.loadState(this.ctx, portfolioId);
+  }
+
+  init(portfolioId: string, state: PortfolioState): Promise<boolean> {
+    return portfolio.initState(this.ctx, portfolioId, state);
+  }
+
+  saveCycle(portfolioId: string, snapshot: CycleSnapshot): Promise<void> {
+    return portfolio.saveCycle(this.ctx, portfolioId, snapshot);
+  }
+
+  /** Blocks or unblocks a bot's refills (the `no_refill_policy` latch, or an operator's unblock). */
+  setRefillBlocked(portfolioId: string, botId: string, blocked: boolean): Promise<void> {
+    return portfolio.setRefillBlocked(this.ctx, portfolioId, botId, blocked);
+  }
+
+  applyCompleted(entry: JournalEntry): Promise<void> {
+    return ledger.applyCompleted(this.ctx, entry);
+  }
+
+  lockBot(portfolioId: string, botId: string, owner: string, ttlMs: number): Promise<boolean> {
+    return locks.lockBot(this.ctx, portfolioId, botId, owner, ttlMs);
+  }
+
+  unlockBot(portfolioId: string, botId: string, owner: string): Promise<void> {
+    return locks.unlockBot(this.ctx, portfolioId, botId, owner);
+  }
+
+  claimAlert(
+    portfolioId: string,
+    key: string,
+    nowMs: number,
+    cooldownMs: number,
+  ): Promise<boolean> {
+    return locks.claimAlert(this.ctx, portfolioId, key, nowMs, cooldownMs);
+  }
+
+  // ── PerformanceStore ──
+
+  putSnapshots(portfolioId: string, snapshots: readonly BotSnapshot[]): Promise<void> {
+    return performance.putSnapshots(this.ctx, portfolioId, snapshots);
+  }
+
+  history(portfolioId: string, botId: string, limit?: number): Promise<BotSnapshot[]> {
+    return performance.history(this.ctx, portfolioId, botId, limit);
+  }
+}

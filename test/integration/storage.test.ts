@@ -1,0 +1,617 @@
+/**
+ * The DynamoDB store against real emulators: dynalite (in-process) and AWS's DynamoDB Local.
+ * Every test uses its own portfolio in one shared set of tables.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Expr, ledgerAttribute } from '../../functions/adapters/dynamodb/codec.ts';
+import { NotCompletedError, StateNotFoundError } from '../../functions/adapters/dynamodb/errors.ts';
+import { stateKey } from '../../functions/adapters/dynamodb/portfolio-state.ts';
+import { DynamoStore } from '../../functions/adapters/dynamodb/store.ts';
+import { ledgerDeltas } from '../../functions/core/ledger.ts';
+import { type Money, money, moneyFromUnits } from '../../functions/core/money.ts';
+import type { BotSnapshot } from '../../functions/core/ports.ts';
+import { IllegalTransitionError, type JournalEntry } from '../../functions/core/transfer.ts';
+import { localDynamoClient } from '../../functions/local/dynamo.ts';
+import { BACKENDS, type RunningDynamo } from '../helpers/dynamo.ts';
+import {
+  books,
+  booksAfter,
+  completed,
+  entry,
+  freshPortfolio,
+  HF_BOT,
+  LF_BOT,
+  manualClock,
+  startingState,
+} from '../helpers/dynamo-fixtures.ts';
+
+describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
+  if (backend.skipReason !== undefined) {
+    console.warn(backend.skipReason);
+    it.skip(backend.skipReason, () => {});
+    return;
+  }
+
+  let db: RunningDynamo;
+  let store: DynamoStore;
+  /** Extra clients (a second "Lambda", a raw writer): destroyed after the suite. */
+  const clients: DynamoDBClient[] = [];
+  const newClient = () => {
+    const c = localDynamoClient(db.endpoint);
+    clients.push(c);
+    return c;
+  };
+  /** Another store on its own connection, as another Lambda container would be. */
+  const otherStore = (now?: () => Date) =>
+    new DynamoStore(newClient(), db.tableNames, now ? { now } : {});
+
+  beforeAll(async () => {
+    db = await backend.start();
+    store = new DynamoStore(db.client, db.tableNames);
+  });
+  afterAll(async () => {
+    for (const c of clients) c.destroy();
+    await db?.close();
+  });
+
+  async function portfolioWithState() {
+    const p = freshPortfolio();
+    await store.init(p, startingState());
+    return p;
+  }
+
+  describe('journal', () => {
+    it('creates each entry once: a repeated putPlanned creates nothing and leaves the entry as it was', async () => {
+      const p = freshPortfolio();
+      const a = entry(p, { cycleId: 'c-1' });
+      const b = entry(p, { cycleId: 'c-2' });
+
+      expect(await store.putPlanned([a, b])).toEqual([a.id, b.id]);
+      await store.transition(a.id, ['planned'], 'validated');
+      const again = await store.putPlanned([a, b]);
+
+      expect(again).toEqual([]);
+      expect((await store.get(a.id))?.status).toBe('validated');
+      expect(await store.get(b.id)).toEqual(b);
+    });
+
+    it('moves an entry along legal edges, recording each change and its patch', async () => {
+      const clock = manualClock();
+      const s = otherStore(clock.now);
+      const p = freshPortfolio();
+      const e = entry(p);
+      await s.putPlanned([e]);
+
+      clock.advance(1_000);
+      await s.transition(e.id, ['planned'], 'validated', { note: 'guards passed' });
+      clock.advance(1_000);
+      await s.transition(e.id, ['validated'], 'submitted', { exchangeTransferId: 'x-42' });
+      clock.advance(1_000);
+      const done = await s.transition(e.id, ['submitted', 'uncertain'], 'completed');
+
+      expect(done?.status).toBe('completed');
+      expect(done?.exchangeTransferId).toBe('x-42');
+      expect(done?.updatedAt).toBe('2026-11-20T12:00:03.000Z');
+      expect(done?.history).toEqual([
+        { status: 'planned', at: '2026-11-20T12:00:00.000Z' },
+        { status: 'validated', at: '2026-11-20T12:00:01.000Z', note: 'guards passed' },
+        { status: 'submitted', at: '2026-11-20T12:00:02.000Z' },
+        { status: 'completed', at: '2026-11-20T12:00:03.000Z' },
+      ]);
+      expect(await store.get(e.id)).toEqual(done);
+      expect((await store.byStatus(p, ['completed'])).map((x) => x.id)).toEqual([e.id]);
+      expect(await store.byStatus(p, ['planned', 'validated', 'submitted'])).toEqual([]);
+    });
+
+    it('refuses an illegal transition and leaves the entry untouched', async () => {
+      const p = freshPortfolio();
+      const e = entry(p);
+      await store.putPlanned([e]);
+
+      await expect(store.transition(e.id, ['planned'], 'completed')).rejects.toThrow(
+        IllegalTransitionError,
+      );
+      await expect(store.transition(e.id, ['submitted', 'planned'], 'submitted')).rejects.toThrow(
+        IllegalTransitionError,
+      );
+      expect(await store.get(e.id)).toEqual(e);
+    });
+
+    it('returns undefined when the entry is no longer in a from status, and changes nothing', async () => {
+      const p = freshPortfolio();
+      const e = entry(p);
+      await store.putPlanned([e]);
+      const validated = await store.transition(e.id, ['planned'], 'validated');
+
+      const late = await store.transition(e.id, ['planned'], 'rejected', { error: 'too late' });
+
+      expect(late).toBeUndefined();
+      expect(await store.get(e.id)).toEqual(validated);
+      expect(await store.transition('no-such-transfer', ['planned'], 'validated')).toBeUndefined();
+    });
+
+    it('lets exactly one of two concurrent planned→validated transitions win', async () => {
+      const p = freshPortfolio();
+      const e = entry(p);
+      await store.putPlanned([e]);
+
+      const results = await Promise.all([
+        otherStore().transition(e.id, ['planned'], 'validated', { note: 'first' }),
+        otherStore().transition(e.id, ['planned'], 'validated', { note: 'second' }),
+      ]);
+
+      expect(results.filter((r) => r !== undefined)).toHaveLength(1);
+      const stored = await store.get(e.id);
+      expect(stored?.history.map((h) => h.status)).toEqual(['planned', 'validated']);
+    });
+
+    it("finds a portfolio's entries by status, and only in the statuses asked for", async () => {
+      const p = freshPortfolio();
+      const planned = entry(p, { cycleId: 'c-1' });
+      const validated = entry(p, { cycleId: 'c-2' });
+      const elsewhere = entry(freshPortfolio(), { cycleId: 'c-1' });
+      await store.putPlanned([planned, validated, elsewhere]);
+      await store.transition(validated.id, ['planned'], 'validated');
+
+      const open = await store.byStatus(p, ['planned', 'validated']);
+
+      expect(open.map((x) => x.id).sort()).toEqual([planned.id, validated.id].sort());
+      expect((await store.byStatus(p, ['validated'])).map((x) => x.id)).toEqual([validated.id]);
+      expect(await store.byStatus(p, ['completed', 'uncertain'])).toEqual([]);
+    });
+
+    it("lists one bot's entries newest first, at most the limit", async () => {
+      const p = freshPortfolio();
+      const at = (h: number) => `2026-11-20T${String(h).padStart(2, '0')}:00:00.000Z`;
+      const mine = [1, 3, 2].map((h) => entry(p, { cycleId: `c-${h}`, now: at(h) }));
+      const other = entry(p, { botId: HF_BOT, from: 'reserve:high_frequency', now: at(4) });
+      await store.putPlanned([...mine, other]);
+
+      const all = await store.byBot(p, LF_BOT);
+      const newest = await store.byBot(p, LF_BOT, 2);
+
+      expect(all.map((x) => x.cycleId)).toEqual(['c-3', 'c-2', 'c-1']);
+      expect(newest.map((x) => x.cycleId)).toEqual(['c-3', 'c-2']);
+      expect((await store.byBot(p, HF_BOT)).map((x) => x.id)).toEqual([other.id]);
+    });
+  });
+
+  describe('ledger', () => {
+    it('applies a completed allocation to the reserve and the bot exactly as ledgerDeltas says', async () => {
+      const p = await portfolioWithState();
+      const e = await completed(store, entry(p, { amount: money('150.5') }));
+
+      await store.applyCompleted(e);
+
+      expect(books(await loaded(p))).toEqual(booksAfter(startingState(), [e]));
+      const recorded = await store.get(e.id);
+      expect(recorded?.potBefore).toBe(money(500));
+      expect(recorded?.potAfter).toBe(money('349.5'));
+    });
+
+    it("applies every kind's deltas (refill legs, harvest, protect, rebalance both ways)", async () => {
+      const p = await portfolioWithState();
+      const specs = [
+        { kind: 'allocation', amount: money(150) },
+        { kind: 'harvest', from: `bot:${LF_BOT}`, to: 'reserve:low_frequency', amount: money(30) },
+        { kind: 'refill', amount: money(50), leg: 0 },
+        { kind: 'refill', from: 'reserve:emergency', amount: money('32.5'), leg: 1 },
+        { kind: 'protect', from: `bot:${LF_BOT}`, to: 'reserve:emergency', amount: money('0.1') },
+        {
+          kind: 'rebalance',
+          from: `bot:${LF_BOT}`,
+          to: 'reserve:low_frequency',
+          amount: money(20),
+        },
+        { kind: 'rebalance', amount: money(5), leg: 1 },
+      ] as const;
+      const done: JournalEntry[] = [];
+      for (const [i, s] of specs.entries()) {
+        done.push(await completed(store, entry(p, { ...s, cycleId: `c-${i}` })));
+      }
+
+      for (const e of done) await store.applyCompleted(e);
+
+      const after = await loaded(p);
+      expect(books(after)).toEqual(booksAfter(startingState(), done));
+      expect(after.bots.get(LF_BOT)?.refills).toBe(1);
+    });
+
+    it('applies an entry called twice only once', async () => {
+      const p = await portfolioWithState();
+      const e = await completed(store, entry(p));
+
+      await store.applyCompleted(e);
+      await store.applyCompleted(e);
+
+      expect(books(await loaded(p))).toEqual(booksAfter(startingState(), [e]));
+    });
+
+    it('applies an entry once when five callers apply it at the same time', async () => {
+      const p = await portfolioWithState();
+      const e = await completed(store, entry(p));
+
+      await Promise.all(Array.from({ length: 5 }, () => otherStore().applyCompleted(e)));
+
+      expect(books(await loaded(p))).toEqual(booksAfter(startingState(), [e]));
+      expect(await rawState(p)).not.toHaveProperty('applying');
+    });
+
+    it('applies concurrent completions of different entries, each once', async () => {
+      const p = await portfolioWithState();
+      const entries = await Promise.all(
+        [1, 2, 3, 4].map((i) =>
+          completed(
+            store,
+            entry(p, {
+              kind: 'refill',
+              botId: HF_BOT,
+              from: 'reserve:high_frequency',
+              cycleId: `c-${i}`,
+              amount: money(i),
+            }),
+          ),
+        ),
+      );
+
+      await Promise.all(
+        entries.flatMap((e) => [store.applyCompleted(e), otherStore().applyCompleted(e)]),
+      );
+
+      expect(books(await loaded(p))).toEqual(booksAfter(startingState(), entries));
+    });
+
+    it('finishes an apply that crashed after the ledger write, without applying again', async () => {
+      const p = await portfolioWithState();
+      const e = await completed(store, entry(p));
+      await crashedAfterLedgerWrite(p, e);
+
+      await store.applyCompleted(e);
+
+      expect(books(await loaded(p))).toEqual(booksAfter(startingState(), [e]));
+      expect(await rawState(p)).not.toHaveProperty('applying');
+      await store.applyCompleted(e);
+      expect(books(await loaded(p))).toEqual(booksAfter(startingState(), [e]));
+    });
+
+    it('tidies an apply that crashed after marking the journal, without applying again', async () => {
+      const p = await portfolioWithState();
+      const e = await completed(store, entry(p));
+      await crashedAfterLedgerWrite(p, e);
+      await raw().send(
+        new UpdateCommand({
+          TableName: db.tableNames.transactions,
+          Key: { id: e.id },
+          UpdateExpression: 'SET ledger_applied = :t',
+          ExpressionAttributeValues: { ':t': true },
+        }),
+      );
+
+      await store.applyCompleted(e);
+
+      expect(books(await loaded(p))).toEqual(booksAfter(startingState(), [e]));
+      expect(await rawState(p)).not.toHaveProperty('applying');
+    });
+
+    it('does not apply again for a caller that read the journal just before another finished', async () => {
+      const p = await portfolioWithState();
+      const e = await completed(store, entry(p));
+      // The slow caller's first journal read returns "not applied" and is then held back
+      // until a fast caller has applied the entry and cleared its `applying` mark.
+      const slowClient = newClient();
+      let reached!: () => void;
+      const atGate = new Promise<void>((resolve) => {
+        reached = resolve;
+      });
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let held = false;
+      slowClient.middlewareStack.add(
+        (next, context) => async (args) => {
+          const result = await next(args);
+          const input = args.input as { TableName?: string };
+          const journalRead =
+            context.commandName === 'GetItemCommand' &&
+            input.TableName === db.tableNames.transactions;
+          if (journalRead && !held) {
+            held = true;
+            reached();
+            await gate;
+          }
+          return result;
+        },
+        { step: 'initialize', name: 'holdFirstJournalRead' },
+      );
+      const slow = new DynamoStore(slowClient, db.tableNames);
+
+      const slowApply = slow.applyCompleted(e);
+      await atGate;
+      await store.applyCompleted(e);
+      release();
+      await slowApply;
+
+      expect(books(await loaded(p))).toEqual(booksAfter(startingState(), [e]));
+    });
+
+    it('refuses to apply an entry that is not completed, and changes nothing', async () => {
+      const p = await portfolioWithState();
+      const e = entry(p);
+      await store.putPlanned([e]);
+      const submitted = entry(p, { cycleId: 'c-2' });
+      await store.putPlanned([submitted]);
+      await store.transition(submitted.id, ['planned'], 'validated');
+      await store.transition(submitted.id, ['validated'], 'submitted');
+
+      await expect(store.applyCompleted(e)).rejects.toThrow(NotCompletedError);
+      await expect(store.applyCompleted({ ...submitted, status: 'completed' })).rejects.toThrow(
+        NotCompletedError,
+      );
+      expect(books(await loaded(p))).toEqual(books(startingState()));
+    });
+
+    it('refuses to apply to a portfolio that has no state', async () => {
+      const e = await completed(store, entry(freshPortfolio()));
+
+      await expect(store.applyCompleted(e)).rejects.toThrow(StateNotFoundError);
+    });
+  });
+
+  describe('exact amounts', () => {
+    const eightDecimals = money('12345678.12345678');
+    const beyondDoubles = moneyFromUnits(2n ** 53n + 1n);
+    const huge = moneyFromUnits(123456789012345678901234567n);
+
+    it('keeps amounts with 8 decimals and beyond 2^53 units exact in the journal', async () => {
+      const p = freshPortfolio();
+      const entries = [eightDecimals, beyondDoubles, huge].map((amount, i) =>
+        entry(p, { amount, cycleId: `c-${i}` }),
+      );
+      await store.putPlanned(entries);
+
+      for (const e of entries) expect((await store.get(e.id))?.amount).toBe(e.amount);
+    });
+
+    it('keeps them exact in the state and through the ledger additions', async () => {
+      const p = freshPortfolio();
+      const start = {
+        ...startingState(),
+        peakEquity: huge,
+        reserves: new Map<string, Money>([
+          ['emergency', beyondDoubles],
+          ['low_frequency', huge],
+        ]),
+      };
+      await store.init(p, start);
+      const e = await completed(store, entry(p, { amount: eightDecimals }));
+
+      await store.applyCompleted(e);
+
+      const after = await loaded(p);
+      expect(after.peakEquity).toBe(huge);
+      expect(after.reserves.get('emergency')).toBe(beyondDoubles);
+      expect(after.reserves.get('low_frequency')).toBe(huge - eightDecimals);
+      expect(after.bots.get(LF_BOT)?.capitalBase).toBe(eightDecimals);
+      expect((await store.get(e.id))?.potBefore).toBe(huge);
+    });
+
+    it('keeps them exact in performance snapshots', async () => {
+      const p = freshPortfolio();
+      const s = snapshot(0, { balance: huge, pnl: moneyFromUnits(-(2n ** 53n) - 3n) });
+      await store.putSnapshots(p, [s]);
+
+      expect(await store.history(p, LF_BOT)).toEqual([s]);
+    });
+  });
+
+  describe('portfolio state', () => {
+    it('round-trips a state through init and load', async () => {
+      const p = freshPortfolio();
+      const state = startingState();
+      const blocked = {
+        balance: money('0.00000001'),
+        capitalBase: money(100),
+        contributed: money('182.5'),
+        harvested: money(12),
+        protected: money(3),
+        refills: 2,
+        refillBlocked: true,
+        inFlight: false,
+      };
+      const full = {
+        ...state,
+        bots: new Map([[HF_BOT, blocked]]),
+        flags: { halted: true, blackSwan: false },
+      };
+
+      expect(await store.init(p, full)).toBe(true);
+
+      expect(await store.load(p)).toEqual(full);
+    });
+
+    it('creates the state once: a second init changes nothing', async () => {
+      const p = await portfolioWithState();
+
+      const second = await store.init(p, { ...startingState(), peakEquity: money(1) });
+
+      expect(second).toBe(false);
+      expect((await loaded(p)).peakEquity).toBe(money(1000));
+      expect(await store.load(freshPortfolio())).toBeUndefined();
+    });
+
+    it('records a cycle (balances, peak, flags) and leaves the ledger fields alone', async () => {
+      const p = await portfolioWithState();
+      const e = await completed(store, entry(p));
+      await store.applyCompleted(e);
+      const before = books(await loaded(p));
+
+      await store.saveCycle(p, {
+        asOf: '2026-11-20T12:15:00.000Z',
+        cycleId: 'c-2',
+        peakEquity: money(1050),
+        flags: { halted: false, blackSwan: true },
+        balances: new Map([
+          [LF_BOT, money('199.99999999')],
+          [HF_BOT, money(90)],
+          ['not.funded-yet', money(7)],
+        ]),
+      });
+
+      const after = await loaded(p);
+      expect(after.asOf).toBe('2026-11-20T12:15:00.000Z');
+      expect(after.peakEquity).toBe(money(1050));
+      expect(after.flags).toEqual({ halted: false, blackSwan: true });
+      expect(after.bots.get(LF_BOT)?.balance).toBe(money('199.99999999'));
+      expect(after.bots.get(HF_BOT)?.balance).toBe(money(90));
+      expect(after.bots.has('not.funded-yet')).toBe(false);
+      const {
+        [`bot:${LF_BOT}:balance`]: _a,
+        [`bot:${HF_BOT}:balance`]: _b,
+        ...ledger
+      } = books(after);
+      const {
+        [`bot:${LF_BOT}:balance`]: _c,
+        [`bot:${HF_BOT}:balance`]: _d,
+        ...ledgerBefore
+      } = before;
+      expect(ledger).toEqual(ledgerBefore);
+      expect((await rawState(p))?.cycle_id).toBe('c-2');
+    });
+
+    it('refuses to record a cycle for a portfolio without state', async () => {
+      const snapshot = {
+        asOf: '2026-11-20T12:15:00.000Z',
+        cycleId: 'c-1',
+        peakEquity: money(1),
+        flags: { halted: false, blackSwan: false },
+        balances: new Map(),
+      };
+
+      await expect(store.saveCycle(freshPortfolio(), snapshot)).rejects.toThrow(StateNotFoundError);
+    });
+
+    it("blocks and unblocks a bot's refills", async () => {
+      const p = await portfolioWithState();
+
+      await store.setRefillBlocked(p, HF_BOT, true);
+      expect((await loaded(p)).bots.get(HF_BOT)?.refillBlocked).toBe(true);
+      await store.setRefillBlocked(p, HF_BOT, false);
+      expect((await loaded(p)).bots.get(HF_BOT)?.refillBlocked).toBe(false);
+    });
+  });
+
+  describe('locks and alert cooldowns', () => {
+    it("refuses a bot's lock to a second owner, lets the owner take it again, and frees it on expiry", async () => {
+      const clock = manualClock();
+      const s = otherStore(clock.now);
+      const p = freshPortfolio();
+
+      expect(await s.lockBot(p, LF_BOT, 'transfer-a', 60_000)).toBe(true);
+      expect(await s.lockBot(p, LF_BOT, 'transfer-b', 60_000)).toBe(false);
+      expect(await s.lockBot(p, LF_BOT, 'transfer-a', 60_000)).toBe(true);
+      expect(await s.lockBot(p, HF_BOT, 'transfer-b', 60_000)).toBe(true);
+      clock.advance(60_001);
+      expect(await s.lockBot(p, LF_BOT, 'transfer-b', 60_000)).toBe(true);
+      expect(await s.lockBot(p, LF_BOT, 'transfer-a', 60_000)).toBe(false);
+    });
+
+    it("leaves a lock held when someone else unlocks it, and frees it on the owner's unlock", async () => {
+      const p = freshPortfolio();
+      await store.lockBot(p, LF_BOT, 'transfer-a', 60_000);
+
+      await store.unlockBot(p, LF_BOT, 'transfer-b');
+      expect(await store.lockBot(p, LF_BOT, 'transfer-b', 60_000)).toBe(false);
+      await store.unlockBot(p, LF_BOT, 'transfer-a');
+      expect(await store.lockBot(p, LF_BOT, 'transfer-b', 60_000)).toBe(true);
+      await store.unlockBot(freshPortfolio(), LF_BOT, 'nobody');
+    });
+
+    it('claims an alert once per cooldown, per key', async () => {
+      const p = freshPortfolio();
+      const t0 = Date.parse('2026-11-20T12:00:00.000Z');
+      const hour = 3_600_000;
+
+      expect(await store.claimAlert(p, `refill#${LF_BOT}`, t0, hour)).toBe(true);
+      expect(await store.claimAlert(p, `refill#${LF_BOT}`, t0 + hour - 1, hour)).toBe(false);
+      expect(await store.claimAlert(p, `refill#${HF_BOT}`, t0 + 1, hour)).toBe(true);
+      expect(await store.claimAlert(p, `refill#${LF_BOT}`, t0 + hour, hour)).toBe(true);
+      expect(await store.claimAlert(p, `refill#${LF_BOT}`, t0 + hour + 1, hour)).toBe(false);
+    });
+  });
+
+  describe('performance', () => {
+    it('writes more than 25 snapshots in one call and reads them back oldest first', async () => {
+      const p = freshPortfolio();
+      const mine = Array.from({ length: 60 }, (_, i) => snapshot(i));
+      const other = { ...snapshot(0), botId: HF_BOT };
+      const shuffled = [...mine].reverse();
+      await store.putSnapshots(p, [...shuffled.slice(0, 30), other, ...shuffled.slice(30)]);
+
+      expect(await store.history(p, LF_BOT)).toEqual(mine);
+      expect(await store.history(p, LF_BOT, 10)).toEqual(mine.slice(-10));
+      expect(await store.history(p, HF_BOT)).toEqual([other]);
+    });
+  });
+
+  // ── helpers that reach past the store, on their own connection ──
+
+  let rawClient: DynamoDBDocumentClient | undefined;
+  function raw(): DynamoDBDocumentClient {
+    rawClient ??= DynamoDBDocumentClient.from(newClient(), {
+      unmarshallOptions: { wrapNumbers: true },
+    });
+    return rawClient;
+  }
+
+  async function loaded(portfolioId: string) {
+    const state = await store.load(portfolioId);
+    if (!state) throw new Error(`no state for ${portfolioId}`);
+    return state;
+  }
+
+  async function rawState(portfolioId: string) {
+    const out = await raw().send(
+      new GetCommand({
+        TableName: db.tableNames.state,
+        Key: stateKey(portfolioId),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item;
+  }
+
+  /** What step 2 of the protocol writes (deltas added, id marked as applying), then nothing more. */
+  async function crashedAfterLedgerWrite(portfolioId: string, e: JournalEntry) {
+    const x = new Expr();
+    const adds = ledgerDeltas(e).map(
+      (d) => `${x.name(ledgerAttribute(d.target))} ${x.value(d.delta)}`,
+    );
+    await raw().send(
+      new UpdateCommand({
+        TableName: db.tableNames.state,
+        Key: stateKey(portfolioId),
+        UpdateExpression: `ADD ${[...adds, `${x.name('applying')} ${x.value(new Set([e.id]))}`].join(', ')}`,
+        ...x.attributes(),
+      }),
+    );
+  }
+});
+
+function snapshot(i: number, amounts: Partial<BotSnapshot> = {}): BotSnapshot {
+  return {
+    botId: LF_BOT,
+    cycleId: `c-${i}`,
+    at: new Date(Date.parse('2026-11-20T00:00:00.000Z') + i * 900_000).toISOString(),
+    balance: money(150 + i),
+    capitalBase: money(150),
+    contributed: money(150),
+    harvested: money(0),
+    protected: money(0),
+    netFlow: money(0),
+    pnl: money(i),
+    ...amounts,
+  };
+}
