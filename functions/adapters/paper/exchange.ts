@@ -1,0 +1,301 @@
+/**
+ * The paper exchange: an in-process exchange with a master account and sub-accounts, behind the
+ * same `Exchange` port as Bitget. It backs the demo and the tests. Transfers are exact and
+ * idempotent per clientOid, as the workflow's at-most-once guarantee assumes of a real exchange;
+ * faults (latency, rate limits, outages, timeouts before and after a transfer took effect) come
+ * only from an injected, seeded `FaultPlan`.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  AmbiguousOutcomeError,
+  AuthenticationFailedError,
+  ExchangeUnavailableError,
+  InsufficientFundsError,
+  RateLimitedError,
+  TransferRejectedError,
+} from '../../core/errors.ts';
+import { add, type Money, showMoney, sub, ZERO } from '../../core/money.ts';
+import type {
+  Exchange,
+  ExchangeAccount,
+  ExchangeTransferRecord,
+  ExchangeTransferRequest,
+} from '../../core/ports.ts';
+import { UnknownAccountError, UnsupportedCurrencyError } from './errors.ts';
+import type { FaultContext, FaultOp, FaultPlan } from './faults.ts';
+import {
+  type PaperAccountBook,
+  type PaperAppliedTransfer,
+  type PaperExchangeJson,
+  paperExchangeFromJson,
+  paperExchangeToJson,
+} from './persistence.ts';
+
+export type { PaperAccountBook, PaperAppliedTransfer, PaperExchangeJson };
+
+export interface PaperExchangeOptions {
+  /** @default 'paper' */
+  readonly name?: string;
+  /** The one currency the exchange keeps (the portfolio currency). */
+  readonly currency: string;
+  /** The master account's opening balance. */
+  readonly master: Money;
+  /** Sub-accounts by UID with their opening balances. @default none */
+  readonly subAccounts?: Readonly<Record<string, Money>>;
+  /** Faults to inject, per call. @default none: every call succeeds at once */
+  readonly faults?: FaultPlan;
+}
+
+/** The exchange's own view of its accounts and of every transfer it applied. */
+export interface PaperBooks {
+  readonly currency: string;
+  readonly master: PaperAccountBook;
+  readonly subAccounts: ReadonlyMap<string, PaperAccountBook>;
+  /** In the order applied. */
+  readonly transfers: readonly PaperAppliedTransfer[];
+}
+
+/** Calls received per operation, faulted calls included. */
+export type PaperCallCounts = Readonly<Record<FaultOp, number>>;
+
+interface AccountState {
+  balance: Money;
+  readonly opening: Money;
+  tradingPnl: Money;
+}
+
+interface TransferState extends Omit<PaperAppliedTransfer, 'applied'> {
+  applied: number;
+}
+
+const describe = (a: ExchangeAccount): string =>
+  a.kind === 'master' ? 'the master account' : `sub-account ${a.uid}`;
+
+const sameAccount = (a: ExchangeAccount, b: ExchangeAccount): boolean =>
+  a.kind === b.kind && (a.kind === 'master' || (b.kind === 'sub' && a.uid === b.uid));
+
+const record = (t: TransferState): ExchangeTransferRecord => ({
+  clientOid: t.clientOid,
+  exchangeTransferId: t.exchangeTransferId,
+  status: 'completed',
+  amount: t.amount,
+});
+
+function nonNegative(amount: Money, what: string): Money {
+  if (amount < 0n) throw new RangeError(`${what} cannot be negative: ${showMoney(amount)}`);
+  return amount;
+}
+
+export class PaperExchange implements Exchange {
+  readonly name: string;
+  readonly currency: string;
+  readonly #master: AccountState;
+  readonly #subAccounts = new Map<string, AccountState>();
+  /** By clientOid, in the order applied. */
+  readonly #transfers = new Map<string, TransferState>();
+  readonly #calls: Record<FaultOp, number> = { balances: 0, master: 0, transfer: 0, find: 0 };
+  readonly #faults: FaultPlan | undefined;
+
+  constructor(options: PaperExchangeOptions) {
+    this.name = options.name ?? 'paper';
+    this.currency = options.currency;
+    const master = nonNegative(options.master, 'the master balance');
+    this.#master = { balance: master, opening: master, tradingPnl: ZERO };
+    this.#faults = options.faults;
+    for (const [uid, balance] of Object.entries(options.subAccounts ?? {})) {
+      this.openSubAccount(uid, balance);
+    }
+  }
+
+  /** Restores a saved exchange; faults are not saved, pass them again. */
+  static fromJSON(json: unknown, options: { faults?: FaultPlan } = {}): PaperExchange {
+    const data = paperExchangeFromJson(json);
+    const exchange = new PaperExchange({
+      name: data.name,
+      currency: data.currency,
+      master: data.master.opening,
+      ...(options.faults ? { faults: options.faults } : {}),
+    });
+    Object.assign(exchange.#master, data.master);
+    for (const [uid, book] of data.subAccounts) exchange.#subAccounts.set(uid, { ...book });
+    for (const t of data.transfers) exchange.#transfers.set(t.clientOid, { ...t });
+    return exchange;
+  }
+
+  toJSON(): PaperExchangeJson {
+    return paperExchangeToJson({ name: this.name, ...this.books() });
+  }
+
+  get calls(): PaperCallCounts {
+    return { ...this.#calls };
+  }
+
+  /** Opens a sub-account (a bot's) with an opening balance. */
+  openSubAccount(uid: string, balance: Money = ZERO): void {
+    if (uid.length === 0) throw new RangeError('a sub-account needs a UID');
+    if (this.#subAccounts.has(uid)) throw new RangeError(`sub-account ${uid} already exists`);
+    const opening = nonNegative(balance, `the opening balance of sub-account ${uid}`);
+    this.#subAccounts.set(uid, { balance: opening, opening, tradingPnl: ZERO });
+  }
+
+  /** The UIDs of all sub-accounts, in the order opened. */
+  subAccountIds(): string[] {
+    return [...this.#subAccounts.keys()];
+  }
+
+  /** A sub-account's equity, read directly: no call counted, no fault (the simulator's view). */
+  equityOf(uid: string): Money {
+    return this.#sub(uid, UnknownAccountError).balance;
+  }
+
+  /** The bot's trading moved its sub-account's equity to `equity` (booked as trading PnL). */
+  setSubAccountEquity(uid: string, equity: Money): void {
+    const account = this.#sub(uid, UnknownAccountError);
+    nonNegative(equity, `the equity of sub-account ${uid}`);
+    account.tradingPnl = add(account.tradingPnl, sub(equity, account.balance));
+    account.balance = equity;
+  }
+
+  books(): PaperBooks {
+    return {
+      currency: this.currency,
+      master: { ...this.#master },
+      subAccounts: new Map([...this.#subAccounts].map(([uid, a]) => [uid, { ...a }])),
+      transfers: [...this.#transfers.values()].map((t) => ({ ...t })),
+    };
+  }
+
+  async subAccountBalances(uids: readonly string[], currency: string): Promise<Map<string, Money>> {
+    await this.#enter('balances', { uids });
+    this.#readCurrency(currency);
+    const balances = new Map<string, Money>();
+    for (const uid of uids) balances.set(uid, this.#sub(uid, UnknownAccountError).balance);
+    return balances;
+  }
+
+  async masterBalance(currency: string): Promise<Money> {
+    await this.#enter('master', {});
+    this.#readCurrency(currency);
+    return this.#master.balance;
+  }
+
+  async findTransfer(clientOid: string): Promise<ExchangeTransferRecord | undefined> {
+    await this.#enter('find', { clientOid });
+    const found = this.#transfers.get(clientOid);
+    return found && record(found);
+  }
+
+  async transfer(req: ExchangeTransferRequest): Promise<ExchangeTransferRecord> {
+    const answerLost = await this.#enter('transfer', { request: req, clientOid: req.clientOid });
+    if (!answerLost) return this.#apply(req);
+    // The exchange handled the request, whatever it answered (even a refusal), and the answer is lost.
+    let cause: unknown;
+    try {
+      this.#apply(req);
+    } catch (error) {
+      cause = error;
+    }
+    throw new AmbiguousOutcomeError(
+      `${this.name}: timed out after submitting transfer ${req.clientOid}; it may have been applied`,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+
+  /** Checks and applies a transfer in one synchronous step, so concurrent calls cannot interleave. */
+  #apply(req: ExchangeTransferRequest): ExchangeTransferRecord {
+    if (req.clientOid.length === 0) throw new TransferRejectedError('a transfer needs a clientOid');
+    const existing = this.#transfers.get(req.clientOid);
+    if (existing) {
+      const same =
+        sameAccount(existing.from, req.from) &&
+        sameAccount(existing.to, req.to) &&
+        existing.amount === req.amount &&
+        existing.currency === req.currency;
+      if (!same) throw new TransferRejectedError('clientOid reused with different parameters');
+      return record(existing);
+    }
+    if (req.currency !== this.currency) {
+      throw new TransferRejectedError(
+        `${this.name} keeps ${this.currency} only, cannot transfer ${req.currency}`,
+      );
+    }
+    if (req.amount <= 0n) {
+      throw new TransferRejectedError(`amount must be positive, got ${showMoney(req.amount)}`);
+    }
+    if (sameAccount(req.from, req.to)) {
+      throw new TransferRejectedError(`cannot transfer from ${describe(req.from)} to itself`);
+    }
+    const from = this.#account(req.from);
+    const to = this.#account(req.to);
+    if (from.balance < req.amount) {
+      throw new InsufficientFundsError(
+        `${describe(req.from)} holds ${showMoney(from.balance)} ${this.currency}, ` +
+          `cannot transfer ${showMoney(req.amount)}`,
+      );
+    }
+    from.balance = sub(from.balance, req.amount);
+    to.balance = add(to.balance, req.amount);
+    const applied: TransferState = {
+      clientOid: req.clientOid,
+      exchangeTransferId: `${this.name}-${this.#transfers.size + 1}`,
+      from: { ...req.from },
+      to: { ...req.to },
+      amount: req.amount,
+      currency: req.currency,
+      applied: 1,
+    };
+    this.#transfers.set(req.clientOid, applied);
+    return record(applied);
+  }
+
+  /**
+   * Counts the call, asks the fault plan and does what it says. Returns true when the call must
+   * go through and then lose its answer (`timeout_after` on a transfer).
+   */
+  async #enter(op: FaultOp, ctx: Omit<FaultContext, 'call'>): Promise<boolean> {
+    this.#calls[op] += 1;
+    const fault = this.#faults?.(op, { ...ctx, call: this.#calls[op] });
+    if (!fault) return false;
+    if (fault.latencyMs && fault.latencyMs > 0) await sleep(fault.latencyMs);
+    const where = `${this.name} ${op}`;
+    switch (fault.kind) {
+      case 'latency':
+        return false;
+      case 'rate_limit':
+        throw new RateLimitedError(`${where}: rate limited (injected)`);
+      case 'unavailable':
+        throw new ExchangeUnavailableError(`${where}: exchange unavailable (injected)`);
+      case 'insufficient':
+        throw new InsufficientFundsError(`${where}: insufficient funds (injected)`);
+      case 'auth':
+        throw new AuthenticationFailedError(`${where}: authentication failed (injected)`);
+      case 'timeout_before':
+      case 'timeout_after':
+        if (op !== 'transfer') {
+          throw new ExchangeUnavailableError(`${where}: timed out (injected)`);
+        }
+        if (fault.kind === 'timeout_after') return true;
+        throw new AmbiguousOutcomeError(
+          `${where}: timed out submitting transfer ${ctx.clientOid}; it may have been applied`,
+        );
+    }
+  }
+
+  #account(account: ExchangeAccount): AccountState {
+    return account.kind === 'master' ? this.#master : this.#sub(account.uid, TransferRejectedError);
+  }
+
+  #sub(uid: string, error: new (message: string) => Error): AccountState {
+    const account = this.#subAccounts.get(uid);
+    if (!account) throw new error(`${this.name} has no sub-account ${uid}`);
+    return account;
+  }
+
+  #readCurrency(currency: string): void {
+    if (currency !== this.currency) {
+      throw new UnsupportedCurrencyError(
+        `${this.name} keeps ${this.currency} only, not ${currency}`,
+      );
+    }
+  }
+}
