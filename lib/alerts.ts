@@ -1,0 +1,81 @@
+/**
+ * Where alerts go (DESIGN.md §3, §9): one SNS topic, encrypted with a key of the stack's, with
+ * email subscriptions for every alert and SMS subscriptions for critical ones only. Publishers set
+ * the message attribute `severity` (info | warning | critical); the SMS filter reads it.
+ */
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+
+/** The message attribute that carries an alert's severity, and the value SMS receives. */
+export const SEVERITY_ATTRIBUTE = 'severity';
+export const SMS_SEVERITY = 'critical';
+
+export interface AlertsProps {
+  /** The portfolio, shown in the topic's display name. */
+  readonly portfolioId: string;
+  /** Addresses that receive every alert (each confirms by email). @default - none */
+  readonly emails?: readonly string[];
+  /** Phone numbers (E.164, e.g. +4917612345678) that receive critical alerts. @default - none */
+  readonly smsNumbers?: readonly string[];
+}
+
+export class Alerts extends Construct {
+  readonly topic: sns.ITopic;
+  /** The topic's key (rotated yearly). */
+  readonly key: kms.IKey;
+
+  constructor(scope: Construct, id: string, props: AlertsProps) {
+    super(scope, id);
+    const key = new kms.Key(this, 'Key', {
+      description: `Botfolio alerts of portfolio ${props.portfolioId}`,
+      enableKeyRotation: true,
+    });
+    // CloudWatch alarms publish to the encrypted topic: the key must let CloudWatch use it.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    const topic = new sns.Topic(this, 'Topic', {
+      displayName: `Botfolio ${props.portfolioId}`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+    for (const email of props.emails ?? []) {
+      topic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+    for (const number of props.smsNumbers ?? []) {
+      topic.addSubscription(
+        new subscriptions.SmsSubscription(number, {
+          filterPolicy: {
+            [SEVERITY_ATTRIBUTE]: sns.SubscriptionFilter.stringFilter({
+              allowlist: [SMS_SEVERITY],
+            }),
+          },
+        }),
+      );
+    }
+    this.topic = topic;
+    this.key = key;
+  }
+
+  /**
+   * Lets a function publish alerts, and gives it the topic in `ALERT_TOPIC_ARN`. Granted by hand
+   * rather than with `grantPublish`, which adds `kms:GenerateDataKey*`: SNS needs only these two.
+   */
+  connect(fn: lambda.Function): void {
+    iam.Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['sns:Publish'],
+      resourceArns: [this.topic.topicArn],
+    });
+    this.key.grant(fn, 'kms:Decrypt', 'kms:GenerateDataKey');
+    fn.addEnvironment('ALERT_TOPIC_ARN', this.topic.topicArn);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Reads the config a deploy is built from: parsed and validated at synth time (DESIGN.md §9), with
+ * the checks only AWS needs on top, so a bad config fails `cdk synth`/`cdk deploy` before anything
+ * is created.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Config, InvalidConfigError, parseConfig } from '../functions/core/config.ts';
+import { scheduleProblems } from './cycle.ts';
+
+/** The config file could not be read or is not JSON. */
+export class ConfigFileError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConfigFileError';
+  }
+}
+
+export interface DeployConfig {
+  readonly config: Config;
+  /** The file's absolute path (shipped in the bundles). */
+  readonly file: string;
+}
+
+/**
+ * Loads and validates the config file for a deploy.
+ * @throws ConfigFileError when it cannot be read or parsed as JSON
+ * @throws InvalidConfigError listing every problem (each with its path in the file)
+ */
+export function loadDeployConfig(path: string): DeployConfig {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigFileError(`cannot read config file ${file}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigFileError(`config file ${file} is not JSON: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  const config = parseConfig(json);
+  const problems = scheduleProblems(config.checkIntervalMs);
+  if (problems.length > 0) throw new InvalidConfigError(problems);
+  return { config, file };
+}

@@ -1,0 +1,164 @@
+/**
+ * The one place the stack's Lambda defaults live (runtime, architecture, tracing, logs, bundling,
+ * the shipped config), so each function says only what makes it different.
+ */
+import { resolve } from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { METRIC_NAMESPACE } from './metrics.ts';
+
+/** The config file's name inside every bundle, relative to LAMBDA_TASK_ROOT. */
+export const BUNDLED_CONFIG_FILE = 'botfolio.config.json';
+
+/**
+ * esbuild's ESM output calls `require` for the CommonJS dependencies it bundles (ccxt's, for
+ * one); ESM has no `require`, so the bundle defines one.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __botfolioCreateRequire } from 'node:module'; const require = __botfolioCreateRequire(import.meta.url);";
+
+export interface BotfolioFunctionProps {
+  /** The handler module, e.g. `functions/handlers/cycle.ts`; it exports `handler`. */
+  readonly entry: string;
+  /** What the function does, shown in the console. */
+  readonly description: string;
+  /** The portfolio this stack manages: env `PORTFOLIO_ID`. */
+  readonly portfolioId: string;
+  /**
+   * The validated config file. It is copied into the bundle as `botfolio.config.json`, and env
+   * `CONFIG_PATH` names it, so a function reads the very config that was checked at synth time.
+   * @default - none: allowed only when bundling is skipped (e.g. synthesizing the state machine
+   * definition for local mode); bundling without it fails.
+   */
+  readonly configFile?: string;
+  /**
+   * @default Duration.seconds(30) — a transfer step makes a few exchange calls at most; the
+   * workflow retries what times out.
+   */
+  readonly timeout?: Duration;
+  /** @default 512 — ccxt's Bitget class and the SDK clients start in well under that. */
+  readonly memorySize?: number;
+  /** More environment variables (the defaults above are always set). @default - none */
+  readonly environment?: Record<string, string>;
+  /**
+   * How many times Lambda retries a failed asynchronous invocation.
+   * @default 2 (Lambda's own default)
+   */
+  readonly retryAttempts?: number;
+  /** @default logs.RetentionDays.THREE_MONTHS — long enough to investigate a transfer. */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * A Botfolio Lambda function with the stack's defaults:
+ * - runtime Node.js 22 (`nodejs22.x`), the version the code is built and tested with;
+ * - arm64 (Graviton): cheaper per GB-second, and nothing here is x86-only;
+ * - X-Ray tracing active, so a cycle's exchange and DynamoDB calls show as one trace;
+ * - its own log group (sibling construct `<id>Logs`) with a retention (three months), and a role
+ *   (sibling `<id>Role`) that may write only to that log group — no AWS managed policy;
+ * - ESM bundling with esbuild (format esm, target node22, minified but keeping class names, linked
+ *   source maps with
+ *   `NODE_OPTIONS=--enable-source-maps`), `@aws-sdk/*` left out because the runtime provides it;
+ * - the validated config copied into the bundle (`CONFIG_PATH=botfolio.config.json`) and
+ *   `PORTFOLIO_ID` set.
+ */
+export class BotfolioFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: BotfolioFunctionProps) {
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      // Logs are the audit trail of money that moved: they outlive the stack.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.description} (${props.portfolioId})`,
+    });
+    logGroup.grantWrite(role);
+
+    const configFile = props.configFile;
+    super(scope, id, {
+      entry: props.entry,
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      tracing: lambda.Tracing.ACTIVE,
+      timeout: props.timeout ?? Duration.seconds(30),
+      memorySize: props.memorySize ?? 512,
+      retryAttempts: props.retryAttempts,
+      logGroup,
+      role,
+      environment: {
+        ...props.environment,
+        PORTFOLIO_ID: props.portfolioId,
+        CONFIG_PATH: BUNDLED_CONFIG_FILE,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        minify: true,
+        // Error classes name themselves (`this.name = new.target.name`) and Step Functions'
+        // Retry/Catch match that name: minifying must not rename them.
+        keepNames: true,
+        sourceMap: true,
+        sourcesContent: false,
+        banner: ESM_REQUIRE_BANNER,
+        externalModules: ['@aws-sdk/*'],
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir, outputDir) => [
+            configFile
+              ? copyCommand(resolve(configFile), `${outputDir}/${BUNDLED_CONFIG_FILE}`)
+              : // Rendered at construction, run only if bundling runs: a bundle without its
+                // config would fail on its first invocation, so the synth fails instead.
+                failCommand(`${id}: no config file to ship in the bundle (configFile prop)`),
+          ],
+        },
+      },
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Pinned to nodejs22.x on purpose: the code is built, typed and tested on Node 22 (package.json engines and its node@22 toolchain); the runtime moves with the toolchain, not ahead of it.',
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray PutTraceSegments/PutTelemetryRecords have no resource type; cloudwatch:PutMetricData (grantPutMetrics) has none either and is scoped by the cloudwatch:namespace condition to "Botfolio".',
+    });
+  }
+
+  /** Lets the function put metrics in the Botfolio namespace, and nowhere else. */
+  grantPutMetrics(): void {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        // PutMetricData has no resource type: the namespace condition is what scopes it.
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
+      }),
+    );
+  }
+}
+
+/** A command that makes bundling fail with a message. */
+function failCommand(message: string): string {
+  const text = message.replaceAll(/[^\w :()./-]/g, ' ');
+  return process.platform === 'win32'
+    ? `echo ${text} 1>&2 && exit /b 1`
+    : `echo '${text}' >&2; exit 1`;
+}
+
+/** A copy that runs in the local bundling shell: bash on Linux and macOS, cmd on Windows. */
+function copyCommand(from: string, to: string): string {
+  if (process.platform === 'win32') return `copy /Y "${from}" "${to.replaceAll('/', '\\')}"`;
+  const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+  return `cp ${quote(from)} ${quote(to)}`;
+}

@@ -1,0 +1,110 @@
+/**
+ * The Botfolio stack (DESIGN.md §9) for one portfolio: storage, exchange keys, alerts, the
+ * guarded-transfer workflow and its step function, the scheduled cycle, the dashboard and alarms.
+ * Built from a parsed, validated Config, so a bad config never gets this far.
+ */
+import { fileURLToPath } from 'node:url';
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { Config } from '../functions/core/config.ts';
+import { Alerts } from './alerts.ts';
+import { Cycle } from './cycle.ts';
+import { BotfolioDashboard } from './dashboard.ts';
+import { ExchangeSecrets } from './exchange-secrets.ts';
+import { BotfolioFunction } from './function.ts';
+import { Storage } from './storage.ts';
+import { TransferWorkflow } from './transfer-workflow.ts';
+
+/** The handler modules, one per function. */
+export const HANDLER_ENTRIES = {
+  cycle: fileURLToPath(new URL('../functions/handlers/cycle.ts', import.meta.url)),
+  transferStep: fileURLToPath(new URL('../functions/handlers/transfer-step.ts', import.meta.url)),
+} as const;
+
+export interface BotfolioStackProps extends StackProps {
+  /** The parsed config (functions/core/config.ts `parseConfig`). */
+  readonly config: Config;
+  /**
+   * The file `config` was parsed from, shipped in every function bundle.
+   * @default - none: only for synthesizing without bundling (local mode reads the definition)
+   */
+  readonly configFile?: string;
+  /** Addresses that receive every alert. @default - none */
+  readonly alertEmails?: readonly string[];
+  /** Phone numbers that receive critical alerts by SMS. @default - none */
+  readonly alertSms?: readonly string[];
+  /** CloudFormation deletion protection on the tables. @default true */
+  readonly deletionProtection?: boolean;
+}
+
+/** A stack name CloudFormation accepts for a portfolio id ("_" and "." become "-"). */
+export const stackNameFor = (portfolioId: string): string =>
+  `Botfolio-${portfolioId.replaceAll(/[^A-Za-z0-9-]/g, '-')}`;
+
+export class BotfolioStack extends Stack {
+  readonly storage: Storage;
+  readonly alerts: Alerts;
+  readonly exchangeSecrets: ExchangeSecrets;
+  readonly transferStep: BotfolioFunction;
+  readonly transferWorkflow: TransferWorkflow;
+  readonly cycle: Cycle;
+  readonly dashboard: BotfolioDashboard;
+
+  constructor(scope: Construct, id: string, props: BotfolioStackProps) {
+    super(scope, id, {
+      description: `Botfolio: capital manager of portfolio ${props.config.portfolioId}`,
+      ...props,
+    });
+    const { config, configFile } = props;
+    const portfolioId = config.portfolioId;
+
+    this.storage = new Storage(this, 'Storage', {
+      deletionProtection: props.deletionProtection,
+    });
+    this.exchangeSecrets = new ExchangeSecrets(this, 'ExchangeSecrets', {
+      portfolioId,
+      exchanges: [...config.exchanges.keys()],
+    });
+    this.alerts = new Alerts(this, 'Alerts', {
+      portfolioId,
+      emails: props.alertEmails,
+      smsNumbers: props.alertSms,
+    });
+
+    this.transferStep = new BotfolioFunction(this, 'TransferStep', {
+      entry: HANDLER_ENTRIES.transferStep,
+      description: 'Botfolio guarded transfer: one step of the workflow (lock to notify)',
+      portfolioId,
+      configFile,
+    });
+    this.transferWorkflow = new TransferWorkflow(this, 'TransferWorkflow', {
+      stepFunction: this.transferStep,
+    });
+
+    this.cycle = new Cycle(this, 'Cycle', {
+      entry: HANDLER_ENTRIES.cycle,
+      portfolioId,
+      configFile,
+      checkIntervalMs: config.checkIntervalMs,
+      stateMachine: this.transferWorkflow.stateMachine,
+    });
+
+    // Both functions call the exchange, keep the journal and state, alert and emit metrics
+    // (the cycle's metric grant comes with its construct).
+    this.transferStep.grantPutMetrics();
+    for (const fn of [this.cycle.function, this.transferStep]) {
+      this.storage.connect(fn);
+      this.exchangeSecrets.connect(fn);
+      this.alerts.connect(fn);
+    }
+
+    this.dashboard = new BotfolioDashboard(this, 'Dashboard', {
+      portfolioId,
+      checkIntervalMs: config.checkIntervalMs,
+      cycleFunction: this.cycle.function,
+      stepFunction: this.transferStep,
+      stateMachine: this.transferWorkflow.stateMachine,
+      alertTopic: this.alerts.topic,
+    });
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The guarded-transfer state machine (DESIGN.md §4), defined once: AWS runs it, and local mode and
+ * the tests execute the synthesized definition in-process. So every Task is a plain Lambda invoke
+ * of the one step function with `Parameters` (no SDK integrations, no Map or Parallel), named after
+ * TASK_STATES in functions/core/workflow.ts.
+ *
+ * Happy path: LockBot → ValidateGuards → SubmitTransfer → VerifyOnExchange → RecordCompleted →
+ * ReleaseLock → SendAlert → Transferred. Any error a forward step (LockBot … RecordCompleted) still
+ * has after its retries is caught into `$.error` → SettleFailure → ReleaseLockAfterFailure →
+ * SendFailureAlert → Settled. The journal holds the outcome; an execution fails only when a step
+ * keeps failing (and that raises an alarm).
+ */
+import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { RETRYABLE_ERRORS } from '../functions/core/errors.ts';
+import { TASK_STATES, WORKFLOW_TIMEOUT_MINUTES } from '../functions/core/workflow.ts';
+
+type TaskStateName = keyof typeof TASK_STATES;
+
+/** Lambda's own transient failures: the invoke did not run, or did not report back. */
+export const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.ClientExecutionTimeoutException',
+] as const;
+
+/**
+ * The one Retry every task has: our retryable errors and Lambda's transient ones, with capped
+ * exponential backoff and full jitter (2 s, 4 s, 8 s … at most 60 s; six retries).
+ */
+export const TRANSFER_RETRY: sfn.RetryProps = {
+  errors: [...RETRYABLE_ERRORS, ...LAMBDA_SERVICE_ERRORS],
+  interval: Duration.seconds(2),
+  backoffRate: 2,
+  maxAttempts: 6,
+  maxDelay: Duration.seconds(60),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
+/** Where a caught error goes, and what SettleFailure reads. */
+export const ERROR_PATH = '$.error';
+
+/** Forward steps: an error they keep raising is settled on the failure path. */
+const FORWARD_STATES = [
+  'LockBot',
+  'ValidateGuards',
+  'SubmitTransfer',
+  'VerifyOnExchange',
+  'RecordCompleted',
+] as const satisfies readonly TaskStateName[];
+
+export interface TransferWorkflowProps {
+  /** The function that runs every step, dispatching on `step` (functions/handlers/transfer-step.ts). */
+  readonly stepFunction: lambda.IFunction;
+  /** @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** The Standard state machine that moves one planned transfer, exactly once. */
+export class TransferWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  /** The step function every Task invokes. */
+  readonly stepFunction: lambda.IFunction;
+  /** The execution history log group (level ALL, without execution data). */
+  readonly logGroup: logs.ILogGroup;
+
+  constructor(scope: Construct, id: string, props: TransferWorkflowProps) {
+    super(scope, id);
+    this.stepFunction = props.stepFunction;
+
+    const step = (name: TaskStateName, extra: Record<string, unknown> = {}) => {
+      const task = new tasks.LambdaInvoke(this, name, {
+        lambdaFunction: props.stepFunction,
+        payloadResponseOnly: true,
+        payload: sfn.TaskInput.fromObject({
+          step: TASK_STATES[name],
+          transferId: sfn.JsonPath.stringAt('$.transferId'),
+          ...extra,
+        }),
+        // Each step's small result under its own name; the input (transferId, error) stays.
+        resultPath: `$.${name}`,
+        // Replaced by TRANSFER_RETRY, which covers these errors too.
+        retryOnServiceExceptions: false,
+      });
+      task.addRetry(TRANSFER_RETRY);
+      return task;
+    };
+
+    const forward = Object.fromEntries(FORWARD_STATES.map((name) => [name, step(name)])) as Record<
+      (typeof FORWARD_STATES)[number],
+      tasks.LambdaInvoke
+    >;
+
+    const failurePath = step('SettleFailure', { error: sfn.JsonPath.objectAt(ERROR_PATH) })
+      .next(step('ReleaseLockAfterFailure'))
+      .next(step('SendFailureAlert'))
+      .next(new sfn.Succeed(this, 'Settled', { comment: 'The journal holds the outcome.' }));
+
+    for (const task of Object.values(forward)) {
+      task.addCatch(failurePath, { errors: [sfn.Errors.ALL], resultPath: ERROR_PATH });
+    }
+
+    const definition = sfn.Chain.start(forward.LockBot)
+      .next(forward.ValidateGuards)
+      .next(forward.SubmitTransfer)
+      .next(forward.VerifyOnExchange)
+      .next(forward.RecordCompleted)
+      .next(step('ReleaseLock'))
+      .next(step('SendAlert'))
+      .next(new sfn.Succeed(this, 'Transferred'));
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      comment: 'Botfolio guarded transfer: one planned transfer, exactly once (DESIGN.md §4).',
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      timeout: Duration.minutes(WORKFLOW_TIMEOUT_MINUTES),
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+    this.acknowledgeRoleFindings(props.stepFunction);
+  }
+
+  /** The state machine role's wildcards, all of CDK's making, each with why it is accepted. */
+  private acknowledgeRoleFindings(stepFunction: lambda.IFunction): void {
+    const role = this.stateMachine.role;
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Log delivery (logs:*LogDelivery, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) and X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) actions have no resource type: AWS requires "*" for state machine logging and tracing.',
+    });
+    const cfnFunction = stepFunction.node.defaultChild;
+    if (cfnFunction instanceof CfnElement) {
+      const logicalId = Stack.of(cfnFunction).getLogicalId(cfnFunction);
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+        reason:
+          'LambdaInvoke grants the step function and its versions/aliases (ARN:*); it is the one function this machine invokes.',
+      });
+    }
+  }
+}

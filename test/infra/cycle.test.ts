@@ -1,0 +1,129 @@
+import { Annotations, Capture, Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { scheduleProblems } from '../../lib/cycle.ts';
+import { METRIC_NAMESPACE } from '../../lib/metrics.ts';
+import { exampleConfigJson, logicalIdOf, synthesize } from './support.ts';
+
+// Prepare (once for the file): the example config checks every 15 minutes.
+const { stack, template } = synthesize();
+const cycleFunctionId = logicalIdOf(stack, stack.cycle.function);
+const cycleRole = stack.cycle.function.role;
+if (!cycleRole) throw new Error('the cycle function has no role');
+const cycleRoleId = logicalIdOf(stack, cycleRole);
+const stateMachineId = logicalIdOf(stack, stack.transferWorkflow.stateMachine);
+
+/** The statements of the inline policies attached to a role. */
+function statementsOf(roleId: string): unknown[] {
+  return Object.values(
+    template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
+    }),
+  ).flatMap((p) => p.Properties.PolicyDocument.Statement as unknown[]);
+}
+
+describe('monitoring cycle', () => {
+  it('runs the cycle function on a schedule at the config check interval', () => {
+    // Prepare
+    const target = new Capture();
+    // Assess
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: target })],
+    });
+    expect(target.asObject()).toEqual({ 'Fn::GetAtt': [cycleFunctionId, 'Arn'] });
+  });
+
+  it('follows the check interval of the config', () => {
+    // Prepare
+    const hourly = { ...exampleConfigJson(), monitoring: { check_interval: '1h' } };
+    // Act
+    const { template: t } = synthesize({ configJson: hourly });
+    // Assess
+    t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
+  });
+
+  it('refuses an interval EventBridge cannot schedule, naming the config path', () => {
+    // Assess
+    expect(scheduleProblems(30_000)).toEqual([
+      expect.objectContaining({ path: 'monitoring.check_interval', value: '30s' }),
+    ]);
+    expect(scheduleProblems(90_000)).toHaveLength(1);
+    expect(scheduleProblems(15 * 60_000)).toEqual([]);
+  });
+
+  it('builds with a sub-minute interval (local mode) but flags it as an error for a deploy', () => {
+    // Prepare
+    const fast = { ...exampleConfigJson(), monitoring: { check_interval: '30s' } };
+    // Act
+    const { stack: s, template: t } = synthesize({ configJson: fast });
+    // Assess
+    t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+    Annotations.fromStack(s).hasError(
+      '/Botfolio-main/Cycle',
+      Match.stringLikeRegexp('monitoring\\.check_interval'),
+    );
+  });
+
+  it('lets the cycle start executions of the transfer state machine', () => {
+    // Assess
+    expect(statementsOf(cycleRoleId)).toContainEqual(
+      expect.objectContaining({
+        Action: 'states:StartExecution',
+        Effect: 'Allow',
+        Resource: { Ref: stateMachineId },
+      }),
+    );
+  });
+
+  it('tells the cycle where the state machine and the alert topic are', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          STATE_MACHINE_ARN: { Ref: stateMachineId },
+          ALERT_TOPIC_ARN: { Ref: Match.stringLikeRegexp('^AlertsTopic') },
+          EXCHANGE_SECRET_ARN_BITGET: { Ref: Match.stringLikeRegexp('^ExchangeSecretsbitget') },
+          PORTFOLIO_ID: 'main',
+          CONFIG_PATH: 'botfolio.config.json',
+        }),
+      },
+    });
+  });
+
+  it('lets the cycle put metrics only in the Botfolio namespace', () => {
+    // Assess
+    expect(statementsOf(cycleRoleId)).toContainEqual({
+      Action: 'cloudwatch:PutMetricData',
+      Effect: 'Allow',
+      Resource: '*',
+      Condition: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
+    });
+  });
+
+  it('does not retry a failed cycle late (the next one replans)', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: cycleFunctionId },
+      MaximumRetryAttempts: 0,
+    });
+  });
+
+  it('runs both functions on Node.js 22, arm64, traced, with their own log groups', () => {
+    // Assess
+    const functions = template.findResources('AWS::Lambda::Function', {
+      Properties: {
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        Handler: 'index.handler',
+        LoggingConfig: { LogGroup: { Ref: Match.anyValue() } },
+        Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) },
+      },
+    });
+    expect(Object.keys(functions).sort()).toEqual(
+      [cycleFunctionId, logicalIdOf(stack, stack.transferStep)].sort(),
+    );
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+});
