@@ -1,0 +1,134 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * The `botfolio` CLI. Composition and translation only: parse arguments (commander), call a
+ * command, turn user errors into a clear message on stderr and a non-zero exit.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEMO_SEED } from '../functions/adapters/paper/market.ts';
+import { InvalidConfigError } from '../functions/core/config.ts';
+import { demo } from '../functions/local/commands/demo.ts';
+import {
+  cycleOnce,
+  showState,
+  showStatus,
+  showTransfers,
+} from '../functions/local/commands/local-data.ts';
+import { planCommand, validateCommand } from '../functions/local/commands/plan.ts';
+import { loadConfigFile, UserFileError } from '../functions/local/files.ts';
+
+const DEFAULT_CONFIG = 'examples/spec-portfolio.json';
+
+const positiveInt = (what: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError(`${what} must be a whole number ≥ 0`);
+  return n;
+};
+
+const program = new Command('botfolio')
+  .description('Capital manager for fleets of trading bots')
+  .showHelpAfterError()
+  .exitOverride();
+
+const configOption = () =>
+  new Option('-c, --config <file>', 'portfolio config file').default(DEFAULT_CONFIG);
+const dataOption = () =>
+  new Option('-d, --data <dir>', 'local data folder (store and paper exchange)');
+
+program
+  .command('demo')
+  .description('run the demo: embedded store, paper exchange, simulated bots, accelerated cycles')
+  .addOption(configOption())
+  .option('-n, --cycles <n>', 'cycles to run', positiveInt('--cycles'), 30)
+  .option('-s, --seed <n>', 'seed of the simulated market', positiveInt('--seed'), DEMO_SEED)
+  .option('-q, --quiet', 'one line per cycle instead of the status board', false)
+  .option(
+    '--delay <ms>',
+    'pause between cycles',
+    positiveInt('--delay'),
+    process.stdout.isTTY ? 400 : 0,
+  )
+  .action(async (o) => {
+    process.exitCode = await demo({
+      config: loadConfigFile(o.config),
+      cycles: o.cycles,
+      seed: o.seed,
+      quiet: o.quiet,
+      delayMs: o.delay,
+    });
+  });
+
+program
+  .command('validate')
+  .description('check a config file; every problem is listed with its path')
+  .argument('<file>', 'config file')
+  .action((file: string) => {
+    process.exitCode = validateCommand(file);
+  });
+
+program
+  .command('plan')
+  .description('dry run: what Botfolio would do now, reading only the config and state files')
+  .requiredOption('-c, --config <file>', 'portfolio config file')
+  .requiredOption('--state <file>', 'portfolio state file (the `botfolio state` form)')
+  .option('--json', 'print the plan as JSON (the contract form)', false)
+  .action((o) => {
+    process.exitCode = planCommand(o.config, o.state, o.json);
+  });
+
+program
+  .command('cycle')
+  .description('run monitoring cycles against the local store and paper exchange')
+  .requiredOption('--once', 'run exactly one cycle')
+  .addOption(configOption())
+  .addOption(dataOption())
+  .action(async (o) => {
+    process.exitCode = await cycleOnce(loadConfigFile(o.config), o.data);
+  });
+
+program
+  .command('status')
+  .description('the portfolio: mode, equity, reserves, bots')
+  .addOption(configOption())
+  .addOption(dataOption())
+  .option('--json', 'as JSON', false)
+  .action(async (o) => {
+    process.exitCode = await showStatus(loadConfigFile(o.config), o.data, o.json);
+  });
+
+program
+  .command('state')
+  .description('the portfolio state, in the form `botfolio plan --state` reads')
+  .addOption(configOption())
+  .addOption(dataOption())
+  .action(async (o) => {
+    process.exitCode = await showState(loadConfigFile(o.config), o.data);
+  });
+
+program
+  .command('transfers')
+  .description('the transfer journal, newest first')
+  .addOption(configOption())
+  .addOption(dataOption())
+  .option('-b, --bot <id>', 'only this bot')
+  .option('--json', 'as JSON', false)
+  .action(async (o) => {
+    process.exitCode = await showTransfers(loadConfigFile(o.config), o.data, {
+      bot: o.bot,
+      json: o.json,
+    });
+  });
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  if (error instanceof InvalidConfigError || error instanceof UserFileError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 1;
+  } else if (error instanceof Error && 'exitCode' in error && typeof error.exitCode === 'number') {
+    // commander's own exit (help, version, a usage error it already printed)
+    process.exitCode = error.exitCode;
+  } else {
+    throw error;
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * `botfolio demo`: the whole product on embedded defaults. Simulated bots trade on the paper
+ * exchange, each accelerated cycle reads their equity, plans, journals and runs the transfers
+ * through the synthesized state machine, and a status board shows where the money is. It ends by
+ * itself with a summary — including a check that the journal's books agree with the exchange's.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { styleText } from 'node:util';
+import type { Alert } from '../../core/alerts.ts';
+import type { Config } from '../../core/config.ts';
+import { formatMoney, type Money, sum } from '../../core/money.ts';
+import { portfolioEquity } from '../../core/policy.ts';
+import { TRANSFER_STATUSES } from '../../core/transfer.ts';
+import { renderAlert, renderBoard } from '../board.ts';
+import { checkBooks } from '../books.ts';
+import { startLocalRuntime } from '../runtime.ts';
+
+export interface DemoOptions {
+  readonly config: Config;
+  readonly cycles: number;
+  readonly seed: number;
+  /** One line per cycle instead of the board. */
+  readonly quiet: boolean;
+  /** Pause between cycles, so a person can follow. */
+  readonly delayMs: number;
+  readonly out?: (line: string) => void;
+}
+
+const SYMBOL: Record<string, string> = {
+  completed: '✓',
+  failed: '✗',
+  rejected: '⊘',
+  uncertain: '?',
+};
+
+/** Runs the demo; resolves to the process exit code (0 when the books agree). */
+export async function demo(opts: DemoOptions): Promise<number> {
+  const { config } = opts;
+  const print = opts.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const start = new Date(Math.floor(Date.now() / config.checkIntervalMs) * config.checkIntervalMs);
+  let clock = start;
+  const cycleAlerts: Alert[] = [];
+  const runtime = await startLocalRuntime({
+    config,
+    seed: opts.seed,
+    now: () => clock,
+    onAlert: (a) => cycleAlerts.push(a),
+  });
+
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    print(styleText('yellow', '\nstopping after this cycle (Ctrl+C again to quit at once)…'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const lastAction = new Map<string, string>();
+  let cyclesRun = 0;
+  let firstEquity: Money | undefined;
+  try {
+    for (let i = 1; i <= opts.cycles && !stopping; i++) {
+      if (i > 1) runtime.trade();
+      clock = new Date(start.getTime() + (i - 1) * config.checkIntervalMs);
+      cycleAlerts.length = 0;
+      const result = await runtime.cycle(clock);
+      cyclesRun = i;
+      firstEquity ??= result.equity;
+      for (const planned of result.entries) {
+        const entry = await runtime.store.get(planned.id);
+        const status = entry?.status ?? 'planned';
+        lastAction.set(
+          planned.botId,
+          `#${i} ${planned.kind} ${formatMoney(planned.amount, 2)} ${SYMBOL[status] ?? status}`,
+        );
+      }
+      const books = await runtime.store.load(config.portfolioId);
+      if (!books) throw new Error('the portfolio state vanished');
+      const equity = portfolioEquity(books);
+      if (opts.quiet) {
+        const moves = result.entries
+          .map((e) => `${e.kind} ${e.botId} ${formatMoney(e.amount, 2)}`)
+          .join(', ');
+        print(
+          `cycle ${String(i).padStart(3)} ${result.cycleId} ${result.plan.mode} equity ${formatMoney(equity, 2)}${moves ? ` — ${moves}` : ''}`,
+        );
+      } else {
+        print(
+          renderBoard({
+            config,
+            state: books,
+            cycleId: result.cycleId,
+            cycleNumber: i,
+            mode: result.plan.mode,
+            equity,
+            peakEquity: result.plan.peakEquity,
+            lastAction,
+          }),
+        );
+        for (const a of cycleAlerts) print(renderAlert(a));
+        print('');
+        if (opts.delayMs > 0 && i < opts.cycles) await sleep(opts.delayMs);
+      }
+    }
+
+    const all = await runtime.store.byStatus(config.portfolioId, TRANSFER_STATUSES);
+    const count = (pred: (e: (typeof all)[number]) => boolean) => all.filter(pred).length;
+    const total = (kind: string) =>
+      formatMoney(
+        sum(all.filter((e) => e.kind === kind && e.status === 'completed').map((e) => e.amount)),
+        2,
+      );
+    const check = await checkBooks(runtime.store, runtime.exchange, config);
+    const books = await runtime.store.load(config.portfolioId);
+    const endEquity = books ? portfolioEquity(books) : undefined;
+
+    print(styleText('bold', `Demo summary — ${cyclesRun} cycle(s), seed ${opts.seed}`));
+    print(
+      `  equity           ${firstEquity === undefined ? '—' : formatMoney(firstEquity, 2)} → ${endEquity === undefined ? '—' : formatMoney(endEquity, 2)} ${config.currency}`,
+    );
+    print(
+      `  transfers        ${all.length} journaled: ${[
+        'completed',
+        'failed',
+        'rejected',
+        'uncertain',
+        'planned',
+      ]
+        .map((s) => `${count((e) => e.status === s)} ${s}`)
+        .join(', ')}`,
+    );
+    print(
+      `  by kind          ${['allocation', 'harvest', 'refill', 'protect', 'rebalance']
+        .map((k) => `${count((e) => e.kind === k && e.status === 'completed')} ${k}`)
+        .join(', ')}`,
+    );
+    print(
+      `  harvested        ${total('harvest')} ${config.currency}; refilled ${total('refill')} ${config.currency}`,
+    );
+    print(
+      check.agree
+        ? styleText(
+            'green',
+            `  books            the journal's books agree with the exchange (${check.accounts} accounts)`,
+          )
+        : styleText(
+            'red',
+            `  books            MISMATCH:\n${check.mismatches.map((m) => `    ${m}`).join('\n')}`,
+          ),
+    );
+    return check.agree ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await runtime.close();
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Commands on a local data folder (the embedded store and the paper exchange kept on disk):
+ * `cycle --once`, `status`, `state`, `transfers`.
+ */
+import { join } from 'node:path';
+import type { Config } from '../../core/config.ts';
+import { formatMoney } from '../../core/money.ts';
+import { modeOf, portfolioEquity } from '../../core/policy.ts';
+import { type PortfolioState, stateToJson } from '../../core/state.ts';
+import { TRANSFER_STATUSES } from '../../core/transfer.ts';
+import { renderAlert, renderBoard } from '../board.ts';
+import { type LocalRuntime, startLocalRuntime } from '../runtime.ts';
+
+/** `.local/<portfolio id>` unless given. */
+export const dataDirOf = (config: Config, dir?: string) =>
+  dir ?? join('.local', config.portfolioId);
+
+async function withRuntime<T>(
+  config: Config,
+  dir: string | undefined,
+  fn: (rt: LocalRuntime) => Promise<T>,
+): Promise<T> {
+  const rt = await startLocalRuntime({ config, dataDir: dataDirOf(config, dir) });
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+export function cycleOnce(config: Config, dir?: string): Promise<number> {
+  const alerts: string[] = [];
+  return withRuntime(config, dir, async (rt) => {
+    const result = await rt.cycle(new Date());
+    for (const e of result.entries) {
+      const entry = await rt.store.get(e.id);
+      process.stdout.write(
+        `${e.kind} ${e.botId} ${formatMoney(e.amount, 2)}: ${entry?.status ?? 'planned'}\n`,
+      );
+    }
+    for (const a of result.plan.alerts) alerts.push(renderAlert(a));
+    process.stdout.write(
+      `cycle ${result.cycleId}: mode ${result.plan.mode}, ${result.entries.length} transfer(s)\n${alerts.join('\n')}\n`,
+    );
+    return 0;
+  });
+}
+
+/** Runs `fn` on the stored state, or explains there is none yet (exit 1). */
+function withState(
+  config: Config,
+  dir: string | undefined,
+  fn: (state: PortfolioState) => number,
+): Promise<number> {
+  return withRuntime(config, dir, async (rt) => {
+    const state = await rt.store.load(config.portfolioId);
+    if (state) return fn(state);
+    process.stderr.write(
+      `no state yet in ${dataDirOf(config, dir)}: run \`botfolio cycle --once\` first\n`,
+    );
+    return 1;
+  });
+}
+
+export function showStatus(
+  config: Config,
+  dir: string | undefined,
+  json: boolean,
+): Promise<number> {
+  return withState(config, dir, (state) => {
+    const equity = portfolioEquity(state);
+    if (json) {
+      process.stdout.write(
+        `${JSON.stringify({ ...stateToJson(state), equity: formatMoney(equity) }, null, 2)}\n`,
+      );
+      return 0;
+    }
+    const mode = modeOf(state.flags);
+    process.stdout.write(
+      `${renderBoard({ config, state, cycleId: state.asOf, mode, equity, peakEquity: state.peakEquity, lastAction: new Map() })}\n`,
+    );
+    return 0;
+  });
+}
+
+export function showState(config: Config, dir?: string): Promise<number> {
+  return withState(config, dir, (state) => {
+    process.stdout.write(`${JSON.stringify(stateToJson(state), null, 2)}\n`);
+    return 0;
+  });
+}
+
+export function showTransfers(
+  config: Config,
+  dir: string | undefined,
+  opts: { bot?: string; json: boolean },
+): Promise<number> {
+  return withRuntime(config, dir, async (rt) => {
+    const entries = opts.bot
+      ? await rt.store.byBot(config.portfolioId, opts.bot, 1000)
+      : (await rt.store.byStatus(config.portfolioId, TRANSFER_STATUSES)).sort((a, b) =>
+          b.createdAt.localeCompare(a.createdAt),
+        );
+    if (opts.json) {
+      const rows = entries.map((e) => ({
+        ...e,
+        amount: formatMoney(e.amount),
+        potBefore: undefined,
+        potAfter: undefined,
+      }));
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      return 0;
+    }
+    for (const e of entries) {
+      process.stdout.write(
+        `${e.createdAt} ${e.id} ${e.kind.padEnd(10)} ${formatMoney(e.amount, 2).padStart(12)} ${e.from} → ${e.to} ${e.status}${e.error ? ` (${e.error})` : ''}\n`,
+      );
+    }
+    if (entries.length === 0) process.stdout.write('no transfers\n');
+    return 0;
+  });
+}

@@ -1,0 +1,49 @@
+/** `botfolio validate` and `botfolio plan`: read files, print a verdict or a plan, touch nothing else. */
+import { InvalidConfigError } from '../../core/config.ts';
+import { formatMoney } from '../../core/money.ts';
+import { planToJson } from '../../core/plan-json.ts';
+import { plan } from '../../core/policy.ts';
+import { parseState } from '../../core/state.ts';
+import { loadConfigFile, readJsonFile } from '../files.ts';
+
+export function validateCommand(file: string): number {
+  const config = loadConfigFile(file);
+  const pools = [...config.pools.values()].map(
+    (p) => `${p.name} (${config.bots.filter((b) => b.pool === p.name).length} bots)`,
+  );
+  process.stdout.write(
+    `${file}: valid — portfolio ${config.portfolioId}, ${formatMoney(config.totalCapital, 2)} ${config.currency}, pools ${pools.join(', ')}\n`,
+  );
+  return 0;
+}
+
+export function planCommand(configFile: string, stateFile: string, json: boolean): number {
+  const config = loadConfigFile(configFile);
+  const raw = readJsonFile(stateFile, 'state');
+  let state: ReturnType<typeof parseState>;
+  try {
+    state = parseState(raw, config);
+  } catch (e) {
+    if (e instanceof InvalidConfigError)
+      throw new InvalidConfigError(e.problems, `state ${stateFile}`);
+    throw e;
+  }
+  const decided = plan(config, state);
+  if (json) {
+    process.stdout.write(`${JSON.stringify(planToJson(decided), null, 2)}\n`);
+    return 0;
+  }
+  const lines = [
+    `mode ${decided.mode}, peak equity ${formatMoney(decided.peakEquity, 2)} ${config.currency}`,
+  ];
+  if (decided.transfers.length === 0) lines.push('no transfers');
+  for (const t of decided.transfers) {
+    lines.push(
+      `  ${t.kind.padEnd(10)} ${formatMoney(t.amount, 2).padStart(12)} ${t.from} → ${t.to}  (${t.reason})`,
+    );
+  }
+  for (const a of decided.alerts)
+    lines.push(`  ${a.severity}: ${a.code}${a.botId ? ` [${a.botId}]` : ''} ${a.message}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}

@@ -1,0 +1,148 @@
+/**
+ * The local composition: the same use cases as the Lambdas, wired to embedded defaults — dynalite
+ * in-process (in memory, or persisted in a data folder), the paper exchange standing in for every
+ * exchange the config names, simulated bots, and the CDK-synthesized transfer state machine
+ * executed in-process.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoStore } from '../adapters/dynamodb/store.ts';
+import { PaperExchange } from '../adapters/paper/exchange.ts';
+import type { FaultPlan } from '../adapters/paper/faults.ts';
+import { BotSimulator, DEMO_SEED, defaultProfiles } from '../adapters/paper/market.ts';
+import type { Alert } from '../core/alerts.ts';
+import type { Config } from '../core/config.ts';
+import { ZERO } from '../core/money.ts';
+import type { Alerter, Exchange } from '../core/ports.ts';
+import { withCooldown } from '../usecases/alerting.ts';
+import { type CycleResult, runCycle } from '../usecases/cycle.ts';
+import { makeTransferSteps, runStep } from '../usecases/transfer-steps.ts';
+import { synthesizeTransferDefinition } from './definition.ts';
+import { startEmbeddedDynamo } from './dynamo.ts';
+import { LocalTransferWorkflow } from './workflow.ts';
+
+export interface LocalRuntimeOptions {
+  readonly config: Config;
+  /** Keep the store and the paper exchange here; in memory when absent. */
+  readonly dataDir?: string;
+  /** Seed of the simulated bots. @default DEMO_SEED */
+  readonly seed?: number;
+  /** Faults the paper exchange injects (tests, chaos). @default none */
+  readonly faults?: FaultPlan;
+  /** Retry wait in the local state machine instead of the definition's backoff. @default 5 ms */
+  readonly retryIntervalMs?: number;
+  /** The clock of transfer steps and alert cooldowns. @default the wall clock */
+  readonly now?: () => Date;
+  /** Receives every alert that passes the cooldown. @default ignore */
+  readonly onAlert?: (alert: Alert) => void;
+}
+
+export interface LocalRuntime {
+  readonly config: Config;
+  readonly store: DynamoStore;
+  readonly exchange: PaperExchange;
+  readonly market: BotSimulator;
+  readonly workflow: LocalTransferWorkflow;
+  /** Runs one cycle at `at` and waits for the transfers it started to finish. */
+  cycle(at: Date): Promise<CycleResult>;
+  /** Lets the simulated bots trade one step. */
+  trade(): void;
+  /** Writes the paper exchange and the market to the data folder (no-op in memory). */
+  save(): void;
+  close(): Promise<void>;
+}
+
+const EXCHANGE_FILE = 'paper-exchange.json';
+const MARKET_FILE = 'market.json';
+
+export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const { config } = opts;
+  const now = opts.now ?? (() => new Date());
+  const dataDir = opts.dataDir;
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+
+  const dynamo = await startEmbeddedDynamo(dataDir ? { dataDir: join(dataDir, 'dynamo') } : {});
+  const store = new DynamoStore(dynamo.client, dynamo.tableNames, { now });
+
+  const uids = config.bots.map((b) => b.account);
+  const saved = (file: string) =>
+    dataDir && existsSync(join(dataDir, file))
+      ? JSON.parse(readFileSync(join(dataDir, file), 'utf8'))
+      : undefined;
+  const exchangeJson = saved(EXCHANGE_FILE);
+  const exchange = exchangeJson
+    ? PaperExchange.fromJSON(exchangeJson, opts.faults ? { faults: opts.faults } : {})
+    : new PaperExchange({
+        currency: config.currency,
+        // Every reserve sits in the master account; bots start with empty sub-accounts.
+        master: config.totalCapital,
+        subAccounts: Object.fromEntries(uids.map((u) => [u, ZERO])),
+        ...(opts.faults && { faults: opts.faults }),
+      });
+  for (const uid of uids) if (!exchange.subAccountIds().includes(uid)) exchange.openSubAccount(uid);
+  const marketJson = saved(MARKET_FILE);
+  const market = marketJson
+    ? BotSimulator.fromJSON(marketJson)
+    : new BotSimulator({ seed: opts.seed ?? DEMO_SEED, profiles: defaultProfiles(uids) });
+
+  // The paper exchange stands in for every venue the config names.
+  const exchanges = new Map<string, Exchange>(
+    [...config.exchanges.keys()].map((name) => [name, exchange]),
+  );
+  const printer: Alerter = { send: async (a) => opts.onAlert?.(a) };
+  const alerter = withCooldown(printer, store, config.alertCooldownMs, now);
+
+  const steps = makeTransferSteps({
+    config,
+    journal: store,
+    state: store,
+    exchanges,
+    alerter,
+  });
+  const workflow = new LocalTransferWorkflow(
+    synthesizeTransferDefinition(config),
+    (input) => runStep(steps, input),
+    {
+      retryIntervalMs: opts.retryIntervalMs ?? 5,
+    },
+  );
+
+  const save = () => {
+    if (!dataDir) return;
+    for (const [file, value] of [
+      [EXCHANGE_FILE, exchange.toJSON()],
+      [MARKET_FILE, market.toJSON()],
+    ] as const) {
+      // Written aside, then renamed: a crash leaves the old file or the new one, never half of one.
+      const path = join(dataDir, file);
+      writeFileSync(`${path}.tmp`, JSON.stringify(value, null, 2));
+      renameSync(`${path}.tmp`, path);
+    }
+  };
+
+  return {
+    config,
+    store,
+    exchange,
+    market,
+    workflow,
+    async cycle(at: Date) {
+      const result = await runCycle(
+        { config, journal: store, state: store, performance: store, exchanges, workflow, alerter },
+        at,
+      );
+      await workflow.drain();
+      save();
+      return result;
+    },
+    trade() {
+      market.step(exchange);
+    },
+    save,
+    async close() {
+      await workflow.drain();
+      save();
+      await dynamo.close();
+    },
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * One monitoring cycle (DESIGN.md §1): read balances → plan → record → start transfers → alert.
+ * The same function runs in the cycle Lambda and in the local runtime; only the adapters differ.
+ * A cycle is identified by its schedule slot, so a retried cycle plans the same transfer ids and
+ * its journal writes and workflow starts are no-ops.
+ */
+import type { Alert } from '../core/alerts.ts';
+import type { Config } from '../core/config.ts';
+import { add, type Money, sub, ZERO } from '../core/money.ts';
+import { type Plan, plan, portfolioEquity } from '../core/policy.ts';
+import type {
+  Alerter,
+  BotSnapshot,
+  Exchange,
+  Journal,
+  PerformanceStore,
+  StateStore,
+  WorkflowStarter,
+} from '../core/ports.ts';
+import { initialState, type PortfolioState } from '../core/state.ts';
+import {
+  type JournalEntry,
+  plannedEntry,
+  TRANSFER_KINDS,
+  type TransferStatus,
+} from '../core/transfer.ts';
+
+export interface CycleDeps {
+  readonly config: Config;
+  readonly journal: Journal;
+  readonly state: StateStore;
+  readonly performance: PerformanceStore;
+  readonly exchanges: ReadonlyMap<string, Exchange>;
+  readonly workflow: WorkflowStarter;
+  readonly alerter: Alerter;
+}
+
+export interface CycleResult {
+  readonly cycleId: string;
+  readonly asOf: string;
+  readonly plan: Plan;
+  /** The state the plan was made on (fresh balances, books as of the cycle's start). */
+  readonly state: PortfolioState;
+  readonly equity: Money;
+  /** Journal entries this cycle planned (new, or already written by an earlier run of the same cycle). */
+  readonly entries: readonly JournalEntry[];
+  /** Entries of earlier cycles whose workflow was started again. */
+  readonly restarted: number;
+}
+
+/** Statuses of a transfer that is still running: its bot is left alone this cycle. */
+export const OPEN_STATUSES: readonly TransferStatus[] = [
+  'planned',
+  'validated',
+  'submitted',
+  'uncertain',
+];
+
+/** The cycle id of a schedule slot: the slot's start, e.g. 20261120T1215Z for a 15-minute cycle. */
+export function cycleIdFor(at: Date, intervalMs: number): string {
+  const slot = new Date(Math.floor(at.getTime() / intervalMs) * intervalMs);
+  return slot
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/00Z$/, 'Z');
+}
+
+export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> {
+  const { config, journal } = deps;
+  const portfolioId = config.portfolioId;
+  const asOf = at.toISOString();
+  const cycleId = cycleIdFor(at, config.checkIntervalMs);
+
+  let books = await deps.state.load(portfolioId);
+  if (!books) {
+    await deps.state.init(portfolioId, initialState(config, asOf));
+    books = await deps.state.load(portfolioId);
+    if (!books) throw new Error(`state of portfolio ${portfolioId} could not be created`);
+  }
+
+  // Transfers still open: their bots sit this cycle out; a `planned` one whose workflow never
+  // started is started again (a repeated start of the same execution is harmless).
+  const open = await journal.byStatus(portfolioId, OPEN_STATUSES);
+  const inFlight = new Set(open.map((e) => e.botId));
+  const stale = open.filter((e) => e.status === 'planned' && e.cycleId !== cycleId);
+
+  const balances = await readBalances(deps, books);
+  const state: PortfolioState = {
+    ...books,
+    asOf,
+    bots: new Map(
+      [...books.bots].map(([id, b]) => [
+        id,
+        { ...b, balance: balances.get(id) ?? b.balance, inFlight: inFlight.has(id) },
+      ]),
+    ),
+  };
+  const decided = plan(config, state, { inFlight });
+
+  const botsById = new Map(config.bots.map((b) => [b.botId, b]));
+  const entries = decided.transfers.map((t) =>
+    plannedEntry(t, {
+      portfolioId,
+      cycleId,
+      exchange: botsById.get(t.botId)?.exchange ?? 'unknown',
+      now: asOf,
+    }),
+  );
+  // Written before anything moves: from here on, a crash leaves `planned` entries that the
+  // next cycle starts again.
+  await journal.putPlanned(entries);
+
+  await deps.state.saveCycle(portfolioId, {
+    asOf,
+    cycleId,
+    peakEquity: decided.peakEquity,
+    flags: decided.flags,
+    balances,
+  });
+  await deps.performance.putSnapshots(portfolioId, snapshots(state, cycleId, asOf));
+
+  for (const entry of [...entries, ...stale]) await deps.workflow.start(entry);
+  await sendAll(deps.alerter, decided.alerts, { portfolioId, cycleId });
+
+  return {
+    cycleId,
+    asOf,
+    plan: decided,
+    state,
+    equity: portfolioEquity(state),
+    entries,
+    restarted: stale.length,
+  };
+}
+
+/** Every configured bot's equity, one batched call per exchange. */
+async function readBalances(deps: CycleDeps, books: PortfolioState): Promise<Map<string, Money>> {
+  const byExchange = new Map<string, { botId: string; account: string }[]>();
+  for (const bot of deps.config.bots) {
+    if (!books.bots.has(bot.botId)) continue; // not funded yet: nothing to read
+    const list = byExchange.get(bot.exchange) ?? [];
+    list.push({ botId: bot.botId, account: bot.account });
+    byExchange.set(bot.exchange, list);
+  }
+  const balances = new Map<string, Money>();
+  for (const [name, bots] of byExchange) {
+    const exchange = deps.exchanges.get(name);
+    if (!exchange) throw new Error(`no exchange adapter for "${name}"`);
+    const equity = await exchange.subAccountBalances(
+      bots.map((b) => b.account),
+      deps.config.currency,
+    );
+    for (const b of bots) balances.set(b.botId, equity.get(b.account) ?? ZERO);
+  }
+  return balances;
+}
+
+function snapshots(state: PortfolioState, cycleId: string, at: string): BotSnapshot[] {
+  return [...state.bots].map(([botId, b]) => ({
+    botId,
+    cycleId,
+    at,
+    balance: b.balance,
+    capitalBase: b.capitalBase,
+    contributed: b.contributed,
+    harvested: b.harvested,
+    protected: b.protected,
+    netFlow: ZERO,
+    pnl: sub(add(add(b.balance, b.harvested), b.protected), b.contributed),
+  }));
+}
+
+/**
+ * Sends the plan's alerts, except the info alerts announcing a transfer: the workflow reports
+ * each transfer when it ends (completed, failed or uncertain), which is what the trader needs.
+ */
+async function sendAll(
+  alerter: Alerter,
+  alerts: readonly Alert[],
+  context: { portfolioId: string; cycleId: string },
+) {
+  const announcesTransfer = (a: Alert) =>
+    a.severity === 'info' && (TRANSFER_KINDS as readonly string[]).includes(a.code);
+  for (const a of alerts) if (!announcesTransfer(a)) await alerter.send(a, context);
+}

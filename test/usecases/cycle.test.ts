@@ -1,0 +1,108 @@
+/** The monitoring cycle on the local composition: what it plans, journals, runs, and never repeats. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { money } from '../../functions/core/money.ts';
+import { plannedEntry, TRANSFER_STATUSES } from '../../functions/core/transfer.ts';
+import { checkBooks } from '../../functions/local/books.ts';
+import { cycleIdFor } from '../../functions/usecases/cycle.ts';
+import { cycleAt, FIFTEEN_MINUTES, type TestRuntime, testRuntime } from '../helpers/runtime.ts';
+
+let rt: TestRuntime | undefined;
+afterEach(async () => {
+  await rt?.close();
+  rt = undefined;
+});
+
+const journal = async (r: TestRuntime) => r.store.byStatus('main', TRANSFER_STATUSES);
+const LORENTZIAN = '6712345678'; // 1h_lorentzian_sol, low_frequency, capital base 150
+const MOMENTUM = '6712345681'; // 15m_momentum_eth, high_frequency, capital base 100
+
+describe('a monitoring cycle', () => {
+  it('names a cycle after its schedule slot, so a retry has the same id', () => {
+    expect(cycleIdFor(new Date('2026-11-20T12:07:31Z'), FIFTEEN_MINUTES)).toBe('20261120T1200Z');
+    expect(cycleIdFor(new Date('2026-11-20T12:15:00Z'), FIFTEEN_MINUTES)).toBe('20261120T1215Z');
+  });
+
+  it('funds every bot from its pool reserve on the first cycle', async () => {
+    rt = await testRuntime();
+    const result = await rt.cycle(cycleAt(0));
+    expect(result.entries.map((e) => [e.kind, e.botId, e.amount])).toEqual([
+      ['allocation', '1h_lorentzian_sol', money(150)],
+      ['allocation', '4h_swing_btc', money(150)],
+      ['allocation', '5m_scalping_sol', money(100)],
+      ['allocation', '15m_momentum_eth', money(100)],
+    ]);
+    const state = await rt.store.load('main');
+    expect(state?.bots.get('4h_swing_btc')?.capitalBase).toBe(money(150));
+    expect(rt.exchange.equityOf(MOMENTUM)).toBe(money(100));
+    expect((await checkBooks(rt.store, rt.exchange, rt.config)).agree).toBe(true);
+  });
+
+  it('run again for the same slot writes nothing new and moves nothing', async () => {
+    rt = await testRuntime();
+    await rt.cycle(cycleAt(0));
+    const before = (await journal(rt)).length;
+    const again = await rt.cycle(new Date(cycleAt(0).getTime() + 60_000));
+    expect(again.cycleId).toBe(cycleIdFor(cycleAt(0), FIFTEEN_MINUTES));
+    expect((await journal(rt)).length).toBe(before);
+    expect(rt.exchange.books().transfers).toHaveLength(4);
+  });
+
+  it('harvests 60% of the excess of a low-frequency bot at 200 on a capital base of 150', async () => {
+    rt = await testRuntime();
+    await rt.cycle(cycleAt(0));
+    rt.exchange.setSubAccountEquity(LORENTZIAN, money(200));
+    const result = await rt.cycle(cycleAt(1));
+    expect(result.entries.map((e) => [e.kind, e.amount, e.to])).toEqual([
+      ['harvest', money(30), 'reserve:low_frequency'],
+    ]);
+    const state = await rt.store.load('main');
+    expect(state?.reserves.get('low_frequency')).toBe(money(230));
+    expect(state?.bots.get('1h_lorentzian_sol')?.harvested).toBe(money(30));
+    expect(rt.exchange.equityOf(LORENTZIAN)).toBe(money(170));
+    expect((await checkBooks(rt.store, rt.exchange, rt.config)).agree).toBe(true);
+  });
+
+  it('refills a high-frequency bot at 20 back to 75% of its capital base from the pool reserve', async () => {
+    rt = await testRuntime();
+    await rt.cycle(cycleAt(0));
+    rt.exchange.setSubAccountEquity(MOMENTUM, money(20));
+    const result = await rt.cycle(cycleAt(1));
+    expect(result.entries.map((e) => [e.kind, e.amount, e.from])).toEqual([
+      ['refill', money(55), 'reserve:high_frequency'],
+    ]);
+    const bot = (await rt.store.load('main'))?.bots.get('15m_momentum_eth');
+    expect(bot?.refills).toBe(1);
+    expect(bot?.contributed).toBe(money(155));
+    expect(rt.exchange.equityOf(MOMENTUM)).toBe(money(75));
+  });
+
+  it('starts again a planned transfer whose workflow never started', async () => {
+    rt = await testRuntime();
+    await rt.cycle(cycleAt(0));
+    rt.exchange.setSubAccountEquity(LORENTZIAN, money(200));
+    // A cycle that died after journaling its harvest, before starting it:
+    const orphan = plannedEntry(
+      {
+        kind: 'harvest',
+        botId: '1h_lorentzian_sol',
+        from: 'bot:1h_lorentzian_sol',
+        to: 'reserve:low_frequency',
+        amount: money(30),
+        reason: 'test',
+        leg: 0,
+      },
+      {
+        portfolioId: 'main',
+        cycleId: cycleIdFor(cycleAt(1), FIFTEEN_MINUTES),
+        exchange: 'bitget',
+        now: cycleAt(1).toISOString(),
+      },
+    );
+    await rt.store.putPlanned([orphan]);
+    const next = await rt.cycle(cycleAt(2));
+    expect(next.restarted).toBe(1);
+    expect(next.entries.filter((e) => e.botId === '1h_lorentzian_sol')).toEqual([]);
+    expect((await rt.store.get(orphan.id))?.status).toBe('completed');
+    expect(rt.exchange.equityOf(LORENTZIAN)).toBe(money(170));
+  });
+});
