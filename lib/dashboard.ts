@@ -9,7 +9,12 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { METRIC_NAMES, METRIC_NAMESPACE, type MetricName, PORTFOLIO_DIMENSION } from './metrics.ts';
+import {
+  METRIC_NAMES,
+  METRIC_NAMESPACE,
+  type MetricName,
+  PORTFOLIO_DIMENSION,
+} from '../functions/core/metrics.ts';
 
 export interface BotfolioDashboardProps {
   readonly portfolioId: string;

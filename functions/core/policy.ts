@@ -50,6 +50,19 @@ export function modeOf(flags: Flags): Mode {
   return flags.blackSwan ? 'black_swan' : flags.halted ? 'halted' : 'normal';
 }
 
+/**
+ * The deployed ratio `R` = Σ B / Σ C over funded, enabled bots, as its two exact sums (the
+ * black-swan test compares them exactly); undefined when no capital is deployed.
+ */
+export function deployedSums(
+  config: Config,
+  state: PortfolioState,
+): { balance: Money; capitalBase: Money } | undefined {
+  const bots = config.bots.filter((b) => b.enabled).flatMap((b) => state.bots.get(b.botId) ?? []);
+  const capitalBase = sum(bots.map((b) => b.capitalBase));
+  return capitalBase > 0n ? { balance: sum(bots.map((b) => b.balance)), capitalBase } : undefined;
+}
+
 /** Portfolio equity `E`: Σ bot balances + Σ reserves. */
 export function portfolioEquity(state: PortfolioState): Money {
   return add(sum([...state.bots.values()].map((b) => b.balance)), sum(state.reserves.values()));

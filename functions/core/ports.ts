@@ -62,8 +62,11 @@ export interface BotSnapshot {
   readonly contributed: Money;
   readonly harvested: Money;
   readonly protected: Money;
-  /** Net money moved into the bot since the previous snapshot (for flow-adjusted returns). */
-  readonly netFlow: Money;
+  /**
+   * Money put in less money taken out, all time (contributed − harvested − protected). The flow
+   * between two snapshots is the difference of theirs — what flow-adjusted returns subtract.
+   */
+  readonly netContributed: Money;
   readonly pnl: Money;
 }
 

@@ -11,6 +11,7 @@ import {
   TRANSACTIONS_TABLE,
   tableEnvName,
 } from '../adapters/dynamodb/tables.ts';
+import { EmfMetrics } from '../adapters/emf.ts';
 import { SnsAlerter } from '../adapters/sns.ts';
 import type { Config } from '../core/config.ts';
 import type { Exchange } from '../core/ports.ts';
@@ -31,6 +32,8 @@ export const alerter = withCooldown(
   config.alertCooldownMs,
   () => new Date(),
 );
+
+export const metrics = new EmfMetrics();
 
 /** Exchange adapters by config name. Bitget (through ccxt) is the live venue; it is wired in with its adapter. */
 export const exchanges = new Map<string, Exchange>();

@@ -1,8 +1,9 @@
 /** Lambda entry point of the monitoring cycle, on the EventBridge schedule. */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { StepFunctionsStarter } from '../adapters/stepfunctions.ts';
+import { METRIC_NAMES } from '../core/metrics.ts';
 import { runCycle } from '../usecases/cycle.ts';
-import { alerter, config, exchanges, store } from './aws.ts';
+import { alerter, config, exchanges, metrics, store } from './aws.ts';
 import { requireEnv } from './env.ts';
 
 const workflow = new StepFunctionsStarter(new SFNClient({}), requireEnv('STATE_MACHINE_ARN'));
@@ -18,9 +19,20 @@ export async function handler(event: ScheduledEvent) {
     throw new Error(`scheduled event with an invalid time: ${JSON.stringify(event.time)}`);
   const started = Date.now();
   const result = await runCycle(
-    { config, journal: store, state: store, performance: store, exchanges, workflow, alerter },
+    {
+      config,
+      journal: store,
+      state: store,
+      performance: store,
+      exchanges,
+      workflow,
+      alerter,
+      metrics,
+    },
     at,
   );
+  const durationMs = Date.now() - started;
+  metrics.emit(config.portfolioId, { [METRIC_NAMES.cycleDuration]: durationMs });
   console.log(
     JSON.stringify({
       level: 'info',
@@ -29,7 +41,7 @@ export async function handler(event: ScheduledEvent) {
       mode: result.plan.mode,
       transfers: result.entries.length,
       restarted: result.restarted,
-      durationMs: Date.now() - started,
+      durationMs,
     }),
   );
   return {

@@ -2,7 +2,7 @@
 import type { StepInput, StepOutput } from '../core/workflow.ts';
 import { TRANSFER_STEPS } from '../core/workflow.ts';
 import { makeTransferSteps, runStep } from '../usecases/transfer-steps.ts';
-import { alerter, config, exchanges, store } from './aws.ts';
+import { alerter, config, exchanges, metrics, store } from './aws.ts';
 
 const steps = makeTransferSteps({
   config,
@@ -10,6 +10,7 @@ const steps = makeTransferSteps({
   state: store,
   exchanges,
   alerter,
+  metrics,
 });
 
 export async function handler(event: StepInput): Promise<StepOutput> {

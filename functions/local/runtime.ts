@@ -12,6 +12,7 @@ import type { FaultPlan } from '../adapters/paper/faults.ts';
 import { BotSimulator, DEMO_SEED, defaultProfiles } from '../adapters/paper/market.ts';
 import type { Alert } from '../core/alerts.ts';
 import type { Config } from '../core/config.ts';
+import { type Metrics, NO_METRICS } from '../core/metrics.ts';
 import { ZERO } from '../core/money.ts';
 import type { Alerter, Exchange } from '../core/ports.ts';
 import { withCooldown } from '../usecases/alerting.ts';
@@ -33,6 +34,8 @@ export interface LocalRuntimeOptions {
   readonly retryIntervalMs?: number;
   /** The clock of transfer steps and alert cooldowns. @default the wall clock */
   readonly now?: () => Date;
+  /** Where metrics go. @default nowhere */
+  readonly metrics?: Metrics;
   /** Receives every alert that passes the cooldown. @default ignore */
   readonly onAlert?: (alert: Alert) => void;
 }
@@ -58,6 +61,7 @@ const MARKET_FILE = 'market.json';
 export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<LocalRuntime> {
   const { config } = opts;
   const now = opts.now ?? (() => new Date());
+  const metrics = opts.metrics ?? NO_METRICS;
   const dataDir = opts.dataDir;
   if (dataDir) mkdirSync(dataDir, { recursive: true });
 
@@ -98,6 +102,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     state: store,
     exchanges,
     alerter,
+    metrics,
   });
   const workflow = new LocalTransferWorkflow(
     synthesizeTransferDefinition(config),
@@ -128,7 +133,16 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     workflow,
     async cycle(at: Date) {
       const result = await runCycle(
-        { config, journal: store, state: store, performance: store, exchanges, workflow, alerter },
+        {
+          config,
+          journal: store,
+          state: store,
+          performance: store,
+          exchanges,
+          workflow,
+          alerter,
+          metrics,
+        },
         at,
       );
       await workflow.drain();

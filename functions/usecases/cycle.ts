@@ -6,8 +6,9 @@
  */
 import type { Alert } from '../core/alerts.ts';
 import type { Config } from '../core/config.ts';
-import { add, type Money, sub, ZERO } from '../core/money.ts';
-import { type Plan, plan, portfolioEquity } from '../core/policy.ts';
+import { METRIC_NAMES, type Metrics } from '../core/metrics.ts';
+import { add, type Money, sub, sum, toFloat, ZERO } from '../core/money.ts';
+import { deployedSums, type Plan, plan, portfolioEquity } from '../core/policy.ts';
 import type {
   Alerter,
   BotSnapshot,
@@ -33,6 +34,7 @@ export interface CycleDeps {
   readonly exchanges: ReadonlyMap<string, Exchange>;
   readonly workflow: WorkflowStarter;
   readonly alerter: Alerter;
+  readonly metrics: Metrics;
 }
 
 export interface CycleResult {
@@ -120,6 +122,15 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
   });
   await deps.performance.putSnapshots(portfolioId, snapshots(state, cycleId, asOf));
 
+  const deployed = deployedSums(config, state);
+  deps.metrics.emit(portfolioId, {
+    [METRIC_NAMES.equity]: toFloat(portfolioEquity(state)),
+    [METRIC_NAMES.reserveTotal]: toFloat(sum(state.reserves.values())),
+    ...(deployed && {
+      [METRIC_NAMES.deployedRatio]: toFloat(deployed.balance) / toFloat(deployed.capitalBase),
+    }),
+  });
+
   for (const entry of [...entries, ...stale]) await deps.workflow.start(entry);
   await sendAll(deps.alerter, decided.alerts, { portfolioId, cycleId });
 
@@ -166,7 +177,7 @@ function snapshots(state: PortfolioState, cycleId: string, at: string): BotSnaps
     contributed: b.contributed,
     harvested: b.harvested,
     protected: b.protected,
-    netFlow: ZERO,
+    netContributed: sub(sub(b.contributed, b.harvested), b.protected),
     pnl: sub(add(add(b.balance, b.harvested), b.protected), b.contributed),
   }));
 }

@@ -12,7 +12,8 @@ import {
   NotYetVisibleError,
   TransferRejectedError,
 } from '../core/errors.ts';
-import { showMoney, ZERO } from '../core/money.ts';
+import { METRIC_NAMES, type Metrics } from '../core/metrics.ts';
+import { showMoney, toFloat, ZERO } from '../core/money.ts';
 import type {
   Alerter,
   Exchange,
@@ -30,7 +31,16 @@ export interface TransferStepDeps {
   readonly state: StateStore;
   readonly exchanges: ReadonlyMap<string, Exchange>;
   readonly alerter: Alerter;
+  readonly metrics: Metrics;
 }
+
+/** The metric that counts a transfer ending in each terminal status. */
+const OUTCOME_METRIC = {
+  completed: METRIC_NAMES.transfersCompleted,
+  failed: METRIC_NAMES.transfersFailed,
+  rejected: METRIC_NAMES.transfersRejected,
+  uncertain: METRIC_NAMES.transfersUncertain,
+} as const;
 
 /** The journal has no entry for an execution: a bug or a foreign start, never money to move. */
 export class UnknownTransferError extends Error {
@@ -281,6 +291,16 @@ export function makeTransferSteps(deps: TransferStepDeps) {
     /** Tells the trader what happened: info on success, critical when money may be stuck. */
     async notify(id: string): Promise<StepOutput> {
       const entry = await entryOf(id);
+      if (entry.status in OUTCOME_METRIC) {
+        const amount = toFloat(entry.amount);
+        deps.metrics.emit(entry.portfolioId, {
+          [OUTCOME_METRIC[entry.status as keyof typeof OUTCOME_METRIC]]: 1,
+          ...(entry.status === 'completed' &&
+            entry.kind === 'harvest' && { [METRIC_NAMES.harvestedAmount]: amount }),
+          ...(entry.status === 'completed' &&
+            entry.kind === 'refill' && { [METRIC_NAMES.refilledAmount]: amount }),
+        });
+      }
       const context = { portfolioId: entry.portfolioId, cycleId: entry.cycleId, transferId: id };
       const what = `${entry.kind} of ${showMoney(entry.amount)} ${config.currency} ${entry.from} → ${entry.to}`;
       if (entry.status === 'completed') {

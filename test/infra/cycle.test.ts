@@ -1,7 +1,7 @@
 import { Annotations, Capture, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { METRIC_NAMESPACE } from '../../functions/core/metrics.ts';
 import { scheduleProblems } from '../../lib/cycle.ts';
-import { METRIC_NAMESPACE } from '../../lib/metrics.ts';
 import { exampleConfigJson, logicalIdOf, synthesize } from './support.ts';
 
 // Prepare (once for the file): the example config checks every 15 minutes.

@@ -610,7 +610,7 @@ function snapshot(i: number, amounts: Partial<BotSnapshot> = {}): BotSnapshot {
     contributed: money(150),
     harvested: money(0),
     protected: money(0),
-    netFlow: money(0),
+    netContributed: money(0),
     pnl: money(i),
     ...amounts,
   };

@@ -105,4 +105,23 @@ describe('a monitoring cycle', () => {
     expect((await rt.store.get(orphan.id))?.status).toBe('completed');
     expect(rt.exchange.equityOf(LORENTZIAN)).toBe(money(170));
   });
+
+  it('emits equity, reserves and the deployed ratio for the dashboard', async () => {
+    rt = await testRuntime();
+    await rt.cycle(cycleAt(0));
+    rt.exchange.setSubAccountEquity(MOMENTUM, money(50));
+    rt.metricsEmitted.length = 0;
+    await rt.cycle(cycleAt(1));
+    // Equity 950: reserves 500 + bots 150 + 150 + 100 + 50; deployed 450 of 500.
+    expect(rt.metricsEmitted[0]).toEqual({ Equity: 950, ReserveTotal: 500, DeployedRatio: 0.9 });
+  });
+
+  it('counts a completed harvest and its amount', async () => {
+    rt = await testRuntime();
+    await rt.cycle(cycleAt(0));
+    rt.exchange.setSubAccountEquity(LORENTZIAN, money(200));
+    rt.metricsEmitted.length = 0;
+    await rt.cycle(cycleAt(1));
+    expect(rt.metricsEmitted).toContainEqual({ TransfersCompleted: 1, HarvestedAmount: 30 });
+  });
 });

@@ -89,7 +89,7 @@ function snapshotAttributes(s: BotSnapshot): Item {
     contributed: s.contributed,
     harvested: s.harvested,
     protected: s.protected,
-    net_flow: s.netFlow,
+    net_contributed: s.netContributed,
     pnl: s.pnl,
   };
 }
@@ -105,7 +105,7 @@ function snapshotFromItem(item: Item): BotSnapshot {
     contributed: readMoney(where, item, 'contributed'),
     harvested: readMoney(where, item, 'harvested'),
     protected: readMoney(where, item, 'protected'),
-    netFlow: readMoney(where, item, 'net_flow'),
+    netContributed: readMoney(where, item, 'net_contributed'),
     pnl: readMoney(where, item, 'pnl'),
   };
 }

@@ -31,6 +31,7 @@ async function withRuntime<T>(
 export function cycleOnce(config: Config, dir?: string): Promise<number> {
   const alerts: string[] = [];
   return withRuntime(config, dir, async (rt) => {
+    rt.trade(); // the simulated bots trade one step between cycles
     const result = await rt.cycle(new Date());
     for (const e of result.entries) {
       const entry = await rt.store.get(e.id);

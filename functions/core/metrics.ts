@@ -1,7 +1,6 @@
 /**
  * The custom metrics the dashboard and alarms read (DESIGN.md §9): by portfolio, never by bot —
- * per-bot numbers live in DynamoDB. The code that emits them must use these names; if functions/
- * needs them, they move to functions/core and this file re-exports them.
+ * per-bot numbers live in DynamoDB. The emitting code and the CDK dashboard share these names.
  */
 
 /** The CloudWatch namespace every Botfolio metric is put in (the functions' IAM condition). */
@@ -37,3 +36,17 @@ export const METRIC_NAMES = {
 } as const;
 
 export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];
+
+/** Where metric values go: CloudWatch (EMF log lines) in AWS, nowhere or a test's list locally. */
+export interface Metrics {
+  emit(portfolioId: string, values: Partial<Record<MetricName, number>>): void;
+}
+
+export const NO_METRICS: Metrics = { emit: () => {} };
+
+/** The unit CloudWatch records for a metric. */
+export function unitOf(name: MetricName): 'Count' | 'Milliseconds' | 'None' {
+  if (name.startsWith('Transfers') || name === METRIC_NAMES.exchangeErrors) return 'Count';
+  if (name === METRIC_NAMES.cycleDuration) return 'Milliseconds';
+  return 'None';
+}
