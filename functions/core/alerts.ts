@@ -14,6 +14,7 @@ export const ALERT_SEVERITY = {
   performance_degraded: 'warning',
   exchange_unavailable: 'warning',
   transfer_rejected: 'warning',
+  rebalance_skipped: 'warning',
   harvest: 'info',
   refill: 'info',
   protect: 'info',

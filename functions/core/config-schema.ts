@@ -170,7 +170,20 @@ const kept = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefin
 export const lenientFileSchema = z.object({
   total_capital: kept(amount()),
   emergency_reserve: kept(z.object(emergencyShape)),
-  pools: kept(z.record(z.string(), kept(z.object(poolShape)))),
+  // A pool's fields are kept one by one: a bad harvest_percentage must not hide its share from
+  // the share-sum and over-allocation checks.
+  pools: kept(
+    z.record(
+      z.string(),
+      kept(
+        z.object({
+          share: kept(poolShape.share),
+          reserve_ratio: kept(poolShape.reserve_ratio),
+          allocation_per_bot: kept(poolShape.allocation_per_bot),
+        }),
+      ),
+    ),
+  ),
   loss_recovery: kept(z.object(lossRecoveryShape)),
   compound_threshold: kept(ratioIn(1, 1000, { loOpen: true })),
   black_swan_protection: kept(z.object(blackSwanShape)),

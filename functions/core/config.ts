@@ -237,7 +237,7 @@ function semanticProblems(f: LenientConfigFile): Problem[] {
         path: 'pools',
         value: Object.fromEntries([
           ['emergency_reserve', ratioToFloat(er.share)],
-          ...Object.entries(pools).map(([k, p]) => [k, p && ratioToFloat(p.share)]),
+          ...Object.entries(pools).map(([k, p]) => [k, p?.share && ratioToFloat(p.share)]),
         ]),
         message: `emergency_reserve.share and the pools' shares must sum to 1 (they sum to ${Number(shareSum) / Number(den)})`,
       });
@@ -362,8 +362,8 @@ function semanticProblems(f: LenientConfigFile): Problem[] {
   // Over-allocation needs every bot's allocation: skipped while a bot is unreadable.
   if (T !== undefined && bots.every((b) => b !== undefined)) {
     for (const [name, p] of Object.entries(pools)) {
-      if (!p || name === EMERGENCY) continue;
-      const { deployable } = poolCapital(T, p);
+      if (!p?.share || !p.reserve_ratio || name === EMERGENCY) continue;
+      const { deployable } = poolCapital(T, { share: p.share, reserve_ratio: p.reserve_ratio });
       const total = sum(allocated.get(name) ?? []);
       if (total > deployable) {
         problems.push({

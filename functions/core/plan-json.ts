@@ -1,6 +1,8 @@
 /**
  * The `botfolio plan --json` object (DESIGN.md §6, a contract): a plan in the contract's field
- * names, with amounts as 8-decimal strings and the peak equity as a number.
+ * names, with amounts as 8-decimal strings and the peak equity as a number. Extensions beyond the
+ * contract's sample (added fields only): `equity`, `refill_blocked` (blocks the cycle sets or
+ * lifts) and `last_rebalance` (when the allocation strategy last ran, this plan included).
  */
 import type { AlertCode, Severity } from './alerts.ts';
 import { formatMoney, showMoney } from './money.ts';
@@ -11,6 +13,8 @@ export interface PlanJson {
   readonly mode: Mode;
   readonly flags: { readonly halted: boolean; readonly black_swan: boolean };
   readonly peak_equity: number;
+  /** Σ bot balances + Σ reserves now, as a number like the peak. */
+  readonly equity: number;
   readonly transfers: readonly {
     readonly kind: TransferKind;
     readonly bot_id: string;
@@ -27,6 +31,12 @@ export interface PlanJson {
     readonly bot_id: string | null;
     readonly message: string;
   }[];
+  readonly refill_blocked: readonly {
+    readonly bot_id: string;
+    readonly refill_blocked: boolean;
+    readonly reason: string;
+  }[];
+  readonly last_rebalance: string | null;
 }
 
 /** The contract object of a plan, ready for `JSON.stringify`. */
@@ -36,6 +46,7 @@ export function planToJson(plan: Plan): PlanJson {
     flags: { halted: plan.flags.halted, black_swan: plan.flags.blackSwan },
     // A number, as the contract says; exact for every amount below 2^53 / 10^8 (90 million).
     peak_equity: Number(showMoney(plan.peakEquity)),
+    equity: Number(showMoney(plan.equity)),
     transfers: plan.transfers.map((t) => ({
       kind: t.kind,
       bot_id: t.botId,
@@ -50,5 +61,11 @@ export function planToJson(plan: Plan): PlanJson {
       bot_id: a.botId ?? null,
       message: a.message,
     })),
+    refill_blocked: plan.refillBlocks.map((c) => ({
+      bot_id: c.botId,
+      refill_blocked: c.blocked,
+      reason: c.reason,
+    })),
+    last_rebalance: plan.lastRebalance ?? null,
   };
 }

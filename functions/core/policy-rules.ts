@@ -2,7 +2,7 @@
  * The policy's rules (DESIGN.md §3, "per bot, in this order"), one small function each. A rule
  * looks at one bot and returns its decision — transfers and alerts, possibly none — or undefined
  * when it does not apply. Rules take reserve money only through the plan's `ReserveBook` and
- * size every amount with `sizeTransfer`.
+ * size every amount with `sizeTransfer`. Rebalancing, the last rule, is in policy-rebalance.ts.
  */
 import { type Alert, type AlertCode, alert } from './alerts.ts';
 import type { BotConfig, Config, PoolConfig } from './config.ts';
@@ -37,9 +37,20 @@ export function permits(
 
 export interface Context {
   readonly config: Config;
+  /** The flags after this cycle's mode check (policy-modes.ts). */
   readonly flags: Flags;
   /** The reserves as this plan has used them so far. */
   readonly book: ReserveBook;
+  /** This cycle is black swan's entry cycle: protect transfers are planned. */
+  readonly blackSwanEntered: boolean;
+  /** Target capital bases of this cycle's rebalance, by bot (empty when none is due). */
+  readonly targets: ReadonlyMap<string, Target>;
+}
+
+/** A bot's target capital base, and the strategy that set it (for the reason). */
+export interface Target {
+  readonly capitalBase: Money;
+  readonly strategy: string;
 }
 
 /** One bot as a rule sees it. */
@@ -117,6 +128,33 @@ export function allocate(ctx: Context, bot: Bot): Decision {
     ],
   };
 }
+
+/**
+ * Black swan's entry cycle, a bot with `B > 0`: `s_a × B` to `reserve:emergency`. It is the bot's
+ * decision this cycle (no harvest besides), and it is planned in every mode: it moves money to
+ * safety. A compounding bot is protected too.
+ */
+export const protect: Rule = (ctx, bot) => {
+  const bs = ctx.config.blackSwan;
+  const B = bot.state.balance;
+  if (!ctx.blackSwanEntered || !bs || B <= 0n) return undefined;
+  const sized = sizeTransfer(mulRatio(B, bs.safetyAllocation), bot.limits);
+  if (!sized) return nothing();
+  const { botId } = bot.config;
+  const from = botAccount(botId);
+  const to = reserveAccount(EMERGENCY);
+  const reason = `black swan entered: ${showRatio(bs.safetyAllocation)} × balance ${showMoney(B)} to safety${limitNote(sized, bot.limits)}`;
+  return {
+    transfers: [{ kind: 'protect', botId, from, to, amount: sized.amount, reason, leg: 0 }],
+    alerts: [
+      alert(
+        'protect',
+        `protect ${showMoney(sized.amount)} from ${from} to ${to} (${reason})`,
+        botId,
+      ),
+    ],
+  };
+};
 
 /** `harvested + B ≥ compound_threshold × contributed`: the bot keeps its profit. */
 function compounds(config: Config, s: BotState): boolean {
@@ -234,9 +272,3 @@ export const refill: Rule = (ctx, bot) => {
   }
   return { transfers, alerts };
 };
-
-/**
- * The rules for a funded bot, in DESIGN.md §3's order; the first that applies decides.
- * Black-swan protection goes before `harvest`, rebalancing after `refill`.
- */
-export const FUNDED_RULES: readonly Rule[] = [harvest, refill];

@@ -1,33 +1,69 @@
 /**
  * The policy engine (DESIGN.md §3): from the config and the portfolio's state, the plan of one
- * cycle — the mode, its flags, the peak equity, the transfers to make and the alerts to send.
- * Pure and deterministic: no I/O, no clock, the same input gives the same plan.
+ * cycle — the mode, its flags, the peak equity, the transfers to make, the alerts to send, and the
+ * bookkeeping the cycle must persist (refill blocks, when the strategy last ran). Pure and
+ * deterministic: no I/O, no clock (the state's `as_of` is "now"), the same input gives the same plan.
  *
- * Bots are decided in config order, and each gets at most one decision: the first rule that
- * applies to it decides, even when what it decides is to do nothing (policy-rules.ts). Every
- * amount goes through `sizeTransfer` (cap, precision, minimum), and every reserve through one
- * `ReserveBook`, so no plan spends a reserve twice or takes the emergency reserve below its
- * minimum (policy-amounts.ts).
+ * The mode flags are computed first (policy-modes.ts). Then bots are decided in config order, and
+ * each gets at most one decision: the first rule that applies to it decides, even when what it
+ * decides is to do nothing (policy-rules.ts, policy-rebalance.ts). Every amount goes through
+ * `sizeTransfer` (cap, precision, minimum), and every reserve through one `ReserveBook`, so no plan
+ * spends a reserve twice or takes the emergency reserve below its minimum (policy-amounts.ts).
+ *
+ * Readings where DESIGN.md leaves a choice (the safer one: less money moved toward risk):
+ * - A harvest planned into a reserve does not fund a refill or an allocation of the same plan.
+ * - A refill is capped and rounded as a whole before it is split across its sources.
+ * - Halted refuses every risk-adding transfer, also in black swan with `no_refill_policy` false.
+ * - An allocation is all or nothing.
+ * - On black swan's entry cycle every funded bot with B > 0 that has no transfer in flight is
+ *   protected, disabled bots included (their money is at risk too); a bot in flight is not (one
+ *   transfer per bot at a time), and the entry alert names it.
+ * - Under `no_refill_policy`, every bot funded at entry becomes refill-blocked (in flight,
+ *   disabled or with nothing to protect alike); a block lifts once the episode is over and the
+ *   bot's balance is back at its capital base (B ≥ C), or when an operator unblocks it.
+ * - `unusual_loss` and `performance_degraded` (analytics.ts) judge only bots with no transfer in
+ *   flight: a transfer half done would look like a loss.
  */
-import type { Alert } from './alerts.ts';
+import { type Alert, alert } from './alerts.ts';
+import {
+  type EquitySample,
+  flowAdjustedReturns,
+  netContributed,
+  performanceDegraded,
+  unusualLoss,
+} from './analytics.ts';
 import type { BotConfig, Config } from './config.ts';
-import { add, type Money, max, sum } from './money.ts';
+import { add, type Money, showMoney, sum } from './money.ts';
 import { limitsOf, ReserveBook } from './policy-amounts.ts';
+import { nextModes } from './policy-modes.ts';
+import { rebalance, rebalanceTargets } from './policy-rebalance.ts';
 import {
   allocate,
   type Context,
   type Decision,
-  FUNDED_RULES,
   type FundedBot,
+  harvest,
   nothing,
   portfolioAlerts,
+  protect,
+  type Rule,
+  refill,
 } from './policy-rules.ts';
 import type { BotState, Flags, PortfolioState } from './state.ts';
+import type { WeightsFunction } from './strategies.ts';
 import type { PlannedTransfer } from './transfer.ts';
 
+export { historySamplesToRead, rebalanceDue } from './policy-rebalance.ts';
 export { permits } from './policy-rules.ts';
 
 export type Mode = 'normal' | 'halted' | 'black_swan';
+
+/** A bot whose refills become blocked or unblocked with this plan. */
+export interface RefillBlockChange {
+  readonly botId: string;
+  readonly blocked: boolean;
+  readonly reason: string;
+}
 
 /** What the manager would do now. */
 export interface Plan {
@@ -36,14 +72,30 @@ export interface Plan {
   readonly flags: Flags;
   /** max(previous peak, equity now). */
   readonly peakEquity: Money;
+  /** Σ bot balances + Σ reserves now. */
+  readonly equity: Money;
   readonly transfers: PlannedTransfer[];
   readonly alerts: Alert[];
+  /** Refill blocks to set or lift (`no_refill_policy`); the cycle persists them. */
+  readonly refillBlocks: RefillBlockChange[];
+  /** When the allocation strategy last ran, this plan included (the state's `last_rebalance`). */
+  readonly lastRebalance: string | undefined;
 }
 
 export interface PlanOptions {
   /** Bots with a transfer still running (besides those the state marks `in_flight`). */
   readonly inFlight?: ReadonlySet<string>;
+  /**
+   * Each bot's earlier equity samples, oldest first (the performance series). The plan adds the
+   * state's own sample. Without them, the history alerts and history-based strategies stay silent.
+   */
+  readonly history?: ReadonlyMap<string, readonly EquitySample[]>;
+  /** The `custom` strategy's function (the config's `allocation.module`, loaded at the edge). */
+  readonly customWeights?: WeightsFunction;
 }
+
+/** The rules for a funded, enabled bot, in DESIGN.md §3's order; the first that applies decides. */
+export const FUNDED_RULES: readonly Rule[] = [protect, harvest, refill, rebalance];
 
 /** `black_swan` if that flag is set, else `halted` if set, else `normal`. */
 export function modeOf(flags: Flags): Mode {
@@ -70,39 +122,156 @@ export function portfolioEquity(state: PortfolioState): Money {
 
 /** The plan of one cycle. */
 export function plan(config: Config, state: PortfolioState, opts: PlanOptions = {}): Plan {
-  const flags: Flags = { halted: state.flags.halted, blackSwan: state.flags.blackSwan };
-  const ctx: Context = { config, flags, book: ReserveBook.of(config, state) };
+  const modes = nextModes(config, state, {
+    equity: portfolioEquity(state),
+    deployed: deployedSums(config, state),
+  });
+  const inFlight = (botId: string) =>
+    opts.inFlight?.has(botId) === true || state.bots.get(botId)?.inFlight === true;
+  const samples = samplesWithNow(state, opts.history);
+  const rebalancing = rebalanceTargets(config, state, samples, opts.customWeights);
+  const ctx: Context = {
+    config,
+    flags: modes.flags,
+    book: ReserveBook.of(config, state),
+    blackSwanEntered: modes.blackSwanEntered,
+    targets: rebalancing.targets,
+  };
+
+  // The entry alert names the bots it could not protect (one alert: the cooldown is per code).
+  const unprotected = config.bots
+    .filter((b) => state.bots.has(b.botId) && inFlight(b.botId))
+    .map((b) => b.botId);
+  const alerts: Alert[] = modes.alerts.map((a) =>
+    a.code === 'black_swan_entered' && unprotected.length > 0
+      ? {
+          ...a,
+          message: `${a.message}; not protected, a transfer still in flight: ${unprotected.join(', ')}`,
+        }
+      : a,
+  );
+  alerts.push(...portfolioAlerts(ctx), ...rebalancing.alerts);
+
   const transfers: PlannedTransfer[] = [];
-  const alerts: Alert[] = [...portfolioAlerts(ctx)];
   for (const bot of config.bots) {
-    const d = decide(ctx, bot, state.bots.get(bot.botId), opts.inFlight);
+    const d = inFlight(bot.botId) ? nothing() : decide(ctx, bot, state.bots.get(bot.botId));
     transfers.push(...d.transfers);
     alerts.push(...d.alerts);
+    if (!inFlight(bot.botId)) alerts.push(...historyAlerts(bot, samples.get(bot.botId)));
   }
+
   return {
-    mode: modeOf(flags),
-    flags,
-    peakEquity: max(state.peakEquity, portfolioEquity(state)),
+    mode: modeOf(modes.flags),
+    flags: modes.flags,
+    peakEquity: modes.peakEquity,
+    equity: modes.equity,
     transfers,
     alerts,
+    refillBlocks: refillBlockChanges(config, state, modes.flags, modes.blackSwanEntered, inFlight),
+    lastRebalance: rebalancing.ran ? state.asOf : state.lastRebalance,
   };
 }
 
-function decide(
-  ctx: Context,
-  config: BotConfig,
-  state: BotState | undefined,
-  inFlight: ReadonlySet<string> | undefined,
-): Decision {
-  if (!config.enabled || inFlight?.has(config.botId) || state?.inFlight) return nothing();
+/** Rules 2–6 for a bot with no transfer in flight. */
+function decide(ctx: Context, config: BotConfig, state: BotState | undefined): Decision {
   const pool = ctx.config.pools.get(config.pool);
   const limits = limitsOf(ctx.config, config.exchange);
   if (!pool || !limits) return nothing(); // parseConfig refuses both
-  if (!state) return allocate(ctx, { config, pool, limits });
+  if (!state) return config.enabled ? allocate(ctx, { config, pool, limits }) : nothing();
   const bot: FundedBot = { config, pool, limits, state };
-  for (const rule of FUNDED_RULES) {
+  // A disabled bot is left alone, except that black swan protects its money too.
+  const rules = config.enabled ? FUNDED_RULES : [protect];
+  for (const rule of rules) {
     const decision = rule(ctx, bot);
     if (decision) return decision;
   }
   return nothing();
+}
+
+/** Each funded bot's history with the state's own sample last (when it is newer). */
+function samplesWithNow(
+  state: PortfolioState,
+  history: ReadonlyMap<string, readonly EquitySample[]> | undefined,
+): Map<string, EquitySample[]> {
+  const now = Date.parse(state.asOf);
+  const out = new Map<string, EquitySample[]>();
+  for (const [botId, b] of state.bots) {
+    const earlier = history?.get(botId) ?? [];
+    const last = earlier.at(-1);
+    const current: EquitySample = {
+      at: state.asOf,
+      balance: b.balance,
+      netContributed: netContributed(b),
+    };
+    out.set(botId, last && Date.parse(last.at) >= now ? [...earlier] : [...earlier, current]);
+  }
+  return out;
+}
+
+/** `unusual_loss` and `performance_degraded` from the bot's own cycle returns. */
+function historyAlerts(bot: BotConfig, samples: readonly EquitySample[] | undefined): Alert[] {
+  if (!bot.enabled || !samples) return [];
+  const returns = flowAdjustedReturns(samples).map((p) => p.r);
+  const alerts: Alert[] = [];
+  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  const loss = unusualLoss(returns);
+  if (loss) {
+    const how =
+      loss.sd === 0
+        ? `its ${returns.length - 1} earlier returns never varied from ${pct(loss.mean)}`
+        : `${Math.abs(loss.z).toFixed(1)} standard deviations below its mean ${pct(loss.mean)} (σ ${pct(loss.sd)}, ${returns.length - 1} earlier cycles)`;
+    alerts.push(
+      alert('unusual_loss', `${bot.botId} lost ${pct(-loss.r)} this cycle: ${how}`, bot.botId),
+    );
+  }
+  const degraded = performanceDegraded(returns);
+  if (degraded) {
+    alerts.push(
+      alert(
+        'performance_degraded',
+        `${bot.botId}: the Sharpe ratio of its last cycles turned negative (mean cycle return ${pct(degraded.recentMean)}, after ${pct(degraded.beforeMean)} in the cycles before)`,
+        bot.botId,
+      ),
+    );
+  }
+  return alerts;
+}
+
+/**
+ * `no_refill_policy`: on black swan's entry cycle every funded bot becomes refill-blocked; once the
+ * episode is over, a blocked, enabled bot with no transfer in flight is unblocked when B ≥ C.
+ */
+function refillBlockChanges(
+  config: Config,
+  state: PortfolioState,
+  flags: Flags,
+  entered: boolean,
+  inFlight: (botId: string) => boolean,
+): RefillBlockChange[] {
+  const changes: RefillBlockChange[] = [];
+  for (const bot of config.bots) {
+    const s = state.bots.get(bot.botId);
+    if (!s) continue;
+    if (entered && config.blackSwan?.noRefillPolicy && !s.refillBlocked) {
+      changes.push({
+        botId: bot.botId,
+        blocked: true,
+        reason:
+          'black swan entered under no_refill_policy: no refill until back at its capital base',
+      });
+    } else if (
+      s.refillBlocked &&
+      !flags.blackSwan &&
+      bot.enabled &&
+      !inFlight(bot.botId) &&
+      s.balance >= s.capitalBase
+    ) {
+      changes.push({
+        botId: bot.botId,
+        blocked: false,
+        reason: `balance ${showMoney(s.balance)} back at its capital base ${showMoney(s.capitalBase)}`,
+      });
+    }
+  }
+  return changes;
 }

@@ -34,6 +34,11 @@ export interface PortfolioState {
   readonly reserves: ReadonlyMap<string, Money>;
   /** Funded bots only: a configured bot missing here is not yet funded. */
   readonly bots: ReadonlyMap<string, BotState>;
+  /**
+   * When the allocation strategy last set target capital bases (ISO time); absent when it never
+   * has. The next rebalance comes once `rebalance_interval` has passed since.
+   */
+  readonly lastRebalance?: string;
 }
 
 const amount = z.union([z.number(), z.string()]);
@@ -49,22 +54,57 @@ const botSchema = z.strictObject({
   in_flight: z.boolean().default(false),
 });
 
+const isoTime = z.iso.datetime({
+  offset: true,
+  error: 'an ISO date-time such as "2026-11-20T12:00:00Z"',
+});
+
 const stateSchema = z.strictObject({
-  as_of: z.iso.datetime({ offset: true }),
+  as_of: isoTime,
   peak_equity: amount.optional(),
   flags: z
     .strictObject({ halted: z.boolean().default(false), black_swan: z.boolean().default(false) })
     .prefault({}),
   reserves: z.record(z.string(), amount),
   bots: z.record(z.string(), botSchema).default({}),
+  last_rebalance: isoTime.optional(),
 });
 
-/** Parses a state file against its config; throws InvalidConfigError naming every problem. */
+/** A field that parses on its own, or `undefined` (its problem comes from `stateSchema`). */
+const kept = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+
+/**
+ * What of a state can be checked against the config even when the state is invalid elsewhere:
+ * the amounts and the names of reserves and bots, each kept or dropped on its own.
+ */
+const readableSchema = z.object({
+  peak_equity: kept(amount),
+  reserves: kept(z.record(z.string(), kept(amount))),
+  bots: kept(
+    z.record(
+      z.string(),
+      kept(
+        z.object({
+          balance: kept(amount),
+          capital_base: kept(amount),
+          contributed: kept(amount),
+          harvested: kept(amount),
+          protected: kept(amount),
+        }),
+      ),
+    ),
+  ),
+});
+
+/**
+ * Parses a state file against its config; throws InvalidConfigError naming every problem — those
+ * of the schema and those against the config together, so one run lists everything to fix.
+ */
 export function parseState(input: unknown, config: Config): PortfolioState {
   const parsed = stateSchema.safeParse(input, { reportInput: true });
-  if (!parsed.success) throw new InvalidConfigError(zodProblems(parsed.error), 'state');
-  const s = parsed.data;
-  const problems: Problem[] = [];
+  const problems: Problem[] = parsed.success ? [] : zodProblems(parsed.error);
+  const readable = readableSchema.safeParse(input);
+  const r = readable.success ? readable.data : {};
   const amountAt = (
     path: string,
     v: number | string | undefined,
@@ -82,7 +122,7 @@ export function parseState(input: unknown, config: Config): PortfolioState {
   };
 
   const reserves = new Map<string, Money>();
-  for (const [name, v] of Object.entries(s.reserves)) {
+  for (const [name, v] of Object.entries(r.reserves ?? {})) {
     if (name !== 'emergency' && !config.pools.has(name)) {
       problems.push({
         path: `reserves.${name}`,
@@ -92,41 +132,52 @@ export function parseState(input: unknown, config: Config): PortfolioState {
     }
     reserves.set(name, amountAt(`reserves.${name}`, v));
   }
-  for (const name of ['emergency', ...config.pools.keys()]) {
-    if (!reserves.has(name))
-      problems.push({
-        path: `reserves.${name}`,
-        message: 'required: every reserve needs a balance',
-      });
+  if (r.reserves) {
+    for (const name of ['emergency', ...config.pools.keys()]) {
+      if (!Object.hasOwn(r.reserves, name))
+        problems.push({
+          path: `reserves.${name}`,
+          message: 'required: every reserve needs a balance',
+        });
+    }
   }
 
   const known = new Set(config.bots.map((b) => b.botId));
-  const bots = new Map<string, BotState>();
-  for (const [id, b] of Object.entries(s.bots)) {
+  const books = new Map<string, Omit<BotState, 'refills' | 'refillBlocked' | 'inFlight'>>();
+  for (const [id, b] of Object.entries(r.bots ?? {})) {
     const at = `bots.${id}`;
     if (!known.has(id)) problems.push({ path: at, message: 'bot not in the config' });
-    const capitalBase = amountAt(`${at}.capital_base`, b.capital_base);
-    bots.set(id, {
-      balance: amountAt(`${at}.balance`, b.balance),
+    const capitalBase = amountAt(`${at}.capital_base`, b?.capital_base);
+    books.set(id, {
+      balance: amountAt(`${at}.balance`, b?.balance),
       capitalBase,
-      contributed: amountAt(`${at}.contributed`, b.contributed, capitalBase),
-      harvested: amountAt(`${at}.harvested`, b.harvested),
-      protected: amountAt(`${at}.protected`, b.protected),
+      contributed: amountAt(`${at}.contributed`, b?.contributed, capitalBase),
+      harvested: amountAt(`${at}.harvested`, b?.harvested),
+      protected: amountAt(`${at}.protected`, b?.protected),
+    });
+  }
+  const peakEquity = amountAt('peak_equity', r.peak_equity, ZERO);
+  if (!parsed.success || problems.length > 0) throw new InvalidConfigError(problems, 'state');
+
+  const s = parsed.data;
+  const bots = new Map<string, BotState>();
+  for (const [id, b] of Object.entries(s.bots)) {
+    const book = books.get(id);
+    if (!book) continue; // readable whenever the schema passes
+    bots.set(id, {
+      ...book,
       refills: b.refills,
       refillBlocked: b.refill_blocked,
       inFlight: b.in_flight,
     });
   }
-  // Read before the check below, so a bad peak is reported rather than silently taken as zero.
-  const peakEquity = amountAt('peak_equity', s.peak_equity, ZERO);
-  if (problems.length > 0) throw new InvalidConfigError(problems, 'state');
-
   return {
     asOf: s.as_of,
     peakEquity,
     flags: { halted: s.flags.halted, blackSwan: s.flags.black_swan },
     reserves,
     bots,
+    ...(s.last_rebalance !== undefined && { lastRebalance: s.last_rebalance }),
   };
 }
 
@@ -170,5 +221,6 @@ export function stateToJson(state: PortfolioState): Record<string, unknown> {
         },
       ]),
     ),
+    ...(state.lastRebalance !== undefined && { last_rebalance: state.lastRebalance }),
   };
 }

@@ -4,6 +4,7 @@
  * balances and reserves often sit exactly on a threshold, one unit beside it, or at zero.
  */
 import fc from 'fast-check';
+import type { EquitySample } from '../../functions/core/analytics.ts';
 import { type Config, parseConfig } from '../../functions/core/config.ts';
 import {
   formatMoney,
@@ -51,7 +52,23 @@ export const configJsonArb: fc.Arbitrary<Json> = fc
       { freq: 5 },
     ),
     compoundPct: fc.option(fc.integer({ min: 101, max: 400 })),
-    blackSwan: fc.option(fc.boolean()),
+    blackSwan: fc.option(
+      fc.record({
+        noRefill: fc.boolean(),
+        drawdownPct: fc.integer({ min: 30, max: 90 }),
+        gapPct: fc.integer({ min: 1, max: 30 }),
+        safetyPct: fc.integer({ min: 0, max: 100 }),
+      }),
+    ),
+    stopPct: fc.option(fc.integer({ min: 1, max: 60 })),
+    strategy: fc.constantFrom(
+      'fixed',
+      'equal_weight',
+      'fixed_percentage',
+      'performance_based',
+      'risk_weighted',
+    ),
+    rebalancePct: fc.integer({ min: 0, max: 30 }),
     minTransfer: fc.constantFrom('0.01', '1', '5'),
     maxFactor: fc.constantFrom(1n, 3n, 50n, 100_000n),
     precision: fc.integer({ min: 0, max: 8 }),
@@ -103,11 +120,18 @@ export const configJsonArb: fc.Arbitrary<Json> = fc
       ...(g.blackSwan !== null && {
         black_swan_protection: {
           enabled: true,
-          drawdown_threshold: 0.6,
-          safety_allocation: 0.2,
-          no_refill_policy: g.blackSwan,
+          drawdown_threshold: hundredths(g.blackSwan.drawdownPct),
+          safety_allocation: hundredths(g.blackSwan.safetyPct),
+          no_refill_policy: g.blackSwan.noRefill,
+          resume_threshold: hundredths(Math.min(100, g.blackSwan.drawdownPct + g.blackSwan.gapPct)),
         },
       }),
+      ...(g.stopPct !== null && { emergency_stop: { max_drawdown_percent: g.stopPct } }),
+      allocation: {
+        strategy: g.strategy,
+        rebalance_threshold: hundredths(g.rebalancePct),
+        rebalance_interval: '1d',
+      },
       exchanges: {
         paper: {
           min_transfer: text(minTransfer),
@@ -130,6 +154,7 @@ export const configJsonArb: fc.Arbitrary<Json> = fc
           exchange: 'paper',
           account: `uid${b.i}`,
           allocation: text((share / 1_000_000n) * 1_000_000n),
+          weight: hundredths(b.weight * 10),
           enabled: b.enabled,
         };
       }),
@@ -163,7 +188,12 @@ export interface Scenario {
   readonly stateJson: Json;
   readonly state: PortfolioState;
   readonly inFlight: ReadonlySet<string>;
+  /** Daily equity samples of some funded bots, before the state's `as_of`. */
+  readonly history: ReadonlyMap<string, readonly EquitySample[]>;
 }
+
+const AS_OF = '2026-11-20T12:00:00Z';
+const DAY = 86_400_000;
 
 function scenarioFor(config: Config): fc.Arbitrary<Scenario> {
   const minimum = config.emergencyReserve.minimum;
@@ -220,7 +250,21 @@ function scenarioFor(config: Config): fc.Arbitrary<Scenario> {
       bots: fc.tuple(...botArbs),
       halted: fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
       blackSwan: fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
-      peak: units(config.totalCapital * 2n),
+      // 0: the equity now is the peak (no drawdown); else a peak the equity may be far below.
+      peak: fc.oneof(fc.constant(0n), units(config.totalCapital * 2n)),
+      lastRebalance: fc.constantFrom(
+        undefined,
+        '2026-11-19T12:00:00Z', // exactly one interval ago: due
+        '2026-11-20T00:00:00Z', // half an interval ago: not due
+      ),
+      // Per bot, daily balances as a share of its capital base in percent (none: no history).
+      history: fc.array(
+        fc.option(fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 8, maxLength: 12 })),
+        {
+          minLength: config.bots.length,
+          maxLength: config.bots.length,
+        },
+      ),
       inFlight: fc.array(
         fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
         {
@@ -236,14 +280,31 @@ function scenarioFor(config: Config): fc.Arbitrary<Scenario> {
         if (b && id) bots[id] = b;
       });
       const stateJson: Json = {
-        as_of: '2026-11-20T12:00:00Z',
+        as_of: AS_OF,
         peak_equity: text(g.peak),
         flags: { halted: g.halted, black_swan: g.blackSwan },
         reserves: Object.fromEntries(Object.entries(g.reserves).map(([k, v]) => [k, text(v)])),
         bots,
+        ...(g.lastRebalance !== undefined && { last_rebalance: g.lastRebalance }),
       };
       const inFlight = new Set(config.bots.filter((_, i) => g.inFlight[i]).map((b) => b.botId));
-      return { config, stateJson, state: parseState(stateJson, config), inFlight };
+      const state = parseState(stateJson, config);
+      const history = new Map<string, EquitySample[]>();
+      config.bots.forEach((bot, i) => {
+        const b = state.bots.get(bot.botId);
+        const pcts = g.history[i];
+        if (!b || !pcts) return;
+        const net = b.contributed - b.harvested - b.protected;
+        history.set(
+          bot.botId,
+          pcts.map((pct, k) => ({
+            at: new Date(Date.parse(AS_OF) - (pcts.length - k) * DAY).toISOString(),
+            balance: ((b.capitalBase * BigInt(pct)) / 100n) as Money,
+            netContributed: net as Money,
+          })),
+        );
+      });
+      return { config, stateJson, state, inFlight, history };
     });
 }
 

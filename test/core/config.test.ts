@@ -257,6 +257,19 @@ describe('validation names the path and the bad value', () => {
     );
   });
 
+  it('checks shares and allocations of a pool even when another of its fields is bad', () => {
+    const problems = refused({
+      'pools.high_frequency.harvest_percentage': 1.2, // schema: outside [0, 1]
+      'pools.high_frequency.share': 0.4, // share sum 1.1
+      'bots[2].allocation': 300, // over-allocates high_frequency (280 deployable)
+    });
+    expect(problems.map((p) => [p.path, p.value])).toEqual([
+      ['pools.high_frequency.harvest_percentage', 1.2],
+      ['pools', { emergency_reserve: 0.2, low_frequency: 0.5, high_frequency: 0.4 }],
+      ['pools.high_frequency', '400'],
+    ]);
+  });
+
   it('formats each problem as path, message and the value it got', () => {
     const [p] = refused({ 'bots[2].pool': 'mid_frequency' });
     expect(p && formatProblem(p)).toMatch(

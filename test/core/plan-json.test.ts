@@ -16,6 +16,7 @@ describe('botfolio plan --json', () => {
       mode: 'normal',
       flags: { halted: false, black_swan: false },
       peak_equity: 1050,
+      equity: 1050,
       transfers: [
         {
           kind: 'harvest',
@@ -34,6 +35,8 @@ describe('botfolio plan --json', () => {
           message: expect.stringContaining('harvest 30'),
         },
       ],
+      refill_blocked: [],
+      last_rebalance: null,
     });
   });
 

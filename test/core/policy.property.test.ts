@@ -3,13 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { ledgerAccounts } from '../../functions/core/config.ts';
 import { floorToDecimals, type Money, mulRatio, sub, sum } from '../../functions/core/money.ts';
 import { type Plan, plan } from '../../functions/core/policy.ts';
+import { afterPlan } from '../../functions/core/simulate.ts';
 import { parseState } from '../../functions/core/state.ts';
 import { addsRisk, type PlannedTransfer } from '../../functions/core/transfer.ts';
 import { configArb, type Scenario, scenarioArb } from './arbitraries.ts';
 
 const RUNS = { numRuns: 1000 };
 
-const planOf = (s: Scenario): Plan => plan(s.config, s.state, { inFlight: s.inFlight });
+const planOf = (s: Scenario): Plan =>
+  plan(s.config, s.state, { inFlight: s.inFlight, history: s.history });
 const outOf = (transfers: readonly PlannedTransfer[], reserve: string): Money =>
   sum(transfers.filter((t) => t.from === `reserve:${reserve}`).map((t) => t.amount));
 
@@ -72,7 +74,10 @@ describe('policy properties', () => {
     fc.assert(
       fc.property(scenarioArb, (s) => {
         const again = parseState(structuredClone(s.stateJson), s.config);
-        expect(plan(s.config, again, { inFlight: new Set(s.inFlight) })).toEqual(planOf(s));
+        const history = new Map([...s.history].map(([id, xs]) => [id, xs.map((x) => ({ ...x }))]));
+        expect(plan(s.config, again, { inFlight: new Set(s.inFlight), history })).toEqual(
+          planOf(s),
+        );
         expect(planOf(s)).toEqual(planOf(s));
       }),
       RUNS,
@@ -93,17 +98,15 @@ describe('policy properties', () => {
     );
   });
 
-  it('leaves disabled and in-flight bots alone', () => {
+  it('leaves in-flight bots alone, and disabled bots but for black-swan protection', () => {
     fc.assert(
       fc.property(scenarioArb, (s) => {
-        const idle = new Set(
-          s.config.bots
-            .filter(
-              (b) => !b.enabled || s.inFlight.has(b.botId) || s.state.bots.get(b.botId)?.inFlight,
-            )
-            .map((b) => b.botId),
-        );
-        expect(planOf(s).transfers.filter((t) => idle.has(t.botId))).toEqual([]);
+        const p = planOf(s);
+        const busy = (id: string) => s.inFlight.has(id) || s.state.bots.get(id)?.inFlight;
+        const disabled = new Set(s.config.bots.filter((b) => !b.enabled).map((b) => b.botId));
+        expect(p.transfers.filter((t) => busy(t.botId))).toEqual([]);
+        const fromDisabled = p.transfers.filter((t) => disabled.has(t.botId));
+        expect(fromDisabled.filter((t) => t.kind !== 'protect')).toEqual([]);
       }),
       RUNS,
     );
@@ -112,12 +115,93 @@ describe('policy properties', () => {
   it('plans nothing toward risk while halted, and only permitted refills in black swan', () => {
     fc.assert(
       fc.property(scenarioArb, (s) => {
-        const risky = planOf(s).transfers.filter(addsRisk);
-        if (s.state.flags.halted) expect(risky).toEqual([]);
-        if (s.state.flags.blackSwan) {
+        const p = planOf(s);
+        const risky = p.transfers.filter(addsRisk);
+        if (p.flags.halted) expect(risky).toEqual([]);
+        if (p.flags.blackSwan) {
           expect(risky.filter((t) => t.kind !== 'refill')).toEqual([]);
           if (s.config.blackSwan?.noRefillPolicy !== false) expect(risky).toEqual([]);
         }
+        expect(p.mode === 'normal').toBe(!p.flags.halted && !p.flags.blackSwan);
+      }),
+      RUNS,
+    );
+  });
+
+  it('keeps halted latched, and protects only on the cycle black swan begins', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const p = planOf(s);
+        if (s.state.flags.halted) expect(p.flags.halted).toBe(true);
+        const protects = p.transfers.filter((t) => t.kind === 'protect');
+        if (s.state.flags.blackSwan || !p.flags.blackSwan) expect(protects).toEqual([]);
+        for (const t of protects) expect(t.to).toBe('reserve:emergency');
+        const entered = p.alerts.filter((a) => a.code === 'black_swan_entered');
+        expect(entered.length).toBe(!s.state.flags.blackSwan && p.flags.blackSwan ? 1 : 0);
+      }),
+      RUNS,
+    );
+  });
+
+  it('does not repeat itself on the books it leaves once every transfer completed', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const first = planOf(s);
+        const after = afterPlan(s.state, first);
+        const second = plan(s.config, after, { history: s.history });
+        const kindsOf = (p: Plan, botId: string) =>
+          new Set(p.transfers.filter((t) => t.botId === botId).map((t) => t.kind));
+        for (const [botId, ts] of byBot(first.transfers)) {
+          const again = kindsOf(second, botId);
+          const kind = ts[0]?.kind;
+          // Funded, protected, rebalanced: each happens once.
+          if (kind === 'allocation' || kind === 'protect' || kind === 'rebalance') {
+            expect(again.has(kind)).toBe(false);
+          }
+          if (kind === 'harvest') {
+            // The second harvest can only take from what the first left above the capital base.
+            const before = s.state.bots.get(botId);
+            const b = after.bots.get(botId);
+            const taken = sum(
+              second.transfers.filter((t) => t.botId === botId).map((t) => t.amount),
+            );
+            if (b && before && again.has('harvest')) {
+              expect(taken).toBeLessThanOrEqual(sub(b.balance, b.capitalBase));
+              expect(sum(ts.map((t) => t.amount)) + taken).toBeLessThanOrEqual(
+                sub(before.balance, before.capitalBase),
+              );
+            }
+          }
+          const lr = s.config.lossRecovery;
+          const b = after.bots.get(botId);
+          // A refill that reached its target is not planned again.
+          if (
+            kind === 'refill' &&
+            lr &&
+            b &&
+            b.balance >= mulRatio(b.capitalBase, lr.refillTarget)
+          ) {
+            expect(again.has('refill')).toBe(false);
+          }
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('persists what it decides: blocks only under no_refill_policy, the strategy at most once per interval', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const p = planOf(s);
+        for (const change of p.refillBlocks) {
+          expect(s.state.bots.has(change.botId)).toBe(true);
+          if (change.blocked) expect(s.config.blackSwan?.noRefillPolicy).toBe(true);
+          else expect(p.flags.blackSwan).toBe(false);
+        }
+        const rebalanced = p.transfers.some((t) => t.kind === 'rebalance');
+        if (rebalanced) expect(p.lastRebalance).toBe(s.state.asOf);
+        if (p.lastRebalance !== s.state.lastRebalance)
+          expect(s.config.allocation.strategy).not.toBe('fixed');
       }),
       RUNS,
     );

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { EquitySample } from '../../functions/core/analytics.ts';
 import type { Config } from '../../functions/core/config.ts';
 import { type Money, money, showMoney } from '../../functions/core/money.ts';
 import { modeOf, type Plan, plan, portfolioEquity } from '../../functions/core/policy.ts';
@@ -10,6 +11,13 @@ const moves = (p: Plan) =>
   p.transfers.map((t) => `${t.kind} ${t.botId} ${t.from} → ${t.to} ${showMoney(t.amount)}`);
 const codes = (p: Plan) => p.alerts.map((a) => `${a.code}${a.botId ? ` ${a.botId}` : ''}`);
 const warnings = (p: Plan) => p.alerts.filter((a) => a.severity !== 'info');
+
+/**
+ * The spec portfolio without its emergency stop and black-swan protection: for states whose
+ * reserves or balances are a drawdown of more than 25% (or a deployed ratio ≤ 0.6) while the test
+ * is about something else. Modes are tested in policy-modes.test.ts.
+ */
+const noModes = () => specConfig({ emergency_stop: undefined, black_swan_protection: undefined });
 
 /** The spec portfolio with one bot's numbers changed (the others at their capital base). */
 function planFor(
@@ -185,7 +193,7 @@ describe('refill', () => {
   it('never takes the emergency reserve below its minimum: funds what it can and warns', () => {
     const p = planFor(
       { balance: 30 },
-      { state: { 'reserves.low_frequency': 50, 'reserves.emergency': 210 } },
+      { config: noModes(), state: { 'reserves.low_frequency': 50, 'reserves.emergency': 210 } },
     );
     expect(moves(p)).toEqual([
       'refill 1h_lorentzian_sol reserve:low_frequency → bot:1h_lorentzian_sol 50',
@@ -208,7 +216,10 @@ describe('refill', () => {
   it('plans no refill and warns when less than min_transfer can be funded', () => {
     const p = planFor(
       { balance: 30 },
-      { state: { 'reserves.low_frequency': '0.5', 'reserves.emergency': '200.5' } },
+      {
+        config: noModes(),
+        state: { 'reserves.low_frequency': '0.5', 'reserves.emergency': '200.5' },
+      },
     );
     expect(p.transfers).toEqual([]);
     expect(codes(p)).toEqual(['refill_unfunded 1h_lorentzian_sol']);
@@ -257,8 +268,8 @@ describe('refill', () => {
 describe('one plan, one set of books', () => {
   it('does not spend a pool reserve twice: a later refill sees what an earlier one took', () => {
     const p = plan(
-      specConfig(),
-      stateOf(specConfig(), {
+      noModes(),
+      stateOf(noModes(), {
         'bots.1h_lorentzian_sol.balance': 30,
         'bots.4h_swing_btc.balance': 30,
         'reserves.low_frequency': 100,
@@ -289,7 +300,7 @@ describe('one plan, one set of books', () => {
   });
 
   it('allocates a bot only when the reserve, less earlier allocations, holds all of it', () => {
-    const config = specConfig();
+    const config = noModes();
     const start = initialState(config, AS_OF);
     const state: PortfolioState = {
       ...start,
@@ -368,6 +379,7 @@ describe('halted and black swan', () => {
     const state = stateOf(c, {
       'bots.1h_lorentzian_sol.balance': 200, // would harvest
       'bots.4h_swing_btc.balance': 30, // would refill
+      'bots.5m_scalping_sol.balance': 60, // deployed ratio 290 / 400 = 0.725: black swan holds
       'bots.15m_momentum_eth': undefined, // would be allocated
       'reserves.high_frequency': 190,
       ...flags,
@@ -423,5 +435,63 @@ describe('purity', () => {
     const before = new Map<string, Money>(state.reserves);
     plan(config, state);
     expect(state.reserves).toEqual(before);
+  });
+});
+
+describe('alerts from a bot’s own history', () => {
+  const config = specConfig();
+  /** 21 cycle samples of 1h_lorentzian_sol before AS_OF, at 150 with returns of ±0.1%. */
+  const calm = (): Map<string, EquitySample[]> => {
+    const samples = Array.from({ length: 21 }, (_, i) => ({
+      at: new Date(Date.parse(AS_OF) - (21 - i) * 15 * 60_000).toISOString(),
+      balance: money(i % 2 === 0 ? '150' : '150.15'),
+      netContributed: money(150),
+    }));
+    return new Map([['1h_lorentzian_sol', samples]]);
+  };
+
+  it('warns of an unusual loss: 142.5 after a calm 150 is −5%, far outside ±0.1%', () => {
+    const state = stateOf(config, { 'bots.1h_lorentzian_sol.balance': '142.5' });
+    const p = plan(config, state, { history: calm() });
+    expect(p.alerts).toEqual([
+      {
+        severity: 'warning',
+        code: 'unusual_loss',
+        botId: '1h_lorentzian_sol',
+        message: expect.stringMatching(
+          /^1h_lorentzian_sol lost 5\.00% this cycle: \d+\.\d standard deviations below its mean/,
+        ),
+      },
+    ]);
+  });
+
+  it('says nothing without history, or for a bot with a transfer in flight', () => {
+    const state = stateOf(config, { 'bots.1h_lorentzian_sol.balance': '142.5' });
+    expect(plan(config, state).alerts).toEqual([]);
+    const busy = plan(config, state, {
+      history: calm(),
+      inFlight: new Set(['1h_lorentzian_sol']),
+    });
+    expect(busy.alerts).toEqual([]);
+  });
+
+  it('warns once when performance degrades: the last 24 cycles lose after 24 that gained', () => {
+    // 48 cycles of +1% then 12 of −1%, by flows on a constant balance; the state's cycle is the 13th loss.
+    const returns = [...Array(48).fill(0.01), ...Array(12).fill(-0.01)];
+    let net = 150;
+    const samples: EquitySample[] = [];
+    for (let j = returns.length; j >= 0; j--) {
+      samples.unshift({
+        at: new Date(Date.parse(AS_OF) - (returns.length - j + 1) * 15 * 60_000).toISOString(),
+        balance: money(150),
+        netContributed: money(net.toFixed(8)),
+      });
+      net += 150 * (returns[j - 1] ?? 0);
+    }
+    const state = stateOf(config, { 'bots.1h_lorentzian_sol.contributed': 150 + 1.5 });
+    const p = plan(config, state, { history: new Map([['1h_lorentzian_sol', samples]]) });
+    expect(p.alerts.map((a) => `${a.severity} ${a.code} ${a.botId}`)).toEqual([
+      'warning performance_degraded 1h_lorentzian_sol',
+    ]);
   });
 });

@@ -94,4 +94,44 @@ describe('state validation names the path', () => {
       { path: 'bots.4h_swing_btc.refils', value: 1, message: 'unknown key (a typo?)' },
     ]);
   });
+
+  it('lists schema problems and problems against the config together', () => {
+    expect(
+      refused({
+        last_rebalance: 'yesterday',
+        'bots.4h_swing_btc.refills': -1,
+        'bots.1h_lorentzian_sol.balance': 'abc',
+        'bots.ghost': { balance: 1, capital_base: 1 },
+        'reserves.emergency': -5,
+      }),
+    ).toEqual([
+      {
+        path: 'bots.4h_swing_btc.refills',
+        value: -1,
+        message: expect.stringMatching(/>=0|≥ ?0/),
+      },
+      {
+        path: 'last_rebalance',
+        value: 'yesterday',
+        message: 'expected an ISO date-time such as "2026-11-20T12:00:00Z"',
+      },
+      { path: 'reserves.emergency', value: -5, message: 'expected an amount ≥ 0' },
+      {
+        path: 'bots.1h_lorentzian_sol.balance',
+        value: 'abc',
+        message: expect.stringMatching(/expected an amount/),
+      },
+      { path: 'bots.ghost', message: 'bot not in the config' },
+    ]);
+  });
+});
+
+describe('last_rebalance (an extension of the state contract)', () => {
+  it('is absent until the strategy first runs, and round-trips through JSON', () => {
+    expect(stateOf(config).lastRebalance).toBeUndefined();
+    expect(stateToJson(stateOf(config))).not.toHaveProperty('last_rebalance');
+    const state = stateOf(config, { last_rebalance: '2026-11-19T12:00:00Z' });
+    expect(state.lastRebalance).toBe('2026-11-19T12:00:00Z');
+    expect(parseState(stateToJson(state), config)).toEqual(state);
+  });
 });

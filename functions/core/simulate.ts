@@ -1,0 +1,75 @@
+/**
+ * The books after a plan, as if every one of its transfers completed: each transfer's ledger
+ * deltas (ledger.ts — the very deltas the store applies to its projection), then the plan's flags,
+ * peak, refill blocks and last rebalance. Backtests replay a portfolio through it, and the
+ * property tests re-plan on it to check that a completed decision is not taken again.
+ */
+import { ledgerDeltas } from './ledger.ts';
+import { type Money, ZERO } from './money.ts';
+import type { Plan } from './policy.ts';
+import type { BotState, PortfolioState } from './state.ts';
+import type { PlannedTransfer } from './transfer.ts';
+
+const UNFUNDED: BotState = {
+  balance: ZERO,
+  capitalBase: ZERO,
+  contributed: ZERO,
+  harvested: ZERO,
+  protected: ZERO,
+  refills: 0,
+  refillBlocked: false,
+  inFlight: false,
+};
+
+/** A ledger field's name in BotState. */
+const FIELD = {
+  balance: 'balance',
+  capital_base: 'capitalBase',
+  contributed: 'contributed',
+  harvested: 'harvested',
+  protected: 'protected',
+  refills: 'refills',
+} as const;
+
+/** The state with `transfers` completed (reserves and bots' books moved by their ledger deltas). */
+export function withCompleted(
+  state: PortfolioState,
+  transfers: readonly PlannedTransfer[],
+): PortfolioState {
+  const reserves = new Map(state.reserves);
+  const bots = new Map(state.bots);
+  for (const t of transfers) {
+    for (const { target, delta } of ledgerDeltas(t)) {
+      if (target.kind === 'reserve') {
+        reserves.set(target.name, ((reserves.get(target.name) ?? ZERO) + delta) as Money);
+        continue;
+      }
+      const b = bots.get(target.botId) ?? UNFUNDED;
+      const key = FIELD[target.field];
+      bots.set(
+        target.botId,
+        key === 'refills'
+          ? { ...b, refills: b.refills + Number(delta) }
+          : { ...b, [key]: (b[key] + delta) as Money },
+      );
+    }
+  }
+  return { ...state, reserves, bots };
+}
+
+/** The state a cycle leaves when every transfer of its plan completed. */
+export function afterPlan(state: PortfolioState, plan: Plan): PortfolioState {
+  const done = withCompleted(state, plan.transfers);
+  const bots = new Map(done.bots);
+  for (const change of plan.refillBlocks) {
+    const b = bots.get(change.botId);
+    if (b) bots.set(change.botId, { ...b, refillBlocked: change.blocked });
+  }
+  return {
+    ...done,
+    bots,
+    flags: plan.flags,
+    peakEquity: plan.peakEquity,
+    ...(plan.lastRebalance !== undefined && { lastRebalance: plan.lastRebalance }),
+  };
+}
