@@ -50,6 +50,8 @@ export interface CycleSnapshot {
   readonly peakEquity: Money;
   readonly flags: Flags;
   readonly balances: ReadonlyMap<string, Money>;
+  /** When the allocation strategy last ran (the plan's `lastRebalance`); left as it is when absent. */
+  readonly lastRebalance?: string;
 }
 
 /** One bot's row in the performance table for one cycle. */
@@ -107,6 +109,13 @@ export interface StateStore {
   init(portfolioId: string, state: PortfolioState): Promise<boolean>;
   /** Records a cycle's balances, peak and flags. */
   saveCycle(portfolioId: string, snapshot: CycleSnapshot): Promise<void>;
+  /** Blocks or unblocks a bot's refills (the `no_refill_policy` latch, or an operator's unblock). */
+  setRefillBlocked(portfolioId: string, botId: string, blocked: boolean): Promise<void>;
+  /**
+   * Sets or clears the emergency stop (an operator's `halt` / `resume`); with `peakEquity`, the
+   * drawdown is measured from that peak from now on.
+   */
+  setHalted(portfolioId: string, halted: boolean, peakEquity?: Money): Promise<void>;
   /**
    * Applies a completed entry to the reserves and the bot's ledger exactly once, however often it
    * is called for that entry.

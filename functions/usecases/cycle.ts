@@ -8,7 +8,13 @@ import type { Alert } from '../core/alerts.ts';
 import type { Config } from '../core/config.ts';
 import { METRIC_NAMES, type Metrics } from '../core/metrics.ts';
 import { add, type Money, sub, sum, toFloat, ZERO } from '../core/money.ts';
-import { deployedSums, type Plan, plan, portfolioEquity } from '../core/policy.ts';
+import {
+  deployedSums,
+  historySamplesToRead,
+  type Plan,
+  plan,
+  portfolioEquity,
+} from '../core/policy.ts';
 import type {
   Alerter,
   BotSnapshot,
@@ -19,6 +25,7 @@ import type {
   WorkflowStarter,
 } from '../core/ports.ts';
 import { initialState, type PortfolioState } from '../core/state.ts';
+import type { WeightsFunction } from '../core/strategies.ts';
 import {
   type JournalEntry,
   plannedEntry,
@@ -35,6 +42,11 @@ export interface CycleDeps {
   readonly workflow: WorkflowStarter;
   readonly alerter: Alerter;
   readonly metrics: Metrics;
+  /**
+   * The `custom` strategy's weights function (the config's `allocation.module`). Without it a
+   * custom pool is not rebalanced, and the plan says so.
+   */
+  readonly customWeights?: WeightsFunction;
 }
 
 export interface CycleResult {
@@ -98,7 +110,12 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
       ]),
     ),
   };
-  const decided = plan(config, state, { inFlight });
+  const history = await readHistory(deps, state);
+  const decided = plan(config, state, {
+    inFlight,
+    history,
+    ...(deps.customWeights && { customWeights: deps.customWeights }),
+  });
 
   const botsById = new Map(config.bots.map((b) => [b.botId, b]));
   const entries = decided.transfers.map((t) =>
@@ -113,12 +130,18 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
   // next cycle starts again.
   await journal.putPlanned(entries);
 
+  // Refill blocks before the flags: a cycle that dies between the two is retried on the old flags
+  // and decides the same blocks again (setting one twice is harmless).
+  for (const change of decided.refillBlocks) {
+    await deps.state.setRefillBlocked(portfolioId, change.botId, change.blocked);
+  }
   await deps.state.saveCycle(portfolioId, {
     asOf,
     cycleId,
     peakEquity: decided.peakEquity,
     flags: decided.flags,
     balances,
+    ...(decided.lastRebalance !== undefined && { lastRebalance: decided.lastRebalance }),
   });
   await deps.performance.putSnapshots(portfolioId, snapshots(state, cycleId, asOf));
 
@@ -143,6 +166,22 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     entries,
     restarted: stale.length,
   };
+}
+
+/**
+ * The performance series the plan judges bots on: a short window every cycle (the history
+ * alerts), a longer one when a history-based rebalance is due. Enabled, funded bots only.
+ */
+async function readHistory(
+  deps: CycleDeps,
+  state: PortfolioState,
+): Promise<Map<string, BotSnapshot[]>> {
+  const limit = historySamplesToRead(deps.config, state);
+  const bots = deps.config.bots.filter((b) => b.enabled && state.bots.has(b.botId));
+  const series = await Promise.all(
+    bots.map((b) => deps.performance.history(deps.config.portfolioId, b.botId, limit)),
+  );
+  return new Map(bots.map((b, i) => [b.botId, series[i] ?? []]));
 }
 
 /** Every configured bot's equity, one batched call per exchange. */

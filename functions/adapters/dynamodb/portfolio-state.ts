@@ -1,7 +1,8 @@
 /**
  * The portfolio's state item in the `state` table (`pk` = portfolio id, `sk` = "state"). Its
  * attributes are flat so the ledger can ADD to each one in a single conditional write:
- * `as_of`, `cycle_id`, `peak_equity`, `halted`, `black_swan`, `reserve:<name>`, and per bot
+ * `as_of`, `cycle_id`, `peak_equity`, `halted`, `black_swan`, `last_rebalance` (when the
+ * allocation strategy last ran, absent until it has), `reserve:<name>`, and per bot
  * `bot:<id>:balance|capital_base|contributed|harvested|protected|refills|refill_blocked`.
  * A bot is funded when its `capital_base` attribute exists.
  */
@@ -19,6 +20,7 @@ import {
   readCount,
   readMoney,
   readOptionalMoney,
+  readOptionalString,
   readString,
   reserveAttribute,
 } from './codec.ts';
@@ -87,6 +89,9 @@ export async function saveCycle(
     ['peak_equity', snapshot.peakEquity],
     ['halted', snapshot.flags.halted],
     ['black_swan', snapshot.flags.blackSwan],
+    ...(snapshot.lastRebalance === undefined
+      ? []
+      : ([['last_rebalance', snapshot.lastRebalance]] as [string, unknown][])),
   ]);
 }
 
@@ -98,6 +103,19 @@ export function setRefillBlocked(
   blocked: boolean,
 ): Promise<void> {
   return setAttributes(ctx, portfolioId, [[botAttribute(botId, 'refill_blocked'), blocked]]);
+}
+
+/** An operator's halt or resume; a resume may also set the peak the drawdown is measured from. */
+export function setHalted(
+  ctx: StoreContext,
+  portfolioId: string,
+  halted: boolean,
+  peakEquity?: Money,
+): Promise<void> {
+  return setAttributes(ctx, portfolioId, [
+    ['halted', halted],
+    ...(peakEquity === undefined ? [] : ([['peak_equity', peakEquity]] as [string, unknown][])),
+  ]);
 }
 
 const balanceAttributes = (balances: [string, Money][]): [string, unknown][] =>
@@ -133,6 +151,7 @@ function stateAttributes(state: PortfolioState): Item {
     peak_equity: state.peakEquity,
     halted: state.flags.halted,
     black_swan: state.flags.blackSwan,
+    ...(state.lastRebalance !== undefined && { last_rebalance: state.lastRebalance }),
   };
   for (const [name, amount] of state.reserves) item[reserveAttribute(name)] = amount;
   for (const [botId, b] of state.bots) {
@@ -181,6 +200,7 @@ export function stateFromItem(portfolioId: string, item: Item): PortfolioState {
       inFlight: false,
     });
   }
+  const lastRebalance = readOptionalString(where, item, 'last_rebalance');
   return {
     asOf: readString(where, item, 'as_of'),
     peakEquity: readOptionalMoney(where, item, 'peak_equity') ?? ZERO,
@@ -190,5 +210,6 @@ export function stateFromItem(portfolioId: string, item: Item): PortfolioState {
     },
     reserves,
     bots,
+    ...(lastRebalance !== undefined && { lastRebalance }),
   };
 }

@@ -6,6 +6,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Money } from '../../core/money.ts';
 import type {
   BotSnapshot,
   CycleSnapshot,
@@ -94,6 +95,11 @@ export class DynamoStore implements Journal, StateStore, PerformanceStore {
   /** Blocks or unblocks a bot's refills (the `no_refill_policy` latch, or an operator's unblock). */
   setRefillBlocked(portfolioId: string, botId: string, blocked: boolean): Promise<void> {
     return portfolio.setRefillBlocked(this.ctx, portfolioId, botId, blocked);
+  }
+
+  /** An operator's halt or resume (`botfolio halt` / `botfolio resume`). */
+  setHalted(portfolioId: string, halted: boolean, peakEquity?: Money): Promise<void> {
+    return portfolio.setHalted(this.ctx, portfolioId, halted, peakEquity);
   }
 
   applyCompleted(entry: JournalEntry): Promise<void> {
