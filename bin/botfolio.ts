@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEMO_SEED } from '../functions/adapters/paper/market.ts';
 import { InvalidConfigError } from '../functions/core/config.ts';
+import { backtestCommand } from '../functions/local/commands/backtest.ts';
 import { demo } from '../functions/local/commands/demo.ts';
 import {
   cycleOnce,
@@ -13,6 +14,7 @@ import {
   showStatus,
   showTransfers,
 } from '../functions/local/commands/local-data.ts';
+import { haltCommand, resumeCommand } from '../functions/local/commands/operator.ts';
 import { planCommand, validateCommand } from '../functions/local/commands/plan.ts';
 import { loadConfigFile, UserFileError } from '../functions/local/files.ts';
 
@@ -62,8 +64,8 @@ program
   .command('validate')
   .description('check a config file; every problem is listed with its path')
   .argument('<file>', 'config file')
-  .action((file: string) => {
-    process.exitCode = validateCommand(file);
+  .action(async (file: string) => {
+    process.exitCode = await validateCommand(file);
   });
 
 program
@@ -72,8 +74,8 @@ program
   .requiredOption('-c, --config <file>', 'portfolio config file')
   .requiredOption('--state <file>', 'portfolio state file (the `botfolio state` form)')
   .option('--json', 'print the plan as JSON (the contract form)', false)
-  .action((o) => {
-    process.exitCode = planCommand(o.config, o.state, o.json);
+  .action(async (o) => {
+    process.exitCode = await planCommand(o.config, o.state, o.json);
   });
 
 program
@@ -117,6 +119,42 @@ program
       bot: o.bot,
       json: o.json,
     });
+  });
+
+program
+  .command('halt')
+  .description('emergency stop: nothing moves toward a bot until `resume` (harvests go on)')
+  .addOption(configOption())
+  .addOption(dataOption())
+  .action(async (o) => {
+    process.exitCode = await haltCommand(loadConfigFile(o.config), o.data);
+  });
+
+program
+  .command('resume')
+  .description(
+    'clear the emergency stop (the drawdown counts from now); --unblock lifts refill blocks',
+  )
+  .addOption(configOption())
+  .addOption(dataOption())
+  .option(
+    '-u, --unblock <bot>',
+    'lift the no_refill_policy block of this bot (repeatable)',
+    (bot: string, previous: string[]) => [...previous, bot],
+    [] as string[],
+  )
+  .action(async (o) => {
+    process.exitCode = await resumeCommand(loadConfigFile(o.config), o.data, o.unblock);
+  });
+
+program
+  .command('backtest')
+  .description('replay equity curves (CSV) through the policy: per-bot metrics, profit retention')
+  .requiredOption('-c, --config <file>', 'portfolio config file')
+  .requiredOption('--curves <path>', 'a CSV file of equity curves, or a folder of them')
+  .option('--json', 'as JSON', false)
+  .action(async (o) => {
+    process.exitCode = await backtestCommand(loadConfigFile(o.config), o.config, o.curves, o.json);
   });
 
 try {

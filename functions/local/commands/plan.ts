@@ -1,13 +1,19 @@
-/** `botfolio validate` and `botfolio plan`: read files, print a verdict or a plan, touch nothing else. */
+/**
+ * `botfolio validate` and `botfolio plan`: read files (and a custom strategy's module), print a
+ * verdict or a plan, touch nothing else. The plan is made without history: the history alerts and
+ * the history-based strategies need the performance series only a cycle reads.
+ */
 import { InvalidConfigError } from '../../core/config.ts';
 import { formatMoney } from '../../core/money.ts';
 import { planToJson } from '../../core/plan-json.ts';
 import { plan } from '../../core/policy.ts';
 import { parseState } from '../../core/state.ts';
+import { loadAllocationModule } from '../allocation-module.ts';
 import { loadConfigFile, readJsonFile } from '../files.ts';
 
-export function validateCommand(file: string): number {
+export async function validateCommand(file: string): Promise<number> {
   const config = loadConfigFile(file);
+  await loadAllocationModule(config, file);
   const pools = [...config.pools.values()].map(
     (p) => `${p.name} (${config.bots.filter((b) => b.pool === p.name).length} bots)`,
   );
@@ -17,8 +23,13 @@ export function validateCommand(file: string): number {
   return 0;
 }
 
-export function planCommand(configFile: string, stateFile: string, json: boolean): number {
+export async function planCommand(
+  configFile: string,
+  stateFile: string,
+  json: boolean,
+): Promise<number> {
   const config = loadConfigFile(configFile);
+  const customWeights = await loadAllocationModule(config, configFile);
   const raw = readJsonFile(stateFile, 'state');
   let state: ReturnType<typeof parseState>;
   try {
@@ -28,7 +39,7 @@ export function planCommand(configFile: string, stateFile: string, json: boolean
       throw new InvalidConfigError(e.problems, `state ${stateFile}`);
     throw e;
   }
-  const decided = plan(config, state);
+  const decided = plan(config, state, customWeights ? { customWeights } : {});
   if (json) {
     process.stdout.write(`${JSON.stringify(planToJson(decided), null, 2)}\n`);
     return 0;
@@ -44,6 +55,8 @@ export function planCommand(configFile: string, stateFile: string, json: boolean
   }
   for (const a of decided.alerts)
     lines.push(`  ${a.severity}: ${a.code}${a.botId ? ` [${a.botId}]` : ''} ${a.message}`);
+  for (const c of decided.refillBlocks)
+    lines.push(`  ${c.botId}: refills ${c.blocked ? 'blocked' : 'unblocked'} (${c.reason})`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }

@@ -1,0 +1,265 @@
+/**
+ * `botfolio backtest --config FILE --curves DIR|FILE`: replays recorded equity curves through the
+ * policy (core/backtest.ts) and prints per-bot metrics and the portfolio's profit retention.
+ *
+ * Curves are CSV with a header: `time` first, then one column per bot id, one row per cycle:
+ *
+ *     time,1h_lorentzian_sol,4h_swing_btc
+ *     2026-01-01T00:00:00Z,1000,1000
+ *     2026-01-02T00:00:00Z,1012.5,990
+ *
+ * Only the ratios between rows matter (a bot's balance moves as its curve did); an empty cell
+ * carries the last value over. A folder means every `*.csv` in it, merged on time.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import Table from 'cli-table3';
+import { WIN_RATE_NOTE } from '../../core/analytics.ts';
+import {
+  type BacktestResult,
+  backtest,
+  curveProblems,
+  type EquityCurves,
+} from '../../core/backtest.ts';
+import type { Config } from '../../core/config.ts';
+import { formatMoney, type Money, money } from '../../core/money.ts';
+import { TRANSFER_KINDS } from '../../core/transfer.ts';
+import { loadAllocationModule } from '../allocation-module.ts';
+import { UserFileError } from '../files.ts';
+
+/** One CSV file's rows: time → bot id → equity. */
+type Rows = Map<number, Map<string, Money>>;
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Reads a CSV of equity curves, collecting every problem with its file and line. */
+export function parseCurvesCsv(text: string, file: string, problems: string[]): Rows {
+  const rows: Rows = new Map();
+  const lines = text.split(/\r?\n/);
+  const header = (lines[0] ?? '').split(',').map((h) => h.trim());
+  if (header[0]?.toLowerCase() !== 'time' || header.length < 2) {
+    problems.push(
+      `${file}:1: expected a header "time,<bot id>,<bot id>…" (got "${lines[0] ?? ''}")`,
+    );
+    return rows;
+  }
+  const bots = header.slice(1);
+  lines.slice(1).forEach((line, i) => {
+    const at = `${file}:${i + 2}`;
+    if (line.trim() === '') return;
+    const cells = line.split(',').map((c) => c.trim());
+    const timeText = cells[0] ?? '';
+    const ms = Date.parse(DATE_ONLY.test(timeText) ? `${timeText}T00:00:00Z` : timeText);
+    if (Number.isNaN(ms)) {
+      problems.push(`${at}: time "${timeText}" is not an ISO date or date-time`);
+      return;
+    }
+    if (rows.has(ms)) problems.push(`${at}: time ${timeText} appears twice`);
+    const row = new Map<string, Money>();
+    bots.forEach((bot, k) => {
+      const cell = cells[k + 1] ?? '';
+      if (cell === '') return;
+      try {
+        const m = money(cell);
+        if (m < 0n) throw new Error('negative');
+        row.set(bot, m);
+      } catch {
+        problems.push(`${at}: ${bot} equity "${cell}" is not an amount ≥ 0`);
+      }
+    });
+    rows.set(ms, row);
+  });
+  return rows;
+}
+
+/** The curves of a CSV file, or of every CSV file of a folder, on one clock. */
+export function readCurves(path: string): EquityCurves {
+  let files: string[];
+  try {
+    files = statSync(path).isDirectory()
+      ? readdirSync(path)
+          .filter((f) => f.endsWith('.csv'))
+          .sort()
+          .map((f) => join(path, f))
+      : [path];
+  } catch {
+    throw new UserFileError(`cannot read curves ${path}: no such file or folder`);
+  }
+  if (files.length === 0) throw new UserFileError(`no .csv file in ${path}`);
+  const problems: string[] = [];
+  const merged: Rows = new Map();
+  const owner = new Map<string, string>();
+  for (const file of files) {
+    const rows = parseCurvesCsv(readFileSync(file, 'utf8'), file, problems);
+    for (const [ms, row] of rows) {
+      const into = merged.get(ms) ?? new Map<string, Money>();
+      for (const [bot, value] of row) {
+        const first = owner.get(bot);
+        if (first !== undefined && first !== file) {
+          problems.push(`${file}: bot ${bot} already has a curve in ${first}`);
+        }
+        owner.set(bot, file);
+        into.set(bot, value);
+      }
+      merged.set(ms, into);
+    }
+  }
+  if (problems.length > 0) throw new UserFileError(`invalid curves:\n  ${problems.join('\n  ')}`);
+  const times = [...merged.keys()].sort((a, b) => a - b);
+  const values = new Map<string, (Money | undefined)[]>();
+  for (const bot of owner.keys()) {
+    values.set(
+      bot,
+      times.map((ms) => merged.get(ms)?.get(bot)),
+    );
+  }
+  return { times: times.map((ms) => new Date(ms).toISOString().replace('.000Z', 'Z')), values };
+}
+
+const pct = (x: number | undefined) => (x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
+const num = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(2));
+
+/** The result as text: a table of bots, then the portfolio. */
+export function renderBacktest(config: Config, source: string, r: BacktestResult): string {
+  const m2 = (m: Money) => formatMoney(m, 2);
+  const table = new Table({
+    head: [
+      'bot',
+      'pool',
+      'balance',
+      'PnL',
+      'harvested',
+      'refilled',
+      'protected',
+      'win rate*',
+      'Sharpe*',
+      'max DD',
+    ],
+    colAligns: [
+      'left',
+      'left',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+    ],
+    style: { head: [], border: [], compact: true },
+  });
+  for (const b of r.bots) {
+    table.push([
+      b.botId,
+      b.pool,
+      m2(b.balance),
+      m2(b.metrics.pnl),
+      m2(b.harvested),
+      m2(b.refilled),
+      m2(b.protected),
+      pct(b.metrics.winRate),
+      num(b.metrics.sharpe),
+      pct(b.metrics.maxDrawdown),
+    ]);
+  }
+  const p = r.portfolio;
+  const lr = p.lossRecovery;
+  const transfers = TRANSFER_KINDS.filter((k) => r.transfers[k].count > 0)
+    .map((k) => `${r.transfers[k].count} ${k} (${m2(r.transfers[k].amount)})`)
+    .join(', ');
+  const lines = [
+    `backtest of ${source}: ${r.bots.length} bots, ${r.cycles} cycles, ${r.from} → ${r.to}`,
+    '',
+    table.toString(),
+    `* ${WIN_RATE_NOTE}; Sharpe annualised (√365) on daily returns, risk-free 0; all on flow-adjusted returns`,
+    '',
+    `portfolio: equity ${m2(r.startEquity)} → ${m2(r.endEquity)} ${config.currency} (peak ${m2(r.peakEquity)}), mode at the end: ${r.mode}`,
+    `  profit retention: ${pct(p.profitRetention)} (harvested ${m2(p.harvested)} of a gross profit of ${m2(p.grossProfit)})`,
+    `  loss recovery: ${lr.refilled === 0 ? 'no bot was refilled' : `${lr.recovered} of ${lr.refilled} refilled bots got back to their capital base (${pct(lr.rate)})`}`,
+    `  transfers (all completed in a backtest): ${transfers || 'none'}`,
+  ];
+  if (r.events.length > 0) {
+    lines.push('', 'events:');
+    for (const e of r.events) {
+      lines.push(
+        `  ${e.at} ${e.alert.severity} ${e.alert.code}${e.alert.botId ? ` [${e.alert.botId}]` : ''}: ${e.alert.message}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+/** The result as JSON: amounts as 8-decimal strings, ratios as numbers (null when undefined). */
+export function backtestToJson(r: BacktestResult): Record<string, unknown> {
+  const m = (x: Money) => formatMoney(x);
+  const n = (x: number | undefined) => x ?? null;
+  return {
+    cycles: r.cycles,
+    from: r.from,
+    to: r.to,
+    start_equity: m(r.startEquity),
+    end_equity: m(r.endEquity),
+    peak_equity: m(r.peakEquity),
+    mode: r.mode,
+    win_rate_is: WIN_RATE_NOTE,
+    bots: r.bots.map((b) => ({
+      bot_id: b.botId,
+      pool: b.pool,
+      balance: m(b.balance),
+      capital_base: m(b.capitalBase),
+      contributed: m(b.contributed),
+      harvested: m(b.harvested),
+      protected: m(b.protected),
+      refilled: m(b.refilled),
+      refills: b.refills,
+      total_pnl: m(b.metrics.pnl),
+      days: b.metrics.days,
+      win_rate: n(b.metrics.winRate),
+      sharpe: n(b.metrics.sharpe),
+      max_drawdown: b.metrics.maxDrawdown,
+    })),
+    portfolio: {
+      harvested: m(r.portfolio.harvested),
+      gross_profit: m(r.portfolio.grossProfit),
+      profit_retention: n(r.portfolio.profitRetention),
+      refilled_bots: r.portfolio.lossRecovery.refilled,
+      recovered_bots: r.portfolio.lossRecovery.recovered,
+      loss_recovery_rate: n(r.portfolio.lossRecovery.rate),
+    },
+    transfers: Object.fromEntries(
+      TRANSFER_KINDS.map((k) => [
+        k,
+        { count: r.transfers[k].count, amount: m(r.transfers[k].amount) },
+      ]),
+    ),
+    events: r.events.map((e) => ({
+      at: e.at,
+      severity: e.alert.severity,
+      code: e.alert.code,
+      bot_id: e.alert.botId ?? null,
+      message: e.alert.message,
+    })),
+  };
+}
+
+export async function backtestCommand(
+  config: Config,
+  configFile: string,
+  curvesPath: string,
+  json: boolean,
+): Promise<number> {
+  const customWeights = await loadAllocationModule(config, configFile);
+  const curves = readCurves(curvesPath);
+  const problems = curveProblems(config, curves);
+  if (problems.length > 0) {
+    throw new UserFileError(
+      `curves ${curvesPath} do not fit config ${configFile}:\n  ${problems.join('\n  ')}`,
+    );
+  }
+  const result = backtest(config, curves, customWeights ? { customWeights } : {});
+  process.stdout.write(
+    `${json ? JSON.stringify(backtestToJson(result), null, 2) : renderBacktest(config, curvesPath, result)}\n`,
+  );
+  return 0;
+}
