@@ -16,6 +16,7 @@ import {
 } from '../functions/local/commands/local-data.ts';
 import { haltCommand, resumeCommand } from '../functions/local/commands/operator.ts';
 import { planCommand, validateCommand } from '../functions/local/commands/plan.ts';
+import { RUN_EXCHANGES, run } from '../functions/local/commands/run.ts';
 import { loadConfigFile, UserFileError } from '../functions/local/files.ts';
 
 const DEFAULT_CONFIG = 'examples/spec-portfolio.json';
@@ -86,6 +87,34 @@ program
   .addOption(dataOption())
   .action(async (o) => {
     process.exitCode = await cycleOnce(loadConfigFile(o.config), o.data);
+  });
+
+program
+  .command('run')
+  .description(
+    'the monitoring loop on this machine: a cycle every check interval against the paper exchange or Bitget',
+  )
+  .addOption(configOption())
+  .addOption(
+    new Option('-e, --exchange <name>', 'the exchange to run against')
+      .choices(RUN_EXCHANGES)
+      .default('paper'),
+  )
+  .addOption(dataOption())
+  .option('--dry-run', 'plan and print each cycle; record nothing, move nothing', false)
+  .option(
+    '-n, --cycles <n>',
+    'stop after this many cycles (default: until Ctrl+C)',
+    positiveInt('--cycles'),
+  )
+  .action(async (o) => {
+    process.exitCode = await run({
+      config: loadConfigFile(o.config),
+      exchange: o.exchange,
+      dataDir: o.data,
+      dryRun: o.dryRun,
+      cycles: o.cycles,
+    });
   });
 
 program

@@ -18,8 +18,46 @@ export const BUNDLED_CONFIG_FILE = 'botfolio.config.json';
  * esbuild's ESM output calls `require` for the CommonJS dependencies it bundles (ccxt's, for
  * one); ESM has no `require`, so the bundle defines one.
  */
-const ESM_REQUIRE_BANNER =
+export const ESM_REQUIRE_BANNER =
   "import { createRequire as __botfolioCreateRequire } from 'node:module'; const require = __botfolioCreateRequire(import.meta.url);";
+
+/**
+ * What ccxt's base class imports lazily (`await import(…)`) and a REST client of Bitget never
+ * loads: undici (ccxt falls back to Node's built-in fetch, the same engine, when it cannot be
+ * imported), fflate (websocket compression), the MEXC and dYdX protobuf codecs, and the native
+ * add-ons the `ws` package tries and does without. Left out of the bundles, they cost nothing;
+ * bundled, they would double ccxt's share.
+ */
+export const CCXT_UNUSED_IMPORTS = [
+  'undici',
+  'fflate',
+  'bufferutil',
+  'utf-8-validate',
+  'protobufjs',
+  '../protobuf/mexc/compiled.cjs',
+  '../static_dependencies/dydx-v4-client/registry.js',
+  '../static_dependencies/dydx-v4-client/cosmos/tx/v1beta1/tx.js',
+  '../static_dependencies/dydx-v4-client/cosmos/tx/signing/v1beta1/signing.js',
+] as const;
+
+/** Modules every bundle leaves out: the AWS SDK (the runtime has it) and ccxt's unused imports. */
+export const BUNDLE_EXTERNALS = ['@aws-sdk/*', ...CCXT_UNUSED_IMPORTS] as const;
+
+/**
+ * esbuild's options as the stack bundles a function (NodejsFunction passes the same ones to the
+ * esbuild CLI), for builds outside CDK: the bench and the bundle checks build what is deployed.
+ */
+export const ESBUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  minify: true,
+  keepNames: true,
+  banner: { js: ESM_REQUIRE_BANNER },
+  external: [...BUNDLE_EXTERNALS],
+} as const;
 
 export interface BotfolioFunctionProps {
   /** The handler module, e.g. `functions/handlers/cycle.ts`; it exports `handler`. */
@@ -62,7 +100,8 @@ export interface BotfolioFunctionProps {
  *   (sibling `<id>Role`) that may write only to that log group — no AWS managed policy;
  * - ESM bundling with esbuild (format esm, target node22, minified but keeping class names, linked
  *   source maps with
- *   `NODE_OPTIONS=--enable-source-maps`), `@aws-sdk/*` left out because the runtime provides it;
+ *   `NODE_OPTIONS=--enable-source-maps`), `@aws-sdk/*` left out because the runtime provides it,
+ *   and ccxt's lazy imports a Bitget REST client never loads (`CCXT_UNUSED_IMPORTS`);
  * - the validated config copied into the bundle (`CONFIG_PATH=botfolio.config.json`) and
  *   `PORTFOLIO_ID` set.
  */
@@ -100,16 +139,16 @@ export class BotfolioFunction extends NodejsFunction {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        minify: true,
+        target: ESBUILD_OPTIONS.target,
+        mainFields: [...ESBUILD_OPTIONS.mainFields],
+        minify: ESBUILD_OPTIONS.minify,
         // Error classes name themselves (`this.name = new.target.name`) and Step Functions'
         // Retry/Catch match that name: minifying must not rename them.
-        keepNames: true,
+        keepNames: ESBUILD_OPTIONS.keepNames,
         sourceMap: true,
         sourcesContent: false,
         banner: ESM_REQUIRE_BANNER,
-        externalModules: ['@aws-sdk/*'],
+        externalModules: [...BUNDLE_EXTERNALS],
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

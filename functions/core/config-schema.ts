@@ -15,6 +15,9 @@ import {
   ratio,
 } from './money.ts';
 
+/** Where money sits in an exchange account (an extension for venues with several: Bitget). */
+export const ACCOUNT_TYPES = ['futures', 'spot'] as const;
+
 export const ALLOCATION_STRATEGIES = [
   'fixed',
   'equal_weight',
@@ -104,6 +107,10 @@ const exchangeShape = {
   daily_transfer_limit: amount(),
   /** Decimals the exchange accepts in a transfer amount (an extension; default 8). */
   precision: z.number().int().min(0).max(8).default(8),
+  /** The account inside each bot's sub-account that transfers use (an extension; default futures). */
+  bot_account_type: z.enum(ACCOUNT_TYPES).optional(),
+  /** The account of the master where the reserves sit (an extension; default spot). */
+  master_account_type: z.enum(ACCOUNT_TYPES).optional(),
 };
 
 const botShape = {
@@ -114,6 +121,8 @@ const botShape = {
   allocation: amount().optional(),
   weight: ratioIn(0, 1, { loOpen: true }).optional(),
   enabled: z.boolean().default(true),
+  /** This bot's account type, overriding its exchange's `bot_account_type` (an extension). */
+  account_type: z.enum(ACCOUNT_TYPES).optional(),
 };
 
 const lossRecoveryShape = {

@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import {
+  ACCOUNT_TYPES,
   ALLOCATION_STRATEGIES,
   type ConfigFile,
   fileSchema,
@@ -29,8 +30,10 @@ import {
 /** Exchanges with an adapter; the config may name only these. */
 export const SUPPORTED_EXCHANGES = ['bitget', 'paper'] as const;
 export type ExchangeName = (typeof SUPPORTED_EXCHANGES)[number];
-export { ALLOCATION_STRATEGIES };
+export { ACCOUNT_TYPES, ALLOCATION_STRATEGIES };
 export type AllocationStrategy = (typeof ALLOCATION_STRATEGIES)[number];
+/** The account inside an exchange account that transfers move money in and out of. */
+export type AccountType = (typeof ACCOUNT_TYPES)[number];
 
 /** The reserve that is not a pool's: no pool may take its name. */
 const EMERGENCY = 'emergency';
@@ -57,6 +60,10 @@ export interface ExchangeSettings {
   readonly maxTransfer: Money;
   readonly dailyTransferLimit: Money;
   readonly precision: number;
+  /** Bots' account type unless a bot says otherwise (`bot_account_type`, default futures). */
+  readonly botAccountType: AccountType;
+  /** Where the master keeps the reserves (`master_account_type`, default spot). */
+  readonly masterAccountType: AccountType;
 }
 
 export interface BotConfig {
@@ -68,6 +75,8 @@ export interface BotConfig {
   readonly allocation: Money;
   readonly weight: Ratio | undefined;
   readonly enabled: boolean;
+  /** The account its transfers use: its own `account_type`, else its exchange's `bot_account_type`. */
+  readonly accountType: AccountType;
 }
 
 export interface Config {
@@ -443,6 +452,8 @@ function assemble(f: ConfigFile): Config {
       maxTransfer: e.max_transfer,
       dailyTransferLimit: e.daily_transfer_limit,
       precision: e.precision,
+      botAccountType: e.bot_account_type ?? 'futures',
+      masterAccountType: e.master_account_type ?? 'spot',
     });
   }
 
@@ -458,6 +469,8 @@ function assemble(f: ConfigFile): Config {
       allocation,
       weight: b.weight,
       enabled: b.enabled,
+      accountType:
+        b.account_type ?? exchanges.get(b.exchange as ExchangeName)?.botAccountType ?? 'futures',
     });
   }
 

@@ -44,6 +44,10 @@ export class TransferRejectedError extends BotfolioError {
 export class AuthenticationFailedError extends BotfolioError {
   readonly retryable = false;
 }
+/** The exchange refused a read (a bad request, an account it does not know): asking again changes nothing. */
+export class ExchangeRefusedError extends BotfolioError {
+  readonly retryable = false;
+}
 
 /** Error names the transfer workflow retries (its Retry clause). */
 export const RETRYABLE_ERRORS = [

@@ -3,7 +3,10 @@
  * exchanges, built once per container at module scope.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { BitgetExchange, bitgetOptionsFromConfig } from '../adapters/bitget/exchange.ts';
+import { DynamoBreakerStore } from '../adapters/dynamodb/breaker.ts';
 import { DynamoStore } from '../adapters/dynamodb/store.ts';
 import {
   PERFORMANCE_TABLE,
@@ -12,16 +15,21 @@ import {
   tableEnvName,
 } from '../adapters/dynamodb/tables.ts';
 import { EmfMetrics } from '../adapters/emf.ts';
+import { secretArnEnvName, secretsManagerKey } from '../adapters/secrets.ts';
 import { SnsAlerter } from '../adapters/sns.ts';
 import type { Config } from '../core/config.ts';
 import type { Exchange } from '../core/ports.ts';
 import { withCooldown } from '../usecases/alerting.ts';
+import { withCircuitBreaker } from '../usecases/breaker.ts';
 import { loadBundledConfig, requireEnv } from './env.ts';
 
 export const config: Config = loadBundledConfig();
 
-export const store = new DynamoStore(new DynamoDBClient({}), {
-  state: requireEnv(tableEnvName(STATE_TABLE)),
+const dynamo = new DynamoDBClient({});
+const stateTable = requireEnv(tableEnvName(STATE_TABLE));
+
+export const store = new DynamoStore(dynamo, {
+  state: stateTable,
   performance: requireEnv(tableEnvName(PERFORMANCE_TABLE)),
   transactions: requireEnv(tableEnvName(TRANSACTIONS_TABLE)),
 });
@@ -35,5 +43,27 @@ export const alerter = withCooldown(
 
 export const metrics = new EmfMetrics();
 
-/** Exchange adapters by config name. Bitget (through ccxt) is the live venue; it is wired in with its adapter. */
+/**
+ * Exchange adapters by config name, each behind its circuit breaker (state in the `state` table,
+ * so it holds across invocations). Bitget's master key is read from Secrets Manager on the first
+ * call and kept for the container's life. The paper exchange is a local venue: not wired here.
+ */
 export const exchanges = new Map<string, Exchange>();
+if (config.exchanges.has('bitget')) {
+  const bitget = new BitgetExchange({
+    key: secretsManagerKey(new SecretsManagerClient({}), requireEnv(secretArnEnvName('bitget'))),
+    ...bitgetOptionsFromConfig(config),
+  });
+  exchanges.set(
+    'bitget',
+    withCircuitBreaker(bitget, {
+      store: new DynamoBreakerStore(dynamo, stateTable, config.portfolioId),
+      alerter,
+      portfolioId: config.portfolioId,
+      onAlertError: (error) =>
+        console.error(
+          JSON.stringify({ level: 'error', message: 'alert not sent', error: String(error) }),
+        ),
+    }),
+  );
+}

@@ -1,11 +1,12 @@
 /**
  * The local composition: the same use cases as the Lambdas, wired to embedded defaults — dynalite
  * in-process (in memory, or persisted in a data folder), the paper exchange standing in for every
- * exchange the config names, simulated bots, and the CDK-synthesized transfer state machine
- * executed in-process.
+ * exchange the config names (or the real exchanges a caller passes in), simulated bots, and the
+ * CDK-synthesized transfer state machine executed in-process.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DynamoBreakerStore } from '../adapters/dynamodb/breaker.ts';
 import { DynamoStore } from '../adapters/dynamodb/store.ts';
 import { PaperExchange } from '../adapters/paper/exchange.ts';
 import type { FaultPlan } from '../adapters/paper/faults.ts';
@@ -16,6 +17,7 @@ import { type Metrics, NO_METRICS } from '../core/metrics.ts';
 import { ZERO } from '../core/money.ts';
 import type { Alerter, Exchange } from '../core/ports.ts';
 import { withCooldown } from '../usecases/alerting.ts';
+import type { BreakerStore } from '../usecases/breaker.ts';
 import { type CycleResult, runCycle } from '../usecases/cycle.ts';
 import { makeTransferSteps, runStep } from '../usecases/transfer-steps.ts';
 import { synthesizeTransferDefinition } from './definition.ts';
@@ -38,12 +40,24 @@ export interface LocalRuntimeOptions {
   readonly metrics?: Metrics;
   /** Receives every alert that passes the cooldown. @default ignore */
   readonly onAlert?: (alert: Alert) => void;
+  /**
+   * The exchanges to use, by config name (a real one: Bitget), built with the runtime's alerter
+   * and circuit-breaker store (the local `state` table, as in AWS). The paper exchange and the
+   * simulated bots are then neither used nor saved.
+   * @default the paper exchange stands in for every exchange the config names
+   */
+  readonly exchanges?: (wiring: {
+    readonly alerter: Alerter;
+    readonly breakers: BreakerStore;
+  }) => ReadonlyMap<string, Exchange>;
 }
 
 export interface LocalRuntime {
   readonly config: Config;
   readonly store: DynamoStore;
   readonly exchange: PaperExchange;
+  /** The exchanges the cycles use, by config name (the paper exchange unless others were given). */
+  readonly exchanges: ReadonlyMap<string, Exchange>;
   readonly market: BotSimulator;
   readonly workflow: LocalTransferWorkflow;
   /** Runs one cycle at `at` and waits for the transfers it started to finish. */
@@ -89,12 +103,14 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     ? BotSimulator.fromJSON(marketJson)
     : new BotSimulator({ seed: opts.seed ?? DEMO_SEED, profiles: defaultProfiles(uids) });
 
-  // The paper exchange stands in for every venue the config names.
-  const exchanges = new Map<string, Exchange>(
-    [...config.exchanges.keys()].map((name) => [name, exchange]),
-  );
   const printer: Alerter = { send: async (a) => opts.onAlert?.(a) };
   const alerter = withCooldown(printer, store, config.alertCooldownMs, now);
+  // The paper exchange stands in for every venue the config names, unless real ones are given.
+  const exchanges: ReadonlyMap<string, Exchange> =
+    opts.exchanges?.({
+      alerter,
+      breakers: new DynamoBreakerStore(dynamo.client, dynamo.tableNames.state, config.portfolioId),
+    }) ?? new Map<string, Exchange>([...config.exchanges.keys()].map((name) => [name, exchange]));
 
   const steps = makeTransferSteps({
     config,
@@ -113,7 +129,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
   );
 
   const save = () => {
-    if (!dataDir) return;
+    if (!dataDir || opts.exchanges) return;
     for (const [file, value] of [
       [EXCHANGE_FILE, exchange.toJSON()],
       [MARKET_FILE, market.toJSON()],
@@ -129,6 +145,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     config,
     store,
     exchange,
+    exchanges,
     market,
     workflow,
     async cycle(at: Date) {

@@ -1,0 +1,128 @@
+/**
+ * The benchmark of the real-exchange path (a contract: `npm run --silent bench -- --json` prints
+ * one JSON object). Everything is measured side by side in this one run:
+ *
+ * - `bundle_bytes`: the largest Lambda bundle containing ccxt, built as the stack builds it;
+ * - `import_ms_slim` / `import_ms_full_ccxt`: a fresh process importing ccxt's Bitget class as
+ *   the Lambdas carry it, against `import 'ccxt'` (medians, interleaved child processes);
+ * - `balance_calls_per_cycle`: the calls the cycle's balance read makes for 500 bots;
+ * - `cycle_ms_batched` / `cycle_ms_per_bot`: that read for 500 bots with 50 ms of latency per
+ *   call, batched (the adapter) against one balance call per bot in turn (the spec's loop).
+ *
+ * Without `--json` it prints a table with the targets.
+ */
+import Table from 'cli-table3';
+import { batchedCalls, batchedCycleMs, perBotCycleMs, startFleet } from './balances.ts';
+import { buildBundles, importTimes } from './bundles.ts';
+
+const BOTS = 500;
+const LATENCY_MS = 50;
+const IMPORT_RUNS = 7;
+const CYCLE_RUNS = 5;
+const TARGETS = {
+  bundleBytes: 1.5 * 1024 * 1024,
+  importSpeedup: 4,
+  callsPerCycle: 5,
+  cycleSpeedup: 50,
+};
+
+const json = process.argv.includes('--json');
+const progress = (text: string) => {
+  if (!json) process.stderr.write(`${text}\n`);
+};
+const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+
+progress('bundling the Lambdas as the stack does…');
+const { lambdas, slim } = await buildBundles();
+const withCcxt = lambdas.filter((b) => b.ccxtExchanges.length > 0);
+const largest = withCcxt.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+
+progress(`importing the slim bundle and the whole of ccxt, ${IMPORT_RUNS} times each…`);
+const imports = importTimes(slim.file, IMPORT_RUNS);
+
+progress(`reading ${BOTS} bots on the fake Bitget…`);
+const counting = await startFleet(BOTS);
+const calls = await batchedCalls(counting);
+await counting.fake.close();
+
+progress(`timing a cycle's reads with ${LATENCY_MS} ms per call: batched, then one call per bot…`);
+// Rate limits off here: the batched read runs several times in a row, the per-bot loop signs
+// with 500 keys; the call count above was taken with them on.
+const slow = await startFleet(BOTS, { latencyMs: LATENCY_MS, enforceRateLimits: false });
+const batchedMs = await batchedCycleMs(slow, CYCLE_RUNS);
+const perBotMs = await perBotCycleMs(slow);
+await slow.fake.close();
+
+const result = {
+  bundle_bytes: largest.bytes,
+  bundle_name: largest.name,
+  bundle_ccxt_exchanges: largest.ccxtExchanges,
+  import_ms_slim: round(imports.slim),
+  import_ms_full_ccxt: round(imports.full),
+  import_speedup: round(imports.full / imports.slim),
+  import_runs: IMPORT_RUNS,
+  balance_calls_per_cycle: calls,
+  bots: BOTS,
+  latency_ms_per_call: LATENCY_MS,
+  cycle_ms_batched: round(batchedMs),
+  cycle_ms_per_bot: round(perBotMs),
+  cycle_speedup: round(perBotMs / batchedMs),
+  node: process.version,
+  targets_met: {
+    bundle_bytes: largest.bytes <= TARGETS.bundleBytes,
+    import_speedup: imports.full / imports.slim >= TARGETS.importSpeedup,
+    balance_calls_per_cycle: calls <= TARGETS.callsPerCycle,
+    cycle_speedup: perBotMs / batchedMs >= TARGETS.cycleSpeedup,
+  },
+};
+
+if (json) {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} else {
+  const table = new Table({
+    head: ['measure', 'value', 'target', 'met'],
+    style: process.stdout.isTTY ? { head: ['cyan'] } : { head: [], border: [] },
+  });
+  const yes = (ok: boolean) => (ok ? 'yes' : 'NO');
+  table.push(
+    [
+      `largest Lambda bundle with ccxt (${largest.name}; ccxt exchanges: ${largest.ccxtExchanges.join(', ')})`,
+      `${(largest.bytes / 1024 / 1024).toFixed(2)} MB`,
+      '≤ 1.5 MB',
+      yes(result.targets_met.bundle_bytes),
+    ],
+    ['import: ccxt Bitget class alone (median)', `${result.import_ms_slim} ms`, '', ''],
+    ['import: the whole ccxt library (median)', `${result.import_ms_full_ccxt} ms`, '', ''],
+    [
+      '  slim import is faster by',
+      `${result.import_speedup}×`,
+      '≥ 4×',
+      yes(result.targets_met.import_speedup),
+    ],
+    [
+      `balance calls per cycle (${BOTS} bots)`,
+      String(calls),
+      '≤ 5',
+      yes(result.targets_met.balance_calls_per_cycle),
+    ],
+    [
+      `cycle's reads, batched (${LATENCY_MS} ms/call, median)`,
+      `${result.cycle_ms_batched} ms`,
+      '',
+      '',
+    ],
+    [
+      `cycle's reads, one call per bot (${LATENCY_MS} ms/call)`,
+      `${result.cycle_ms_per_bot} ms`,
+      '',
+      '',
+    ],
+    [
+      '  batched is faster by',
+      `${result.cycle_speedup}×`,
+      '≥ 50×',
+      yes(result.targets_met.cycle_speedup),
+    ],
+  );
+  process.stdout.write(`${table.toString()}\n`);
+}

@@ -1,0 +1,255 @@
+/**
+ * `botfolio run`: the monitoring loop on one machine, with the local store, against the paper
+ * exchange or the real one (Bitget, key from the environment or `.env`). One cycle per
+ * `monitoring.check_interval`, the same use cases and state machine as the Lambdas.
+ *
+ * `--dry-run` plans and prints, and moves nothing: it reads the balances the cycle would read and
+ * shows the transfers and alerts the policy would produce, without writing the journal or
+ * starting a transfer. Ctrl+C lets the current cycle finish (no transfer is left half-recorded)
+ * and exits; a second Ctrl+C quits at once.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { styleText } from 'node:util';
+import { BitgetExchange, bitgetOptionsFromConfig } from '../../adapters/bitget/exchange.ts';
+import { type ExchangeKey, keyEnvNames, keyFromEnv, withDotEnv } from '../../adapters/secrets.ts';
+import type { Alert } from '../../core/alerts.ts';
+import type { Config } from '../../core/config.ts';
+import { AuthenticationFailedError } from '../../core/errors.ts';
+import { formatMoney, type Money, sum, ZERO } from '../../core/money.ts';
+import { historySamplesToRead, type Plan, plan, portfolioEquity } from '../../core/policy.ts';
+import type { Exchange } from '../../core/ports.ts';
+import { initialState, type PortfolioState } from '../../core/state.ts';
+import { withCircuitBreaker } from '../../usecases/breaker.ts';
+import { cycleIdFor, OPEN_STATUSES } from '../../usecases/cycle.ts';
+import { renderAlert } from '../board.ts';
+import { UserFileError } from '../files.ts';
+import { type LocalRuntime, startLocalRuntime } from '../runtime.ts';
+import { dataDirOf } from './local-data.ts';
+
+export const RUN_EXCHANGES = ['paper', 'bitget'] as const;
+export type RunExchange = (typeof RUN_EXCHANGES)[number];
+
+export interface RunOptions {
+  readonly config: Config;
+  readonly exchange: RunExchange;
+  /** The local data folder. @default `.local/<portfolio id>` */
+  readonly dataDir?: string;
+  /** Plan and print; record nothing, move nothing. */
+  readonly dryRun: boolean;
+  /** Stop after this many cycles. @default run until Ctrl+C */
+  readonly cycles?: number;
+  /** Pause between cycles. @default the config's check interval */
+  readonly intervalMs?: number;
+  /** Where the key is read. @default the process environment over `.env` */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Bitget's API URL (tests point it at a fake server). @default Bitget's */
+  readonly bitgetApiUrl?: string;
+  /** Stops the loop like Ctrl+C. */
+  readonly signal?: AbortSignal;
+  /** @default the wall clock */
+  readonly now?: () => Date;
+  /** @default stdout */
+  readonly out?: (line: string) => void;
+}
+
+/** Runs the loop; resolves to the exit code. */
+export async function run(opts: RunOptions): Promise<number> {
+  const { config } = opts;
+  const print = opts.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const now = opts.now ?? (() => new Date());
+  const key = opts.exchange === 'bitget' ? bitgetKey(config, opts) : undefined;
+  const intervalMs = opts.intervalMs ?? config.checkIntervalMs;
+
+  const alerts: Alert[] = [];
+  const runtime = await startLocalRuntime({
+    config,
+    dataDir: dataDirOf(config, opts.dataDir),
+    now,
+    onAlert: (a) => alerts.push(a),
+    ...(key && {
+      exchanges: ({ alerter, breakers }) =>
+        new Map<string, Exchange>([
+          [
+            'bitget',
+            withCircuitBreaker(
+              new BitgetExchange({
+                key: async () => key,
+                ...bitgetOptionsFromConfig(config),
+                ...(opts.bitgetApiUrl !== undefined && { apiUrl: opts.bitgetApiUrl }),
+              }),
+              { store: breakers, alerter, portfolioId: config.portfolioId },
+            ),
+          ],
+        ]),
+    }),
+  });
+
+  const stop = new AbortController();
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    stop.abort();
+    print(styleText('yellow', 'stopping after this cycle (Ctrl+C again to quit at once)…'));
+  };
+  const onAbort = () => {
+    stopping = true;
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  opts.signal?.addEventListener('abort', onAbort);
+
+  print(
+    `botfolio run — portfolio ${config.portfolioId} on ${opts.exchange}${opts.dryRun ? ' (dry run: nothing is recorded, nothing moves)' : ''}, a cycle every ${Math.round(intervalMs / 1000)} s`,
+  );
+  let failures = 0;
+  try {
+    for (let i = 1; !stopping && (opts.cycles === undefined || i <= opts.cycles); i++) {
+      alerts.length = 0;
+      try {
+        if (opts.dryRun) await previewCycle(runtime, now(), print);
+        else {
+          if (opts.exchange === 'paper') runtime.trade();
+          await liveCycle(runtime, now(), print);
+        }
+      } catch (error) {
+        // One failed cycle is not the end of the loop: the next one reads everything afresh.
+        failures++;
+        print(
+          styleText(
+            'red',
+            `  cycle failed: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        );
+      }
+      for (const a of alerts) print(renderAlert(a));
+      const last = opts.cycles !== undefined && i >= opts.cycles;
+      if (!last && !stopping)
+        await sleep(intervalMs, undefined, { signal: stop.signal }).catch(() => {});
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    opts.signal?.removeEventListener('abort', onAbort);
+    await runtime.close();
+  }
+  return failures === 0 ? 0 : 1;
+}
+
+/** The key for `--exchange bitget`, or a message saying what to set. */
+function bitgetKey(config: Config, opts: RunOptions): ExchangeKey {
+  const others = [...config.exchanges.keys()].filter((e) => e !== 'bitget');
+  if (!config.exchanges.has('bitget') || others.length > 0) {
+    throw new UserFileError(
+      `--exchange bitget runs a config whose only exchange is bitget (this one names: ${[...config.exchanges.keys()].join(', ')})`,
+    );
+  }
+  const env = opts.env ?? withDotEnv(process.env);
+  let key: ExchangeKey | undefined;
+  try {
+    key = keyFromEnv('bitget', env);
+  } catch (error) {
+    if (error instanceof AuthenticationFailedError) throw new UserFileError(error.message);
+    throw error;
+  }
+  if (!key) {
+    const names = keyEnvNames('bitget');
+    throw new UserFileError(
+      `no Bitget key: set ${names.apiKey}, ${names.secret} and ${names.passphrase} in the environment or in .env (README, "Bitget")`,
+    );
+  }
+  return key;
+}
+
+/** One real cycle: journal, transfers through the state machine, then what happened. */
+async function liveCycle(runtime: LocalRuntime, at: Date, print: (line: string) => void) {
+  const result = await runtime.cycle(at);
+  const books = await runtime.store.load(runtime.config.portfolioId);
+  const equity = books ? portfolioEquity(books) : result.equity;
+  print(
+    `cycle ${result.cycleId}: mode ${result.plan.mode}, equity ${money(equity)} ${runtime.config.currency}, ${result.entries.length} transfer(s)`,
+  );
+  for (const e of result.entries) {
+    const entry = await runtime.store.get(e.id);
+    print(
+      `  ${e.kind.padEnd(10)} ${money(e.amount).padStart(12)} ${e.from} → ${e.to}: ${entry?.status ?? 'planned'}${entry?.error ? ` (${entry.error})` : ''}`,
+    );
+  }
+}
+
+/**
+ * What a cycle would do now, and nothing else: the balances it would read, the transfers and
+ * alerts the policy would produce from them and the bots' history. Reads the store and the
+ * exchange; writes neither.
+ */
+export async function previewCycle(
+  runtime: LocalRuntime,
+  at: Date,
+  print: (line: string) => void,
+): Promise<Plan> {
+  const { config } = runtime;
+  const asOf = at.toISOString();
+  const books = (await runtime.store.load(config.portfolioId)) ?? initialState(config, asOf);
+  const open = await runtime.store.byStatus(config.portfolioId, OPEN_STATUSES);
+  const inFlight = new Set(open.map((e) => e.botId));
+
+  const balances = new Map<string, Money>();
+  const lines: string[] = [];
+  for (const [name, exchange] of runtime.exchanges) {
+    const bots = config.bots.filter((b) => b.exchange === name);
+    if (bots.length === 0) continue;
+    const equity = await exchange.subAccountBalances(
+      bots.map((b) => b.account),
+      config.currency,
+    );
+    const master = await exchange.masterBalance(config.currency);
+    const venue = exchange.name === name ? name : `${name} (${exchange.name})`;
+    lines.push(
+      `  ${venue} master account: ${money(master)} ${config.currency} available; reserves in the books: ${money(sum(books.reserves.values()))}`,
+    );
+    for (const b of bots) {
+      const balance = equity.get(b.account) ?? ZERO;
+      balances.set(b.botId, balance);
+      lines.push(
+        `  ${b.botId.padEnd(24)} sub-account ${b.account}: ${money(balance)} ${config.currency}`,
+      );
+    }
+  }
+  const state: PortfolioState = {
+    ...books,
+    asOf,
+    bots: new Map(
+      [...books.bots].map(([id, b]) => [
+        id,
+        { ...b, balance: balances.get(id) ?? b.balance, inFlight: inFlight.has(id) },
+      ]),
+    ),
+  };
+  // The performance series the cycle would judge the bots on (history alerts, strategies).
+  const limit = historySamplesToRead(config, state);
+  const judged = config.bots.filter((b) => b.enabled && state.bots.has(b.botId));
+  const history = new Map(
+    await Promise.all(
+      judged.map(
+        async (b) =>
+          [b.botId, await runtime.store.history(config.portfolioId, b.botId, limit)] as const,
+      ),
+    ),
+  );
+  const decided = plan(config, state, { inFlight, history });
+  print(
+    `dry run — cycle ${cycleIdFor(at, config.checkIntervalMs)}: mode ${decided.mode}, equity ${money(portfolioEquity(state))} ${config.currency} (nothing recorded, nothing moved)`,
+  );
+  for (const line of lines) print(line);
+  if (decided.transfers.length === 0) print('  would move nothing');
+  for (const t of decided.transfers) {
+    print(
+      `  would ${t.kind.padEnd(10)} ${money(t.amount).padStart(12)} ${t.from} → ${t.to}  (${t.reason})`,
+    );
+  }
+  for (const a of decided.alerts) print(`  would alert ${renderAlert(a).trimStart()}`);
+  return decided;
+}
+
+const money = (m: Money) => formatMoney(m, 2);

@@ -1,0 +1,136 @@
+/**
+ * A circuit breaker per exchange (DESIGN.md §5), with its state in the store so that it holds
+ * across Lambda invocations: after `failureThreshold` transient failures in a row (outage,
+ * timeout, lost answer — not rate limits, not refusals) the circuit opens, an
+ * `exchange_unavailable` alert goes out, and for `cooldownMs` every call fails at once with
+ * ExchangeUnavailableError instead of waiting on a dead exchange. Then one caller at a time may
+ * probe: a success closes the circuit, a failure opens it again.
+ *
+ * The same wrapper reports a refused key (`auth_failed`, critical): every call fails until a
+ * person fixes the key, its permissions or its IP binding. Alerts pass through the alerter's
+ * cooldown, so a storm of failures is one message.
+ */
+import { alert } from '../core/alerts.ts';
+import {
+  AmbiguousOutcomeError,
+  AuthenticationFailedError,
+  ExchangeUnavailableError,
+} from '../core/errors.ts';
+import type { Money } from '../core/money.ts';
+import type {
+  Alerter,
+  Exchange,
+  ExchangeTransferRecord,
+  ExchangeTransferRequest,
+} from '../core/ports.ts';
+
+/** The breaker of one exchange as stored. `openUntil` is set while open. */
+export interface BreakerState {
+  readonly failures: number;
+  readonly openUntil?: number;
+}
+
+/** Where breaker states live (the `state` table, `breaker#<exchange>`); each write is atomic. */
+export interface BreakerStore {
+  read(exchange: string): Promise<BreakerState>;
+  /**
+   * Counts a failure; at `threshold` failures in a row the circuit opens until `openUntil`, and
+   * an open one stays open until then. Returns true to the one caller whose failure opened it.
+   */
+  recordFailure(
+    exchange: string,
+    nowMs: number,
+    threshold: number,
+    openUntil: number,
+  ): Promise<boolean>;
+  /** Closes the circuit and clears the count. */
+  recordSuccess(exchange: string): Promise<void>;
+  /** Lets one caller probe an open circuit whose time is up: true to it, false to the others. */
+  claimProbe(exchange: string, nowMs: number, probeUntil: number): Promise<boolean>;
+}
+
+export interface BreakerOptions {
+  readonly store: BreakerStore;
+  readonly alerter: Alerter;
+  readonly portfolioId: string;
+  /** Transient failures in a row that open the circuit. @default 5 */
+  readonly failureThreshold?: number;
+  /** How long an open circuit refuses calls before a probe. @default 60 000 ms */
+  readonly cooldownMs?: number;
+  /** How long a probe has before another caller may probe. @default 30 000 ms */
+  readonly probeMs?: number;
+  /** @default Date.now */
+  readonly now?: () => number;
+  /** Told when sending an alert fails (the call's own error is what the caller gets). @default ignore */
+  readonly onAlertError?: (error: unknown) => void;
+}
+
+/** Failures that say the exchange is down, not that a request was wrong. */
+const isOutage = (error: unknown): boolean =>
+  error instanceof ExchangeUnavailableError || error instanceof AmbiguousOutcomeError;
+
+/** `exchange` behind a circuit breaker whose state lives in `options.store`. */
+export function withCircuitBreaker(exchange: Exchange, options: BreakerOptions): Exchange {
+  const threshold = options.failureThreshold ?? 5;
+  const cooldownMs = options.cooldownMs ?? 60_000;
+  const probeMs = options.probeMs ?? 30_000;
+  const now = options.now ?? Date.now;
+  const name = exchange.name;
+
+  const send = async (code: 'exchange_unavailable' | 'auth_failed', message: string) => {
+    try {
+      await options.alerter.send(alert(code, message), { portfolioId: options.portfolioId });
+    } catch (error) {
+      options.onAlertError?.(error);
+    }
+  };
+
+  const guarded = async <T>(call: () => Promise<T>): Promise<T> => {
+    const state = await options.store.read(name);
+    const open = state.openUntil !== undefined;
+    if (open) {
+      const at = now();
+      const until = state.openUntil ?? at;
+      if (at < until) {
+        throw new ExchangeUnavailableError(
+          `${name}: circuit open until ${new Date(until).toISOString()} after repeated failures`,
+        );
+      }
+      if (!(await options.store.claimProbe(name, at, at + probeMs))) {
+        throw new ExchangeUnavailableError(`${name}: circuit open, another call is probing`);
+      }
+    }
+    let result: T;
+    try {
+      result = await call();
+    } catch (error) {
+      if (isOutage(error)) {
+        const at = now();
+        const opened = await options.store.recordFailure(name, at, threshold, at + cooldownMs);
+        if (opened) {
+          await send(
+            'exchange_unavailable',
+            `${name} is unavailable: circuit open for ${Math.round(cooldownMs / 1000)} s after ${threshold} failures in a row (last: ${(error as Error).message})`,
+          );
+        }
+      } else if (error instanceof AuthenticationFailedError) {
+        await send('auth_failed', `${name} refused the master key: ${error.message}`);
+      }
+      throw error;
+    }
+    if (open || state.failures > 0) await options.store.recordSuccess(name);
+    return result;
+  };
+
+  return {
+    name,
+    subAccountBalances: (uids: readonly string[], currency: string): Promise<Map<string, Money>> =>
+      guarded(() => exchange.subAccountBalances(uids, currency)),
+    masterBalance: (currency: string): Promise<Money> =>
+      guarded(() => exchange.masterBalance(currency)),
+    transfer: (req: ExchangeTransferRequest): Promise<ExchangeTransferRecord> =>
+      guarded(() => exchange.transfer(req)),
+    findTransfer: (clientOid: string): Promise<ExchangeTransferRecord | undefined> =>
+      guarded(() => exchange.findTransfer(clientOid)),
+  };
+}

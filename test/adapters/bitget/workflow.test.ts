@@ -1,0 +1,153 @@
+/**
+ * The whole path the Lambdas run — cycle, journal, the synthesized guarded-transfer state machine
+ * and its steps — with the Bitget adapter (behind its circuit breaker) against the fake Bitget:
+ * allocations, a harvest, a refill whose answer is lost, and a guard that catches a master
+ * account holding less than the books say. The journal's books must agree with the fake's.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { bitgetOptionsFromConfig } from '../../../functions/adapters/bitget/exchange.ts';
+import type { Alert } from '../../../functions/core/alerts.ts';
+import { type Money, money, sum } from '../../../functions/core/money.ts';
+import type { Exchange } from '../../../functions/core/ports.ts';
+import { type LocalRuntime, startLocalRuntime } from '../../../functions/local/runtime.ts';
+import { withCircuitBreaker } from '../../../functions/usecases/breaker.ts';
+import { specConfig } from '../../core/fixtures.ts';
+import { type FakeBitget, startFakeBitget } from '../../helpers/fake-bitget.ts';
+import { cycleAt, T0 } from '../../helpers/runtime.ts';
+import { bitgetFor } from './support.ts';
+
+const BOTS = {
+  '1h_lorentzian_sol': '6712345678',
+  '4h_swing_btc': '6712345679',
+  '5m_scalping_sol': '6712345680',
+  '15m_momentum_eth': '6712345681',
+} as const;
+
+let fake: FakeBitget | undefined;
+let rt: LocalRuntime | undefined;
+afterEach(async () => {
+  await rt?.close();
+  await fake?.close();
+  rt = undefined;
+  fake = undefined;
+});
+
+async function bitgetRuntime(alerts: Alert[] = []) {
+  const config = specConfig();
+  const f = await startFakeBitget({
+    master: { spot: { USDT: 1000 } },
+    subAccounts: Object.fromEntries(
+      Object.values(BOTS).map((uid) => [uid, { futures: { USDT: 0 } }]),
+    ),
+  });
+  const runtime = await startLocalRuntime({
+    config,
+    retryIntervalMs: 0,
+    now: () => T0,
+    onAlert: (a) => alerts.push(a),
+    exchanges: ({ alerter, breakers }) =>
+      new Map<string, Exchange>([
+        [
+          'bitget',
+          withCircuitBreaker(bitgetFor(f, bitgetOptionsFromConfig(config)), {
+            store: breakers,
+            alerter,
+            portfolioId: config.portfolioId,
+          }),
+        ],
+      ]),
+  });
+  fake = f;
+  rt = runtime;
+  return { f, runtime };
+}
+
+async function statuses(runtime: LocalRuntime, ids: readonly string[]) {
+  return Promise.all(ids.map(async (id) => (await runtime.store.get(id))?.status));
+}
+
+/** Σ reserves in the books, and the fake master's spot USDT: they must be equal. */
+async function reservesAndMaster(runtime: LocalRuntime, f: FakeBitget): Promise<[Money, Money]> {
+  const books = await runtime.store.load('main');
+  return [sum(books?.reserves.values() ?? []), f.balance(f.masterUid, 'spot', 'USDT')];
+}
+
+describe('the transfer workflow on Bitget', () => {
+  it('funds every bot from the master’s spot account into its futures account, verified by clientOid', async () => {
+    // Prepare
+    const { f, runtime } = await bitgetRuntime();
+    // Act
+    const result = await runtime.cycle(cycleAt(0));
+    // Assess
+    expect(
+      await statuses(
+        runtime,
+        result.entries.map((e) => e.id),
+      ),
+    ).toEqual(Array(4).fill('completed'));
+    expect(f.transfers.map((t) => t.clientOid).sort()).toEqual(
+      result.entries.map((e) => e.id).sort(),
+    );
+    expect(f.transfers.every((t) => t.fromType === 'spot' && t.toType === 'usdt_futures')).toBe(
+      true,
+    );
+    expect(f.balance(BOTS['1h_lorentzian_sol'], 'futures', 'USDT')).toBe(money(150));
+    expect(f.balance(BOTS['5m_scalping_sol'], 'futures', 'USDT')).toBe(money(100));
+    const [reserves, master] = await reservesAndMaster(runtime, f);
+    expect(reserves).toBe(master);
+    const entry = await runtime.store.get(result.entries[0]?.id ?? '');
+    expect(entry?.exchangeTransferId).toMatch(/^7\d+$/);
+  });
+
+  it('harvests a bot’s profit from its futures account back to the master', async () => {
+    // Prepare
+    const { f, runtime } = await bitgetRuntime();
+    await runtime.cycle(cycleAt(0));
+    f.setBalance(BOTS['1h_lorentzian_sol'], 'futures', 'USDT', 200);
+    // Act
+    const result = await runtime.cycle(cycleAt(1));
+    // Assess
+    expect(result.entries.map((e) => [e.kind, e.amount])).toEqual([['harvest', money(30)]]);
+    expect(await statuses(runtime, [result.entries[0]?.id ?? ''])).toEqual(['completed']);
+    expect(f.balance(BOTS['1h_lorentzian_sol'], 'futures', 'USDT')).toBe(money(170));
+    const [reserves, master] = await reservesAndMaster(runtime, f);
+    expect(reserves).toBe(master);
+  });
+
+  it('moves a refill exactly once when Bitget applies it and the answer is lost', async () => {
+    // Prepare
+    const { f, runtime } = await bitgetRuntime();
+    await runtime.cycle(cycleAt(0));
+    f.setBalance(BOTS['4h_swing_btc'], 'futures', 'USDT', 30);
+    f.inject('v2/spot/wallet/subaccount-transfer', { kind: 'hang', applied: true });
+    // Act
+    const result = await runtime.cycle(cycleAt(1));
+    // Assess
+    const refill = result.entries[0];
+    expect(refill?.kind).toBe('refill');
+    expect(await statuses(runtime, [refill?.id ?? ''])).toEqual(['completed']);
+    expect(f.transfers.filter((t) => t.clientOid === refill?.id)).toHaveLength(1);
+    expect(f.balance(BOTS['4h_swing_btc'], 'futures', 'USDT')).toBe(money('112.5'));
+    // Submitted twice: the retry asked Bitget by clientOid first and found it done.
+    const path = runtime.workflow.outcomes.get(refill?.id ?? '')?.path ?? [];
+    expect(path.filter((state) => state === 'SubmitTransfer')).toHaveLength(2);
+    const [reserves, master] = await reservesAndMaster(runtime, f);
+    expect(reserves).toBe(master);
+  });
+
+  it('refuses a refill the master account cannot cover (fresh read), moving nothing', async () => {
+    // Prepare: someone took money out of the master account behind Botfolio's back
+    const alerts: Alert[] = [];
+    const { f, runtime } = await bitgetRuntime(alerts);
+    await runtime.cycle(cycleAt(0));
+    f.setBalance(BOTS['4h_swing_btc'], 'futures', 'USDT', 30);
+    f.setBalance(f.masterUid, 'spot', 'USDT', 10);
+    const transfersBefore = f.transfers.length;
+    // Act
+    const result = await runtime.cycle(cycleAt(1));
+    // Assess
+    expect(await statuses(runtime, [result.entries[0]?.id ?? ''])).toEqual(['rejected']);
+    expect(f.transfers).toHaveLength(transfersBefore);
+    expect(alerts.map((a) => a.code)).toContain('transfer_rejected');
+  });
+});
