@@ -60,9 +60,13 @@ if (config.exchanges.has('bitget')) {
       store: new DynamoBreakerStore(dynamo, stateTable, config.portfolioId),
       alerter,
       portfolioId: config.portfolioId,
-      onAlertError: (error) =>
+      onBookkeepingError: (error) =>
         console.error(
-          JSON.stringify({ level: 'error', message: 'alert not sent', error: String(error) }),
+          JSON.stringify({
+            level: 'error',
+            message: 'circuit breaker bookkeeping failed',
+            error: String(error),
+          }),
         ),
     }),
   );

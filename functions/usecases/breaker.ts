@@ -61,8 +61,12 @@ export interface BreakerOptions {
   readonly probeMs?: number;
   /** @default Date.now */
   readonly now?: () => number;
-  /** Told when sending an alert fails (the call's own error is what the caller gets). @default ignore */
-  readonly onAlertError?: (error: unknown) => void;
+  /**
+   * Told when the breaker's own bookkeeping fails (recording an outcome, sending an alert): it
+   * never changes what the caller gets — a transfer that went through is not turned into an
+   * error, nor an ambiguous outcome into a DynamoDB one. @default ignore
+   */
+  readonly onBookkeepingError?: (error: unknown) => void;
 }
 
 /** Failures that say the exchange is down, not that a request was wrong. */
@@ -77,13 +81,16 @@ export function withCircuitBreaker(exchange: Exchange, options: BreakerOptions):
   const now = options.now ?? Date.now;
   const name = exchange.name;
 
-  const send = async (code: 'exchange_unavailable' | 'auth_failed', message: string) => {
+  /** Runs bookkeeping after a call; its failure is reported, never thrown. */
+  const quietly = async (work: () => Promise<unknown>) => {
     try {
-      await options.alerter.send(alert(code, message), { portfolioId: options.portfolioId });
+      await work();
     } catch (error) {
-      options.onAlertError?.(error);
+      options.onBookkeepingError?.(error);
     }
   };
+  const send = (code: 'exchange_unavailable' | 'auth_failed', message: string) =>
+    quietly(() => options.alerter.send(alert(code, message), { portfolioId: options.portfolioId }));
 
   const guarded = async <T>(call: () => Promise<T>): Promise<T> => {
     const state = await options.store.read(name);
@@ -105,20 +112,21 @@ export function withCircuitBreaker(exchange: Exchange, options: BreakerOptions):
       result = await call();
     } catch (error) {
       if (isOutage(error)) {
-        const at = now();
-        const opened = await options.store.recordFailure(name, at, threshold, at + cooldownMs);
-        if (opened) {
-          await send(
-            'exchange_unavailable',
-            `${name} is unavailable: circuit open for ${Math.round(cooldownMs / 1000)} s after ${threshold} failures in a row (last: ${(error as Error).message})`,
-          );
-        }
+        await quietly(async () => {
+          const at = now();
+          if (await options.store.recordFailure(name, at, threshold, at + cooldownMs)) {
+            await send(
+              'exchange_unavailable',
+              `${name} is unavailable: circuit open for ${Math.round(cooldownMs / 1000)} s after ${threshold} failures in a row (last: ${(error as Error).message})`,
+            );
+          }
+        });
       } else if (error instanceof AuthenticationFailedError) {
         await send('auth_failed', `${name} refused the master key: ${error.message}`);
       }
       throw error;
     }
-    if (open || state.failures > 0) await options.store.recordSuccess(name);
+    if (open || state.failures > 0) await quietly(() => options.store.recordSuccess(name));
     return result;
   };
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { breakerKey, DynamoBreakerStore } from '../../../functions/adapters/dynamodb/breaker.ts';
 import type { Alert } from '../../../functions/core/alerts.ts';
 import {
+  AmbiguousOutcomeError,
   AuthenticationFailedError,
   ExchangeUnavailableError,
   InsufficientFundsError,
@@ -17,6 +18,7 @@ import type { Exchange } from '../../../functions/core/ports.ts';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../../functions/local/dynamo.ts';
 import { withCircuitBreaker } from '../../../functions/usecases/breaker.ts';
 import { type FakeBitget, startFakeBitget } from '../../helpers/fake-bitget.ts';
+import { memoryBreakerStore } from './breaker-support.ts';
 import { bitgetFor, MASTER, sub, transferOf } from './support.ts';
 
 const ASSETS = 'v2/spot/account/assets';
@@ -186,6 +188,30 @@ describe('the circuit breaker', () => {
     expect(alerts[0]).toMatchObject({ code: 'auth_failed', severity: 'critical' });
     expect(alerts[0]?.message).toMatch(/IP binding/);
     await expect(bitget.masterBalance('USDT')).resolves.toBe(100_00000000n);
+  });
+
+  it('never lets its own bookkeeping change the answer (a store outage after a transfer)', async () => {
+    // Prepare: a store that can be read but not written
+    const down = async () => {
+      throw new Error('DynamoDB unavailable');
+    };
+    const store = { ...memoryBreakerStore(), read: async () => ({ failures: 3 }) };
+    const reported: unknown[] = [];
+    const bitget = withCircuitBreaker(bitgetFor(fake), {
+      store: { ...store, recordSuccess: down, recordFailure: down },
+      alerter: { send: async () => {} },
+      portfolioId: 'main',
+      onBookkeepingError: (e) => reported.push(e),
+    });
+    fake.inject('v2/spot/wallet/subaccount-transfer', { kind: 'hang', applied: true });
+    // Act & Assess: the lost answer stays ambiguous, the transfer that went through a success
+    await expect(
+      bitget.transfer(transferOf('t-lost', MASTER, sub('6712345678'), 10)),
+    ).rejects.toThrow(AmbiguousOutcomeError);
+    await expect(
+      bitget.transfer(transferOf('t-done', MASTER, sub('6712345678'), 10)),
+    ).resolves.toMatchObject({ clientOid: 't-done' });
+    expect(reported).toHaveLength(2);
   });
 
   it('keeps its state in the state table under breaker#<exchange>', async () => {
