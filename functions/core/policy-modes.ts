@@ -26,8 +26,6 @@ export interface Modes {
   readonly equity: Money;
   /** This is black swan's entry cycle: protect transfers are planned. */
   readonly blackSwanEntered: boolean;
-  readonly blackSwanExited: boolean;
-  readonly haltedEntered: boolean;
   /** `halted`, `black_swan_entered`, `black_swan_exited`, in that order. */
   readonly alerts: Alert[];
 }
@@ -99,8 +97,6 @@ export function nextModes(config: Config, state: PortfolioState, sums: Sums): Mo
     peakEquity,
     equity,
     blackSwanEntered: blackSwan && !was,
-    blackSwanExited: was && !blackSwan,
-    haltedEntered,
     alerts,
   };
 }

@@ -5,9 +5,10 @@
  * its journal writes and workflow starts are no-ops.
  */
 import type { Alert } from '../core/alerts.ts';
+import { netContributed, totalPnl } from '../core/analytics.ts';
 import type { Config } from '../core/config.ts';
 import { METRIC_NAMES, type Metrics } from '../core/metrics.ts';
-import { add, type Money, sub, sum, toFloat, ZERO } from '../core/money.ts';
+import { type Money, sum, toFloat, ZERO } from '../core/money.ts';
 import {
   deployedSums,
   historySamplesToRead,
@@ -216,8 +217,8 @@ function snapshots(state: PortfolioState, cycleId: string, at: string): BotSnaps
     contributed: b.contributed,
     harvested: b.harvested,
     protected: b.protected,
-    netContributed: sub(sub(b.contributed, b.harvested), b.protected),
-    pnl: sub(add(add(b.balance, b.harvested), b.protected), b.contributed),
+    netContributed: netContributed(b),
+    pnl: totalPnl(b),
   }));
 }
 

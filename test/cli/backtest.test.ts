@@ -1,20 +1,9 @@
 /** `botfolio backtest` on the shipped equity curves, and on curves that do not fit. */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const root = new URL('../..', import.meta.url).pathname;
-
-function botfolio(...args: string[]) {
-  const r = spawnSync(join(root, 'node_modules/.bin/tsx'), ['bin/botfolio.ts', ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { botfolio, root } from '../helpers/cli.ts';
 
 function csv(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'botfolio-bt-'));

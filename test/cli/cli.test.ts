@@ -1,21 +1,10 @@
 /** The CLI as a user runs it: `npm run --silent botfolio -- …` is `tsx bin/botfolio.ts …`. */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { specFile, stateFile, withPaths } from '../core/fixtures.ts';
-
-const root = new URL('../..', import.meta.url).pathname;
-
-function botfolio(...args: string[]) {
-  const r = spawnSync(join(root, 'node_modules/.bin/tsx'), ['bin/botfolio.ts', ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { botfolio } from '../helpers/cli.ts';
 
 function file(name: string, content: unknown): string {
   const path = join(mkdtempSync(join(tmpdir(), 'botfolio-cli-')), name);

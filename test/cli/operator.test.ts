@@ -1,5 +1,4 @@
 /** `botfolio halt` / `botfolio resume` on a local data folder, as an operator runs them. */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,17 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { portfolioEquity } from '../../functions/core/policy.ts';
 import { withLocalStore } from '../../functions/local/commands/operator.ts';
 import { specConfig } from '../core/fixtures.ts';
-
-const root = new URL('../..', import.meta.url).pathname;
-
-function botfolio(...args: string[]) {
-  const r = spawnSync(join(root, 'node_modules/.bin/tsx'), ['bin/botfolio.ts', ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { botfolio } from '../helpers/cli.ts';
 
 const config = specConfig();
 /** The stored state, read in-process (no runtime to start). */
