@@ -3,10 +3,17 @@
  * small. Built with esbuild's options as the stack passes them (lib/function.ts); esbuild's
  * metafile says which files went in.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ESBUILD_OPTIONS } from '../../../lib/function.ts';
 import { HANDLER_ENTRIES } from '../../../lib/stack.ts';
+import { startFakeBitget } from '../../helpers/fake-bitget.ts';
 
 const CCXT_SRC = 'node_modules/ccxt/js/src/';
 /** A bundled file's path inside ccxt's sources, or undefined when it is not ccxt's. */
@@ -67,5 +74,42 @@ describe.each(Object.keys(HANDLER_ENTRIES))('the %s bundle', (name) => {
   it('is at most 1.5 MB', () => {
     expect(bundle().bytes).toBeGreaterThan(0);
     expect(bundle().bytes).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
+  });
+});
+
+describe('the Bitget adapter as bundled', () => {
+  it('talks to Bitget through Node’s built-in fetch when undici is not there (as in Lambda)', async () => {
+    // Prepare: bundled as the stack bundles, run from a folder without node_modules
+    const dir = mkdtempSync(join(tmpdir(), 'botfolio-bundled-'));
+    await build({
+      ...ESBUILD_OPTIONS,
+      external: [...ESBUILD_OPTIONS.external],
+      mainFields: [...ESBUILD_OPTIONS.mainFields],
+      entryPoints: [fileURLToPath(new URL('./bundled-client.ts', import.meta.url))],
+      outfile: join(dir, 'index.mjs'),
+      logLevel: 'silent',
+    });
+    const fake = await startFakeBitget({
+      master: { spot: { USDT: 100 } },
+      subAccounts: { '6712345678': { futures: { USDT: 7 } } },
+    });
+    try {
+      const k = fake.masterKey;
+      // Act (asynchronously: the fake server answers from this process)
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [join(dir, 'index.mjs'), fake.url, k.apiKey, k.secret, k.passphrase],
+        { cwd: dir, timeout: 30_000 },
+      );
+      // Assess
+      expect(JSON.parse(stdout)).toEqual({
+        balance: '700000000',
+        status: 'completed',
+        undici: false,
+      });
+      expect(fake.requests.every((r) => r.signed && r.status === 200)).toBe(true);
+    } finally {
+      await fake.close();
+    }
   });
 });
