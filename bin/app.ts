@@ -1,13 +1,15 @@
 /**
  * The CDK app: one Botfolio stack for the portfolio of the config named by context `config`
  * (cdk.json; `-c config=FILE` to override). Alert destinations come from context too:
- * `-c alertEmail=a@x.org,b@x.org -c alertSms=+4917612345678`. cdk-nag's AwsSolutions checks run
- * on synth; every acknowledgement in lib/ carries its reason.
+ * `-c alertEmail=a@x.org,b@x.org -c alertSms=+4917612345678`. A fixed egress IP for Bitget's
+ * IP-bound key: `-c egress=nat-instance|nat-gateway|none` (default none). cdk-nag's AwsSolutions
+ * checks run on synth; every acknowledgement in lib/ carries its reason.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { InvalidConfigError } from '../functions/core/config.ts';
 import { ConfigFileError, type DeployConfig, loadDeployConfig } from '../lib/config-file.ts';
+import { type EgressOption, EgressOptionError, parseEgressOption } from '../lib/egress.ts';
 import { BotfolioStack, stackNameFor } from '../lib/stack.ts';
 
 const app = new App();
@@ -42,6 +44,17 @@ try {
   throw e;
 }
 
+let egress: EgressOption;
+try {
+  egress = parseEgressOption(app.node.tryGetContext('egress'));
+} catch (e) {
+  if (e instanceof EgressOptionError) {
+    console.error(`${e.message} Nothing was synthesized.`);
+    process.exit(1);
+  }
+  throw e;
+}
+
 new BotfolioStack(app, stackNameFor(deploy.config.portfolioId), {
   config: deploy.config,
   configFile: deploy.file,
@@ -49,6 +62,7 @@ new BotfolioStack(app, stackNameFor(deploy.config.portfolioId), {
   alertSms: list('alertSms'),
   // -c deletionProtection=false (a string) or false in cdk.json turns it off.
   deletionProtection: String(app.node.tryGetContext('deletionProtection')) !== 'false',
+  egress,
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -4,6 +4,7 @@
  * transfer, alerts and emits metrics.
  */
 import { Annotations, Duration } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -29,6 +30,8 @@ export interface CycleProps {
   readonly timeout?: Duration;
   /** @default 1024 — a cycle reads many sub-accounts and runs the policy engine */
   readonly memorySize?: number;
+  /** A VPC to run the function in (see BotfolioFunction `vpc`). @default - none */
+  readonly vpc?: ec2.IVpc;
 }
 
 export class Cycle extends Construct {
@@ -54,6 +57,7 @@ export class Cycle extends Construct {
       // A failed cycle is not retried late: the next scheduled one plans from fresh balances.
       retryAttempts: 0,
       environment: { STATE_MACHINE_ARN: props.stateMachine.stateMachineArn },
+      vpc: props.vpc,
     });
     props.stateMachine.grantStartExecution(this.function);
     this.function.grantPutMetrics();

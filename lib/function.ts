@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -89,6 +90,14 @@ export interface BotfolioFunctionProps {
   readonly retryAttempts?: number;
   /** @default logs.RetentionDays.THREE_MONTHS — long enough to investigate a transfer. */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * A VPC to run in, e.g. a FixedEgress' (lib/egress.ts), so the function's calls leave from a
+   * fixed address: it runs in the private subnets with a security group of its own (sibling
+   * `<id>SecurityGroup`) that allows only outbound HTTPS, and its role may manage its network
+   * interfaces.
+   * @default - none: Lambda's own network, outbound from addresses shared with other AWS customers
+   */
+  readonly vpc?: ec2.IVpc;
 }
 
 /**
@@ -103,7 +112,8 @@ export interface BotfolioFunctionProps {
  *   `NODE_OPTIONS=--enable-source-maps`), `@aws-sdk/*` left out because the runtime provides it,
  *   and ccxt's lazy imports a Bitget REST client never loads (`CCXT_UNUSED_IMPORTS`);
  * - the validated config copied into the bundle (`CONFIG_PATH=botfolio.config.json`) and
- *   `PORTFOLIO_ID` set.
+ *   `PORTFOLIO_ID` set;
+ * - outside any VPC unless `vpc` is given (then: private subnets, outbound HTTPS only).
  */
 export class BotfolioFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: BotfolioFunctionProps) {
@@ -117,6 +127,7 @@ export class BotfolioFunction extends NodejsFunction {
       description: `${props.description} (${props.portfolioId})`,
     });
     logGroup.grantWrite(role);
+    const network = props.vpc ? vpcPlacement(scope, id, props.vpc, role) : {};
 
     const configFile = props.configFile;
     super(scope, id, {
@@ -131,6 +142,7 @@ export class BotfolioFunction extends NodejsFunction {
       retryAttempts: props.retryAttempts,
       logGroup,
       role,
+      ...network,
       environment: {
         ...props.environment,
         PORTFOLIO_ID: props.portfolioId,
@@ -169,8 +181,7 @@ export class BotfolioFunction extends NodejsFunction {
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray PutTraceSegments/PutTelemetryRecords have no resource type; cloudwatch:PutMetricData (grantPutMetrics) has none either and is scoped by the cloudwatch:namespace condition to "Botfolio".',
+      reason: `X-Ray PutTraceSegments/PutTelemetryRecords have no resource type; cloudwatch:PutMetricData (grantPutMetrics) has none either and is scoped by the cloudwatch:namespace condition to "Botfolio".${props.vpc ? ` ${VPC_ACCESS_REASON}` : ''}`,
     });
   }
 
@@ -185,6 +196,44 @@ export class BotfolioFunction extends NodejsFunction {
       }),
     );
   }
+}
+
+/** What AWSLambdaVPCAccessExecutionRole allows, the managed policy a role of our own replaces. */
+const VPC_ACCESS_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+] as const;
+
+const VPC_ACCESS_REASON =
+  'In a VPC, Lambda creates and deletes the function network interfaces with the role: the Describe actions have no resource type, and Lambda documents "*" for CreateNetworkInterface (the same statement as the managed AWSLambdaVPCAccessExecutionRole, inline).';
+
+/** A function's place in a VPC: the private subnets, and a group allowing only outbound HTTPS. */
+function vpcPlacement(
+  scope: Construct,
+  id: string,
+  vpc: ec2.IVpc,
+  role: iam.Role,
+): Pick<lambda.FunctionProps, 'vpc' | 'vpcSubnets' | 'securityGroups'> {
+  const securityGroup = new ec2.SecurityGroup(scope, `${id}SecurityGroup`, {
+    vpc,
+    description: `${scope.node.path}/${id}: outbound HTTPS only (the exchange and AWS APIs)`,
+    allowAllOutbound: false,
+  });
+  securityGroup.addEgressRule(
+    ec2.Peer.anyIpv4(),
+    ec2.Port.tcp(443),
+    'HTTPS: exchange and AWS APIs',
+  );
+  role.addToPolicy(new iam.PolicyStatement({ actions: [...VPC_ACCESS_ACTIONS], resources: ['*'] }));
+  return {
+    vpc,
+    vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    securityGroups: [securityGroup],
+  };
 }
 
 /** A command that makes bundling fail with a message. */

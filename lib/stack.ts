@@ -10,6 +10,7 @@ import type { Config } from '../functions/core/config.ts';
 import { Alerts } from './alerts.ts';
 import { Cycle } from './cycle.ts';
 import { BotfolioDashboard } from './dashboard.ts';
+import { type EgressOption, FixedEgress } from './egress.ts';
 import { ExchangeSecrets } from './exchange-secrets.ts';
 import { BotfolioFunction } from './function.ts';
 import { Storage } from './storage.ts';
@@ -35,6 +36,12 @@ export interface BotfolioStackProps extends StackProps {
   readonly alertSms?: readonly string[];
   /** CloudFormation deletion protection on the tables. @default true */
   readonly deletionProtection?: boolean;
+  /**
+   * A fixed egress IP for the functions that call the exchange (Bitget binds the key to fixed
+   * IPs): `'nat-instance'` or `'nat-gateway'` (lib/egress.ts).
+   * @default 'none' — no VPC: the functions call out from Lambda's shared addresses
+   */
+  readonly egress?: EgressOption;
 }
 
 /** A stack name CloudFormation accepts for a portfolio id ("_" and "." become "-"). */
@@ -49,6 +56,8 @@ export class BotfolioStack extends Stack {
   readonly transferWorkflow: TransferWorkflow;
   readonly cycle: Cycle;
   readonly dashboard: BotfolioDashboard;
+  /** The fixed egress, when the `egress` prop asks for one. */
+  readonly egress?: FixedEgress;
 
   constructor(scope: Construct, id: string, props: BotfolioStackProps) {
     super(scope, id, {
@@ -65,6 +74,10 @@ export class BotfolioStack extends Stack {
       portfolioId,
       exchanges: [...config.exchanges.keys()],
     });
+    const egressMode = props.egress ?? 'none';
+    if (egressMode !== 'none') this.egress = new FixedEgress(this, 'Egress', { mode: egressMode });
+    const vpc = this.egress?.vpc;
+
     this.alerts = new Alerts(this, 'Alerts', {
       portfolioId,
       emails: props.alertEmails,
@@ -76,6 +89,7 @@ export class BotfolioStack extends Stack {
       description: 'Botfolio guarded transfer: one step of the workflow (lock to notify)',
       portfolioId,
       configFile,
+      vpc,
     });
     this.transferWorkflow = new TransferWorkflow(this, 'TransferWorkflow', {
       stepFunction: this.transferStep,
@@ -87,6 +101,7 @@ export class BotfolioStack extends Stack {
       configFile,
       checkIntervalMs: config.checkIntervalMs,
       stateMachine: this.transferWorkflow.stateMachine,
+      vpc,
     });
 
     // Both functions call the exchange, keep the journal and state, alert and emit metrics
@@ -96,6 +111,7 @@ export class BotfolioStack extends Stack {
       this.storage.connect(fn);
       this.exchangeSecrets.connect(fn);
       this.alerts.connect(fn);
+      this.egress?.connect(fn);
     }
 
     this.dashboard = new BotfolioDashboard(this, 'Dashboard', {
