@@ -59,6 +59,14 @@ export const NEXT: Readonly<Record<TransferStatus, readonly TransferStatus[]>> =
 };
 
 export const isTerminal = (s: TransferStatus): boolean => NEXT[s].length === 0;
+
+/** Statuses of a transfer still running: its bot has a transfer in flight. */
+export const OPEN_STATUSES: readonly TransferStatus[] = [
+  'planned',
+  'validated',
+  'submitted',
+  'uncertain',
+];
 export const canMove = (from: TransferStatus, to: TransferStatus): boolean =>
   NEXT[from].includes(to);
 
@@ -102,6 +110,15 @@ export interface JournalEntry extends PlannedTransfer {
   readonly potBefore?: Money;
   readonly potAfter?: Money;
   readonly error?: string;
+  /**
+   * Calls to the exchange claimed so far (0 until submitted). Each call is claimed in the journal
+   * first, so no two calls for one transfer are ever in flight at once.
+   */
+  readonly submitAttempts: number;
+  /** Until when the last claimed call may still be in flight; absent once it has returned. */
+  readonly submitLeaseUntil?: string;
+  /** A completed entry's deltas are in the ledger projection (false until then, and for others). */
+  readonly ledgerApplied: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -127,6 +144,8 @@ export function plannedEntry(
     status: 'planned',
     history: [{ status: 'planned', at: ctx.now }],
     clientOid: id,
+    submitAttempts: 0,
+    ledgerApplied: false,
     createdAt: ctx.now,
     updatedAt: ctx.now,
   };

@@ -131,6 +131,21 @@ export function readStringSet(where: string, item: Item, attribute: string): Rea
 
 export const statusKey = (portfolioId: string, status: TransferStatus): string =>
   `${portfolioId}#${status}`;
+
+/**
+ * The status index key of a completed entry whose deltas are not in the ledger yet: a partition of
+ * its own, so the few such entries (a step died between verify and record) are one query away.
+ * The ledger moves the entry to `<portfolio>#completed` when it applies it.
+ */
+export const unappliedKey = (portfolioId: string): string => `${portfolioId}#completed#unapplied`;
+
+/** The status index key an entry belongs under. */
+export const indexKeyOf = (
+  e: Pick<JournalEntry, 'portfolioId' | 'status' | 'ledgerApplied'>,
+): string =>
+  e.status === 'completed' && !e.ledgerApplied
+    ? unappliedKey(e.portfolioId)
+    : statusKey(e.portfolioId, e.status);
 export const botKey = (portfolioId: string, botId: string): string => `${portfolioId}#${botId}`;
 
 /** A history element as stored: `{ status, at, note? }`. */
@@ -154,7 +169,7 @@ export function journalItem(e: JournalEntry): Item {
     leg: BigInt(e.leg),
     exchange: e.exchange,
     status: e.status,
-    status_key: statusKey(e.portfolioId, e.status),
+    status_key: indexKeyOf(e),
     bot_key: botKey(e.portfolioId, e.botId),
     history: e.history.map(historyItem),
     client_oid: e.clientOid,
@@ -162,6 +177,9 @@ export function journalItem(e: JournalEntry): Item {
     pot_before: e.potBefore,
     pot_after: e.potAfter,
     error: e.error,
+    submit_attempts: BigInt(e.submitAttempts),
+    submit_lease_until: e.submitLeaseUntil,
+    ledger_applied: e.ledgerApplied,
     created_at: e.createdAt,
     updated_at: e.updatedAt,
   };
@@ -213,6 +231,7 @@ export function journalEntryFromItem(item: Item): JournalEntry {
   const potBefore = readOptionalMoney(where, item, 'pot_before');
   const potAfter = readOptionalMoney(where, item, 'pot_after');
   const error = readOptionalString(where, item, 'error');
+  const submitLeaseUntil = readOptionalString(where, item, 'submit_lease_until');
   return {
     id: readString(where, item, 'id'),
     portfolioId: readString(where, item, 'portfolio_id'),
@@ -228,12 +247,16 @@ export function journalEntryFromItem(item: Item): JournalEntry {
     status: oneOf(where, item, 'status', TRANSFER_STATUSES),
     history: history(where, item),
     clientOid: readString(where, item, 'client_oid'),
+    submitAttempts:
+      item.submit_attempts === undefined ? 0 : readCount(where, item, 'submit_attempts'),
+    ledgerApplied: readBoolean(where, item, 'ledger_applied', false),
     createdAt: readString(where, item, 'created_at'),
     updatedAt: readString(where, item, 'updated_at'),
     ...(exchangeTransferId !== undefined && { exchangeTransferId }),
     ...(potBefore !== undefined && { potBefore }),
     ...(potAfter !== undefined && { potAfter }),
     ...(error !== undefined && { error }),
+    ...(submitLeaseUntil !== undefined && { submitLeaseUntil }),
   };
 }
 

@@ -4,7 +4,7 @@
  * status moves only from the status the caller saw (DESIGN.md §4).
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { JournalPatch } from '../../core/ports.ts';
+import type { JournalPatch, NoCallInFlight, SubmitClaim } from '../../core/ports.ts';
 import {
   canMove,
   IllegalTransitionError,
@@ -19,6 +19,7 @@ import {
   journalEntryFromItem,
   journalItem,
   statusKey,
+  unappliedKey,
 } from './codec.ts';
 import { compact, type StoreContext } from './context.ts';
 import { isConditionalCheckFailed } from './errors.ts';
@@ -91,6 +92,7 @@ export async function transition(
   from: readonly TransferStatus[],
   to: TransferStatus,
   patch: JournalPatch = {},
+  guard: { readonly noCallInFlight?: NoCallInFlight } = {},
 ): Promise<JournalEntry | undefined> {
   if (from.length === 0) throw new RangeError(`transfer ${id}: transition needs a from status`);
   for (const f of from) if (!canMove(f, to)) throw new IllegalTransitionError(id, f, to);
@@ -108,9 +110,11 @@ export async function transition(
     at,
     ...(patch.note !== undefined && { note: patch.note }),
   });
+  // A completed entry waits under its own index key until the ledger has applied it.
+  const key = to === 'completed' ? unappliedKey(pid) : statusKey(pid, to);
   const sets = [
     `${x.name('status')} = ${x.value(to)}`,
-    `${x.name('status_key')} = ${x.value(statusKey(pid, to))}`,
+    `${x.name('status_key')} = ${x.value(key)}`,
     `${x.name('updated_at')} = ${x.value(at)}`,
     `${x.name('history')} = list_append(${x.name('history')}, ${x.value([change])})`,
   ];
@@ -124,14 +128,116 @@ export async function transition(
     if (value !== undefined) sets.push(`${x.name(attribute)} = ${x.value(value)}`);
   }
   const statuses = from.map((f) => x.value(f)).join(', ');
-  const condition = `${x.name('status')} IN (${statuses}) AND ${x.name('portfolio_id')} = ${x.value(pid)}`;
+  const conditions = [
+    `${x.name('status')} IN (${statuses})`,
+    `${x.name('portfolio_id')} = ${x.value(pid)}`,
+  ];
+  if (guard.noCallInFlight) conditions.push(...noCallInFlight(x, guard.noCallInFlight));
+  return update(ctx, id, `SET ${sets.join(', ')}`, conditions, x);
+}
+
+/** The conditions that no call was claimed since `attempts` and the last one's lease has ended. */
+function noCallInFlight(x: Expr, guard: NoCallInFlight): string[] {
+  const attempts = x.name('submit_attempts');
+  const lease = x.name('submit_lease_until');
+  return [
+    guard.attempts === 0
+      ? `(attribute_not_exists(${attempts}) OR ${attempts} = ${x.value(0n)})`
+      : `${attempts} = ${x.value(BigInt(guard.attempts))}`,
+    `(attribute_not_exists(${lease}) OR ${lease} < ${x.value(guard.at)})`,
+  ];
+}
+
+export async function claimSubmit(
+  ctx: StoreContext,
+  id: string,
+  claim: SubmitClaim,
+): Promise<JournalEntry | undefined> {
+  if (!Number.isSafeInteger(claim.attempt) || claim.attempt < 1) {
+    throw new RangeError(
+      `transfer ${id}: attempt must be a whole number ≥ 1, got ${claim.attempt}`,
+    );
+  }
+  const pid = await portfolioOf(ctx, id);
+  if (pid === undefined) return undefined;
+  const at = ctx.now().toISOString();
+  const x = new Expr();
+  const change = historyItem({ status: 'submitted', at, note: claim.note });
+  const sets = [
+    `${x.name('submit_attempts')} = ${x.value(BigInt(claim.attempt))}`,
+    `${x.name('submit_lease_until')} = ${x.value(claim.leaseUntil)}`,
+    `${x.name('updated_at')} = ${x.value(at)}`,
+    `${x.name('history')} = list_append(${x.name('history')}, ${x.value([change])})`,
+  ];
+  const conditions = [`${x.name('portfolio_id')} = ${x.value(pid)}`];
+  if (claim.attempt === 1) {
+    // The first call is claimed by the move to `submitted` itself.
+    sets.push(`${x.name('status')} = ${x.value('submitted')}`);
+    sets.push(`${x.name('status_key')} = ${x.value(statusKey(pid, 'submitted'))}`);
+    conditions.push(`${x.name('status')} = ${x.value('validated')}`);
+  } else {
+    conditions.push(`${x.name('status')} = ${x.value('submitted')}`);
+  }
+  conditions.push(...noCallInFlight(x, { attempts: claim.attempt - 1, at: claim.now }));
+  return update(ctx, id, `SET ${sets.join(', ')}`, conditions, x);
+}
+
+export async function endSubmit(
+  ctx: StoreContext,
+  id: string,
+  attempt: number,
+  failure?: string,
+): Promise<void> {
+  const at = ctx.now().toISOString();
+  const end = async (withNote: boolean) => {
+    const x = new Expr();
+    const conditions = [`${x.name('submit_attempts')} = ${x.value(BigInt(attempt))}`];
+    let expression = `REMOVE ${x.name('submit_lease_until')}`;
+    if (withNote) {
+      const note = `attempt ${attempt} returned ${failure}`;
+      const change = historyItem({ status: 'submitted', at, note });
+      expression += ` SET ${x.name('history')} = list_append(${x.name('history')}, ${x.value([change])}), ${x.name('updated_at')} = ${x.value(at)}`;
+      // A history element says the status it was written in: only while still `submitted`.
+      conditions.push(`${x.name('status')} = ${x.value('submitted')}`);
+    }
+    await ctx.doc.send(
+      new UpdateCommand({
+        TableName: ctx.tables.transactions,
+        Key: { id },
+        UpdateExpression: expression,
+        ConditionExpression: conditions.join(' AND '),
+        ...x.attributes(),
+      }),
+    );
+  };
+  try {
+    await end(failure !== undefined);
+  } catch (err) {
+    if (!isConditionalCheckFailed(err)) throw err;
+    if (failure === undefined) return; // a later call was claimed: this lease had ended anyway
+    try {
+      await end(false);
+    } catch (again) {
+      if (!isConditionalCheckFailed(again)) throw again;
+    }
+  }
+}
+
+/** One conditional UpdateItem of a journal item; the entry after it, or undefined when refused. */
+async function update(
+  ctx: StoreContext,
+  id: string,
+  expression: string,
+  conditions: readonly string[],
+  x: Expr,
+): Promise<JournalEntry | undefined> {
   try {
     const out = await ctx.doc.send(
       new UpdateCommand({
         TableName: ctx.tables.transactions,
         Key: { id },
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: condition,
+        UpdateExpression: expression,
+        ConditionExpression: conditions.join(' AND '),
         ReturnValues: 'ALL_NEW',
         ...x.attributes(),
       }),
@@ -150,12 +256,23 @@ export async function byStatus(
 ): Promise<JournalEntry[]> {
   const found: JournalEntry[] = [];
   for (const status of new Set(statuses)) {
-    const key = statusKey(portfolioId, status);
-    found.push(...(await queryIndex(ctx, 'by-status', 'status_key', key)));
+    found.push(
+      ...(await queryIndex(ctx, 'by-status', 'status_key', statusKey(portfolioId, status))),
+    );
+    if (status === 'completed') found.push(...(await completedUnapplied(ctx, portfolioId)));
   }
-  return found.sort((a, b) =>
+  // An entry the index shows under two keys while it moves between them is listed once.
+  const unique = [...new Map(found.map((e) => [e.id, e])).values()];
+  return unique.sort((a, b) =>
     a.createdAt === b.createdAt ? a.id.localeCompare(b.id) : a.createdAt.localeCompare(b.createdAt),
   );
+}
+
+export function completedUnapplied(
+  ctx: StoreContext,
+  portfolioId: string,
+): Promise<JournalEntry[]> {
+  return queryIndex(ctx, 'by-status', 'status_key', unappliedKey(portfolioId));
 }
 
 export function byBot(

@@ -23,12 +23,21 @@
  * (4) would otherwise find X gone from `applying` and apply the deltas a second time. A failed
  * step 2 means "already applying" or "the epoch moved": we start over from (0), a bounded number
  * of times. A crash anywhere leaves a state from which the next call finishes the job.
+ *
+ * Two more things ride on step 2 and step 3. A transfer out of a reserve holds its amount while
+ * in flight (holds.ts): step 2 ends the hold in the same write that takes the amount from the
+ * reserve, so the reserve's room never counts the money twice or not at all. And step 3 moves the
+ * entry from the "completed, not applied" index key to the plain `completed` one. Step 4 also
+ * records the last entry applied: with `ledger_epoch` (one bump per entry applied) that is the
+ * projection's watermark — how many completed entries it holds.
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type LedgerDelta, ledgerDeltas } from '../../core/ledger.ts';
 import { type Money, moneyFromUnits } from '../../core/money.ts';
+import type { LedgerBook, LedgerMarks } from '../../core/ports.ts';
 import type { JournalEntry } from '../../core/transfer.ts';
 import {
+  botAttribute,
   Expr,
   type Item,
   journalEntryFromItem,
@@ -36,8 +45,10 @@ import {
   readBoolean,
   readInteger,
   readOptionalInteger,
+  readOptionalString,
   readStringSet,
   reserveAttribute,
+  statusKey,
 } from './codec.ts';
 import { backoffMs, type StoreContext, sleep } from './context.ts';
 import {
@@ -47,11 +58,16 @@ import {
   StateNotFoundError,
   TransferNotFoundError,
 } from './errors.ts';
+import { HOLDING, holdAttribute } from './holds.ts';
 import { getJournalItem } from './journal.ts';
 import { stateKey } from './portfolio-state.ts';
 
 const APPLYING = 'applying';
 const EPOCH = 'ledger_epoch';
+const LAST_APPLIED = 'last_applied';
+const LAST_APPLIED_AT = 'last_applied_at';
+/** Bots whose fields one `replaceLedger` update sets (an update expression is at most 4 KB). */
+const BOTS_PER_REPLACE = 25;
 /** Fresh starts of the protocol when other entries' writes keep moving the epoch. */
 const MAX_ATTEMPTS = 12;
 
@@ -81,7 +97,7 @@ export async function applyCompleted(ctx: StoreContext, entry: JournalEntry): Pr
     let pots: Pots | undefined;
     if (!state.applying.has(id)) {
       try {
-        pots = await addDeltas(ctx, stored, state.epoch);
+        pots = await addDeltas(ctx, stored, state.epoch, state.holding.has(id));
       } catch (err) {
         if (!isConditionalCheckFailed(err)) throw err;
         if (attempt >= MAX_ATTEMPTS) throw new LedgerContentionError(id, attempt);
@@ -89,7 +105,7 @@ export async function applyCompleted(ctx: StoreContext, entry: JournalEntry): Pr
         continue;
       }
     }
-    await markApplied(ctx, id, pots);
+    await markApplied(ctx, stored, pots);
     await forgetApplying(ctx, portfolioId, id);
     return;
   }
@@ -98,34 +114,72 @@ export async function applyCompleted(ctx: StoreContext, entry: JournalEntry): Pr
 async function readLedgerMarks(
   ctx: StoreContext,
   portfolioId: string,
-): Promise<{ epoch: bigint | undefined; applying: ReadonlySet<string> }> {
+): Promise<{
+  epoch: bigint | undefined;
+  applying: ReadonlySet<string>;
+  holding: ReadonlySet<string>;
+  lastApplied: { id: string; at: string } | undefined;
+}> {
   const out = await ctx.doc.send(
     new GetCommand({
       TableName: ctx.tables.state,
       Key: stateKey(portfolioId),
       ConsistentRead: true,
-      ProjectionExpression: '#pk, #applying, #epoch',
-      ExpressionAttributeNames: { '#pk': 'pk', '#applying': APPLYING, '#epoch': EPOCH },
+      ProjectionExpression: '#pk, #applying, #epoch, #holding, #last, #lastAt',
+      ExpressionAttributeNames: {
+        '#pk': 'pk',
+        '#applying': APPLYING,
+        '#epoch': EPOCH,
+        '#holding': HOLDING,
+        '#last': LAST_APPLIED,
+        '#lastAt': LAST_APPLIED_AT,
+      },
     }),
   );
   if (out.Item === undefined) throw new StateNotFoundError(portfolioId);
   const where = `state of ${portfolioId}`;
+  const last = readOptionalString(where, out.Item, LAST_APPLIED);
+  const lastAt = readOptionalString(where, out.Item, LAST_APPLIED_AT);
   return {
     epoch: readOptionalInteger(where, out.Item, EPOCH),
     applying: readStringSet(where, out.Item, APPLYING),
+    holding: readStringSet(where, out.Item, HOLDING),
+    lastApplied: last !== undefined && lastAt !== undefined ? { id: last, at: lastAt } : undefined,
   };
 }
 
-/** Step 2. Returns the reserve side's balance before and after. */
+/** The projection's watermark and what is in flight on it. */
+export async function ledgerMarks(ctx: StoreContext, portfolioId: string): Promise<LedgerMarks> {
+  const marks = await readLedgerMarks(ctx, portfolioId);
+  return {
+    applied: marks.epoch ?? 0n,
+    applying: marks.applying,
+    holding: marks.holding,
+    ...(marks.lastApplied && { lastApplied: marks.lastApplied }),
+  };
+}
+
+/**
+ * Step 2. When the entry holds reserve money (`held`), the same write ends the hold. Returns the
+ * reserve side's balance before and after.
+ */
 async function addDeltas(
   ctx: StoreContext,
   entry: JournalEntry,
   epoch: bigint | undefined,
+  held: boolean,
 ): Promise<Pots | undefined> {
   const totals = sumByAttribute(ledgerDeltas(entry));
   const x = new Expr();
   const adds = [...totals].map(([attribute, delta]) => `${x.name(attribute)} ${x.value(delta)}`);
   adds.push(`${x.name(APPLYING)} ${x.value(new Set([entry.id]))}`);
+  const holdCondition = `contains(${x.name(HOLDING)}, ${x.value(entry.id)})`;
+  let deletes = '';
+  if (held && entry.from.startsWith('reserve:')) {
+    const reserve = entry.from.slice('reserve:'.length);
+    adds.push(`${x.name(holdAttribute(reserve))} ${x.value(-entry.amount)}`);
+    deletes = ` DELETE ${x.name(HOLDING)} ${x.value(new Set([entry.id]))}`;
+  }
   const epochCondition =
     epoch === undefined
       ? `attribute_not_exists(${x.name(EPOCH)})`
@@ -134,8 +188,13 @@ async function addDeltas(
     new UpdateCommand({
       TableName: ctx.tables.state,
       Key: stateKey(entry.portfolioId),
-      UpdateExpression: `ADD ${adds.join(', ')}`,
-      ConditionExpression: `attribute_exists(${x.name('pk')}) AND NOT contains(${x.name(APPLYING)}, ${x.value(entry.id)}) AND ${epochCondition}`,
+      UpdateExpression: `ADD ${adds.join(', ')}${deletes}`,
+      ConditionExpression: [
+        `attribute_exists(${x.name('pk')})`,
+        `NOT contains(${x.name(APPLYING)}, ${x.value(entry.id)})`,
+        epochCondition,
+        deletes ? holdCondition : `NOT ${holdCondition}`,
+      ].join(' AND '),
       ReturnValues: 'UPDATED_NEW',
       ...x.attributes(),
     }),
@@ -147,10 +206,17 @@ async function addDeltas(
   return { before: moneyFromUnits(after - delta), after: moneyFromUnits(after) };
 }
 
-/** Step 3. */
-async function markApplied(ctx: StoreContext, id: string, pots: Pots | undefined): Promise<void> {
+/** Step 3: the entry leaves the "not applied" index key. */
+async function markApplied(
+  ctx: StoreContext,
+  entry: JournalEntry,
+  pots: Pots | undefined,
+): Promise<void> {
   const x = new Expr();
-  const sets = [`${x.name('ledger_applied')} = ${x.value(true)}`];
+  const sets = [
+    `${x.name('ledger_applied')} = ${x.value(true)}`,
+    `${x.name('status_key')} = ${x.value(statusKey(entry.portfolioId, 'completed'))}`,
+  ];
   if (pots) {
     sets.push(`${x.name('pot_before')} = ${x.value(pots.before)}`);
     sets.push(`${x.name('pot_after')} = ${x.value(pots.after)}`);
@@ -158,7 +224,7 @@ async function markApplied(ctx: StoreContext, id: string, pots: Pots | undefined
   await ctx.doc.send(
     new UpdateCommand({
       TableName: ctx.tables.transactions,
-      Key: { id },
+      Key: { id: entry.id },
       UpdateExpression: `SET ${sets.join(', ')}`,
       ConditionExpression: `attribute_exists(${x.name('id')})`,
       ...x.attributes(),
@@ -173,10 +239,20 @@ async function forgetApplying(ctx: StoreContext, portfolioId: string, id: string
       new UpdateCommand({
         TableName: ctx.tables.state,
         Key: stateKey(portfolioId),
-        UpdateExpression: 'DELETE #applying :ids ADD #epoch :one',
+        UpdateExpression: 'DELETE #applying :ids ADD #epoch :one SET #last = :id, #lastAt = :at',
         ConditionExpression: 'contains(#applying, :id)',
-        ExpressionAttributeNames: { '#applying': APPLYING, '#epoch': EPOCH },
-        ExpressionAttributeValues: { ':ids': new Set([id]), ':one': 1n, ':id': id },
+        ExpressionAttributeNames: {
+          '#applying': APPLYING,
+          '#epoch': EPOCH,
+          '#last': LAST_APPLIED,
+          '#lastAt': LAST_APPLIED_AT,
+        },
+        ExpressionAttributeValues: {
+          ':ids': new Set([id]),
+          ':one': 1n,
+          ':id': id,
+          ':at': ctx.now().toISOString(),
+        },
       }),
     );
   } catch (err) {
@@ -199,4 +275,81 @@ function sumByAttribute(deltas: readonly LedgerDelta[]): Map<string, bigint> {
     totals.set(attribute, (totals.get(attribute) ?? 0n) + d.delta);
   }
   return totals;
+}
+
+/**
+ * Sets the ledger fields to `book` (a rebuild from the journal), on condition that the projection
+ * is still at `marks`: no entry applied since (the epoch) and none half applied. Bots the book does
+ * not know lose their ledger fields (they are unfunded in the journal's view); balances, refill
+ * blocks and holds are left alone. More bots than fit one update take several, each with the same
+ * condition: an apply in between makes the rest refuse, and the caller recomputes.
+ */
+export async function replaceLedger(
+  ctx: StoreContext,
+  portfolioId: string,
+  book: LedgerBook,
+  marks: LedgerMarks,
+): Promise<boolean> {
+  const out = await ctx.doc.send(
+    new GetCommand({
+      TableName: ctx.tables.state,
+      Key: stateKey(portfolioId),
+      ConsistentRead: true,
+    }),
+  );
+  if (out.Item === undefined) throw new StateNotFoundError(portfolioId);
+  const funded = Object.keys(out.Item)
+    .map((a) => /^bot:(.+):capital_base$/.exec(a)?.[1])
+    .filter((id): id is string => id !== undefined);
+  const FIELDS = ['capital_base', 'contributed', 'harvested', 'protected', 'refills'] as const;
+  const botIds = [...new Set([...book.bots.keys(), ...funded])].sort();
+  for (let i = 0; i === 0 || i < botIds.length; i += BOTS_PER_REPLACE) {
+    const x = new Expr();
+    const sets: string[] = [];
+    const removes: string[] = [];
+    if (i === 0) {
+      for (const [name, amount] of book.reserves) {
+        sets.push(`${x.name(reserveAttribute(name))} = ${x.value(amount)}`);
+      }
+    }
+    for (const botId of botIds.slice(i, i + BOTS_PER_REPLACE)) {
+      const b = book.bots.get(botId);
+      const values = b && [
+        b.capitalBase,
+        b.contributed,
+        b.harvested,
+        b.protected,
+        BigInt(b.refills),
+      ];
+      FIELDS.forEach((field, k) => {
+        const attribute = x.name(botAttribute(botId, field));
+        if (values) sets.push(`${attribute} = ${x.value(values[k])}`);
+        else removes.push(attribute);
+      });
+    }
+    const epoch =
+      marks.applied === 0n
+        ? `attribute_not_exists(${x.name(EPOCH)})`
+        : `${x.name(EPOCH)} = ${x.value(marks.applied)}`;
+    const expression = [
+      sets.length > 0 ? `SET ${sets.join(', ')}` : '',
+      removes.length > 0 ? `REMOVE ${removes.join(', ')}` : '',
+    ].join(' ');
+    if (expression.trim() === '') continue;
+    try {
+      await ctx.doc.send(
+        new UpdateCommand({
+          TableName: ctx.tables.state,
+          Key: stateKey(portfolioId),
+          UpdateExpression: expression,
+          ConditionExpression: `${epoch} AND attribute_not_exists(${x.name(APPLYING)})`,
+          ...x.attributes(),
+        }),
+      );
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return false;
+      throw err;
+    }
+  }
+  return true;
 }

@@ -3,7 +3,8 @@
  * transfer lock (`lock#<bot>`: owner and expiry in ms) and alert cooldowns (`alert#<key>`: when
  * the alert was last sent). Each is claimed with one conditional write.
  */
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { readString } from './codec.ts';
 import type { StoreContext } from './context.ts';
 import { isConditionalCheckFailed } from './errors.ts';
 
@@ -32,6 +33,53 @@ export async function lockBot(
     { '#owner': 'owner', '#expires': 'expires_at' },
     { ':owner': owner, ':now': now },
   );
+}
+
+/**
+ * Moves the lock from `from` to `to` if `from` still holds it (expired or not): for a holder the
+ * caller knows to be over, such as a transfer that reached a final status and died before its release.
+ */
+export function takeOverLock(
+  ctx: StoreContext,
+  portfolioId: string,
+  botId: string,
+  from: string,
+  to: string,
+  ttlMs: number,
+): Promise<boolean> {
+  return conditionalPut(
+    ctx,
+    { ...lockKey(portfolioId, botId), owner: to, expires_at: ctx.now().getTime() + ttlMs },
+    '#owner = :from',
+    { '#owner': 'owner' },
+    { ':from': from },
+  );
+}
+
+/** Bot id → the owner of its lock, for every lock item of the portfolio (expired ones included). */
+export async function lockHolders(
+  ctx: StoreContext,
+  portfolioId: string,
+): Promise<Map<string, string>> {
+  const holders = new Map<string, string>();
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await ctx.doc.send(
+      new QueryCommand({
+        TableName: ctx.tables.state,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': portfolioId, ':prefix': 'lock#' },
+        ConsistentRead: true,
+        ...(start !== undefined && { ExclusiveStartKey: start }),
+      }),
+    );
+    for (const item of out.Items ?? []) {
+      const sk = readString(`lock of ${portfolioId}`, item, 'sk');
+      holders.set(sk.slice('lock#'.length), readString(`lock ${sk}`, item, 'owner'));
+    }
+    start = out.LastEvaluatedKey;
+  } while (start !== undefined);
+  return holders;
 }
 
 /** Releases the lock if `owner` holds it; someone else's lock (or none) is left as it is. */

@@ -10,14 +10,22 @@ import type { Money } from '../../core/money.ts';
 import type {
   BotSnapshot,
   CycleSnapshot,
+  DailyClaim,
+  HoldResult,
   Journal,
   JournalPatch,
+  LedgerBook,
+  LedgerMarks,
+  NoCallInFlight,
   PerformanceStore,
+  ReserveHold,
   StateStore,
+  SubmitClaim,
 } from '../../core/ports.ts';
 import type { PortfolioState } from '../../core/state.ts';
 import type { JournalEntry, TransferStatus } from '../../core/transfer.ts';
 import { documentClient, type StoreContext, type TableNames } from './context.ts';
+import * as holds from './holds.ts';
 import * as journal from './journal.ts';
 import * as ledger from './ledger.ts';
 import * as locks from './locks.ts';
@@ -66,12 +74,25 @@ export class DynamoStore implements Journal, StateStore, PerformanceStore {
     from: readonly TransferStatus[],
     to: TransferStatus,
     patch?: JournalPatch,
+    guard?: { readonly noCallInFlight?: NoCallInFlight },
   ): Promise<JournalEntry | undefined> {
-    return journal.transition(this.ctx, id, from, to, patch);
+    return journal.transition(this.ctx, id, from, to, patch, guard);
+  }
+
+  claimSubmit(id: string, claim: SubmitClaim): Promise<JournalEntry | undefined> {
+    return journal.claimSubmit(this.ctx, id, claim);
+  }
+
+  endSubmit(id: string, attempt: number, failure?: string): Promise<void> {
+    return journal.endSubmit(this.ctx, id, attempt, failure);
   }
 
   byStatus(portfolioId: string, statuses: readonly TransferStatus[]): Promise<JournalEntry[]> {
     return journal.byStatus(this.ctx, portfolioId, statuses);
+  }
+
+  completedUnapplied(portfolioId: string): Promise<JournalEntry[]> {
+    return journal.completedUnapplied(this.ctx, portfolioId);
   }
 
   byBot(portfolioId: string, botId: string, limit?: number): Promise<JournalEntry[]> {
@@ -106,8 +127,50 @@ export class DynamoStore implements Journal, StateStore, PerformanceStore {
     return ledger.applyCompleted(this.ctx, entry);
   }
 
+  holdReserve(portfolioId: string, hold: ReserveHold, floor: Money): Promise<HoldResult> {
+    return holds.holdReserve(this.ctx, portfolioId, hold, floor);
+  }
+
+  releaseReserve(portfolioId: string, hold: ReserveHold): Promise<void> {
+    return holds.releaseReserve(this.ctx, portfolioId, hold);
+  }
+
+  claimDaily(
+    portfolioId: string,
+    claim: DailyClaim,
+    limit: Money,
+  ): Promise<{ claimed: boolean; used: Money }> {
+    return holds.claimDaily(this.ctx, portfolioId, claim, limit);
+  }
+
+  releaseDaily(portfolioId: string, claim: DailyClaim): Promise<void> {
+    return holds.releaseDaily(this.ctx, portfolioId, claim);
+  }
+
+  ledgerMarks(portfolioId: string): Promise<LedgerMarks> {
+    return ledger.ledgerMarks(this.ctx, portfolioId);
+  }
+
+  replaceLedger(portfolioId: string, book: LedgerBook, marks: LedgerMarks): Promise<boolean> {
+    return ledger.replaceLedger(this.ctx, portfolioId, book, marks);
+  }
+
   lockBot(portfolioId: string, botId: string, owner: string, ttlMs: number): Promise<boolean> {
     return locks.lockBot(this.ctx, portfolioId, botId, owner, ttlMs);
+  }
+
+  takeOverLock(
+    portfolioId: string,
+    botId: string,
+    from: string,
+    to: string,
+    ttlMs: number,
+  ): Promise<boolean> {
+    return locks.takeOverLock(this.ctx, portfolioId, botId, from, to, ttlMs);
+  }
+
+  lockHolders(portfolioId: string): Promise<Map<string, string>> {
+    return locks.lockHolders(this.ctx, portfolioId);
   }
 
   unlockBot(portfolioId: string, botId: string, owner: string): Promise<void> {
