@@ -13,6 +13,7 @@ import { BotfolioDashboard } from './dashboard.ts';
 import { type EgressOption, FixedEgress } from './egress.ts';
 import { ExchangeSecrets } from './exchange-secrets.ts';
 import { BotfolioFunction } from './function.ts';
+import { Reconcile } from './reconcile.ts';
 import { Storage } from './storage.ts';
 import { TransferWorkflow } from './transfer-workflow.ts';
 
@@ -20,6 +21,7 @@ import { TransferWorkflow } from './transfer-workflow.ts';
 export const HANDLER_ENTRIES = {
   cycle: fileURLToPath(new URL('../functions/handlers/cycle.ts', import.meta.url)),
   transferStep: fileURLToPath(new URL('../functions/handlers/transfer-step.ts', import.meta.url)),
+  reconcile: fileURLToPath(new URL('../functions/handlers/reconcile.ts', import.meta.url)),
 } as const;
 
 export interface BotfolioStackProps extends StackProps {
@@ -55,6 +57,7 @@ export class BotfolioStack extends Stack {
   readonly transferStep: BotfolioFunction;
   readonly transferWorkflow: TransferWorkflow;
   readonly cycle: Cycle;
+  readonly reconcile: Reconcile;
   readonly dashboard: BotfolioDashboard;
   /** The fixed egress, when the `egress` prop asks for one. */
   readonly egress?: FixedEgress;
@@ -104,10 +107,17 @@ export class BotfolioStack extends Stack {
       vpc,
     });
 
-    // Both functions call the exchange, keep the journal and state, alert and emit metrics
-    // (the cycle's metric grant comes with its construct).
+    this.reconcile = new Reconcile(this, 'Reconcile', {
+      entry: HANDLER_ENTRIES.reconcile,
+      portfolioId,
+      configFile,
+      stateMachine: this.transferWorkflow.stateMachine,
+    });
+
+    // Every function calls the exchange, keeps the journal and state, and alerts; the cycle and
+    // the steps emit metrics (the cycle's metric grant comes with its construct).
     this.transferStep.grantPutMetrics();
-    for (const fn of [this.cycle.function, this.transferStep]) {
+    for (const fn of [this.cycle.function, this.transferStep, this.reconcile.function]) {
       this.storage.connect(fn);
       this.exchangeSecrets.connect(fn);
       this.alerts.connect(fn);

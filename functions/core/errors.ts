@@ -28,6 +28,13 @@ export class AmbiguousOutcomeError extends BotfolioError {
 export class NotYetVisibleError extends BotfolioError {
   readonly retryable = true;
 }
+/**
+ * Another call to the exchange for this transfer may still be in flight (its lease in the journal
+ * has not expired): wait, then look it up before calling again.
+ */
+export class SubmitInFlightError extends BotfolioError {
+  readonly retryable = true;
+}
 /** Another transfer of the bot holds its lock. */
 export class BotLockedError extends BotfolioError {
   readonly retryable = true;
@@ -55,6 +62,7 @@ export const RETRYABLE_ERRORS = [
   'ExchangeUnavailableError',
   'AmbiguousOutcomeError',
   'NotYetVisibleError',
+  'SubmitInFlightError',
   'BotLockedError',
   // Raised by the DynamoDB store: contention on the ledger item, or a batch DynamoDB left unwritten.
   'LedgerContentionError',

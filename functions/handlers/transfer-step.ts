@@ -11,6 +11,7 @@ const steps = makeTransferSteps({
   exchanges,
   alerter,
   metrics,
+  now: () => new Date(),
 });
 
 export async function handler(event: StepInput): Promise<StepOutput> {

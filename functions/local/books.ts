@@ -1,51 +1,93 @@
 /**
- * Do the journal's books agree with the paper exchange's? The reserves all sit in the master
- * account, so Σ reserves must equal its balance; and a bot's net transfers on the exchange must
- * equal its ledger (contributed − harvested − protected). Any difference, however small, is a
- * mismatch: it means a transfer ran twice, was lost, or was recorded wrong.
+ * Do the journal's books agree with the paper exchange's? The paper exchange keeps apart, per
+ * account, what trading did and what transfers did, so the net transfers of every account can be
+ * compared to the journal's completed entries exactly: the master account (where every reserve
+ * sits) against the reserves' net, each bot's sub-account against the bot's net. The projection
+ * (the state item) must say what the journal says too. Any difference, however small, is a
+ * mismatch: a transfer ran twice, was lost, or was recorded wrong.
  */
 
 import type { PaperExchange } from '../adapters/paper/exchange.ts';
 import type { Config } from '../core/config.ts';
 import { type Money, showMoney, sub, sum, ZERO } from '../core/money.ts';
-import type { StateStore } from '../core/ports.ts';
+import type { Journal, StateStore } from '../core/ports.ts';
+import { initialState } from '../core/state.ts';
+import { netTransfers } from '../usecases/reconcile.ts';
 
 export interface BooksCheck {
   readonly agree: boolean;
+  /** Accounts compared: the master and every bot's sub-account. */
   readonly accounts: number;
+  /** The accounts that differ (`master`, or a bot id). */
+  readonly mismatched: readonly string[];
+  /** What differs, in words. */
   readonly mismatches: readonly string[];
+  /** clientOids the exchange applied more than once. */
+  readonly duplicates: readonly string[];
+  /** clientOids the exchange applied that the journal does not show completed. */
+  readonly unjournaled: readonly string[];
 }
 
 export async function checkBooks(
-  store: Pick<StateStore, 'load'>,
+  store: Pick<StateStore, 'load'> & Pick<Journal, 'byStatus'>,
   exchange: PaperExchange,
   config: Config,
 ): Promise<BooksCheck> {
   const state = await store.load(config.portfolioId);
+  const completed = await store.byStatus(config.portfolioId, ['completed']);
+  const net = netTransfers(completed);
   const books = exchange.books();
+  const opening = initialState(config, '').reserves;
+  const mismatched = new Set<string>();
   const mismatches: string[] = [];
-  const reserves = state ? sum(state.reserves.values()) : ZERO;
-  if (reserves !== books.master.balance) {
+  const differ = (account: string, what: string, journal: Money, other: Money) => {
+    if (journal === other) return;
+    mismatched.add(account);
     mismatches.push(
-      `master: the journal's reserves sum to ${showMoney(reserves)}, the exchange holds ${showMoney(books.master.balance)}`,
+      `${account}: ${what} ${showMoney(other)}, the journal ${showMoney(journal)} (off by ${showMoney(sub(other, journal))})`,
+    );
+  };
+  const netOf = (a: { balance: Money; opening: Money; tradingPnl: Money }) =>
+    sub(sub(a.balance, a.opening), a.tradingPnl);
+
+  const reserveNames = [...opening.keys()];
+  const reservesNet = sum(reserveNames.map((n) => net.get(`reserve:${n}`) ?? ZERO));
+  differ('master', 'net transfers on the exchange', reservesNet, netOf(books.master));
+  for (const name of reserveNames) {
+    const journal = (opening.get(name) ?? ZERO) + (net.get(`reserve:${name}`) ?? ZERO);
+    differ(
+      'master',
+      `reserve:${name} in the projection`,
+      journal as Money,
+      state?.reserves.get(name) ?? ZERO,
     );
   }
   for (const bot of config.bots) {
+    const journal = net.get(`bot:${bot.botId}`) ?? ZERO;
     const account = books.subAccounts.get(bot.account);
+    differ(bot.botId, 'net transfers on the exchange', journal, account ? netOf(account) : ZERO);
     const ledger = state?.bots.get(bot.botId);
-    const onExchange: Money = account
-      ? sub(sub(account.balance, account.opening), account.tradingPnl)
-      : ZERO;
-    const inJournal: Money = ledger
+    const projected = ledger
       ? sub(sub(ledger.contributed, ledger.harvested), ledger.protected)
       : ZERO;
-    if (onExchange !== inJournal) {
-      mismatches.push(
-        `${bot.botId}: net transfers ${showMoney(inJournal)} in the journal, ${showMoney(onExchange)} on the exchange`,
-      );
-    }
+    differ(bot.botId, 'net contributions in the projection', journal, projected);
   }
-  const applied = books.transfers.filter((t) => t.applied > 1);
-  for (const t of applied) mismatches.push(`clientOid ${t.clientOid} applied ${t.applied} times`);
-  return { agree: mismatches.length === 0, accounts: config.bots.length + 1, mismatches };
+
+  const duplicates = books.transfers.filter((t) => t.applied > 1).map((t) => t.clientOid);
+  for (const t of books.transfers.filter((x) => x.applied > 1)) {
+    mismatches.push(`clientOid ${t.clientOid} applied ${t.applied} times`);
+  }
+  const done = new Set(completed.map((e) => e.clientOid));
+  const unjournaled = books.transfers.filter((t) => !done.has(t.clientOid)).map((t) => t.clientOid);
+  for (const oid of unjournaled) {
+    mismatches.push(`clientOid ${oid} applied by the exchange, not completed in the journal`);
+  }
+  return {
+    agree: mismatches.length === 0,
+    accounts: config.bots.length + 1,
+    mismatched: [...mismatched],
+    mismatches,
+    duplicates,
+    unjournaled,
+  };
 }

@@ -19,10 +19,11 @@ import type { Alerter, Exchange } from '../core/ports.ts';
 import { withCooldown } from '../usecases/alerting.ts';
 import type { BreakerStore } from '../usecases/breaker.ts';
 import { type CycleResult, runCycle } from '../usecases/cycle.ts';
-import { makeTransferSteps, runStep } from '../usecases/transfer-steps.ts';
+import { type ReconcileReport, reconcile } from '../usecases/reconcile.ts';
+import { makeTransferSteps, runStep, type TransferStepDeps } from '../usecases/transfer-steps.ts';
 import { synthesizeTransferDefinition } from './definition.ts';
-import { startEmbeddedDynamo } from './dynamo.ts';
-import { LocalTransferWorkflow } from './workflow.ts';
+import { type EmbeddedDynamo, startEmbeddedDynamo } from './dynamo.ts';
+import { LocalTransferWorkflow, type Reaper, type StateMachineDefinition } from './workflow.ts';
 
 export interface LocalRuntimeOptions {
   readonly config: Config;
@@ -50,6 +51,16 @@ export interface LocalRuntimeOptions {
     readonly alerter: Alerter;
     readonly breakers: BreakerStore;
   }) => ReadonlyMap<string, Exchange>;
+  /** The transfer state machine, synthesized once elsewhere. @default synthesized from `config` */
+  readonly definition?: StateMachineDefinition;
+  /** An embedded DynamoDB to share (left running by `close`). @default one of its own */
+  readonly dynamo?: EmbeddedDynamo;
+  /** Run transfer executions one at a time, in the order started (replayable). @default false */
+  readonly serial?: boolean;
+  /** Kills transfer executions at chosen steps, as a dying process would. @default none */
+  readonly reaper?: Reaper;
+  /** The paper exchange answers a repeated clientOid with its first transfer. @default true */
+  readonly dedupeClientOid?: boolean;
 }
 
 export interface LocalRuntime {
@@ -62,6 +73,8 @@ export interface LocalRuntime {
   readonly workflow: LocalTransferWorkflow;
   /** Runs one cycle at `at` and waits for the transfers it started to finish. */
   cycle(at: Date): Promise<CycleResult>;
+  /** Reconciles (at the runtime's clock) and waits for the transfers it started again. */
+  reconcile(): Promise<ReconcileReport>;
   /** Lets the simulated bots trade one step. */
   trade(): void;
   /** Writes the paper exchange and the market to the data folder (no-op in memory). */
@@ -79,7 +92,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
   const dataDir = opts.dataDir;
   if (dataDir) mkdirSync(dataDir, { recursive: true });
 
-  const dynamo = await startEmbeddedDynamo(dataDir ? { dataDir: join(dataDir, 'dynamo') } : {});
+  const dynamo =
+    opts.dynamo ?? (await startEmbeddedDynamo(dataDir ? { dataDir: join(dataDir, 'dynamo') } : {}));
   const store = new DynamoStore(dynamo.client, dynamo.tableNames, { now });
 
   const uids = config.bots.map((b) => b.account);
@@ -96,6 +110,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         master: config.totalCapital,
         subAccounts: Object.fromEntries(uids.map((u) => [u, ZERO])),
         ...(opts.faults && { faults: opts.faults }),
+        ...(opts.dedupeClientOid !== undefined && { dedupeClientOid: opts.dedupeClientOid }),
       });
   for (const uid of uids) if (!exchange.subAccountIds().includes(uid)) exchange.openSubAccount(uid);
   const marketJson = saved(MARKET_FILE);
@@ -112,19 +127,23 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       breakers: new DynamoBreakerStore(dynamo.client, dynamo.tableNames.state, config.portfolioId),
     }) ?? new Map<string, Exchange>([...config.exchanges.keys()].map((name) => [name, exchange]));
 
-  const steps = makeTransferSteps({
+  const stepDeps: TransferStepDeps = {
     config,
     journal: store,
     state: store,
     exchanges,
     alerter,
     metrics,
-  });
+    now,
+  };
+  const steps = makeTransferSteps(stepDeps);
   const workflow = new LocalTransferWorkflow(
-    synthesizeTransferDefinition(config),
+    opts.definition ?? synthesizeTransferDefinition(config),
     (input) => runStep(steps, input),
     {
       retryIntervalMs: opts.retryIntervalMs ?? 5,
+      ...(opts.serial !== undefined && { serial: opts.serial }),
+      ...(opts.reaper && { reaper: opts.reaper }),
     },
   );
 
@@ -166,6 +185,19 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       save();
       return result;
     },
+    async reconcile() {
+      // Transfers it starts again run once it is done, as with Step Functions (and so a seeded
+      // campaign replays: their exchange calls never interleave with reconciliation's own).
+      const restarts: { id: string }[] = [];
+      const report = await reconcile({
+        ...stepDeps,
+        workflow: { start: async (entry) => void restarts.push(entry) },
+      });
+      for (const entry of restarts) await workflow.start(entry);
+      await workflow.drain();
+      save();
+      return report;
+    },
     trade() {
       market.step(exchange);
     },
@@ -173,7 +205,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     async close() {
       await workflow.drain();
       save();
-      await dynamo.close();
+      if (!opts.dynamo) await dynamo.close();
     },
   };
 }

@@ -2,6 +2,12 @@
  * Runs the guarded-transfer state machine in-process: the definition synthesized by CDK, executed
  * by aws-local-stepfunctions with every Task state handled by the same step function the step
  * Lambda runs. A repeated start of a transfer id is a no-op, as with Step Functions' execution names.
+ *
+ * Two things the fault campaign needs, off by default: `serial` runs executions one at a time in
+ * the order they were started (so a seed replays exactly), and a `reaper` kills an execution at a
+ * chosen step — before it runs or after it ran — as if the process running it died there: nothing
+ * after that point runs, not even the failure path, and the journal stays as the step left it. A
+ * dead execution is forgotten, so a later start runs the transfer again, as a restarted process would.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { WorkflowStarter } from '../core/ports.ts';
@@ -11,21 +17,63 @@ export type StateMachineDefinition = ConstructorParameters<typeof StateMachine>[
 
 export interface ExecutionOutcome {
   readonly transferId: string;
-  readonly status: 'SUCCEEDED' | 'FAILED';
-  /** Names of the Task states entered, in order (retries included). */
+  /** `DIED`: the reaper killed it (the process died); the journal says how far it got. */
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'DIED';
+  /** Names of the Task states whose step ran, in order (retries included). */
   readonly path: readonly string[];
   readonly error?: string;
+}
+
+/** A point where an execution could die. */
+export interface DeathPoint {
+  readonly transferId: string;
+  /** The Task state, e.g. `SubmitTransfer`. */
+  readonly state: string;
+  /** How many Task states this execution has entered, this one included (retries count). */
+  readonly entered: number;
+  /** `before`: the step does not run. `after`: it ran (its effects stay), its answer is lost. */
+  readonly when: 'before' | 'after';
+}
+
+/** Decides whether the execution dies at a point. */
+export type Reaper = (point: DeathPoint) => boolean;
+
+/** The process running the execution died: nothing after this point runs. */
+export class ProcessDiedError extends Error {
+  constructor(point: DeathPoint) {
+    super(`process died ${point.when} ${point.state} of transfer ${point.transferId}`);
+    this.name = 'ProcessDiedError';
+  }
 }
 
 export interface LocalWorkflowOptions {
   /** Wait before each retry, instead of the definition's backoff (keeps demos and tests quick). @default the definition's */
   readonly retryIntervalMs?: number;
+  /** Run executions one at a time, in the order started. @default false: all at once */
+  readonly serial?: boolean;
+  /** Kills executions at chosen steps. @default none die */
+  readonly reaper?: Reaper;
+}
+
+/** One parsed machine per definition: parsing validates the whole definition, which is not free. */
+const machines = new WeakMap<StateMachineDefinition, StateMachine>();
+
+function machineFor(definition: StateMachineDefinition): StateMachine {
+  let machine = machines.get(definition);
+  if (!machine) {
+    machine = new StateMachine(definition);
+    machines.set(definition, machine);
+  }
+  return machine;
 }
 
 export class LocalTransferWorkflow implements WorkflowStarter {
   private readonly machine: StateMachine;
   private readonly taskStates: string[];
   private readonly running = new Map<string, Promise<ExecutionOutcome>>();
+  /** The tail of the queue of serial executions. */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** The last outcome of each transfer's execution. */
   readonly outcomes = new Map<string, ExecutionOutcome>();
 
   constructor(
@@ -33,15 +81,27 @@ export class LocalTransferWorkflow implements WorkflowStarter {
     private readonly runStep: (input: StepInput) => Promise<StepOutput>,
     private readonly options: LocalWorkflowOptions = {},
   ) {
-    this.machine = new StateMachine(definition);
+    this.machine = machineFor(definition);
     this.taskStates = Object.entries(definition.States)
       .filter(([, s]) => s.Type === 'Task')
       .map(([name]) => name);
   }
 
   async start(entry: { id: string }): Promise<void> {
-    if (this.running.has(entry.id)) return;
-    this.running.set(entry.id, this.execute(entry.id));
+    const id = entry.id;
+    if (this.running.has(id)) return;
+    let run: Promise<ExecutionOutcome>;
+    if (this.options.serial) {
+      run = this.queue.then(() => this.execute(id));
+      this.queue = run.catch(() => undefined);
+    } else {
+      run = this.execute(id);
+    }
+    this.running.set(id, run);
+    // A dead execution is forgotten once over: the next start runs the transfer afresh.
+    void run.then((o) => {
+      if (o.status === 'DIED' && this.running.get(id) === run) this.running.delete(id);
+    });
   }
 
   /** Runs one execution to its end (a started one is awaited, not run twice). */
@@ -52,16 +112,36 @@ export class LocalTransferWorkflow implements WorkflowStarter {
     return running;
   }
 
-  /** Waits for every execution started so far. */
+  /** Waits for every execution started so far, and for those they lead to start. */
   async drain(): Promise<ExecutionOutcome[]> {
-    return Promise.all(this.running.values());
+    for (;;) {
+      const pending = [...this.running.values()];
+      const outcomes = await Promise.all(pending);
+      if ([...this.running.values()].every((p) => pending.includes(p))) return outcomes;
+    }
   }
 
   private async execute(transferId: string): Promise<ExecutionOutcome> {
     const path: string[] = [];
+    const reaper = this.options.reaper;
+    let entered = 0;
+    let death: ProcessDiedError | undefined;
+    const dies = (state: string, when: DeathPoint['when']) => {
+      const point: DeathPoint = { transferId, state, entered, when };
+      if (reaper?.(point)) death = new ProcessDiedError(point);
+      return death;
+    };
     const handler = (state: string) => async (input: unknown) => {
+      // Once dead, nothing runs: every later state (the failure path too) fails at once.
+      if (death) throw death;
+      entered += 1;
+      const before = dies(state, 'before');
+      if (before) throw before;
       path.push(state);
-      return (await this.runStep(input as StepInput)) as unknown as Record<string, string>;
+      const result = await this.runStep(input as StepInput);
+      const after = dies(state, 'after');
+      if (after) throw after;
+      return result as unknown as Record<string, string>;
     };
     const input: TransferExecutionInput = { transferId };
     const execution = this.machine.run(input as unknown as Record<string, string>, {
@@ -79,12 +159,10 @@ export class LocalTransferWorkflow implements WorkflowStarter {
       await execution.result;
       outcome = { transferId, status: 'SUCCEEDED', path };
     } catch (error) {
-      outcome = {
-        transferId,
-        status: 'FAILED',
-        path,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      };
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      outcome = death
+        ? { transferId, status: 'DIED', path, error: death.message }
+        : { transferId, status: 'FAILED', path, error: message };
     }
     this.outcomes.set(transferId, outcome);
     return outcome;

@@ -29,10 +29,11 @@ import { initialState, type PortfolioState } from '../core/state.ts';
 import type { WeightsFunction } from '../core/strategies.ts';
 import {
   type JournalEntry,
+  OPEN_STATUSES,
   plannedEntry,
   TRANSFER_KINDS,
-  type TransferStatus,
 } from '../core/transfer.ts';
+import { PLANNED_EXPIRY_MS } from './reconcile.ts';
 
 export interface CycleDeps {
   readonly config: Config;
@@ -64,12 +65,7 @@ export interface CycleResult {
 }
 
 /** Statuses of a transfer that is still running: its bot is left alone this cycle. */
-export const OPEN_STATUSES: readonly TransferStatus[] = [
-  'planned',
-  'validated',
-  'submitted',
-  'uncertain',
-];
+export { OPEN_STATUSES };
 
 /** The cycle id of a schedule slot: the slot's start, e.g. 20261120T1215Z for a 15-minute cycle. */
 export function cycleIdFor(at: Date, intervalMs: number): string {
@@ -93,12 +89,23 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     books = await deps.state.load(portfolioId);
     if (!books) throw new Error(`state of portfolio ${portfolioId} could not be created`);
   }
+  // Completed on the exchange but not yet in the books (a step died in between): applied first,
+  // so the plan sees them.
+  const unapplied = await journal.completedUnapplied(portfolioId);
+  for (const e of unapplied) await deps.state.applyCompleted(e);
+  if (unapplied.length > 0) books = (await deps.state.load(portfolioId)) ?? books;
 
   // Transfers still open: their bots sit this cycle out; a `planned` one whose workflow never
-  // started is started again (a repeated start of the same execution is harmless).
+  // started is started again (a repeated start of the same execution is harmless) while its plan
+  // is fresh — an older one is reconciliation's to reject.
   const open = await journal.byStatus(portfolioId, OPEN_STATUSES);
   const inFlight = new Set(open.map((e) => e.botId));
-  const stale = open.filter((e) => e.status === 'planned' && e.cycleId !== cycleId);
+  const stale = open.filter(
+    (e) =>
+      e.status === 'planned' &&
+      e.cycleId !== cycleId &&
+      at.getTime() - Date.parse(e.createdAt) < PLANNED_EXPIRY_MS,
+  );
 
   const balances = await readBalances(deps, books);
   const state: PortfolioState = {

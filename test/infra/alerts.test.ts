@@ -99,7 +99,7 @@ describe('exchange secrets', () => {
     });
   });
 
-  it('lets only the cycle and transfer-step roles read it', () => {
+  it('lets only the functions that call the exchange read it: cycle, transfer step, reconcile', () => {
     // Act
     const readers = Object.values(
       template.findResources('AWS::IAM::Policy', {
@@ -121,9 +121,13 @@ describe('exchange secrets', () => {
       return { Ref: logicalIdOf(stack, fn.role) };
     };
     expect(readers).toEqual(
-      expect.arrayContaining([roleId(stack.cycle.function), roleId(stack.transferStep)]),
+      expect.arrayContaining([
+        roleId(stack.cycle.function),
+        roleId(stack.transferStep),
+        roleId(stack.reconcile.function),
+      ]),
     );
-    expect(readers).toHaveLength(2);
+    expect(readers).toHaveLength(3);
   });
 
   it('creates none for the paper exchange, which has no key', () => {

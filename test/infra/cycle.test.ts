@@ -109,7 +109,7 @@ describe('monitoring cycle', () => {
     });
   });
 
-  it('runs both functions on Node.js 22, arm64, traced, with their own log groups', () => {
+  it('runs every function on Node.js 22, arm64, traced, with their own log groups', () => {
     // Assess
     const functions = template.findResources('AWS::Lambda::Function', {
       Properties: {
@@ -122,7 +122,11 @@ describe('monitoring cycle', () => {
       },
     });
     expect(Object.keys(functions).sort()).toEqual(
-      [cycleFunctionId, logicalIdOf(stack, stack.transferStep)].sort(),
+      [
+        cycleFunctionId,
+        logicalIdOf(stack, stack.transferStep),
+        logicalIdOf(stack, stack.reconcile.function),
+      ].sort(),
     );
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });

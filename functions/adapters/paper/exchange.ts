@@ -1,9 +1,11 @@
 /**
  * The paper exchange: an in-process exchange with a master account and sub-accounts, behind the
- * same `Exchange` port as Bitget. It backs the demo and the tests. Transfers are exact and
- * idempotent per clientOid, as the workflow's at-most-once guarantee assumes of a real exchange;
- * faults (latency, rate limits, outages, timeouts before and after a transfer took effect) come
- * only from an injected, seeded `FaultPlan`.
+ * same `Exchange` port as Bitget. It backs the demo and the tests. Transfers are exact and, by
+ * default, idempotent per clientOid, as real exchanges are; the fault campaign turns that off
+ * (`dedupeClientOid: false`) so that what it proves is the workflow's own at-most-once, and the
+ * exchange's books then count every clientOid applied more than once. Faults (latency, rate
+ * limits, outages, timeouts before and after a transfer took effect) come only from an injected,
+ * seeded `FaultPlan`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -44,6 +46,11 @@ export interface PaperExchangeOptions {
   readonly subAccounts?: Readonly<Record<string, Money>>;
   /** Faults to inject, per call. @default none: every call succeeds at once */
   readonly faults?: FaultPlan;
+  /**
+   * Answer a repeated clientOid with its first transfer instead of applying it again.
+   * @default true, as real exchanges do. `false` applies every submit (and counts it in `applied`).
+   */
+  readonly dedupeClientOid?: boolean;
 }
 
 /** The exchange's own view of its accounts and of every transfer it applied. */
@@ -94,7 +101,8 @@ export class PaperExchange implements Exchange {
   /** By clientOid, in the order applied. */
   readonly #transfers = new Map<string, TransferState>();
   readonly #calls: Record<FaultOp, number> = { balances: 0, master: 0, transfer: 0, find: 0 };
-  readonly #faults: FaultPlan | undefined;
+  #faults: FaultPlan | undefined;
+  readonly #dedupe: boolean;
 
   constructor(options: PaperExchangeOptions) {
     this.name = options.name ?? 'paper';
@@ -102,6 +110,7 @@ export class PaperExchange implements Exchange {
     const master = nonNegative(options.master, 'the master balance');
     this.#master = { balance: master, opening: master, tradingPnl: ZERO };
     this.#faults = options.faults;
+    this.#dedupe = options.dedupeClientOid ?? true;
     for (const [uid, balance] of Object.entries(options.subAccounts ?? {})) {
       this.openSubAccount(uid, balance);
     }
@@ -128,6 +137,11 @@ export class PaperExchange implements Exchange {
 
   get calls(): PaperCallCounts {
     return { ...this.#calls };
+  }
+
+  /** Changes the faults from now on (undefined: none, the storm is over). */
+  setFaults(faults: FaultPlan | undefined): void {
+    this.#faults = faults;
   }
 
   /** Opens a sub-account (a bot's) with an opening balance. */
@@ -212,7 +226,7 @@ export class PaperExchange implements Exchange {
         existing.amount === req.amount &&
         existing.currency === req.currency;
       if (!same) throw new TransferRejectedError('clientOid reused with different parameters');
-      return record(existing);
+      if (this.#dedupe) return record(existing);
     }
     if (req.currency !== this.currency) {
       throw new TransferRejectedError(
@@ -235,6 +249,11 @@ export class PaperExchange implements Exchange {
     }
     from.balance = sub(from.balance, req.amount);
     to.balance = add(to.balance, req.amount);
+    if (existing) {
+      // Not deduplicated: the same transfer applied again, and counted.
+      existing.applied += 1;
+      return record(existing);
+    }
     const applied: TransferState = {
       clientOid: req.clientOid,
       exchangeTransferId: `${this.name}-${this.#transfers.size + 1}`,

@@ -67,6 +67,11 @@ export interface RandomFaultsOptions {
   readonly latencyMs?: { readonly min: number; readonly max: number };
   /** Only these operations get faults. @default all */
   readonly ops?: readonly FaultOp[];
+  /**
+   * Outages: with probability `rate` per call, the exchange goes down for `calls` calls (this one
+   * included), each failing `unavailable` whatever it is. @default none
+   */
+  readonly outages?: { readonly rate: number; readonly calls: number };
 }
 
 /**
@@ -88,13 +93,25 @@ export function randomFaults(options: RandomFaultsOptions): FaultPlan {
     throw new RangeError(`latencyMs needs 0 ≤ min ≤ max, got ${latency.min}..${latency.max}`);
   }
   const ops = new Set(options.ops ?? FAULT_OPS);
+  const outages = options.outages;
+  if (outages && !(outages.rate >= 0 && outages.rate <= 1 && Number.isInteger(outages.calls))) {
+    throw new RangeError(`outages need a rate in [0, 1] and whole calls, got ${outages.rate}`);
+  }
   const rng: Rng = seededRng(options.seed, 'faults');
+  let down = 0;
 
   return (op) => {
     const u = uniform(rng);
     const l = uniform(rng);
+    // Drawn only when outages are asked for, so plans without them replay as before.
+    const o = outages ? uniform(rng) : 1;
     if (!ops.has(op)) return undefined;
     const latencyMs = latency ? Math.round(latency.min + l * (latency.max - latency.min)) : 0;
+    if (outages && down === 0 && o < outages.rate) down = outages.calls;
+    if (down > 0) {
+      down -= 1;
+      return latencyMs > 0 ? { kind: 'unavailable', latencyMs } : { kind: 'unavailable' };
+    }
     let acc = 0;
     for (const kind of FAILURE_KINDS) {
       acc += options.rates[kind] ?? 0;

@@ -1,21 +1,21 @@
 /**
  * Commands on a local data folder (the embedded store and the paper exchange kept on disk):
- * `cycle --once`, `status`, `state`, `transfers`.
+ * `cycle --once`, `status`, `state`, `transfers` (transfers.ts).
  */
 import { join } from 'node:path';
 import type { Config } from '../../core/config.ts';
 import { formatMoney } from '../../core/money.ts';
 import { modeOf, portfolioEquity } from '../../core/policy.ts';
 import { type PortfolioState, stateToJson } from '../../core/state.ts';
-import { TRANSFER_STATUSES } from '../../core/transfer.ts';
 import { renderAlert, renderBoard } from '../board.ts';
 import { type LocalRuntime, startLocalRuntime } from '../runtime.ts';
+import { showTransfers as printTransfers } from './transfers.ts';
 
 /** `.local/<portfolio id>` unless given. */
 export const dataDirOf = (config: Config, dir?: string) =>
   dir ?? join('.local', config.portfolioId);
 
-async function withRuntime<T>(
+export async function withRuntime<T>(
   config: Config,
   dir: string | undefined,
   fn: (rt: LocalRuntime) => Promise<T>,
@@ -94,30 +94,7 @@ export function showState(config: Config, dir?: string): Promise<number> {
 export function showTransfers(
   config: Config,
   dir: string | undefined,
-  opts: { bot?: string; json: boolean },
+  opts: { bot?: string; id?: string; json: boolean },
 ): Promise<number> {
-  return withRuntime(config, dir, async (rt) => {
-    const entries = opts.bot
-      ? await rt.store.byBot(config.portfolioId, opts.bot, 1000)
-      : (await rt.store.byStatus(config.portfolioId, TRANSFER_STATUSES)).sort((a, b) =>
-          b.createdAt.localeCompare(a.createdAt),
-        );
-    if (opts.json) {
-      const rows = entries.map((e) => ({
-        ...e,
-        amount: formatMoney(e.amount),
-        potBefore: undefined,
-        potAfter: undefined,
-      }));
-      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-      return 0;
-    }
-    for (const e of entries) {
-      process.stdout.write(
-        `${e.createdAt} ${e.id} ${e.kind.padEnd(10)} ${formatMoney(e.amount, 2).padStart(12)} ${e.from} → ${e.to} ${e.status}${e.error ? ` (${e.error})` : ''}\n`,
-      );
-    }
-    if (entries.length === 0) process.stdout.write('no transfers\n');
-    return 0;
-  });
+  return withRuntime(config, dir, (rt) => printTransfers(rt, config, opts));
 }

@@ -1,0 +1,150 @@
+/**
+ * The guards of a transfer (DESIGN.md §4), checked before anything is submitted: what the entry
+ * says must make sense for this portfolio, the source must really hold the money (a fresh read),
+ * and two claims stop transfers racing for the same money — a hold on the source reserve (never
+ * below 0, nor the emergency reserve below its minimum, counting every transfer in flight) and a
+ * share of the exchange's `daily_transfer_limit`. A transfer that ends without moving money gives
+ * both back (`releaseClaims`).
+ */
+import { type Config, type ExchangeName, ledgerAccounts } from '../core/config.ts';
+import { type Money, showMoney, ZERO } from '../core/money.ts';
+import type { DailyClaim, Exchange, ReserveHold, StateStore } from '../core/ports.ts';
+import { addsRisk, type JournalEntry } from '../core/transfer.ts';
+
+const EMERGENCY = 'emergency';
+
+/** The reserve a transfer takes money out of, if it does. */
+export const sourceReserve = (e: Pick<JournalEntry, 'from'>): string | undefined =>
+  e.from.startsWith('reserve:') ? e.from.slice('reserve:'.length) : undefined;
+
+export const holdOf = (e: JournalEntry, reserve: string): ReserveHold => ({
+  transferId: e.id,
+  reserve,
+  amount: e.amount,
+});
+
+/**
+ * The transfer's share of its exchange's daily limit. The day is the UTC day the transfer was
+ * planned (its entry's creation), so every retry and restart counts it on the same day.
+ */
+export const dailyClaimOf = (e: JournalEntry): DailyClaim => ({
+  exchange: e.exchange,
+  day: e.createdAt.slice(0, 10),
+  transferId: e.id,
+  amount: e.amount,
+});
+
+/** Gives back what the transfer claimed (both idempotent): call only once it surely moved nothing. */
+export async function releaseClaims(
+  state: Pick<StateStore, 'releaseReserve' | 'releaseDaily'>,
+  e: JournalEntry,
+): Promise<void> {
+  const reserve = sourceReserve(e);
+  if (reserve !== undefined) await state.releaseReserve(e.portfolioId, holdOf(e, reserve));
+  await state.releaseDaily(e.portfolioId, dailyClaimOf(e));
+}
+
+/** What the entry itself must satisfy: amounts, accounts, direction, exchange. Empty when it does. */
+export function entryFailures(config: Config, e: JournalEntry): string[] {
+  const failures: string[] = [];
+  const allowlist = new Set(ledgerAccounts(config));
+  const bot = config.bots.find((b) => b.botId === e.botId);
+  const limits = config.exchanges.get(e.exchange as ExchangeName);
+  if (e.amount <= 0n) failures.push(`amount ${showMoney(e.amount)} is not positive`);
+  for (const account of [e.from, e.to]) {
+    if (!allowlist.has(account)) failures.push(`${account} is not an account of this portfolio`);
+  }
+  const botSide = `bot:${e.botId}`;
+  const intoBot = e.to === botSide && e.from.startsWith('reserve:');
+  const outOfBot = e.from === botSide && e.to.startsWith('reserve:');
+  if (!intoBot && !outOfBot) {
+    failures.push(
+      `a ${e.kind} moves money between ${botSide} and a reserve, not ${e.from} → ${e.to}`,
+    );
+  } else if ((e.kind === 'allocation' || e.kind === 'refill') && !intoBot) {
+    failures.push(`a ${e.kind} goes into the bot, not out of it`);
+  } else if ((e.kind === 'harvest' || e.kind === 'protect') && !outOfBot) {
+    failures.push(`a ${e.kind} comes out of the bot, not into it`);
+  } else if (e.kind === 'protect' && e.to !== `reserve:${EMERGENCY}`) {
+    failures.push(`a protect goes to reserve:${EMERGENCY}, not ${e.to}`);
+  }
+  if (!bot) failures.push(`${e.botId} is not a bot of this portfolio`);
+  else if (bot.exchange !== e.exchange) {
+    failures.push(`${e.botId} trades on ${bot.exchange}, not ${e.exchange}`);
+  }
+  if (!limits) failures.push(`no exchange "${e.exchange}" configured`);
+  else {
+    if (e.amount < limits.minTransfer) {
+      failures.push(
+        `amount ${showMoney(e.amount)} below min_transfer ${showMoney(limits.minTransfer)}`,
+      );
+    }
+    if (e.amount > limits.maxTransfer) {
+      failures.push(
+        `amount ${showMoney(e.amount)} above max_transfer ${showMoney(limits.maxTransfer)}`,
+      );
+    }
+  }
+  return failures;
+}
+
+/**
+ * What the portfolio and the exchange must allow now: not a risk-adding kind while halted, and
+ * the source holds the amount on the exchange (a fresh read of the sub-account or the master).
+ */
+export async function freshFailures(
+  config: Config,
+  state: Pick<StateStore, 'load'>,
+  exchange: Exchange,
+  e: JournalEntry,
+): Promise<string[]> {
+  const books = await state.load(e.portfolioId);
+  if (!books) return ['the portfolio has no state'];
+  const failures: string[] = [];
+  if (books.flags.halted && addsRisk(e)) failures.push(`${e.kind} into a bot refused while halted`);
+  let held: Money;
+  if (sourceReserve(e) !== undefined) {
+    held = await exchange.masterBalance(config.currency);
+    if (held < e.amount) {
+      failures.push(`the master account holds ${showMoney(held)} on ${exchange.name}`);
+    }
+  } else {
+    const uid = config.bots.find((b) => b.botId === e.botId)?.account;
+    if (uid === undefined) return [`${e.botId} is not a bot of this portfolio`];
+    held = (await exchange.subAccountBalances([uid], config.currency)).get(uid) ?? ZERO;
+    if (held < e.amount) {
+      failures.push(`${e.from} holds ${showMoney(held)}, less than ${showMoney(e.amount)}`);
+    }
+  }
+  return failures;
+}
+
+/**
+ * Claims the money: a hold on the source reserve, then the share of the day's limit. Returns why
+ * a claim was refused (and gives back the hold if the daily share was refused), or undefined.
+ */
+export async function claimFailure(
+  config: Config,
+  state: Pick<StateStore, 'holdReserve' | 'releaseReserve' | 'claimDaily'>,
+  e: JournalEntry,
+): Promise<string | undefined> {
+  const reserve = sourceReserve(e);
+  if (reserve !== undefined) {
+    const floor = reserve === EMERGENCY ? config.emergencyReserve.minimum : ZERO;
+    const hold = await state.holdReserve(e.portfolioId, holdOf(e, reserve), floor);
+    if (!hold.held) {
+      const what =
+        reserve === EMERGENCY
+          ? `would take reserve:${EMERGENCY} below its minimum ${showMoney(floor)}`
+          : `reserve:${reserve} cannot give it`;
+      return `${what}: ${showMoney(hold.available)} available after the transfers in flight, ${showMoney(e.amount)} asked`;
+    }
+  }
+  const limit = config.exchanges.get(e.exchange as ExchangeName)?.dailyTransferLimit;
+  if (limit === undefined) return `no exchange "${e.exchange}" configured`;
+  const claim = dailyClaimOf(e);
+  const daily = await state.claimDaily(e.portfolioId, claim, limit);
+  if (daily.claimed) return undefined;
+  if (reserve !== undefined) await state.releaseReserve(e.portfolioId, holdOf(e, reserve));
+  return `daily_transfer_limit ${showMoney(limit)} on ${e.exchange} for ${claim.day}: ${showMoney(daily.used)} already counted, ${showMoney(e.amount)} more would pass it`;
+}

@@ -1,0 +1,203 @@
+/**
+ * Reconciliation and the ledger rebuild: what the workflow left open is settled from the journal
+ * and the exchange's records, and the books are checked against the exchange and the journal.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { money } from '../../functions/core/money.ts';
+import {
+  PLANNED_EXPIRY_MS,
+  rebuildLedger,
+  STUCK_AFTER_MS,
+} from '../../functions/usecases/reconcile.ts';
+import { specConfig } from '../core/fixtures.ts';
+import {
+  CYCLE,
+  type Harness,
+  harness,
+  initialised,
+  journaled,
+  stepsOf,
+  T0,
+  UID,
+} from './harness.ts';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const LORENTZIAN = '1h_lorentzian_sol';
+const allocation = {
+  kind: 'allocation' as const,
+  botId: LORENTZIAN,
+  from: 'reserve:low_frequency' as const,
+  to: `bot:${LORENTZIAN}` as const,
+  amount: 150,
+};
+
+describe('reconciliation', () => {
+  it('starts a planned transfer whose workflow never started', async () => {
+    // Prepare: a cycle died after journaling, before starting the workflow.
+    h = await harness();
+    await initialised(h);
+    const planned = await journaled(h, allocation);
+    // Act
+    h.at(T0 + 5 * 60_000);
+    const report = await h.reconcile();
+    // Assess
+    expect(report.restarted).toEqual([planned.id]);
+    expect((await h.store.get(planned.id))?.status).toBe('completed');
+    expect(h.exchange.equityOf(UID.lorentzian)).toBe(money(150));
+  });
+
+  it('rejects a planned transfer too old to run: its plan is stale, nothing moved', async () => {
+    // Prepare
+    h = await harness();
+    await initialised(h);
+    const planned = await journaled(h, allocation);
+    // Act
+    h.at(T0 + PLANNED_EXPIRY_MS);
+    const report = await h.reconcile();
+    // Assess
+    const entry = await h.store.get(planned.id);
+    expect(report.settled).toEqual([{ id: planned.id, from: 'planned', to: 'rejected' }]);
+    expect(entry?.history.at(-1)?.note).toMatch(
+      /^settled by reconciliation: planned at .* and not run in time; nothing moved$/,
+    );
+    expect(h.exchange.books().transfers).toHaveLength(0);
+  });
+
+  it('rejects a validated transfer whose workflow ended before submitting, and gives its money back', async () => {
+    // Prepare: guards passed and the reserve money is held, then the workflow was lost.
+    h = await harness();
+    await initialised(h);
+    const planned = await journaled(h, allocation);
+    await stepsOf(h).validate(planned.id);
+    const held = (await h.store.ledgerMarks('main')).holding;
+    // Act
+    h.at(T0 + 60_000);
+    const early = await h.reconcile();
+    h.at(T0 + STUCK_AFTER_MS);
+    const late = await h.reconcile();
+    // Assess
+    expect(held.has(planned.id)).toBe(true);
+    expect(early.unresolved).toEqual([
+      { id: planned.id, status: 'validated', why: 'its workflow may be running' },
+    ]);
+    expect(late.settled).toEqual([{ id: planned.id, from: 'validated', to: 'rejected' }]);
+    expect((await h.store.ledgerMarks('main')).holding.size).toBe(0);
+  });
+
+  it('applies a completed transfer the ledger missed, and moves the watermark', async () => {
+    // Prepare
+    let killed = '';
+    h = await harness({
+      serial: true,
+      reaper: (p) => {
+        if (killed || p.state !== 'RecordCompleted' || p.when !== 'before') return false;
+        killed = p.transferId;
+        return true;
+      },
+    });
+    await h.cycle(h.at(T0));
+    const before = await h.store.ledgerMarks('main');
+    // Act
+    const report = await h.reconcile();
+    // Assess
+    expect(report.applied).toEqual([killed]);
+    expect(before.applied).toBe(3n);
+    expect(report.watermark.applied).toBe(4n);
+    expect(report.watermark.lastApplied?.id).toBe(killed);
+    expect(report.books).toMatchObject({ checked: true, agree: true });
+  });
+
+  it('releases a lock its transfer left behind when it ended', async () => {
+    // Prepare
+    h = await harness();
+    await h.cycle(h.at(T0));
+    const [done] = await h.store.byStatus('main', ['completed']);
+    if (!done) throw new Error('nothing completed');
+    await h.store.lockBot('main', done.botId, done.id, 60 * 60_000);
+    // Act
+    const report = await h.reconcile();
+    // Assess
+    expect(report.locksReleased).toEqual([done.botId]);
+    expect((await h.store.lockHolders('main')).size).toBe(0);
+  });
+
+  it('raises reconciliation_mismatch when the master account holds what the books do not', async () => {
+    // Prepare: money left the master account without any journal entry.
+    h = await harness();
+    await h.cycle(h.at(T0));
+    await h.exchange.transfer({
+      clientOid: 'not-ours',
+      from: { kind: 'master' },
+      to: { kind: 'sub', uid: UID.momentum },
+      amount: money(5),
+      currency: 'USDT',
+    });
+    // Act
+    const report = await h.reconcile();
+    // Assess
+    expect(report.books).toMatchObject({ checked: true, agree: false, reserves: money(500) });
+    expect(report.books.master).toBe(money(495));
+    expect(h.alerts).toContainEqual(
+      expect.objectContaining({ code: 'reconciliation_mismatch', severity: 'critical' }),
+    );
+  });
+});
+
+describe('the ledger rebuilt from the journal', () => {
+  it('finds no difference after a clean run', async () => {
+    // Prepare
+    h = await harness();
+    await h.cycle(h.at(T0));
+    h.exchange.setSubAccountEquity(UID.lorentzian, money(200));
+    await h.cycle(h.at(T0 + CYCLE));
+    // Act
+    const report = await rebuildLedger(
+      { config: h.config, journal: h.store, state: h.store },
+      { replace: false },
+    );
+    // Assess
+    expect(report).toMatchObject({ entries: 5, differences: [], replaced: false });
+  });
+
+  it('shows what a damaged projection gets wrong, and puts it right', async () => {
+    // Prepare: the projection is overwritten with a wrong book.
+    h = await harness({ config: specConfig() });
+    await h.cycle(h.at(T0));
+    const deps = { config: h.config, journal: h.store, state: h.store };
+    const marks = await h.store.ledgerMarks('main');
+    const state = await h.store.load('main');
+    if (!state) throw new Error('no state');
+    await h.store.replaceLedger(
+      'main',
+      {
+        reserves: new Map(
+          [...state.reserves].map(([k, v]) => [k, k === 'emergency' ? money(150) : v]),
+        ),
+        bots: new Map(
+          [...state.bots].map(([id, b]) => [
+            id,
+            { ...b, harvested: id === LORENTZIAN ? money(7) : b.harvested },
+          ]),
+        ),
+      },
+      marks,
+    );
+    // Act
+    const seen = await rebuildLedger(deps, { replace: false });
+    const fixed = await rebuildLedger(deps, { replace: true });
+    const after = await rebuildLedger(deps, { replace: false });
+    // Assess
+    expect(seen.differences).toEqual([
+      { field: 'reserve:emergency', projection: '150', journal: '200' },
+      { field: `bot:${LORENTZIAN}:harvested`, projection: '7', journal: '0' },
+    ]);
+    expect(fixed.replaced).toBe(true);
+    expect(after.differences).toEqual([]);
+    expect((await h.store.load('main'))?.reserves.get('emergency')).toBe(money(200));
+  });
+});

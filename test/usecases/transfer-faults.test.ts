@@ -1,0 +1,247 @@
+/**
+ * Each fault on its own, deterministically: the synthesized state machine run in-process with the
+ * real steps, the embedded store and the paper exchange — which here does not deduplicate
+ * clientOids, so a transfer applied twice would show. What must hold every time: the money moves
+ * once or not at all, and the journal says which.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { scriptedFaults } from '../../functions/adapters/paper/faults.ts';
+import { money } from '../../functions/core/money.ts';
+import { checkBooks } from '../../functions/local/books.ts';
+import { LocalTransferWorkflow } from '../../functions/local/workflow.ts';
+import { SETTLE_DELAY_MS, STUCK_AFTER_MS } from '../../functions/usecases/reconcile.ts';
+import { runStep } from '../../functions/usecases/transfer-steps.ts';
+import { specConfig } from '../core/fixtures.ts';
+import {
+  appliedTimes,
+  CYCLE,
+  type Harness,
+  harness,
+  initialised,
+  journaled,
+  MINUTE,
+  stepsOf,
+  T0,
+  transferDefinition,
+  UID,
+} from './harness.ts';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const LORENTZIAN = '1h_lorentzian_sol';
+const agree = async (x: Harness) => (await checkBooks(x.store, x.exchange, x.config)).agree;
+
+/** The first cycle's four allocations, run; returns them by bot. */
+async function allocate(x: Harness) {
+  const result = await x.cycle(x.at(T0));
+  const byBot = new Map(result.entries.map((e) => [e.botId, e]));
+  const first = byBot.get(LORENTZIAN);
+  if (!first) throw new Error('no allocation planned');
+  return { entries: result.entries, first };
+}
+
+describe('one fault at a time', () => {
+  it('an outage longer than the retries leaves the transfer uncertain; reconciliation finds it completed', async () => {
+    // Prepare: the first transfer goes through, then every lookup fails for a while.
+    const outage = Array.from({ length: 16 }, () => ({
+      op: 'find' as const,
+      kind: 'unavailable' as const,
+    }));
+    h = await harness({ faults: scriptedFaults(outage), dedupeClientOid: false, serial: true });
+    // Act
+    const { first } = await allocate(h);
+    const uncertain = await h.store.get(first.id);
+    h.at(T0 + 5 * MINUTE);
+    const report = await h.reconcile();
+    // Assess
+    expect(uncertain?.status).toBe('uncertain');
+    expect(uncertain?.history.map((c) => c.status)).toContain('uncertain');
+    expect(h.alerts.some((a) => a.code === 'transfer_failed' && a.severity === 'critical')).toBe(
+      true,
+    );
+    expect(report.settled).toContainEqual({ id: first.id, from: 'uncertain', to: 'completed' });
+    expect((await h.store.get(first.id))?.ledgerApplied).toBe(true);
+    expect(appliedTimes(h, first.id)).toBe(1);
+    expect(await agree(h)).toBe(true);
+  });
+
+  it('a submit that never reached the exchange, then kept failing, is failed only after the settle delay, and gives its money back', async () => {
+    // Prepare: lost on the way, then rate limited past every retry.
+    const faults = [
+      { op: 'transfer' as const, kind: 'timeout_before' as const },
+      ...Array.from({ length: 8 }, () => ({
+        op: 'transfer' as const,
+        kind: 'rate_limit' as const,
+      })),
+    ];
+    h = await harness({ faults: scriptedFaults(faults), dedupeClientOid: false, serial: true });
+    const { first } = await allocate(h);
+    // Act
+    h.at(T0 + 5 * MINUTE);
+    const early = await h.reconcile();
+    h.at(T0 + 5 * MINUTE + SETTLE_DELAY_MS);
+    const late = await h.reconcile();
+    // Assess
+    expect(early.unresolved).toContainEqual(expect.objectContaining({ id: first.id }));
+    expect(late.settled).toContainEqual({ id: first.id, from: 'uncertain', to: 'failed' });
+    const entry = await h.store.get(first.id);
+    expect(entry?.history.at(-1)?.note).toMatch(/no record on the exchange, no call in flight/);
+    expect(appliedTimes(h, first.id)).toBe(0);
+    expect((await h.store.ledgerMarks('main')).holding.has(first.id)).toBe(false);
+    expect(await agree(h)).toBe(true);
+  });
+
+  it('an execution that dies between submit and record is finished by reconciliation: applied once', async () => {
+    // Prepare: the process dies right after the first submit returned.
+    let killed = '';
+    h = await harness({
+      dedupeClientOid: false,
+      serial: true,
+      reaper: (p) => {
+        if (killed || p.state !== 'SubmitTransfer' || p.when !== 'after') return false;
+        killed = p.transferId;
+        return true;
+      },
+    });
+    await allocate(h);
+    const left = await h.store.get(killed);
+    // The next cycle leaves the bot alone: its transfer is still open.
+    h.exchange.setSubAccountEquity(UID.lorentzian, money(200));
+    const next = await h.cycle(h.at(T0 + CYCLE));
+    // Act
+    h.at(T0 + STUCK_AFTER_MS);
+    const report = await h.reconcile();
+    // Assess
+    expect(left?.status).toBe('submitted');
+    expect(next.entries.filter((e) => e.id === killed || e.botId === left?.botId)).toEqual([]);
+    expect(report.settled).toContainEqual({ id: killed, from: 'submitted', to: 'completed' });
+    expect([...(await h.store.lockHolders('main')).keys()]).not.toContain(left?.botId);
+    expect(appliedTimes(h, killed)).toBe(1);
+    expect(await agree(h)).toBe(true);
+  });
+
+  it('an execution that dies after verifying, before recording, is applied by the next cycle before it plans', async () => {
+    // Prepare
+    let killed = '';
+    h = await harness({
+      serial: true,
+      reaper: (p) => {
+        if (killed || p.state !== 'VerifyOnExchange' || p.when !== 'after') return false;
+        killed = p.transferId;
+        return true;
+      },
+    });
+    await allocate(h);
+    const left = await h.store.get(killed);
+    // Act
+    const next = await h.cycle(h.at(T0 + CYCLE));
+    // Assess: completed but not in the books, then applied — and not allocated a second time.
+    expect(left).toMatchObject({ status: 'completed', ledgerApplied: false });
+    expect((await h.store.get(killed))?.ledgerApplied).toBe(true);
+    expect(next.entries.filter((e) => e.kind === 'allocation')).toEqual([]);
+    expect(await agree(h)).toBe(true);
+  });
+
+  it('an execution that dies before its first step is started again by the next cycle and runs once', async () => {
+    // Prepare
+    let killed = '';
+    h = await harness({
+      dedupeClientOid: false,
+      serial: true,
+      reaper: (p) => {
+        if (killed || p.state !== 'LockBot' || p.when !== 'before') return false;
+        killed = p.transferId;
+        return true;
+      },
+    });
+    await allocate(h);
+    // Act
+    const next = await h.cycle(h.at(T0 + CYCLE));
+    // Assess
+    expect(next.restarted).toBe(1);
+    expect((await h.store.get(killed))?.status).toBe('completed');
+    expect(appliedTimes(h, killed)).toBe(1);
+    expect(h.workflow.outcomes.get(killed)?.status).toBe('SUCCEEDED');
+  });
+
+  it('two executions of one transfer at once (a second process) move the money once', async () => {
+    // Prepare: slow transfers, so one call is in flight while the other execution looks.
+    const slow = Array.from({ length: 4 }, () => ({
+      op: 'transfer' as const,
+      kind: 'latency' as const,
+      latencyMs: 30,
+    }));
+    h = await harness({ faults: scriptedFaults(slow), dedupeClientOid: false });
+    await initialised(h);
+    const planned = await journaled(h, {
+      kind: 'allocation',
+      botId: LORENTZIAN,
+      from: 'reserve:low_frequency',
+      to: `bot:${LORENTZIAN}`,
+      amount: 150,
+    });
+    const steps = stepsOf(h);
+    const other = new LocalTransferWorkflow(
+      transferDefinition(),
+      (input) => runStep(steps, input),
+      {
+        retryIntervalMs: 1,
+      },
+    );
+    // Act
+    await Promise.all([h.workflow.run(planned.id), other.run(planned.id)]);
+    // Assess
+    expect((await h.store.get(planned.id))?.status).toBe('completed');
+    expect(appliedTimes(h, planned.id)).toBe(1);
+    expect(h.exchange.equityOf(UID.lorentzian)).toBe(money(150));
+  });
+
+  it('the same cycle run twice plans the same transfers and moves each once', async () => {
+    // Prepare
+    h = await harness({ dedupeClientOid: false });
+    const first = await h.cycle(h.at(T0));
+    // Act
+    const again = await h.cycle(h.at(T0 + MINUTE));
+    for (const e of first.entries) await h.workflow.start(e);
+    await h.workflow.drain();
+    // Assess
+    expect(again.cycleId).toBe(first.cycleId);
+    expect(h.exchange.books().transfers).toHaveLength(4);
+    expect(h.exchange.books().transfers.every((t) => t.applied === 1)).toBe(true);
+    expect(await agree(h)).toBe(true);
+  });
+});
+
+describe('the daily transfer limit', () => {
+  it('refuses a transfer that would pass the day’s total, and counts a new day afresh', async () => {
+    // Prepare: 300 a day; the first cycle wants 150 + 150 + 100 + 100.
+    const config = specConfig({
+      'exchanges.bitget.max_transfer': 150,
+      'exchanges.bitget.daily_transfer_limit': 300,
+    });
+    h = await harness({ config, serial: true });
+    // Act
+    const first = await h.cycle(h.at(T0));
+    const statuses = await Promise.all(first.entries.map((e) => h?.store.get(e.id)));
+    const nextDay = await h.cycle(h.at(Date.parse('2026-11-21T00:00:00.000Z')));
+    // Assess
+    expect(statuses.map((e) => e?.status)).toEqual([
+      'completed',
+      'completed',
+      'rejected',
+      'rejected',
+    ]);
+    expect(statuses[2]?.error).toMatch(
+      /daily_transfer_limit 300 on bitget for 2026-11-20: 300 already counted, 100 more would pass it/,
+    );
+    const tomorrow = await Promise.all(nextDay.entries.map((e) => h?.store.get(e.id)));
+    expect(tomorrow.map((e) => [e?.botId, e?.status])).toEqual([
+      ['5m_scalping_sol', 'completed'],
+      ['15m_momentum_eth', 'completed'],
+    ]);
+  });
+});

@@ -1,0 +1,219 @@
+/**
+ * The guards, one at a time: each refusal is recorded `rejected` with its reason, before
+ * anything is submitted, and moves nothing.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { money } from '../../functions/core/money.ts';
+import type { JournalEntry } from '../../functions/core/transfer.ts';
+import { appliedTimes, CYCLE, type Harness, harness, journaled, T0, UID } from './harness.ts';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const LORENTZIAN = '1h_lorentzian_sol';
+const SWING = '4h_swing_btc';
+
+/** The spec portfolio after its four allocations: reserves 200 / 200 / 100, bots at their base. */
+async function funded(): Promise<Harness> {
+  const x = await harness();
+  await x.cycle(x.at(T0));
+  x.at(T0 + CYCLE);
+  return x;
+}
+
+async function run(x: Harness, entry: JournalEntry) {
+  const outcome = await x.workflow.run(entry.id);
+  return { outcome, entry: await x.store.get(entry.id) };
+}
+
+describe('the guards', () => {
+  it('refuse a transfer into a bot while halted, and still let a harvest out', async () => {
+    // Prepare
+    h = await funded();
+    const state = await h.store.load('main');
+    await h.store.saveCycle('main', {
+      asOf: h.now().toISOString(),
+      cycleId: 'halt',
+      peakEquity: state?.peakEquity ?? money(1000),
+      flags: { halted: true, blackSwan: false },
+      balances: new Map(),
+    });
+    const refill = await journaled(h, {
+      kind: 'refill',
+      botId: LORENTZIAN,
+      from: 'reserve:low_frequency',
+      to: `bot:${LORENTZIAN}`,
+      amount: 20,
+    });
+    const harvest = await journaled(h, {
+      kind: 'harvest',
+      botId: SWING,
+      from: `bot:${SWING}`,
+      to: 'reserve:low_frequency',
+      amount: 20,
+    });
+    // Act
+    const refused = await run(h, refill);
+    const allowed = await run(h, harvest);
+    // Assess
+    expect(refused.entry?.status).toBe('rejected');
+    expect(refused.entry?.error).toBe('refill into a bot refused while halted');
+    expect(refused.outcome.path).not.toContain('SubmitTransfer');
+    expect(appliedTimes(h, refill.id)).toBe(0);
+    expect(allowed.entry?.status).toBe('completed');
+  });
+
+  it('refuse a refill that would take the emergency reserve below its minimum', async () => {
+    // Prepare: the emergency reserve holds exactly its minimum, 200.
+    h = await funded();
+    const refill = await journaled(h, {
+      kind: 'refill',
+      botId: LORENTZIAN,
+      from: 'reserve:emergency',
+      to: `bot:${LORENTZIAN}`,
+      amount: 10,
+    });
+    // Act
+    const { entry } = await run(h, refill);
+    // Assess
+    expect(entry?.status).toBe('rejected');
+    expect(entry?.error).toBe(
+      'would take reserve:emergency below its minimum 200: 200 available after the transfers in flight, 10 asked',
+    );
+    expect((await h.store.load('main'))?.reserves.get('emergency')).toBe(money(200));
+  });
+
+  it('refuse an account that is not the portfolio’s, and a move in the wrong direction', async () => {
+    // Prepare
+    h = await funded();
+    const stranger = await journaled(h, {
+      kind: 'harvest',
+      botId: LORENTZIAN,
+      from: `bot:${LORENTZIAN}`,
+      to: 'reserve:somebody_else',
+      amount: 10,
+    });
+    const backwards = await journaled(h, {
+      kind: 'harvest',
+      botId: LORENTZIAN,
+      from: 'reserve:low_frequency',
+      to: `bot:${LORENTZIAN}`,
+      amount: 10,
+      cycleId: 'other',
+    });
+    // Act
+    const a = await run(h, stranger);
+    const b = await run(h, backwards);
+    // Assess
+    expect(a.entry?.error).toContain('reserve:somebody_else is not an account of this portfolio');
+    expect(b.entry?.error).toBe('a harvest comes out of the bot, not into it');
+    expect(h.exchange.books().transfers).toHaveLength(4);
+  });
+
+  it('refuse to take from a bot more than its sub-account holds now', async () => {
+    // Prepare: the bot lost money since the plan.
+    h = await funded();
+    const harvest = await journaled(h, {
+      kind: 'harvest',
+      botId: LORENTZIAN,
+      from: `bot:${LORENTZIAN}`,
+      to: 'reserve:low_frequency',
+      amount: 40,
+    });
+    h.exchange.setSubAccountEquity(UID.lorentzian, money(30));
+    // Act
+    const { entry } = await run(h, harvest);
+    // Assess
+    expect(entry?.error).toBe('bot:1h_lorentzian_sol holds 30, less than 40');
+    expect(h.exchange.equityOf(UID.lorentzian)).toBe(money(30));
+  });
+
+  it('let two refills racing for one reserve take no more than it holds', async () => {
+    // Prepare: reserve:low_frequency holds 200; two refills of 120 at once.
+    h = await funded();
+    const refills = await Promise.all(
+      [LORENTZIAN, SWING].map((botId) =>
+        journaled(h as Harness, {
+          kind: 'refill',
+          botId,
+          from: 'reserve:low_frequency',
+          to: `bot:${botId}`,
+          amount: 120,
+        }),
+      ),
+    );
+    // Act
+    const [a, b] = await Promise.all(refills.map((e) => run(h as Harness, e)));
+    // Assess
+    const statuses = [a?.entry?.status, b?.entry?.status].sort();
+    expect(statuses).toEqual(['completed', 'rejected']);
+    const refused = [a, b].find((r) => r?.entry?.status === 'rejected');
+    expect(refused?.entry?.error).toBe(
+      'reserve:low_frequency cannot give it: 80 available after the transfers in flight, 120 asked',
+    );
+    expect((await h.store.load('main'))?.reserves.get('low_frequency')).toBe(money(80));
+    expect((await h.store.ledgerMarks('main')).holding.size).toBe(0);
+  });
+});
+
+describe('one transfer in flight per bot', () => {
+  it('makes a second transfer of a bot wait for the lock, and gives up without moving anything', async () => {
+    // Prepare: another transfer of the bot holds its lock and is still open.
+    h = await funded();
+    const holder = await journaled(h, {
+      kind: 'harvest',
+      botId: LORENTZIAN,
+      from: `bot:${LORENTZIAN}`,
+      to: 'reserve:low_frequency',
+      amount: 5,
+    });
+    await h.store.lockBot('main', LORENTZIAN, holder.id, 60 * 60_000);
+    const waiting = await journaled(h, {
+      kind: 'harvest',
+      botId: LORENTZIAN,
+      from: `bot:${LORENTZIAN}`,
+      to: 'reserve:low_frequency',
+      amount: 10,
+      cycleId: 'later',
+    });
+    // Act
+    const { outcome, entry } = await run(h, waiting);
+    // Assess
+    expect(outcome.path.filter((s) => s === 'LockBot').length).toBe(7); // the try and 6 retries
+    expect(entry?.status).toBe('rejected');
+    expect(entry?.error).toMatch(
+      /^BotLockedError: bot 1h_lorentzian_sol has another transfer in flight/,
+    );
+    expect((await h.store.lockHolders('main')).get(LORENTZIAN)).toBe(holder.id);
+  });
+
+  it('takes over a lock left by a transfer that has ended', async () => {
+    // Prepare: the holder was rejected, and died before releasing its lock.
+    h = await funded();
+    const holder = await journaled(h, {
+      kind: 'harvest',
+      botId: LORENTZIAN,
+      from: `bot:${LORENTZIAN}`,
+      to: 'reserve:low_frequency',
+      amount: 5,
+    });
+    await h.store.lockBot('main', LORENTZIAN, holder.id, 60 * 60_000);
+    await h.store.transition(holder.id, ['planned'], 'rejected', { error: 'test' });
+    const next = await journaled(h, {
+      kind: 'harvest',
+      botId: LORENTZIAN,
+      from: `bot:${LORENTZIAN}`,
+      to: 'reserve:low_frequency',
+      amount: 10,
+      cycleId: 'later',
+    });
+    // Act
+    const { entry } = await run(h, next);
+    // Assess
+    expect(entry?.status).toBe('completed');
+    expect((await h.store.lockHolders('main')).has(LORENTZIAN)).toBe(false);
+  });
+});
