@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEMO_SEED } from '../functions/adapters/paper/market.ts';
 import { InvalidConfigError } from '../functions/core/config.ts';
 import { backtestCommand } from '../functions/local/commands/backtest.ts';
+import { chaosCommand } from '../functions/local/commands/chaos.ts';
 import { demo } from '../functions/local/commands/demo.ts';
 import {
   cycleOnce,
@@ -16,6 +17,7 @@ import {
 } from '../functions/local/commands/local-data.ts';
 import { haltCommand, resumeCommand } from '../functions/local/commands/operator.ts';
 import { planCommand, validateCommand } from '../functions/local/commands/plan.ts';
+import { rebuildCommand, reconcileCommand } from '../functions/local/commands/reconcile.ts';
 import { RUN_EXCHANGES, run } from '../functions/local/commands/run.ts';
 import { loadConfigFile, UserFileError } from '../functions/local/files.ts';
 
@@ -132,8 +134,52 @@ program
   .description('the portfolio state, in the form `botfolio plan --state` reads')
   .addOption(configOption())
   .addOption(dataOption())
+  .option('--rebuild', 'recompute the ledger (reserves, bot books) from the journal and replace it')
+  .option('--dry-run', 'with --rebuild: only show how the ledger differs from the journal', false)
+  .option('--json', 'with --rebuild: as JSON', false)
   .action(async (o) => {
-    process.exitCode = await showState(loadConfigFile(o.config), o.data);
+    const config = loadConfigFile(o.config);
+    process.exitCode = o.rebuild
+      ? await rebuildCommand(config, o.data, { dryRun: o.dryRun, json: o.json })
+      : await showState(config, o.data);
+  });
+
+program
+  .command('reconcile')
+  .description('settle transfers left open, apply what the ledger misses, check the books')
+  .addOption(configOption())
+  .addOption(dataOption())
+  .option('--json', 'as JSON', false)
+  .action(async (o) => {
+    process.exitCode = await reconcileCommand(loadConfigFile(o.config), o.data, { json: o.json });
+  });
+
+program
+  .command('chaos')
+  .description(
+    'the fault campaign: randomized portfolios under injected faults, checked against the exchange',
+  )
+  .addOption(configOption())
+  .option('-r, --runs <n>', 'independent runs', positiveInt('--runs'), 100)
+  .option('-s, --seed <n>', 'seed of the campaign', positiveInt('--seed'), 1)
+  .option('--cycles <n>', 'cycles per run', positiveInt('--cycles'), 8)
+  .option(
+    '-w, --workers <n>',
+    'processes (default: one per core from 40 runs)',
+    positiveInt('--workers'),
+  )
+  .option('--run <i>', 'replay only run i of the campaign', positiveInt('--run'))
+  .option('--json', 'print one JSON object', false)
+  .action(async (o) => {
+    process.exitCode = await chaosCommand({
+      configFile: o.config,
+      runs: o.runs,
+      seed: o.seed,
+      cycles: o.cycles,
+      workers: o.workers,
+      run: o.run,
+      json: o.json,
+    });
   });
 
 program
@@ -142,10 +188,12 @@ program
   .addOption(configOption())
   .addOption(dataOption())
   .option('-b, --bot <id>', 'only this bot')
+  .option('--id <id>', 'one transfer, with its whole history')
   .option('--json', 'as JSON', false)
   .action(async (o) => {
     process.exitCode = await showTransfers(loadConfigFile(o.config), o.data, {
       bot: o.bot,
+      id: o.id,
       json: o.json,
     });
   });

@@ -1,0 +1,103 @@
+/**
+ * The fault campaign, CI-sized: it holds (nothing doubled, lost or off), it injects what it says,
+ * a seed replays exactly, and the command keeps its contract. The checks it relies on are shown
+ * to catch a transfer applied twice.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PaperExchange } from '../../functions/adapters/paper/exchange.ts';
+import { money } from '../../functions/core/money.ts';
+import { checkBooks } from '../../functions/local/books.ts';
+import { holds, runCampaign, summarize } from '../../functions/local/chaos.ts';
+import { specConfig } from '../core/fixtures.ts';
+
+const root = new URL('../..', import.meta.url).pathname;
+const base = JSON.parse(readFileSync(join(root, 'examples/spec-portfolio.json'), 'utf8'));
+const campaign = (runs: number, seed: number) =>
+  runCampaign(
+    { base, seed, cycles: 8, runs: Array.from({ length: runs }, (_, i) => i) },
+    { workers: 1 },
+  );
+
+describe('the fault campaign', () => {
+  it('holds over 10 runs: nothing doubled, lost or off, under every kind of fault', async () => {
+    // Act
+    const summary = summarize(await campaign(10, 2026), { seed: 2026, cycles: 8 });
+    // Assess
+    expect(summary.failures).toEqual([]);
+    expect(summary).toMatchObject({ runs: 10, duplicates: 0, lost: 0, mismatch: 0 });
+    expect(holds(summary)).toBe(true);
+    // It did inject: faults of most kinds, deaths, duplicate starts, repeated cycles.
+    expect(Object.values(summary.faults).filter((n) => n > 0).length).toBeGreaterThanOrEqual(4);
+    expect(summary.deaths).toBeGreaterThan(0);
+    expect(summary.duplicateStarts).toBeGreaterThan(0);
+    expect(summary.repeatedCycles).toBeGreaterThan(0);
+    expect(summary.completed).toBeGreaterThan(summary.runs * 4);
+  });
+
+  it('replays a seed exactly', async () => {
+    // Act
+    const [a, b] = [await campaign(3, 7), await campaign(3, 7)];
+    // Assess
+    expect(b).toEqual(a);
+  });
+
+  it('prints the contract object on stdout and progress on stderr, and exits 0 when it holds', () => {
+    // Act
+    const r = spawnSync(
+      join(root, 'node_modules/.bin/tsx'),
+      ['bin/botfolio.ts', 'chaos', '--runs', '2', '--seed', '5', '--json'],
+      { cwd: root, encoding: 'utf8', timeout: 120_000 },
+    );
+    // Assess
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    for (const field of [
+      'runs',
+      'transfers',
+      'completed',
+      'failed',
+      'rejected',
+      'uncertain',
+      'duplicates',
+      'lost',
+      'mismatch',
+    ]) {
+      expect(typeof out[field], field).toBe('number');
+    }
+    expect(out.runs).toBe(2);
+    expect(r.stderr).toMatch(/chaos: 2\/2 runs/);
+  });
+});
+
+describe('the books check', () => {
+  it('catches a transfer the exchange applied twice, and the accounts it put off', async () => {
+    // Prepare: an exchange that does not deduplicate, given one transfer twice.
+    const config = specConfig();
+    const exchange = new PaperExchange({
+      currency: 'USDT',
+      master: money(1000),
+      subAccounts: { '6712345678': money(0) },
+      dedupeClientOid: false,
+    });
+    const request = {
+      clientOid: 'twice',
+      from: { kind: 'master' as const },
+      to: { kind: 'sub' as const, uid: '6712345678' },
+      amount: money(10),
+      currency: 'USDT',
+    };
+    await exchange.transfer(request);
+    await exchange.transfer(request);
+    const emptyJournal = { load: async () => undefined, byStatus: async () => [] };
+    // Act
+    const check = await checkBooks(emptyJournal, exchange, config);
+    // Assess
+    expect(check.agree).toBe(false);
+    expect(check.duplicates).toEqual(['twice']);
+    expect(check.unjournaled).toEqual(['twice']);
+    expect(check.mismatched).toEqual(['master', '1h_lorentzian_sol']);
+  });
+});
