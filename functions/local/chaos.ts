@@ -160,14 +160,9 @@ function inWorker(job: ChaosJob, take: (r: RunResult) => void): Promise<void> {
   });
 }
 
-/** The seed of run `run` of a campaign. */
-export function runSeed(seed: number, run: number): number {
-  let h = 0x9e3779b9 ^ seed;
-  h = Math.imul(h ^ (run + 0x632be5ab), 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
+/** The seed of run `run` of a campaign: its own stream of the campaign's seed. */
+export const runSeed = (seed: number, run: number): number =>
+  Math.floor(uniform(seededRng(seed, `run ${run}`)) * 2 ** 31);
 
 const pick = (rng: Rng, lo: number, hi: number) => lo + uniform(rng) * (hi - lo);
 
