@@ -7,7 +7,7 @@
  * both back (`releaseClaims`).
  */
 import { type Config, type ExchangeName, ledgerAccounts } from '../core/config.ts';
-import { type Money, showMoney, ZERO } from '../core/money.ts';
+import { showMoney, ZERO } from '../core/money.ts';
 import type { DailyClaim, Exchange, ReserveHold, StateStore } from '../core/ports.ts';
 import { addsRisk, type JournalEntry } from '../core/transfer.ts';
 
@@ -102,16 +102,15 @@ export async function freshFailures(
   if (!books) return ['the portfolio has no state'];
   const failures: string[] = [];
   if (books.flags.halted && addsRisk(e)) failures.push(`${e.kind} into a bot refused while halted`);
-  let held: Money;
   if (sourceReserve(e) !== undefined) {
-    held = await exchange.masterBalance(config.currency);
-    if (held < e.amount) {
-      failures.push(`the master account holds ${showMoney(held)} on ${exchange.name}`);
+    const master = await exchange.masterBalance(config.currency);
+    if (master < e.amount) {
+      failures.push(`the master account holds ${showMoney(master)} on ${exchange.name}`);
     }
   } else {
     const uid = config.bots.find((b) => b.botId === e.botId)?.account;
     if (uid === undefined) return [`${e.botId} is not a bot of this portfolio`];
-    held = (await exchange.subAccountBalances([uid], config.currency)).get(uid) ?? ZERO;
+    const held = (await exchange.subAccountBalances([uid], config.currency)).get(uid) ?? ZERO;
     if (held < e.amount) {
       failures.push(`${e.from} holds ${showMoney(held)}, less than ${showMoney(e.amount)}`);
     }
