@@ -5,6 +5,7 @@
  * missed, and raises `reconciliation_mismatch` when the books and the exchange disagree.
  */
 import { Duration } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -27,6 +28,11 @@ export interface ReconcileProps {
   readonly interval?: Duration;
   /** @default Duration.minutes(2) — a few queries and one exchange lookup per open transfer */
   readonly timeout?: Duration;
+  /**
+   * A VPC to run the function in: it calls the exchange, so it leaves through the stack's fixed
+   * egress when there is one (see BotfolioFunction `vpc`). @default - none
+   */
+  readonly vpc?: ec2.IVpc;
 }
 
 export class Reconcile extends Construct {
@@ -46,6 +52,7 @@ export class Reconcile extends Construct {
       // A failed run is not retried late: the next scheduled one does the same work.
       retryAttempts: 0,
       environment: { STATE_MACHINE_ARN: props.stateMachine.stateMachineArn },
+      vpc: props.vpc,
     });
     props.stateMachine.grantStartExecution(this.function);
 

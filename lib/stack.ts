@@ -112,6 +112,7 @@ export class BotfolioStack extends Stack {
       portfolioId,
       configFile,
       stateMachine: this.transferWorkflow.stateMachine,
+      vpc,
     });
 
     // Every function calls the exchange, keeps the journal and state, and alerts; the cycle and

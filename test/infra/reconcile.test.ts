@@ -78,6 +78,20 @@ describe('scheduled reconciliation', () => {
     });
   });
 
+  it('calls the exchange from the fixed egress when the stack has one', () => {
+    // Prepare
+    const withEgress = synthesize({ props: { egress: 'nat-instance' } });
+    const id = logicalIdOf(withEgress.stack, withEgress.stack.reconcile.function);
+    // Act
+    const fn = withEgress.template.toJSON().Resources[id];
+    // Assess
+    expect(fn.Properties.VpcConfig).toEqual({
+      SubnetIds: [expect.anything()],
+      SecurityGroupIds: [expect.anything()],
+    });
+    expect(template.toJSON().Resources[functionId].Properties.VpcConfig).toBeUndefined();
+  });
+
   it('is not retried late: the next scheduled run does the same work', () => {
     // Assess
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
