@@ -260,7 +260,13 @@ export interface PerformanceStore {
 export interface Alerter {
   send(
     alert: Alert,
-    context: { portfolioId: string; cycleId?: string; transferId?: string },
+    context: {
+      portfolioId: string;
+      cycleId?: string;
+      transferId?: string;
+      /** The status of the transfer the alert tells: a later status is news of its own. */
+      transferStatus?: string;
+    },
   ): Promise<void>;
 }
 

@@ -1,8 +1,9 @@
 /**
  * Alert delivery with the cooldown of DESIGN.md §3: the same (code, bot) is not re-sent within the
  * config's cooldown. The claim lives in the store, so it holds across Lambda invocations. An alert
- * about one transfer is its own event, claimed once per transfer: a retried notify step does not
- * repeat it, and two transfers of one bot are both reported.
+ * about one transfer is its own event, claimed once per transfer and status: a retried notify step
+ * does not repeat it, two transfers of one bot are both reported, and so is an uncertain transfer
+ * once reconciliation settles it.
  */
 import type { Alert } from '../core/alerts.ts';
 import type { Alerter, StateStore } from '../core/ports.ts';
@@ -16,7 +17,7 @@ export function withCooldown(
   return {
     async send(a: Alert, context) {
       const key = context.transferId
-        ? `${a.code}#transfer#${context.transferId}`
+        ? `${a.code}#transfer#${context.transferId}${context.transferStatus ? `#${context.transferStatus}` : ''}`
         : `${a.code}#${a.botId ?? '-'}`;
       if (await store.claimAlert(context.portfolioId, key, now().getTime(), cooldownMs)) {
         await inner.send(a, context);

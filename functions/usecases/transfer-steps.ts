@@ -391,6 +391,7 @@ export async function announce(
     portfolioId: entry.portfolioId,
     cycleId: entry.cycleId,
     transferId: entry.id,
+    transferStatus: entry.status,
   };
   const what = `${entry.kind} of ${showMoney(entry.amount)} ${deps.config.currency} ${entry.from} → ${entry.to}`;
   if (entry.status === 'completed') {

@@ -92,6 +92,12 @@ describe('one fault at a time', () => {
     expect(entry?.history.at(-1)?.note).toMatch(/no record on the exchange, no call in flight/);
     expect(appliedTimes(h, first.id)).toBe(0);
     expect((await h.store.ledgerMarks('main')).holding.has(first.id)).toBe(false);
+    // Both news reach the trader: outcome unknown, then failed (within one cooldown).
+    const critical = h.alerts.filter((a) => a.code === 'transfer_failed').map((a) => a.message);
+    expect(critical).toEqual([
+      expect.stringContaining('outcome unknown, reconciliation will settle it'),
+      expect.stringContaining('failed, nothing moved'),
+    ]);
     expect(await agree(h)).toBe(true);
   });
 
