@@ -406,33 +406,6 @@ function moveBots(exchange: PaperExchange, rng: Rng): void {
   }
 }
 
-/** The campaign's totals: the sums of its runs, and the runs that found something wrong. */
-export interface ChaosSummary {
-  readonly runs: number;
-  readonly seed: number;
-  readonly cycles: number;
-  readonly transfers: number;
-  readonly completed: number;
-  readonly failed: number;
-  readonly rejected: number;
-  readonly uncertain: number;
-  readonly duplicates: number;
-  readonly lost: number;
-  readonly mismatch: number;
-  readonly unapplied: number;
-  readonly unjournaled: number;
-  readonly violations: number;
-  readonly deaths: number;
-  readonly duplicateStarts: number;
-  readonly repeatedCycles: number;
-  readonly failedCycles: number;
-  readonly reconciliations: number;
-  readonly surprises: number;
-  readonly faults: Readonly<Record<string, number>>;
-  /** The first runs with a problem (at most 20): replay one with `--run N`. */
-  readonly failures: readonly { run: number; seed: number; problems: readonly string[] }[];
-}
-
 const SUMMED = [
   'transfers',
   'completed',
@@ -451,7 +424,17 @@ const SUMMED = [
   'failedCycles',
   'reconciliations',
   'surprises',
-] as const;
+] as const satisfies readonly (keyof RunResult)[];
+
+/** The campaign's totals: the sums of its runs, and the runs that found something wrong. */
+export type ChaosSummary = {
+  readonly runs: number;
+  readonly seed: number;
+  readonly cycles: number;
+  readonly faults: Readonly<Record<string, number>>;
+  /** The first runs with a problem (at most 20): replay one with `--run N`. */
+  readonly failures: readonly { run: number; seed: number; problems: readonly string[] }[];
+} & Pick<RunResult, (typeof SUMMED)[number]>;
 
 export function summarize(
   results: readonly RunResult[],

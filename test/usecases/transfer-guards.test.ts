@@ -24,6 +24,17 @@ async function funded(): Promise<Harness> {
   return x;
 }
 
+/** A harvest of `amount` from the bot to its pool reserve, journaled (a new cycle id, a new transfer). */
+const harvestOf = (x: Harness, botId: string, amount: number, cycleId = 'manual') =>
+  journaled(x, {
+    kind: 'harvest',
+    botId,
+    from: `bot:${botId}`,
+    to: 'reserve:low_frequency',
+    amount,
+    cycleId,
+  });
+
 async function run(x: Harness, entry: JournalEntry) {
   const outcome = await x.workflow.run(entry.id);
   return { outcome, entry: await x.store.get(entry.id) };
@@ -48,16 +59,10 @@ describe('the guards', () => {
       to: `bot:${LORENTZIAN}`,
       amount: 20,
     });
-    const harvest = await journaled(h, {
-      kind: 'harvest',
-      botId: SWING,
-      from: `bot:${SWING}`,
-      to: 'reserve:low_frequency',
-      amount: 20,
-    });
+    const out = await harvestOf(h, SWING, 20);
     // Act
     const refused = await run(h, refill);
-    const allowed = await run(h, harvest);
+    const allowed = await run(h, out);
     // Assess
     expect(refused.entry?.status).toBe('rejected');
     expect(refused.entry?.error).toBe('refill into a bot refused while halted');
@@ -116,16 +121,10 @@ describe('the guards', () => {
   it('refuse to take from a bot more than its sub-account holds now', async () => {
     // Prepare: the bot lost money since the plan.
     h = await funded();
-    const harvest = await journaled(h, {
-      kind: 'harvest',
-      botId: LORENTZIAN,
-      from: `bot:${LORENTZIAN}`,
-      to: 'reserve:low_frequency',
-      amount: 40,
-    });
+    const taking = await harvestOf(h, LORENTZIAN, 40);
     h.exchange.setSubAccountEquity(UID.lorentzian, money(30));
     // Act
-    const { entry } = await run(h, harvest);
+    const { entry } = await run(h, taking);
     // Assess
     expect(entry?.error).toBe('bot:1h_lorentzian_sol holds 30, less than 40');
     expect(h.exchange.equityOf(UID.lorentzian)).toBe(money(30));
@@ -163,22 +162,9 @@ describe('one transfer in flight per bot', () => {
   it('makes a second transfer of a bot wait for the lock, and gives up without moving anything', async () => {
     // Prepare: another transfer of the bot holds its lock and is still open.
     h = await funded();
-    const holder = await journaled(h, {
-      kind: 'harvest',
-      botId: LORENTZIAN,
-      from: `bot:${LORENTZIAN}`,
-      to: 'reserve:low_frequency',
-      amount: 5,
-    });
+    const holder = await harvestOf(h, LORENTZIAN, 5);
     await h.store.lockBot('main', LORENTZIAN, holder.id, 60 * 60_000);
-    const waiting = await journaled(h, {
-      kind: 'harvest',
-      botId: LORENTZIAN,
-      from: `bot:${LORENTZIAN}`,
-      to: 'reserve:low_frequency',
-      amount: 10,
-      cycleId: 'later',
-    });
+    const waiting = await harvestOf(h, LORENTZIAN, 10, 'later');
     // Act
     const { outcome, entry } = await run(h, waiting);
     // Assess
@@ -193,23 +179,10 @@ describe('one transfer in flight per bot', () => {
   it('takes over a lock left by a transfer that has ended', async () => {
     // Prepare: the holder was rejected, and died before releasing its lock.
     h = await funded();
-    const holder = await journaled(h, {
-      kind: 'harvest',
-      botId: LORENTZIAN,
-      from: `bot:${LORENTZIAN}`,
-      to: 'reserve:low_frequency',
-      amount: 5,
-    });
+    const holder = await harvestOf(h, LORENTZIAN, 5);
     await h.store.lockBot('main', LORENTZIAN, holder.id, 60 * 60_000);
     await h.store.transition(holder.id, ['planned'], 'rejected', { error: 'test' });
-    const next = await journaled(h, {
-      kind: 'harvest',
-      botId: LORENTZIAN,
-      from: `bot:${LORENTZIAN}`,
-      to: 'reserve:low_frequency',
-      amount: 10,
-      cycleId: 'later',
-    });
+    const next = await harvestOf(h, LORENTZIAN, 10, 'later');
     // Act
     const { entry } = await run(h, next);
     // Assess

@@ -87,24 +87,37 @@ export async function holdReserve(
   }
 }
 
-export async function releaseReserve(
+export function releaseReserve(
   ctx: StoreContext,
   portfolioId: string,
   hold: ReserveHold,
+): Promise<void> {
+  return release(ctx, stateKey(portfolioId), holdAttribute(hold.reserve), HOLDING, hold);
+}
+
+/**
+ * Takes a transfer's `amount` out of the sum `total` and its id out of the set `ids`, once: a
+ * transfer no longer in the set (released before, applied, never granted) changes nothing.
+ */
+async function release(
+  ctx: StoreContext,
+  key: Record<string, string>,
+  total: string,
+  ids: string,
+  claim: { readonly transferId: string; readonly amount: Money },
 ): Promise<void> {
   const x = new Expr();
   try {
     await ctx.doc.send(
       new UpdateCommand({
         TableName: ctx.tables.state,
-        Key: stateKey(portfolioId),
-        UpdateExpression: `ADD ${x.name(holdAttribute(hold.reserve))} ${x.value(-hold.amount)} DELETE ${x.name(HOLDING)} ${x.value(new Set([hold.transferId]))}`,
-        ConditionExpression: `contains(${x.name(HOLDING)}, ${x.value(hold.transferId)})`,
+        Key: key,
+        UpdateExpression: `ADD ${x.name(total)} ${x.value(-claim.amount)} DELETE ${x.name(ids)} ${x.value(new Set([claim.transferId]))}`,
+        ConditionExpression: `contains(${x.name(ids)}, ${x.value(claim.transferId)})`,
         ...x.attributes(),
       }),
     );
   } catch (err) {
-    // Not held (any more): released before, applied, or never granted.
     if (!isConditionalCheckFailed(err)) throw err;
   }
 }
@@ -152,25 +165,12 @@ export async function claimDaily(
   return { claimed: ids.has(claim.transferId), used: usedOf(portfolioId, out.Item) };
 }
 
-export async function releaseDaily(
+export function releaseDaily(
   ctx: StoreContext,
   portfolioId: string,
   claim: DailyClaim,
 ): Promise<void> {
-  const x = new Expr();
-  try {
-    await ctx.doc.send(
-      new UpdateCommand({
-        TableName: ctx.tables.state,
-        Key: dailyKey(portfolioId, claim),
-        UpdateExpression: `ADD ${x.name('used')} ${x.value(-claim.amount)} DELETE ${x.name('ids')} ${x.value(new Set([claim.transferId]))}`,
-        ConditionExpression: `contains(${x.name('ids')}, ${x.value(claim.transferId)})`,
-        ...x.attributes(),
-      }),
-    );
-  } catch (err) {
-    if (!isConditionalCheckFailed(err)) throw err;
-  }
+  return release(ctx, dailyKey(portfolioId, claim), 'used', 'ids', claim);
 }
 
 function usedOf(portfolioId: string, item: Item | undefined): Money {
