@@ -19,35 +19,11 @@ import {
 import type { Money } from '../core/money.ts';
 import type {
   Alerter,
+  BreakerStore,
   Exchange,
   ExchangeTransferRecord,
   ExchangeTransferRequest,
 } from '../core/ports.ts';
-
-/** The breaker of one exchange as stored. `openUntil` is set while open. */
-export interface BreakerState {
-  readonly failures: number;
-  readonly openUntil?: number;
-}
-
-/** Where breaker states live (the `state` table, `breaker#<exchange>`); each write is atomic. */
-export interface BreakerStore {
-  read(exchange: string): Promise<BreakerState>;
-  /**
-   * Counts a failure; at `threshold` failures in a row the circuit opens until `openUntil`, and
-   * an open one stays open until then. Returns true to the one caller whose failure opened it.
-   */
-  recordFailure(
-    exchange: string,
-    nowMs: number,
-    threshold: number,
-    openUntil: number,
-  ): Promise<boolean>;
-  /** Closes the circuit and clears the count. */
-  recordSuccess(exchange: string): Promise<void>;
-  /** Lets one caller probe an open circuit whose time is up: true to it, false to the others. */
-  claimProbe(exchange: string, nowMs: number, probeUntil: number): Promise<boolean>;
-}
 
 export interface BreakerOptions {
   readonly store: BreakerStore;

@@ -7,7 +7,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { BreakerState, BreakerStore } from '../../usecases/breaker.ts';
+import type { BreakerState, BreakerStore } from '../../core/ports.ts';
 import { readInteger, readOptionalInteger } from './codec.ts';
 import { documentClient } from './context.ts';
 import { isConditionalCheckFailed } from './errors.ts';

@@ -55,7 +55,7 @@ export interface PaperAccountBook {
   readonly tradingPnl: Money;
 }
 
-/** A transfer the exchange applied, and how many times it applied that clientOid (always 1). */
+/** A transfer the exchange applied, and how many times it applied that clientOid (1, unless a test turned deduplication off). */
 export interface PaperAppliedTransfer {
   readonly clientOid: string;
   readonly exchangeTransferId: string;

@@ -2,7 +2,7 @@
  * An in-memory BreakerStore with the DynamoDB store's semantics, for tests that are about
  * something else; the breaker's own tests run on the DynamoDB store (dynalite).
  */
-import type { BreakerState, BreakerStore } from '../../../functions/usecases/breaker.ts';
+import type { BreakerState, BreakerStore } from '../../../functions/core/ports.ts';
 
 export function memoryBreakerStore(): BreakerStore & { states: Map<string, BreakerState> } {
   const states = new Map<string, BreakerState & { probeUntil?: number }>();
