@@ -108,22 +108,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
   );
 
   const balances = await readBalances(deps, books);
-  const state: PortfolioState = {
-    ...books,
-    asOf,
-    bots: new Map(
-      [...books.bots].map(([id, b]) => [
-        id,
-        { ...b, balance: balances.get(id) ?? b.balance, inFlight: inFlight.has(id) },
-      ]),
-    ),
-  };
-  const history = await readHistory(deps, state);
-  const decided = plan(config, state, {
-    inFlight,
-    history,
-    ...(deps.customWeights && { customWeights: deps.customWeights }),
-  });
+  const { state, plan: decided } = await decideCycle(deps, { books, balances, inFlight, asOf });
 
   const botsById = new Map(config.bots.map((b) => [b.botId, b]));
   const entries = decided.transfers.map((t) =>
@@ -177,11 +162,45 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
 }
 
 /**
+ * What a cycle decides on: the books with fresh balances and in-flight marks, and the plan made on
+ * them with the bots' history. It reads the performance series and writes nothing, so the cycle
+ * and its dry run (`botfolio run --dry-run`) decide exactly alike.
+ */
+export async function decideCycle(
+  deps: Pick<CycleDeps, 'config' | 'performance' | 'customWeights'>,
+  input: {
+    readonly books: PortfolioState;
+    readonly balances: ReadonlyMap<string, Money>;
+    readonly inFlight: ReadonlySet<string>;
+    readonly asOf: string;
+  },
+): Promise<{ state: PortfolioState; plan: Plan }> {
+  const { books, balances, inFlight, asOf } = input;
+  const state: PortfolioState = {
+    ...books,
+    asOf,
+    bots: new Map(
+      [...books.bots].map(([id, b]) => [
+        id,
+        { ...b, balance: balances.get(id) ?? b.balance, inFlight: inFlight.has(id) },
+      ]),
+    ),
+  };
+  const history = await readHistory(deps, state);
+  const decided = plan(deps.config, state, {
+    inFlight,
+    history,
+    ...(deps.customWeights && { customWeights: deps.customWeights }),
+  });
+  return { state, plan: decided };
+}
+
+/**
  * The performance series the plan judges bots on: a short window every cycle (the history
  * alerts), a longer one when a history-based rebalance is due. Enabled, funded bots only.
  */
 async function readHistory(
-  deps: CycleDeps,
+  deps: Pick<CycleDeps, 'config' | 'performance'>,
   state: PortfolioState,
 ): Promise<Map<string, BotSnapshot[]>> {
   const limit = historySamplesToRead(deps.config, state);

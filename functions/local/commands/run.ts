@@ -16,11 +16,11 @@ import type { Alert } from '../../core/alerts.ts';
 import type { Config } from '../../core/config.ts';
 import { AuthenticationFailedError } from '../../core/errors.ts';
 import { formatMoney, type Money, sum, ZERO } from '../../core/money.ts';
-import { historySamplesToRead, type Plan, plan, portfolioEquity } from '../../core/policy.ts';
+import { type Plan, portfolioEquity } from '../../core/policy.ts';
 import type { Exchange } from '../../core/ports.ts';
-import { initialState, type PortfolioState } from '../../core/state.ts';
+import { initialState } from '../../core/state.ts';
 import { withCircuitBreaker } from '../../usecases/breaker.ts';
-import { cycleIdFor, OPEN_STATUSES } from '../../usecases/cycle.ts';
+import { cycleIdFor, decideCycle, OPEN_STATUSES } from '../../usecases/cycle.ts';
 import { renderAlert } from '../board.ts';
 import { UserFileError } from '../files.ts';
 import { type LocalRuntime, startLocalRuntime } from '../runtime.ts';
@@ -216,28 +216,10 @@ export async function previewCycle(
       );
     }
   }
-  const state: PortfolioState = {
-    ...books,
-    asOf,
-    bots: new Map(
-      [...books.bots].map(([id, b]) => [
-        id,
-        { ...b, balance: balances.get(id) ?? b.balance, inFlight: inFlight.has(id) },
-      ]),
-    ),
-  };
-  // The performance series the cycle would judge the bots on (history alerts, strategies).
-  const limit = historySamplesToRead(config, state);
-  const judged = config.bots.filter((b) => b.enabled && state.bots.has(b.botId));
-  const history = new Map(
-    await Promise.all(
-      judged.map(
-        async (b) =>
-          [b.botId, await runtime.store.history(config.portfolioId, b.botId, limit)] as const,
-      ),
-    ),
+  const { state, plan: decided } = await decideCycle(
+    { config, performance: runtime.store },
+    { books, balances, inFlight, asOf },
   );
-  const decided = plan(config, state, { inFlight, history });
   print(
     `dry run — cycle ${cycleIdFor(at, config.checkIntervalMs)}: mode ${decided.mode}, equity ${money(portfolioEquity(state))} ${config.currency} (nothing recorded, nothing moved)`,
   );
