@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { portfolioEquity } from '../../functions/core/policy.ts';
-import { withLocalStore } from '../../functions/local/commands/operator.ts';
+import { withLocalStore } from '../../functions/local/local-store.ts';
 import { specConfig } from '../core/fixtures.ts';
 import { botfolio } from '../helpers/cli.ts';
 

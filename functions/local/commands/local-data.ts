@@ -2,18 +2,14 @@
  * Commands on a local data folder (the embedded store and the paper exchange kept on disk):
  * `cycle --once`, `status`, `state`, `transfers` (transfers.ts).
  */
-import { join } from 'node:path';
 import type { Config } from '../../core/config.ts';
 import { formatMoney } from '../../core/money.ts';
 import { modeOf, portfolioEquity } from '../../core/policy.ts';
-import { type PortfolioState, stateToJson } from '../../core/state.ts';
+import { stateToJson } from '../../core/state.ts';
 import { renderAlert, renderBoard } from '../board.ts';
+import { dataDirOf, withLocalStore, withStoredState } from '../local-store.ts';
 import { type LocalRuntime, startLocalRuntime } from '../runtime.ts';
 import { showTransfers as printTransfers } from './transfers.ts';
-
-/** `.local/<portfolio id>` unless given. */
-export const dataDirOf = (config: Config, dir?: string) =>
-  dir ?? join('.local', config.portfolioId);
 
 export async function withRuntime<T>(
   config: Config,
@@ -47,28 +43,12 @@ export function cycleOnce(config: Config, dir?: string): Promise<number> {
   });
 }
 
-/** Runs `fn` on the stored state, or explains there is none yet (exit 1). */
-function withState(
-  config: Config,
-  dir: string | undefined,
-  fn: (state: PortfolioState) => number,
-): Promise<number> {
-  return withRuntime(config, dir, async (rt) => {
-    const state = await rt.store.load(config.portfolioId);
-    if (state) return fn(state);
-    process.stderr.write(
-      `no state yet in ${dataDirOf(config, dir)}: run \`botfolio cycle --once\` first\n`,
-    );
-    return 1;
-  });
-}
-
 export function showStatus(
   config: Config,
   dir: string | undefined,
   json: boolean,
 ): Promise<number> {
-  return withState(config, dir, (state) => {
+  return withStoredState(config, dir, (_store, state) => {
     const equity = portfolioEquity(state);
     if (json) {
       process.stdout.write(
@@ -85,7 +65,7 @@ export function showStatus(
 }
 
 export function showState(config: Config, dir?: string): Promise<number> {
-  return withState(config, dir, (state) => {
+  return withStoredState(config, dir, (_store, state) => {
     process.stdout.write(`${JSON.stringify(stateToJson(state), null, 2)}\n`);
     return 0;
   });
@@ -96,5 +76,5 @@ export function showTransfers(
   dir: string | undefined,
   opts: { bot?: string; id?: string; json: boolean },
 ): Promise<number> {
-  return withRuntime(config, dir, (rt) => printTransfers(rt, config, opts));
+  return withLocalStore(config, dir, (store) => printTransfers({ store }, config, opts));
 }

@@ -8,47 +8,10 @@
  * compares equity with the peak, so without this the next cycle would halt again at once unless
  * the portfolio had already recovered; resuming means accepting the loss so far.
  */
-import { join } from 'node:path';
-import { DynamoStore } from '../../adapters/dynamodb/store.ts';
 import type { Config } from '../../core/config.ts';
 import { formatMoney } from '../../core/money.ts';
 import { portfolioEquity } from '../../core/policy.ts';
-import type { PortfolioState } from '../../core/state.ts';
-import { startEmbeddedDynamo } from '../dynamo.ts';
-import { dataDirOf } from './local-data.ts';
-
-/**
- * Opens the store of a local data folder (where runtime.ts keeps it: `<data>/dynamo`) without the
- * rest of the runtime: an emergency stop should not wait for the paper exchange or a synth.
- */
-export async function withLocalStore<T>(
-  config: Config,
-  dir: string | undefined,
-  fn: (store: DynamoStore) => Promise<T>,
-): Promise<T> {
-  const dynamo = await startEmbeddedDynamo({ dataDir: join(dataDirOf(config, dir), 'dynamo') });
-  try {
-    return await fn(new DynamoStore(dynamo.client, dynamo.tableNames));
-  } finally {
-    await dynamo.close();
-  }
-}
-
-/** Runs `fn` on the stored state and the store, or explains there is none yet (exit 1). */
-function withStoredState(
-  config: Config,
-  dir: string | undefined,
-  fn: (store: DynamoStore, state: PortfolioState) => Promise<number>,
-): Promise<number> {
-  return withLocalStore(config, dir, async (store) => {
-    const state = await store.load(config.portfolioId);
-    if (state) return fn(store, state);
-    process.stderr.write(
-      `no state yet in ${dataDirOf(config, dir)}: run \`botfolio cycle --once\` first\n`,
-    );
-    return 1;
-  });
-}
+import { withStoredState } from '../local-store.ts';
 
 export function haltCommand(config: Config, dir: string | undefined): Promise<number> {
   return withStoredState(config, dir, async (store, state) => {

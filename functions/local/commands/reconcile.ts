@@ -7,6 +7,7 @@
 import type { Config } from '../../core/config.ts';
 import { formatMoney, type Money, ZERO } from '../../core/money.ts';
 import { type ReconcileReport, rebuildLedger } from '../../usecases/reconcile.ts';
+import { withLocalStore } from '../local-store.ts';
 import { withRuntime } from './local-data.ts';
 
 export function reconcileCommand(
@@ -65,9 +66,9 @@ export function rebuildCommand(
   opts: { dryRun: boolean; json: boolean },
   out: (text: string) => void = (t) => process.stdout.write(t),
 ): Promise<number> {
-  return withRuntime(config, dir, async (rt) => {
+  return withLocalStore(config, dir, async (store) => {
     const report = await rebuildLedger(
-      { config, journal: rt.store, state: rt.store },
+      { config, journal: store, state: store },
       { replace: !opts.dryRun },
     );
     if (opts.json) {

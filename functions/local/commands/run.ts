@@ -23,8 +23,8 @@ import { withCircuitBreaker } from '../../usecases/breaker.ts';
 import { cycleIdFor, decideCycle, OPEN_STATUSES } from '../../usecases/cycle.ts';
 import { renderAlert } from '../board.ts';
 import { UserFileError } from '../files.ts';
+import { dataDirOf } from '../local-store.ts';
 import { type LocalRuntime, startLocalRuntime } from '../runtime.ts';
-import { dataDirOf } from './local-data.ts';
 
 export const RUN_EXCHANGES = ['paper', 'bitget'] as const;
 export type RunExchange = (typeof RUN_EXCHANGES)[number];
