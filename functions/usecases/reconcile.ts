@@ -21,9 +21,9 @@
  */
 import { alert } from '../core/alerts.ts';
 import type { Config } from '../core/config.ts';
-import { ledgerDeltas } from '../core/ledger.ts';
 import { type Money, showMoney, sub, sum, ZERO } from '../core/money.ts';
 import type { Exchange, LedgerBook, LedgerMarks, WorkflowStarter } from '../core/ports.ts';
+import { withCompleted } from '../core/simulate.ts';
 import { initialState } from '../core/state.ts';
 import { isTerminal, type JournalEntry, OPEN_STATUSES } from '../core/transfer.ts';
 import { WORKFLOW_TIMEOUT_MINUTES } from '../core/workflow.ts';
@@ -231,33 +231,20 @@ async function booksVersusExchange(deps: ReconcileDeps): Promise<BooksVersusExch
 
 /** The ledger book the journal says: the config's opening layout plus every given entry's deltas. */
 export function projectLedger(config: Config, completed: readonly JournalEntry[]): LedgerBook {
-  const reserves = new Map(initialState(config, '').reserves);
-  const bots = new Map<
-    string,
-    { capitalBase: Money; contributed: Money; harvested: Money; protected: Money; refills: number }
-  >();
-  for (const e of completed) {
-    for (const d of ledgerDeltas(e)) {
-      const t = d.target;
-      if (t.kind === 'reserve') {
-        reserves.set(t.name, ((reserves.get(t.name) ?? 0n) + d.delta) as Money);
-        continue;
-      }
-      if (t.field === 'balance') continue; // a snapshot of the exchange, not the journal's
-      const b = bots.get(t.botId) ?? {
-        capitalBase: 0n as Money,
-        contributed: 0n as Money,
-        harvested: 0n as Money,
-        protected: 0n as Money,
-        refills: 0,
-      };
-      if (t.field === 'refills') b.refills += Number(d.delta);
-      else if (t.field === 'capital_base') b.capitalBase = (b.capitalBase + d.delta) as Money;
-      else b[t.field] = (b[t.field] + d.delta) as Money;
-      bots.set(t.botId, b);
-    }
-  }
-  return { reserves, bots };
+  // The same fold the backtests use (core/simulate.ts); a bot's balance is the exchange's, not
+  // the journal's, so it is left out.
+  const books = withCompleted(initialState(config, ''), completed);
+  return {
+    reserves: new Map(books.reserves),
+    bots: new Map(
+      [...books.bots].map(
+        ([id, { capitalBase, contributed, harvested, protected: p, refills }]) => [
+          id,
+          { capitalBase, contributed, harvested, protected: p, refills },
+        ],
+      ),
+    ),
+  };
 }
 
 export interface LedgerDifference {
