@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { PaperExchange } from '../../functions/adapters/paper/exchange.ts';
 import { money } from '../../functions/core/money.ts';
 import { checkBooks } from '../../functions/local/books.ts';
-import { holds, runCampaign, summarize } from '../../functions/local/chaos.ts';
+import { holds, runCampaign, summarize } from '../../functions/local/chaos/campaign.ts';
 import { specConfig } from '../core/fixtures.ts';
 
 const root = new URL('../..', import.meta.url).pathname;

@@ -1,11 +1,12 @@
 /**
- * `botfolio chaos --runs N --seed S [--json]`: the fault campaign (functions/local/chaos.ts).
+ * `botfolio chaos --runs N --seed S [--json]`: the fault campaign (functions/local/chaos/).
  * One JSON object on stdout (with --json), progress on stderr, exit 0 only when nothing was
  * doubled, lost or off by any amount. `--run I` replays one run of the campaign and shows its
  * journal, to see what happened to every transfer and why.
  */
 import { availableParallelism } from 'node:os';
-import { type ChaosSummary, holds, type RunResult, runCampaign, summarize } from '../chaos.ts';
+import { type ChaosSummary, holds, runCampaign, summarize } from '../chaos/campaign.ts';
+import type { RunResult } from '../chaos/storm.ts';
 import { readJsonFile } from '../files.ts';
 import { entryStory } from './transfers.ts';
 

@@ -3,10 +3,11 @@
  * share of the runs over IPC, runs them with its own embedded store and synthesized definition,
  * and sends each run's result back as it finishes.
  */
-import { parseConfig } from '../core/config.ts';
-import { type ChaosJob, chaosRun } from './chaos.ts';
-import { synthesizeTransferDefinition } from './definition.ts';
-import { startEmbeddedDynamo } from './dynamo.ts';
+import { parseConfig } from '../../core/config.ts';
+import { synthesizeTransferDefinition } from '../definition.ts';
+import { startEmbeddedDynamo } from '../dynamo.ts';
+import type { ChaosJob } from './campaign.ts';
+import { chaosRun } from './storm.ts';
 
 process.once('message', async (job: ChaosJob) => {
   const send = (message: unknown) =>

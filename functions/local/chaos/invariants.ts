@@ -1,0 +1,116 @@
+/**
+ * What the fault campaign checks at the end of a run, once the storm is over and reconciliation
+ * has settled everything: the journal against the paper exchange's own books and against the
+ * projection, and the guards the workflow must never have broken. Each check only reads; what it
+ * finds is counted and said in words, so that a failing run can be replayed and understood.
+ */
+import type { Config, ExchangeName } from '../../core/config.ts';
+import { add, type Money, showMoney, ZERO } from '../../core/money.ts';
+import { isTerminal, type JournalEntry } from '../../core/transfer.ts';
+import { rebuildLedger } from '../../usecases/reconcile.ts';
+import { checkBooks } from '../books.ts';
+import type { LocalRuntime } from '../runtime.ts';
+
+/** What the checks found wrong in one run. */
+export interface Findings {
+  /** clientOids the exchange applied more than once. */
+  readonly duplicates: number;
+  /** Transfers with no final status after the final reconciliation. */
+  readonly lost: number;
+  /** Accounts where the journal and the exchange's books (or the projection) differ at all. */
+  readonly mismatch: number;
+  /** Completed transfers whose deltas never reached the ledger. */
+  readonly unapplied: number;
+  /** Transfers the exchange applied that the journal does not show completed. */
+  readonly unjournaled: number;
+  /** Broken guards: a reserve below its floor, a day over its limit, a lock or hold left behind. */
+  readonly violations: number;
+  /** What went wrong, in words (empty when the run is clean). */
+  readonly problems: readonly string[];
+}
+
+/** A run at its end, as the checks see it. */
+export interface RunEnd {
+  readonly rt: Pick<LocalRuntime, 'store' | 'exchange'>;
+  readonly config: Config;
+  /** The run's whole journal, every status. */
+  readonly all: readonly JournalEntry[];
+  /** How many times reconciliation raised `reconciliation_mismatch` during the run. */
+  readonly mismatchAlerts: number;
+}
+
+/** Checks a finished run: nothing doubled, lost, unapplied or off, no guard broken. */
+export async function checkInvariants({
+  rt,
+  config,
+  all,
+  mismatchAlerts,
+}: RunEnd): Promise<Findings> {
+  const problems: string[] = [];
+  const pid = config.portfolioId;
+  const lost = all.filter((e) => !isTerminal(e.status));
+  for (const e of lost) problems.push(`lost: ${e.id} (${e.kind} ${e.botId}) left ${e.status}`);
+  const unapplied = await rt.store.completedUnapplied(pid);
+  for (const e of unapplied) problems.push(`unapplied: ${e.id} completed, not in the ledger`);
+
+  const books = await checkBooks(rt.store, rt.exchange, config);
+  problems.push(...books.mismatches);
+  const mismatched = new Set(books.mismatched);
+  const rebuild = await rebuildLedger(
+    { config, journal: rt.store, state: rt.store },
+    { replace: false },
+  );
+  for (const d of rebuild.differences) {
+    mismatched.add(d.field.startsWith('bot:') ? (d.field.split(':')[1] ?? d.field) : 'master');
+    problems.push(`projection ${d.field} is ${d.projection}, the journal says ${d.journal}`);
+  }
+  if (mismatchAlerts > 0) {
+    problems.push(`reconciliation raised reconciliation_mismatch ${mismatchAlerts} time(s)`);
+  }
+
+  const violations = await guardViolations(rt.store, config, all);
+  problems.push(...violations);
+  return {
+    duplicates: books.duplicates.length,
+    lost: lost.length,
+    mismatch: mismatched.size,
+    unapplied: unapplied.length,
+    unjournaled: books.unjournaled.length,
+    violations: violations.length,
+    problems,
+  };
+}
+
+/** The guards the workflow must keep whatever happened: reserve floors, daily limits, no leftovers. */
+async function guardViolations(
+  store: LocalRuntime['store'],
+  config: Config,
+  all: readonly JournalEntry[],
+): Promise<string[]> {
+  const out: string[] = [];
+  const pid = config.portfolioId;
+  const state = await store.load(pid);
+  for (const [name, amount] of state?.reserves ?? []) {
+    const floor = name === 'emergency' ? config.emergencyReserve.minimum : ZERO;
+    if (amount < floor)
+      out.push(`reserve:${name} at ${showMoney(amount)}, below ${showMoney(floor)}`);
+  }
+  const days = new Map<string, { exchange: string; total: Money }>();
+  for (const e of all.filter((x) => x.status === 'completed')) {
+    const key = `${e.exchange} ${e.createdAt.slice(0, 10)}`;
+    const day = days.get(key) ?? { exchange: e.exchange, total: ZERO };
+    days.set(key, { ...day, total: add(day.total, e.amount) });
+  }
+  for (const [key, { exchange, total }] of days) {
+    const limit = config.exchanges.get(exchange as ExchangeName)?.dailyTransferLimit;
+    if (limit !== undefined && total > limit) {
+      out.push(`${key}: ${showMoney(total)} moved, over the daily limit ${showMoney(limit)}`);
+    }
+  }
+  const locks = await store.lockHolders(pid);
+  for (const [bot, owner] of locks) out.push(`lock of ${bot} left held by ${owner}`);
+  const marks = await store.ledgerMarks(pid);
+  for (const id of marks.holding) out.push(`reserve hold left by ${id}`);
+  for (const id of marks.applying) out.push(`apply of ${id} left half done`);
+  return out;
+}
