@@ -4,10 +4,10 @@
  * of the one step function with `Parameters` (no SDK integrations, no Map or Parallel), named after
  * TASK_STATES in functions/core/workflow.ts.
  *
- * Happy path: LockBot → ValidateGuards → SubmitTransfer → VerifyOnExchange → RecordCompleted →
- * ReleaseLock → SendAlert → Transferred. Any error a forward step (LockBot … RecordCompleted) still
- * has after its retries is caught into `$.error` → SettleFailure → ReleaseLockAfterFailure →
- * SendFailureAlert → Settled. The journal holds the outcome; an execution fails only when a step
+ * Happy path: Lock → Validate → Submit → Confirm → Apply →
+ * Unlock → Notify → Transferred. Any error a forward step (Lock … Apply) still
+ * has after its retries is caught into `$.error` → Settle → UnlockAfterSettle →
+ * NotifyAfterSettle → Settled. The journal holds the outcome; an execution fails only when a step
  * keeps failing (and that raises an alarm).
  */
 import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
@@ -16,10 +16,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { TASK_STATES, type TaskStateName } from '../functions/adapters/stepfunctions/contract.ts';
 import { RETRYABLE_ERRORS } from '../functions/core/errors.ts';
-import { TASK_STATES, WORKFLOW_TIMEOUT_MINUTES } from '../functions/core/workflow.ts';
-
-type TaskStateName = keyof typeof TASK_STATES;
+import { WORKFLOW_TIMEOUT_MINUTES } from '../functions/core/settlement.ts';
 
 /** Lambda's own transient failures: the invoke did not run, or did not report back. */
 export const LAMBDA_SERVICE_ERRORS = [
@@ -43,16 +42,16 @@ export const TRANSFER_RETRY: sfn.RetryProps = {
   jitterStrategy: sfn.JitterType.FULL,
 };
 
-/** Where a caught error goes, and what SettleFailure reads. */
+/** Where a caught error goes, and what Settle reads. */
 export const ERROR_PATH = '$.error';
 
 /** Forward steps: an error they keep raising is settled on the failure path. */
 const FORWARD_STATES = [
-  'LockBot',
-  'ValidateGuards',
-  'SubmitTransfer',
-  'VerifyOnExchange',
-  'RecordCompleted',
+  'Lock',
+  'Validate',
+  'Submit',
+  'Confirm',
+  'Apply',
 ] as const satisfies readonly TaskStateName[];
 
 export interface TransferWorkflowProps {
@@ -97,22 +96,22 @@ export class TransferWorkflow extends Construct {
       tasks.LambdaInvoke
     >;
 
-    const failurePath = step('SettleFailure', { error: sfn.JsonPath.objectAt(ERROR_PATH) })
-      .next(step('ReleaseLockAfterFailure'))
-      .next(step('SendFailureAlert'))
+    const failurePath = step('Settle', { error: sfn.JsonPath.objectAt(ERROR_PATH) })
+      .next(step('UnlockAfterSettle'))
+      .next(step('NotifyAfterSettle'))
       .next(new sfn.Succeed(this, 'Settled', { comment: 'The journal holds the outcome.' }));
 
     for (const task of Object.values(forward)) {
       task.addCatch(failurePath, { errors: [sfn.Errors.ALL], resultPath: ERROR_PATH });
     }
 
-    const definition = sfn.Chain.start(forward.LockBot)
-      .next(forward.ValidateGuards)
-      .next(forward.SubmitTransfer)
-      .next(forward.VerifyOnExchange)
-      .next(forward.RecordCompleted)
-      .next(step('ReleaseLock'))
-      .next(step('SendAlert'))
+    const definition = sfn.Chain.start(forward.Lock)
+      .next(forward.Validate)
+      .next(forward.Submit)
+      .next(forward.Confirm)
+      .next(forward.Apply)
+      .next(step('Unlock'))
+      .next(step('Notify'))
       .next(new sfn.Succeed(this, 'Transferred'));
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {

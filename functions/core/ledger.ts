@@ -3,23 +3,21 @@
  * store applies these deltas exactly once per journal entry; the reserves and every bot's capital
  * base, contributions, harvests and protections are the sum of them (a projection of the journal).
  */
+import { type LedgerAccount, parseAccount } from './accounts.ts';
 import type { Money } from './money.ts';
-import type { JournalEntry, LedgerAccount } from './transfer.ts';
+import type { BotState } from './state.ts';
+import type { JournalEntry } from './transfer.ts';
+
+/** A bot's ledger field: named as in BotState. */
+export type BotLedgerField = keyof Pick<
+  BotState,
+  'balance' | 'capitalBase' | 'contributed' | 'harvested' | 'protected' | 'refills'
+>;
 
 /** A field of the ledger projection. */
 export type LedgerField =
   | { readonly kind: 'reserve'; readonly name: string }
-  | {
-      readonly kind: 'bot';
-      readonly botId: string;
-      readonly field:
-        | 'balance'
-        | 'capital_base'
-        | 'contributed'
-        | 'harvested'
-        | 'protected'
-        | 'refills';
-    };
+  | { readonly kind: 'bot'; readonly botId: string; readonly field: BotLedgerField };
 
 export interface LedgerDelta {
   readonly target: LedgerField;
@@ -27,11 +25,13 @@ export interface LedgerDelta {
   readonly delta: bigint;
 }
 
+/** Unparseable accounts never reach here: the journal's codec and the guards refuse them. */
 function side(account: LedgerAccount, delta: bigint): LedgerDelta {
-  if (account.startsWith('reserve:')) {
-    return { target: { kind: 'reserve', name: account.slice('reserve:'.length) }, delta };
-  }
-  return { target: { kind: 'bot', botId: account.slice('bot:'.length), field: 'balance' }, delta };
+  const a = parseAccount(account);
+  if (a === undefined) throw new RangeError(`not a ledger account: ${account}`);
+  return a.kind === 'reserve'
+    ? { target: { kind: 'reserve', name: a.reserve }, delta }
+    : { target: { kind: 'bot', botId: a.botId, field: 'balance' }, delta };
 }
 
 /** The deltas of one completed entry: money leaves `from`, arrives at `to`, and the bot's books say why. */
@@ -39,18 +39,15 @@ export function ledgerDeltas(
   entry: Pick<JournalEntry, 'kind' | 'botId' | 'from' | 'to' | 'amount' | 'leg'>,
 ): LedgerDelta[] {
   const a: Money = entry.amount;
-  const bot = (
-    field: Exclude<LedgerField, { kind: 'reserve' }>['field'],
-    delta: bigint,
-  ): LedgerDelta => ({
+  const bot = (field: BotLedgerField, delta: bigint): LedgerDelta => ({
     target: { kind: 'bot', botId: entry.botId, field },
     delta,
   });
   const moves = [side(entry.from, -a), side(entry.to, a)];
-  const intoBot = entry.to.startsWith('bot:');
+  const intoBot = parseAccount(entry.to)?.kind === 'bot';
   switch (entry.kind) {
     case 'allocation':
-      return [...moves, bot('capital_base', a), bot('contributed', a)];
+      return [...moves, bot('capitalBase', a), bot('contributed', a)];
     case 'refill':
       // One refill decision may take two legs (pool reserve, then emergency): it counts once.
       return [...moves, bot('contributed', a), ...(entry.leg === 0 ? [bot('refills', 1n)] : [])];
@@ -60,7 +57,7 @@ export function ledgerDeltas(
       return [...moves, bot('protected', a)];
     case 'rebalance':
       return intoBot
-        ? [...moves, bot('capital_base', a), bot('contributed', a)]
-        : [...moves, bot('capital_base', -a), bot('contributed', -a)];
+        ? [...moves, bot('capitalBase', a), bot('contributed', a)]
+        : [...moves, bot('capitalBase', -a), bot('contributed', -a)];
   }
 }

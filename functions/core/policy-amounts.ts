@@ -4,6 +4,7 @@
  * `min_transfer`; a reserve never gives more than the state says it holds, less its floor, less
  * what earlier transfers of the same plan took. Also the number formats reasons are written in.
  */
+import { EMERGENCY_RESERVE, reserveAccount } from './accounts.ts';
 import type { Config, ExchangeName } from './config.ts';
 import {
   add,
@@ -16,9 +17,6 @@ import {
   ZERO,
 } from './money.ts';
 import type { PortfolioState } from './state.ts';
-
-/** The name of the emergency reserve (`reserve:emergency`). */
-export const EMERGENCY = 'emergency';
 
 export interface TransferLimits {
   readonly minTransfer: Money;
@@ -65,7 +63,7 @@ export function limitNote(sized: SizedAmount, limits: TransferLimits): string {
  * The reserves as one plan sees them. Money planned *into* a reserve (a harvest) is not counted:
  * it has not arrived, and the transfer may yet fail.
  */
-export class ReserveBook {
+export class ReserveBudget {
   readonly #held: ReadonlyMap<string, Money>;
   readonly #floors: ReadonlyMap<string, Money>;
   readonly #taken = new Map<string, Money>();
@@ -76,8 +74,11 @@ export class ReserveBook {
   }
 
   /** The state's reserves; the emergency reserve's floor is its configured minimum. */
-  static of(config: Config, state: PortfolioState): ReserveBook {
-    return new ReserveBook(state.reserves, new Map([[EMERGENCY, config.emergencyReserve.minimum]]));
+  static of(config: Config, state: PortfolioState): ReserveBudget {
+    return new ReserveBudget(
+      state.reserves,
+      new Map([[EMERGENCY_RESERVE, config.emergencyReserve.minimum]]),
+    );
   }
 
   /** What the state says the reserve holds (zero when it says nothing). */
@@ -99,7 +100,7 @@ export class ReserveBook {
   take(name: string, amount: Money): void {
     if (amount < 0n || amount > this.available(name)) {
       throw new RangeError(
-        `reserve:${name}: cannot take ${showMoney(amount)}, ${showMoney(this.available(name))} available`,
+        `${reserveAccount(name)}: cannot take ${showMoney(amount)}, ${showMoney(this.available(name))} available`,
       );
     }
     this.#taken.set(name, add(this.#taken.get(name) ?? ZERO, amount));

@@ -16,6 +16,8 @@
  *   below the intervention threshold (a refill in all but name, when loss recovery is off), nor
  *   while halted or in black swan. Out: C − target, at most the bot's balance, in every mode.
  */
+
+import { botAccount, reserveAccount } from './accounts.ts';
 import { type Alert, alert } from './alerts.ts';
 import {
   ALERT_HISTORY_SAMPLES,
@@ -46,7 +48,7 @@ import {
   targetBases,
   type WeightsFunction,
 } from './strategies.ts';
-import { botAccount, type PlannedTransfer, reserveAccount } from './transfer.ts';
+import type { PlannedTransfer } from './transfer.ts';
 
 /** Days of history the history-based strategies are given. */
 export const STRATEGY_HISTORY_DAYS = 30;
@@ -170,14 +172,14 @@ export const rebalance: Rule = (ctx, bot) => {
   ) {
     return nothing();
   }
-  const available = into ? ctx.book.available(pool) : bot.state.balance;
+  const available = into ? ctx.budget.available(pool) : bot.state.balance;
   const sized = sizeTransfer(min(drift, available), bot.limits);
   if (!sized) return nothing();
-  if (into) ctx.book.take(pool, sized.amount);
+  if (into) ctx.budget.take(pool, sized.amount);
 
   const short =
     sized.amount < drift && available < drift
-      ? `; ${into ? `reserve:${pool} holds` : 'the bot holds'} only ${showMoney(available)}`
+      ? `; ${into ? `${reserveAccount(pool)} holds` : 'the bot holds'} only ${showMoney(available)}`
       : '';
   const reason = `capital base ${showMoney(C)} is ${driftText(drift, T)} ${into ? 'below' : 'above'} its ${target.strategy} target ${showMoney(T)} (rebalance_threshold ${showPercent(threshold)})${short}${limitNote(sized, bot.limits)}`;
   const transfer: PlannedTransfer = {

@@ -1,23 +1,24 @@
 /**
  * The policy's rules (DESIGN.md §3, "per bot, in this order"), one small function each. A rule
  * looks at one bot and returns its decision — transfers and alerts, possibly none — or undefined
- * when it does not apply. Rules take reserve money only through the plan's `ReserveBook` and
+ * when it does not apply. Rules take reserve money only through the plan's `ReserveBudget` and
  * size every amount with `sizeTransfer`. Rebalancing, the last rule, is in policy-rebalance.ts.
  */
+
+import { botAccount, EMERGENCY_ACCOUNT, EMERGENCY_RESERVE, reserveAccount } from './accounts.ts';
 import { type Alert, type AlertCode, alert } from './alerts.ts';
 import type { BotConfig, Config, PoolConfig } from './config.ts';
 import { add, compareToRatioOf, type Money, min, mulRatio, showMoney, sub, sum } from './money.ts';
 import {
-  EMERGENCY,
   limitNote,
-  type ReserveBook,
+  type ReserveBudget,
   showPercent,
   showRatio,
   sizeTransfer,
   type TransferLimits,
 } from './policy-amounts.ts';
 import type { BotState, Flags } from './state.ts';
-import { addsRisk, botAccount, type PlannedTransfer, reserveAccount } from './transfer.ts';
+import { addsRisk, type PlannedTransfer } from './transfer.ts';
 
 /**
  * Whether the flags let a transfer be planned. Toward safety (harvest, protect, rebalance out of
@@ -40,7 +41,7 @@ export interface Context {
   /** The flags after this cycle's mode check (policy-modes.ts). */
   readonly flags: Flags;
   /** The reserves as this plan has used them so far. */
-  readonly book: ReserveBook;
+  readonly budget: ReserveBudget;
   /** This cycle is black swan's entry cycle: protect transfers are planned. */
   readonly blackSwanEntered: boolean;
   /** Target capital bases of this cycle's rebalance, by bot (empty when none is due). */
@@ -81,13 +82,13 @@ const warning = (code: AlertCode, message: string, botId: string): Decision => (
 
 /** Alerts about the whole portfolio, before any bot's. */
 export function portfolioAlerts(ctx: Context): Alert[] {
-  const held = ctx.book.held(EMERGENCY);
+  const held = ctx.budget.held(EMERGENCY_RESERVE);
   const minimum = ctx.config.emergencyReserve.minimum;
   if (held >= minimum) return [];
   return [
     alert(
       'pot_below_minimum',
-      `reserve:${EMERGENCY} holds ${showMoney(held)}, below its minimum ${showMoney(minimum)}: refills cannot draw on it`,
+      `${EMERGENCY_ACCOUNT} holds ${showMoney(held)}, below its minimum ${showMoney(minimum)}: refills cannot draw on it`,
     ),
   ];
 }
@@ -106,7 +107,7 @@ export function allocate(ctx: Context, bot: Bot): Decision {
       botId,
     );
   }
-  const available = ctx.book.available(source);
+  const available = ctx.budget.available(source);
   if (available < sized.amount) {
     return warning(
       'allocation_unfunded',
@@ -114,7 +115,7 @@ export function allocate(ctx: Context, bot: Bot): Decision {
       botId,
     );
   }
-  ctx.book.take(source, sized.amount);
+  ctx.budget.take(source, sized.amount);
   const from = reserveAccount(source);
   const reason = `not yet funded: allocation ${showMoney(allocation)}${limitNote(sized, bot.limits)}`;
   return {
@@ -142,7 +143,7 @@ export const protect: Rule = (ctx, bot) => {
   if (!sized) return nothing();
   const { botId } = bot.config;
   const from = botAccount(botId);
-  const to = reserveAccount(EMERGENCY);
+  const to = EMERGENCY_ACCOUNT;
   const reason = `black swan entered: ${showRatio(bs.safetyAllocation)} × balance ${showMoney(B)} to safety${limitNote(sized, bot.limits)}`;
   return {
     transfers: [{ kind: 'protect', botId, from, to, amount: sized.amount, reason, leg: 0 }],
@@ -223,15 +224,15 @@ export const refill: Rule = (ctx, bot) => {
 
   const legs: { source: string; amount: Money }[] = [];
   let rest = whole.amount;
-  for (const source of [bot.pool.name, EMERGENCY]) {
-    const leg = sizeTransfer(min(rest, ctx.book.available(source)), bot.limits);
+  for (const source of [bot.pool.name, EMERGENCY_RESERVE]) {
+    const leg = sizeTransfer(min(rest, ctx.budget.available(source)), bot.limits);
     if (!leg) continue;
-    ctx.book.take(source, leg.amount);
+    ctx.budget.take(source, leg.amount);
     legs.push({ source, amount: leg.amount });
     rest = sub(rest, leg.amount);
     if (rest <= 0n) break;
   }
-  const sources = `reserve:${bot.pool.name} and reserve:${EMERGENCY} above its minimum ${showMoney(ctx.book.floor(EMERGENCY))}`;
+  const sources = `${reserveAccount(bot.pool.name)} and ${EMERGENCY_ACCOUNT} above its minimum ${showMoney(ctx.budget.floor(EMERGENCY_RESERVE))}`;
   if (legs.length === 0) {
     return warning(
       'refill_unfunded',

@@ -7,7 +7,7 @@
  * The mode flags are computed first (policy-modes.ts). Then bots are decided in config order, and
  * each gets at most one decision: the first rule that applies to it decides, even when what it
  * decides is to do nothing (policy-rules.ts, policy-rebalance.ts). Every amount goes through
- * `sizeTransfer` (cap, precision, minimum), and every reserve through one `ReserveBook`, so no plan
+ * `sizeTransfer` (cap, precision, minimum), and every reserve through one `ReserveBudget`, so no plan
  * spends a reserve twice or takes the emergency reserve below its minimum (policy-amounts.ts).
  *
  * Readings where DESIGN.md leaves a choice (the safer one: less money moved toward risk):
@@ -34,7 +34,7 @@ import {
 } from './analytics.ts';
 import type { BotConfig, Config } from './config.ts';
 import { add, type Money, showMoney, sum } from './money.ts';
-import { limitsOf, ReserveBook } from './policy-amounts.ts';
+import { limitsOf, ReserveBudget } from './policy-amounts.ts';
 import { nextModes } from './policy-modes.ts';
 import { rebalance, rebalanceTargets } from './policy-rebalance.ts';
 import {
@@ -133,7 +133,7 @@ export function plan(config: Config, state: PortfolioState, opts: PlanOptions = 
   const ctx: Context = {
     config,
     flags: modes.flags,
-    book: ReserveBook.of(config, state),
+    budget: ReserveBudget.of(config, state),
     blackSwanEntered: modes.blackSwanEntered,
     targets: rebalancing.targets,
   };

@@ -21,16 +21,6 @@ const UNFUNDED: BotState = {
   inFlight: false,
 };
 
-/** A ledger field's name in BotState. */
-const FIELD = {
-  balance: 'balance',
-  capital_base: 'capitalBase',
-  contributed: 'contributed',
-  harvested: 'harvested',
-  protected: 'protected',
-  refills: 'refills',
-} as const;
-
 /** The state with `transfers` completed (reserves and bots' books moved by their ledger deltas). */
 export function withCompleted(
   state: PortfolioState,
@@ -45,7 +35,7 @@ export function withCompleted(
         continue;
       }
       const b = bots.get(target.botId) ?? UNFUNDED;
-      const key = FIELD[target.field];
+      const key = target.field;
       bots.set(
         target.botId,
         key === 'refills'

@@ -5,16 +5,11 @@
  * along the edges of `NEXT`, and `transition` is the one function that produces a next status.
  */
 import { createHash } from 'node:crypto';
+import { type LedgerAccount, parseAccount } from './accounts.ts';
 import type { Money } from './money.ts';
 
 export const TRANSFER_KINDS = ['allocation', 'harvest', 'refill', 'rebalance', 'protect'] as const;
 export type TransferKind = (typeof TRANSFER_KINDS)[number];
-
-/** `bot:<bot_id>`, `reserve:emergency` or `reserve:<pool>`. */
-export type LedgerAccount = `bot:${string}` | `reserve:${string}`;
-
-export const botAccount = (botId: string): LedgerAccount => `bot:${botId}`;
-export const reserveAccount = (name: string): LedgerAccount => `reserve:${name}`;
 
 /** One money movement the policy wants; `leg` tells apart two transfers of one decision. */
 export interface PlannedTransfer {
@@ -32,7 +27,7 @@ export function addsRisk(t: Pick<PlannedTransfer, 'kind' | 'to'>): boolean {
   return (
     t.kind === 'allocation' ||
     t.kind === 'refill' ||
-    (t.kind === 'rebalance' && t.to.startsWith('bot:'))
+    (t.kind === 'rebalance' && parseAccount(t.to)?.kind === 'bot')
   );
 }
 

@@ -1,57 +1,38 @@
 /**
- * The guarded-transfer workflow's contract between the state machine (lib/transfer-workflow.ts),
- * the step Lambda (handlers/transfer-step.ts) and the local runner: the steps, the state each one
- * runs in (state names are construct ids: renaming one changes the deployed machine), and what a
- * step receives.
+ * The guarded transfer's steps (DESIGN.md §4), one name each — the same in the workflow's
+ * definition, the step function, the logs and the journal's notes. The happy path runs lock,
+ * validate, submit, confirm, apply, unlock, notify; an error caught on the way goes to settle,
+ * then unlock and notify on the failure path.
  */
 
 export const TRANSFER_STEPS = [
   'lock',
   'validate',
   'submit',
-  'verify',
-  'record',
+  'confirm',
+  'apply',
   'settle',
-  'release',
+  'unlock',
   'notify',
 ] as const;
 export type TransferStep = (typeof TRANSFER_STEPS)[number];
 
-/**
- * The machine's Task states (construct ids) and the step each runs, in order. The happy path runs
- * LockBot … SendAlert; any error caught on the way goes to SettleFailure, which records the outcome,
- * then the lock is released and the alert sent on the failure path.
- */
-export const TASK_STATES = {
-  LockBot: 'lock',
-  ValidateGuards: 'validate',
-  SubmitTransfer: 'submit',
-  VerifyOnExchange: 'verify',
-  RecordCompleted: 'record',
-  ReleaseLock: 'release',
-  SendAlert: 'notify',
-  SettleFailure: 'settle',
-  ReleaseLockAfterFailure: 'release',
-  SendFailureAlert: 'notify',
-} as const satisfies Record<string, TransferStep>;
-
-/** The execution's input: the journal entry's id (also the execution name and the clientOid). */
-export interface TransferExecutionInput {
-  readonly transferId: string;
+/** The error a forward step kept raising, as the failure path receives it. */
+export interface CaughtError {
+  /** The error's name (its class): what decides whether it was a definite refusal. */
+  readonly name: string;
+  readonly cause: string;
 }
 
-/** What a step Lambda receives. `error` is the caught error, for `settle`. */
-export interface StepInput {
+/** One step to run for one transfer. `error` is the caught error, for `settle`. */
+export interface StepRequest {
   readonly step: TransferStep;
   readonly transferId: string;
-  readonly error?: { readonly Error?: string; readonly Cause?: string };
+  readonly error?: CaughtError;
 }
 
-/** What a step returns (kept small: it travels through the execution's history). */
-export interface StepOutput {
+/** What a step returns (kept small: it travels through the workflow's history). */
+export interface StepResult {
   readonly transferId: string;
   readonly status: string;
 }
-
-/** The machine gives up after this long; reconciliation settles what it left. */
-export const WORKFLOW_TIMEOUT_MINUTES = 30;

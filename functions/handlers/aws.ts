@@ -7,7 +7,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { BitgetExchange, bitgetOptionsFromConfig } from '../adapters/bitget/exchange.ts';
 import { DynamoBreakerStore } from '../adapters/dynamodb/breaker.ts';
-import { DynamoStore } from '../adapters/dynamodb/store.ts';
+import { dynamoStores } from '../adapters/dynamodb/store.ts';
 import {
   PERFORMANCE_TABLE,
   STATE_TABLE,
@@ -28,7 +28,8 @@ export const config: Config = loadBundledConfig();
 const dynamo = new DynamoDBClient({});
 const stateTable = requireEnv(tableEnvName(STATE_TABLE));
 
-export const store = new DynamoStore(dynamo, {
+/** Every store of the portfolio, over the stack's three tables. */
+export const stores = dynamoStores(dynamo, {
   state: stateTable,
   performance: requireEnv(tableEnvName(PERFORMANCE_TABLE)),
   transactions: requireEnv(tableEnvName(TRANSACTIONS_TABLE)),
@@ -36,7 +37,7 @@ export const store = new DynamoStore(dynamo, {
 
 export const alerter = withCooldown(
   new SnsAlerter(new SNSClient({}), requireEnv('ALERT_TOPIC_ARN')),
-  store,
+  stores.cooldowns,
   config.alertCooldownMs,
   () => new Date(),
 );

@@ -1,9 +1,9 @@
 /** Lambda entry point of the monitoring cycle, on the EventBridge schedule. */
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { StepFunctionsStarter } from '../adapters/stepfunctions.ts';
+import { StepFunctionsStarter } from '../adapters/stepfunctions/starter.ts';
 import { METRIC_NAMES } from '../core/metrics.ts';
 import { runCycle } from '../usecases/cycle.ts';
-import { alerter, config, exchanges, metrics, store } from './aws.ts';
+import { alerter, config, exchanges, metrics, stores } from './aws.ts';
 import { requireEnv } from './env.ts';
 
 const workflow = new StepFunctionsStarter(new SFNClient({}), requireEnv('STATE_MACHINE_ARN'));
@@ -18,19 +18,7 @@ export async function handler(event: ScheduledEvent) {
   if (Number.isNaN(at.getTime()))
     throw new Error(`scheduled event with an invalid time: ${JSON.stringify(event.time)}`);
   const started = Date.now();
-  const result = await runCycle(
-    {
-      config,
-      journal: store,
-      state: store,
-      performance: store,
-      exchanges,
-      workflow,
-      alerter,
-      metrics,
-    },
-    at,
-  );
+  const result = await runCycle({ config, ...stores, exchanges, workflow, alerter, metrics }, at);
   const durationMs = Date.now() - started;
   metrics.emit(config.portfolioId, { [METRIC_NAMES.cycleDuration]: durationMs });
   console.log(

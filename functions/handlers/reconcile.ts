@@ -1,9 +1,9 @@
 /** Lambda entry point of the scheduled reconciliation: run it, log what it did. */
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { StepFunctionsStarter } from '../adapters/stepfunctions.ts';
+import { StepFunctionsStarter } from '../adapters/stepfunctions/starter.ts';
 import { formatMoney } from '../core/money.ts';
 import { reconcile } from '../usecases/reconcile.ts';
-import { alerter, config, exchanges, metrics, store } from './aws.ts';
+import { alerter, config, exchanges, metrics, stores } from './aws.ts';
 import { requireEnv } from './env.ts';
 
 const workflow = new StepFunctionsStarter(new SFNClient({}), requireEnv('STATE_MACHINE_ARN'));
@@ -11,15 +11,14 @@ const workflow = new StepFunctionsStarter(new SFNClient({}), requireEnv('STATE_M
 export async function handler() {
   const report = await reconcile({
     config,
-    journal: store,
-    state: store,
+    ...stores,
     exchanges,
     alerter,
     metrics,
     workflow,
     now: () => new Date(),
   });
-  const { books } = report;
+  const { reserves: books } = report;
   const summary = {
     restarted: report.restarted.length,
     settled: report.settled,

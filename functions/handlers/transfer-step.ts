@@ -1,30 +1,27 @@
 /** Lambda entry point of every step of the guarded-transfer state machine: check the event, run the step. */
-import type { StepInput, StepOutput } from '../core/workflow.ts';
-import { TRANSFER_STEPS } from '../core/workflow.ts';
+import { type StepEvent, stepRequestOf } from '../adapters/stepfunctions/contract.ts';
+import type { StepResult } from '../core/workflow.ts';
 import { makeTransferSteps, runStep } from '../usecases/transfer-steps.ts';
-import { alerter, config, exchanges, metrics, store } from './aws.ts';
+import { alerter, config, exchanges, metrics, stores } from './aws.ts';
 
 const steps = makeTransferSteps({
   config,
-  journal: store,
-  state: store,
+  ...stores,
   exchanges,
   alerter,
   metrics,
   now: () => new Date(),
 });
 
-export async function handler(event: StepInput): Promise<StepOutput> {
-  if (!TRANSFER_STEPS.includes(event?.step) || typeof event.transferId !== 'string') {
-    throw new Error(`not a transfer step event: ${JSON.stringify(event)}`);
-  }
+export async function handler(event: StepEvent): Promise<StepResult> {
+  const request = stepRequestOf(event);
   console.log(
     JSON.stringify({
       level: 'info',
       message: 'transfer step',
-      step: event.step,
-      transferId: event.transferId,
+      step: request.step,
+      transferId: request.transferId,
     }),
   );
-  return runStep(steps, event);
+  return runStep(steps, request);
 }

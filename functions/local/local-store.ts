@@ -4,9 +4,10 @@
  * exchange or the market — an emergency stop least of all.
  */
 import { join } from 'node:path';
-import { DynamoStore } from '../adapters/dynamodb/store.ts';
+import { dynamoStores } from '../adapters/dynamodb/store.ts';
 import type { Config } from '../core/config.ts';
 import type { PortfolioState } from '../core/state.ts';
+import type { Stores } from '../core/store-ports.ts';
 import { startEmbeddedDynamo } from './dynamo.ts';
 
 /** `.local/<portfolio id>` unless given. */
@@ -16,11 +17,11 @@ export const dataDirOf = (config: Config, dir?: string) =>
 export async function withLocalStore<T>(
   config: Config,
   dir: string | undefined,
-  fn: (store: DynamoStore) => Promise<T>,
+  fn: (stores: Stores) => Promise<T>,
 ): Promise<T> {
   const dynamo = await startEmbeddedDynamo({ dataDir: join(dataDirOf(config, dir), 'dynamo') });
   try {
-    return await fn(new DynamoStore(dynamo.client, dynamo.tableNames));
+    return await fn(dynamoStores(dynamo.client, dynamo.tableNames));
   } finally {
     await dynamo.close();
   }
@@ -30,11 +31,11 @@ export async function withLocalStore<T>(
 export function withStoredState(
   config: Config,
   dir: string | undefined,
-  fn: (store: DynamoStore, state: PortfolioState) => Promise<number> | number,
+  fn: (stores: Stores, state: PortfolioState) => Promise<number> | number,
 ): Promise<number> {
-  return withLocalStore(config, dir, async (store) => {
-    const state = await store.load(config.portfolioId);
-    if (state) return fn(store, state);
+  return withLocalStore(config, dir, async (stores) => {
+    const state = await stores.portfolio.load(config.portfolioId);
+    if (state) return fn(stores, state);
     process.stderr.write(
       `no state yet in ${dataDirOf(config, dir)}: run \`botfolio cycle --once\` first\n`,
     );

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoBreakerStore } from '../adapters/dynamodb/breaker.ts';
-import { DynamoStore } from '../adapters/dynamodb/store.ts';
+import { dynamoStores } from '../adapters/dynamodb/store.ts';
 import { PaperExchange } from '../adapters/paper/exchange.ts';
 import type { FaultPlan } from '../adapters/paper/faults.ts';
 import { BotSimulator, DEMO_SEED, defaultProfiles } from '../adapters/paper/market.ts';
@@ -16,10 +16,12 @@ import type { Config } from '../core/config.ts';
 import { type Metrics, NO_METRICS } from '../core/metrics.ts';
 import { ZERO } from '../core/money.ts';
 import type { Alerter, BreakerStore, Exchange } from '../core/ports.ts';
+import type { Stores } from '../core/store-ports.ts';
 import { withCooldown } from '../usecases/alerting.ts';
 import { type CycleResult, runCycle } from '../usecases/cycle.ts';
 import { type ReconcileReport, reconcile } from '../usecases/reconcile.ts';
-import { makeTransferSteps, runStep, type TransferStepDeps } from '../usecases/transfer-steps.ts';
+import type { TransferDeps } from '../usecases/transfer-settlement.ts';
+import { makeTransferSteps, runStep } from '../usecases/transfer-steps.ts';
 import { synthesizeTransferDefinition } from './definition.ts';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from './dynamo.ts';
 import { LocalTransferWorkflow, type Reaper, type StateMachineDefinition } from './workflow.ts';
@@ -64,7 +66,7 @@ export interface LocalRuntimeOptions {
 
 export interface LocalRuntime {
   readonly config: Config;
-  readonly store: DynamoStore;
+  readonly store: Stores;
   readonly exchange: PaperExchange;
   /** The exchanges the cycles use, by config name (the paper exchange unless others were given). */
   readonly exchanges: ReadonlyMap<string, Exchange>;
@@ -93,7 +95,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
 
   const dynamo =
     opts.dynamo ?? (await startEmbeddedDynamo(dataDir ? { dataDir: join(dataDir, 'dynamo') } : {}));
-  const store = new DynamoStore(dynamo.client, dynamo.tableNames, { now });
+  const store = dynamoStores(dynamo.client, dynamo.tableNames, { now });
 
   const uids = config.bots.map((b) => b.account);
   const saved = (file: string) =>
@@ -118,7 +120,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     : new BotSimulator({ seed: opts.seed ?? DEMO_SEED, profiles: defaultProfiles(uids) });
 
   const printer: Alerter = { send: async (a) => opts.onAlert?.(a) };
-  const alerter = withCooldown(printer, store, config.alertCooldownMs, now);
+  const alerter = withCooldown(printer, store.cooldowns, config.alertCooldownMs, now);
   // The paper exchange stands in for every venue the config names, unless real ones are given.
   const exchanges: ReadonlyMap<string, Exchange> =
     opts.exchanges?.({
@@ -126,10 +128,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       breakers: new DynamoBreakerStore(dynamo.client, dynamo.tableNames.state, config.portfolioId),
     }) ?? new Map<string, Exchange>([...config.exchanges.keys()].map((name) => [name, exchange]));
 
-  const stepDeps: TransferStepDeps = {
+  const stepDeps: TransferDeps = {
     config,
-    journal: store,
-    state: store,
+    ...store,
     exchanges,
     alerter,
     metrics,
@@ -168,16 +169,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     workflow,
     async cycle(at: Date) {
       const result = await runCycle(
-        {
-          config,
-          journal: store,
-          state: store,
-          performance: store,
-          exchanges,
-          workflow,
-          alerter,
-          metrics,
-        },
+        { config, ...store, exchanges, workflow, alerter, metrics },
         at,
       );
       await workflow.drain();

@@ -10,8 +10,9 @@
  * dead execution is forgotten, so a later start runs the transfer again, as a restarted process would.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
+import { stepRequestOf, type TransferExecutionInput } from '../adapters/stepfunctions/contract.ts';
 import type { WorkflowStarter } from '../core/ports.ts';
-import type { StepInput, StepOutput, TransferExecutionInput } from '../core/workflow.ts';
+import type { StepRequest, StepResult } from '../core/workflow.ts';
 
 export type StateMachineDefinition = ConstructorParameters<typeof StateMachine>[0];
 
@@ -27,7 +28,7 @@ export interface ExecutionOutcome {
 /** A point where an execution could die. */
 export interface DeathPoint {
   readonly transferId: string;
-  /** The Task state, e.g. `SubmitTransfer`. */
+  /** The Task state, e.g. `Submit`. */
   readonly state: string;
   /** How many Task states this execution has entered, this one included (retries count). */
   readonly entered: number;
@@ -78,7 +79,7 @@ export class LocalTransferWorkflow implements WorkflowStarter {
 
   constructor(
     definition: StateMachineDefinition,
-    private readonly runStep: (input: StepInput) => Promise<StepOutput>,
+    private readonly runStep: (request: StepRequest) => Promise<StepResult>,
     private readonly options: LocalWorkflowOptions = {},
   ) {
     this.machine = machineFor(definition);
@@ -138,7 +139,7 @@ export class LocalTransferWorkflow implements WorkflowStarter {
       const before = dies(state, 'before');
       if (before) throw before;
       path.push(state);
-      const result = await this.runStep(input as StepInput);
+      const result = await this.runStep(stepRequestOf(input));
       const after = dies(state, 'after');
       if (after) throw after;
       return result as unknown as Record<string, string>;

@@ -6,11 +6,12 @@
  * once reconciliation settles it.
  */
 import type { Alert } from '../core/alerts.ts';
-import type { Alerter, StateStore } from '../core/ports.ts';
+import type { Alerter } from '../core/ports.ts';
+import type { CooldownStore } from '../core/store-ports.ts';
 
 export function withCooldown(
   inner: Alerter,
-  store: Pick<StateStore, 'claimAlert'>,
+  cooldowns: CooldownStore,
   cooldownMs: number,
   now: () => Date,
 ): Alerter {
@@ -19,7 +20,7 @@ export function withCooldown(
       const key = context.transferId
         ? `${a.code}#transfer#${context.transferId}${context.transferStatus ? `#${context.transferStatus}` : ''}`
         : `${a.code}#${a.botId ?? '-'}`;
-      if (await store.claimAlert(context.portfolioId, key, now().getTime(), cooldownMs)) {
+      if (await cooldowns.claimAlert(context.portfolioId, key, now().getTime(), cooldownMs)) {
         await inner.send(a, context);
       }
     },

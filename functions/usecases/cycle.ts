@@ -16,16 +16,11 @@ import {
   plan,
   portfolioEquity,
 } from '../core/policy.ts';
-import type {
-  Alerter,
-  BotSnapshot,
-  Exchange,
-  Journal,
-  PerformanceStore,
-  StateStore,
-  WorkflowStarter,
-} from '../core/ports.ts';
+import type { Alerter, Exchange, WorkflowStarter } from '../core/ports.ts';
+import { PLANNED_EXPIRY_MS } from '../core/settlement.ts';
+import { withCompleted } from '../core/simulate.ts';
 import { initialState, type PortfolioState } from '../core/state.ts';
+import type { BotSnapshot, Stores } from '../core/store-ports.ts';
 import type { WeightsFunction } from '../core/strategies.ts';
 import {
   type JournalEntry,
@@ -33,13 +28,10 @@ import {
   plannedEntry,
   TRANSFER_KINDS,
 } from '../core/transfer.ts';
-import { PLANNED_EXPIRY_MS } from './reconcile.ts';
 
-export interface CycleDeps {
+export interface CycleDeps
+  extends Pick<Stores, 'journal' | 'portfolio' | 'ledger' | 'performance'> {
   readonly config: Config;
-  readonly journal: Journal;
-  readonly state: StateStore;
-  readonly performance: PerformanceStore;
   readonly exchanges: ReadonlyMap<string, Exchange>;
   readonly workflow: WorkflowStarter;
   readonly alerter: Alerter;
@@ -83,23 +75,22 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
   const asOf = at.toISOString();
   const cycleId = cycleIdFor(at, config.checkIntervalMs);
 
-  let books = await deps.state.load(portfolioId);
-  if (!books) {
-    await deps.state.init(portfolioId, initialState(config, asOf));
-    books = await deps.state.load(portfolioId);
-    if (!books) throw new Error(`state of portfolio ${portfolioId} could not be created`);
+  let stored = await deps.portfolio.load(portfolioId);
+  if (!stored) {
+    await deps.portfolio.init(portfolioId, initialState(config, asOf));
+    stored = await deps.portfolio.load(portfolioId);
+    if (!stored) throw new Error(`state of portfolio ${portfolioId} could not be created`);
   }
-  // Completed on the exchange but not yet in the books (a step died in between): applied first,
-  // so the plan sees them.
+  // Completed on the exchange but not yet in the ledger (a step died in between): applied
+  // first, so the plan sees them.
   const unapplied = await journal.completedUnapplied(portfolioId);
-  for (const e of unapplied) await deps.state.applyCompleted(e);
-  if (unapplied.length > 0) books = (await deps.state.load(portfolioId)) ?? books;
+  for (const e of unapplied) await deps.ledger.applyCompleted(e);
+  if (unapplied.length > 0) stored = (await deps.portfolio.load(portfolioId)) ?? stored;
 
-  // Transfers still open: their bots sit this cycle out; a `planned` one whose workflow never
-  // started is started again (a repeated start of the same execution is harmless) while its plan
-  // is fresh — an older one is reconciliation's to reject.
-  const open = await journal.byStatus(portfolioId, OPEN_STATUSES);
-  const inFlight = new Set(open.map((e) => e.botId));
+  const { open, inFlight, balances } = await readCycleFacts(deps, stored);
+  // A `planned` transfer whose workflow never started is started again (a repeated start of the
+  // same execution is harmless) while its plan is fresh — an older one is reconciliation's to
+  // reject.
   const stale = open.filter(
     (e) =>
       e.status === 'planned' &&
@@ -107,8 +98,12 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
       at.getTime() - Date.parse(e.createdAt) < PLANNED_EXPIRY_MS,
   );
 
-  const balances = await readBalances(deps, books);
-  const { state, plan: decided } = await decideCycle(deps, { books, balances, inFlight, asOf });
+  const { state, plan: decided } = await decideCycle(deps, {
+    stored,
+    balances,
+    inFlight,
+    asOf,
+  });
 
   const botsById = new Map(config.bots.map((b) => [b.botId, b]));
   const entries = decided.transfers.map((t) =>
@@ -126,9 +121,9 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
   // Refill blocks before the flags: a cycle that dies between the two is retried on the old flags
   // and decides the same blocks again (setting one twice is harmless).
   for (const change of decided.refillBlocks) {
-    await deps.state.setRefillBlocked(portfolioId, change.botId, change.blocked);
+    await deps.portfolio.setRefillBlocked(portfolioId, change.botId, change.blocked);
   }
-  await deps.state.saveCycle(portfolioId, {
+  await deps.portfolio.saveCycle(portfolioId, {
     asOf,
     cycleId,
     peakEquity: decided.peakEquity,
@@ -161,26 +156,63 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
   };
 }
 
+/** What a cycle reads besides the stored state: the transfers still open, and fresh balances. */
+export interface CycleFacts {
+  /** Transfers still open: their bots sit this cycle out. */
+  readonly open: readonly JournalEntry[];
+  readonly inFlight: ReadonlySet<string>;
+  /** Every funded bot's equity, by bot id. */
+  readonly balances: ReadonlyMap<string, Money>;
+}
+
 /**
- * What a cycle decides on: the books with fresh balances and in-flight marks, and the plan made on
- * them with the bots' history. It reads the performance series and writes nothing, so the cycle
- * and its dry run (`botfolio run --dry-run`) decide exactly alike.
+ * Reads what a cycle decides on, writing nothing: the open transfers (the journal's status
+ * index), then every funded bot's equity (one batched call per exchange). The cycle and its dry
+ * run (`botfolio run --dry-run`) read alike through it.
+ */
+export async function readCycleFacts(
+  deps: Pick<CycleDeps, 'config' | 'journal' | 'exchanges'>,
+  stored: PortfolioState,
+): Promise<CycleFacts> {
+  const open = await deps.journal.byStatus(deps.config.portfolioId, OPEN_STATUSES);
+  const balances = await readBalances(deps, stored);
+  return { open, inFlight: new Set(open.map((e) => e.botId)), balances };
+}
+
+/**
+ * The state a dry run plans on, writing nothing: the stored one (or the opening state of a new
+ * portfolio) with the completed transfers the ledger has not applied yet folded in, as the cycle
+ * would apply them before planning.
+ */
+export async function previewState(
+  deps: Pick<CycleDeps, 'config' | 'journal' | 'portfolio'>,
+  asOf: string,
+): Promise<PortfolioState> {
+  const { config } = deps;
+  const stored = (await deps.portfolio.load(config.portfolioId)) ?? initialState(config, asOf);
+  return withCompleted(stored, await deps.journal.completedUnapplied(config.portfolioId));
+}
+
+/**
+ * What a cycle decides: the stored state with fresh balances and in-flight marks, and the plan
+ * made on it with the bots' history. It reads the performance series and writes nothing, so the
+ * cycle and its dry run decide exactly alike.
  */
 export async function decideCycle(
   deps: Pick<CycleDeps, 'config' | 'performance' | 'customWeights'>,
   input: {
-    readonly books: PortfolioState;
+    readonly stored: PortfolioState;
     readonly balances: ReadonlyMap<string, Money>;
     readonly inFlight: ReadonlySet<string>;
     readonly asOf: string;
   },
 ): Promise<{ state: PortfolioState; plan: Plan }> {
-  const { books, balances, inFlight, asOf } = input;
+  const { stored, balances, inFlight, asOf } = input;
   const state: PortfolioState = {
-    ...books,
+    ...stored,
     asOf,
     bots: new Map(
-      [...books.bots].map(([id, b]) => [
+      [...stored.bots].map(([id, b]) => [
         id,
         { ...b, balance: balances.get(id) ?? b.balance, inFlight: inFlight.has(id) },
       ]),
@@ -211,11 +243,14 @@ async function readHistory(
   return new Map(bots.map((b, i) => [b.botId, series[i] ?? []]));
 }
 
-/** Every configured bot's equity, one batched call per exchange. */
-async function readBalances(deps: CycleDeps, books: PortfolioState): Promise<Map<string, Money>> {
+/** Every funded bot's equity, one batched call per exchange. */
+async function readBalances(
+  deps: Pick<CycleDeps, 'config' | 'exchanges'>,
+  stored: PortfolioState,
+): Promise<Map<string, Money>> {
   const byExchange = new Map<string, { botId: string; account: string }[]>();
   for (const bot of deps.config.bots) {
-    if (!books.bots.has(bot.botId)) continue; // not funded yet: nothing to read
+    if (!stored.bots.has(bot.botId)) continue; // not funded yet: nothing to read
     const list = byExchange.get(bot.exchange) ?? [];
     list.push({ botId: bot.botId, account: bot.account });
     byExchange.set(bot.exchange, list);

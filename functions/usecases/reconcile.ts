@@ -1,51 +1,30 @@
 /**
  * Reconciliation (DESIGN.md §4): what the transfer workflow could not finish, settled from the
  * journal and the exchange's records — scheduled in the stack, and `botfolio reconcile` locally.
- *
- * - `planned`: started again (a repeated start is harmless) while its plan is fresh; once older
- *   than PLANNED_EXPIRY_MS it is `rejected` — nothing moved, and the next cycle plans again on
- *   fresh balances.
- * - `validated`: nothing was sent (the move to `submitted` claims the first call). Untouched for
- *   longer than the machine's timeout, its workflow is over: `rejected`.
- * - `uncertain`, and `submitted` untouched for longer than the machine's timeout: looked up by
- *   clientOid. Found completed → `completed` and applied. No record → `failed`, but only when no
- *   call can be in flight (its lease ended), SETTLE_DELAY_MS have passed since the last change, and
- *   no call was claimed since we looked (a conditional write). The rule: an exchange keeps a
- *   transfer's record once it has applied it, a call cannot land after its lease (a signed request
- *   expires first), and a `failed` entry is never submitted again — so no record then means
- *   nothing moved, and nothing ever will.
- * - `completed` entries the ledger never applied (a step died in between) are applied; holds and
- *   locks left by transfers that ended are released.
- * - The books are checked against the exchange: Σ reserves must equal the master accounts'
- *   balance once nothing is in flight; any difference raises `reconciliation_mismatch`.
+ * Each open entry gets what `reconcileDecision` (core/settlement.ts) says: started again, expired,
+ * left to its running workflow, or settled by a lookup by clientOid. Completed entries the ledger
+ * never applied (a step died in between) are applied; holds and locks left by transfers that
+ * ended are released; and Σ reserves is checked against the master accounts' balance once
+ * nothing is in flight — any difference raises `reconciliation_mismatch`.
  */
 import { alert } from '../core/alerts.ts';
 import type { Config } from '../core/config.ts';
-import { type Money, showMoney, sub, sum, ZERO } from '../core/money.ts';
-import type { Exchange, LedgerBook, LedgerMarks, WorkflowStarter } from '../core/ports.ts';
-import { withCompleted } from '../core/simulate.ts';
-import { initialState } from '../core/state.ts';
+import { type Money, showMoney, sum, ZERO } from '../core/money.ts';
+import type { Exchange, WorkflowStarter } from '../core/ports.ts';
+import { reconcileDecision } from '../core/settlement.ts';
+import type { LedgerWatermark } from '../core/store-ports.ts';
 import { isTerminal, type JournalEntry, OPEN_STATUSES } from '../core/transfer.ts';
-import { WORKFLOW_TIMEOUT_MINUTES } from '../core/workflow.ts';
+import { announce } from './transfer-alerts.ts';
 import { holdOf, sourceReserve } from './transfer-guards.ts';
-import { announce, type TransferStepDeps, transferBook } from './transfer-steps.ts';
+import { type TransferDeps, transferSettlement } from './transfer-settlement.ts';
 
-const MINUTE = 60_000;
-/** A `planned` entry older than this is not started any more: its plan is stale. */
-export const PLANNED_EXPIRY_MS = (WORKFLOW_TIMEOUT_MINUTES + 5) * MINUTE;
-/** A `validated` or `submitted` entry untouched for this long has no execution left. */
-export const STUCK_AFTER_MS = (WORKFLOW_TIMEOUT_MINUTES + 5) * MINUTE;
-/**
- * How long an uncertain transfer with no record on the exchange waits before it is `failed`:
- * longer than a call's lease and than an exchange takes to show a transfer it applied.
- */
-export const SETTLE_DELAY_MS = 10 * MINUTE;
-
-export interface ReconcileDeps extends TransferStepDeps {
+export interface ReconcileDeps extends TransferDeps {
   readonly workflow: WorkflowStarter;
 }
 
-export interface BooksVersusExchange {
+/** Σ reserves against the master accounts' balance, when it could be checked. */
+
+export interface ReservesVersusMaster {
   /** False when the check could not be made now (`reason` says why). */
   readonly checked: boolean;
   readonly reason?: string;
@@ -68,17 +47,18 @@ export interface ReconcileReport {
   readonly locksReleased: readonly string[];
   /** Transfers whose reserve hold, left after they ended without moving money, was released. */
   readonly holdsReleased: readonly string[];
-  readonly books: BooksVersusExchange;
+  readonly reserves: ReservesVersusMaster;
   /** The projection's watermark after the run. */
-  readonly watermark: LedgerMarks;
+  readonly watermark: LedgerWatermark;
+  /** Transfers holding reserve money after the run (in flight). */
+  readonly holding: ReadonlySet<string>;
 }
 
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
-  const { config, journal, state } = deps;
+  const { config, journal, ledger, claims, locks } = deps;
   const pid = config.portfolioId;
-  const book = transferBook(deps);
+  const settlement = transferSettlement(deps);
   const now = deps.now();
-  const age = (iso: string) => now.getTime() - Date.parse(iso);
   const restarted: string[] = [];
   const settled: { id: string; from: string; to: string }[] = [];
   const unresolved: { id: string; status: string; why: string }[] = [];
@@ -92,82 +72,70 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
       settled.push({ id: after.id, from: before.status, to: after.status });
       await announce(deps, after);
     }
-    await state.unlockBot(pid, after.botId, after.id);
+    await locks.unlockBot(pid, after.botId, after.id);
   };
-  const expired = (e: JournalEntry, why: string) =>
-    book.endWithoutMoving(e, 'rejected', {
-      error: why,
-      note: `settled by reconciliation: ${why}; nothing moved`,
-    });
 
   for (const e of await journal.byStatus(pid, OPEN_STATUSES)) {
-    // Since the last change, or the end of the last call's lease if later.
-    const quiet = age(
-      e.submitLeaseUntil && e.submitLeaseUntil > e.updatedAt ? e.submitLeaseUntil : e.updatedAt,
-    );
-    if (e.status === 'planned') {
-      if (age(e.createdAt) < PLANNED_EXPIRY_MS) {
+    const decision = reconcileDecision(e, now);
+    switch (decision.action) {
+      case 'restart':
         await deps.workflow.start(e);
         restarted.push(e.id);
-      } else {
-        await finish(e, await expired(e, `planned at ${e.createdAt} and not run in time`));
+        break;
+      case 'expire': {
+        const after = await settlement.endWithoutMoving(e, 'rejected', {
+          error: decision.why,
+          note: `settled by reconciliation: ${decision.why}; nothing moved`,
+        });
+        await finish(e, after);
+        break;
       }
-    } else if (e.status === 'validated') {
-      if (quiet >= STUCK_AFTER_MS) {
-        await finish(e, await expired(e, 'its workflow ended before submitting'));
-      } else unresolved.push({ id: e.id, status: e.status, why: 'its workflow may be running' });
-    } else if (e.status === 'submitted' && quiet < STUCK_AFTER_MS) {
-      unresolved.push({ id: e.id, status: e.status, why: 'its workflow may be running' });
-    } else {
-      const why =
-        e.status === 'submitted'
-          ? 'its workflow ended without an outcome'
-          : (e.error ?? 'outcome unknown');
-      const after = await book.settleByLookup(
-        e,
-        why,
-        quiet >= SETTLE_DELAY_MS ? 'failed' : 'uncertain',
-        {
+      case 'wait':
+        unresolved.push({ id: e.id, status: e.status, why: decision.why });
+        break;
+      case 'lookup': {
+        const after = await settlement.settleByLookup(e, decision.why, decision.whenNoRecord, {
           failed:
             'settled by reconciliation: no record on the exchange, no call in flight: nothing moved',
           uncertain: 'outcome unknown: reconciliation will look again',
-        },
-      );
-      await finish(e, after);
+        });
+        await finish(e, after);
+        break;
+      }
     }
   }
 
   const applied: string[] = [];
   for (const e of await journal.completedUnapplied(pid)) {
-    await state.applyCompleted(e);
+    await ledger.applyCompleted(e);
     applied.push(e.id);
   }
 
   const holdsReleased: string[] = [];
-  for (const id of (await state.ledgerMarks(pid)).holding) {
+  for (const id of await claims.holders(pid)) {
     const e = await journal.get(id);
     const reserve = e && sourceReserve(e);
     if (e && reserve && (e.status === 'rejected' || e.status === 'failed')) {
-      await state.releaseReserve(pid, holdOf(e, reserve));
+      await claims.releaseReserve(pid, holdOf(e, reserve));
       holdsReleased.push(id);
     }
   }
 
   const locksReleased: string[] = [];
-  for (const [botId, owner] of await state.lockHolders(pid)) {
+  for (const [botId, owner] of await locks.lockHolders(pid)) {
     const e = await journal.get(owner);
     if (!e || isTerminal(e.status)) {
-      await state.unlockBot(pid, botId, owner);
+      await locks.unlockBot(pid, botId, owner);
       locksReleased.push(botId);
     }
   }
 
-  const books = await booksVersusExchange(deps);
-  if (books.checked && !books.agree) {
+  const reserves = await reservesVersusMaster(deps);
+  if (reserves.checked && !reserves.agree) {
     await deps.alerter.send(
       alert(
         'reconciliation_mismatch',
-        `the books hold ${showMoney(books.reserves ?? ZERO)} ${config.currency} in reserves, the master accounts ${showMoney(books.master ?? ZERO)}: a transfer was lost, doubled or recorded wrong`,
+        `the books hold ${showMoney(reserves.reserves ?? ZERO)} ${config.currency} in reserves, the master accounts ${showMoney(reserves.master ?? ZERO)}: a transfer was lost, doubled or recorded wrong`,
       ),
       { portfolioId: pid },
     );
@@ -180,8 +148,9 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     unresolved,
     locksReleased,
     holdsReleased,
-    books,
-    watermark: await state.ledgerMarks(pid),
+    reserves,
+    watermark: await ledger.watermark(pid),
+    holding: await claims.holders(pid),
   };
 }
 
@@ -199,15 +168,15 @@ function adaptersOf(config: Config, exchanges: ReadonlyMap<string, Exchange>): E
  * flight before and after the master is read, and no entry was applied meanwhile, the two views
  * are of the same moment — otherwise the check waits for the next run.
  */
-async function booksVersusExchange(deps: ReconcileDeps): Promise<BooksVersusExchange> {
-  const { config, journal, state } = deps;
+async function reservesVersusMaster(deps: ReconcileDeps): Promise<ReservesVersusMaster> {
+  const { config, journal, ledger } = deps;
   const pid = config.portfolioId;
   const inFlight = async () =>
     (await journal.byStatus(pid, ['submitted', 'uncertain'])).length +
     (await journal.completedUnapplied(pid)).length;
-  const before = await state.ledgerMarks(pid);
-  const books = await state.load(pid);
-  if (!books) return { checked: false, reason: 'the portfolio has no state yet' };
+  const before = await ledger.watermark(pid);
+  const state = await deps.portfolio.load(pid);
+  if (!state) return { checked: false, reason: 'the portfolio has no state yet' };
   const moving = await inFlight();
   if (moving > 0) {
     return { checked: false, reason: `${moving} transfer(s) in flight or not yet applied` };
@@ -221,137 +190,10 @@ async function booksVersusExchange(deps: ReconcileDeps): Promise<BooksVersusExch
   } catch (error) {
     return { checked: false, reason: `master balance unavailable: ${String(error)}` };
   }
-  const after = await state.ledgerMarks(pid);
+  const after = await ledger.watermark(pid);
   if ((await inFlight()) > 0 || after.applied !== before.applied || after.applying.size > 0) {
     return { checked: false, reason: 'transfers moved while the books were being read' };
   }
-  const reserves = sum(books.reserves.values());
+  const reserves = sum(state.reserves.values());
   return { checked: true, reserves, master, agree: reserves === master };
-}
-
-/** The ledger book the journal says: the config's opening layout plus every given entry's deltas. */
-export function projectLedger(config: Config, completed: readonly JournalEntry[]): LedgerBook {
-  // The same fold the backtests use (core/simulate.ts); a bot's balance is the exchange's, not
-  // the journal's, so it is left out.
-  const books = withCompleted(initialState(config, ''), completed);
-  return {
-    reserves: new Map(books.reserves),
-    bots: new Map(
-      [...books.bots].map(
-        ([id, { capitalBase, contributed, harvested, protected: p, refills }]) => [
-          id,
-          { capitalBase, contributed, harvested, protected: p, refills },
-        ],
-      ),
-    ),
-  };
-}
-
-export interface LedgerDifference {
-  /** `reserve:<name>` or `bot:<id>:<field>`. */
-  readonly field: string;
-  /** The value in the projection (state item), and the journal's. */
-  readonly projection: string;
-  readonly journal: string;
-}
-
-export interface RebuildReport {
-  /** Completed entries the journal holds (all applied). */
-  readonly entries: number;
-  readonly differences: readonly LedgerDifference[];
-  /** The projection was replaced by the journal's book. */
-  readonly replaced: boolean;
-  readonly watermark: LedgerMarks;
-}
-
-const REBUILD_ATTEMPTS = 8;
-
-/**
- * Recomputes the ledger from the journal and compares it with the projection; with `replace`,
- * writes the journal's book over the projection, conditioned on no entry being applied meanwhile.
- * Completed entries not applied yet are applied first, so the two count the same entries.
- */
-export async function rebuildLedger(
-  deps: Pick<TransferStepDeps, 'config' | 'journal' | 'state'>,
-  opts: { replace: boolean },
-): Promise<RebuildReport> {
-  const { config, journal, state } = deps;
-  const pid = config.portfolioId;
-  for (let attempt = 1; ; attempt++) {
-    for (const e of await journal.completedUnapplied(pid)) await state.applyCompleted(e);
-    const marks = await state.ledgerMarks(pid);
-    for (const id of marks.applying) {
-      const e = await journal.get(id);
-      if (e) await state.applyCompleted(e);
-    }
-    if (marks.applying.size > 0) continue;
-    const completed = (await journal.byStatus(pid, ['completed'])).filter((e) => e.ledgerApplied);
-    const current = await state.load(pid);
-    if (!current) throw new Error(`portfolio ${pid} has no state to rebuild`);
-    const after = await state.ledgerMarks(pid);
-    if (after.applied !== marks.applied || after.applying.size > 0) {
-      if (attempt >= REBUILD_ATTEMPTS) throw new Error('the ledger kept moving during the rebuild');
-      continue;
-    }
-    const ledger = projectLedger(config, completed);
-    const differences = compareLedger(current, ledger);
-    if (BigInt(completed.length) !== marks.applied) {
-      differences.push({
-        field: 'watermark (entries applied)',
-        projection: String(marks.applied),
-        journal: String(completed.length),
-      });
-    }
-    let replaced = false;
-    if (opts.replace && differences.length > 0) {
-      replaced = await state.replaceLedger(pid, ledger, marks);
-      if (!replaced) {
-        if (attempt >= REBUILD_ATTEMPTS)
-          throw new Error('the ledger kept moving during the rebuild');
-        continue;
-      }
-    }
-    return { entries: completed.length, differences, replaced, watermark: marks };
-  }
-}
-
-function compareLedger(
-  current: {
-    reserves: ReadonlyMap<string, Money>;
-    bots: ReadonlyMap<string, LedgerBook['bots'] extends ReadonlyMap<string, infer B> ? B : never>;
-  },
-  journal: LedgerBook,
-): LedgerDifference[] {
-  const out: LedgerDifference[] = [];
-  const differ = (field: string, a: bigint | number, b: bigint | number) => {
-    if (BigInt(a) !== BigInt(b)) {
-      const show = (v: bigint | number) =>
-        typeof v === 'number' ? String(v) : showMoney(v as Money);
-      out.push({ field, projection: show(a), journal: show(b) });
-    }
-  };
-  for (const name of new Set([...current.reserves.keys(), ...journal.reserves.keys()])) {
-    differ(`reserve:${name}`, current.reserves.get(name) ?? 0n, journal.reserves.get(name) ?? 0n);
-  }
-  const zero = { capitalBase: 0n, contributed: 0n, harvested: 0n, protected: 0n, refills: 0 };
-  for (const id of new Set([...current.bots.keys(), ...journal.bots.keys()])) {
-    const a = current.bots.get(id) ?? zero;
-    const b = journal.bots.get(id) ?? zero;
-    differ(`bot:${id}:capital_base`, a.capitalBase, b.capitalBase);
-    differ(`bot:${id}:contributed`, a.contributed, b.contributed);
-    differ(`bot:${id}:harvested`, a.harvested, b.harvested);
-    differ(`bot:${id}:protected`, a.protected, b.protected);
-    differ(`bot:${id}:refills`, a.refills, b.refills);
-  }
-  return out;
-}
-
-/** Net money moved into each ledger account by the given completed entries. */
-export function netTransfers(completed: readonly JournalEntry[]): Map<string, Money> {
-  const net = new Map<string, Money>();
-  for (const e of completed) {
-    net.set(e.from, sub(net.get(e.from) ?? (0n as Money), e.amount));
-    net.set(e.to, ((net.get(e.to) ?? 0n) + e.amount) as Money);
-  }
-  return net;
 }

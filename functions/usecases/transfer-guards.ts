@@ -6,16 +6,23 @@
  * share of the exchange's `daily_transfer_limit`. A transfer that ends without moving money gives
  * both back (`releaseClaims`).
  */
+import {
+  botAccount,
+  EMERGENCY_ACCOUNT,
+  EMERGENCY_RESERVE,
+  parseAccount,
+  reserveAccount,
+  reserveOf,
+} from '../core/accounts.ts';
 import { type Config, type ExchangeName, ledgerAccounts } from '../core/config.ts';
 import { showMoney, ZERO } from '../core/money.ts';
-import type { DailyClaim, Exchange, ReserveHold, StateStore } from '../core/ports.ts';
+import type { Exchange } from '../core/ports.ts';
+import type { ClaimStore, DailyClaim, PortfolioStore, ReserveHold } from '../core/store-ports.ts';
 import { addsRisk, type JournalEntry } from '../core/transfer.ts';
-
-const EMERGENCY = 'emergency';
 
 /** The reserve a transfer takes money out of, if it does. */
 export const sourceReserve = (e: Pick<JournalEntry, 'from'>): string | undefined =>
-  e.from.startsWith('reserve:') ? e.from.slice('reserve:'.length) : undefined;
+  reserveOf(e.from);
 
 export const holdOf = (e: JournalEntry, reserve: string): ReserveHold => ({
   transferId: e.id,
@@ -36,12 +43,12 @@ export const dailyClaimOf = (e: JournalEntry): DailyClaim => ({
 
 /** Gives back what the transfer claimed (both idempotent): call only once it surely moved nothing. */
 export async function releaseClaims(
-  state: Pick<StateStore, 'releaseReserve' | 'releaseDaily'>,
+  claims: Pick<ClaimStore, 'releaseReserve' | 'releaseDaily'>,
   e: JournalEntry,
 ): Promise<void> {
   const reserve = sourceReserve(e);
-  if (reserve !== undefined) await state.releaseReserve(e.portfolioId, holdOf(e, reserve));
-  await state.releaseDaily(e.portfolioId, dailyClaimOf(e));
+  if (reserve !== undefined) await claims.releaseReserve(e.portfolioId, holdOf(e, reserve));
+  await claims.releaseDaily(e.portfolioId, dailyClaimOf(e));
 }
 
 /** What the entry itself must satisfy: amounts, accounts, direction, exchange. Empty when it does. */
@@ -54,9 +61,10 @@ export function entryFailures(config: Config, e: JournalEntry): string[] {
   for (const account of [e.from, e.to]) {
     if (!allowlist.has(account)) failures.push(`${account} is not an account of this portfolio`);
   }
-  const botSide = `bot:${e.botId}`;
-  const intoBot = e.to === botSide && e.from.startsWith('reserve:');
-  const outOfBot = e.from === botSide && e.to.startsWith('reserve:');
+  const botSide = botAccount(e.botId);
+  const isReserve = (account: string) => parseAccount(account)?.kind === 'reserve';
+  const intoBot = e.to === botSide && isReserve(e.from);
+  const outOfBot = e.from === botSide && isReserve(e.to);
   if (!intoBot && !outOfBot) {
     failures.push(
       `a ${e.kind} moves money between ${botSide} and a reserve, not ${e.from} → ${e.to}`,
@@ -65,8 +73,8 @@ export function entryFailures(config: Config, e: JournalEntry): string[] {
     failures.push(`a ${e.kind} goes into the bot, not out of it`);
   } else if ((e.kind === 'harvest' || e.kind === 'protect') && !outOfBot) {
     failures.push(`a ${e.kind} comes out of the bot, not into it`);
-  } else if (e.kind === 'protect' && e.to !== `reserve:${EMERGENCY}`) {
-    failures.push(`a protect goes to reserve:${EMERGENCY}, not ${e.to}`);
+  } else if (e.kind === 'protect' && e.to !== EMERGENCY_ACCOUNT) {
+    failures.push(`a protect goes to ${EMERGENCY_ACCOUNT}, not ${e.to}`);
   }
   if (!bot) failures.push(`${e.botId} is not a bot of this portfolio`);
   else if (bot.exchange !== e.exchange) {
@@ -94,14 +102,14 @@ export function entryFailures(config: Config, e: JournalEntry): string[] {
  */
 export async function freshFailures(
   config: Config,
-  state: Pick<StateStore, 'load'>,
+  portfolio: Pick<PortfolioStore, 'load'>,
   exchange: Exchange,
   e: JournalEntry,
 ): Promise<string[]> {
-  const books = await state.load(e.portfolioId);
-  if (!books) return ['the portfolio has no state'];
+  const state = await portfolio.load(e.portfolioId);
+  if (!state) return ['the portfolio has no state'];
   const failures: string[] = [];
-  if (books.flags.halted && addsRisk(e)) failures.push(`${e.kind} into a bot refused while halted`);
+  if (state.flags.halted && addsRisk(e)) failures.push(`${e.kind} into a bot refused while halted`);
   if (sourceReserve(e) !== undefined) {
     const master = await exchange.masterBalance(config.currency);
     if (master < e.amount) {
@@ -124,26 +132,26 @@ export async function freshFailures(
  */
 export async function claimFailure(
   config: Config,
-  state: Pick<StateStore, 'holdReserve' | 'releaseReserve' | 'claimDaily'>,
+  claims: Pick<ClaimStore, 'holdReserve' | 'releaseReserve' | 'claimDaily'>,
   e: JournalEntry,
 ): Promise<string | undefined> {
   const reserve = sourceReserve(e);
   if (reserve !== undefined) {
-    const floor = reserve === EMERGENCY ? config.emergencyReserve.minimum : ZERO;
-    const hold = await state.holdReserve(e.portfolioId, holdOf(e, reserve), floor);
+    const floor = reserve === EMERGENCY_RESERVE ? config.emergencyReserve.minimum : ZERO;
+    const hold = await claims.holdReserve(e.portfolioId, holdOf(e, reserve), floor);
     if (!hold.held) {
       const what =
-        reserve === EMERGENCY
-          ? `would take reserve:${EMERGENCY} below its minimum ${showMoney(floor)}`
-          : `reserve:${reserve} cannot give it`;
+        reserve === EMERGENCY_RESERVE
+          ? `would take ${EMERGENCY_ACCOUNT} below its minimum ${showMoney(floor)}`
+          : `${reserveAccount(reserve)} cannot give it`;
       return `${what}: ${showMoney(hold.available)} available after the transfers in flight, ${showMoney(e.amount)} asked`;
     }
   }
   const limit = config.exchanges.get(e.exchange as ExchangeName)?.dailyTransferLimit;
   if (limit === undefined) return `no exchange "${e.exchange}" configured`;
   const claim = dailyClaimOf(e);
-  const daily = await state.claimDaily(e.portfolioId, claim, limit);
+  const daily = await claims.claimDaily(e.portfolioId, claim, limit);
   if (daily.claimed) return undefined;
-  if (reserve !== undefined) await state.releaseReserve(e.portfolioId, holdOf(e, reserve));
+  if (reserve !== undefined) await claims.releaseReserve(e.portfolioId, holdOf(e, reserve));
   return `daily_transfer_limit ${showMoney(limit)} on ${e.exchange} for ${claim.day}: ${showMoney(daily.used)} already counted, ${showMoney(e.amount)} more would pass it`;
 }

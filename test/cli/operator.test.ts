@@ -10,7 +10,8 @@ import { botfolio } from '../helpers/cli.ts';
 
 const config = specConfig();
 /** The stored state, read in-process (no runtime to start). */
-const stateIn = (data: string) => withLocalStore(config, data, (store) => store.load('main'));
+const stateIn = (data: string) =>
+  withLocalStore(config, data, (store) => store.portfolio.load('main'));
 
 describe('botfolio halt and resume', () => {
   it('says there is nothing to halt before the first cycle', () => {
@@ -32,7 +33,7 @@ describe('botfolio halt and resume', () => {
 
     // A bot blocked by no_refill_policy, as a black-swan episode would leave it.
     await withLocalStore(config, data, (store) =>
-      store.setRefillBlocked('main', '4h_swing_btc', true),
+      store.portfolio.setRefillBlocked('main', '4h_swing_btc', true),
     );
 
     const resumed = botfolio('resume', '--data', data, '--unblock', '4h_swing_btc');

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { ledgerDeltas } from '../../functions/core/ledger.ts';
 import { type Money, money } from '../../functions/core/money.ts';
-import type { Journal } from '../../functions/core/ports.ts';
 import type { PortfolioState } from '../../functions/core/state.ts';
+import type { Journal } from '../../functions/core/store-ports.ts';
 import {
   type JournalEntry,
   type PlannedTransfer,
@@ -85,15 +85,15 @@ export function startingState(): PortfolioState {
 
 const BOT_FIELDS = [
   'balance',
-  'capital_base',
+  'capitalBase',
   'contributed',
   'harvested',
   'protected',
   'refills',
 ] as const;
 
-/** The ledger fields of a state, flat: `reserve:<name>` and `bot:<id>:<field>` → integer. */
-export function books(state: PortfolioState): Record<string, bigint> {
+/** The ledger fields of a state, flat: `reserve:<name>` and `bot:<id>:<field>` (BotState's names) → integer. */
+export function flatLedger(state: PortfolioState): Record<string, bigint> {
   const flat: Record<string, bigint> = {};
   for (const [name, amount] of state.reserves) flat[`reserve:${name}`] = amount;
   for (const [id, b] of state.bots) {
@@ -113,11 +113,11 @@ export function books(state: PortfolioState): Record<string, bigint> {
 }
 
 /** The books `start` must turn into once each entry's `ledgerDeltas` are applied exactly once. */
-export function booksAfter(
+export function ledgerAfter(
   start: PortfolioState,
   entries: readonly JournalEntry[],
 ): Record<string, bigint> {
-  const flat = books(start);
+  const flat = flatLedger(start);
   for (const e of entries) {
     for (const d of ledgerDeltas(e)) {
       const key =

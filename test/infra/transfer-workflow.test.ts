@@ -1,7 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { TASK_STATES } from '../../functions/adapters/stepfunctions/contract.ts';
 import { RETRYABLE_ERRORS } from '../../functions/core/errors.ts';
-import { TASK_STATES, WORKFLOW_TIMEOUT_MINUTES } from '../../functions/core/workflow.ts';
+import { WORKFLOW_TIMEOUT_MINUTES } from '../../functions/core/settlement.ts';
 import { LAMBDA_SERVICE_ERRORS } from '../../lib/transfer-workflow.ts';
 import { logicalIdOf, stateMachineDefinition, synthesize } from './support.ts';
 
@@ -9,13 +10,7 @@ import { logicalIdOf, stateMachineDefinition, synthesize } from './support.ts';
 const { stack, template } = synthesize();
 const { definition, text } = stateMachineDefinition(template);
 const taskNames = Object.keys(TASK_STATES) as (keyof typeof TASK_STATES)[];
-const FORWARD = [
-  'LockBot',
-  'ValidateGuards',
-  'SubmitTransfer',
-  'VerifyOnExchange',
-  'RecordCompleted',
-];
+const FORWARD = ['Lock', 'Validate', 'Submit', 'Confirm', 'Apply'];
 const state = (name: string) => {
   const s = definition.States[name];
   if (!s) throw new Error(`no state ${name}`);
@@ -59,7 +54,7 @@ describe('transfer workflow', () => {
     expect(state(name).Parameters).toEqual({
       step: TASK_STATES[name],
       'transferId.$': '$.transferId',
-      ...(name === 'SettleFailure' && { 'error.$': '$.error' }),
+      ...(name === 'Settle' && { 'error.$': '$.error' }),
     });
     // The result goes beside the input, so $.transferId (and $.error) stay.
     expect(state(name).ResultPath).toBe(`$.${name}`);
@@ -100,7 +95,7 @@ describe('transfer workflow', () => {
     expect(keys.indexOf('Retry')).toBeGreaterThanOrEqual(0);
     expect(keys.indexOf('Retry')).toBeLessThan(keys.indexOf('Catch'));
     expect(state(name).Catch).toEqual([
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'SettleFailure' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Settle' },
     ]);
   });
 
@@ -117,13 +112,13 @@ describe('transfer workflow', () => {
     for (let at: string | undefined = definition.StartAt; at; at = state(at).Next) path.push(at);
     // Assess
     expect(path).toEqual([
-      'LockBot',
-      'ValidateGuards',
-      'SubmitTransfer',
-      'VerifyOnExchange',
-      'RecordCompleted',
-      'ReleaseLock',
-      'SendAlert',
+      'Lock',
+      'Validate',
+      'Submit',
+      'Confirm',
+      'Apply',
+      'Unlock',
+      'Notify',
       'Transferred',
     ]);
     expect(state('Transferred').Type).toBe('Succeed');
@@ -132,14 +127,9 @@ describe('transfer workflow', () => {
   it('settles a failure, releases the lock and alerts, then ends in Settled', () => {
     // Act
     const path: string[] = [];
-    for (let at: string | undefined = 'SettleFailure'; at; at = state(at).Next) path.push(at);
+    for (let at: string | undefined = 'Settle'; at; at = state(at).Next) path.push(at);
     // Assess
-    expect(path).toEqual([
-      'SettleFailure',
-      'ReleaseLockAfterFailure',
-      'SendFailureAlert',
-      'Settled',
-    ]);
+    expect(path).toEqual(['Settle', 'UnlockAfterSettle', 'NotifyAfterSettle', 'Settled']);
     expect(state('Settled').Type).toBe('Succeed');
   });
 

@@ -6,8 +6,9 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoStore } from '../../functions/adapters/dynamodb/store.ts';
+import { dynamoStores } from '../../functions/adapters/dynamodb/store.ts';
 import { type Money, money } from '../../functions/core/money.ts';
+import type { Stores } from '../../functions/core/store-ports.ts';
 import type { JournalEntry } from '../../functions/core/transfer.ts';
 import { localDynamoClient } from '../../functions/local/dynamo.ts';
 import { BACKENDS, type RunningDynamo } from '../helpers/dynamo.ts';
@@ -23,24 +24,24 @@ import {
 const AT = '2026-11-20T12:00:00.000Z';
 const LATER = '2026-11-20T12:05:00.000Z';
 
-describe.each(BACKENDS)('DynamoStore claims on $name', (backend) => {
+describe.each(BACKENDS)('the DynamoDB stores claims on $name', (backend) => {
   if (backend.skipReason !== undefined) {
     it.skip(backend.skipReason, () => {});
     return;
   }
 
   let db: RunningDynamo;
-  let store: DynamoStore;
+  let store: Stores;
   const clients: DynamoDBClient[] = [];
   const otherStore = () => {
     const c = localDynamoClient(db.endpoint);
     clients.push(c);
-    return new DynamoStore(c, db.tableNames);
+    return dynamoStores(c, db.tableNames);
   };
 
   beforeAll(async () => {
     db = await backend.start();
-    store = new DynamoStore(db.client, db.tableNames);
+    store = dynamoStores(db.client, db.tableNames);
   });
   afterAll(async () => {
     for (const c of clients) c.destroy();
@@ -48,8 +49,8 @@ describe.each(BACKENDS)('DynamoStore claims on $name', (backend) => {
   });
 
   async function validated(p: string, e: JournalEntry = entry(p)): Promise<JournalEntry> {
-    await store.putPlanned([e]);
-    await store.transition(e.id, ['planned'], 'validated');
+    await store.journal.putPlanned([e]);
+    await store.journal.transition(e.id, ['planned'], 'validated');
     return e;
   }
   const claim = (attempt: number, leaseUntil = LATER, now = AT) => ({
@@ -65,8 +66,8 @@ describe.each(BACKENDS)('DynamoStore claims on $name', (backend) => {
       const e = await validated(p);
 
       const results = await Promise.all([
-        otherStore().claimSubmit(e.id, claim(1)),
-        otherStore().claimSubmit(e.id, claim(1)),
+        otherStore().journal.claimSubmit(e.id, claim(1)),
+        otherStore().journal.claimSubmit(e.id, claim(1)),
       ]);
 
       const won = results.filter((r) => r !== undefined);
@@ -82,17 +83,17 @@ describe.each(BACKENDS)('DynamoStore claims on $name', (backend) => {
     it('refuses another call while the last one’s lease runs, and allows it once it returned', async () => {
       const p = freshPortfolio();
       const e = await validated(p);
-      await store.claimSubmit(e.id, claim(1));
+      await store.journal.claimSubmit(e.id, claim(1));
 
-      const whileInFlight = await store.claimSubmit(e.id, claim(2));
-      await store.endSubmit(e.id, 1);
-      const afterReturn = await store.claimSubmit(e.id, claim(2));
-      const stale = await store.claimSubmit(e.id, claim(2));
+      const whileInFlight = await store.journal.claimSubmit(e.id, claim(2));
+      await store.journal.endSubmit(e.id, 1);
+      const afterReturn = await store.journal.claimSubmit(e.id, claim(2));
+      const stale = await store.journal.claimSubmit(e.id, claim(2));
 
       expect(whileInFlight).toBeUndefined();
       expect(afterReturn).toMatchObject({ submitAttempts: 2, submitLeaseUntil: LATER });
       expect(stale).toBeUndefined();
-      expect((await store.get(e.id))?.history.map((h) => h.note ?? h.status)).toEqual([
+      expect((await store.journal.get(e.id))?.history.map((h) => h.note ?? h.status)).toEqual([
         'planned',
         'validated',
         'attempt 1',
@@ -104,20 +105,20 @@ describe.each(BACKENDS)('DynamoStore claims on $name', (backend) => {
       const p = freshPortfolio();
       const e = await validated(p);
       const other = await validated(p, entry(p, { cycleId: 'c-2' }));
-      await store.claimSubmit(e.id, claim(1));
-      await store.claimSubmit(other.id, claim(1));
-      await store.transition(other.id, ['submitted'], 'uncertain');
+      await store.journal.claimSubmit(e.id, claim(1));
+      await store.journal.claimSubmit(other.id, claim(1));
+      await store.journal.transition(other.id, ['submitted'], 'uncertain');
 
-      await store.endSubmit(e.id, 1, 'RateLimitedError: slow down');
-      await store.endSubmit(other.id, 1, 'RateLimitedError: slow down');
+      await store.journal.endSubmit(e.id, 1, 'RateLimitedError: slow down');
+      await store.journal.endSubmit(other.id, 1, 'RateLimitedError: slow down');
 
-      const ended = await store.get(e.id);
+      const ended = await store.journal.get(e.id);
       expect(ended?.history.at(-1)).toMatchObject({
         status: 'submitted',
         note: 'attempt 1 returned RateLimitedError: slow down',
       });
       expect(ended?.submitLeaseUntil).toBeUndefined();
-      const moved = await store.get(other.id);
+      const moved = await store.journal.get(other.id);
       expect(moved?.history.at(-1)?.status).toBe('uncertain');
       expect(moved?.submitLeaseUntil).toBeUndefined();
     });
@@ -125,9 +126,9 @@ describe.each(BACKENDS)('DynamoStore claims on $name', (backend) => {
     it('allows another call once the lease has run out, even if the first never returned', async () => {
       const p = freshPortfolio();
       const e = await validated(p);
-      await store.claimSubmit(e.id, claim(1, AT));
+      await store.journal.claimSubmit(e.id, claim(1, AT));
 
-      const next = await store.claimSubmit(e.id, claim(2, LATER, LATER));
+      const next = await store.journal.claimSubmit(e.id, claim(2, LATER, LATER));
 
       expect(next?.submitAttempts).toBe(2);
     });
@@ -135,9 +136,9 @@ describe.each(BACKENDS)('DynamoStore claims on $name', (backend) => {
     it('refuses to end a transfer as failed while a call may be in flight, or after another was claimed', async () => {
       const p = freshPortfolio();
       const e = await validated(p);
-      await store.claimSubmit(e.id, claim(1));
+      await store.journal.claimSubmit(e.id, claim(1));
 
-      const inFlight = await store.transition(
+      const inFlight = await store.journal.transition(
         e.id,
         ['submitted'],
         'failed',
@@ -146,8 +147,8 @@ describe.each(BACKENDS)('DynamoStore claims on $name', (backend) => {
           noCallInFlight: { attempts: 1, at: AT },
         },
       );
-      await store.endSubmit(e.id, 1);
-      const staleCount = await store.transition(
+      await store.journal.endSubmit(e.id, 1);
+      const staleCount = await store.journal.transition(
         e.id,
         ['submitted'],
         'failed',
@@ -156,7 +157,7 @@ describe.each(BACKENDS)('DynamoStore claims on $name', (backend) => {
           noCallInFlight: { attempts: 0, at: AT },
         },
       );
-      const failed = await store.transition(
+      const failed = await store.journal.transition(
         e.id,
         ['submitted'],
         'failed',
@@ -169,7 +170,7 @@ describe.each(BACKENDS)('DynamoStore claims on $name', (backend) => {
       expect(inFlight).toBeUndefined();
       expect(staleCount).toBeUndefined();
       expect(failed?.status).toBe('failed');
-      expect(await store.claimSubmit(e.id, claim(2))).toBeUndefined();
+      expect(await store.journal.claimSubmit(e.id, claim(2))).toBeUndefined();
     });
   });
 
@@ -177,41 +178,41 @@ describe.each(BACKENDS)('DynamoStore claims on $name', (backend) => {
     it('lists completed entries the ledger has not applied, until it has, and counts them in the watermark', async () => {
       const p = freshPortfolio();
       const clock = manualClock();
-      await store.init(p, startingState());
-      const a = await completed(store, entry(p, { cycleId: 'c-1' }));
-      const b = await completed(store, entry(p, { cycleId: 'c-2' }));
-      const s = new DynamoStore(db.client, db.tableNames, { now: clock.now });
+      await store.portfolio.init(p, startingState());
+      const a = await completed(store.journal, entry(p, { cycleId: 'c-1' }));
+      const b = await completed(store.journal, entry(p, { cycleId: 'c-2' }));
+      const s = dynamoStores(db.client, db.tableNames, { now: clock.now });
 
-      const before = await store.completedUnapplied(p);
-      await s.applyCompleted(a);
-      const after = await store.completedUnapplied(p);
+      const before = await store.journal.completedUnapplied(p);
+      await s.ledger.applyCompleted(a);
+      const after = await store.journal.completedUnapplied(p);
 
       expect(before.map((x) => x.id).sort()).toEqual([a.id, b.id].sort());
       expect(after.map((x) => x.id)).toEqual([b.id]);
-      expect((await store.byStatus(p, ['completed'])).map((x) => x.id).sort()).toEqual(
+      expect((await store.journal.byStatus(p, ['completed'])).map((x) => x.id).sort()).toEqual(
         [a.id, b.id].sort(),
       );
-      expect(await store.ledgerMarks(p)).toMatchObject({
+      expect(await store.ledger.watermark(p)).toMatchObject({
         applied: 1n,
         lastApplied: { id: a.id, at: AT },
       });
-      expect((await store.get(a.id))?.ledgerApplied).toBe(true);
+      expect((await store.journal.get(a.id))?.ledgerApplied).toBe(true);
     });
 
     it('replaces the ledger only while no entry was applied since the marks were read', async () => {
       const p = freshPortfolio();
-      await store.init(p, startingState());
-      const marks = await store.ledgerMarks(p);
-      const e = await completed(store, entry(p));
-      await store.applyCompleted(e);
+      await store.portfolio.init(p, startingState());
+      const marks = await store.ledger.watermark(p);
+      const e = await completed(store.journal, entry(p));
+      await store.ledger.applyCompleted(e);
       const book = { reserves: new Map([['emergency', money(1)]]), bots: new Map() };
 
-      const stale = await store.replaceLedger(p, book, marks);
-      const fresh = await store.replaceLedger(p, book, await store.ledgerMarks(p));
+      const stale = await store.ledger.replace(p, book, marks);
+      const fresh = await store.ledger.replace(p, book, await store.ledger.watermark(p));
 
       expect(stale).toBe(false);
       expect(fresh).toBe(true);
-      const state = await store.load(p);
+      const state = await store.portfolio.load(p);
       expect(state?.reserves.get('emergency')).toBe(money(1));
       // A bot the book does not know loses its ledger fields: unfunded in the journal's view.
       expect(state?.bots.has(HF_BOT)).toBe(false);
@@ -228,53 +229,53 @@ describe.each(BACKENDS)('DynamoStore claims on $name', (backend) => {
     it('grants holds only while the reserve, less every hold, stays at its floor: ten racing callers', async () => {
       // reserve:high_frequency holds 200 in the starting state; ten holds of 30 race for it.
       const p = freshPortfolio();
-      await store.init(p, startingState());
+      await store.portfolio.init(p, startingState());
 
       const results = await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
-          otherStore().holdReserve(p, hold(`t-${i}`, money(30)), money(20)),
+          otherStore().claims.holdReserve(p, hold(`t-${i}`, money(30)), money(20)),
         ),
       );
 
       expect(results.filter((r) => r.held)).toHaveLength(6);
-      expect((await store.ledgerMarks(p)).holding.size).toBe(6);
+      expect((await store.claims.holders(p)).size).toBe(6);
     });
 
     it('counts a hold once however often it is asked for, and frees it once', async () => {
       const p = freshPortfolio();
-      await store.init(p, startingState());
+      await store.portfolio.init(p, startingState());
 
-      await store.holdReserve(p, hold('t-1', money(150)), money(0));
-      const again = await store.holdReserve(p, hold('t-1', money(150)), money(0));
-      const other = await store.holdReserve(p, hold('t-2', money(100)), money(0));
-      await store.releaseReserve(p, hold('t-1', money(150)));
-      await store.releaseReserve(p, hold('t-1', money(150)));
-      const afterRelease = await store.holdReserve(p, hold('t-2', money(100)), money(0));
+      await store.claims.holdReserve(p, hold('t-1', money(150)), money(0));
+      const again = await store.claims.holdReserve(p, hold('t-1', money(150)), money(0));
+      const other = await store.claims.holdReserve(p, hold('t-2', money(100)), money(0));
+      await store.claims.releaseReserve(p, hold('t-1', money(150)));
+      await store.claims.releaseReserve(p, hold('t-1', money(150)));
+      const afterRelease = await store.claims.holdReserve(p, hold('t-2', money(100)), money(0));
 
       expect(again).toEqual({ held: true });
       expect(other).toEqual({ held: false, available: money(50) });
       expect(afterRelease).toEqual({ held: true });
-      expect([...(await store.ledgerMarks(p)).holding]).toEqual(['t-2']);
+      expect([...(await store.claims.holders(p))]).toEqual(['t-2']);
     });
 
     it('ends the hold in the same write that applies the transfer', async () => {
       const p = freshPortfolio();
-      await store.init(p, startingState());
+      await store.portfolio.init(p, startingState());
       const e = entry(p, {
         kind: 'refill',
         botId: HF_BOT,
         from: 'reserve:high_frequency',
         amount: money(150),
       });
-      await store.holdReserve(p, hold(e.id, money(150)), money(0));
-      const done = await completed(store, e);
+      await store.claims.holdReserve(p, hold(e.id, money(150)), money(0));
+      const done = await completed(store.journal, e);
 
-      await store.applyCompleted(done);
-      const next = await store.holdReserve(p, hold('t-next', money(50)), money(0));
+      await store.ledger.applyCompleted(done);
+      const next = await store.claims.holdReserve(p, hold('t-next', money(50)), money(0));
 
-      expect((await store.ledgerMarks(p)).holding.has(e.id)).toBe(false);
+      expect((await store.claims.holders(p)).has(e.id)).toBe(false);
       expect(next).toEqual({ held: true });
-      expect((await store.load(p))?.reserves.get('high_frequency')).toBe(money(50));
+      expect((await store.portfolio.load(p))?.reserves.get('high_frequency')).toBe(money(50));
     });
   });
 
@@ -291,10 +292,10 @@ describe.each(BACKENDS)('DynamoStore claims on $name', (backend) => {
 
       const results = await Promise.all(
         Array.from({ length: 8 }, (_, i) =>
-          otherStore().claimDaily(p, day(`t-${i}`, money(100)), money(350)),
+          otherStore().claims.claimDaily(p, day(`t-${i}`, money(100)), money(350)),
         ),
       );
-      const repeated = await store.claimDaily(p, day('t-0', money(100)), money(350));
+      const repeated = await store.claims.claimDaily(p, day('t-0', money(100)), money(350));
 
       expect(results.filter((r) => r.claimed)).toHaveLength(3);
       expect(repeated.used).toBe(money(300));
@@ -303,12 +304,12 @@ describe.each(BACKENDS)('DynamoStore claims on $name', (backend) => {
 
     it('gives a released transfer’s share back to the day, once', async () => {
       const p = freshPortfolio();
-      await store.claimDaily(p, day('a', money(200)), money(300));
+      await store.claims.claimDaily(p, day('a', money(200)), money(300));
 
-      const refused = await store.claimDaily(p, day('b', money(200)), money(300));
-      await store.releaseDaily(p, day('a', money(200)));
-      await store.releaseDaily(p, day('a', money(200)));
-      const granted = await store.claimDaily(p, day('b', money(200)), money(300));
+      const refused = await store.claims.claimDaily(p, day('b', money(200)), money(300));
+      await store.claims.releaseDaily(p, day('a', money(200)));
+      await store.claims.releaseDaily(p, day('a', money(200)));
+      const granted = await store.claims.claimDaily(p, day('b', money(200)), money(300));
 
       expect(refused).toEqual({ claimed: false, used: money(200) });
       expect(granted).toEqual({ claimed: true, used: money(200) });
@@ -318,15 +319,15 @@ describe.each(BACKENDS)('DynamoStore claims on $name', (backend) => {
   describe('locks', () => {
     it('names each lock’s holder, and moves a lock only from the holder named', async () => {
       const p = freshPortfolio();
-      await store.lockBot(p, 'bot-a', 'x', 60_000);
-      await store.lockBot(p, 'bot-b', 'y', 60_000);
+      await store.locks.lockBot(p, 'bot-a', 'x', 60_000);
+      await store.locks.lockBot(p, 'bot-b', 'y', 60_000);
 
-      const wrong = await store.takeOverLock(p, 'bot-a', 'y', 'z', 60_000);
-      const right = await store.takeOverLock(p, 'bot-a', 'x', 'z', 60_000);
+      const wrong = await store.locks.takeOverLock(p, 'bot-a', 'y', 'z', 60_000);
+      const right = await store.locks.takeOverLock(p, 'bot-a', 'x', 'z', 60_000);
 
       expect(wrong).toBe(false);
       expect(right).toBe(true);
-      expect(await store.lockHolders(p)).toEqual(
+      expect(await store.locks.lockHolders(p)).toEqual(
         new Map([
           ['bot-a', 'z'],
           ['bot-b', 'y'],

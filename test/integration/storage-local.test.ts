@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DynamoStore } from '../../functions/adapters/dynamodb/store.ts';
+import { dynamoStores } from '../../functions/adapters/dynamodb/store.ts';
 import { localTableNames, startEmbeddedDynamo } from '../../functions/local/dynamo.ts';
 import { completed, entry, freshPortfolio, startingState } from '../helpers/dynamo-fixtures.ts';
 
@@ -37,20 +37,20 @@ describe('embedded DynamoDB (local mode)', () => {
     cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
     const p = freshPortfolio();
     const first = await startEmbeddedDynamo({ dataDir });
-    const before = new DynamoStore(first.client, first.tableNames);
-    await before.init(p, startingState());
-    const e = await completed(before, entry(p));
-    await before.applyCompleted(e);
-    const books = await before.load(p);
-    const journalled = await before.get(e.id);
+    const before = dynamoStores(first.client, first.tableNames);
+    await before.portfolio.init(p, startingState());
+    const e = await completed(before.journal, entry(p));
+    await before.ledger.applyCompleted(e);
+    const books = await before.portfolio.load(p);
+    const journalled = await before.journal.get(e.id);
     await first.close();
 
     const second = await startEmbeddedDynamo({ dataDir });
     cleanup.push(second.close);
-    const after = new DynamoStore(second.client, second.tableNames);
+    const after = dynamoStores(second.client, second.tableNames);
 
     expect(journalled?.status).toBe('completed');
-    expect(await after.get(e.id)).toEqual(journalled);
-    expect(await after.load(p)).toEqual(books);
+    expect(await after.journal.get(e.id)).toEqual(journalled);
+    expect(await after.portfolio.load(p)).toEqual(books);
   });
 });

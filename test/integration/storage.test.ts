@@ -8,26 +8,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Expr, ledgerAttribute } from '../../functions/adapters/dynamodb/codec.ts';
 import { NotCompletedError, StateNotFoundError } from '../../functions/adapters/dynamodb/errors.ts';
 import { stateKey } from '../../functions/adapters/dynamodb/portfolio-state.ts';
-import { DynamoStore } from '../../functions/adapters/dynamodb/store.ts';
+import { dynamoStores } from '../../functions/adapters/dynamodb/store.ts';
 import { ledgerDeltas } from '../../functions/core/ledger.ts';
 import { type Money, money, moneyFromUnits } from '../../functions/core/money.ts';
-import type { BotSnapshot } from '../../functions/core/ports.ts';
+import type { BotSnapshot, Stores } from '../../functions/core/store-ports.ts';
 import { IllegalTransitionError, type JournalEntry } from '../../functions/core/transfer.ts';
 import { localDynamoClient } from '../../functions/local/dynamo.ts';
 import { BACKENDS, type RunningDynamo } from '../helpers/dynamo.ts';
 import {
-  books,
-  booksAfter,
   completed,
   entry,
+  flatLedger,
   freshPortfolio,
   HF_BOT,
   LF_BOT,
+  ledgerAfter,
   manualClock,
   startingState,
 } from '../helpers/dynamo-fixtures.ts';
 
-describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
+describe.each(BACKENDS)('the DynamoDB stores on $name', (backend) => {
   if (backend.skipReason !== undefined) {
     console.warn(backend.skipReason);
     it.skip(backend.skipReason, () => {});
@@ -35,7 +35,7 @@ describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
   }
 
   let db: RunningDynamo;
-  let store: DynamoStore;
+  let store: Stores;
   /** Extra clients (a second "Lambda", a raw writer): destroyed after the suite. */
   const clients: DynamoDBClient[] = [];
   const newClient = () => {
@@ -45,11 +45,11 @@ describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
   };
   /** Another store on its own connection, as another Lambda container would be. */
   const otherStore = (now?: () => Date) =>
-    new DynamoStore(newClient(), db.tableNames, now ? { now } : {});
+    dynamoStores(newClient(), db.tableNames, now ? { now } : {});
 
   beforeAll(async () => {
     db = await backend.start();
-    store = new DynamoStore(db.client, db.tableNames);
+    store = dynamoStores(db.client, db.tableNames);
   });
   afterAll(async () => {
     for (const c of clients) c.destroy();
@@ -58,7 +58,7 @@ describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
 
   async function portfolioWithState() {
     const p = freshPortfolio();
-    await store.init(p, startingState());
+    await store.portfolio.init(p, startingState());
     return p;
   }
 
@@ -68,13 +68,13 @@ describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
       const a = entry(p, { cycleId: 'c-1' });
       const b = entry(p, { cycleId: 'c-2' });
 
-      expect(await store.putPlanned([a, b])).toEqual([a.id, b.id]);
-      await store.transition(a.id, ['planned'], 'validated');
-      const again = await store.putPlanned([a, b]);
+      expect(await store.journal.putPlanned([a, b])).toEqual([a.id, b.id]);
+      await store.journal.transition(a.id, ['planned'], 'validated');
+      const again = await store.journal.putPlanned([a, b]);
 
       expect(again).toEqual([]);
-      expect((await store.get(a.id))?.status).toBe('validated');
-      expect(await store.get(b.id)).toEqual(b);
+      expect((await store.journal.get(a.id))?.status).toBe('validated');
+      expect(await store.journal.get(b.id)).toEqual(b);
     });
 
     it('moves an entry along legal edges, recording each change and its patch', async () => {
@@ -82,14 +82,14 @@ describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
       const s = otherStore(clock.now);
       const p = freshPortfolio();
       const e = entry(p);
-      await s.putPlanned([e]);
+      await s.journal.putPlanned([e]);
 
       clock.advance(1_000);
-      await s.transition(e.id, ['planned'], 'validated', { note: 'guards passed' });
+      await s.journal.transition(e.id, ['planned'], 'validated', { note: 'guards passed' });
       clock.advance(1_000);
-      await s.transition(e.id, ['validated'], 'submitted', { exchangeTransferId: 'x-42' });
+      await s.journal.transition(e.id, ['validated'], 'submitted', { exchangeTransferId: 'x-42' });
       clock.advance(1_000);
-      const done = await s.transition(e.id, ['submitted', 'uncertain'], 'completed');
+      const done = await s.journal.transition(e.id, ['submitted', 'uncertain'], 'completed');
 
       expect(done?.status).toBe('completed');
       expect(done?.exchangeTransferId).toBe('x-42');
@@ -100,50 +100,54 @@ describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
         { status: 'submitted', at: '2026-11-20T12:00:02.000Z' },
         { status: 'completed', at: '2026-11-20T12:00:03.000Z' },
       ]);
-      expect(await store.get(e.id)).toEqual(done);
-      expect((await store.byStatus(p, ['completed'])).map((x) => x.id)).toEqual([e.id]);
-      expect(await store.byStatus(p, ['planned', 'validated', 'submitted'])).toEqual([]);
+      expect(await store.journal.get(e.id)).toEqual(done);
+      expect((await store.journal.byStatus(p, ['completed'])).map((x) => x.id)).toEqual([e.id]);
+      expect(await store.journal.byStatus(p, ['planned', 'validated', 'submitted'])).toEqual([]);
     });
 
     it('refuses an illegal transition and leaves the entry untouched', async () => {
       const p = freshPortfolio();
       const e = entry(p);
-      await store.putPlanned([e]);
+      await store.journal.putPlanned([e]);
 
-      await expect(store.transition(e.id, ['planned'], 'completed')).rejects.toThrow(
+      await expect(store.journal.transition(e.id, ['planned'], 'completed')).rejects.toThrow(
         IllegalTransitionError,
       );
-      await expect(store.transition(e.id, ['submitted', 'planned'], 'submitted')).rejects.toThrow(
-        IllegalTransitionError,
-      );
-      expect(await store.get(e.id)).toEqual(e);
+      await expect(
+        store.journal.transition(e.id, ['submitted', 'planned'], 'submitted'),
+      ).rejects.toThrow(IllegalTransitionError);
+      expect(await store.journal.get(e.id)).toEqual(e);
     });
 
     it('returns undefined when the entry is no longer in a from status, and changes nothing', async () => {
       const p = freshPortfolio();
       const e = entry(p);
-      await store.putPlanned([e]);
-      const validated = await store.transition(e.id, ['planned'], 'validated');
+      await store.journal.putPlanned([e]);
+      const validated = await store.journal.transition(e.id, ['planned'], 'validated');
 
-      const late = await store.transition(e.id, ['planned'], 'rejected', { error: 'too late' });
+      const late = await store.journal.transition(e.id, ['planned'], 'rejected', {
+        error: 'too late',
+      });
 
       expect(late).toBeUndefined();
-      expect(await store.get(e.id)).toEqual(validated);
-      expect(await store.transition('no-such-transfer', ['planned'], 'validated')).toBeUndefined();
+      expect(await store.journal.get(e.id)).toEqual(validated);
+      expect(
+        await store.journal.transition('no-such-transfer', ['planned'], 'validated'),
+      ).toBeUndefined();
     });
 
     it('lets exactly one of two concurrent planned→validated transitions win', async () => {
       const p = freshPortfolio();
       const e = entry(p);
-      await store.putPlanned([e]);
+      await store.journal.putPlanned([e]);
 
       const results = await Promise.all([
-        otherStore().transition(e.id, ['planned'], 'validated', { note: 'first' }),
-        otherStore().transition(e.id, ['planned'], 'validated', { note: 'second' }),
+        otherStore().journal.transition(e.id, ['planned'], 'validated', { note: 'first' }),
+        otherStore().journal.transition(e.id, ['planned'], 'validated', { note: 'second' }),
       ]);
 
       expect(results.filter((r) => r !== undefined)).toHaveLength(1);
-      const stored = await store.get(e.id);
+      const stored = await store.journal.get(e.id);
       expect(stored?.history.map((h) => h.status)).toEqual(['planned', 'validated']);
     });
 
@@ -152,14 +156,16 @@ describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
       const planned = entry(p, { cycleId: 'c-1' });
       const validated = entry(p, { cycleId: 'c-2' });
       const elsewhere = entry(freshPortfolio(), { cycleId: 'c-1' });
-      await store.putPlanned([planned, validated, elsewhere]);
-      await store.transition(validated.id, ['planned'], 'validated');
+      await store.journal.putPlanned([planned, validated, elsewhere]);
+      await store.journal.transition(validated.id, ['planned'], 'validated');
 
-      const open = await store.byStatus(p, ['planned', 'validated']);
+      const open = await store.journal.byStatus(p, ['planned', 'validated']);
 
       expect(open.map((x) => x.id).sort()).toEqual([planned.id, validated.id].sort());
-      expect((await store.byStatus(p, ['validated'])).map((x) => x.id)).toEqual([validated.id]);
-      expect(await store.byStatus(p, ['completed', 'uncertain'])).toEqual([]);
+      expect((await store.journal.byStatus(p, ['validated'])).map((x) => x.id)).toEqual([
+        validated.id,
+      ]);
+      expect(await store.journal.byStatus(p, ['completed', 'uncertain'])).toEqual([]);
     });
 
     it("lists one bot's entries newest first, at most the limit", async () => {
@@ -167,26 +173,26 @@ describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
       const at = (h: number) => `2026-11-20T${String(h).padStart(2, '0')}:00:00.000Z`;
       const mine = [1, 3, 2].map((h) => entry(p, { cycleId: `c-${h}`, now: at(h) }));
       const other = entry(p, { botId: HF_BOT, from: 'reserve:high_frequency', now: at(4) });
-      await store.putPlanned([...mine, other]);
+      await store.journal.putPlanned([...mine, other]);
 
-      const all = await store.byBot(p, LF_BOT);
-      const newest = await store.byBot(p, LF_BOT, 2);
+      const all = await store.journal.byBot(p, LF_BOT);
+      const newest = await store.journal.byBot(p, LF_BOT, 2);
 
       expect(all.map((x) => x.cycleId)).toEqual(['c-3', 'c-2', 'c-1']);
       expect(newest.map((x) => x.cycleId)).toEqual(['c-3', 'c-2']);
-      expect((await store.byBot(p, HF_BOT)).map((x) => x.id)).toEqual([other.id]);
+      expect((await store.journal.byBot(p, HF_BOT)).map((x) => x.id)).toEqual([other.id]);
     });
   });
 
   describe('ledger', () => {
     it('applies a completed allocation to the reserve and the bot exactly as ledgerDeltas says', async () => {
       const p = await portfolioWithState();
-      const e = await completed(store, entry(p, { amount: money('150.5') }));
+      const e = await completed(store.journal, entry(p, { amount: money('150.5') }));
 
-      await store.applyCompleted(e);
+      await store.ledger.applyCompleted(e);
 
-      expect(books(await loaded(p))).toEqual(booksAfter(startingState(), [e]));
-      const recorded = await store.get(e.id);
+      expect(flatLedger(await loaded(p))).toEqual(ledgerAfter(startingState(), [e]));
+      const recorded = await store.journal.get(e.id);
       expect(recorded?.potBefore).toBe(money(500));
       expect(recorded?.potAfter).toBe(money('349.5'));
     });
@@ -209,33 +215,33 @@ describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
       ] as const;
       const done: JournalEntry[] = [];
       for (const [i, s] of specs.entries()) {
-        done.push(await completed(store, entry(p, { ...s, cycleId: `c-${i}` })));
+        done.push(await completed(store.journal, entry(p, { ...s, cycleId: `c-${i}` })));
       }
 
-      for (const e of done) await store.applyCompleted(e);
+      for (const e of done) await store.ledger.applyCompleted(e);
 
       const after = await loaded(p);
-      expect(books(after)).toEqual(booksAfter(startingState(), done));
+      expect(flatLedger(after)).toEqual(ledgerAfter(startingState(), done));
       expect(after.bots.get(LF_BOT)?.refills).toBe(1);
     });
 
     it('applies an entry called twice only once', async () => {
       const p = await portfolioWithState();
-      const e = await completed(store, entry(p));
+      const e = await completed(store.journal, entry(p));
 
-      await store.applyCompleted(e);
-      await store.applyCompleted(e);
+      await store.ledger.applyCompleted(e);
+      await store.ledger.applyCompleted(e);
 
-      expect(books(await loaded(p))).toEqual(booksAfter(startingState(), [e]));
+      expect(flatLedger(await loaded(p))).toEqual(ledgerAfter(startingState(), [e]));
     });
 
     it('applies an entry once when five callers apply it at the same time', async () => {
       const p = await portfolioWithState();
-      const e = await completed(store, entry(p));
+      const e = await completed(store.journal, entry(p));
 
-      await Promise.all(Array.from({ length: 5 }, () => otherStore().applyCompleted(e)));
+      await Promise.all(Array.from({ length: 5 }, () => otherStore().ledger.applyCompleted(e)));
 
-      expect(books(await loaded(p))).toEqual(booksAfter(startingState(), [e]));
+      expect(flatLedger(await loaded(p))).toEqual(ledgerAfter(startingState(), [e]));
       expect(await rawState(p)).not.toHaveProperty('applying');
     });
 
@@ -244,7 +250,7 @@ describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
       const entries = await Promise.all(
         [1, 2, 3, 4].map((i) =>
           completed(
-            store,
+            store.journal,
             entry(p, {
               kind: 'refill',
               botId: HF_BOT,
@@ -257,28 +263,31 @@ describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
       );
 
       await Promise.all(
-        entries.flatMap((e) => [store.applyCompleted(e), otherStore().applyCompleted(e)]),
+        entries.flatMap((e) => [
+          store.ledger.applyCompleted(e),
+          otherStore().ledger.applyCompleted(e),
+        ]),
       );
 
-      expect(books(await loaded(p))).toEqual(booksAfter(startingState(), entries));
+      expect(flatLedger(await loaded(p))).toEqual(ledgerAfter(startingState(), entries));
     });
 
     it('finishes an apply that crashed after the ledger write, without applying again', async () => {
       const p = await portfolioWithState();
-      const e = await completed(store, entry(p));
+      const e = await completed(store.journal, entry(p));
       await crashedAfterLedgerWrite(p, e);
 
-      await store.applyCompleted(e);
+      await store.ledger.applyCompleted(e);
 
-      expect(books(await loaded(p))).toEqual(booksAfter(startingState(), [e]));
+      expect(flatLedger(await loaded(p))).toEqual(ledgerAfter(startingState(), [e]));
       expect(await rawState(p)).not.toHaveProperty('applying');
-      await store.applyCompleted(e);
-      expect(books(await loaded(p))).toEqual(booksAfter(startingState(), [e]));
+      await store.ledger.applyCompleted(e);
+      expect(flatLedger(await loaded(p))).toEqual(ledgerAfter(startingState(), [e]));
     });
 
     it('tidies an apply that crashed after marking the journal, without applying again', async () => {
       const p = await portfolioWithState();
-      const e = await completed(store, entry(p));
+      const e = await completed(store.journal, entry(p));
       await crashedAfterLedgerWrite(p, e);
       await raw().send(
         new UpdateCommand({
@@ -289,15 +298,15 @@ describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
         }),
       );
 
-      await store.applyCompleted(e);
+      await store.ledger.applyCompleted(e);
 
-      expect(books(await loaded(p))).toEqual(booksAfter(startingState(), [e]));
+      expect(flatLedger(await loaded(p))).toEqual(ledgerAfter(startingState(), [e]));
       expect(await rawState(p)).not.toHaveProperty('applying');
     });
 
     it('does not apply again for a caller that read the journal just before another finished', async () => {
       const p = await portfolioWithState();
-      const e = await completed(store, entry(p));
+      const e = await completed(store.journal, entry(p));
       // The slow caller's first journal read returns "not applied" and is then held back
       // until a fast caller has applied the entry and cleared its `applying` mark.
       const slowClient = newClient();
@@ -326,37 +335,37 @@ describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
         },
         { step: 'initialize', name: 'holdFirstJournalRead' },
       );
-      const slow = new DynamoStore(slowClient, db.tableNames);
+      const slow = dynamoStores(slowClient, db.tableNames);
 
-      const slowApply = slow.applyCompleted(e);
+      const slowApply = slow.ledger.applyCompleted(e);
       await atGate;
-      await store.applyCompleted(e);
+      await store.ledger.applyCompleted(e);
       release();
       await slowApply;
 
-      expect(books(await loaded(p))).toEqual(booksAfter(startingState(), [e]));
+      expect(flatLedger(await loaded(p))).toEqual(ledgerAfter(startingState(), [e]));
     });
 
     it('refuses to apply an entry that is not completed, and changes nothing', async () => {
       const p = await portfolioWithState();
       const e = entry(p);
-      await store.putPlanned([e]);
+      await store.journal.putPlanned([e]);
       const submitted = entry(p, { cycleId: 'c-2' });
-      await store.putPlanned([submitted]);
-      await store.transition(submitted.id, ['planned'], 'validated');
-      await store.transition(submitted.id, ['validated'], 'submitted');
+      await store.journal.putPlanned([submitted]);
+      await store.journal.transition(submitted.id, ['planned'], 'validated');
+      await store.journal.transition(submitted.id, ['validated'], 'submitted');
 
-      await expect(store.applyCompleted(e)).rejects.toThrow(NotCompletedError);
-      await expect(store.applyCompleted({ ...submitted, status: 'completed' })).rejects.toThrow(
-        NotCompletedError,
-      );
-      expect(books(await loaded(p))).toEqual(books(startingState()));
+      await expect(store.ledger.applyCompleted(e)).rejects.toThrow(NotCompletedError);
+      await expect(
+        store.ledger.applyCompleted({ ...submitted, status: 'completed' }),
+      ).rejects.toThrow(NotCompletedError);
+      expect(flatLedger(await loaded(p))).toEqual(flatLedger(startingState()));
     });
 
     it('refuses to apply to a portfolio that has no state', async () => {
-      const e = await completed(store, entry(freshPortfolio()));
+      const e = await completed(store.journal, entry(freshPortfolio()));
 
-      await expect(store.applyCompleted(e)).rejects.toThrow(StateNotFoundError);
+      await expect(store.ledger.applyCompleted(e)).rejects.toThrow(StateNotFoundError);
     });
   });
 
@@ -370,9 +379,9 @@ describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
       const entries = [eightDecimals, beyondDoubles, huge].map((amount, i) =>
         entry(p, { amount, cycleId: `c-${i}` }),
       );
-      await store.putPlanned(entries);
+      await store.journal.putPlanned(entries);
 
-      for (const e of entries) expect((await store.get(e.id))?.amount).toBe(e.amount);
+      for (const e of entries) expect((await store.journal.get(e.id))?.amount).toBe(e.amount);
     });
 
     it('keeps them exact in the state and through the ledger additions', async () => {
@@ -385,25 +394,25 @@ describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
           ['low_frequency', huge],
         ]),
       };
-      await store.init(p, start);
-      const e = await completed(store, entry(p, { amount: eightDecimals }));
+      await store.portfolio.init(p, start);
+      const e = await completed(store.journal, entry(p, { amount: eightDecimals }));
 
-      await store.applyCompleted(e);
+      await store.ledger.applyCompleted(e);
 
       const after = await loaded(p);
       expect(after.peakEquity).toBe(huge);
       expect(after.reserves.get('emergency')).toBe(beyondDoubles);
       expect(after.reserves.get('low_frequency')).toBe(huge - eightDecimals);
       expect(after.bots.get(LF_BOT)?.capitalBase).toBe(eightDecimals);
-      expect((await store.get(e.id))?.potBefore).toBe(huge);
+      expect((await store.journal.get(e.id))?.potBefore).toBe(huge);
     });
 
     it('keeps them exact in performance snapshots', async () => {
       const p = freshPortfolio();
       const s = snapshot(0, { balance: huge, pnl: moneyFromUnits(-(2n ** 53n) - 3n) });
-      await store.putSnapshots(p, [s]);
+      await store.performance.putSnapshots(p, [s]);
 
-      expect(await store.history(p, LF_BOT)).toEqual([s]);
+      expect(await store.performance.history(p, LF_BOT)).toEqual([s]);
     });
   });
 
@@ -427,28 +436,28 @@ describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
         flags: { halted: true, blackSwan: false },
       };
 
-      expect(await store.init(p, full)).toBe(true);
+      expect(await store.portfolio.init(p, full)).toBe(true);
 
-      expect(await store.load(p)).toEqual(full);
+      expect(await store.portfolio.load(p)).toEqual(full);
     });
 
     it('creates the state once: a second init changes nothing', async () => {
       const p = await portfolioWithState();
 
-      const second = await store.init(p, { ...startingState(), peakEquity: money(1) });
+      const second = await store.portfolio.init(p, { ...startingState(), peakEquity: money(1) });
 
       expect(second).toBe(false);
       expect((await loaded(p)).peakEquity).toBe(money(1000));
-      expect(await store.load(freshPortfolio())).toBeUndefined();
+      expect(await store.portfolio.load(freshPortfolio())).toBeUndefined();
     });
 
     it('records a cycle (balances, peak, flags) and leaves the ledger fields alone', async () => {
       const p = await portfolioWithState();
-      const e = await completed(store, entry(p));
-      await store.applyCompleted(e);
-      const before = books(await loaded(p));
+      const e = await completed(store.journal, entry(p));
+      await store.ledger.applyCompleted(e);
+      const before = flatLedger(await loaded(p));
 
-      await store.saveCycle(p, {
+      await store.portfolio.saveCycle(p, {
         asOf: '2026-11-20T12:15:00.000Z',
         cycleId: 'c-2',
         peakEquity: money(1050),
@@ -471,7 +480,7 @@ describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
         [`bot:${LF_BOT}:balance`]: _a,
         [`bot:${HF_BOT}:balance`]: _b,
         ...ledger
-      } = books(after);
+      } = flatLedger(after);
       const {
         [`bot:${LF_BOT}:balance`]: _c,
         [`bot:${HF_BOT}:balance`]: _d,
@@ -490,15 +499,17 @@ describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
         balances: new Map(),
       };
 
-      await expect(store.saveCycle(freshPortfolio(), snapshot)).rejects.toThrow(StateNotFoundError);
+      await expect(store.portfolio.saveCycle(freshPortfolio(), snapshot)).rejects.toThrow(
+        StateNotFoundError,
+      );
     });
 
     it("blocks and unblocks a bot's refills", async () => {
       const p = await portfolioWithState();
 
-      await store.setRefillBlocked(p, HF_BOT, true);
+      await store.portfolio.setRefillBlocked(p, HF_BOT, true);
       expect((await loaded(p)).bots.get(HF_BOT)?.refillBlocked).toBe(true);
-      await store.setRefillBlocked(p, HF_BOT, false);
+      await store.portfolio.setRefillBlocked(p, HF_BOT, false);
       expect((await loaded(p)).bots.get(HF_BOT)?.refillBlocked).toBe(false);
     });
   });
@@ -509,24 +520,24 @@ describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
       const s = otherStore(clock.now);
       const p = freshPortfolio();
 
-      expect(await s.lockBot(p, LF_BOT, 'transfer-a', 60_000)).toBe(true);
-      expect(await s.lockBot(p, LF_BOT, 'transfer-b', 60_000)).toBe(false);
-      expect(await s.lockBot(p, LF_BOT, 'transfer-a', 60_000)).toBe(true);
-      expect(await s.lockBot(p, HF_BOT, 'transfer-b', 60_000)).toBe(true);
+      expect(await s.locks.lockBot(p, LF_BOT, 'transfer-a', 60_000)).toBe(true);
+      expect(await s.locks.lockBot(p, LF_BOT, 'transfer-b', 60_000)).toBe(false);
+      expect(await s.locks.lockBot(p, LF_BOT, 'transfer-a', 60_000)).toBe(true);
+      expect(await s.locks.lockBot(p, HF_BOT, 'transfer-b', 60_000)).toBe(true);
       clock.advance(60_001);
-      expect(await s.lockBot(p, LF_BOT, 'transfer-b', 60_000)).toBe(true);
-      expect(await s.lockBot(p, LF_BOT, 'transfer-a', 60_000)).toBe(false);
+      expect(await s.locks.lockBot(p, LF_BOT, 'transfer-b', 60_000)).toBe(true);
+      expect(await s.locks.lockBot(p, LF_BOT, 'transfer-a', 60_000)).toBe(false);
     });
 
     it("leaves a lock held when someone else unlocks it, and frees it on the owner's unlock", async () => {
       const p = freshPortfolio();
-      await store.lockBot(p, LF_BOT, 'transfer-a', 60_000);
+      await store.locks.lockBot(p, LF_BOT, 'transfer-a', 60_000);
 
-      await store.unlockBot(p, LF_BOT, 'transfer-b');
-      expect(await store.lockBot(p, LF_BOT, 'transfer-b', 60_000)).toBe(false);
-      await store.unlockBot(p, LF_BOT, 'transfer-a');
-      expect(await store.lockBot(p, LF_BOT, 'transfer-b', 60_000)).toBe(true);
-      await store.unlockBot(freshPortfolio(), LF_BOT, 'nobody');
+      await store.locks.unlockBot(p, LF_BOT, 'transfer-b');
+      expect(await store.locks.lockBot(p, LF_BOT, 'transfer-b', 60_000)).toBe(false);
+      await store.locks.unlockBot(p, LF_BOT, 'transfer-a');
+      expect(await store.locks.lockBot(p, LF_BOT, 'transfer-b', 60_000)).toBe(true);
+      await store.locks.unlockBot(freshPortfolio(), LF_BOT, 'nobody');
     });
 
     it('claims an alert once per cooldown, per key', async () => {
@@ -534,11 +545,15 @@ describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
       const t0 = Date.parse('2026-11-20T12:00:00.000Z');
       const hour = 3_600_000;
 
-      expect(await store.claimAlert(p, `refill#${LF_BOT}`, t0, hour)).toBe(true);
-      expect(await store.claimAlert(p, `refill#${LF_BOT}`, t0 + hour - 1, hour)).toBe(false);
-      expect(await store.claimAlert(p, `refill#${HF_BOT}`, t0 + 1, hour)).toBe(true);
-      expect(await store.claimAlert(p, `refill#${LF_BOT}`, t0 + hour, hour)).toBe(true);
-      expect(await store.claimAlert(p, `refill#${LF_BOT}`, t0 + hour + 1, hour)).toBe(false);
+      expect(await store.cooldowns.claimAlert(p, `refill#${LF_BOT}`, t0, hour)).toBe(true);
+      expect(await store.cooldowns.claimAlert(p, `refill#${LF_BOT}`, t0 + hour - 1, hour)).toBe(
+        false,
+      );
+      expect(await store.cooldowns.claimAlert(p, `refill#${HF_BOT}`, t0 + 1, hour)).toBe(true);
+      expect(await store.cooldowns.claimAlert(p, `refill#${LF_BOT}`, t0 + hour, hour)).toBe(true);
+      expect(await store.cooldowns.claimAlert(p, `refill#${LF_BOT}`, t0 + hour + 1, hour)).toBe(
+        false,
+      );
     });
   });
 
@@ -548,11 +563,15 @@ describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
       const mine = Array.from({ length: 60 }, (_, i) => snapshot(i));
       const other = { ...snapshot(0), botId: HF_BOT };
       const shuffled = [...mine].reverse();
-      await store.putSnapshots(p, [...shuffled.slice(0, 30), other, ...shuffled.slice(30)]);
+      await store.performance.putSnapshots(p, [
+        ...shuffled.slice(0, 30),
+        other,
+        ...shuffled.slice(30),
+      ]);
 
-      expect(await store.history(p, LF_BOT)).toEqual(mine);
-      expect(await store.history(p, LF_BOT, 10)).toEqual(mine.slice(-10));
-      expect(await store.history(p, HF_BOT)).toEqual([other]);
+      expect(await store.performance.history(p, LF_BOT)).toEqual(mine);
+      expect(await store.performance.history(p, LF_BOT, 10)).toEqual(mine.slice(-10));
+      expect(await store.performance.history(p, HF_BOT)).toEqual([other]);
     });
   });
 
@@ -567,7 +586,7 @@ describe.each(BACKENDS)('DynamoStore on $name', (backend) => {
   }
 
   async function loaded(portfolioId: string) {
-    const state = await store.load(portfolioId);
+    const state = await store.portfolio.load(portfolioId);
     if (!state) throw new Error(`no state for ${portfolioId}`);
     return state;
   }

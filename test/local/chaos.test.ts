@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PaperExchange } from '../../functions/adapters/paper/exchange.ts';
 import { money } from '../../functions/core/money.ts';
-import { checkBooks } from '../../functions/local/books.ts';
 import { holds, runCampaign, summarize } from '../../functions/local/chaos/campaign.ts';
+import { auditAgainstPaper } from '../../functions/local/paper-audit.ts';
 import { specConfig } from '../core/fixtures.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -91,9 +91,12 @@ describe('the books check', () => {
     };
     await exchange.transfer(request);
     await exchange.transfer(request);
-    const emptyJournal = { load: async () => undefined, byStatus: async () => [] };
+    const emptyJournal = {
+      portfolio: { load: async () => undefined },
+      journal: { byStatus: async () => [] },
+    };
     // Act
-    const check = await checkBooks(emptyJournal, exchange, config);
+    const check = await auditAgainstPaper(emptyJournal, exchange, config);
     // Assess
     expect(check.agree).toBe(false);
     expect(check.duplicates).toEqual(['twice']);

@@ -31,8 +31,8 @@ async function journalIn(dataDir: string) {
   const rt = await startLocalRuntime({ config: specConfig(), dataDir });
   try {
     return {
-      state: await rt.store.load('main'),
-      entries: await rt.store.byStatus('main', TRANSFER_STATUSES),
+      state: await rt.store.portfolio.load('main'),
+      entries: await rt.store.journal.byStatus('main', TRANSFER_STATUSES),
     };
   } finally {
     await rt.close();

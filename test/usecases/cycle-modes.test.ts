@@ -45,7 +45,7 @@ describe('a cycle and the modes', () => {
       ['protect', '5m_scalping_sol', money(16)],
       ['protect', '15m_momentum_eth', money(20)],
     ]);
-    const state = await rt.store.load('main');
+    const state = await rt.store.portfolio.load('main');
     expect(state?.flags).toEqual({ halted: false, blackSwan: true });
     expect(state?.reserves.get('emergency')).toBe(money(260));
     expect([...(state?.bots.values() ?? [])].map((b) => b.refillBlocked)).toEqual([
@@ -72,7 +72,10 @@ describe('a cycle and the modes', () => {
       '15m_momentum_eth': 50,
     });
     await rt.cycle(cycleAt(1));
-    expect((await rt.store.load('main'))?.flags).toEqual({ halted: true, blackSwan: true });
+    expect((await rt.store.portfolio.load('main'))?.flags).toEqual({
+      halted: true,
+      blackSwan: true,
+    });
     setEquities(rt, {
       '1h_lorentzian_sol': 150,
       '4h_swing_btc': 150,
@@ -87,7 +90,7 @@ describe('a cycle and the modes', () => {
   it('records when the strategy ran, and rebalances again only an interval later', async () => {
     rt = await testRuntime({ config: specConfig({ 'allocation.strategy': 'equal_weight' }) });
     await rt.cycle(cycleAt(0));
-    expect((await rt.store.load('main'))?.lastRebalance).toBe(cycleAt(0).toISOString());
+    expect((await rt.store.portfolio.load('main'))?.lastRebalance).toBe(cycleAt(0).toISOString());
     // After funding, high_frequency's bases are 100 of a 105 target: within 10%.
     const later = await rt.cycle(cycleAt(1));
     expect(later.plan.lastRebalance).toBe(cycleAt(0).toISOString());

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { money } from '../../functions/core/money.ts';
 import { plannedEntry, TRANSFER_STATUSES } from '../../functions/core/transfer.ts';
-import { checkBooks } from '../../functions/local/books.ts';
+import { auditAgainstPaper } from '../../functions/local/paper-audit.ts';
 import { cycleIdFor } from '../../functions/usecases/cycle.ts';
 import { cycleAt, FIFTEEN_MINUTES, type TestRuntime, testRuntime } from '../helpers/runtime.ts';
 
@@ -12,7 +12,7 @@ afterEach(async () => {
   rt = undefined;
 });
 
-const journal = async (r: TestRuntime) => r.store.byStatus('main', TRANSFER_STATUSES);
+const journal = async (r: TestRuntime) => r.store.journal.byStatus('main', TRANSFER_STATUSES);
 const LORENTZIAN = '6712345678'; // 1h_lorentzian_sol, low_frequency, capital base 150
 const MOMENTUM = '6712345681'; // 15m_momentum_eth, high_frequency, capital base 100
 
@@ -31,10 +31,10 @@ describe('a monitoring cycle', () => {
       ['allocation', '5m_scalping_sol', money(100)],
       ['allocation', '15m_momentum_eth', money(100)],
     ]);
-    const state = await rt.store.load('main');
+    const state = await rt.store.portfolio.load('main');
     expect(state?.bots.get('4h_swing_btc')?.capitalBase).toBe(money(150));
     expect(rt.exchange.equityOf(MOMENTUM)).toBe(money(100));
-    expect((await checkBooks(rt.store, rt.exchange, rt.config)).agree).toBe(true);
+    expect((await auditAgainstPaper(rt.store, rt.exchange, rt.config)).agree).toBe(true);
   });
 
   it('run again for the same slot writes nothing new and moves nothing', async () => {
@@ -55,11 +55,11 @@ describe('a monitoring cycle', () => {
     expect(result.entries.map((e) => [e.kind, e.amount, e.to])).toEqual([
       ['harvest', money(30), 'reserve:low_frequency'],
     ]);
-    const state = await rt.store.load('main');
+    const state = await rt.store.portfolio.load('main');
     expect(state?.reserves.get('low_frequency')).toBe(money(230));
     expect(state?.bots.get('1h_lorentzian_sol')?.harvested).toBe(money(30));
     expect(rt.exchange.equityOf(LORENTZIAN)).toBe(money(170));
-    expect((await checkBooks(rt.store, rt.exchange, rt.config)).agree).toBe(true);
+    expect((await auditAgainstPaper(rt.store, rt.exchange, rt.config)).agree).toBe(true);
   });
 
   it('refills a high-frequency bot at 20 back to 75% of its capital base from the pool reserve', async () => {
@@ -70,7 +70,7 @@ describe('a monitoring cycle', () => {
     expect(result.entries.map((e) => [e.kind, e.amount, e.from])).toEqual([
       ['refill', money(55), 'reserve:high_frequency'],
     ]);
-    const bot = (await rt.store.load('main'))?.bots.get('15m_momentum_eth');
+    const bot = (await rt.store.portfolio.load('main'))?.bots.get('15m_momentum_eth');
     expect(bot?.refills).toBe(1);
     expect(bot?.contributed).toBe(money(155));
     expect(rt.exchange.equityOf(MOMENTUM)).toBe(money(75));
@@ -98,11 +98,11 @@ describe('a monitoring cycle', () => {
         now: cycleAt(1).toISOString(),
       },
     );
-    await rt.store.putPlanned([orphan]);
+    await rt.store.journal.putPlanned([orphan]);
     const next = await rt.cycle(cycleAt(2));
     expect(next.restarted).toBe(1);
     expect(next.entries.filter((e) => e.botId === '1h_lorentzian_sol')).toEqual([]);
-    expect((await rt.store.get(orphan.id))?.status).toBe('completed');
+    expect((await rt.store.journal.get(orphan.id))?.status).toBe('completed');
     expect(rt.exchange.equityOf(LORENTZIAN)).toBe(money(170));
   });
 

@@ -77,15 +77,14 @@ export async function harness(
 
 /** The portfolio's state as a first cycle creates it (for transfers written by hand). */
 export async function initialised(h: Harness): Promise<void> {
-  await h.store.init(h.config.portfolioId, initialState(h.config, h.now().toISOString()));
+  await h.store.portfolio.init(h.config.portfolioId, initialState(h.config, h.now().toISOString()));
 }
 
 /** The step functions over the harness's store and exchange, for a second runner. */
 export function stepsOf(h: Harness) {
   return makeTransferSteps({
     config: h.config,
-    journal: h.store,
-    state: h.store,
+    ...h.store,
     exchanges: new Map([...h.config.exchanges.keys()].map((name) => [name, h.exchange])),
     alerter: { send: async () => {} },
     metrics: { emit: () => {} },
@@ -122,7 +121,7 @@ export async function journaled(
       now: h.now().toISOString(),
     },
   );
-  await h.store.putPlanned([entry]);
+  await h.store.journal.putPlanned([entry]);
   return entry;
 }
 

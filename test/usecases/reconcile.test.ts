@@ -4,11 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { money } from '../../functions/core/money.ts';
-import {
-  PLANNED_EXPIRY_MS,
-  rebuildLedger,
-  STUCK_AFTER_MS,
-} from '../../functions/usecases/reconcile.ts';
+import { PLANNED_EXPIRY_MS, STUCK_AFTER_MS } from '../../functions/core/settlement.ts';
+import { rebuildLedger } from '../../functions/usecases/ledger-rebuild.ts';
 import { specConfig } from '../core/fixtures.ts';
 import {
   CYCLE,
@@ -47,7 +44,7 @@ describe('reconciliation', () => {
     const report = await h.reconcile();
     // Assess
     expect(report.restarted).toEqual([planned.id]);
-    expect((await h.store.get(planned.id))?.status).toBe('completed');
+    expect((await h.store.journal.get(planned.id))?.status).toBe('completed');
     expect(h.exchange.equityOf(UID.lorentzian)).toBe(money(150));
   });
 
@@ -60,7 +57,7 @@ describe('reconciliation', () => {
     h.at(T0 + PLANNED_EXPIRY_MS);
     const report = await h.reconcile();
     // Assess
-    const entry = await h.store.get(planned.id);
+    const entry = await h.store.journal.get(planned.id);
     expect(report.settled).toEqual([{ id: planned.id, from: 'planned', to: 'rejected' }]);
     expect(entry?.history.at(-1)?.note).toMatch(
       /^settled by reconciliation: planned at .* and not run in time; nothing moved$/,
@@ -74,7 +71,7 @@ describe('reconciliation', () => {
     await initialised(h);
     const planned = await journaled(h, allocation);
     await stepsOf(h).validate(planned.id);
-    const held = (await h.store.ledgerMarks('main')).holding;
+    const held = await h.store.claims.holders('main');
     // Act
     h.at(T0 + 60_000);
     const early = await h.reconcile();
@@ -86,7 +83,7 @@ describe('reconciliation', () => {
       { id: planned.id, status: 'validated', why: 'its workflow may be running' },
     ]);
     expect(late.settled).toEqual([{ id: planned.id, from: 'validated', to: 'rejected' }]);
-    expect((await h.store.ledgerMarks('main')).holding.size).toBe(0);
+    expect((await h.store.claims.holders('main')).size).toBe(0);
   });
 
   it('applies a completed transfer the ledger missed, and moves the watermark', async () => {
@@ -95,13 +92,13 @@ describe('reconciliation', () => {
     h = await harness({
       serial: true,
       reaper: (p) => {
-        if (killed || p.state !== 'RecordCompleted' || p.when !== 'before') return false;
+        if (killed || p.state !== 'Apply' || p.when !== 'before') return false;
         killed = p.transferId;
         return true;
       },
     });
     await h.cycle(h.at(T0));
-    const before = await h.store.ledgerMarks('main');
+    const before = await h.store.ledger.watermark('main');
     // Act
     const report = await h.reconcile();
     // Assess
@@ -109,21 +106,21 @@ describe('reconciliation', () => {
     expect(before.applied).toBe(3n);
     expect(report.watermark.applied).toBe(4n);
     expect(report.watermark.lastApplied?.id).toBe(killed);
-    expect(report.books).toMatchObject({ checked: true, agree: true });
+    expect(report.reserves).toMatchObject({ checked: true, agree: true });
   });
 
   it('releases a lock its transfer left behind when it ended', async () => {
     // Prepare
     h = await harness();
     await h.cycle(h.at(T0));
-    const [done] = await h.store.byStatus('main', ['completed']);
+    const [done] = await h.store.journal.byStatus('main', ['completed']);
     if (!done) throw new Error('nothing completed');
-    await h.store.lockBot('main', done.botId, done.id, 60 * 60_000);
+    await h.store.locks.lockBot('main', done.botId, done.id, 60 * 60_000);
     // Act
     const report = await h.reconcile();
     // Assess
     expect(report.locksReleased).toEqual([done.botId]);
-    expect((await h.store.lockHolders('main')).size).toBe(0);
+    expect((await h.store.locks.lockHolders('main')).size).toBe(0);
   });
 
   it('raises reconciliation_mismatch when the master account holds what the books do not', async () => {
@@ -140,8 +137,8 @@ describe('reconciliation', () => {
     // Act
     const report = await h.reconcile();
     // Assess
-    expect(report.books).toMatchObject({ checked: true, agree: false, reserves: money(500) });
-    expect(report.books.master).toBe(money(495));
+    expect(report.reserves).toMatchObject({ checked: true, agree: false, reserves: money(500) });
+    expect(report.reserves.master).toBe(money(495));
     expect(h.alerts).toContainEqual(
       expect.objectContaining({ code: 'reconciliation_mismatch', severity: 'critical' }),
     );
@@ -156,10 +153,7 @@ describe('the ledger rebuilt from the journal', () => {
     h.exchange.setSubAccountEquity(UID.lorentzian, money(200));
     await h.cycle(h.at(T0 + CYCLE));
     // Act
-    const report = await rebuildLedger(
-      { config: h.config, journal: h.store, state: h.store },
-      { replace: false },
-    );
+    const report = await rebuildLedger({ config: h.config, ...h.store }, { replace: false });
     // Assess
     expect(report).toMatchObject({ entries: 5, differences: [], replaced: false });
   });
@@ -168,11 +162,11 @@ describe('the ledger rebuilt from the journal', () => {
     // Prepare: the projection is overwritten with a wrong book.
     h = await harness({ config: specConfig() });
     await h.cycle(h.at(T0));
-    const deps = { config: h.config, journal: h.store, state: h.store };
-    const marks = await h.store.ledgerMarks('main');
-    const state = await h.store.load('main');
+    const deps = { config: h.config, ...h.store };
+    const marks = await h.store.ledger.watermark('main');
+    const state = await h.store.portfolio.load('main');
     if (!state) throw new Error('no state');
-    await h.store.replaceLedger(
+    await h.store.ledger.replace(
       'main',
       {
         reserves: new Map(
@@ -198,6 +192,6 @@ describe('the ledger rebuilt from the journal', () => {
     ]);
     expect(fixed.replaced).toBe(true);
     expect(after.differences).toEqual([]);
-    expect((await h.store.load('main'))?.reserves.get('emergency')).toBe(money(200));
+    expect((await h.store.portfolio.load('main'))?.reserves.get('emergency')).toBe(money(200));
   });
 });

@@ -7,9 +7,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { scriptedFaults } from '../../functions/adapters/paper/faults.ts';
 import { money } from '../../functions/core/money.ts';
-import { checkBooks } from '../../functions/local/books.ts';
+import { SETTLE_DELAY_MS, STUCK_AFTER_MS } from '../../functions/core/settlement.ts';
+import { auditAgainstPaper } from '../../functions/local/paper-audit.ts';
 import { LocalTransferWorkflow } from '../../functions/local/workflow.ts';
-import { SETTLE_DELAY_MS, STUCK_AFTER_MS } from '../../functions/usecases/reconcile.ts';
 import { runStep } from '../../functions/usecases/transfer-steps.ts';
 import { specConfig } from '../core/fixtures.ts';
 import {
@@ -33,7 +33,7 @@ afterEach(async () => {
 });
 
 const LORENTZIAN = '1h_lorentzian_sol';
-const agree = async (x: Harness) => (await checkBooks(x.store, x.exchange, x.config)).agree;
+const agree = async (x: Harness) => (await auditAgainstPaper(x.store, x.exchange, x.config)).agree;
 
 /** The first cycle's four allocations, run; returns them by bot. */
 async function allocate(x: Harness) {
@@ -54,7 +54,7 @@ describe('one fault at a time', () => {
     h = await harness({ faults: scriptedFaults(outage), dedupeClientOid: false, serial: true });
     // Act
     const { first } = await allocate(h);
-    const uncertain = await h.store.get(first.id);
+    const uncertain = await h.store.journal.get(first.id);
     h.at(T0 + 5 * MINUTE);
     const report = await h.reconcile();
     // Assess
@@ -64,7 +64,7 @@ describe('one fault at a time', () => {
       true,
     );
     expect(report.settled).toContainEqual({ id: first.id, from: 'uncertain', to: 'completed' });
-    expect((await h.store.get(first.id))?.ledgerApplied).toBe(true);
+    expect((await h.store.journal.get(first.id))?.ledgerApplied).toBe(true);
     expect(appliedTimes(h, first.id)).toBe(1);
     expect(await agree(h)).toBe(true);
   });
@@ -88,10 +88,10 @@ describe('one fault at a time', () => {
     // Assess
     expect(early.unresolved).toContainEqual(expect.objectContaining({ id: first.id }));
     expect(late.settled).toContainEqual({ id: first.id, from: 'uncertain', to: 'failed' });
-    const entry = await h.store.get(first.id);
+    const entry = await h.store.journal.get(first.id);
     expect(entry?.history.at(-1)?.note).toMatch(/no record on the exchange, no call in flight/);
     expect(appliedTimes(h, first.id)).toBe(0);
-    expect((await h.store.ledgerMarks('main')).holding.has(first.id)).toBe(false);
+    expect((await h.store.claims.holders('main')).has(first.id)).toBe(false);
     // Both news reach the trader: outcome unknown, then failed (within one cooldown).
     const critical = h.alerts.filter((a) => a.code === 'transfer_failed').map((a) => a.message);
     expect(critical).toEqual([
@@ -108,13 +108,13 @@ describe('one fault at a time', () => {
       dedupeClientOid: false,
       serial: true,
       reaper: (p) => {
-        if (killed || p.state !== 'SubmitTransfer' || p.when !== 'after') return false;
+        if (killed || p.state !== 'Submit' || p.when !== 'after') return false;
         killed = p.transferId;
         return true;
       },
     });
     await allocate(h);
-    const left = await h.store.get(killed);
+    const left = await h.store.journal.get(killed);
     // The next cycle leaves the bot alone: its transfer is still open.
     h.exchange.setSubAccountEquity(UID.lorentzian, money(200));
     const next = await h.cycle(h.at(T0 + CYCLE));
@@ -125,7 +125,7 @@ describe('one fault at a time', () => {
     expect(left?.status).toBe('submitted');
     expect(next.entries.filter((e) => e.id === killed || e.botId === left?.botId)).toEqual([]);
     expect(report.settled).toContainEqual({ id: killed, from: 'submitted', to: 'completed' });
-    expect([...(await h.store.lockHolders('main')).keys()]).not.toContain(left?.botId);
+    expect([...(await h.store.locks.lockHolders('main')).keys()]).not.toContain(left?.botId);
     expect(appliedTimes(h, killed)).toBe(1);
     expect(await agree(h)).toBe(true);
   });
@@ -136,18 +136,18 @@ describe('one fault at a time', () => {
     h = await harness({
       serial: true,
       reaper: (p) => {
-        if (killed || p.state !== 'VerifyOnExchange' || p.when !== 'after') return false;
+        if (killed || p.state !== 'Confirm' || p.when !== 'after') return false;
         killed = p.transferId;
         return true;
       },
     });
     await allocate(h);
-    const left = await h.store.get(killed);
+    const left = await h.store.journal.get(killed);
     // Act
     const next = await h.cycle(h.at(T0 + CYCLE));
     // Assess: completed but not in the books, then applied — and not allocated a second time.
     expect(left).toMatchObject({ status: 'completed', ledgerApplied: false });
-    expect((await h.store.get(killed))?.ledgerApplied).toBe(true);
+    expect((await h.store.journal.get(killed))?.ledgerApplied).toBe(true);
     expect(next.entries.filter((e) => e.kind === 'allocation')).toEqual([]);
     expect(await agree(h)).toBe(true);
   });
@@ -159,7 +159,7 @@ describe('one fault at a time', () => {
       dedupeClientOid: false,
       serial: true,
       reaper: (p) => {
-        if (killed || p.state !== 'LockBot' || p.when !== 'before') return false;
+        if (killed || p.state !== 'Lock' || p.when !== 'before') return false;
         killed = p.transferId;
         return true;
       },
@@ -169,7 +169,7 @@ describe('one fault at a time', () => {
     const next = await h.cycle(h.at(T0 + CYCLE));
     // Assess
     expect(next.restarted).toBe(1);
-    expect((await h.store.get(killed))?.status).toBe('completed');
+    expect((await h.store.journal.get(killed))?.status).toBe('completed');
     expect(appliedTimes(h, killed)).toBe(1);
     expect(h.workflow.outcomes.get(killed)?.status).toBe('SUCCEEDED');
   });
@@ -201,7 +201,7 @@ describe('one fault at a time', () => {
     // Act
     await Promise.all([h.workflow.run(planned.id), other.run(planned.id)]);
     // Assess
-    expect((await h.store.get(planned.id))?.status).toBe('completed');
+    expect((await h.store.journal.get(planned.id))?.status).toBe('completed');
     expect(appliedTimes(h, planned.id)).toBe(1);
     expect(h.exchange.equityOf(UID.lorentzian)).toBe(money(150));
   });
@@ -232,7 +232,7 @@ describe('the daily transfer limit', () => {
     h = await harness({ config, serial: true });
     // Act
     const first = await h.cycle(h.at(T0));
-    const statuses = await Promise.all(first.entries.map((e) => h?.store.get(e.id)));
+    const statuses = await Promise.all(first.entries.map((e) => h?.store.journal.get(e.id)));
     const nextDay = await h.cycle(h.at(Date.parse('2026-11-21T00:00:00.000Z')));
     // Assess
     expect(statuses.map((e) => e?.status)).toEqual([
@@ -244,7 +244,7 @@ describe('the daily transfer limit', () => {
     expect(statuses[2]?.error).toMatch(
       /daily_transfer_limit 300 on bitget for 2026-11-20: 300 already counted, 100 more would pass it/,
     );
-    const tomorrow = await Promise.all(nextDay.entries.map((e) => h?.store.get(e.id)));
+    const tomorrow = await Promise.all(nextDay.entries.map((e) => h?.store.journal.get(e.id)));
     expect(tomorrow.map((e) => [e?.botId, e?.status])).toEqual([
       ['5m_scalping_sol', 'completed'],
       ['15m_momentum_eth', 'completed'],

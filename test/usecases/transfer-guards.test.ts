@@ -37,15 +37,15 @@ const harvestOf = (x: Harness, botId: string, amount: number, cycleId = 'manual'
 
 async function run(x: Harness, entry: JournalEntry) {
   const outcome = await x.workflow.run(entry.id);
-  return { outcome, entry: await x.store.get(entry.id) };
+  return { outcome, entry: await x.store.journal.get(entry.id) };
 }
 
 describe('the guards', () => {
   it('refuse a transfer into a bot while halted, and still let a harvest out', async () => {
     // Prepare
     h = await funded();
-    const state = await h.store.load('main');
-    await h.store.saveCycle('main', {
+    const state = await h.store.portfolio.load('main');
+    await h.store.portfolio.saveCycle('main', {
       asOf: h.now().toISOString(),
       cycleId: 'halt',
       peakEquity: state?.peakEquity ?? money(1000),
@@ -66,7 +66,7 @@ describe('the guards', () => {
     // Assess
     expect(refused.entry?.status).toBe('rejected');
     expect(refused.entry?.error).toBe('refill into a bot refused while halted');
-    expect(refused.outcome.path).not.toContain('SubmitTransfer');
+    expect(refused.outcome.path).not.toContain('Submit');
     expect(appliedTimes(h, refill.id)).toBe(0);
     expect(allowed.entry?.status).toBe('completed');
   });
@@ -88,7 +88,7 @@ describe('the guards', () => {
     expect(entry?.error).toBe(
       'would take reserve:emergency below its minimum 200: 200 available after the transfers in flight, 10 asked',
     );
-    expect((await h.store.load('main'))?.reserves.get('emergency')).toBe(money(200));
+    expect((await h.store.portfolio.load('main'))?.reserves.get('emergency')).toBe(money(200));
   });
 
   it('refuse an account that is not the portfolio’s, and a move in the wrong direction', async () => {
@@ -153,8 +153,8 @@ describe('the guards', () => {
     expect(refused?.entry?.error).toBe(
       'reserve:low_frequency cannot give it: 80 available after the transfers in flight, 120 asked',
     );
-    expect((await h.store.load('main'))?.reserves.get('low_frequency')).toBe(money(80));
-    expect((await h.store.ledgerMarks('main')).holding.size).toBe(0);
+    expect((await h.store.portfolio.load('main'))?.reserves.get('low_frequency')).toBe(money(80));
+    expect((await h.store.claims.holders('main')).size).toBe(0);
   });
 });
 
@@ -163,30 +163,30 @@ describe('one transfer in flight per bot', () => {
     // Prepare: another transfer of the bot holds its lock and is still open.
     h = await funded();
     const holder = await harvestOf(h, LORENTZIAN, 5);
-    await h.store.lockBot('main', LORENTZIAN, holder.id, 60 * 60_000);
+    await h.store.locks.lockBot('main', LORENTZIAN, holder.id, 60 * 60_000);
     const waiting = await harvestOf(h, LORENTZIAN, 10, 'later');
     // Act
     const { outcome, entry } = await run(h, waiting);
     // Assess
-    expect(outcome.path.filter((s) => s === 'LockBot').length).toBe(7); // the try and 6 retries
+    expect(outcome.path.filter((s) => s === 'Lock').length).toBe(7); // the try and 6 retries
     expect(entry?.status).toBe('rejected');
     expect(entry?.error).toMatch(
       /^BotLockedError: bot 1h_lorentzian_sol has another transfer in flight/,
     );
-    expect((await h.store.lockHolders('main')).get(LORENTZIAN)).toBe(holder.id);
+    expect((await h.store.locks.lockHolders('main')).get(LORENTZIAN)).toBe(holder.id);
   });
 
   it('takes over a lock left by a transfer that has ended', async () => {
     // Prepare: the holder was rejected, and died before releasing its lock.
     h = await funded();
     const holder = await harvestOf(h, LORENTZIAN, 5);
-    await h.store.lockBot('main', LORENTZIAN, holder.id, 60 * 60_000);
-    await h.store.transition(holder.id, ['planned'], 'rejected', { error: 'test' });
+    await h.store.locks.lockBot('main', LORENTZIAN, holder.id, 60 * 60_000);
+    await h.store.journal.transition(holder.id, ['planned'], 'rejected', { error: 'test' });
     const next = await harvestOf(h, LORENTZIAN, 10, 'later');
     // Act
     const { entry } = await run(h, next);
     // Assess
     expect(entry?.status).toBe('completed');
-    expect((await h.store.lockHolders('main')).has(LORENTZIAN)).toBe(false);
+    expect((await h.store.locks.lockHolders('main')).has(LORENTZIAN)).toBe(false);
   });
 });

@@ -6,9 +6,9 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scriptedFaults } from '../../functions/adapters/paper/faults.ts';
+import { TASK_STATES } from '../../functions/adapters/stepfunctions/contract.ts';
 import { money } from '../../functions/core/money.ts';
 import { plannedEntry } from '../../functions/core/transfer.ts';
-import { TASK_STATES } from '../../functions/core/workflow.ts';
 import {
   definitionFromTemplate,
   synthesizeTransferDefinition,
@@ -17,15 +17,7 @@ import { BotfolioStack } from '../../lib/stack.ts';
 import { specConfig } from '../core/fixtures.ts';
 import { cycleAt, type TestRuntime, testRuntime } from '../helpers/runtime.ts';
 
-const HAPPY_PATH = [
-  'LockBot',
-  'ValidateGuards',
-  'SubmitTransfer',
-  'VerifyOnExchange',
-  'RecordCompleted',
-  'ReleaseLock',
-  'SendAlert',
-];
+const HAPPY_PATH = ['Lock', 'Validate', 'Submit', 'Confirm', 'Apply', 'Unlock', 'Notify'];
 
 let rt: TestRuntime | undefined;
 afterEach(async () => {
@@ -38,7 +30,7 @@ async function allocate(runtime: TestRuntime) {
   const result = await runtime.cycle(cycleAt(0));
   return Promise.all(
     result.entries.map(async (e) => ({
-      entry: await runtime.store.get(e.id),
+      entry: await runtime.store.journal.get(e.id),
       outcome: runtime.workflow.outcomes.get(e.id),
     })),
   );
@@ -68,7 +60,7 @@ describe('the transfer state machine run locally', () => {
       expect(entry?.status).toBe('completed');
       expect(outcome?.path).toEqual(HAPPY_PATH);
     }
-    const state = await rt.store.load('main');
+    const state = await rt.store.portfolio.load('main');
     expect(state?.reserves.get('low_frequency')).toBe(money(200));
     expect(state?.reserves.get('high_frequency')).toBe(money(100));
     expect(rt.exchange.books().master.balance).toBe(money(500));
@@ -127,13 +119,13 @@ describe('the transfer state machine run locally', () => {
     const failed = results.filter((r) => r.entry?.status === 'failed');
     expect(failed).toHaveLength(1);
     expect(failed[0]?.entry?.error).toMatch(/InsufficientFundsError/);
-    expect(failed[0]?.outcome?.path).toContain('SettleFailure');
+    expect(failed[0]?.outcome?.path).toContain('Settle');
     expect(rt.exchange.books().transfers).toHaveLength(3);
     expect(rt.alerts.some((a) => a.code === 'transfer_failed' && a.severity === 'critical')).toBe(
       true,
     );
     const botId = failed[0]?.entry?.botId ?? '';
-    expect(await rt.store.lockBot('main', botId, 'someone-else', 60_000)).toBe(true);
+    expect(await rt.store.locks.lockBot('main', botId, 'someone-else', 60_000)).toBe(true);
   });
 
   it('rejects a transfer the guards refuse before anything is submitted', async () => {
@@ -151,17 +143,17 @@ describe('the transfer state machine run locally', () => {
       },
       { portfolioId: 'main', cycleId: 'manual', exchange: 'bitget', now: cycleAt(1).toISOString() },
     );
-    await rt.store.putPlanned([entry]);
+    await rt.store.journal.putPlanned([entry]);
     const outcome = await rt.workflow.run(entry.id);
-    const after = await rt.store.get(entry.id);
+    const after = await rt.store.journal.get(entry.id);
     expect(after?.status).toBe('rejected');
     expect(after?.error).toMatch(/above max_transfer 500/);
     expect(outcome.path).toEqual([
-      'LockBot',
-      'ValidateGuards',
-      'SettleFailure',
-      'ReleaseLockAfterFailure',
-      'SendFailureAlert',
+      'Lock',
+      'Validate',
+      'Settle',
+      'UnlockAfterSettle',
+      'NotifyAfterSettle',
     ]);
     expect(rt.exchange.calls.transfer).toBe(4);
   });

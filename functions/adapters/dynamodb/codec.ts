@@ -5,11 +5,11 @@
  * contain `:`, `.` and `-`, so every expression names them through placeholders (`Expr`).
  */
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
+import { isLedgerAccount, type LedgerAccount } from '../../core/accounts.ts';
 import type { LedgerField } from '../../core/ledger.ts';
 import { type Money, moneyFromUnits } from '../../core/money.ts';
 import {
   type JournalEntry,
-  type LedgerAccount,
   type StatusChange,
   TRANSFER_KINDS,
   TRANSFER_STATUSES,
@@ -200,10 +200,10 @@ function oneOf<T extends string>(
 
 function account(where: string, item: Item, attribute: string): LedgerAccount {
   const v = readString(where, item, attribute);
-  if (!/^(bot|reserve):./.test(v)) {
+  if (!isLedgerAccount(v)) {
     throw new MalformedItemError(where, attribute, v, 'a ledger account (bot:… or reserve:…)');
   }
-  return v as LedgerAccount;
+  return v;
 }
 
 function history(where: string, item: Item): StatusChange[] {
@@ -262,17 +262,30 @@ export function journalEntryFromItem(item: Item): JournalEntry {
 
 // ── the state item's flat attributes ───────────────────────────────────────────────────────────
 
-export type BotAttribute =
-  | 'balance'
-  | 'capital_base'
-  | 'contributed'
-  | 'harvested'
-  | 'protected'
-  | 'refills'
-  | 'refill_blocked';
+/** A bot's fields on the state item, by the core's name (BotState), as the attribute names them. */
+const BOT_ATTRIBUTE_NAMES = {
+  balance: 'balance',
+  capitalBase: 'capital_base',
+  contributed: 'contributed',
+  harvested: 'harvested',
+  protected: 'protected',
+  refills: 'refills',
+  refillBlocked: 'refill_blocked',
+} as const;
+
+export type BotField = keyof typeof BOT_ATTRIBUTE_NAMES;
 
 export const reserveAttribute = (name: string): string => `reserve:${name}`;
-export const botAttribute = (botId: string, field: BotAttribute): string => `bot:${botId}:${field}`;
+export const botAttribute = (botId: string, field: BotField): string =>
+  `bot:${botId}:${BOT_ATTRIBUTE_NAMES[field]}`;
+
+/** The bot a `bot:<id>:capital_base` attribute belongs to: the mark of a funded bot. */
+export const fundedBotOfAttribute = (attribute: string): string | undefined =>
+  /^bot:(.+):capital_base$/.exec(attribute)?.[1];
+
+/** The reserve a `reserve:<name>` attribute holds. */
+export const reserveOfAttribute = (attribute: string): string | undefined =>
+  attribute.startsWith('reserve:') ? attribute.slice('reserve:'.length) : undefined;
 
 /** The state-item attribute a ledger delta adds to. */
 export const ledgerAttribute = (target: LedgerField): string =>

@@ -3,7 +3,8 @@
  * strings), the three table names and the clock.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from './errors.ts';
 
 /** The physical names of the three tables (DESIGN.md §7). */
 export interface TableNames {
@@ -57,3 +58,28 @@ export const sleep = (ms: number): Promise<void> =>
 /** Exponential backoff with full jitter, capped: attempt 0 → up to `baseMs`. */
 export const backoffMs = (attempt: number, baseMs = 20, capMs = 1_000): number =>
   Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
+
+/** Puts `item` in the state table if `condition` holds; false when it did not (someone else's item). */
+export async function conditionalPut(
+  ctx: StoreContext,
+  item: Record<string, unknown>,
+  condition: string,
+  names: Record<string, string>,
+  values: Record<string, unknown>,
+): Promise<boolean> {
+  try {
+    await ctx.doc.send(
+      new PutCommand({
+        TableName: ctx.tables.state,
+        Item: item,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return false;
+    throw err;
+  }
+}

@@ -4,7 +4,7 @@
  * status moves only from the status the caller saw (DESIGN.md §4).
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { JournalPatch, NoCallInFlight, SubmitClaim } from '../../core/ports.ts';
+import type { Journal, JournalPatch, NoCallInFlight, SubmitClaim } from '../../core/store-ports.ts';
 import {
   canMove,
   IllegalTransitionError,
@@ -29,46 +29,12 @@ const PUT_CONCURRENCY = 8;
 /** Transfer ids whose portfolio is remembered (an id's portfolio never changes). */
 const PORTFOLIO_CACHE_SIZE = 10_000;
 
-export async function putPlanned(
-  ctx: StoreContext,
-  entries: readonly JournalEntry[],
-): Promise<string[]> {
-  for (const e of entries) {
-    if (e.status !== 'planned') {
-      throw new IllegalTransitionError(e.id, e.status, 'planned');
-    }
-  }
-  const created = await mapLimit(entries, PUT_CONCURRENCY, async (e) => {
-    try {
-      await ctx.doc.send(
-        new PutCommand({
-          TableName: ctx.tables.transactions,
-          Item: compact(journalItem(e)),
-          ConditionExpression: 'attribute_not_exists(#id)',
-          ExpressionAttributeNames: { '#id': 'id' },
-        }),
-      );
-      remember(ctx, e);
-      return true;
-    } catch (err) {
-      // The entry exists: a retried cycle planned it before. Not an error, and not ours to return.
-      if (isConditionalCheckFailed(err)) return false;
-      throw err;
-    }
-  });
-  return entries.filter((_, i) => created[i]).map((e) => e.id);
-}
-
-export async function getEntry(ctx: StoreContext, id: string): Promise<JournalEntry | undefined> {
-  const item = await getJournalItem(ctx, id);
-  return item && remember(ctx, journalEntryFromItem(item));
-}
-
 /** The portfolio a transfer belongs to: remembered from an earlier read or write, else read. */
 async function portfolioOf(ctx: StoreContext, id: string): Promise<string | undefined> {
   const known = ctx.portfolioOfTransfer.get(id);
   if (known !== undefined) return known;
-  return (await getEntry(ctx, id))?.portfolioId;
+  const item = await getJournalItem(ctx, id);
+  return item && remember(ctx, journalEntryFromItem(item)).portfolioId;
 }
 
 function remember(ctx: StoreContext, entry: JournalEntry): JournalEntry {
@@ -86,56 +52,6 @@ export async function getJournalItem(ctx: StoreContext, id: string): Promise<Ite
   return out.Item;
 }
 
-export async function transition(
-  ctx: StoreContext,
-  id: string,
-  from: readonly TransferStatus[],
-  to: TransferStatus,
-  patch: JournalPatch = {},
-  guard: { readonly noCallInFlight?: NoCallInFlight } = {},
-): Promise<JournalEntry | undefined> {
-  if (from.length === 0) throw new RangeError(`transfer ${id}: transition needs a from status`);
-  for (const f of from) if (!canMove(f, to)) throw new IllegalTransitionError(id, f, to);
-
-  // The status index key is `<portfolio>#<status>` and an update cannot build it from the item,
-  // so the portfolio id is known beforehand (remembered, or read once: it never changes) and the
-  // condition pins it, so the key can never name another portfolio.
-  const pid = await portfolioOf(ctx, id);
-  if (pid === undefined) return undefined;
-
-  const at = ctx.now().toISOString();
-  const x = new Expr();
-  const change = historyItem({
-    status: to,
-    at,
-    ...(patch.note !== undefined && { note: patch.note }),
-  });
-  // A completed entry waits under its own index key until the ledger has applied it.
-  const key = to === 'completed' ? unappliedKey(pid) : statusKey(pid, to);
-  const sets = [
-    `${x.name('status')} = ${x.value(to)}`,
-    `${x.name('status_key')} = ${x.value(key)}`,
-    `${x.name('updated_at')} = ${x.value(at)}`,
-    `${x.name('history')} = list_append(${x.name('history')}, ${x.value([change])})`,
-  ];
-  const fields: [string, unknown][] = [
-    ['exchange_transfer_id', patch.exchangeTransferId],
-    ['pot_before', patch.potBefore],
-    ['pot_after', patch.potAfter],
-    ['error', patch.error],
-  ];
-  for (const [attribute, value] of fields) {
-    if (value !== undefined) sets.push(`${x.name(attribute)} = ${x.value(value)}`);
-  }
-  const statuses = from.map((f) => x.value(f)).join(', ');
-  const conditions = [
-    `${x.name('status')} IN (${statuses})`,
-    `${x.name('portfolio_id')} = ${x.value(pid)}`,
-  ];
-  if (guard.noCallInFlight) conditions.push(...noCallInFlight(x, guard.noCallInFlight));
-  return update(ctx, id, `SET ${sets.join(', ')}`, conditions, x);
-}
-
 /** The conditions that no call was claimed since `attempts` and the last one's lease has ended. */
 function noCallInFlight(x: Expr, guard: NoCallInFlight): string[] {
   const attempts = x.name('submit_attempts');
@@ -146,81 +62,6 @@ function noCallInFlight(x: Expr, guard: NoCallInFlight): string[] {
       : `${attempts} = ${x.value(BigInt(guard.attempts))}`,
     `(attribute_not_exists(${lease}) OR ${lease} < ${x.value(guard.at)})`,
   ];
-}
-
-export async function claimSubmit(
-  ctx: StoreContext,
-  id: string,
-  claim: SubmitClaim,
-): Promise<JournalEntry | undefined> {
-  if (!Number.isSafeInteger(claim.attempt) || claim.attempt < 1) {
-    throw new RangeError(
-      `transfer ${id}: attempt must be a whole number ≥ 1, got ${claim.attempt}`,
-    );
-  }
-  const pid = await portfolioOf(ctx, id);
-  if (pid === undefined) return undefined;
-  const at = ctx.now().toISOString();
-  const x = new Expr();
-  const change = historyItem({ status: 'submitted', at, note: claim.note });
-  const sets = [
-    `${x.name('submit_attempts')} = ${x.value(BigInt(claim.attempt))}`,
-    `${x.name('submit_lease_until')} = ${x.value(claim.leaseUntil)}`,
-    `${x.name('updated_at')} = ${x.value(at)}`,
-    `${x.name('history')} = list_append(${x.name('history')}, ${x.value([change])})`,
-  ];
-  const conditions = [`${x.name('portfolio_id')} = ${x.value(pid)}`];
-  if (claim.attempt === 1) {
-    // The first call is claimed by the move to `submitted` itself.
-    sets.push(`${x.name('status')} = ${x.value('submitted')}`);
-    sets.push(`${x.name('status_key')} = ${x.value(statusKey(pid, 'submitted'))}`);
-    conditions.push(`${x.name('status')} = ${x.value('validated')}`);
-  } else {
-    conditions.push(`${x.name('status')} = ${x.value('submitted')}`);
-  }
-  conditions.push(...noCallInFlight(x, { attempts: claim.attempt - 1, at: claim.now }));
-  return update(ctx, id, `SET ${sets.join(', ')}`, conditions, x);
-}
-
-export async function endSubmit(
-  ctx: StoreContext,
-  id: string,
-  attempt: number,
-  failure?: string,
-): Promise<void> {
-  const at = ctx.now().toISOString();
-  const end = async (withNote: boolean) => {
-    const x = new Expr();
-    const conditions = [`${x.name('submit_attempts')} = ${x.value(BigInt(attempt))}`];
-    let expression = `REMOVE ${x.name('submit_lease_until')}`;
-    if (withNote) {
-      const note = `attempt ${attempt} returned ${failure}`;
-      const change = historyItem({ status: 'submitted', at, note });
-      expression += ` SET ${x.name('history')} = list_append(${x.name('history')}, ${x.value([change])}), ${x.name('updated_at')} = ${x.value(at)}`;
-      // A history element says the status it was written in: only while still `submitted`.
-      conditions.push(`${x.name('status')} = ${x.value('submitted')}`);
-    }
-    await ctx.doc.send(
-      new UpdateCommand({
-        TableName: ctx.tables.transactions,
-        Key: { id },
-        UpdateExpression: expression,
-        ConditionExpression: conditions.join(' AND '),
-        ...x.attributes(),
-      }),
-    );
-  };
-  try {
-    await end(failure !== undefined);
-  } catch (err) {
-    if (!isConditionalCheckFailed(err)) throw err;
-    if (failure === undefined) return; // a later call was claimed: this lease had ended anyway
-    try {
-      await end(false);
-    } catch (again) {
-      if (!isConditionalCheckFailed(again)) throw again;
-    }
-  }
 }
 
 /** One conditional UpdateItem of a journal item; the entry after it, or undefined when refused. */
@@ -247,44 +88,6 @@ async function update(
     if (isConditionalCheckFailed(err)) return undefined;
     throw err;
   }
-}
-
-export async function byStatus(
-  ctx: StoreContext,
-  portfolioId: string,
-  statuses: readonly TransferStatus[],
-): Promise<JournalEntry[]> {
-  const found: JournalEntry[] = [];
-  for (const status of new Set(statuses)) {
-    found.push(
-      ...(await queryIndex(ctx, 'by-status', 'status_key', statusKey(portfolioId, status))),
-    );
-    if (status === 'completed') found.push(...(await completedUnapplied(ctx, portfolioId)));
-  }
-  // An entry the index shows under two keys while it moves between them is listed once.
-  const unique = [...new Map(found.map((e) => [e.id, e])).values()];
-  return unique.sort((a, b) =>
-    a.createdAt === b.createdAt ? a.id.localeCompare(b.id) : a.createdAt.localeCompare(b.createdAt),
-  );
-}
-
-export function completedUnapplied(
-  ctx: StoreContext,
-  portfolioId: string,
-): Promise<JournalEntry[]> {
-  return queryIndex(ctx, 'by-status', 'status_key', unappliedKey(portfolioId));
-}
-
-export function byBot(
-  ctx: StoreContext,
-  portfolioId: string,
-  botId: string,
-  limit?: number,
-): Promise<JournalEntry[]> {
-  return queryIndex(ctx, 'by-bot', 'bot_key', botKey(portfolioId, botId), {
-    newestFirst: true,
-    limit,
-  });
 }
 
 /** All items under one index key (every page), or the first `limit` of them. */
@@ -334,4 +137,186 @@ async function mapLimit<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+export class DynamoJournal implements Journal {
+  constructor(private readonly ctx: StoreContext) {}
+
+  async putPlanned(entries: readonly JournalEntry[]): Promise<string[]> {
+    for (const e of entries) {
+      if (e.status !== 'planned') {
+        throw new IllegalTransitionError(e.id, e.status, 'planned');
+      }
+    }
+    const created = await mapLimit(entries, PUT_CONCURRENCY, async (e) => {
+      try {
+        await this.ctx.doc.send(
+          new PutCommand({
+            TableName: this.ctx.tables.transactions,
+            Item: compact(journalItem(e)),
+            ConditionExpression: 'attribute_not_exists(#id)',
+            ExpressionAttributeNames: { '#id': 'id' },
+          }),
+        );
+        remember(this.ctx, e);
+        return true;
+      } catch (err) {
+        // The entry exists: a retried cycle planned it before. Not an error, and not ours to return.
+        if (isConditionalCheckFailed(err)) return false;
+        throw err;
+      }
+    });
+    return entries.filter((_, i) => created[i]).map((e) => e.id);
+  }
+
+  async get(id: string): Promise<JournalEntry | undefined> {
+    const item = await getJournalItem(this.ctx, id);
+    return item && remember(this.ctx, journalEntryFromItem(item));
+  }
+
+  async transition(
+    id: string,
+    from: readonly TransferStatus[],
+    to: TransferStatus,
+    patch: JournalPatch = {},
+    guard: { readonly noCallInFlight?: NoCallInFlight } = {},
+  ): Promise<JournalEntry | undefined> {
+    if (from.length === 0) throw new RangeError(`transfer ${id}: transition needs a from status`);
+    for (const f of from) if (!canMove(f, to)) throw new IllegalTransitionError(id, f, to);
+
+    // The status index key is `<portfolio>#<status>` and an update cannot build it from the item,
+    // so the portfolio id is known beforehand (remembered, or read once: it never changes) and the
+    // condition pins it, so the key can never name another portfolio.
+    const pid = await portfolioOf(this.ctx, id);
+    if (pid === undefined) return undefined;
+
+    const at = this.ctx.now().toISOString();
+    const x = new Expr();
+    const change = historyItem({
+      status: to,
+      at,
+      ...(patch.note !== undefined && { note: patch.note }),
+    });
+    // A completed entry waits under its own index key until the ledger has applied it.
+    const key = to === 'completed' ? unappliedKey(pid) : statusKey(pid, to);
+    const sets = [
+      `${x.name('status')} = ${x.value(to)}`,
+      `${x.name('status_key')} = ${x.value(key)}`,
+      `${x.name('updated_at')} = ${x.value(at)}`,
+      `${x.name('history')} = list_append(${x.name('history')}, ${x.value([change])})`,
+    ];
+    const fields: [string, unknown][] = [
+      ['exchange_transfer_id', patch.exchangeTransferId],
+      ['pot_before', patch.potBefore],
+      ['pot_after', patch.potAfter],
+      ['error', patch.error],
+    ];
+    for (const [attribute, value] of fields) {
+      if (value !== undefined) sets.push(`${x.name(attribute)} = ${x.value(value)}`);
+    }
+    const statuses = from.map((f) => x.value(f)).join(', ');
+    const conditions = [
+      `${x.name('status')} IN (${statuses})`,
+      `${x.name('portfolio_id')} = ${x.value(pid)}`,
+    ];
+    if (guard.noCallInFlight) conditions.push(...noCallInFlight(x, guard.noCallInFlight));
+    return update(this.ctx, id, `SET ${sets.join(', ')}`, conditions, x);
+  }
+
+  async claimSubmit(id: string, claim: SubmitClaim): Promise<JournalEntry | undefined> {
+    if (!Number.isSafeInteger(claim.attempt) || claim.attempt < 1) {
+      throw new RangeError(
+        `transfer ${id}: attempt must be a whole number ≥ 1, got ${claim.attempt}`,
+      );
+    }
+    const pid = await portfolioOf(this.ctx, id);
+    if (pid === undefined) return undefined;
+    const at = this.ctx.now().toISOString();
+    const x = new Expr();
+    const change = historyItem({ status: 'submitted', at, note: claim.note });
+    const sets = [
+      `${x.name('submit_attempts')} = ${x.value(BigInt(claim.attempt))}`,
+      `${x.name('submit_lease_until')} = ${x.value(claim.leaseUntil)}`,
+      `${x.name('updated_at')} = ${x.value(at)}`,
+      `${x.name('history')} = list_append(${x.name('history')}, ${x.value([change])})`,
+    ];
+    const conditions = [`${x.name('portfolio_id')} = ${x.value(pid)}`];
+    if (claim.attempt === 1) {
+      // The first call is claimed by the move to `submitted` itself.
+      sets.push(`${x.name('status')} = ${x.value('submitted')}`);
+      sets.push(`${x.name('status_key')} = ${x.value(statusKey(pid, 'submitted'))}`);
+      conditions.push(`${x.name('status')} = ${x.value('validated')}`);
+    } else {
+      conditions.push(`${x.name('status')} = ${x.value('submitted')}`);
+    }
+    conditions.push(...noCallInFlight(x, { attempts: claim.attempt - 1, at: claim.now }));
+    return update(this.ctx, id, `SET ${sets.join(', ')}`, conditions, x);
+  }
+
+  async endSubmit(id: string, attempt: number, failure?: string): Promise<void> {
+    const at = this.ctx.now().toISOString();
+    const end = async (withNote: boolean) => {
+      const x = new Expr();
+      const conditions = [`${x.name('submit_attempts')} = ${x.value(BigInt(attempt))}`];
+      let expression = `REMOVE ${x.name('submit_lease_until')}`;
+      if (withNote) {
+        const note = `attempt ${attempt} returned ${failure}`;
+        const change = historyItem({ status: 'submitted', at, note });
+        expression += ` SET ${x.name('history')} = list_append(${x.name('history')}, ${x.value([change])}), ${x.name('updated_at')} = ${x.value(at)}`;
+        // A history element says the status it was written in: only while still `submitted`.
+        conditions.push(`${x.name('status')} = ${x.value('submitted')}`);
+      }
+      await this.ctx.doc.send(
+        new UpdateCommand({
+          TableName: this.ctx.tables.transactions,
+          Key: { id },
+          UpdateExpression: expression,
+          ConditionExpression: conditions.join(' AND '),
+          ...x.attributes(),
+        }),
+      );
+    };
+    try {
+      await end(failure !== undefined);
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      if (failure === undefined) return; // a later call was claimed: this lease had ended anyway
+      try {
+        await end(false);
+      } catch (again) {
+        if (!isConditionalCheckFailed(again)) throw again;
+      }
+    }
+  }
+
+  async byStatus(
+    portfolioId: string,
+    statuses: readonly TransferStatus[],
+  ): Promise<JournalEntry[]> {
+    const found: JournalEntry[] = [];
+    for (const status of new Set(statuses)) {
+      found.push(
+        ...(await queryIndex(this.ctx, 'by-status', 'status_key', statusKey(portfolioId, status))),
+      );
+      if (status === 'completed') found.push(...(await this.completedUnapplied(portfolioId)));
+    }
+    // An entry the index shows under two keys while it moves between them is listed once.
+    const unique = [...new Map(found.map((e) => [e.id, e])).values()];
+    return unique.sort((a, b) =>
+      a.createdAt === b.createdAt
+        ? a.id.localeCompare(b.id)
+        : a.createdAt.localeCompare(b.createdAt),
+    );
+  }
+
+  completedUnapplied(portfolioId: string): Promise<JournalEntry[]> {
+    return queryIndex(this.ctx, 'by-status', 'status_key', unappliedKey(portfolioId));
+  }
+
+  byBot(portfolioId: string, botId: string, limit?: number): Promise<JournalEntry[]> {
+    return queryIndex(this.ctx, 'by-bot', 'bot_key', botKey(portfolioId, botId), {
+      newestFirst: true,
+      limit,
+    });
+  }
 }

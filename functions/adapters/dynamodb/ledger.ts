@@ -25,20 +25,23 @@
  * of times. A crash anywhere leaves a state from which the next call finishes the job.
  *
  * Two more things ride on step 2 and step 3. A transfer out of a reserve holds its amount while
- * in flight (holds.ts): step 2 ends the hold in the same write that takes the amount from the
+ * in flight (claims.ts): step 2 ends the hold in the same write that takes the amount from the
  * reserve, so the reserve's room never counts the money twice or not at all. And step 3 moves the
  * entry from the "completed, not applied" index key to the plain `completed` one. Step 4 also
  * records the last entry applied: with `ledger_epoch` (one bump per entry applied) that is the
  * projection's watermark — how many completed entries it holds.
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { reserveOf } from '../../core/accounts.ts';
 import { type LedgerDelta, ledgerDeltas } from '../../core/ledger.ts';
 import { type Money, moneyFromUnits } from '../../core/money.ts';
-import type { LedgerBook, LedgerMarks } from '../../core/ports.ts';
+import type { Ledger, LedgerStore, LedgerWatermark } from '../../core/store-ports.ts';
 import type { JournalEntry } from '../../core/transfer.ts';
+import { HOLDING, holdAttribute } from './claims.ts';
 import {
   botAttribute,
   Expr,
+  fundedBotOfAttribute,
   type Item,
   journalEntryFromItem,
   ledgerAttribute,
@@ -58,7 +61,6 @@ import {
   StateNotFoundError,
   TransferNotFoundError,
 } from './errors.ts';
-import { HOLDING, holdAttribute } from './holds.ts';
 import { getJournalItem } from './journal.ts';
 import { stateKey } from './portfolio-state.ts';
 
@@ -76,42 +78,7 @@ interface Pots {
   readonly after: Money;
 }
 
-/**
- * Applies `ledgerDeltas` of the stored entry with `entry.id` exactly once. The stored entry is
- * the authority (its status and amount), not the caller's copy.
- */
-export async function applyCompleted(ctx: StoreContext, entry: JournalEntry): Promise<void> {
-  const { id, portfolioId } = entry;
-  for (let attempt = 1; ; attempt++) {
-    const state = await readLedgerMarks(ctx, portfolioId);
-    const item = await getJournalItem(ctx, id);
-    if (item === undefined) throw new TransferNotFoundError(id);
-    const stored = journalEntryFromItem(item);
-    if (stored.portfolioId !== portfolioId) throw new TransferNotFoundError(id);
-    if (stored.status !== 'completed') throw new NotCompletedError(id, stored.status);
-
-    if (readBoolean(`transfer ${id}`, item, 'ledger_applied', false)) {
-      if (state.applying.has(id)) await forgetApplying(ctx, portfolioId, id);
-      return;
-    }
-    let pots: Pots | undefined;
-    if (!state.applying.has(id)) {
-      try {
-        pots = await addDeltas(ctx, stored, state.epoch, state.holding.has(id));
-      } catch (err) {
-        if (!isConditionalCheckFailed(err)) throw err;
-        if (attempt >= MAX_ATTEMPTS) throw new LedgerContentionError(id, attempt);
-        await sleep(backoffMs(attempt));
-        continue;
-      }
-    }
-    await markApplied(ctx, stored, pots);
-    await forgetApplying(ctx, portfolioId, id);
-    return;
-  }
-}
-
-async function readLedgerMarks(
+async function readWatermark(
   ctx: StoreContext,
   portfolioId: string,
 ): Promise<{
@@ -148,17 +115,6 @@ async function readLedgerMarks(
   };
 }
 
-/** The projection's watermark and what is in flight on it. */
-export async function ledgerMarks(ctx: StoreContext, portfolioId: string): Promise<LedgerMarks> {
-  const marks = await readLedgerMarks(ctx, portfolioId);
-  return {
-    applied: marks.epoch ?? 0n,
-    applying: marks.applying,
-    holding: marks.holding,
-    ...(marks.lastApplied && { lastApplied: marks.lastApplied }),
-  };
-}
-
 /**
  * Step 2. When the entry holds reserve money (`held`), the same write ends the hold. Returns the
  * reserve side's balance before and after.
@@ -175,8 +131,8 @@ async function addDeltas(
   adds.push(`${x.name(APPLYING)} ${x.value(new Set([entry.id]))}`);
   const holdCondition = `contains(${x.name(HOLDING)}, ${x.value(entry.id)})`;
   let deletes = '';
-  if (held && entry.from.startsWith('reserve:')) {
-    const reserve = entry.from.slice('reserve:'.length);
+  const reserve = reserveOf(entry.from);
+  if (held && reserve !== undefined) {
     adds.push(`${x.name(holdAttribute(reserve))} ${x.value(-entry.amount)}`);
     deletes = ` DELETE ${x.name(HOLDING)} ${x.value(new Set([entry.id]))}`;
   }
@@ -263,8 +219,8 @@ async function forgetApplying(ctx: StoreContext, portfolioId: string, id: string
 
 /** The reserve whose balance the journal records as the pot (the spec's pot_balance_before/after). */
 function potAttribute(entry: Pick<JournalEntry, 'from' | 'to'>): string | undefined {
-  const reserve = [entry.to, entry.from].find((a) => a.startsWith('reserve:'));
-  return reserve && reserveAttribute(reserve.slice('reserve:'.length));
+  const reserve = reserveOf(entry.to) ?? reserveOf(entry.from);
+  return reserve && reserveAttribute(reserve);
 }
 
 /** One ADD per attribute (DynamoDB refuses two paths that overlap in one expression). */
@@ -277,79 +233,123 @@ function sumByAttribute(deltas: readonly LedgerDelta[]): Map<string, bigint> {
   return totals;
 }
 
-/**
- * Sets the ledger fields to `book` (a rebuild from the journal), on condition that the projection
- * is still at `marks`: no entry applied since (the epoch) and none half applied. Bots the book does
- * not know lose their ledger fields (they are unfunded in the journal's view); balances, refill
- * blocks and holds are left alone. More bots than fit one update take several, each with the same
- * condition: an apply in between makes the rest refuse, and the caller recomputes.
- */
-export async function replaceLedger(
-  ctx: StoreContext,
-  portfolioId: string,
-  book: LedgerBook,
-  marks: LedgerMarks,
-): Promise<boolean> {
-  const out = await ctx.doc.send(
-    new GetCommand({
-      TableName: ctx.tables.state,
-      Key: stateKey(portfolioId),
-      ConsistentRead: true,
-    }),
-  );
-  if (out.Item === undefined) throw new StateNotFoundError(portfolioId);
-  const funded = Object.keys(out.Item)
-    .map((a) => /^bot:(.+):capital_base$/.exec(a)?.[1])
-    .filter((id): id is string => id !== undefined);
-  const FIELDS = ['capital_base', 'contributed', 'harvested', 'protected', 'refills'] as const;
-  const botIds = [...new Set([...book.bots.keys(), ...funded])].sort();
-  for (let i = 0; i === 0 || i < botIds.length; i += BOTS_PER_REPLACE) {
-    const x = new Expr();
-    const sets: string[] = [];
-    const removes: string[] = [];
-    if (i === 0) {
-      for (const [name, amount] of book.reserves) {
-        sets.push(`${x.name(reserveAttribute(name))} = ${x.value(amount)}`);
+export class DynamoLedgerStore implements LedgerStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  /**
+   * Applies `ledgerDeltas` of the stored entry with `entry.id` exactly once. The stored entry is
+   * the authority (its status and amount), not the caller's copy.
+   */
+  async applyCompleted(entry: JournalEntry): Promise<void> {
+    const { id, portfolioId } = entry;
+    for (let attempt = 1; ; attempt++) {
+      const state = await readWatermark(this.ctx, portfolioId);
+      const item = await getJournalItem(this.ctx, id);
+      if (item === undefined) throw new TransferNotFoundError(id);
+      const stored = journalEntryFromItem(item);
+      if (stored.portfolioId !== portfolioId) throw new TransferNotFoundError(id);
+      if (stored.status !== 'completed') throw new NotCompletedError(id, stored.status);
+
+      if (readBoolean(`transfer ${id}`, item, 'ledger_applied', false)) {
+        if (state.applying.has(id)) await forgetApplying(this.ctx, portfolioId, id);
+        return;
       }
-    }
-    for (const botId of botIds.slice(i, i + BOTS_PER_REPLACE)) {
-      const b = book.bots.get(botId);
-      const values = b && [
-        b.capitalBase,
-        b.contributed,
-        b.harvested,
-        b.protected,
-        BigInt(b.refills),
-      ];
-      FIELDS.forEach((field, k) => {
-        const attribute = x.name(botAttribute(botId, field));
-        if (values) sets.push(`${attribute} = ${x.value(values[k])}`);
-        else removes.push(attribute);
-      });
-    }
-    const epoch =
-      marks.applied === 0n
-        ? `attribute_not_exists(${x.name(EPOCH)})`
-        : `${x.name(EPOCH)} = ${x.value(marks.applied)}`;
-    const expression = [
-      sets.length > 0 ? `SET ${sets.join(', ')}` : '',
-      removes.length > 0 ? `REMOVE ${removes.join(', ')}` : '',
-    ].join(' ');
-    if (expression.trim() === '') continue;
-    try {
-      await ctx.doc.send(
-        new UpdateCommand({
-          TableName: ctx.tables.state,
-          Key: stateKey(portfolioId),
-          UpdateExpression: expression,
-          ConditionExpression: `${epoch} AND attribute_not_exists(${x.name(APPLYING)})`,
-          ...x.attributes(),
-        }),
-      );
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) return false;
-      throw err;
+      let pots: Pots | undefined;
+      if (!state.applying.has(id)) {
+        try {
+          pots = await addDeltas(this.ctx, stored, state.epoch, state.holding.has(id));
+        } catch (err) {
+          if (!isConditionalCheckFailed(err)) throw err;
+          if (attempt >= MAX_ATTEMPTS) throw new LedgerContentionError(id, attempt);
+          await sleep(backoffMs(attempt));
+          continue;
+        }
+      }
+      await markApplied(this.ctx, stored, pots);
+      await forgetApplying(this.ctx, portfolioId, id);
+      return;
     }
   }
-  return true;
+
+  /** The projection's watermark and what is in flight on it. */
+  async watermark(portfolioId: string): Promise<LedgerWatermark> {
+    const marks = await readWatermark(this.ctx, portfolioId);
+    return {
+      applied: marks.epoch ?? 0n,
+      applying: marks.applying,
+      ...(marks.lastApplied && { lastApplied: marks.lastApplied }),
+    };
+  }
+
+  /**
+   * Sets the ledger fields to `ledger` (a rebuild from the journal), on condition that the projection
+   * is still at `watermark`: no entry applied since (the epoch) and none half applied. Bots the ledger does
+   * not know lose their ledger fields (they are unfunded in the journal's view); balances, refill
+   * blocks and holds are left alone. More bots than fit one update take several, each with the same
+   * condition: an apply in between makes the rest refuse, and the caller recomputes.
+   */
+  async replace(portfolioId: string, ledger: Ledger, watermark: LedgerWatermark): Promise<boolean> {
+    const out = await this.ctx.doc.send(
+      new GetCommand({
+        TableName: this.ctx.tables.state,
+        Key: stateKey(portfolioId),
+        ConsistentRead: true,
+      }),
+    );
+    if (out.Item === undefined) throw new StateNotFoundError(portfolioId);
+    const funded = Object.keys(out.Item)
+      .map(fundedBotOfAttribute)
+      .filter((id): id is string => id !== undefined);
+    const FIELDS = ['capitalBase', 'contributed', 'harvested', 'protected', 'refills'] as const;
+    const botIds = [...new Set([...ledger.bots.keys(), ...funded])].sort();
+    for (let i = 0; i === 0 || i < botIds.length; i += BOTS_PER_REPLACE) {
+      const x = new Expr();
+      const sets: string[] = [];
+      const removes: string[] = [];
+      if (i === 0) {
+        for (const [name, amount] of ledger.reserves) {
+          sets.push(`${x.name(reserveAttribute(name))} = ${x.value(amount)}`);
+        }
+      }
+      for (const botId of botIds.slice(i, i + BOTS_PER_REPLACE)) {
+        const b = ledger.bots.get(botId);
+        const values = b && [
+          b.capitalBase,
+          b.contributed,
+          b.harvested,
+          b.protected,
+          BigInt(b.refills),
+        ];
+        FIELDS.forEach((field, k) => {
+          const attribute = x.name(botAttribute(botId, field));
+          if (values) sets.push(`${attribute} = ${x.value(values[k])}`);
+          else removes.push(attribute);
+        });
+      }
+      const epoch =
+        watermark.applied === 0n
+          ? `attribute_not_exists(${x.name(EPOCH)})`
+          : `${x.name(EPOCH)} = ${x.value(watermark.applied)}`;
+      const expression = [
+        sets.length > 0 ? `SET ${sets.join(', ')}` : '',
+        removes.length > 0 ? `REMOVE ${removes.join(', ')}` : '',
+      ].join(' ');
+      if (expression.trim() === '') continue;
+      try {
+        await this.ctx.doc.send(
+          new UpdateCommand({
+            TableName: this.ctx.tables.state,
+            Key: stateKey(portfolioId),
+            UpdateExpression: expression,
+            ConditionExpression: `${epoch} AND attribute_not_exists(${x.name(APPLYING)})`,
+            ...x.attributes(),
+          }),
+        );
+      } catch (err) {
+        if (isConditionalCheckFailed(err)) return false;
+        throw err;
+      }
+    }
+    return true;
+  }
 }

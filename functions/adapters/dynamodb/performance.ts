@@ -4,7 +4,7 @@
  * Writes are batched (25 per BatchWriteItem, the service's limit).
  */
 import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { BotSnapshot } from '../../core/ports.ts';
+import type { BotSnapshot, PerformanceStore } from '../../core/store-ports.ts';
 import { botKey, type Item, readMoney, readString } from './codec.ts';
 import { backoffMs, type StoreContext, sleep } from './context.ts';
 import { UnprocessedWritesError } from './errors.ts';
@@ -20,23 +20,6 @@ export const snapshotKey = (
   sk: `${s.at}#${s.cycleId}`,
 });
 
-export async function putSnapshots(
-  ctx: StoreContext,
-  portfolioId: string,
-  snapshots: readonly BotSnapshot[],
-): Promise<void> {
-  // A batch may not name one key twice: the last snapshot for a key wins, as a put would.
-  const byKey = new Map<string, Item>();
-  for (const s of snapshots) {
-    const key = snapshotKey(portfolioId, s);
-    byKey.set(`${key.pk}\u0000${key.sk}`, { ...key, ...snapshotAttributes(s) });
-  }
-  const items = [...byKey.values()];
-  for (let i = 0; i < items.length; i += BATCH_SIZE) {
-    await writeBatch(ctx, items.slice(i, i + BATCH_SIZE));
-  }
-}
-
 /** One BatchWriteItem, retrying what DynamoDB leaves unprocessed with bounded backoff. */
 async function writeBatch(ctx: StoreContext, items: Item[]): Promise<void> {
   const table = ctx.tables.performance;
@@ -49,34 +32,6 @@ async function writeBatch(ctx: StoreContext, items: Item[]): Promise<void> {
     requests = left as typeof requests;
     await sleep(backoffMs(attempt, 50, 2_000));
   }
-}
-
-export async function history(
-  ctx: StoreContext,
-  portfolioId: string,
-  botId: string,
-  limit?: number,
-): Promise<BotSnapshot[]> {
-  const found: BotSnapshot[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const remaining = limit === undefined ? undefined : limit - found.length;
-    if (remaining !== undefined && remaining <= 0) break;
-    const out = await ctx.doc.send(
-      new QueryCommand({
-        TableName: ctx.tables.performance,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': botKey(portfolioId, botId) },
-        ScanIndexForward: false,
-        ConsistentRead: true,
-        ...(remaining !== undefined && { Limit: remaining }),
-        ...(start !== undefined && { ExclusiveStartKey: start }),
-      }),
-    );
-    for (const item of out.Items ?? []) found.push(snapshotFromItem(item));
-    start = out.LastEvaluatedKey;
-  } while (start !== undefined);
-  return found.reverse();
 }
 
 function snapshotAttributes(s: BotSnapshot): Item {
@@ -108,4 +63,44 @@ function snapshotFromItem(item: Item): BotSnapshot {
     netContributed: readMoney(where, item, 'net_contributed'),
     pnl: readMoney(where, item, 'pnl'),
   };
+}
+
+export class DynamoPerformanceStore implements PerformanceStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  async putSnapshots(portfolioId: string, snapshots: readonly BotSnapshot[]): Promise<void> {
+    // A batch may not name one key twice: the last snapshot for a key wins, as a put would.
+    const byKey = new Map<string, Item>();
+    for (const s of snapshots) {
+      const key = snapshotKey(portfolioId, s);
+      byKey.set(`${key.pk}\u0000${key.sk}`, { ...key, ...snapshotAttributes(s) });
+    }
+    const items = [...byKey.values()];
+    for (let i = 0; i < items.length; i += BATCH_SIZE) {
+      await writeBatch(this.ctx, items.slice(i, i + BATCH_SIZE));
+    }
+  }
+
+  async history(portfolioId: string, botId: string, limit?: number): Promise<BotSnapshot[]> {
+    const found: BotSnapshot[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const remaining = limit === undefined ? undefined : limit - found.length;
+      if (remaining !== undefined && remaining <= 0) break;
+      const out = await this.ctx.doc.send(
+        new QueryCommand({
+          TableName: this.ctx.tables.performance,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': botKey(portfolioId, botId) },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          ...(remaining !== undefined && { Limit: remaining }),
+          ...(start !== undefined && { ExclusiveStartKey: start }),
+        }),
+      );
+      for (const item of out.Items ?? []) found.push(snapshotFromItem(item));
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined);
+    return found.reverse();
+  }
 }

@@ -9,12 +9,13 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Money } from '../../core/money.ts';
 import { ZERO } from '../../core/money.ts';
-import type { CycleSnapshot } from '../../core/ports.ts';
 import type { BotState, PortfolioState } from '../../core/state.ts';
+import type { CycleSnapshot, PortfolioStore } from '../../core/store-ports.ts';
 import {
-  type BotAttribute,
+  type BotField,
   botAttribute,
   Expr,
+  fundedBotOfAttribute,
   type Item,
   readBoolean,
   readCount,
@@ -23,6 +24,7 @@ import {
   readOptionalString,
   readString,
   reserveAttribute,
+  reserveOfAttribute,
 } from './codec.ts';
 import type { StoreContext } from './context.ts';
 import { isConditionalCheckFailed, StateNotFoundError } from './errors.ts';
@@ -32,91 +34,6 @@ export const stateKey = (portfolioId: string) => ({ pk: portfolioId, sk: STATE_S
 
 /** Balances written per UpdateItem in `saveCycle` (an update expression is at most 4 KB). */
 const BALANCES_PER_UPDATE = 100;
-
-export async function loadState(
-  ctx: StoreContext,
-  portfolioId: string,
-): Promise<PortfolioState | undefined> {
-  const out = await ctx.doc.send(
-    new GetCommand({
-      TableName: ctx.tables.state,
-      Key: stateKey(portfolioId),
-      ConsistentRead: true,
-    }),
-  );
-  return out.Item && stateFromItem(portfolioId, out.Item);
-}
-
-export async function initState(
-  ctx: StoreContext,
-  portfolioId: string,
-  state: PortfolioState,
-): Promise<boolean> {
-  try {
-    await ctx.doc.send(
-      new PutCommand({
-        TableName: ctx.tables.state,
-        Item: { ...stateKey(portfolioId), ...stateAttributes(state) },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return true;
-  } catch (err) {
-    if (isConditionalCheckFailed(err)) return false;
-    throw err;
-  }
-}
-
-/** Sets the cycle's snapshot fields; the ledger fields (reserves, capital bases, …) are not touched. */
-export async function saveCycle(
-  ctx: StoreContext,
-  portfolioId: string,
-  snapshot: CycleSnapshot,
-): Promise<void> {
-  const balances = [...snapshot.balances];
-  // Balances first, the header last: a reader never sees a new as_of over old balances.
-  for (let i = BALANCES_PER_UPDATE; i < balances.length; i += BALANCES_PER_UPDATE) {
-    await setAttributes(
-      ctx,
-      portfolioId,
-      balanceAttributes(balances.slice(i, i + BALANCES_PER_UPDATE)),
-    );
-  }
-  await setAttributes(ctx, portfolioId, [
-    ...balanceAttributes(balances.slice(0, BALANCES_PER_UPDATE)),
-    ['as_of', snapshot.asOf],
-    ['cycle_id', snapshot.cycleId],
-    ['peak_equity', snapshot.peakEquity],
-    ['halted', snapshot.flags.halted],
-    ['black_swan', snapshot.flags.blackSwan],
-    ...(snapshot.lastRebalance === undefined
-      ? []
-      : ([['last_rebalance', snapshot.lastRebalance]] as [string, unknown][])),
-  ]);
-}
-
-/** Blocks or unblocks a bot's refills (DESIGN.md §3, `no_refill_policy`). */
-export function setRefillBlocked(
-  ctx: StoreContext,
-  portfolioId: string,
-  botId: string,
-  blocked: boolean,
-): Promise<void> {
-  return setAttributes(ctx, portfolioId, [[botAttribute(botId, 'refill_blocked'), blocked]]);
-}
-
-/** An operator's halt or resume; a resume may also set the peak the drawdown is measured from. */
-export function setHalted(
-  ctx: StoreContext,
-  portfolioId: string,
-  halted: boolean,
-  peakEquity?: Money,
-): Promise<void> {
-  return setAttributes(ctx, portfolioId, [
-    ['halted', halted],
-    ...(peakEquity === undefined ? [] : ([['peak_equity', peakEquity]] as [string, unknown][])),
-  ]);
-}
 
 const balanceAttributes = (balances: [string, Money][]): [string, unknown][] =>
   balances.map(([botId, balance]) => [botAttribute(botId, 'balance'), balance]);
@@ -155,22 +72,19 @@ function stateAttributes(state: PortfolioState): Item {
   };
   for (const [name, amount] of state.reserves) item[reserveAttribute(name)] = amount;
   for (const [botId, b] of state.bots) {
-    const fields: [BotAttribute, unknown][] = [
+    const fields: [BotField, unknown][] = [
       ['balance', b.balance],
-      ['capital_base', b.capitalBase],
+      ['capitalBase', b.capitalBase],
       ['contributed', b.contributed],
       ['harvested', b.harvested],
       ['protected', b.protected],
       ['refills', BigInt(b.refills)],
-      ['refill_blocked', b.refillBlocked],
+      ['refillBlocked', b.refillBlocked],
     ];
     for (const [field, value] of fields) item[botAttribute(botId, field)] = value;
   }
   return item;
 }
-
-const BOT_ATTRIBUTE =
-  /^bot:(.+):(balance|capital_base|contributed|harvested|protected|refills|refill_blocked)$/;
 
 /** Rebuilds the state from the flat item. `inFlight` is false: the cycle derives it from the journal. */
 export function stateFromItem(portfolioId: string, item: Item): PortfolioState {
@@ -178,25 +92,24 @@ export function stateFromItem(portfolioId: string, item: Item): PortfolioState {
   const reserves = new Map<string, Money>();
   const botIds = new Set<string>();
   for (const attribute of Object.keys(item)) {
-    if (attribute.startsWith('reserve:')) {
-      reserves.set(attribute.slice('reserve:'.length), readMoney(where, item, attribute));
-    }
-    const bot = BOT_ATTRIBUTE.exec(attribute);
-    if (bot?.[1] !== undefined && bot[2] === 'capital_base') botIds.add(bot[1]);
+    const reserve = reserveOfAttribute(attribute);
+    if (reserve !== undefined) reserves.set(reserve, readMoney(where, item, attribute));
+    const funded = fundedBotOfAttribute(attribute);
+    if (funded !== undefined) botIds.add(funded);
   }
   const bots = new Map<string, BotState>();
   for (const botId of [...botIds].sort()) {
-    const money = (field: BotAttribute) =>
+    const money = (field: BotField) =>
       readOptionalMoney(where, item, botAttribute(botId, field)) ?? ZERO;
     const refills = botAttribute(botId, 'refills');
     bots.set(botId, {
       balance: money('balance'),
-      capitalBase: money('capital_base'),
+      capitalBase: money('capitalBase'),
       contributed: money('contributed'),
       harvested: money('harvested'),
       protected: money('protected'),
       refills: item[refills] === undefined ? 0 : readCount(where, item, refills),
-      refillBlocked: readBoolean(where, item, botAttribute(botId, 'refill_blocked'), false),
+      refillBlocked: readBoolean(where, item, botAttribute(botId, 'refillBlocked'), false),
       inFlight: false,
     });
   }
@@ -212,4 +125,72 @@ export function stateFromItem(portfolioId: string, item: Item): PortfolioState {
     bots,
     ...(lastRebalance !== undefined && { lastRebalance }),
   };
+}
+
+export class DynamoPortfolioStore implements PortfolioStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  async load(portfolioId: string): Promise<PortfolioState | undefined> {
+    const out = await this.ctx.doc.send(
+      new GetCommand({
+        TableName: this.ctx.tables.state,
+        Key: stateKey(portfolioId),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item && stateFromItem(portfolioId, out.Item);
+  }
+
+  async init(portfolioId: string, state: PortfolioState): Promise<boolean> {
+    try {
+      await this.ctx.doc.send(
+        new PutCommand({
+          TableName: this.ctx.tables.state,
+          Item: { ...stateKey(portfolioId), ...stateAttributes(state) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Sets the cycle's snapshot fields; the ledger fields (reserves, capital bases, …) are not touched. */
+  async saveCycle(portfolioId: string, snapshot: CycleSnapshot): Promise<void> {
+    const balances = [...snapshot.balances];
+    // Balances first, the header last: a reader never sees a new as_of over old balances.
+    for (let i = BALANCES_PER_UPDATE; i < balances.length; i += BALANCES_PER_UPDATE) {
+      await setAttributes(
+        this.ctx,
+        portfolioId,
+        balanceAttributes(balances.slice(i, i + BALANCES_PER_UPDATE)),
+      );
+    }
+    await setAttributes(this.ctx, portfolioId, [
+      ...balanceAttributes(balances.slice(0, BALANCES_PER_UPDATE)),
+      ['as_of', snapshot.asOf],
+      ['cycle_id', snapshot.cycleId],
+      ['peak_equity', snapshot.peakEquity],
+      ['halted', snapshot.flags.halted],
+      ['black_swan', snapshot.flags.blackSwan],
+      ...(snapshot.lastRebalance === undefined
+        ? []
+        : ([['last_rebalance', snapshot.lastRebalance]] as [string, unknown][])),
+    ]);
+  }
+
+  /** Blocks or unblocks a bot's refills (DESIGN.md §3, `no_refill_policy`). */
+  setRefillBlocked(portfolioId: string, botId: string, blocked: boolean): Promise<void> {
+    return setAttributes(this.ctx, portfolioId, [[botAttribute(botId, 'refillBlocked'), blocked]]);
+  }
+
+  /** An operator's halt or resume; a resume may also set the peak the drawdown is measured from. */
+  setHalted(portfolioId: string, halted: boolean, peakEquity?: Money): Promise<void> {
+    return setAttributes(this.ctx, portfolioId, [
+      ['halted', halted],
+      ...(peakEquity === undefined ? [] : ([['peak_equity', peakEquity]] as [string, unknown][])),
+    ]);
+  }
 }

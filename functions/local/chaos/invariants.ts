@@ -7,8 +7,8 @@
 import type { Config, ExchangeName } from '../../core/config.ts';
 import { add, type Money, showMoney, ZERO } from '../../core/money.ts';
 import { isTerminal, type JournalEntry } from '../../core/transfer.ts';
-import { rebuildLedger } from '../../usecases/reconcile.ts';
-import { checkBooks } from '../books.ts';
+import { rebuildLedger } from '../../usecases/ledger-rebuild.ts';
+import { auditAgainstPaper } from '../paper-audit.ts';
 import type { LocalRuntime } from '../runtime.ts';
 
 /** What the checks found wrong in one run. */
@@ -50,16 +50,13 @@ export async function checkInvariants({
   const pid = config.portfolioId;
   const lost = all.filter((e) => !isTerminal(e.status));
   for (const e of lost) problems.push(`lost: ${e.id} (${e.kind} ${e.botId}) left ${e.status}`);
-  const unapplied = await rt.store.completedUnapplied(pid);
+  const unapplied = await rt.store.journal.completedUnapplied(pid);
   for (const e of unapplied) problems.push(`unapplied: ${e.id} completed, not in the ledger`);
 
-  const books = await checkBooks(rt.store, rt.exchange, config);
+  const books = await auditAgainstPaper(rt.store, rt.exchange, config);
   problems.push(...books.mismatches);
   const mismatched = new Set(books.mismatched);
-  const rebuild = await rebuildLedger(
-    { config, journal: rt.store, state: rt.store },
-    { replace: false },
-  );
+  const rebuild = await rebuildLedger({ config, ...rt.store }, { replace: false });
   for (const d of rebuild.differences) {
     mismatched.add(d.field.startsWith('bot:') ? (d.field.split(':')[1] ?? d.field) : 'master');
     problems.push(`projection ${d.field} is ${d.projection}, the journal says ${d.journal}`);
@@ -89,7 +86,7 @@ async function guardViolations(
 ): Promise<string[]> {
   const out: string[] = [];
   const pid = config.portfolioId;
-  const state = await store.load(pid);
+  const state = await store.portfolio.load(pid);
   for (const [name, amount] of state?.reserves ?? []) {
     const floor = name === 'emergency' ? config.emergencyReserve.minimum : ZERO;
     if (amount < floor)
@@ -107,10 +104,10 @@ async function guardViolations(
       out.push(`${key}: ${showMoney(total)} moved, over the daily limit ${showMoney(limit)}`);
     }
   }
-  const locks = await store.lockHolders(pid);
+  const locks = await store.locks.lockHolders(pid);
   for (const [bot, owner] of locks) out.push(`lock of ${bot} left held by ${owner}`);
-  const marks = await store.ledgerMarks(pid);
-  for (const id of marks.holding) out.push(`reserve hold left by ${id}`);
-  for (const id of marks.applying) out.push(`apply of ${id} left half done`);
+  for (const id of await store.claims.holders(pid)) out.push(`reserve hold left by ${id}`);
+  const watermark = await store.ledger.watermark(pid);
+  for (const id of watermark.applying) out.push(`apply of ${id} left half done`);
   return out;
 }

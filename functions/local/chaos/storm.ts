@@ -23,8 +23,8 @@ import { type Rng, seededRng, standardNormal, uniform } from '../../adapters/pap
 import { type Config, parseConfig } from '../../core/config.ts';
 import { BotfolioError } from '../../core/errors.ts';
 import { moneyFromFloat, toFloat } from '../../core/money.ts';
+import { PLANNED_EXPIRY_MS, SETTLE_DELAY_MS, STUCK_AFTER_MS } from '../../core/settlement.ts';
 import { type JournalEntry, TRANSFER_STATUSES } from '../../core/transfer.ts';
-import { PLANNED_EXPIRY_MS, SETTLE_DELAY_MS, STUCK_AFTER_MS } from '../../usecases/reconcile.ts';
 import type { EmbeddedDynamo } from '../dynamo.ts';
 import { startLocalRuntime } from '../runtime.ts';
 import type { DeathPoint, StateMachineDefinition } from '../workflow.ts';
@@ -137,8 +137,8 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
     const u = uniform(reaperRng);
     if (calm) return false;
     const risky =
-      (p.when === 'after' && (p.state === 'SubmitTransfer' || p.state === 'VerifyOnExchange')) ||
-      (p.when === 'before' && p.state === 'RecordCompleted');
+      (p.when === 'after' && (p.state === 'Submit' || p.state === 'Confirm')) ||
+      (p.when === 'before' && p.state === 'Apply');
     const dies = u < (risky ? 0.06 : 0.006);
     if (dies) deaths += 1;
     return dies;
@@ -211,7 +211,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
       await rt.reconcile();
       reconciliations += 1;
     }
-    const all = await rt.store.byStatus(config.portfolioId, TRANSFER_STATUSES);
+    const all = await rt.store.journal.byStatus(config.portfolioId, TRANSFER_STATUSES);
     opts.journal?.(all, config);
     const found = await checkInvariants({ rt, config, all, mismatchAlerts });
     // Spelled out, not spread: the keys keep the order a replay's JSON has always shown.

@@ -12,7 +12,7 @@ import { formatMoney, type Money, sum } from '../../core/money.ts';
 import { portfolioEquity } from '../../core/policy.ts';
 import { TRANSFER_STATUSES } from '../../core/transfer.ts';
 import { renderAlert, renderBoard } from '../board.ts';
-import { checkBooks } from '../books.ts';
+import { auditAgainstPaper } from '../paper-audit.ts';
 import { startLocalRuntime } from '../runtime.ts';
 
 export interface DemoOptions {
@@ -68,14 +68,14 @@ export async function demo(opts: DemoOptions): Promise<number> {
       cyclesRun = i;
       firstEquity ??= result.equity;
       for (const planned of result.entries) {
-        const entry = await runtime.store.get(planned.id);
+        const entry = await runtime.store.journal.get(planned.id);
         const status = entry?.status ?? 'planned';
         lastAction.set(
           planned.botId,
           `#${i} ${planned.kind} ${formatMoney(planned.amount, 2)} ${SYMBOL[status] ?? status}`,
         );
       }
-      const books = await runtime.store.load(config.portfolioId);
+      const books = await runtime.store.portfolio.load(config.portfolioId);
       if (!books) throw new Error('the portfolio state vanished');
       const equity = portfolioEquity(books);
       if (opts.quiet) {
@@ -104,15 +104,15 @@ export async function demo(opts: DemoOptions): Promise<number> {
       }
     }
 
-    const all = await runtime.store.byStatus(config.portfolioId, TRANSFER_STATUSES);
+    const all = await runtime.store.journal.byStatus(config.portfolioId, TRANSFER_STATUSES);
     const count = (pred: (e: (typeof all)[number]) => boolean) => all.filter(pred).length;
     const total = (kind: string) =>
       formatMoney(
         sum(all.filter((e) => e.kind === kind && e.status === 'completed').map((e) => e.amount)),
         2,
       );
-    const check = await checkBooks(runtime.store, runtime.exchange, config);
-    const books = await runtime.store.load(config.portfolioId);
+    const check = await auditAgainstPaper(runtime.store, runtime.exchange, config);
+    const books = await runtime.store.portfolio.load(config.portfolioId);
     const endEquity = books ? portfolioEquity(books) : undefined;
 
     print(styleText('bold', `Demo summary — ${cyclesRun} cycle(s), seed ${opts.seed}`));

@@ -30,7 +30,7 @@ export function cycleOnce(config: Config, dir?: string): Promise<number> {
     rt.trade(); // the simulated bots trade one step between cycles
     const result = await rt.cycle(new Date());
     for (const e of result.entries) {
-      const entry = await rt.store.get(e.id);
+      const entry = await rt.store.journal.get(e.id);
       process.stdout.write(
         `${e.kind} ${e.botId} ${formatMoney(e.amount, 2)}: ${entry?.status ?? 'planned'}\n`,
       );

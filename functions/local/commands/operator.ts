@@ -19,7 +19,7 @@ export function haltCommand(config: Config, dir: string | undefined): Promise<nu
       process.stdout.write(`portfolio ${config.portfolioId} is already halted\n`);
       return 0;
     }
-    await store.setHalted(config.portfolioId, true);
+    await store.portfolio.setHalted(config.portfolioId, true);
     process.stdout.write(
       `portfolio ${config.portfolioId} halted: no allocation, refill or rebalance into a bot until \`botfolio resume\`; harvests and protection go on\n`,
     );
@@ -46,7 +46,7 @@ export function resumeCommand(
     const lines: string[] = [];
     if (state.flags.halted) {
       const equity = portfolioEquity(state);
-      await store.setHalted(config.portfolioId, false, equity);
+      await store.portfolio.setHalted(config.portfolioId, false, equity);
       lines.push(
         `portfolio ${config.portfolioId} resumed; the emergency stop now counts its drawdown from ${formatMoney(equity, 2)} ${config.currency} (the equity at the last cycle)`,
       );
@@ -61,7 +61,7 @@ export function resumeCommand(
         lines.push(`${botId}: refills were not blocked`);
         continue;
       }
-      await store.setRefillBlocked(config.portfolioId, botId, false);
+      await store.portfolio.setRefillBlocked(config.portfolioId, botId, false);
       lines.push(`${botId}: refills unblocked`);
     }
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -6,7 +6,8 @@
  */
 import type { Config } from '../../core/config.ts';
 import { formatMoney, type Money, ZERO } from '../../core/money.ts';
-import { type ReconcileReport, rebuildLedger } from '../../usecases/reconcile.ts';
+import { rebuildLedger } from '../../usecases/ledger-rebuild.ts';
+import type { ReconcileReport } from '../../usecases/reconcile.ts';
 import { withLocalStore } from '../local-store.ts';
 import { withRuntime } from './local-data.ts';
 
@@ -19,20 +20,27 @@ export function reconcileCommand(
   return withRuntime(config, dir, async (rt) => {
     const report = await rt.reconcile();
     out(opts.json ? `${JSON.stringify(reportToJson(report), null, 2)}\n` : describe(report));
-    return report.books.checked && !report.books.agree ? 1 : 0;
+    return report.reserves.checked && !report.reserves.agree ? 1 : 0;
   });
 }
 
 function reportToJson(r: ReconcileReport): Record<string, unknown> {
   const amount = (m: Money | undefined) => (m === undefined ? undefined : formatMoney(m));
+  const { reserves, holding } = r;
   return {
-    ...r,
-    books: { ...r.books, reserves: amount(r.books.reserves), master: amount(r.books.master) },
+    at: r.at,
+    restarted: r.restarted,
+    settled: r.settled,
+    applied: r.applied,
+    unresolved: r.unresolved,
+    locksReleased: r.locksReleased,
+    holdsReleased: r.holdsReleased,
+    books: { ...reserves, reserves: amount(reserves.reserves), master: amount(reserves.master) },
     watermark: {
       applied: Number(r.watermark.applied),
       lastApplied: r.watermark.lastApplied ?? null,
       applying: [...r.watermark.applying],
-      holding: [...r.watermark.holding],
+      holding: [...holding],
     },
   };
 }
@@ -46,7 +54,7 @@ function describe(r: ReconcileReport): string {
   for (const u of r.unresolved) lines.push(`  open       ${u.id}: ${u.status}, ${u.why}`);
   for (const b of r.locksReleased) lines.push(`  unlocked   ${b} (its transfer had ended)`);
   for (const id of r.holdsReleased) lines.push(`  released   the reserve hold of ${id}`);
-  const b = r.books;
+  const b = r.reserves;
   lines.push(
     !b.checked
       ? `  books      not checked: ${b.reason}`
@@ -66,11 +74,8 @@ export function rebuildCommand(
   opts: { dryRun: boolean; json: boolean },
   out: (text: string) => void = (t) => process.stdout.write(t),
 ): Promise<number> {
-  return withLocalStore(config, dir, async (store) => {
-    const report = await rebuildLedger(
-      { config, journal: store, state: store },
-      { replace: !opts.dryRun },
-    );
+  return withLocalStore(config, dir, async (stores) => {
+    const report = await rebuildLedger({ config, ...stores }, { replace: !opts.dryRun });
     if (opts.json) {
       out(
         `${JSON.stringify({ entries: report.entries, differences: report.differences, replaced: report.replaced }, null, 2)}\n`,

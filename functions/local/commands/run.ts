@@ -15,12 +15,11 @@ import { type ExchangeKey, keyEnvNames, keyFromEnv, withDotEnv } from '../../ada
 import type { Alert } from '../../core/alerts.ts';
 import type { Config } from '../../core/config.ts';
 import { AuthenticationFailedError } from '../../core/errors.ts';
-import { formatMoney, type Money, sum, ZERO } from '../../core/money.ts';
+import { formatMoney, type Money, sum } from '../../core/money.ts';
 import { type Plan, portfolioEquity } from '../../core/policy.ts';
 import type { Exchange } from '../../core/ports.ts';
-import { initialState } from '../../core/state.ts';
 import { withCircuitBreaker } from '../../usecases/breaker.ts';
-import { cycleIdFor, decideCycle, OPEN_STATUSES } from '../../usecases/cycle.ts';
+import { cycleIdFor, decideCycle, previewState, readCycleFacts } from '../../usecases/cycle.ts';
 import { renderAlert } from '../board.ts';
 import { UserFileError } from '../files.ts';
 import { dataDirOf } from '../local-store.ts';
@@ -165,13 +164,13 @@ function bitgetKey(config: Config, opts: RunOptions): ExchangeKey {
 /** One real cycle: journal, transfers through the state machine, then what happened. */
 async function liveCycle(runtime: LocalRuntime, at: Date, print: (line: string) => void) {
   const result = await runtime.cycle(at);
-  const books = await runtime.store.load(runtime.config.portfolioId);
+  const books = await runtime.store.portfolio.load(runtime.config.portfolioId);
   const equity = books ? portfolioEquity(books) : result.equity;
   print(
     `cycle ${result.cycleId}: mode ${result.plan.mode}, equity ${money(equity)} ${runtime.config.currency}, ${result.entries.length} transfer(s)`,
   );
   for (const e of result.entries) {
-    const entry = await runtime.store.get(e.id);
+    const entry = await runtime.store.journal.get(e.id);
     print(
       `  ${e.kind.padEnd(10)} ${money(e.amount).padStart(12)} ${e.from} → ${e.to}: ${entry?.status ?? 'planned'}${entry?.error ? ` (${entry.error})` : ''}`,
     );
@@ -190,35 +189,31 @@ export async function previewCycle(
 ): Promise<Plan> {
   const { config } = runtime;
   const asOf = at.toISOString();
-  const books = (await runtime.store.load(config.portfolioId)) ?? initialState(config, asOf);
-  const open = await runtime.store.byStatus(config.portfolioId, OPEN_STATUSES);
-  const inFlight = new Set(open.map((e) => e.botId));
+  const stored = await previewState({ config, ...runtime.store }, asOf);
+  const { inFlight, balances } = await readCycleFacts(
+    { config, ...runtime.store, exchanges: runtime.exchanges },
+    stored,
+  );
 
-  const balances = new Map<string, Money>();
   const lines: string[] = [];
   for (const [name, exchange] of runtime.exchanges) {
     const bots = config.bots.filter((b) => b.exchange === name);
     if (bots.length === 0) continue;
-    const equity = await exchange.subAccountBalances(
-      bots.map((b) => b.account),
-      config.currency,
-    );
     const master = await exchange.masterBalance(config.currency);
     const venue = exchange.name === name ? name : `${name} (${exchange.name})`;
     lines.push(
-      `  ${venue} master account: ${money(master)} ${config.currency} available; reserves in the books: ${money(sum(books.reserves.values()))}`,
+      `  ${venue} master account: ${money(master)} ${config.currency} available; reserves in the books: ${money(sum(stored.reserves.values()))}`,
     );
     for (const b of bots) {
-      const balance = equity.get(b.account) ?? ZERO;
-      balances.set(b.botId, balance);
+      const balance = balances.get(b.botId);
       lines.push(
-        `  ${b.botId.padEnd(24)} sub-account ${b.account}: ${money(balance)} ${config.currency}`,
+        `  ${b.botId.padEnd(24)} sub-account ${b.account}: ${balance === undefined ? 'not funded yet' : `${money(balance)} ${config.currency}`}`,
       );
     }
   }
   const { state, plan: decided } = await decideCycle(
-    { config, performance: runtime.store },
-    { books, balances, inFlight, asOf },
+    { config, performance: runtime.store.performance },
+    { stored, balances, inFlight, asOf },
   );
   print(
     `dry run — cycle ${cycleIdFor(at, config.checkIntervalMs)}: mode ${decided.mode}, equity ${money(portfolioEquity(state))} ${config.currency} (nothing recorded, nothing moved)`,

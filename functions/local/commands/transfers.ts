@@ -52,7 +52,7 @@ export async function showTransfers(
   out: (text: string) => void = (t) => process.stdout.write(t),
 ): Promise<number> {
   if (opts.id !== undefined) {
-    const entry = await rt.store.get(opts.id);
+    const entry = await rt.store.journal.get(opts.id);
     if (!entry || entry.portfolioId !== config.portfolioId) {
       process.stderr.write(`no transfer ${opts.id} in the journal of ${config.portfolioId}\n`);
       return 1;
@@ -65,8 +65,8 @@ export async function showTransfers(
     return 0;
   }
   const entries = opts.bot
-    ? await rt.store.byBot(config.portfolioId, opts.bot, 1000)
-    : (await rt.store.byStatus(config.portfolioId, TRANSFER_STATUSES)).sort((a, b) =>
+    ? await rt.store.journal.byBot(config.portfolioId, opts.bot, 1000)
+    : (await rt.store.journal.byStatus(config.portfolioId, TRANSFER_STATUSES)).sort((a, b) =>
         b.createdAt.localeCompare(a.createdAt),
       );
   if (opts.json) {

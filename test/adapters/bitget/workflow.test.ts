@@ -63,12 +63,12 @@ async function bitgetRuntime(alerts: Alert[] = []) {
 }
 
 async function statuses(runtime: LocalRuntime, ids: readonly string[]) {
-  return Promise.all(ids.map(async (id) => (await runtime.store.get(id))?.status));
+  return Promise.all(ids.map(async (id) => (await runtime.store.journal.get(id))?.status));
 }
 
 /** Σ reserves in the books, and the fake master's spot USDT: they must be equal. */
 async function reservesAndMaster(runtime: LocalRuntime, f: FakeBitget): Promise<[Money, Money]> {
-  const books = await runtime.store.load('main');
+  const books = await runtime.store.portfolio.load('main');
   return [sum(books?.reserves.values() ?? []), f.balance(f.masterUid, 'spot', 'USDT')];
 }
 
@@ -95,7 +95,7 @@ describe('the transfer workflow on Bitget', () => {
     expect(f.balance(BOTS['5m_scalping_sol'], 'futures', 'USDT')).toBe(money(100));
     const [reserves, master] = await reservesAndMaster(runtime, f);
     expect(reserves).toBe(master);
-    const entry = await runtime.store.get(result.entries[0]?.id ?? '');
+    const entry = await runtime.store.journal.get(result.entries[0]?.id ?? '');
     expect(entry?.exchangeTransferId).toMatch(/^7\d+$/);
   });
 
@@ -130,7 +130,7 @@ describe('the transfer workflow on Bitget', () => {
     expect(f.balance(BOTS['4h_swing_btc'], 'futures', 'USDT')).toBe(money('112.5'));
     // Submitted twice: the retry asked Bitget by clientOid first and found it done.
     const path = runtime.workflow.outcomes.get(refill?.id ?? '')?.path ?? [];
-    expect(path.filter((state) => state === 'SubmitTransfer')).toHaveLength(2);
+    expect(path.filter((state) => state === 'Submit')).toHaveLength(2);
     const [reserves, master] = await reservesAndMaster(runtime, f);
     expect(reserves).toBe(master);
   });

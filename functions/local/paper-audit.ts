@@ -1,5 +1,5 @@
 /**
- * Do the journal's books agree with the paper exchange's? The paper exchange keeps apart, per
+ * The paper audit: does the journal agree with the paper exchange's own books? The paper exchange keeps apart, per
  * account, what trading did and what transfers did, so the net transfers of every account can be
  * compared to the journal's completed entries exactly: the master account (where every reserve
  * sits) against the reserves' net, each bot's sub-account against the bot's net. The projection
@@ -8,13 +8,14 @@
  */
 
 import type { PaperExchange } from '../adapters/paper/exchange.ts';
+import { botAccount, reserveAccount } from '../core/accounts.ts';
 import type { Config } from '../core/config.ts';
 import { type Money, showMoney, sub, sum, ZERO } from '../core/money.ts';
-import type { Journal, StateStore } from '../core/ports.ts';
+import { netTransfers } from '../core/projection.ts';
 import { initialState } from '../core/state.ts';
-import { netTransfers } from '../usecases/reconcile.ts';
+import type { Journal, PortfolioStore } from '../core/store-ports.ts';
 
-export interface BooksCheck {
+export interface PaperAudit {
   readonly agree: boolean;
   /** Accounts compared: the master and every bot's sub-account. */
   readonly accounts: number;
@@ -28,13 +29,16 @@ export interface BooksCheck {
   readonly unjournaled: readonly string[];
 }
 
-export async function checkBooks(
-  store: Pick<StateStore, 'load'> & Pick<Journal, 'byStatus'>,
+export async function auditAgainstPaper(
+  store: {
+    readonly portfolio: Pick<PortfolioStore, 'load'>;
+    readonly journal: Pick<Journal, 'byStatus'>;
+  },
   exchange: PaperExchange,
   config: Config,
-): Promise<BooksCheck> {
-  const state = await store.load(config.portfolioId);
-  const completed = await store.byStatus(config.portfolioId, ['completed']);
+): Promise<PaperAudit> {
+  const state = await store.portfolio.load(config.portfolioId);
+  const completed = await store.journal.byStatus(config.portfolioId, ['completed']);
   const net = netTransfers(completed);
   const books = exchange.books();
   const opening = initialState(config, '').reserves;
@@ -51,19 +55,19 @@ export async function checkBooks(
     sub(sub(a.balance, a.opening), a.tradingPnl);
 
   const reserveNames = [...opening.keys()];
-  const reservesNet = sum(reserveNames.map((n) => net.get(`reserve:${n}`) ?? ZERO));
+  const reservesNet = sum(reserveNames.map((n) => net.get(reserveAccount(n)) ?? ZERO));
   differ('master', 'net transfers on the exchange', reservesNet, netOf(books.master));
   for (const name of reserveNames) {
-    const journal = (opening.get(name) ?? ZERO) + (net.get(`reserve:${name}`) ?? ZERO);
+    const journal = (opening.get(name) ?? ZERO) + (net.get(reserveAccount(name)) ?? ZERO);
     differ(
       'master',
-      `reserve:${name} in the projection`,
+      `${reserveAccount(name)} in the projection`,
       journal as Money,
       state?.reserves.get(name) ?? ZERO,
     );
   }
   for (const bot of config.bots) {
-    const journal = net.get(`bot:${bot.botId}`) ?? ZERO;
+    const journal = net.get(botAccount(bot.botId)) ?? ZERO;
     const account = books.subAccounts.get(bot.account);
     differ(bot.botId, 'net transfers on the exchange', journal, account ? netOf(account) : ZERO);
     const ledger = state?.bots.get(bot.botId);

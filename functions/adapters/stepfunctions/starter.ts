@@ -1,7 +1,7 @@
 /** Starts the guarded-transfer state machine in AWS: execution name = transfer id, so a repeated start is a no-op. */
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { WorkflowStarter } from '../core/ports.ts';
-import type { TransferExecutionInput } from '../core/workflow.ts';
+import type { WorkflowStarter } from '../../core/ports.ts';
+import type { TransferExecutionInput } from './contract.ts';
 
 export class StepFunctionsStarter implements WorkflowStarter {
   constructor(

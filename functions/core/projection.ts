@@ -1,0 +1,85 @@
+/**
+ * The ledger as the journal says it (DESIGN.md §4: the books can always be rebuilt from the
+ * journal): the opening layout plus every completed entry's deltas, compared field by field with
+ * the projection a store keeps, and each account's net transfers (what an exchange's own books
+ * must show).
+ */
+import { botAccount, reserveAccount } from './accounts.ts';
+import type { Config } from './config.ts';
+import { type Money, showMoney, sub, ZERO } from './money.ts';
+import { withCompleted } from './simulate.ts';
+import { initialState } from './state.ts';
+import type { BotLedger, Ledger } from './store-ports.ts';
+import type { JournalEntry } from './transfer.ts';
+
+/** The ledger the journal says: the config's opening layout plus every given entry's deltas. */
+export function projectLedger(config: Config, completed: readonly JournalEntry[]): Ledger {
+  // The same fold the backtests use (core/simulate.ts); a bot's balance is the exchange's, not
+  // the journal's, so it is left out.
+  const state = withCompleted(initialState(config, ''), completed);
+  return {
+    reserves: new Map(state.reserves),
+    bots: new Map(
+      [...state.bots].map(
+        ([id, { capitalBase, contributed, harvested, protected: p, refills }]) => [
+          id,
+          { capitalBase, contributed, harvested, protected: p, refills },
+        ],
+      ),
+    ),
+  };
+}
+
+export interface LedgerDifference {
+  /** `reserve:<name>` or `bot:<id>:<field>`. */
+  readonly field: string;
+  /** The value in the projection (state item), and the journal's. */
+  readonly projection: string;
+  readonly journal: string;
+}
+
+/** Every field where the projection and the journal's ledger differ. */
+export function compareLedgers(current: Ledger, journal: Ledger): LedgerDifference[] {
+  const out: LedgerDifference[] = [];
+  const differ = (field: string, a: bigint | number, b: bigint | number) => {
+    if (BigInt(a) !== BigInt(b)) {
+      const show = (v: bigint | number) =>
+        typeof v === 'number' ? String(v) : showMoney(v as Money);
+      out.push({ field, projection: show(a), journal: show(b) });
+    }
+  };
+  for (const name of new Set([...current.reserves.keys(), ...journal.reserves.keys()])) {
+    differ(
+      reserveAccount(name),
+      current.reserves.get(name) ?? 0n,
+      journal.reserves.get(name) ?? 0n,
+    );
+  }
+  const zero: BotLedger = {
+    capitalBase: ZERO,
+    contributed: ZERO,
+    harvested: ZERO,
+    protected: ZERO,
+    refills: 0,
+  };
+  for (const id of new Set([...current.bots.keys(), ...journal.bots.keys()])) {
+    const a = current.bots.get(id) ?? zero;
+    const b = journal.bots.get(id) ?? zero;
+    differ(`${botAccount(id)}:capital_base`, a.capitalBase, b.capitalBase);
+    differ(`${botAccount(id)}:contributed`, a.contributed, b.contributed);
+    differ(`${botAccount(id)}:harvested`, a.harvested, b.harvested);
+    differ(`${botAccount(id)}:protected`, a.protected, b.protected);
+    differ(`${botAccount(id)}:refills`, a.refills, b.refills);
+  }
+  return out;
+}
+
+/** Net money moved into each ledger account by the given completed entries. */
+export function netTransfers(completed: readonly JournalEntry[]): Map<string, Money> {
+  const net = new Map<string, Money>();
+  for (const e of completed) {
+    net.set(e.from, sub(net.get(e.from) ?? (0n as Money), e.amount));
+    net.set(e.to, ((net.get(e.to) ?? 0n) + e.amount) as Money);
+  }
+  return net;
+}

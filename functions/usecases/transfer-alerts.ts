@@ -1,0 +1,65 @@
+/**
+ * How a transfer's end reaches the trader and the dashboard: the alert that tells it (info on
+ * success, critical when money may be stuck) and the outcome counts among the metrics.
+ */
+import { alert } from '../core/alerts.ts';
+import type { Config } from '../core/config.ts';
+import { METRIC_NAMES, type Metrics } from '../core/metrics.ts';
+import { showMoney, toFloat } from '../core/money.ts';
+import type { Alerter } from '../core/ports.ts';
+import type { JournalEntry } from '../core/transfer.ts';
+
+/** The metric that counts a transfer ending in each status it can be reported in. */
+const OUTCOME_METRIC = {
+  completed: METRIC_NAMES.transfersCompleted,
+  failed: METRIC_NAMES.transfersFailed,
+  rejected: METRIC_NAMES.transfersRejected,
+  uncertain: METRIC_NAMES.transfersUncertain,
+} as const;
+
+/** Counts the transfer's outcome, and the amount harvested or refilled by a completed one. */
+export function countOutcome(metrics: Metrics, entry: JournalEntry): void {
+  if (!(entry.status in OUTCOME_METRIC)) return;
+  const amount = toFloat(entry.amount);
+  metrics.emit(entry.portfolioId, {
+    [OUTCOME_METRIC[entry.status as keyof typeof OUTCOME_METRIC]]: 1,
+    ...(entry.status === 'completed' &&
+      entry.kind === 'harvest' && { [METRIC_NAMES.harvestedAmount]: amount }),
+    ...(entry.status === 'completed' &&
+      entry.kind === 'refill' && { [METRIC_NAMES.refilledAmount]: amount }),
+  });
+}
+
+/** The alert that tells how a transfer ended (or that its outcome is not known yet). */
+export async function announce(
+  deps: { readonly alerter: Alerter; readonly config: Pick<Config, 'currency'> },
+  entry: JournalEntry,
+): Promise<void> {
+  const context = {
+    portfolioId: entry.portfolioId,
+    cycleId: entry.cycleId,
+    transferId: entry.id,
+    transferStatus: entry.status,
+  };
+  const what = `${entry.kind} of ${showMoney(entry.amount)} ${deps.config.currency} ${entry.from} → ${entry.to}`;
+  if (entry.status === 'completed') {
+    await deps.alerter.send(
+      alert(entry.kind, `${what} completed (${entry.reason})`, entry.botId),
+      context,
+    );
+  } else if (entry.status === 'failed' || entry.status === 'uncertain') {
+    const detail =
+      entry.status === 'failed'
+        ? 'failed, nothing moved'
+        : 'outcome unknown, reconciliation will settle it';
+    await deps.alerter.send(
+      alert('transfer_failed', `${what} ${detail}: ${entry.error ?? ''}`, entry.botId),
+      context,
+    );
+  } else if (entry.status === 'rejected') {
+    await deps.alerter.send(
+      alert('transfer_rejected', `${what} refused: ${entry.error ?? ''}`, entry.botId),
+      context,
+    );
+  }
+}

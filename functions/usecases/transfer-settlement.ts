@@ -1,0 +1,144 @@
+/**
+ * Carrying out a transfer's settlement (core/settlement.ts decides): the moves the workflow's
+ * steps and reconciliation share — completing an entry by the exchange's record, ending one that
+ * moved nothing (and giving its claims back), and settling a submitted one by a lookup.
+ */
+
+import type { LedgerAccount } from '../core/accounts.ts';
+import { botOf } from '../core/accounts.ts';
+import type { Config } from '../core/config.ts';
+import { TransferRejectedError } from '../core/errors.ts';
+import type { Metrics } from '../core/metrics.ts';
+import type { Alerter, Exchange, ExchangeAccount, ExchangeTransferRecord } from '../core/ports.ts';
+import { type LookupAnswer, lookupOutcome, type WhenNoRecord } from '../core/settlement.ts';
+import type { JournalPatch, Stores } from '../core/store-ports.ts';
+import type { JournalEntry, TransferStatus } from '../core/transfer.ts';
+import { releaseClaims } from './transfer-guards.ts';
+
+/** What the transfer steps and reconciliation work with. */
+export interface TransferDeps
+  extends Pick<Stores, 'journal' | 'portfolio' | 'ledger' | 'claims' | 'locks'> {
+  readonly config: Config;
+  readonly exchanges: ReadonlyMap<string, Exchange>;
+  readonly alerter: Alerter;
+  readonly metrics: Metrics;
+  /** The clock of leases and delays (the journal's own timestamps come from the store's). */
+  readonly now: () => Date;
+}
+
+/** The journal has no entry for an execution: a bug or a foreign start, never money to move. */
+export class UnknownTransferError extends Error {
+  constructor(id: string) {
+    super(`no journal entry for transfer ${id}`);
+    this.name = 'UnknownTransferError';
+  }
+}
+
+/** The notes a settlement by lookup writes in the history, for each way it can end. */
+export interface SettlementNotes {
+  readonly failed: string;
+  readonly uncertain: string;
+}
+
+export function transferSettlement(deps: TransferDeps) {
+  const { config, journal, ledger, claims } = deps;
+  const botsById = new Map(config.bots.map((b) => [b.botId, b]));
+
+  const entryOf = async (id: string): Promise<JournalEntry> => {
+    const entry = await journal.get(id);
+    if (!entry) throw new UnknownTransferError(id);
+    return entry;
+  };
+  const exchangeOf = (entry: JournalEntry): Exchange => {
+    const exchange = deps.exchanges.get(entry.exchange);
+    if (!exchange) throw new TransferRejectedError(`no exchange adapter for "${entry.exchange}"`);
+    return exchange;
+  };
+  /** Where a ledger account's money sits on the exchange: every reserve in the master account. */
+  const onExchange = (account: LedgerAccount): ExchangeAccount => {
+    const botId = botOf(account);
+    if (botId === undefined) return { kind: 'master' };
+    const bot = botsById.get(botId);
+    if (!bot) throw new TransferRejectedError(`${account} is not a bot of this portfolio`);
+    return { kind: 'sub', uid: bot.account };
+  };
+
+  /** Moves the entry to `completed` from submitted/uncertain, whoever gets there first. */
+  const complete = async (entry: JournalEntry, record: ExchangeTransferRecord, note: string) => {
+    const moved = await journal.transition(entry.id, ['submitted', 'uncertain'], 'completed', {
+      exchangeTransferId: record.exchangeTransferId,
+      note,
+    });
+    return moved ?? entryOf(entry.id);
+  };
+
+  /**
+   * Ends a transfer that moved nothing (`rejected`, or `failed` once no call is in flight) and
+   * gives its claims back, but only if the entry did end so: a refused move leaves them alone.
+   */
+  const endWithoutMoving = async (
+    entry: JournalEntry,
+    to: 'rejected' | 'failed',
+    patch: JournalPatch,
+  ): Promise<JournalEntry> => {
+    const from: TransferStatus[] = to === 'rejected' ? ['planned', 'validated'] : [entry.status];
+    const guard =
+      to === 'failed'
+        ? { noCallInFlight: { attempts: entry.submitAttempts, at: deps.now().toISOString() } }
+        : {};
+    const after =
+      (await journal.transition(entry.id, from, to, patch, guard)) ?? (await entryOf(entry.id));
+    if (after.status === 'rejected' || after.status === 'failed')
+      await releaseClaims(claims, after);
+    return after;
+  };
+
+  /**
+   * Settles a submitted (or uncertain) entry by the exchange's record, as `lookupOutcome`
+   * decides: completed (and applied to the ledger), failed, or uncertain for a later look.
+   */
+  const settleByLookup = async (
+    entry: JournalEntry,
+    why: string,
+    whenNoRecord: WhenNoRecord,
+    notes: SettlementNotes,
+  ): Promise<JournalEntry> => {
+    const toUncertain = async (error: string) =>
+      entry.status === 'submitted'
+        ? ((await journal.transition(entry.id, ['submitted'], 'uncertain', {
+            error,
+            note: notes.uncertain,
+          })) ?? (await entryOf(entry.id)))
+        : entry;
+    let record: ExchangeTransferRecord | undefined;
+    try {
+      record = await exchangeOf(entry).findTransfer(entry.clientOid);
+    } catch (lookupError) {
+      return toUncertain(`${why}; lookup by clientOid failed: ${String(lookupError)}`);
+    }
+    const answer: LookupAnswer = record ? { found: record.status } : { found: 'nothing' };
+    switch (lookupOutcome(entry, answer, whenNoRecord, deps.now())) {
+      case 'completed': {
+        if (!record) break; // lookupOutcome says completed only for a record
+        const done = await complete(entry, record, `found completed on the exchange (${why})`);
+        if (done.status === 'completed') await ledger.applyCompleted(done);
+        return done;
+      }
+      case 'failed': {
+        const note = record ? 'the exchange reports it failed' : notes.failed;
+        const ended = await endWithoutMoving(entry, 'failed', { error: why, note });
+        // A found failure stands as the journal has it; a missing record that could not be
+        // made `failed` (a call was claimed meanwhile) stays uncertain.
+        if (record || ended.status === 'failed') return ended;
+        break;
+      }
+      case 'uncertain':
+        break;
+    }
+    return toUncertain(why);
+  };
+
+  return { entryOf, exchangeOf, onExchange, complete, endWithoutMoving, settleByLookup };
+}
+
+export type TransferSettlement = ReturnType<typeof transferSettlement>;
