@@ -5,7 +5,6 @@
  * problems and semantic ones (share sum, unknown pool, over-allocation…) are reported together,
  * so one run of `botfolio validate` lists everything to fix.
  */
-import type { z } from 'zod';
 import {
   ACCOUNT_TYPES,
   ALLOCATION_STRATEGIES,
@@ -26,6 +25,7 @@ import {
   sub,
   sum,
 } from './money.ts';
+import { InvalidConfigError, type Problem, zodProblems } from './problems.ts';
 
 /** Exchanges with an adapter; the config may name only these. */
 export const SUPPORTED_EXCHANGES = ['bitget', 'paper'] as const;
@@ -118,88 +118,6 @@ export interface Config {
   readonly bots: readonly BotConfig[];
   readonly checkIntervalMs: number;
   readonly alertCooldownMs: number;
-}
-
-/** One problem in a config or state file: where, what was there, what was expected. */
-export interface Problem {
-  readonly path: string;
-  readonly value?: unknown;
-  readonly message: string;
-}
-
-export class InvalidConfigError extends Error {
-  readonly problems: readonly Problem[];
-  constructor(problems: readonly Problem[], what = 'config') {
-    super(`invalid ${what}:\n${problems.map(formatProblem).join('\n')}`);
-    this.name = 'InvalidConfigError';
-    this.problems = problems;
-  }
-}
-
-export function formatProblem(p: Problem): string {
-  const got = p.value === undefined ? '' : ` (got ${JSON.stringify(p.value)})`;
-  return `  ${p.path || '(top level)'}: ${p.message}${got}`;
-}
-
-/** `pools.low_frequency.share`, `bots[2].allocation` */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`))
-    .join('');
-}
-
-/** Turns zod issues into problems a person can act on. */
-export function zodProblems(error: z.ZodError): Problem[] {
-  return error.issues.flatMap((issue): Problem[] => {
-    if (issue.code === 'unrecognized_keys') {
-      // One problem per key, at the key's own path, with the value found there.
-      const found: unknown = issue.input;
-      return issue.keys.map((key) => {
-        const value =
-          typeof found === 'object' && found !== null && Object.hasOwn(found, key)
-            ? (found as Record<string, unknown>)[key]
-            : undefined;
-        const at = formatPath([...issue.path, key]);
-        const message = 'unknown key (a typo?)';
-        return value === undefined ? { path: at, message } : { path: at, value, message };
-      });
-    }
-    const path = formatPath(issue.path);
-    const input: unknown = 'input' in issue ? issue.input : undefined;
-    const message = issueMessage(issue);
-    if (input === undefined) {
-      const missing = issue.code === 'invalid_type' || issue.code === 'invalid_union';
-      return [{ path, message: missing ? `required: ${message}` : message }];
-    }
-    return [{ path, value: input, message }];
-  });
-}
-
-/** "expected number or string", "expected one of \"cross\"|\"isolated\"": what zod says, minus its noise. */
-function issueMessage(issue: z.core.$ZodIssue): string {
-  const plain = (text: string) => {
-    const rest = text.replace(/^Invalid \w+: /, '').replace(/, received \w+$/, '');
-    return rest.startsWith('expected') ? rest : `expected ${rest}`;
-  };
-  switch (issue.code) {
-    case 'invalid_type':
-      return `expected ${issue.expected}`;
-    case 'invalid_union': {
-      // A union of plain types (number | string): name them instead of "Invalid input".
-      const branches = issue.errors.map((e) => (e.length === 1 ? e[0] : undefined));
-      const expected = branches.map((e) =>
-        e?.code === 'invalid_type' && e.path.length === 0 ? e.expected : undefined,
-      );
-      return expected.every((e) => e !== undefined)
-        ? `expected ${expected.join(' or ')}`
-        : issue.message;
-    }
-    case 'invalid_format':
-    case 'invalid_value':
-      return plain(issue.message);
-    default:
-      return issue.message;
-  }
 }
 
 /** Parses and validates a config; throws InvalidConfigError listing every problem. */
