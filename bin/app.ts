@@ -7,7 +7,7 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { InvalidConfigError } from '../functions/core/config.ts';
+import { InvalidConfigError } from '../functions/core/problems.ts';
 import { ConfigFileError, type DeployConfig, loadDeployConfig } from '../lib/config-file.ts';
 import { type EgressOption, EgressOptionError, parseEgressOption } from '../lib/egress.ts';
 import { BotfolioStack, stackNameFor } from '../lib/stack.ts';

@@ -5,7 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEMO_SEED } from '../functions/adapters/paper/market.ts';
-import { InvalidConfigError } from '../functions/core/config.ts';
+import { InvalidConfigError } from '../functions/core/problems.ts';
 import { backtestCommand } from '../functions/local/commands/backtest.ts';
 import { chaosCommand } from '../functions/local/commands/chaos.ts';
 import { demo } from '../functions/local/commands/demo.ts';

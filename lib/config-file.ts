@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Config, InvalidConfigError, parseConfig } from '../functions/core/config.ts';
+import { type Config, parseConfig } from '../functions/core/config.ts';
+import { InvalidConfigError } from '../functions/core/problems.ts';
 import { scheduleProblems } from './cycle.ts';
 
 /** The config file could not be read or is not JSON. */

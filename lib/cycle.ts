@@ -9,8 +9,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { formatProblem, type Problem } from '../functions/core/config.ts';
 import { formatDuration } from '../functions/core/duration.ts';
+import { formatProblem, type Problem } from '../functions/core/problems.ts';
 import { BotfolioFunction } from './function.ts';
 
 const MINUTE_MS = 60_000;

@@ -4,8 +4,9 @@
  * know, or a balance that is not a non-negative amount, is refused with its path.
  */
 import { z } from 'zod';
-import { type Config, InvalidConfigError, type Problem, zodProblems } from './config.ts';
+import type { Config } from './config.ts';
 import { formatMoney, type Money, money, showMoney, ZERO } from './money.ts';
+import { InvalidConfigError, type Problem, zodProblems } from './problems.ts';
 
 export interface BotState {
   /** Account equity now, unrealized PnL included. */

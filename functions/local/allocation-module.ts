@@ -9,7 +9,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Config, InvalidConfigError } from '../core/config.ts';
+import type { Config } from '../core/config.ts';
+import { InvalidConfigError } from '../core/problems.ts';
 import type { WeightsFunction } from '../core/strategies.ts';
 
 /** The module's weights function, or undefined when the strategy is not `custom`. */

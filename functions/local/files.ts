@@ -1,6 +1,7 @@
 /** Reading the user's files: a missing file or bad JSON is reported with the path, never a stack trace. */
 import { readFileSync } from 'node:fs';
-import { type Config, InvalidConfigError, parseConfig } from '../core/config.ts';
+import { type Config, parseConfig } from '../core/config.ts';
+import { InvalidConfigError } from '../core/problems.ts';
 
 export class UserFileError extends Error {
   constructor(message: string) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatProblem, ledgerAccounts, parseConfig } from '../../functions/core/config.ts';
+import { ledgerAccounts, parseConfig } from '../../functions/core/config.ts';
 import { money, ratio } from '../../functions/core/money.ts';
+import { formatProblem } from '../../functions/core/problems.ts';
 import { problemsOf, specConfig, specFile, withPaths } from './fixtures.ts';
 
 /** The problems of the spec's config with some values changed. */

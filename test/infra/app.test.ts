@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { InvalidConfigError } from '../../functions/core/config.ts';
+import { InvalidConfigError } from '../../functions/core/problems.ts';
 import { ConfigFileError, loadDeployConfig } from '../../lib/config-file.ts';
 import { stackNameFor } from '../../lib/stack.ts';
 import { exampleConfigJson } from './support.ts';

@@ -1,0 +1,106 @@
+/**
+ * From a config file that passed every check to the typed `Config` the core reads: snake_case
+ * becomes camelCase, defaults are filled in, and each pool's capital is worked out once here, in
+ * exact money, so no caller multiplies shares again.
+ */
+import type { BotConfig, Config, ExchangeName, ExchangeSettings, PoolConfig } from './config.ts';
+import { type ConfigFile, isSupportedExchange } from './config-schema.ts';
+import { type Money, mulRatio, type Ratio, ratio, sub } from './money.ts';
+
+/** `share × T`, and of it `share × T × (1 − reserve_ratio)`, what the pool's bots may be allocated. */
+export function poolCapital(T: Money, p: { share: Ratio; reserve_ratio: Ratio }) {
+  const capital = mulRatio(T, p.share);
+  return { capital, deployable: sub(capital, mulRatio(capital, p.reserve_ratio)) };
+}
+
+/** The typed config of a file that passed every check. */
+export function assemble(f: ConfigFile): Config {
+  const T = f.total_capital;
+  const pools = new Map<string, PoolConfig>();
+  for (const [name, p] of Object.entries(f.pools)) {
+    pools.set(name, {
+      name,
+      share: p.share,
+      reserveRatio: p.reserve_ratio,
+      harvestThreshold: p.harvest_threshold,
+      harvestPercentage: p.harvest_percentage,
+      allocationPerBot: p.allocation_per_bot,
+      marginMode: p.margin_mode,
+      maxLeverage: p.max_leverage,
+      ...poolCapital(T, p),
+    });
+  }
+
+  const exchanges = new Map<ExchangeName, ExchangeSettings>();
+  for (const [name, e] of Object.entries(f.exchanges)) {
+    if (!isSupportedExchange(name)) continue; // refused by semanticProblems
+    exchanges.set(name, {
+      name,
+      transferFee: e.transfer_fee,
+      minTransfer: e.min_transfer,
+      maxTransfer: e.max_transfer,
+      dailyTransferLimit: e.daily_transfer_limit,
+      precision: e.precision,
+      botAccountType: e.bot_account_type ?? 'futures',
+      masterAccountType: e.master_account_type ?? 'spot',
+    });
+  }
+
+  const bots: BotConfig[] = [];
+  for (const b of f.bots) {
+    const allocation = b.allocation ?? pools.get(b.pool)?.allocationPerBot;
+    if (allocation === undefined) continue; // refused by semanticProblems
+    bots.push({
+      botId: b.bot_id,
+      pool: b.pool,
+      exchange: b.exchange as ExchangeName,
+      account: b.account,
+      allocation,
+      weight: b.weight,
+      enabled: b.enabled,
+      accountType:
+        b.account_type ?? exchanges.get(b.exchange as ExchangeName)?.botAccountType ?? 'futures',
+    });
+  }
+
+  const lr = f.loss_recovery;
+  const bs = f.black_swan_protection;
+  return {
+    portfolioId: f.portfolio_id,
+    currency: f.currency,
+    totalCapital: T,
+    emergencyReserve: {
+      share: f.emergency_reserve.share,
+      minimum: f.emergency_reserve.minimum,
+      capital: mulRatio(T, f.emergency_reserve.share),
+    },
+    pools,
+    lossRecovery: lr && {
+      enabled: lr.enabled,
+      interventionThreshold: lr.intervention_threshold,
+      refillTarget: lr.refill_target,
+      maxRefills: lr.max_refills,
+    },
+    compoundThreshold: f.compound_threshold,
+    blackSwan: bs && {
+      enabled: bs.enabled,
+      drawdownThreshold: bs.drawdown_threshold,
+      safetyAllocation: bs.safety_allocation,
+      noRefillPolicy: bs.no_refill_policy,
+      resumeThreshold: bs.resume_threshold,
+    },
+    emergencyStop: f.emergency_stop && {
+      maxDrawdownPercent: f.emergency_stop.max_drawdown_percent,
+    },
+    allocation: {
+      strategy: f.allocation?.strategy ?? 'fixed',
+      rebalanceThreshold: f.allocation?.rebalance_threshold ?? ratio(0.1),
+      rebalanceIntervalMs: f.allocation?.rebalance_interval ?? 86_400_000,
+      module: f.allocation?.module,
+    },
+    exchanges,
+    bots,
+    checkIntervalMs: f.monitoring?.check_interval ?? 15 * 60_000,
+    alertCooldownMs: f.alerts?.cooldown ?? 60 * 60_000,
+  };
+}
