@@ -16,7 +16,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { RETRYABLE_ERRORS } from '../functions/core/errors.ts';
+import { STORE_ERRORS } from '../functions/adapters/dynamodb/errors.ts';
+import { CORE_ERRORS } from '../functions/core/errors.ts';
 import { TASK_STATES, WORKFLOW_TIMEOUT_MINUTES } from '../functions/core/workflow.ts';
 
 type TaskStateName = keyof typeof TASK_STATES;
@@ -29,6 +30,14 @@ export const LAMBDA_SERVICE_ERRORS = [
   'Lambda.TooManyRequestsException',
   'Lambda.ClientExecutionTimeoutException',
 ] as const;
+
+/**
+ * Error names the workflow retries: our error classes (the core's, and the store's contention on
+ * the ledger item or a batch DynamoDB left unwritten) whose `retryable` is true.
+ */
+export const RETRYABLE_ERRORS: readonly string[] = [...CORE_ERRORS, ...STORE_ERRORS]
+  .filter((e) => e.retryable)
+  .map((e) => e.name);
 
 /**
  * The one Retry every task has: our retryable errors and Lambda's transient ones, with capped

@@ -1,8 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { RETRYABLE_ERRORS } from '../../functions/core/errors.ts';
+import { STORE_ERRORS } from '../../functions/adapters/dynamodb/errors.ts';
+import { CORE_ERRORS, RateLimitedError } from '../../functions/core/errors.ts';
 import { TASK_STATES, WORKFLOW_TIMEOUT_MINUTES } from '../../functions/core/workflow.ts';
-import { LAMBDA_SERVICE_ERRORS } from '../../lib/transfer-workflow.ts';
+import { LAMBDA_SERVICE_ERRORS, RETRYABLE_ERRORS } from '../../lib/transfer-workflow.ts';
 import { logicalIdOf, stateMachineDefinition, synthesize } from './support.ts';
 
 // Prepare (once for the file)
@@ -15,6 +16,17 @@ const FORWARD = [
   'SubmitTransfer',
   'VerifyOnExchange',
   'RecordCompleted',
+];
+/** What the workflow retries of ours: the transient errors, and the store's contention. */
+const EXPECTED_RETRYABLE = [
+  'RateLimitedError',
+  'ExchangeUnavailableError',
+  'AmbiguousOutcomeError',
+  'NotYetVisibleError',
+  'SubmitInFlightError',
+  'BotLockedError',
+  'LedgerContentionError',
+  'UnprocessedWritesError',
 ];
 const state = (name: string) => {
   const s = definition.States[name];
@@ -82,7 +94,7 @@ describe('transfer workflow', () => {
     // Assess
     expect(state(name).Retry).toEqual([
       {
-        ErrorEquals: [...RETRYABLE_ERRORS, ...LAMBDA_SERVICE_ERRORS],
+        ErrorEquals: [...EXPECTED_RETRYABLE, ...LAMBDA_SERVICE_ERRORS],
         IntervalSeconds: 2,
         BackoffRate: 2,
         MaxAttempts: 6,
@@ -90,6 +102,16 @@ describe('transfer workflow', () => {
         JitterStrategy: 'FULL',
       },
     ]);
+  });
+
+  it('retries the error classes that say they are retryable, by class name', () => {
+    // Assess
+    expect(RETRYABLE_ERRORS).toEqual(EXPECTED_RETRYABLE);
+    for (const errorClass of [...CORE_ERRORS, ...STORE_ERRORS]) {
+      expect(Object.hasOwn(errorClass, 'retryable'), errorClass.name).toBe(true);
+    }
+    expect(new RateLimitedError('slow down').retryable).toBe(true);
+    expect(new RateLimitedError('slow down').name).toBe('RateLimitedError');
   });
 
   it.each(FORWARD)('%s retries RateLimitedError before its Catch settles the failure', (name) => {
