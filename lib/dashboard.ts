@@ -9,12 +9,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import {
-  METRIC_NAMES,
-  METRIC_NAMESPACE,
-  type MetricName,
-  PORTFOLIO_DIMENSION,
-} from '../functions/core/metrics.ts';
+import { METRIC_NAMESPACE, PORTFOLIO_DIMENSION } from '../functions/adapters/cloudwatch-metrics.ts';
+import { METRIC_NAMES, type MetricName } from '../functions/core/metrics.ts';
 
 export interface BotfolioDashboardProps {
   readonly portfolioId: string;

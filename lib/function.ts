@@ -10,7 +10,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { METRIC_NAMESPACE } from '../functions/core/metrics.ts';
+import { METRIC_NAMESPACE } from '../functions/adapters/cloudwatch-metrics.ts';
 
 /** The config file's name inside every bundle, relative to LAMBDA_TASK_ROOT. */
 export const BUNDLED_CONFIG_FILE = 'botfolio.config.json';

@@ -1,6 +1,6 @@
 import { Annotations, Capture, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { METRIC_NAMESPACE } from '../../functions/core/metrics.ts';
+import { METRIC_NAMESPACE } from '../../functions/adapters/cloudwatch-metrics.ts';
 import { scheduleProblems } from '../../lib/cycle.ts';
 import { exampleConfigJson, logicalIdOf, synthesize } from './support.ts';
 

@@ -1,10 +1,10 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import {
-  METRIC_NAMES,
   METRIC_NAMESPACE,
   PORTFOLIO_DIMENSION,
-} from '../../functions/core/metrics.ts';
+} from '../../functions/adapters/cloudwatch-metrics.ts';
+import { METRIC_NAMES } from '../../functions/core/metrics.ts';
 import { logicalIdOf, synthesize } from './support.ts';
 
 // Prepare (once for the file)
