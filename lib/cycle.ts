@@ -60,7 +60,6 @@ export class Cycle extends Construct {
       vpc: props.vpc,
     });
     props.stateMachine.grantStartExecution(this.function);
-    this.function.grantPutMetrics();
 
     this.rule = new events.Rule(this, 'Schedule', {
       description: `Botfolio ${props.portfolioId}: one monitoring cycle every ${formatDuration(props.checkIntervalMs)}`,

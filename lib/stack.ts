@@ -115,9 +115,8 @@ export class BotfolioStack extends Stack {
       vpc,
     });
 
-    // Every function calls the exchange, keeps the journal and state, and alerts; the cycle and
-    // the steps emit metrics (the cycle's metric grant comes with its construct).
-    this.transferStep.grantPutMetrics();
+    // Every function calls the exchange, keeps the journal and state, and alerts. Metrics need no
+    // grant: they are EMF lines in the functions' own log groups.
     for (const fn of [this.cycle.function, this.transferStep, this.reconcile.function]) {
       this.storage.connect(fn);
       this.exchangeSecrets.connect(fn);
