@@ -118,10 +118,16 @@ export class BotfolioStack extends Stack {
     // Every function calls the exchange, keeps the journal and state, and alerts. Metrics need no
     // grant: they are EMF lines in the functions' own log groups.
     for (const fn of [this.cycle.function, this.transferStep, this.reconcile.function]) {
-      this.storage.connect(fn);
-      this.exchangeSecrets.connect(fn);
-      this.alerts.connect(fn);
-      this.egress?.connect(fn);
+      this.storage.grantReadWriteItems(fn);
+      this.exchangeSecrets.grantRead(fn);
+      this.alerts.grantPublish(fn);
+      const environment = {
+        ...this.storage.environment,
+        ...this.exchangeSecrets.environment,
+        ...this.alerts.environment,
+      };
+      for (const [name, value] of Object.entries(environment)) fn.addEnvironment(name, value);
+      if (this.egress) fn.node.addDependency(this.egress.egressEstablished);
     }
 
     this.dashboard = new BotfolioDashboard(this, 'Dashboard', {
