@@ -4,7 +4,7 @@
  * Built from a parsed, validated Config, so a bad config never gets this far.
  */
 import { fileURLToPath } from 'node:url';
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { Config } from '../functions/core/config.ts';
 import { Alerts } from './alerts.ts';
@@ -13,7 +13,7 @@ import { BotfolioDashboard } from './dashboard.ts';
 import { type EgressOption, FixedEgress } from './egress.ts';
 import { ExchangeSecrets } from './exchange-secrets.ts';
 import { BotfolioFunction } from './function.ts';
-import { Reconcile } from './reconcile.ts';
+import { ScheduledFunction } from './scheduled-function.ts';
 import { Storage } from './storage.ts';
 import { TransferWorkflow } from './transfer-workflow.ts';
 
@@ -57,7 +57,8 @@ export class BotfolioStack extends Stack {
   readonly transferStep: BotfolioFunction;
   readonly transferWorkflow: TransferWorkflow;
   readonly cycle: Cycle;
-  readonly reconcile: Reconcile;
+  /** The scheduled reconciliation (DESIGN.md §4). */
+  readonly reconcile: ScheduledFunction;
   readonly dashboard: BotfolioDashboard;
   /** The fixed egress, when the `egress` prop asks for one. */
   readonly egress?: FixedEgress;
@@ -107,10 +108,20 @@ export class BotfolioStack extends Stack {
       vpc,
     });
 
-    this.reconcile = new Reconcile(this, 'Reconcile', {
+    // Reconciliation settles transfers the workflow left open (uncertain ones by clientOid
+    // lookup), starts again planned ones whose execution never started, applies completed ones
+    // the ledger missed, and alerts when the books and the exchange disagree. An uncertain
+    // transfer with no record on the exchange is failed after ten quiet minutes, so a run every
+    // ten minutes settles it within twenty. It calls the exchange: in the VPC when there is one.
+    const reconcileInterval = Duration.minutes(10);
+    this.reconcile = new ScheduledFunction(this, 'Reconcile', {
       entry: HANDLER_ENTRIES.reconcile,
+      description:
+        'Botfolio reconciliation: settles open transfers, applies missed ones, checks the books',
       portfolioId,
       configFile,
+      interval: reconcileInterval,
+      scheduleDescription: `Botfolio ${portfolioId}: reconciliation every ${reconcileInterval.toHumanString()}`,
       stateMachine: this.transferWorkflow.stateMachine,
       vpc,
     });

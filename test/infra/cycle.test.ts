@@ -58,6 +58,11 @@ describe('monitoring cycle', () => {
     const { stack: s, template: t } = synthesize({ configJson: fast });
     // Assess
     t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+    // A run never outlasts the interval, so two cycles do not overlap.
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Botfolio monitoring cycle'),
+      Timeout: 60,
+    });
     Annotations.fromStack(s).hasError(
       '/Botfolio-main/Cycle',
       Match.stringLikeRegexp('monitoring\\.check_interval'),
