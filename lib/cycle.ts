@@ -4,9 +4,12 @@
  * transfer, alerts and emits metrics.
  */
 import { Annotations, Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { formatProblem, type Problem } from '../functions/core/config.ts';
 import { formatDuration } from '../functions/core/duration.ts';
+import { METRIC_NAMES, type MetricName } from '../functions/core/metrics.ts';
+import { portfolioMetric } from './portfolio-metric.ts';
 import { ScheduledFunction, type ScheduledFunctionProps } from './scheduled-function.ts';
 
 const MINUTE_MS = 60_000;
@@ -22,8 +25,13 @@ export interface CycleProps
   readonly memorySize?: number;
 }
 
-/** The cycle function (child `Function`) on its schedule (child `Schedule`). */
+/**
+ * The cycle function (child `Function`) on its schedule (child `Schedule`), and the portfolio
+ * metrics it emits: the gauges each cycle measures, and its duration.
+ */
 export class Cycle extends ScheduledFunction {
+  private readonly portfolioId: string;
+
   constructor(scope: Construct, id: string, props: CycleProps) {
     const { checkIntervalMs, ...rest } = props;
     // Rounded up so the stack still builds and reports the interval as an error (below), which
@@ -36,9 +44,48 @@ export class Cycle extends ScheduledFunction {
       scheduleDescription: `Botfolio ${props.portfolioId}: one monitoring cycle every ${formatDuration(checkIntervalMs)}`,
       memorySize: props.memorySize ?? 1024,
     });
+    this.portfolioId = props.portfolioId;
     for (const p of scheduleProblems(checkIntervalMs)) {
       Annotations.of(this).addError(formatProblem(p).trim());
     }
+  }
+
+  /** Σ bot balances + Σ reserves, in the portfolio currency. @default average over 5 minutes */
+  metricEquity(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.gauge(METRIC_NAMES.equity, props);
+  }
+
+  /** Σ reserves (emergency and pools), in the portfolio currency. @default average over 5 minutes */
+  metricReserveTotal(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.gauge(METRIC_NAMES.reserveTotal, props);
+  }
+
+  /** Σ balance / Σ capital base of the funded bots (1 = all capital intact). @default average over 5 minutes */
+  metricDeployedRatio(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.gauge(METRIC_NAMES.deployedRatio, props);
+  }
+
+  /** A cycle's wall-clock duration, in milliseconds. @default average over 5 minutes */
+  metricCycleDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.gauge(METRIC_NAMES.cycleDuration, props);
+  }
+
+  /**
+   * Failed exchange calls of the portfolio. Here because the cycle makes most of them (every
+   * balance, every interval). Nothing emits it yet: the graph stays empty until an exchange
+   * adapter counts its failures. @default sum over 5 minutes
+   */
+  metricExchangeErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return portfolioMetric(
+      this.portfolioId,
+      METRIC_NAMES.exchangeErrors,
+      cloudwatch.Stats.SUM,
+      props,
+    );
+  }
+
+  private gauge(name: MetricName, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return portfolioMetric(this.portfolioId, name, cloudwatch.Stats.AVERAGE, props);
   }
 }
 

@@ -97,6 +97,7 @@ export class BotfolioStack extends Stack {
     });
     this.transferWorkflow = new TransferWorkflow(this, 'TransferWorkflow', {
       stepFunction: this.transferStep,
+      portfolioId,
     });
 
     this.cycle = new Cycle(this, 'Cycle', {
@@ -144,9 +145,8 @@ export class BotfolioStack extends Stack {
     this.dashboard = new BotfolioDashboard(this, 'Dashboard', {
       portfolioId,
       checkIntervalMs: config.checkIntervalMs,
-      cycleFunction: this.cycle.function,
-      stepFunction: this.transferStep,
-      stateMachine: this.transferWorkflow.stateMachine,
+      cycle: this.cycle,
+      transferWorkflow: this.transferWorkflow,
       alertTopic: this.alerts.topic,
     });
   }

@@ -11,6 +11,7 @@
  * keeps failing (and that raises an alarm).
  */
 import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -18,7 +19,10 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { STORE_ERRORS } from '../functions/adapters/dynamodb/errors.ts';
 import { CORE_ERRORS } from '../functions/core/errors.ts';
+import { METRIC_NAMES, type MetricName } from '../functions/core/metrics.ts';
+import type { TransferStatus } from '../functions/core/transfer.ts';
 import { TASK_STATES, WORKFLOW_TIMEOUT_MINUTES } from '../functions/core/workflow.ts';
+import { portfolioMetric } from './portfolio-metric.ts';
 
 type TaskStateName = keyof typeof TASK_STATES;
 
@@ -69,7 +73,20 @@ export interface TransferWorkflowProps {
   readonly stepFunction: lambda.IFunction;
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
+  /** The portfolio whose transfers it moves: the dimension of its metrics (`metric*()`). */
+  readonly portfolioId: string;
 }
+
+/** The metric counting the transfers that end in each outcome (the steps emit them). */
+const OUTCOME_METRICS = {
+  completed: METRIC_NAMES.transfersCompleted,
+  failed: METRIC_NAMES.transfersFailed,
+  rejected: METRIC_NAMES.transfersRejected,
+  uncertain: METRIC_NAMES.transfersUncertain,
+} as const satisfies Partial<Record<TransferStatus, MetricName>>;
+
+/** How a transfer can end, each counted by its own metric. */
+export type TransferOutcome = keyof typeof OUTCOME_METRICS;
 
 /** The Standard state machine that moves one planned transfer, exactly once. */
 export class TransferWorkflow extends Construct {
@@ -78,10 +95,12 @@ export class TransferWorkflow extends Construct {
   readonly stepFunction: lambda.IFunction;
   /** The execution history log group (level ALL, without execution data). */
   readonly logGroup: logs.ILogGroup;
+  private readonly portfolioId: string;
 
   constructor(scope: Construct, id: string, props: TransferWorkflowProps) {
     super(scope, id);
     this.stepFunction = props.stepFunction;
+    this.portfolioId = props.portfolioId;
 
     const step = (name: TaskStateName, extra: Record<string, unknown> = {}) => {
       const task = new tasks.LambdaInvoke(this, name, {
@@ -157,5 +176,24 @@ export class TransferWorkflow extends Construct {
           'LambdaInvoke grants the step function and its versions/aliases (ARN:*); it is the one function this machine invokes.',
       });
     }
+  }
+
+  /** Transfers of the portfolio that ended in `outcome`. @default sum over 5 minutes */
+  metricTransfers(outcome: TransferOutcome, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.flow(OUTCOME_METRICS[outcome], props);
+  }
+
+  /** Amount harvested by completed transfers, in the portfolio currency. @default sum over 5 minutes */
+  metricHarvestedAmount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.flow(METRIC_NAMES.harvestedAmount, props);
+  }
+
+  /** Amount refilled by completed transfers, in the portfolio currency. @default sum over 5 minutes */
+  metricRefilledAmount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.flow(METRIC_NAMES.refilledAmount, props);
+  }
+
+  private flow(name: MetricName, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return portfolioMetric(this.portfolioId, name, cloudwatch.Stats.SUM, props);
   }
 }

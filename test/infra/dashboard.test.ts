@@ -36,6 +36,53 @@ describe('dashboard', () => {
   });
 });
 
+describe('metric methods', () => {
+  it.each([
+    ['the cycle equity', () => stack.cycle.metricEquity(), METRIC_NAMES.equity, 'Average'],
+    [
+      'the cycle duration',
+      () => stack.cycle.metricCycleDuration(),
+      METRIC_NAMES.cycleDuration,
+      'Average',
+    ],
+    [
+      'exchange errors',
+      () => stack.cycle.metricExchangeErrors(),
+      METRIC_NAMES.exchangeErrors,
+      'Sum',
+    ],
+    [
+      'uncertain transfers',
+      () => stack.transferWorkflow.metricTransfers('uncertain'),
+      METRIC_NAMES.transfersUncertain,
+      'Sum',
+    ],
+    [
+      'the harvested amount',
+      () => stack.transferWorkflow.metricHarvestedAmount(),
+      METRIC_NAMES.harvestedAmount,
+      'Sum',
+    ],
+  ])('read %s where the functions emit it', (_what, metricOf, metricName, statistic) => {
+    // Act
+    const metric = metricOf();
+    // Assess
+    expect(metric).toMatchObject({
+      namespace: METRIC_NAMESPACE,
+      metricName,
+      dimensions: { [PORTFOLIO_DIMENSION]: 'main' },
+      statistic,
+    });
+  });
+
+  it('let the caller choose period, statistic and label', () => {
+    // Act
+    const metric = stack.cycle.metricEquity({ statistic: 'Maximum', label: 'peak' });
+    // Assess
+    expect(metric).toMatchObject({ statistic: 'Maximum', label: 'peak' });
+  });
+});
+
 describe('alarms', () => {
   it.each([
     ['failed transfers', { Namespace: METRIC_NAMESPACE, MetricName: METRIC_NAMES.transfersFailed }],
