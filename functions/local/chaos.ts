@@ -118,7 +118,7 @@ export async function runCampaign(
     opts.onResult?.(r);
   };
   if (opts.workers <= 1) {
-    const definition = synthesizeTransferDefinition(parseConfig(job.base));
+    const definition = synthesizeTransferDefinition();
     const dynamo = await startEmbeddedDynamo();
     try {
       for (const run of job.runs) {
