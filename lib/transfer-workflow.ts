@@ -36,8 +36,8 @@ export const LAMBDA_SERVICE_ERRORS = [
 ] as const;
 
 /**
- * Error names the workflow retries: our error classes (the core's, and the store's contention on
- * the ledger item or a batch DynamoDB left unwritten) whose `retryable` is true.
+ * Error names the workflow retries: those of our error classes (the core's and the store's)
+ * whose `retryable` is true — transient exchange trouble, a held lock, contention in the store.
  */
 export const RETRYABLE_ERRORS: readonly string[] = [...CORE_ERRORS, ...STORE_ERRORS]
   .filter((e) => e.retryable)
