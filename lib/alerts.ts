@@ -5,7 +5,6 @@
  */
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -27,6 +26,8 @@ export class Alerts extends Construct {
   readonly topic: sns.ITopic;
   /** The topic's key (rotated yearly). */
   readonly key: kms.IKey;
+  /** The topic in `ALERT_TOPIC_ARN`: where a function granted `grantPublish` sends alerts. */
+  readonly environment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: AlertsProps) {
     super(scope, id);
@@ -63,19 +64,18 @@ export class Alerts extends Construct {
     }
     this.topic = topic;
     this.key = key;
+    this.environment = { ALERT_TOPIC_ARN: topic.topicArn };
   }
 
   /**
-   * Lets a function publish alerts, and gives it the topic in `ALERT_TOPIC_ARN`. Granted by hand
-   * rather than with `grantPublish`, which adds `kms:GenerateDataKey*`: SNS needs only these two.
+   * Lets the grantee publish alerts. Granted by hand rather than with the topic's `grantPublish`,
+   * which adds `kms:GenerateDataKey*`: SNS needs only these two key actions.
    */
-  connect(fn: lambda.Function): void {
-    iam.Grant.addToPrincipal({
-      grantee: fn,
+  grantPublish(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
       actions: ['sns:Publish'],
       resourceArns: [this.topic.topicArn],
-    });
-    this.key.grant(fn, 'kms:Decrypt', 'kms:GenerateDataKey');
-    fn.addEnvironment('ALERT_TOPIC_ARN', this.topic.topicArn);
+    }).combine(this.key.grant(grantee, 'kms:Decrypt', 'kms:GenerateDataKey'));
   }
 }

@@ -4,75 +4,88 @@
  * transfer, alerts and emits metrics.
  */
 import { Annotations, Duration } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type { Construct } from 'constructs';
 import { formatDuration } from '../functions/core/duration.ts';
+import { METRIC_NAMES, type MetricName } from '../functions/core/metrics.ts';
 import { formatProblem, type Problem } from '../functions/core/problems.ts';
-import { BotfolioFunction } from './function.ts';
+import { portfolioMetric } from './portfolio-metric.ts';
+import { ScheduledFunction, type ScheduledFunctionProps } from './scheduled-function.ts';
 
 const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
 
-export interface CycleProps {
-  /** The cycle handler module (exports `handler`). */
-  readonly entry: string;
-  readonly portfolioId: string;
-  /** The validated config file, shipped in the bundle. @default - none (see BotfolioFunction) */
-  readonly configFile?: string;
+export interface CycleProps
+  extends Omit<
+    ScheduledFunctionProps,
+    'description' | 'interval' | 'scheduleDescription' | 'memorySize'
+  > {
   /** The config's `monitoring.check_interval`: whole minutes, at least one (EventBridge's grain). */
   readonly checkIntervalMs: number;
-  /** The workflow the cycle starts per transfer (env `STATE_MACHINE_ARN`). */
-  readonly stateMachine: sfn.IStateMachine;
-  /** @default Duration.minutes(2), and never more than the check interval */
-  readonly timeout?: Duration;
   /** @default 1024 — a cycle reads many sub-accounts and runs the policy engine */
   readonly memorySize?: number;
-  /** A VPC to run the function in (see BotfolioFunction `vpc`). @default - none */
-  readonly vpc?: ec2.IVpc;
 }
 
-export class Cycle extends Construct {
-  readonly function: BotfolioFunction;
-  readonly rule: events.Rule;
+/**
+ * The cycle function (child `Function`) on its schedule (child `Schedule`), and the portfolio
+ * metrics it emits: the gauges each cycle measures, and its duration.
+ */
+export class Cycle extends ScheduledFunction {
+  private readonly portfolioId: string;
 
   constructor(scope: Construct, id: string, props: CycleProps) {
-    super(scope, id);
-    const problems = scheduleProblems(props.checkIntervalMs);
-    for (const p of problems) Annotations.of(this).addError(formatProblem(p).trim());
-    // Rounded up so the construct still builds (local mode synthesizes it); the error above
+    const { checkIntervalMs, ...rest } = props;
+    // Rounded up so the stack still builds and reports the interval as an error (below), which
     // stops a deploy.
-    const interval = Duration.minutes(Math.max(1, Math.ceil(props.checkIntervalMs / MINUTE_MS)));
-    const timeout = props.timeout ?? Duration.minutes(Math.min(2, interval.toMinutes()));
-
-    this.function = new BotfolioFunction(this, 'Function', {
-      entry: props.entry,
+    const interval = Duration.minutes(Math.max(1, Math.ceil(checkIntervalMs / MINUTE_MS)));
+    super(scope, id, {
+      ...rest,
       description: 'Botfolio monitoring cycle: balances, plan, journal, transfers, alerts, metrics',
-      portfolioId: props.portfolioId,
-      configFile: props.configFile,
-      timeout,
+      interval,
+      scheduleDescription: `Botfolio ${props.portfolioId}: one monitoring cycle every ${formatDuration(checkIntervalMs)}`,
       memorySize: props.memorySize ?? 1024,
-      // A failed cycle is not retried late: the next scheduled one plans from fresh balances.
-      retryAttempts: 0,
-      environment: { STATE_MACHINE_ARN: props.stateMachine.stateMachineArn },
-      vpc: props.vpc,
     });
-    props.stateMachine.grantStartExecution(this.function);
-    this.function.grantPutMetrics();
+    this.portfolioId = props.portfolioId;
+    for (const p of scheduleProblems(checkIntervalMs)) {
+      Annotations.of(this).addError(formatProblem(p).trim());
+    }
+  }
 
-    this.rule = new events.Rule(this, 'Schedule', {
-      description: `Botfolio ${props.portfolioId}: one monitoring cycle every ${formatDuration(props.checkIntervalMs)}`,
-      schedule: events.Schedule.rate(interval),
-      targets: [
-        new targets.LambdaFunction(this.function, {
-          retryAttempts: 2,
-          // An invocation that could not be delivered within one interval is overtaken by the next.
-          maxEventAge: Duration.millis(Math.min(interval.toMilliseconds(), DAY_MS)),
-        }),
-      ],
-    });
+  /** Σ bot balances + Σ reserves, in the portfolio currency. @default average over 5 minutes */
+  metricEquity(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.gauge(METRIC_NAMES.equity, props);
+  }
+
+  /** Σ reserves (emergency and pools), in the portfolio currency. @default average over 5 minutes */
+  metricReserveTotal(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.gauge(METRIC_NAMES.reserveTotal, props);
+  }
+
+  /** Σ balance / Σ capital base of the funded bots (1 = all capital intact). @default average over 5 minutes */
+  metricDeployedRatio(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.gauge(METRIC_NAMES.deployedRatio, props);
+  }
+
+  /** A cycle's wall-clock duration, in milliseconds. @default average over 5 minutes */
+  metricCycleDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.gauge(METRIC_NAMES.cycleDuration, props);
+  }
+
+  /**
+   * Failed exchange calls of the portfolio. Here because the cycle makes most of them (every
+   * balance, every interval). Nothing emits it yet: the graph stays empty until an exchange
+   * adapter counts its failures. @default sum over 5 minutes
+   */
+  metricExchangeErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return portfolioMetric(
+      this.portfolioId,
+      METRIC_NAMES.exchangeErrors,
+      cloudwatch.Stats.SUM,
+      props,
+    );
+  }
+
+  private gauge(name: MetricName, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return portfolioMetric(this.portfolioId, name, cloudwatch.Stats.AVERAGE, props);
   }
 }
 

@@ -5,24 +5,20 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import {
-  METRIC_NAMES,
-  METRIC_NAMESPACE,
-  type MetricName,
-  PORTFOLIO_DIMENSION,
-} from '../functions/core/metrics.ts';
+import type { Cycle } from './cycle.ts';
+import type { TransferWorkflow } from './transfer-workflow.ts';
 
 export interface BotfolioDashboardProps {
+  /** The portfolio, named in the alarms' descriptions. */
   readonly portfolioId: string;
   /** The cycle's period: gauges (equity, reserves, ratio) are read at this grain. */
   readonly checkIntervalMs: number;
-  readonly cycleFunction: lambda.IFunction;
-  readonly stepFunction: lambda.IFunction;
-  readonly stateMachine: sfn.IStateMachine;
+  /** The monitoring cycle: the portfolio's gauges, its duration and errors. */
+  readonly cycle: Cycle;
+  /** The transfer workflow: transfers by outcome, amounts moved, executions, step errors. */
+  readonly transferWorkflow: TransferWorkflow;
   /** Where the alarms notify. */
   readonly alertTopic: sns.ITopic;
 }
@@ -32,6 +28,7 @@ const FLOW_PERIOD = Duration.hours(1);
 /** Alarms look at five-minute windows. */
 const ALARM_PERIOD = Duration.minutes(5);
 
+/** The portfolio's dashboard and the alarms that page a person, all read from the constructs. */
 export class BotfolioDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   /** A transfer ended `failed`. */
@@ -45,25 +42,11 @@ export class BotfolioDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: BotfolioDashboardProps) {
     super(scope, id);
-    const gaugePeriod = Duration.millis(Math.max(props.checkIntervalMs, 60_000));
-    const metric = (
-      metricName: MetricName,
-      statistic: string,
-      period: Duration,
-      label?: string,
-    ): cloudwatch.Metric =>
-      new cloudwatch.Metric({
-        namespace: METRIC_NAMESPACE,
-        metricName,
-        dimensionsMap: { [PORTFOLIO_DIMENSION]: props.portfolioId },
-        statistic,
-        period,
-        label,
-      });
-    const gauge = (name: MetricName, label?: string) =>
-      metric(name, cloudwatch.Stats.AVERAGE, gaugePeriod, label);
-    const flow = (name: MetricName, label?: string) =>
-      metric(name, cloudwatch.Stats.SUM, FLOW_PERIOD, label);
+    const { cycle, transferWorkflow: workflow } = props;
+    const { stateMachine, stepFunction } = workflow;
+    const cycleFunction = cycle.function;
+    const gauge = { period: Duration.millis(Math.max(props.checkIntervalMs, 60_000)) };
+    const flow = (label: string) => ({ period: FLOW_PERIOD, label });
 
     const graph = (title: string, left: cloudwatch.IMetric[], extra = {}) =>
       new cloudwatch.GraphWidget({ title, left, width: 8, height: 6, ...extra });
@@ -73,51 +56,55 @@ export class BotfolioDashboard extends Construct {
       widgets: [
         [
           graph('Portfolio equity and reserves', [
-            gauge(METRIC_NAMES.equity, 'equity'),
-            gauge(METRIC_NAMES.reserveTotal, 'reserves'),
+            cycle.metricEquity({ ...gauge, label: 'equity' }),
+            cycle.metricReserveTotal({ ...gauge, label: 'reserves' }),
           ]),
           graph('Deployed ratio (Σ balance / Σ capital base)', [
-            gauge(METRIC_NAMES.deployedRatio, 'deployed ratio'),
+            cycle.metricDeployedRatio({ ...gauge, label: 'deployed ratio' }),
           ]),
           graph('Harvested and refilled (per hour)', [
-            flow(METRIC_NAMES.harvestedAmount, 'harvested'),
-            flow(METRIC_NAMES.refilledAmount, 'refilled'),
+            workflow.metricHarvestedAmount(flow('harvested')),
+            workflow.metricRefilledAmount(flow('refilled')),
           ]),
         ],
         [
           graph(
             'Transfers by outcome (per hour)',
             [
-              flow(METRIC_NAMES.transfersCompleted, 'completed'),
-              flow(METRIC_NAMES.transfersFailed, 'failed'),
-              flow(METRIC_NAMES.transfersRejected, 'rejected'),
-              flow(METRIC_NAMES.transfersUncertain, 'uncertain'),
+              workflow.metricTransfers('completed', flow('completed')),
+              workflow.metricTransfers('failed', flow('failed')),
+              workflow.metricTransfers('rejected', flow('rejected')),
+              workflow.metricTransfers('uncertain', flow('uncertain')),
             ],
             { stacked: true },
           ),
-          graph('Exchange errors (per hour)', [flow(METRIC_NAMES.exchangeErrors, 'errors')]),
+          graph('Exchange errors (per hour)', [cycle.metricExchangeErrors(flow('errors'))]),
           graph('Cycle duration (ms)', [
-            metric(METRIC_NAMES.cycleDuration, cloudwatch.Stats.AVERAGE, gaugePeriod, 'average'),
-            metric(METRIC_NAMES.cycleDuration, cloudwatch.Stats.MAXIMUM, gaugePeriod, 'maximum'),
+            cycle.metricCycleDuration({ ...gauge, label: 'average' }),
+            cycle.metricCycleDuration({
+              ...gauge,
+              statistic: cloudwatch.Stats.MAXIMUM,
+              label: 'maximum',
+            }),
           ]),
         ],
         [
           graph('Transfer workflows', [
-            props.stateMachine.metricSucceeded({ period: FLOW_PERIOD, label: 'succeeded' }),
-            props.stateMachine.metricFailed({ period: FLOW_PERIOD, label: 'failed' }),
-            props.stateMachine.metricTimedOut({ period: FLOW_PERIOD, label: 'timed out' }),
+            stateMachine.metricSucceeded({ period: FLOW_PERIOD, label: 'succeeded' }),
+            stateMachine.metricFailed({ period: FLOW_PERIOD, label: 'failed' }),
+            stateMachine.metricTimedOut({ period: FLOW_PERIOD, label: 'timed out' }),
           ]),
           graph('Function errors', [
-            props.cycleFunction.metricErrors({ period: FLOW_PERIOD, label: 'cycle' }),
-            props.stepFunction.metricErrors({ period: FLOW_PERIOD, label: 'transfer steps' }),
+            cycleFunction.metricErrors({ period: FLOW_PERIOD, label: 'cycle' }),
+            stepFunction.metricErrors({ period: FLOW_PERIOD, label: 'transfer steps' }),
           ]),
           graph('Function duration (ms, max)', [
-            props.cycleFunction.metricDuration({
+            cycleFunction.metricDuration({
               period: FLOW_PERIOD,
               statistic: cloudwatch.Stats.MAXIMUM,
               label: 'cycle',
             }),
-            props.stepFunction.metricDuration({
+            stepFunction.metricDuration({
               period: FLOW_PERIOD,
               statistic: cloudwatch.Stats.MAXIMUM,
               label: 'transfer steps',
@@ -142,22 +129,22 @@ export class BotfolioDashboard extends Construct {
     this.transfersFailedAlarm = alarm(
       'TransfersFailedAlarm',
       'a transfer failed (see the journal: botfolio transfers)',
-      metric(METRIC_NAMES.transfersFailed, cloudwatch.Stats.SUM, ALARM_PERIOD),
+      workflow.metricTransfers('failed', { period: ALARM_PERIOD }),
     );
     this.cycleErrorsAlarm = alarm(
       'CycleErrorsAlarm',
       'the monitoring cycle failed',
-      props.cycleFunction.metricErrors({ period: ALARM_PERIOD, statistic: cloudwatch.Stats.SUM }),
+      cycleFunction.metricErrors({ period: ALARM_PERIOD, statistic: cloudwatch.Stats.SUM }),
     );
     this.executionsFailedAlarm = alarm(
       'ExecutionsFailedAlarm',
       'a transfer workflow failed: a step kept failing, the transfer may be half-settled',
-      props.stateMachine.metricFailed({ period: ALARM_PERIOD, statistic: cloudwatch.Stats.SUM }),
+      stateMachine.metricFailed({ period: ALARM_PERIOD, statistic: cloudwatch.Stats.SUM }),
     );
     this.executionsTimedOutAlarm = alarm(
       'ExecutionsTimedOutAlarm',
       'a transfer workflow timed out: reconciliation will settle it',
-      props.stateMachine.metricTimedOut({ period: ALARM_PERIOD, statistic: cloudwatch.Stats.SUM }),
+      stateMachine.metricTimedOut({ period: ALARM_PERIOD, statistic: cloudwatch.Stats.SUM }),
     );
   }
 }

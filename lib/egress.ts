@@ -14,9 +14,8 @@
  */
 import { CfnOutput, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct, DependencyGroup } from 'constructs';
+import { Construct, DependencyGroup, type IDependable } from 'constructs';
 
 /** How the fixed address is provided. */
 export type EgressMode = 'nat-instance' | 'nat-gateway';
@@ -72,7 +71,8 @@ export interface FixedEgressProps {
 /**
  * A VPC in one AZ (a public and a private-with-egress subnet), an Elastic IP and the NAT that
  * holds it, a DynamoDB gateway endpoint, and flow logs to CloudWatch. Functions opt in with
- * BotfolioFunction's `vpc` prop (its own group allows only outbound HTTPS), then `connect`.
+ * BotfolioFunction's `vpc` prop (its own group allows only outbound HTTPS), and depend on
+ * `egressEstablished`.
  */
 export class FixedEgress extends Construct {
   readonly vpc: ec2.Vpc;
@@ -83,12 +83,20 @@ export class FixedEgress extends Construct {
   readonly address: ec2.CfnEIP;
   /** The NAT instance (nat-instance mode). */
   readonly natInstance?: ec2.Instance;
-  /** Done when traffic from the private subnets leaves from `egressIp`. */
+  /**
+   * Done when traffic from the private subnets leaves from `egressIp`. A function in this VPC
+   * depends on it (`fn.node.addDependency(egress.egressEstablished)`): with a NAT instance that
+   * waits for the Elastic IP's association, so no call ever leaves from the instance's launch
+   * address (which the exchange would refuse). Like the VPC's `internetConnectivityEstablished`,
+   * which it includes.
+   */
+  readonly egressEstablished: IDependable;
   private readonly ready = new DependencyGroup();
 
   constructor(scope: Construct, id: string, props: FixedEgressProps = {}) {
     super(scope, id);
     this.mode = props.mode ?? 'nat-instance';
+    this.egressEstablished = this.ready;
 
     this.address = new ec2.CfnEIP(this, 'Address', { domain: 'vpc' });
     this.egressIp = this.address.attrPublicIp;
@@ -169,19 +177,6 @@ export class FixedEgress extends Construct {
     });
     // The key `cdk deploy` prints, e.g. Botfolio-main.EgressIp (one fixed egress per stack).
     output.overrideLogicalId('EgressIp');
-  }
-
-  /**
-   * Makes a function that runs in this VPC (BotfolioFunction's `vpc` prop) wait for the fixed
-   * address: with a NAT instance, until the Elastic IP is associated, so no call ever leaves from
-   * the instance's launch address (which the exchange would refuse).
-   */
-  connect(fn: lambda.Function): void {
-    if (!fn.isBoundToVpc)
-      throw new Error(
-        `${fn.node.path} does not run in a VPC: give it the fixed egress' vpc before connecting it.`,
-      );
-    fn.node.addDependency(this.ready);
   }
 
   /** IMDSv2, an encrypted root volume, and the findings a NAT instance has by design. */

@@ -4,7 +4,7 @@
  * functions that call the exchange. The paper exchange needs no key and gets no secret.
  */
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { ExchangeName } from '../functions/core/config.ts';
@@ -28,6 +28,8 @@ export interface ExchangeSecretsProps {
 export class ExchangeSecrets extends Construct {
   /** One secret per exchange that needs a key, by exchange name. */
   readonly secrets: ReadonlyMap<ExchangeName, secretsmanager.ISecret>;
+  /** Each secret under `exchangeSecretEnvName(exchange)`: where a reader finds each key. */
+  readonly environment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: ExchangeSecretsProps) {
     super(scope, id);
@@ -57,13 +59,15 @@ export class ExchangeSecrets extends Construct {
       secrets.set(exchange, secret);
     }
     this.secrets = secrets;
+    this.environment = Object.fromEntries(
+      [...secrets].map(([exchange, secret]) => [exchangeSecretEnvName(exchange), secret.secretArn]),
+    );
   }
 
-  /** Lets a function read every exchange key, and names each in `exchangeSecretEnvName(name)`. */
-  connect(fn: lambda.Function): void {
-    for (const [exchange, secret] of this.secrets) {
-      secret.grantRead(fn);
-      fn.addEnvironment(exchangeSecretEnvName(exchange), secret.secretArn);
-    }
+  /** Lets the grantee read every exchange key (none to grant when every exchange is keyless). */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    return [...this.secrets.values()]
+      .map((secret) => secret.grantRead(grantee))
+      .reduce((all, grant) => all.combine(grant), iam.Grant.drop(grantee, 'no exchange keys'));
   }
 }

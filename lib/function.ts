@@ -10,7 +10,6 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { METRIC_NAMESPACE } from '../functions/core/metrics.ts';
 
 /** The config file's name inside every bundle, relative to LAMBDA_TASK_ROOT. */
 export const BUNDLED_CONFIG_FILE = 'botfolio.config.json';
@@ -65,7 +64,7 @@ export interface BotfolioFunctionProps {
   readonly entry: string;
   /** What the function does, shown in the console. */
   readonly description: string;
-  /** The portfolio this stack manages: env `PORTFOLIO_ID`. */
+  /** The portfolio this stack manages, named in the role's description. */
   readonly portfolioId: string;
   /**
    * The validated config file. It is copied into the bundle as `botfolio.config.json`, and env
@@ -111,8 +110,8 @@ export interface BotfolioFunctionProps {
  *   source maps with
  *   `NODE_OPTIONS=--enable-source-maps`), `@aws-sdk/*` left out because the runtime provides it,
  *   and ccxt's lazy imports a Bitget REST client never loads (`CCXT_UNUSED_IMPORTS`);
- * - the validated config copied into the bundle (`CONFIG_PATH=botfolio.config.json`) and
- *   `PORTFOLIO_ID` set;
+ * - the validated config copied into the bundle (`CONFIG_PATH=botfolio.config.json`), which
+ *   names the portfolio;
  * - outside any VPC unless `vpc` is given (then: private subnets, outbound HTTPS only).
  */
 export class BotfolioFunction extends NodejsFunction {
@@ -145,7 +144,6 @@ export class BotfolioFunction extends NodejsFunction {
       ...network,
       environment: {
         ...props.environment,
-        PORTFOLIO_ID: props.portfolioId,
         CONFIG_PATH: BUNDLED_CONFIG_FILE,
         NODE_OPTIONS: '--enable-source-maps',
       },
@@ -181,20 +179,8 @@ export class BotfolioFunction extends NodejsFunction {
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: `X-Ray PutTraceSegments/PutTelemetryRecords have no resource type; cloudwatch:PutMetricData (grantPutMetrics) has none either and is scoped by the cloudwatch:namespace condition to "Botfolio".${props.vpc ? ` ${VPC_ACCESS_REASON}` : ''}`,
+      reason: `X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) have no resource type: AWS requires "*" for them.${props.vpc ? ` ${VPC_ACCESS_REASON}` : ''}`,
     });
-  }
-
-  /** Lets the function put metrics in the Botfolio namespace, and nowhere else. */
-  grantPutMetrics(): void {
-    this.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        // PutMetricData has no resource type: the namespace condition is what scopes it.
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
-      }),
-    );
   }
 }
 

@@ -4,7 +4,7 @@
  * Built from a parsed, validated Config, so a bad config never gets this far.
  */
 import { fileURLToPath } from 'node:url';
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { Config } from '../functions/core/config.ts';
 import { Alerts } from './alerts.ts';
@@ -13,7 +13,7 @@ import { BotfolioDashboard } from './dashboard.ts';
 import { type EgressOption, FixedEgress } from './egress.ts';
 import { ExchangeSecrets } from './exchange-secrets.ts';
 import { BotfolioFunction } from './function.ts';
-import { Reconcile } from './reconcile.ts';
+import { ScheduledFunction } from './scheduled-function.ts';
 import { Storage } from './storage.ts';
 import { TransferWorkflow } from './transfer-workflow.ts';
 
@@ -57,7 +57,8 @@ export class BotfolioStack extends Stack {
   readonly transferStep: BotfolioFunction;
   readonly transferWorkflow: TransferWorkflow;
   readonly cycle: Cycle;
-  readonly reconcile: Reconcile;
+  /** The scheduled reconciliation (DESIGN.md §4). */
+  readonly reconcile: ScheduledFunction;
   readonly dashboard: BotfolioDashboard;
   /** The fixed egress, when the `egress` prop asks for one. */
   readonly egress?: FixedEgress;
@@ -96,6 +97,7 @@ export class BotfolioStack extends Stack {
     });
     this.transferWorkflow = new TransferWorkflow(this, 'TransferWorkflow', {
       stepFunction: this.transferStep,
+      portfolioId,
     });
 
     this.cycle = new Cycle(this, 'Cycle', {
@@ -107,30 +109,44 @@ export class BotfolioStack extends Stack {
       vpc,
     });
 
-    this.reconcile = new Reconcile(this, 'Reconcile', {
+    // Reconciliation settles transfers the workflow left open (uncertain ones by clientOid
+    // lookup), starts again planned ones whose execution never started, applies completed ones
+    // the ledger missed, and alerts when the books and the exchange disagree. An uncertain
+    // transfer with no record on the exchange is failed after ten quiet minutes, so a run every
+    // ten minutes settles it within twenty. It calls the exchange: in the VPC when there is one.
+    const reconcileInterval = Duration.minutes(10);
+    this.reconcile = new ScheduledFunction(this, 'Reconcile', {
       entry: HANDLER_ENTRIES.reconcile,
+      description:
+        'Botfolio reconciliation: settles open transfers, applies missed ones, checks the books',
       portfolioId,
       configFile,
+      interval: reconcileInterval,
+      scheduleDescription: `Botfolio ${portfolioId}: reconciliation every ${reconcileInterval.toHumanString()}`,
       stateMachine: this.transferWorkflow.stateMachine,
       vpc,
     });
 
-    // Every function calls the exchange, keeps the journal and state, and alerts; the cycle and
-    // the steps emit metrics (the cycle's metric grant comes with its construct).
-    this.transferStep.grantPutMetrics();
+    // Every function calls the exchange, keeps the journal and state, and alerts. Metrics need no
+    // grant: they are EMF lines in the functions' own log groups.
     for (const fn of [this.cycle.function, this.transferStep, this.reconcile.function]) {
-      this.storage.connect(fn);
-      this.exchangeSecrets.connect(fn);
-      this.alerts.connect(fn);
-      this.egress?.connect(fn);
+      this.storage.grantReadWriteItems(fn);
+      this.exchangeSecrets.grantRead(fn);
+      this.alerts.grantPublish(fn);
+      const environment = {
+        ...this.storage.environment,
+        ...this.exchangeSecrets.environment,
+        ...this.alerts.environment,
+      };
+      for (const [name, value] of Object.entries(environment)) fn.addEnvironment(name, value);
+      if (this.egress) fn.node.addDependency(this.egress.egressEstablished);
     }
 
     this.dashboard = new BotfolioDashboard(this, 'Dashboard', {
       portfolioId,
       checkIntervalMs: config.checkIntervalMs,
-      cycleFunction: this.cycle.function,
-      stepFunction: this.transferStep,
-      stateMachine: this.transferWorkflow.stateMachine,
+      cycle: this.cycle,
+      transferWorkflow: this.transferWorkflow,
       alertTopic: this.alerts.topic,
     });
   }

@@ -5,7 +5,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import {
   type KeyDef,
@@ -46,6 +45,11 @@ export class Storage extends Construct {
   readonly performance: dynamodb.ITable;
   /** The transfer journal. */
   readonly transactions: dynamodb.ITable;
+  /**
+   * Each table's name under `tableEnvName(def)` (STATE_TABLE_NAME, PERFORMANCE_TABLE_NAME,
+   * TRANSACTIONS_TABLE_NAME): what a function granted `grantReadWriteItems` needs to find them.
+   */
+  readonly environment: Readonly<Record<string, string>>;
   private readonly tables: ReadonlyArray<readonly [TableDef, dynamodb.ITable]>;
 
   constructor(scope: Construct, id: string, props: StorageProps = {}) {
@@ -61,30 +65,34 @@ export class Storage extends Construct {
     this.performance = get('Performance');
     this.transactions = get('Transactions');
     this.tables = built;
+    this.environment = Object.fromEntries(
+      built.map(([def, table]) => [tableEnvName(def), table.tableName]),
+    );
   }
 
   /**
-   * Lets a function read and write every table and query its indexes, and gives it each table's
-   * name in `tableEnvName(def)` (STATE_TABLE_NAME, PERFORMANCE_TABLE_NAME, TRANSACTIONS_TABLE_NAME).
-   * Granted by hand, indexes by name: the table's `grant*` methods would add `index/*`. The keys
-   * are AWS managed (aws/dynamodb), so no KMS grant is needed.
+   * Lets the grantee read and write the items of every table and query its indexes. Granted by
+   * hand, indexes by name: the table's `grant*` methods would add `index/*`. The keys are AWS
+   * managed (aws/dynamodb), so no KMS grant is needed.
    */
-  connect(fn: lambda.Function): void {
-    for (const [def, table] of this.tables) {
+  grantReadWriteItems(grantee: iam.IGrantable): iam.Grant {
+    const grants = this.tables.flatMap(([def, table]) => [
       iam.Grant.addToPrincipal({
-        grantee: fn,
+        grantee,
         actions: [...ITEM_ACTIONS],
         resourceArns: [table.tableArn],
-      });
-      if (def.indexes.length > 0) {
-        iam.Grant.addToPrincipal({
-          grantee: fn,
-          actions: [...INDEX_ACTIONS],
-          resourceArns: def.indexes.map((i) => `${table.tableArn}/index/${i.indexName}`),
-        });
-      }
-      fn.addEnvironment(tableEnvName(def), table.tableName);
-    }
+      }),
+      ...(def.indexes.length > 0
+        ? [
+            iam.Grant.addToPrincipal({
+              grantee,
+              actions: [...INDEX_ACTIONS],
+              resourceArns: def.indexes.map((i) => `${table.tableArn}/index/${i.indexName}`),
+            }),
+          ]
+        : []),
+    ]);
+    return grants.reduce((all, grant) => all.combine(grant));
   }
 }
 

@@ -2,7 +2,7 @@
  * The guarded-transfer state machine (DESIGN.md §4), defined once: AWS runs it, and local mode and
  * the tests execute the synthesized definition in-process. So every Task is a plain Lambda invoke
  * of the one step function with `Parameters` (no SDK integrations, no Map or Parallel), named after
- * TASK_STATES in functions/core/workflow.ts.
+ * TASK_STATES in functions/adapters/stepfunctions/contract.ts.
  *
  * Happy path: Lock → Validate → Submit → Confirm → Apply →
  * Unlock → Notify → Transferred. Any error a forward step (Lock … Apply) still
@@ -11,14 +11,23 @@
  * keeps failing (and that raises an alarm).
  */
 import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { STORE_ERRORS } from '../functions/adapters/dynamodb/errors.ts';
 import { TASK_STATES, type TaskStateName } from '../functions/adapters/stepfunctions/contract.ts';
-import { RETRYABLE_ERRORS } from '../functions/core/errors.ts';
+import { CORE_ERRORS } from '../functions/core/errors.ts';
+import {
+  METRIC_NAMES,
+  type MetricName,
+  OUTCOME_METRICS,
+  type TransferOutcome,
+} from '../functions/core/metrics.ts';
 import { WORKFLOW_TIMEOUT_MINUTES } from '../functions/core/settlement.ts';
+import { portfolioMetric } from './portfolio-metric.ts';
 
 /** Lambda's own transient failures: the invoke did not run, or did not report back. */
 export const LAMBDA_SERVICE_ERRORS = [
@@ -28,6 +37,14 @@ export const LAMBDA_SERVICE_ERRORS = [
   'Lambda.TooManyRequestsException',
   'Lambda.ClientExecutionTimeoutException',
 ] as const;
+
+/**
+ * Error names the workflow retries: those of our error classes (the core's and the store's)
+ * whose `retryable` is true — transient exchange trouble, a held lock, contention in the store.
+ */
+export const RETRYABLE_ERRORS: readonly string[] = [...CORE_ERRORS, ...STORE_ERRORS]
+  .filter((e) => e.retryable)
+  .map((e) => e.name);
 
 /**
  * The one Retry every task has: our retryable errors and Lambda's transient ones, with capped
@@ -59,6 +76,8 @@ export interface TransferWorkflowProps {
   readonly stepFunction: lambda.IFunction;
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
+  /** The portfolio whose transfers it moves: the dimension of its metrics (`metric*()`). */
+  readonly portfolioId: string;
 }
 
 /** The Standard state machine that moves one planned transfer, exactly once. */
@@ -68,10 +87,12 @@ export class TransferWorkflow extends Construct {
   readonly stepFunction: lambda.IFunction;
   /** The execution history log group (level ALL, without execution data). */
   readonly logGroup: logs.ILogGroup;
+  private readonly portfolioId: string;
 
   constructor(scope: Construct, id: string, props: TransferWorkflowProps) {
     super(scope, id);
     this.stepFunction = props.stepFunction;
+    this.portfolioId = props.portfolioId;
 
     const step = (name: TaskStateName, extra: Record<string, unknown> = {}) => {
       const task = new tasks.LambdaInvoke(this, name, {
@@ -147,5 +168,24 @@ export class TransferWorkflow extends Construct {
           'LambdaInvoke grants the step function and its versions/aliases (ARN:*); it is the one function this machine invokes.',
       });
     }
+  }
+
+  /** Transfers of the portfolio that ended in `outcome`. @default sum over 5 minutes */
+  metricTransfers(outcome: TransferOutcome, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.flow(OUTCOME_METRICS[outcome], props);
+  }
+
+  /** Amount harvested by completed transfers, in the portfolio currency. @default sum over 5 minutes */
+  metricHarvestedAmount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.flow(METRIC_NAMES.harvestedAmount, props);
+  }
+
+  /** Amount refilled by completed transfers, in the portfolio currency. @default sum over 5 minutes */
+  metricRefilledAmount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.flow(METRIC_NAMES.refilledAmount, props);
+  }
+
+  private flow(name: MetricName, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return portfolioMetric(this.portfolioId, name, cloudwatch.Stats.SUM, props);
   }
 }

@@ -2,14 +2,10 @@
  * Metrics as CloudWatch Embedded Metric Format: one JSON log line per emit, which CloudWatch turns
  * into metrics from the function's log group — no PutMetricData call on the cycle's path.
  */
-import {
-  METRIC_NAMESPACE,
-  type MetricName,
-  type Metrics,
-  PORTFOLIO_DIMENSION,
-  unitOf,
-} from '../core/metrics.ts';
+import type { MetricName, Metrics } from '../core/metrics.ts';
+import { METRIC_NAMESPACE, PORTFOLIO_DIMENSION, unitOf } from './cloudwatch-metrics.ts';
 
+/** Writes each emit as one EMF line (to stdout, which Lambda sends to the function's log group). */
 export class EmfMetrics implements Metrics {
   constructor(
     private readonly write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),

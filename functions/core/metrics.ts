@@ -1,15 +1,12 @@
 /**
- * The custom metrics the dashboard and alarms read (DESIGN.md §9): by portfolio, never by bot —
- * per-bot numbers live in DynamoDB. The emitting code and the CDK dashboard share these names.
+ * The metrics the dashboard and alarms read (DESIGN.md §9): by portfolio, never by bot — per-bot
+ * numbers live in the store. The emitting code and the dashboard share these names; how they are
+ * recorded (namespace, dimension, units) is the adapter's business.
  */
 
-/** The CloudWatch namespace every Botfolio metric is put in (the functions' IAM condition). */
-export const METRIC_NAMESPACE = 'Botfolio';
+import type { TransferStatus } from './transfer.ts';
 
-/** The one dimension: the portfolio id. */
-export const PORTFOLIO_DIMENSION = 'Portfolio';
-
-/** Metric names, with the unit each is emitted in. */
+/** Metric names, each with what it measures. */
 export const METRIC_NAMES = {
   /** Σ bot balances + Σ reserves, in the portfolio currency (gauge, each cycle). */
   equity: 'Equity',
@@ -37,16 +34,21 @@ export const METRIC_NAMES = {
 
 export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];
 
-/** Where metric values go: CloudWatch (EMF log lines) in AWS, nowhere or a test's list locally. */
+/** The metric counting the transfers that end in each outcome (the notify step emits them). */
+export const OUTCOME_METRICS = {
+  completed: METRIC_NAMES.transfersCompleted,
+  failed: METRIC_NAMES.transfersFailed,
+  rejected: METRIC_NAMES.transfersRejected,
+  uncertain: METRIC_NAMES.transfersUncertain,
+} as const satisfies Partial<Record<TransferStatus, MetricName>>;
+
+/** How a transfer can end, each counted by its own metric. */
+export type TransferOutcome = keyof typeof OUTCOME_METRICS;
+
+/** Where metric values go: the deployed monitoring, or nowhere (or a test's list) locally. */
 export interface Metrics {
   emit(portfolioId: string, values: Partial<Record<MetricName, number>>): void;
 }
 
+/** Metrics that go nowhere. */
 export const NO_METRICS: Metrics = { emit: () => {} };
-
-/** The unit CloudWatch records for a metric. */
-export function unitOf(name: MetricName): 'Count' | 'Milliseconds' | 'None' {
-  if (name.startsWith('Transfers') || name === METRIC_NAMES.exchangeErrors) return 'Count';
-  if (name === METRIC_NAMES.cycleDuration) return 'Milliseconds';
-  return 'None';
-}

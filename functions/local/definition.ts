@@ -1,13 +1,20 @@
 /**
- * The transfer state machine's definition as CDK synthesizes it, for local execution: the stack
- * is synthesized in-process (no bundling, no AWS), and the AWS::StepFunctions::StateMachine's
- * DefinitionString is resolved — its intrinsic functions (the step Lambda's ARN, the partition)
- * become local placeholders, which the local runner never calls.
+ * The transfer state machine's definition as CDK synthesizes it, for local execution: the
+ * TransferWorkflow construct the stack deploys is built in-process, alone in a bare stack (no
+ * functions to bundle, no AWS), and its AWS::StepFunctions::StateMachine's DefinitionString is
+ * resolved — its intrinsic functions (the step Lambda's ARN, the partition) become local
+ * placeholders, which the local runner never calls. The definition does not depend on the
+ * config, so neither does this.
  */
-import { App } from 'aws-cdk-lib';
-import { BotfolioStack } from '../../lib/stack.ts';
-import type { Config } from '../core/config.ts';
+import { App, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { TransferWorkflow } from '../../lib/transfer-workflow.ts';
 import type { StateMachineDefinition } from './workflow.ts';
+
+/** The step function's ARN in the local definition: the local runner dispatches by state name. */
+const LOCAL_STEP_FUNCTION_ARN =
+  'arn:aws:lambda:local-1:000000000000:function:botfolio-transfer-step';
 
 type Intrinsic = string | { [fn: string]: unknown };
 
@@ -46,10 +53,29 @@ export function definitionFromTemplate(template: {
   return JSON.parse(substituted) as StateMachineDefinition;
 }
 
-/** Synthesizes the stack for `config` (bundling skipped) and returns its transfer workflow definition. */
-export function synthesizeTransferDefinition(config: Config): StateMachineDefinition {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, outdir: undefined });
-  const stack = new BotfolioStack(app, `Botfolio-${config.portfolioId}`, { config });
-  const assembly = app.synth();
-  return definitionFromTemplate(assembly.getStackArtifact(stack.artifactId).template);
+/**
+ * Builds the transfer workflow alone (its step function imported by ARN) and returns its
+ * definition. The state machine's properties are resolved as synthesis resolves them, without
+ * writing a cloud assembly: that costs seconds on a process's first synth, this a few ms.
+ */
+export function synthesizeTransferDefinition(): StateMachineDefinition {
+  const stack = new Stack(new App(), 'BotfolioTransferWorkflow');
+  const workflow = new TransferWorkflow(stack, 'TransferWorkflow', {
+    stepFunction: lambda.Function.fromFunctionArn(stack, 'TransferStep', LOCAL_STEP_FUNCTION_ARN),
+    // Names only the metrics' dimension, which is not part of the definition.
+    portfolioId: 'local',
+  });
+  const machine = workflow.stateMachine.node.defaultChild;
+  if (!(machine instanceof sfn.CfnStateMachine)) {
+    throw new Error('TransferWorkflow: its state machine has no AWS::StepFunctions::StateMachine');
+  }
+  const properties = stack.resolve({
+    DefinitionString: machine.definitionString,
+    DefinitionSubstitutions: machine.definitionSubstitutions,
+  }) as Record<string, unknown>;
+  return definitionFromTemplate({
+    Resources: {
+      StateMachine: { Type: 'AWS::StepFunctions::StateMachine', Properties: properties },
+    },
+  });
 }

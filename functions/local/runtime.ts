@@ -138,7 +138,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
   };
   const steps = makeTransferSteps(stepDeps);
   const workflow = new LocalTransferWorkflow(
-    opts.definition ?? synthesizeTransferDefinition(config),
+    opts.definition ?? synthesizeTransferDefinition(),
     (input) => runStep(steps, input),
     {
       retryIntervalMs: opts.retryIntervalMs ?? 5,

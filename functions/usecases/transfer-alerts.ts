@@ -4,25 +4,22 @@
  */
 import { alert } from '../core/alerts.ts';
 import type { Config } from '../core/config.ts';
-import { METRIC_NAMES, type Metrics } from '../core/metrics.ts';
+import {
+  METRIC_NAMES,
+  type Metrics,
+  OUTCOME_METRICS,
+  type TransferOutcome,
+} from '../core/metrics.ts';
 import { showMoney, toFloat } from '../core/money.ts';
 import type { Alerter } from '../core/ports.ts';
 import type { JournalEntry } from '../core/transfer.ts';
 
-/** The metric that counts a transfer ending in each status it can be reported in. */
-const OUTCOME_METRIC = {
-  completed: METRIC_NAMES.transfersCompleted,
-  failed: METRIC_NAMES.transfersFailed,
-  rejected: METRIC_NAMES.transfersRejected,
-  uncertain: METRIC_NAMES.transfersUncertain,
-} as const;
-
 /** Counts the transfer's outcome, and the amount harvested or refilled by a completed one. */
 export function countOutcome(metrics: Metrics, entry: JournalEntry): void {
-  if (!(entry.status in OUTCOME_METRIC)) return;
+  if (!(entry.status in OUTCOME_METRICS)) return;
   const amount = toFloat(entry.amount);
   metrics.emit(entry.portfolioId, {
-    [OUTCOME_METRIC[entry.status as keyof typeof OUTCOME_METRIC]]: 1,
+    [OUTCOME_METRICS[entry.status as TransferOutcome]]: 1,
     ...(entry.status === 'completed' &&
       entry.kind === 'harvest' && { [METRIC_NAMES.harvestedAmount]: amount }),
     ...(entry.status === 'completed' &&

@@ -1,6 +1,5 @@
 import { Annotations, Capture, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { METRIC_NAMESPACE } from '../../functions/core/metrics.ts';
 import { scheduleProblems } from '../../lib/cycle.ts';
 import { exampleConfigJson, logicalIdOf, synthesize } from './support.ts';
 
@@ -59,6 +58,11 @@ describe('monitoring cycle', () => {
     const { stack: s, template: t } = synthesize({ configJson: fast });
     // Assess
     t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+    // A run never outlasts the interval, so two cycles do not overlap.
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Botfolio monitoring cycle'),
+      Timeout: 60,
+    });
     Annotations.fromStack(s).hasError(
       '/Botfolio-main/Cycle',
       Match.stringLikeRegexp('monitoring\\.check_interval'),
@@ -84,21 +88,17 @@ describe('monitoring cycle', () => {
           STATE_MACHINE_ARN: { Ref: stateMachineId },
           ALERT_TOPIC_ARN: { Ref: Match.stringLikeRegexp('^AlertsTopic') },
           EXCHANGE_SECRET_ARN_BITGET: { Ref: Match.stringLikeRegexp('^ExchangeSecretsbitget') },
-          PORTFOLIO_ID: 'main',
           CONFIG_PATH: 'botfolio.config.json',
         }),
       },
     });
   });
 
-  it('lets the cycle put metrics only in the Botfolio namespace', () => {
+  it('grants no function PutMetricData: metrics go out as EMF lines in their log groups', () => {
     // Assess
-    expect(statementsOf(cycleRoleId)).toContainEqual({
-      Action: 'cloudwatch:PutMetricData',
-      Effect: 'Allow',
-      Resource: '*',
-      Condition: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
-    });
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain(
+      'cloudwatch:PutMetricData',
+    );
   });
 
   it('does not retry a failed cycle late (the next one replans)', () => {

@@ -1,10 +1,10 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import {
-  METRIC_NAMES,
   METRIC_NAMESPACE,
   PORTFOLIO_DIMENSION,
-} from '../../functions/core/metrics.ts';
+} from '../../functions/adapters/cloudwatch-metrics.ts';
+import { METRIC_NAMES } from '../../functions/core/metrics.ts';
 import { logicalIdOf, synthesize } from './support.ts';
 
 // Prepare (once for the file)
@@ -33,6 +33,53 @@ describe('dashboard', () => {
     // Assess
     expect(body).toContain('"AWS/States","ExecutionsFailed","StateMachineArn"');
     expect(body.match(/"AWS\/Lambda","Errors","FunctionName"/g)).toHaveLength(2);
+  });
+});
+
+describe('metric methods', () => {
+  it.each([
+    ['the cycle equity', () => stack.cycle.metricEquity(), METRIC_NAMES.equity, 'Average'],
+    [
+      'the cycle duration',
+      () => stack.cycle.metricCycleDuration(),
+      METRIC_NAMES.cycleDuration,
+      'Average',
+    ],
+    [
+      'exchange errors',
+      () => stack.cycle.metricExchangeErrors(),
+      METRIC_NAMES.exchangeErrors,
+      'Sum',
+    ],
+    [
+      'uncertain transfers',
+      () => stack.transferWorkflow.metricTransfers('uncertain'),
+      METRIC_NAMES.transfersUncertain,
+      'Sum',
+    ],
+    [
+      'the harvested amount',
+      () => stack.transferWorkflow.metricHarvestedAmount(),
+      METRIC_NAMES.harvestedAmount,
+      'Sum',
+    ],
+  ])('read %s where the functions emit it', (_what, metricOf, metricName, statistic) => {
+    // Act
+    const metric = metricOf();
+    // Assess
+    expect(metric).toMatchObject({
+      namespace: METRIC_NAMESPACE,
+      metricName,
+      dimensions: { [PORTFOLIO_DIMENSION]: 'main' },
+      statistic,
+    });
+  });
+
+  it('let the caller choose period, statistic and label', () => {
+    // Act
+    const metric = stack.cycle.metricEquity({ statistic: 'Maximum', label: 'peak' });
+    // Assess
+    expect(metric).toMatchObject({ statistic: 'Maximum', label: 'peak' });
   });
 });
 

@@ -3,17 +3,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { type Stack, Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import {
   EGRESS_OPTIONS,
   EgressOptionError,
-  FixedEgress,
+  type FixedEgress,
   parseEgressOption,
 } from '../../lib/egress.ts';
-import { BotfolioFunction } from '../../lib/function.ts';
 import type { BotfolioStack } from '../../lib/stack.ts';
 import { CONFIG_FILE, logicalIdOf, type Synthesized, synthesize } from './support.ts';
 
@@ -233,7 +232,7 @@ describe('nat-instance mode', () => {
     // Prepare
     const associationId = Object.keys(template.findResources('AWS::EC2::EIPAssociation'))[0];
     // Assess
-    for (const fn of [stack.cycle.function, stack.transferStep]) {
+    for (const fn of [stack.cycle.function, stack.transferStep, stack.reconcile.function]) {
       const resource = template.toJSON().Resources[logicalIdOf(stack, fn)];
       expect(resource.DependsOn).toContain(associationId);
     }
@@ -265,21 +264,6 @@ describe('nat-gateway mode', () => {
   it('acknowledges nothing more than the stack without egress', () => {
     // Assess
     expect(nagAcknowledgements(stack)).toEqual(nagAcknowledgements(off.stack));
-  });
-});
-
-describe('FixedEgress.connect', () => {
-  it('refuses a function that does not run in the VPC', () => {
-    // Prepare
-    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Egress');
-    const egress = new FixedEgress(stack, 'Egress');
-    const fn = new BotfolioFunction(stack, 'Fn', {
-      entry: fileURLToPath(new URL('../../functions/core/duration.ts', import.meta.url)),
-      description: 'not in the VPC',
-      portfolioId: 'main',
-    });
-    // Act & Assess
-    expect(() => egress.connect(fn)).toThrow(/does not run in a VPC/);
   });
 });
 

@@ -61,7 +61,7 @@ describe('scheduled reconciliation', () => {
     );
   });
 
-  it('knows the state machine, the tables, the alert topic and its portfolio', () => {
+  it('knows the state machine, the tables and the alert topic', () => {
     // Assess
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('^Botfolio reconciliation'),
@@ -72,7 +72,6 @@ describe('scheduled reconciliation', () => {
           TRANSACTIONS_TABLE_NAME: { Ref: Match.stringLikeRegexp('Transactions') },
           STATE_TABLE_NAME: { Ref: Match.stringLikeRegexp('State') },
           ALERT_TOPIC_ARN: { Ref: Match.stringLikeRegexp('^AlertsTopic') },
-          PORTFOLIO_ID: 'main',
         }),
       },
     });

@@ -1,9 +1,10 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { STORE_ERRORS } from '../../functions/adapters/dynamodb/errors.ts';
 import { TASK_STATES } from '../../functions/adapters/stepfunctions/contract.ts';
-import { RETRYABLE_ERRORS } from '../../functions/core/errors.ts';
+import { CORE_ERRORS, RateLimitedError } from '../../functions/core/errors.ts';
 import { WORKFLOW_TIMEOUT_MINUTES } from '../../functions/core/settlement.ts';
-import { LAMBDA_SERVICE_ERRORS } from '../../lib/transfer-workflow.ts';
+import { LAMBDA_SERVICE_ERRORS, RETRYABLE_ERRORS } from '../../lib/transfer-workflow.ts';
 import { logicalIdOf, stateMachineDefinition, synthesize } from './support.ts';
 
 // Prepare (once for the file)
@@ -11,6 +12,17 @@ const { stack, template } = synthesize();
 const { definition, text } = stateMachineDefinition(template);
 const taskNames = Object.keys(TASK_STATES) as (keyof typeof TASK_STATES)[];
 const FORWARD = ['Lock', 'Validate', 'Submit', 'Confirm', 'Apply'];
+/** What the workflow retries of ours: the transient errors, and the store's contention. */
+const EXPECTED_RETRYABLE = [
+  'RateLimitedError',
+  'ExchangeUnavailableError',
+  'AmbiguousOutcomeError',
+  'NotYetVisibleError',
+  'SubmitInFlightError',
+  'BotLockedError',
+  'LedgerContentionError',
+  'UnprocessedWritesError',
+];
 const state = (name: string) => {
   const s = definition.States[name];
   if (!s) throw new Error(`no state ${name}`);
@@ -77,7 +89,7 @@ describe('transfer workflow', () => {
     // Assess
     expect(state(name).Retry).toEqual([
       {
-        ErrorEquals: [...RETRYABLE_ERRORS, ...LAMBDA_SERVICE_ERRORS],
+        ErrorEquals: [...EXPECTED_RETRYABLE, ...LAMBDA_SERVICE_ERRORS],
         IntervalSeconds: 2,
         BackoffRate: 2,
         MaxAttempts: 6,
@@ -85,6 +97,16 @@ describe('transfer workflow', () => {
         JitterStrategy: 'FULL',
       },
     ]);
+  });
+
+  it('retries the error classes that say they are retryable, by class name', () => {
+    // Assess
+    expect(RETRYABLE_ERRORS).toEqual(EXPECTED_RETRYABLE);
+    for (const errorClass of [...CORE_ERRORS, ...STORE_ERRORS]) {
+      expect(Object.hasOwn(errorClass, 'retryable'), errorClass.name).toBe(true);
+    }
+    expect(new RateLimitedError('slow down').retryable).toBe(true);
+    expect(new RateLimitedError('slow down').name).toBe('RateLimitedError');
   });
 
   it.each(FORWARD)('%s retries RateLimitedError before its Catch settles the failure', (name) => {

@@ -37,8 +37,8 @@ export interface Harness extends LocalRuntime {
 let definition: StateMachineDefinition | undefined;
 
 /** The transfer state machine, synthesized once per test file. */
-export function transferDefinition(config: Config = specConfig()): StateMachineDefinition {
-  definition ??= synthesizeTransferDefinition(config);
+export function transferDefinition(): StateMachineDefinition {
+  definition ??= synthesizeTransferDefinition();
   return definition;
 }
 
@@ -56,7 +56,7 @@ export async function harness(
   let clock = new Date(T0);
   const rt = await startLocalRuntime({
     config,
-    definition: transferDefinition(config),
+    definition: transferDefinition(),
     retryIntervalMs: 0,
     now: () => clock,
     onAlert: (a) => alerts.push(a),

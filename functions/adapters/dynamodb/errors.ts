@@ -2,11 +2,11 @@
  * What the DynamoDB store can say beyond the SDK's own errors. A conditional write that fails is
  * usually an answer ("someone else did it"), not an error: `isConditionalCheckFailed` tells it apart.
  */
-import { BotfolioError } from '../../core/errors.ts';
+import { BotfolioError, type ErrorClass } from '../../core/errors.ts';
 
 /** A stored item does not have the shape this adapter writes: a bug or a hand edit, never guessed around. */
 export class MalformedItemError extends BotfolioError {
-  readonly retryable = false;
+  static readonly retryable = false;
   constructor(where: string, attribute: string, value: unknown, expected: string) {
     super(`${where}: attribute ${attribute} is ${describe(value)}, expected ${expected}`);
   }
@@ -14,7 +14,7 @@ export class MalformedItemError extends BotfolioError {
 
 /** The portfolio has no state item yet (`init` was never called). */
 export class StateNotFoundError extends BotfolioError {
-  readonly retryable = false;
+  static readonly retryable = false;
   constructor(portfolioId: string) {
     super(`portfolio ${portfolioId} has no state: initialise it first`);
   }
@@ -22,7 +22,7 @@ export class StateNotFoundError extends BotfolioError {
 
 /** The journal has no entry with this id. */
 export class TransferNotFoundError extends BotfolioError {
-  readonly retryable = false;
+  static readonly retryable = false;
   constructor(id: string) {
     super(`transfer ${id} is not in the journal`);
   }
@@ -30,7 +30,7 @@ export class TransferNotFoundError extends BotfolioError {
 
 /** Only a completed transfer may change the ledger. */
 export class NotCompletedError extends BotfolioError {
-  readonly retryable = false;
+  static readonly retryable = false;
   constructor(id: string, status: string) {
     super(`transfer ${id} is ${status}: only a completed transfer is applied to the ledger`);
   }
@@ -38,7 +38,7 @@ export class NotCompletedError extends BotfolioError {
 
 /** Other ledger writes kept winning the race for the state item: try again later (nothing was applied). */
 export class LedgerContentionError extends BotfolioError {
-  readonly retryable = true;
+  static readonly retryable = true;
   constructor(id: string, attempts: number) {
     super(`transfer ${id}: the ledger was busy for ${attempts} attempts; nothing applied yet`);
   }
@@ -46,11 +46,21 @@ export class LedgerContentionError extends BotfolioError {
 
 /** DynamoDB left part of a batch unwritten after every retry. */
 export class UnprocessedWritesError extends BotfolioError {
-  readonly retryable = true;
+  static readonly retryable = true;
   constructor(table: string, count: number, attempts: number) {
     super(`${count} writes to ${table} still unprocessed after ${attempts} attempts`);
   }
 }
+
+/** Every error class the store raises: the workflow retries those whose `retryable` is true. */
+export const STORE_ERRORS: readonly ErrorClass[] = [
+  MalformedItemError,
+  StateNotFoundError,
+  TransferNotFoundError,
+  NotCompletedError,
+  LedgerContentionError,
+  UnprocessedWritesError,
+];
 
 export function isConditionalCheckFailed(err: unknown): boolean {
   return err instanceof Error && err.name === 'ConditionalCheckFailedException';

@@ -7,10 +7,10 @@ import { BotfolioError } from '../../core/errors.ts';
 
 /** A read named a sub-account the exchange does not hold. */
 export class UnknownAccountError extends BotfolioError {
-  readonly retryable = false;
+  static readonly retryable = false;
 }
 
 /** A read asked for a currency the paper exchange does not keep. */
 export class UnsupportedCurrencyError extends BotfolioError {
-  readonly retryable = false;
+  static readonly retryable = false;
 }

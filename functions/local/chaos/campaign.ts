@@ -5,7 +5,6 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseConfig } from '../../core/config.ts';
 import { synthesizeTransferDefinition } from '../definition.ts';
 import { startEmbeddedDynamo } from '../dynamo.ts';
 import { type ChaosRunOptions, chaosRun, type RunResult } from './storm.ts';
@@ -39,7 +38,7 @@ export async function runCampaign(
     opts.onResult?.(r);
   };
   if (opts.workers <= 1) {
-    const definition = synthesizeTransferDefinition(parseConfig(job.base));
+    const definition = synthesizeTransferDefinition();
     const dynamo = await startEmbeddedDynamo();
     try {
       for (const run of job.runs) {

@@ -3,7 +3,6 @@
  * share of the runs over IPC, runs them with its own embedded store and synthesized definition,
  * and sends each run's result back as it finishes.
  */
-import { parseConfig } from '../../core/config.ts';
 import { synthesizeTransferDefinition } from '../definition.ts';
 import { startEmbeddedDynamo } from '../dynamo.ts';
 import type { ChaosJob } from './campaign.ts';
@@ -14,7 +13,7 @@ process.once('message', async (job: ChaosJob) => {
     new Promise<void>((resolve, reject) =>
       process.send?.(message, undefined, {}, (e) => (e ? reject(e) : resolve())),
     );
-  const definition = synthesizeTransferDefinition(parseConfig(job.base));
+  const definition = synthesizeTransferDefinition();
   const dynamo = await startEmbeddedDynamo();
   try {
     for (const run of job.runs) {
