@@ -1,7 +1,7 @@
 /**
  * Our error types for what an exchange or a guard can say (DESIGN.md §5), after ccxt's hierarchy:
  * transient ones are retried by the workflow with backoff; the rest end a transfer. The class
- * name is the error name Step Functions sees, so Retry and Catch match on it.
+ * name is the error's name, which the workflow's retries and catches match on.
  *
  * Whether an error is retryable is a fact of its class (`static retryable`), so the workflow's
  * Retry list is computed from the classes, with no second list to keep in step.

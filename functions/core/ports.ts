@@ -1,7 +1,7 @@
 /**
  * The ports to the world outside the portfolio's own stores (store-ports.ts): exchanges, alerts,
  * the transfer workflow, circuit breakers — what the use cases need, and nothing about how.
- * Adapters implement them; the Lambda handlers and the local runtime choose which.
+ * Adapters implement them; the handlers and the local runtime choose which.
  */
 import type { Alert } from './alerts.ts';
 import type { Money } from './money.ts';

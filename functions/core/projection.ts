@@ -4,7 +4,7 @@
  * the projection a store keeps, and each account's net transfers (what an exchange's own books
  * must show).
  */
-import { botAccount, reserveAccount } from './accounts.ts';
+import { botAccount, type LedgerAccount, reserveAccount } from './accounts.ts';
 import type { Config } from './config.ts';
 import { type Money, showMoney, sub, ZERO } from './money.ts';
 import { withCompleted } from './simulate.ts';
@@ -31,8 +31,10 @@ export function projectLedger(config: Config, completed: readonly JournalEntry[]
 }
 
 export interface LedgerDifference {
-  /** `reserve:<name>` or `bot:<id>:<field>`. */
+  /** `reserve:<name>` or `bot:<id>:<field>`, as shown to the operator. */
   readonly field: string;
+  /** The account whose ledger differs (absent for the watermark). */
+  readonly account?: LedgerAccount;
   /** The value in the projection (state item), and the journal's. */
   readonly projection: string;
   readonly journal: string;
@@ -41,16 +43,23 @@ export interface LedgerDifference {
 /** Every field where the projection and the journal's ledger differ. */
 export function compareLedgers(current: Ledger, journal: Ledger): LedgerDifference[] {
   const out: LedgerDifference[] = [];
-  const differ = (field: string, a: bigint | number, b: bigint | number) => {
+  const differ = (
+    account: LedgerAccount,
+    field: string | undefined,
+    a: bigint | number,
+    b: bigint | number,
+  ) => {
     if (BigInt(a) !== BigInt(b)) {
       const show = (v: bigint | number) =>
         typeof v === 'number' ? String(v) : showMoney(v as Money);
-      out.push({ field, projection: show(a), journal: show(b) });
+      const name = field === undefined ? account : `${account}:${field}`;
+      out.push({ field: name, account, projection: show(a), journal: show(b) });
     }
   };
   for (const name of new Set([...current.reserves.keys(), ...journal.reserves.keys()])) {
     differ(
       reserveAccount(name),
+      undefined,
       current.reserves.get(name) ?? 0n,
       journal.reserves.get(name) ?? 0n,
     );
@@ -65,11 +74,12 @@ export function compareLedgers(current: Ledger, journal: Ledger): LedgerDifferen
   for (const id of new Set([...current.bots.keys(), ...journal.bots.keys()])) {
     const a = current.bots.get(id) ?? zero;
     const b = journal.bots.get(id) ?? zero;
-    differ(`${botAccount(id)}:capital_base`, a.capitalBase, b.capitalBase);
-    differ(`${botAccount(id)}:contributed`, a.contributed, b.contributed);
-    differ(`${botAccount(id)}:harvested`, a.harvested, b.harvested);
-    differ(`${botAccount(id)}:protected`, a.protected, b.protected);
-    differ(`${botAccount(id)}:refills`, a.refills, b.refills);
+    const bot = botAccount(id);
+    differ(bot, 'capital_base', a.capitalBase, b.capitalBase);
+    differ(bot, 'contributed', a.contributed, b.contributed);
+    differ(bot, 'harvested', a.harvested, b.harvested);
+    differ(bot, 'protected', a.protected, b.protected);
+    differ(bot, 'refills', a.refills, b.refills);
   }
   return out;
 }

@@ -4,6 +4,7 @@
  * know, or a balance that is not a non-negative amount, is refused with its path.
  */
 import { z } from 'zod';
+import { EMERGENCY_RESERVE } from './accounts.ts';
 import type { Config } from './config.ts';
 import { formatMoney, type Money, money, showMoney, ZERO } from './money.ts';
 import { InvalidConfigError, type Problem, zodProblems } from './problems.ts';
@@ -124,17 +125,17 @@ export function parseState(input: unknown, config: Config): PortfolioState {
 
   const reserves = new Map<string, Money>();
   for (const [name, v] of Object.entries(r.reserves ?? {})) {
-    if (name !== 'emergency' && !config.pools.has(name)) {
+    if (name !== EMERGENCY_RESERVE && !config.pools.has(name)) {
       problems.push({
         path: `reserves.${name}`,
         value: v,
-        message: `unknown reserve (expected "emergency" or a pool: ${[...config.pools.keys()].join(', ')})`,
+        message: `unknown reserve (expected "${EMERGENCY_RESERVE}" or a pool: ${[...config.pools.keys()].join(', ')})`,
       });
     }
     reserves.set(name, amountAt(`reserves.${name}`, v));
   }
   if (r.reserves) {
-    for (const name of ['emergency', ...config.pools.keys()]) {
+    for (const name of [EMERGENCY_RESERVE, ...config.pools.keys()]) {
       if (!Object.hasOwn(r.reserves, name))
         problems.push({
           path: `reserves.${name}`,
@@ -189,7 +190,7 @@ export function initialState(config: Config, asOf: string): PortfolioState {
     peakEquity: config.totalCapital,
     flags: { halted: false, blackSwan: false },
     reserves: new Map([
-      ['emergency', config.emergencyReserve.capital],
+      [EMERGENCY_RESERVE, config.emergencyReserve.capital],
       ...[...config.pools.values()].map((p) => [p.name, p.capital] as const),
     ]),
     bots: new Map(),

@@ -18,7 +18,7 @@ export async function handler() {
     workflow,
     now: () => new Date(),
   });
-  const { reserves: books } = report;
+  const { reserves } = report;
   const summary = {
     restarted: report.restarted.length,
     settled: report.settled,
@@ -27,15 +27,15 @@ export async function handler() {
     locksReleased: report.locksReleased,
     holdsReleased: report.holdsReleased,
     books: {
-      checked: books.checked,
-      agree: books.agree,
-      reason: books.reason,
-      reserves: books.reserves === undefined ? undefined : formatMoney(books.reserves),
-      master: books.master === undefined ? undefined : formatMoney(books.master),
+      checked: reserves.checked,
+      agree: reserves.agree,
+      reason: reserves.reason,
+      reserves: reserves.reserves === undefined ? undefined : formatMoney(reserves.reserves),
+      master: reserves.master === undefined ? undefined : formatMoney(reserves.master),
     },
     entriesApplied: Number(report.watermark.applied),
   };
-  const mismatch = books.checked && !books.agree;
+  const mismatch = reserves.checked && !reserves.agree;
   console.log(
     JSON.stringify({ level: mismatch ? 'error' : 'info', message: 'reconciled', ...summary }),
   );

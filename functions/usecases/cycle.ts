@@ -47,7 +47,7 @@ export interface CycleResult {
   readonly cycleId: string;
   readonly asOf: string;
   readonly plan: Plan;
-  /** The state the plan was made on (fresh balances, books as of the cycle's start). */
+  /** The state the plan was made on (fresh balances, the ledger as of the cycle's start). */
   readonly state: PortfolioState;
   readonly equity: Money;
   /** Journal entries this cycle planned (new, or already written by an earlier run of the same cycle). */

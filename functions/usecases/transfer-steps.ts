@@ -151,7 +151,7 @@ export function makeTransferSteps(deps: TransferDeps) {
       return out(await settlement.complete(entry, record, 'verified on the exchange'));
     },
 
-    /** Applies a completed transfer to the reserves and the bot's books, exactly once. */
+    /** Applies a completed transfer to the ledger (the reserves and the bot's), exactly once. */
     async apply(id: string): Promise<StepResult> {
       const entry = await entryOf(id);
       if (entry.status === 'completed') await ledger.applyCompleted(entry);

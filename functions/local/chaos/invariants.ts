@@ -4,6 +4,7 @@
  * projection, and the guards the workflow must never have broken. Each check only reads; what it
  * finds is counted and said in words, so that a failing run can be replayed and understood.
  */
+import { botOf, EMERGENCY_RESERVE } from '../../core/accounts.ts';
 import type { Config, ExchangeName } from '../../core/config.ts';
 import { add, type Money, showMoney, ZERO } from '../../core/money.ts';
 import { isTerminal, type JournalEntry } from '../../core/transfer.ts';
@@ -53,12 +54,12 @@ export async function checkInvariants({
   const unapplied = await rt.store.journal.completedUnapplied(pid);
   for (const e of unapplied) problems.push(`unapplied: ${e.id} completed, not in the ledger`);
 
-  const books = await auditAgainstPaper(rt.store, rt.exchange, config);
-  problems.push(...books.mismatches);
-  const mismatched = new Set(books.mismatched);
+  const audit = await auditAgainstPaper(rt.store, rt.exchange, config);
+  problems.push(...audit.mismatches);
+  const mismatched = new Set(audit.mismatched);
   const rebuild = await rebuildLedger({ config, ...rt.store }, { replace: false });
   for (const d of rebuild.differences) {
-    mismatched.add(d.field.startsWith('bot:') ? (d.field.split(':')[1] ?? d.field) : 'master');
+    mismatched.add((d.account && botOf(d.account)) ?? 'master');
     problems.push(`projection ${d.field} is ${d.projection}, the journal says ${d.journal}`);
   }
   if (mismatchAlerts > 0) {
@@ -68,11 +69,11 @@ export async function checkInvariants({
   const violations = await guardViolations(rt.store, config, all);
   problems.push(...violations);
   return {
-    duplicates: books.duplicates.length,
+    duplicates: audit.duplicates.length,
     lost: lost.length,
     mismatch: mismatched.size,
     unapplied: unapplied.length,
-    unjournaled: books.unjournaled.length,
+    unjournaled: audit.unjournaled.length,
     violations: violations.length,
     problems,
   };
@@ -88,7 +89,7 @@ async function guardViolations(
   const pid = config.portfolioId;
   const state = await store.portfolio.load(pid);
   for (const [name, amount] of state?.reserves ?? []) {
-    const floor = name === 'emergency' ? config.emergencyReserve.minimum : ZERO;
+    const floor = name === EMERGENCY_RESERVE ? config.emergencyReserve.minimum : ZERO;
     if (amount < floor)
       out.push(`reserve:${name} at ${showMoney(amount)}, below ${showMoney(floor)}`);
   }

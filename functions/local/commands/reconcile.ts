@@ -78,7 +78,7 @@ export function rebuildCommand(
     const report = await rebuildLedger({ config, ...stores }, { replace: !opts.dryRun });
     if (opts.json) {
       out(
-        `${JSON.stringify({ entries: report.entries, differences: report.differences, replaced: report.replaced }, null, 2)}\n`,
+        `${JSON.stringify({ entries: report.entries, differences: report.differences.map(({ field, projection, journal }) => ({ field, projection, journal })), replaced: report.replaced }, null, 2)}\n`,
       );
     } else {
       const lines = [

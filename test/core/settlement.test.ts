@@ -1,0 +1,144 @@
+/**
+ * The settlement decisions as tables: what the failure step and reconciliation do with an entry,
+ * given its status, its last call's lease, how long it has been quiet and what the exchange said.
+ * No store, no exchange: the use cases carry these decisions out (test/usecases covers that).
+ */
+import { describe, expect, it } from 'vitest';
+import { money } from '../../functions/core/money.ts';
+import {
+  callInFlight,
+  type LookupAnswer,
+  lookupOutcome,
+  PLANNED_EXPIRY_MS,
+  reconcileDecision,
+  SETTLE_DELAY_MS,
+  STUCK_AFTER_MS,
+  settleDecision,
+} from '../../functions/core/settlement.ts';
+import {
+  type JournalEntry,
+  plannedEntry,
+  type TransferStatus,
+} from '../../functions/core/transfer.ts';
+
+const T0 = Date.parse('2026-11-20T12:00:00.000Z');
+const MINUTE = 60_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** An entry in `status`, created at T0 and last changed `quietMs` before `now`. */
+function entry(
+  status: TransferStatus,
+  opts: { updatedAt?: number; leaseUntil?: number; error?: string } = {},
+): JournalEntry {
+  const planned = plannedEntry(
+    {
+      kind: 'refill',
+      botId: 'b1',
+      from: 'reserve:low_frequency',
+      to: 'bot:b1',
+      amount: money(50),
+      reason: 'test',
+      leg: 0,
+    },
+    { portfolioId: 'main', cycleId: 'c1', exchange: 'bitget', now: iso(T0) },
+  );
+  return {
+    ...planned,
+    status,
+    updatedAt: iso(opts.updatedAt ?? T0),
+    ...(opts.leaseUntil !== undefined && { submitLeaseUntil: iso(opts.leaseUntil) }),
+    ...(opts.error !== undefined && { error: opts.error }),
+  };
+}
+
+describe('settleDecision (the failure step)', () => {
+  it.each([
+    ['planned', 'RateLimitedError', { action: 'reject' }],
+    ['validated', 'InsufficientFundsError', { action: 'reject' }],
+    ['completed', 'Error', { action: 'apply' }],
+    ['submitted', 'InsufficientFundsError', { action: 'lookup', whenNoRecord: 'failed' }],
+    ['submitted', 'TransferRejectedError', { action: 'lookup', whenNoRecord: 'failed' }],
+    ['submitted', 'AuthenticationFailedError', { action: 'lookup', whenNoRecord: 'failed' }],
+    ['submitted', 'TransferFailedOnExchangeError', { action: 'lookup', whenNoRecord: 'failed' }],
+    ['submitted', 'AmbiguousOutcomeError', { action: 'lookup', whenNoRecord: 'uncertain' }],
+    ['submitted', 'States.Timeout', { action: 'lookup', whenNoRecord: 'uncertain' }],
+    ['submitted', 'Error', { action: 'lookup', whenNoRecord: 'uncertain' }],
+    ['uncertain', 'InsufficientFundsError', { action: 'none' }],
+    ['failed', 'Error', { action: 'none' }],
+    ['rejected', 'Error', { action: 'none' }],
+  ] as const)('a %s entry caught with %s: %o', (status, error, expected) => {
+    expect(settleDecision(entry(status), error)).toEqual(expected);
+  });
+});
+
+describe('lookupOutcome (settling a submitted entry by the exchange record)', () => {
+  const now = new Date(T0 + 5 * MINUTE);
+  const leaseOver = entry('submitted', { leaseUntil: T0 + 2 * MINUTE });
+  const leaseRunning = entry('submitted', { leaseUntil: T0 + 6 * MINUTE });
+  it.each([
+    ['found completed', leaseRunning, { found: 'completed' }, 'uncertain', 'completed'],
+    ['found failed', leaseRunning, { found: 'failed' }, 'uncertain', 'failed'],
+    ['pending', leaseOver, { found: 'pending' }, 'failed', 'uncertain'],
+    ['the lookup failed', leaseOver, { found: 'unknown' }, 'failed', 'uncertain'],
+    ['no record, may fail, lease over', leaseOver, { found: 'nothing' }, 'failed', 'failed'],
+    [
+      'no record, may fail, lease running',
+      leaseRunning,
+      { found: 'nothing' },
+      'failed',
+      'uncertain',
+    ],
+    ['no record, must not fail yet', leaseOver, { found: 'nothing' }, 'uncertain', 'uncertain'],
+  ] as const)('%s → %s', (_what, e, answer, whenNoRecord, expected) => {
+    expect(lookupOutcome(e, answer as LookupAnswer, whenNoRecord, now)).toBe(expected);
+  });
+
+  it('counts a call as in flight up to and including the end of its lease', () => {
+    const e = entry('submitted', { leaseUntil: T0 + 2 * MINUTE });
+    expect(callInFlight(e, new Date(T0 + 2 * MINUTE))).toBe(true);
+    expect(callInFlight(e, new Date(T0 + 2 * MINUTE + 1))).toBe(false);
+    expect(callInFlight(entry('submitted'), new Date(T0))).toBe(false);
+  });
+});
+
+describe('reconcileDecision (one open entry)', () => {
+  const at = (ms: number) => new Date(T0 + ms);
+  it.each([
+    ['planned, fresh', entry('planned'), PLANNED_EXPIRY_MS - 1, 'restart', undefined],
+    ['planned, stale', entry('planned'), PLANNED_EXPIRY_MS, 'expire', undefined],
+    ['validated, running', entry('validated'), STUCK_AFTER_MS - 1, 'wait', undefined],
+    ['validated, stuck', entry('validated'), STUCK_AFTER_MS, 'expire', undefined],
+    ['submitted, running', entry('submitted'), STUCK_AFTER_MS - 1, 'wait', undefined],
+    ['submitted, stuck', entry('submitted'), STUCK_AFTER_MS, 'lookup', 'failed'],
+    ['uncertain, recent', entry('uncertain'), SETTLE_DELAY_MS - 1, 'lookup', 'uncertain'],
+    ['uncertain, quiet', entry('uncertain'), SETTLE_DELAY_MS, 'lookup', 'failed'],
+  ] as const)('%s: %s', (_what, e, age, action, whenNoRecord) => {
+    const decision = reconcileDecision(e, at(age));
+    expect(decision.action).toBe(action);
+    if (whenNoRecord !== undefined) expect(decision).toMatchObject({ whenNoRecord });
+  });
+
+  it('measures quiet from the end of the last lease when it ends after the last change', () => {
+    const e = entry('uncertain', { updatedAt: T0, leaseUntil: T0 + 5 * MINUTE });
+    expect(reconcileDecision(e, at(SETTLE_DELAY_MS))).toMatchObject({ whenNoRecord: 'uncertain' });
+    expect(reconcileDecision(e, at(5 * MINUTE + SETTLE_DELAY_MS))).toMatchObject({
+      whenNoRecord: 'failed',
+    });
+  });
+
+  it('explains a lookup with the entry’s own error, else with what is unknown', () => {
+    const noted = entry('uncertain', { error: 'RateLimitedError: slow down' });
+    expect(reconcileDecision(noted, at(0))).toMatchObject({ why: 'RateLimitedError: slow down' });
+    expect(reconcileDecision(entry('uncertain'), at(0))).toMatchObject({ why: 'outcome unknown' });
+    expect(reconcileDecision(entry('submitted'), at(STUCK_AFTER_MS))).toMatchObject({
+      why: 'its workflow ended without an outcome',
+    });
+  });
+
+  it('names when a stale planned entry was planned', () => {
+    expect(reconcileDecision(entry('planned'), at(PLANNED_EXPIRY_MS))).toEqual({
+      action: 'expire',
+      why: `planned at ${iso(T0)} and not run in time`,
+    });
+  });
+});
