@@ -76,20 +76,20 @@ describe('lookupOutcome (settling a submitted entry by the exchange record)', ()
   const leaseOver = entry('submitted', { leaseUntil: T0 + 2 * MINUTE });
   const leaseRunning = entry('submitted', { leaseUntil: T0 + 6 * MINUTE });
   it.each([
-    ['found completed', leaseRunning, { found: 'completed' }, 'uncertain', 'completed'],
-    ['found failed', leaseRunning, { found: 'failed' }, 'uncertain', 'failed'],
-    ['pending', leaseOver, { found: 'pending' }, 'failed', 'uncertain'],
-    ['the lookup failed', leaseOver, { found: 'unknown' }, 'failed', 'uncertain'],
-    ['no record, may fail, lease over', leaseOver, { found: 'nothing' }, 'failed', 'failed'],
+    ['found completed', 'completed', leaseRunning, { found: 'completed' }, 'uncertain'],
+    ['found failed', 'failed', leaseRunning, { found: 'failed' }, 'uncertain'],
+    ['pending', 'uncertain', leaseOver, { found: 'pending' }, 'failed'],
+    ['the lookup failed', 'uncertain', leaseOver, { found: 'unknown' }, 'failed'],
+    ['no record, may fail, lease over', 'failed', leaseOver, { found: 'nothing' }, 'failed'],
     [
       'no record, may fail, lease running',
+      'uncertain',
       leaseRunning,
       { found: 'nothing' },
       'failed',
-      'uncertain',
     ],
-    ['no record, must not fail yet', leaseOver, { found: 'nothing' }, 'uncertain', 'uncertain'],
-  ] as const)('%s → %s', (_what, e, answer, whenNoRecord, expected) => {
+    ['no record, must not fail yet', 'uncertain', leaseOver, { found: 'nothing' }, 'uncertain'],
+  ] as const)('%s → %s', (_what, expected, e, answer, whenNoRecord) => {
     expect(lookupOutcome(e, answer as LookupAnswer, whenNoRecord, now)).toBe(expected);
   });
 
@@ -104,15 +104,15 @@ describe('lookupOutcome (settling a submitted entry by the exchange record)', ()
 describe('reconcileDecision (one open entry)', () => {
   const at = (ms: number) => new Date(T0 + ms);
   it.each([
-    ['planned, fresh', entry('planned'), PLANNED_EXPIRY_MS - 1, 'restart', undefined],
-    ['planned, stale', entry('planned'), PLANNED_EXPIRY_MS, 'expire', undefined],
-    ['validated, running', entry('validated'), STUCK_AFTER_MS - 1, 'wait', undefined],
-    ['validated, stuck', entry('validated'), STUCK_AFTER_MS, 'expire', undefined],
-    ['submitted, running', entry('submitted'), STUCK_AFTER_MS - 1, 'wait', undefined],
-    ['submitted, stuck', entry('submitted'), STUCK_AFTER_MS, 'lookup', 'failed'],
-    ['uncertain, recent', entry('uncertain'), SETTLE_DELAY_MS - 1, 'lookup', 'uncertain'],
-    ['uncertain, quiet', entry('uncertain'), SETTLE_DELAY_MS, 'lookup', 'failed'],
-  ] as const)('%s: %s', (_what, e, age, action, whenNoRecord) => {
+    ['planned, fresh', 'restart', undefined, entry('planned'), PLANNED_EXPIRY_MS - 1],
+    ['planned, stale', 'expire', undefined, entry('planned'), PLANNED_EXPIRY_MS],
+    ['validated, running', 'wait', undefined, entry('validated'), STUCK_AFTER_MS - 1],
+    ['validated, stuck', 'expire', undefined, entry('validated'), STUCK_AFTER_MS],
+    ['submitted, running', 'wait', undefined, entry('submitted'), STUCK_AFTER_MS - 1],
+    ['submitted, stuck', 'lookup', 'failed', entry('submitted'), STUCK_AFTER_MS],
+    ['uncertain, recent', 'lookup', 'uncertain', entry('uncertain'), SETTLE_DELAY_MS - 1],
+    ['uncertain, quiet', 'lookup', 'failed', entry('uncertain'), SETTLE_DELAY_MS],
+  ] as const)('%s: %s', (_what, action, whenNoRecord, e, age) => {
     const decision = reconcileDecision(e, at(age));
     expect(decision.action).toBe(action);
     if (whenNoRecord !== undefined) expect(decision).toMatchObject({ whenNoRecord });
