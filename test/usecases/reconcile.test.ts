@@ -159,11 +159,11 @@ describe('the ledger rebuilt from the journal', () => {
   });
 
   it('shows what a damaged projection gets wrong, and puts it right', async () => {
-    // Prepare: the projection is overwritten with a wrong book.
+    // Prepare: the projection is overwritten with a wrong ledger.
     h = await harness({ config: specConfig() });
     await h.cycle(h.at(T0));
     const deps = { config: h.config, ...h.store };
-    const marks = await h.store.ledger.watermark('main');
+    const watermark = await h.store.ledger.watermark('main');
     const state = await h.store.portfolio.load('main');
     if (!state) throw new Error('no state');
     await h.store.ledger.replace(
@@ -179,7 +179,7 @@ describe('the ledger rebuilt from the journal', () => {
           ]),
         ),
       },
-      marks,
+      watermark,
     );
     // Act
     const seen = await rebuildLedger(deps, { replace: false });
@@ -187,8 +187,18 @@ describe('the ledger rebuilt from the journal', () => {
     const after = await rebuildLedger(deps, { replace: false });
     // Assess
     expect(seen.differences).toEqual([
-      { field: 'reserve:emergency', projection: '150', journal: '200' },
-      { field: `bot:${LORENTZIAN}:harvested`, projection: '7', journal: '0' },
+      {
+        field: 'reserve:emergency',
+        account: 'reserve:emergency',
+        projection: '150',
+        journal: '200',
+      },
+      {
+        field: `bot:${LORENTZIAN}:harvested`,
+        account: `bot:${LORENTZIAN}`,
+        projection: '7',
+        journal: '0',
+      },
     ]);
     expect(fixed.replaced).toBe(true);
     expect(after.differences).toEqual([]);
