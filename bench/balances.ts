@@ -55,7 +55,9 @@ export async function batchedCalls(fleet: Fleet): Promise<number> {
   const adapter = await warmAdapter(fleet.fake);
   const before = fleet.fake.calls();
   const balances = await adapter.subAccountBalances(fleet.uids, 'USDT');
-  if ([...balances.values()].some((b) => b <= 0n)) throw new Error('the batched read missed bots');
+  if ([...balances.values()].some((b) => !b.known || b.balance <= 0n)) {
+    throw new Error('the batched read missed bots');
+  }
   return fleet.fake.calls() - before;
 }
 

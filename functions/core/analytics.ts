@@ -8,7 +8,7 @@
  * returns; every place that shows it says so.
  */
 import { add, type Money, sub, sum, toFloat } from './money.ts';
-import type { BotState, PortfolioState } from './state.ts';
+import { type BotState, balanceOf, type KnownBotState, type PortfolioState } from './state.ts';
 
 /** What one cycle saw of a bot: its equity and its all-time net contribution (a BotSnapshot fits). */
 export interface EquitySample {
@@ -99,7 +99,7 @@ export function maxDrawdown(returns: readonly number[]): number {
 }
 
 /** Total PnL: `B + harvested + protected − contributed` (exact). */
-export function totalPnl(b: BotState): Money {
+export function totalPnl(b: KnownBotState): Money {
   return sub(add(add(b.balance, b.harvested), b.protected), b.contributed);
 }
 
@@ -123,7 +123,7 @@ export interface BotMetrics {
 }
 
 /** A bot's metrics from its books and its equity samples (oldest first). */
-export function botMetrics(bot: BotState, samples: readonly EquitySample[]): BotMetrics {
+export function botMetrics(bot: KnownBotState, samples: readonly EquitySample[]): BotMetrics {
   const returns = flowAdjustedReturns(samples);
   const daily = dailyReturns(returns).map((d) => d.r);
   return {
@@ -156,10 +156,10 @@ export interface PortfolioMetrics {
 export function portfolioMetrics(state: PortfolioState): PortfolioMetrics {
   const bots = [...state.bots.values()];
   const harvested = sum(bots.map((b) => b.harvested));
-  const unharvested = bots.map((b) => sub(totalPnl(b), b.harvested));
+  const unharvested = bots.map((b) => sub(totalPnl({ ...b, balance: balanceOf(b) }), b.harvested));
   const grossProfit = add(harvested, sum(unharvested.filter((u) => u > 0n)));
   return {
-    equity: add(sum(bots.map((b) => b.balance)), sum(state.reserves.values())),
+    equity: add(sum(bots.map(balanceOf)), sum(state.reserves.values())),
     harvested,
     grossProfit,
     profitRetention: grossProfit > 0n ? toFloat(harvested) / toFloat(grossProfit) : undefined,

@@ -19,7 +19,7 @@ import type { Config } from './config.ts';
 import { add, type Money, ZERO } from './money.ts';
 import { historySamplesToRead, type Mode, plan } from './policy.ts';
 import { afterPlan } from './simulate.ts';
-import { initialState, type PortfolioState } from './state.ts';
+import { balanceOf, initialState, type PortfolioState } from './state.ts';
 import type { WeightsFunction } from './strategies.ts';
 import { TRANSFER_KINDS, type TransferKind } from './transfer.ts';
 
@@ -110,10 +110,10 @@ export function backtest(
 
     for (const [botId, b] of state.bots) {
       const list = samples.get(botId) ?? [];
-      list.push({ at, balance: b.balance, netContributed: netContributed(b) });
+      list.push({ at, balance: balanceOf(b), netContributed: netContributed(b) });
       samples.set(botId, list);
       const r = recovery.get(botId);
-      if (r?.refilled && !r.recovered && b.balance >= b.capitalBase) r.recovered = true;
+      if (r?.refilled && !r.recovered && balanceOf(b) >= b.capitalBase) r.recovered = true;
     }
     for (const t of decided.transfers) {
       const k = transfers[t.kind];
@@ -136,14 +136,14 @@ export function backtest(
       {
         botId: b.botId,
         pool: b.pool,
-        balance: s.balance,
+        balance: balanceOf(s),
         capitalBase: s.capitalBase,
         contributed: s.contributed,
         harvested: s.harvested,
         protected: s.protected,
         refilled: refilled.get(b.botId) ?? ZERO,
         refills: s.refills,
-        metrics: botMetrics(s, samples.get(b.botId) ?? []),
+        metrics: botMetrics({ ...s, balance: balanceOf(s) }, samples.get(b.botId) ?? []),
       },
     ];
   });
@@ -182,7 +182,8 @@ function moved(
     last.set(botId, now);
     const b = bots.get(botId);
     if (!b || before === undefined) continue;
-    const balance = before > 0n ? (((b.balance * now) / before) as Money) : b.balance;
+    const held = balanceOf(b);
+    const balance = before > 0n ? (((held * now) / before) as Money) : held;
     bots.set(botId, { ...b, balance });
   }
   return bots;

@@ -101,6 +101,7 @@ export function assemble(f: ConfigFile): Config {
     exchanges,
     bots,
     checkIntervalMs: f.monitoring?.check_interval ?? 15 * 60_000,
+    maxPlausibleJump: f.monitoring?.max_plausible_jump ?? ratio(10),
     alertCooldownMs: f.alerts?.cooldown ?? 60 * 60_000,
   };
 }

@@ -173,7 +173,13 @@ export const fileSchema = z.strictObject({
   allocation: z.strictObject(allocationShape).optional(),
   exchanges: z.record(z.string(), z.strictObject(exchangeShape)),
   bots: z.array(z.strictObject(botShape)).min(1, 'at least one bot'),
-  monitoring: z.strictObject({ check_interval: duration }).optional(),
+  monitoring: z
+    .strictObject({
+      check_interval: duration,
+      // A balance more than this many times the bot's last known one is not believed (DESIGN.md §3).
+      max_plausible_jump: ratioIn(1, 1_000_000, { loOpen: true }).optional(),
+    })
+    .optional(),
   alerts: z.strictObject({ cooldown: duration }).optional(),
 });
 

@@ -103,6 +103,11 @@ export interface Config {
   readonly exchanges: ReadonlyMap<ExchangeName, ExchangeSettings>;
   readonly bots: readonly BotConfig[];
   readonly checkIntervalMs: number;
+  /**
+   * A reading above this many times a bot's last known balance (or its capital base, if larger)
+   * is unknown, not believed (`monitoring.max_plausible_jump`, default 10).
+   */
+  readonly maxPlausibleJump: Ratio;
   readonly alertCooldownMs: number;
 }
 

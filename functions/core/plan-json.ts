@@ -14,7 +14,7 @@ export interface PlanJson {
   readonly flags: { readonly halted: boolean; readonly black_swan: boolean };
   readonly peak_equity: number;
   /** Σ bot balances + Σ reserves now, as a number like the peak. */
-  readonly equity: number;
+  readonly equity: number | null;
   readonly transfers: readonly {
     readonly kind: TransferKind;
     readonly bot_id: string;
@@ -46,7 +46,8 @@ export function planToJson(plan: Plan): PlanJson {
     flags: { halted: plan.flags.halted, black_swan: plan.flags.blackSwan },
     // A number, as the contract says; exact for every amount below 2^53 / 10^8 (90 million).
     peak_equity: Number(showMoney(plan.peakEquity)),
-    equity: Number(showMoney(plan.equity)),
+    // null on a partial reading: a bot's balance is unknown this cycle.
+    equity: plan.equity === undefined ? null : Number(showMoney(plan.equity)),
     transfers: plan.transfers.map((t) => ({
       kind: t.kind,
       bot_id: t.botId,

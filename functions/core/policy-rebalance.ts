@@ -40,7 +40,7 @@ import {
 } from './money.ts';
 import { limitNote, showPercent, sizeTransfer } from './policy-amounts.ts';
 import { nothing, permits, type Rule, type Target } from './policy-rules.ts';
-import type { PortfolioState } from './state.ts';
+import { balanceOf, type PortfolioState, readingComplete } from './state.ts';
 import {
   NEEDS_HISTORY,
   type StrategyBot,
@@ -94,7 +94,10 @@ export function rebalanceTargets(
   samples: ReadonlyMap<string, readonly EquitySample[]>,
   custom: WeightsFunction | undefined,
 ): Rebalancing {
-  if (!rebalanceDue(config, state)) return { targets: new Map(), alerts: [], ran: false };
+  // On a partial reading no strategy runs: the next complete one does (DESIGN.md §3).
+  if (!rebalanceDue(config, state) || !readingComplete(state)) {
+    return { targets: new Map(), alerts: [], ran: false };
+  }
   const strategy = config.allocation.strategy;
   const targets = new Map<string, Target>();
   const alerts: Alert[] = [];
@@ -107,8 +110,9 @@ export function rebalanceTargets(
     );
     const budget = max(ZERO, sub(pool.deployable, parked));
     const bots = enabled.flatMap((b): StrategyBot[] => {
-      const s = state.bots.get(b.botId);
-      if (!s) return [];
+      const stored = state.bots.get(b.botId);
+      if (!stored) return [];
+      const s = { ...stored, balance: balanceOf(stored) };
       const own = samples.get(b.botId) ?? [];
       return [
         {

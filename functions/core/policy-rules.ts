@@ -17,7 +17,7 @@ import {
   sizeTransfer,
   type TransferLimits,
 } from './policy-amounts.ts';
-import type { BotState, Flags } from './state.ts';
+import type { Flags, KnownBotState } from './state.ts';
 import { addsRisk, type PlannedTransfer } from './transfer.ts';
 
 /**
@@ -62,7 +62,8 @@ export interface Bot {
 }
 
 export interface FundedBot extends Bot {
-  readonly state: BotState;
+  /** Rules decide only for a bot whose balance is known this cycle. */
+  readonly state: KnownBotState;
 }
 
 /** What one rule decided for one bot. */
@@ -158,7 +159,7 @@ export const protect: Rule = (ctx, bot) => {
 };
 
 /** `harvested + B ≥ compound_threshold × contributed`: the bot keeps its profit. */
-function compounds(config: Config, s: BotState): boolean {
+function compounds(config: Config, s: KnownBotState): boolean {
   const threshold = config.compoundThreshold;
   if (threshold === undefined || s.contributed <= 0n) return false;
   return compareToRatioOf(add(s.harvested, s.balance), threshold, s.contributed) >= 0;

@@ -33,9 +33,9 @@ import {
   unusualLoss,
 } from './analytics.ts';
 import type { BotConfig, Config } from './config.ts';
-import { add, type Money, showMoney, sum } from './money.ts';
+import { add, type Money, showMoney, sum, ZERO } from './money.ts';
 import { limitsOf, ReserveBudget } from './policy-amounts.ts';
-import { nextModes } from './policy-modes.ts';
+import { type Modes, nextModes } from './policy-modes.ts';
 import { rebalance, rebalanceTargets } from './policy-rebalance.ts';
 import {
   allocate,
@@ -49,7 +49,7 @@ import {
   type Rule,
   refill,
 } from './policy-rules.ts';
-import type { BotState, Flags, PortfolioState } from './state.ts';
+import { type Flags, isKnown, type KnownBotState, type PortfolioState } from './state.ts';
 import type { WeightsFunction } from './strategies.ts';
 import type { PlannedTransfer } from './transfer.ts';
 
@@ -72,8 +72,8 @@ export interface Plan {
   readonly flags: Flags;
   /** max(previous peak, equity now). */
   readonly peakEquity: Money;
-  /** Σ bot balances + Σ reserves now. */
-  readonly equity: Money;
+  /** Σ bot balances + Σ reserves now; undefined on a partial reading (a balance is unknown). */
+  readonly equity: Money | undefined;
   readonly transfers: PlannedTransfer[];
   readonly alerts: Alert[];
   /** Refill blocks to set or lift (`no_refill_policy`); the cycle persists them. */
@@ -92,6 +92,10 @@ export interface PlanOptions {
   readonly history?: ReadonlyMap<string, readonly EquitySample[]>;
   /** The `custom` strategy's function (the config's `allocation.module`, loaded at the edge). */
   readonly customWeights?: WeightsFunction;
+  /** Each bot's last known balance, shown (as stale) in a `balance_unknown` alert. */
+  readonly lastKnown?: ReadonlyMap<string, Money>;
+  /** Why each unknown balance is unknown (the exchange reading's reason). */
+  readonly unknownWhy?: ReadonlyMap<string, string>;
 }
 
 /** The rules for a funded, enabled bot, in DESIGN.md §3's order; the first that applies decides. */
@@ -111,23 +115,66 @@ export function deployedSums(
   state: PortfolioState,
 ): { balance: Money; capitalBase: Money } | undefined {
   const bots = config.bots.filter((b) => b.enabled).flatMap((b) => state.bots.get(b.botId) ?? []);
+  if (!bots.every(isKnown)) return undefined;
   const capitalBase = sum(bots.map((b) => b.capitalBase));
   return capitalBase > 0n ? { balance: sum(bots.map((b) => b.balance)), capitalBase } : undefined;
 }
 
-/** Portfolio equity `E`: Σ bot balances + Σ reserves. */
-export function portfolioEquity(state: PortfolioState): Money {
-  return add(sum([...state.bots.values()].map((b) => b.balance)), sum(state.reserves.values()));
+/** Portfolio equity `E`: Σ bot balances + Σ reserves; undefined while a balance is unknown. */
+export function portfolioEquity(state: PortfolioState): Money | undefined {
+  const bots = [...state.bots.values()];
+  if (!bots.every(isKnown)) return undefined;
+  return add(sum(bots.map((b) => b.balance)), sum(state.reserves.values()));
+}
+
+/** The flags and peak as latched, unchanged: a partial reading decides no mode (DESIGN.md §3). */
+function latched(state: PortfolioState): Modes {
+  return {
+    flags: state.flags,
+    peakEquity: state.peakEquity,
+    equity: ZERO,
+    blackSwanEntered: false,
+    alerts: [],
+  };
+}
+
+/** One `balance_unknown` warning per funded bot whose balance is unknown this cycle. */
+function unknownAlerts(
+  config: Config,
+  state: PortfolioState,
+  opts: Pick<PlanOptions, 'lastKnown' | 'unknownWhy'>,
+): Alert[] {
+  return config.bots.flatMap((b) => {
+    const s = state.bots.get(b.botId);
+    if (!s || isKnown(s)) return [];
+    const why = opts.unknownWhy?.get(b.botId) ?? 'no balance given';
+    const stale = opts.lastKnown?.get(b.botId);
+    const shown = stale === undefined ? '' : `; last known ${showMoney(stale)} (stale, not used)`;
+    return [
+      alert(
+        'balance_unknown',
+        `${b.botId}: balance unknown this cycle (${why})${shown}: no transfer for it, and the mode flags and peak stay as they are until every balance is known`,
+        b.botId,
+      ),
+    ];
+  });
 }
 
 /** The plan of one cycle. */
 export function plan(config: Config, state: PortfolioState, opts: PlanOptions = {}): Plan {
-  const modes = nextModes(config, state, {
-    equity: portfolioEquity(state),
-    deployed: deployedSums(config, state),
-  });
+  const equity = portfolioEquity(state);
+  const modes =
+    equity === undefined
+      ? latched(state)
+      : nextModes(config, state, { equity, deployed: deployedSums(config, state) });
   const inFlight = (botId: string) =>
     opts.inFlight?.has(botId) === true || state.bots.get(botId)?.inFlight === true;
+  const unknown = (botId: string) => {
+    const s = state.bots.get(botId);
+    return s !== undefined && !isKnown(s);
+  };
+  // A bot in flight or of unknown balance is left alone: no decision, no history judged.
+  const aside = (botId: string) => inFlight(botId) || unknown(botId);
   const samples = samplesWithNow(state, opts.history);
   const rebalancing = rebalanceTargets(config, state, samples, opts.customWeights);
   const ctx: Context = {
@@ -150,30 +197,32 @@ export function plan(config: Config, state: PortfolioState, opts: PlanOptions = 
         }
       : a,
   );
+  alerts.push(...unknownAlerts(config, state, opts));
   alerts.push(...portfolioAlerts(ctx), ...rebalancing.alerts);
 
   const transfers: PlannedTransfer[] = [];
   for (const bot of config.bots) {
-    const d = inFlight(bot.botId) ? nothing() : decide(ctx, bot, state.bots.get(bot.botId));
+    const s = state.bots.get(bot.botId);
+    const d = aside(bot.botId) ? nothing() : decide(ctx, bot, s && isKnown(s) ? s : undefined);
     transfers.push(...d.transfers);
     alerts.push(...d.alerts);
-    if (!inFlight(bot.botId)) alerts.push(...historyAlerts(bot, samples.get(bot.botId)));
+    if (!aside(bot.botId)) alerts.push(...historyAlerts(bot, samples.get(bot.botId)));
   }
 
   return {
     mode: modeOf(modes.flags),
     flags: modes.flags,
     peakEquity: modes.peakEquity,
-    equity: modes.equity,
+    equity,
     transfers,
     alerts,
-    refillBlocks: refillBlockChanges(config, state, modes.flags, modes.blackSwanEntered, inFlight),
+    refillBlocks: refillBlockChanges(config, state, modes.flags, modes.blackSwanEntered, aside),
     lastRebalance: rebalancing.ran ? state.asOf : state.lastRebalance,
   };
 }
 
-/** Rules 2–6 for a bot with no transfer in flight. */
-function decide(ctx: Context, config: BotConfig, state: BotState | undefined): Decision {
+/** Rules 2–6 for a bot with no transfer in flight, unfunded (no state) or of known balance. */
+function decide(ctx: Context, config: BotConfig, state: KnownBotState | undefined): Decision {
   const pool = ctx.config.pools.get(config.pool);
   const limits = limitsOf(ctx.config, config.exchange);
   if (!pool || !limits) return nothing(); // parseConfig refuses both
@@ -197,6 +246,10 @@ function samplesWithNow(
   const out = new Map<string, EquitySample[]>();
   for (const [botId, b] of state.bots) {
     const earlier = history?.get(botId) ?? [];
+    if (!isKnown(b)) {
+      out.set(botId, [...earlier]);
+      continue;
+    }
     const last = earlier.at(-1);
     const current: EquitySample = {
       at: state.asOf,
@@ -264,6 +317,7 @@ function refillBlockChanges(
       !flags.blackSwan &&
       bot.enabled &&
       !inFlight(bot.botId) &&
+      isKnown(s) &&
       s.balance >= s.capitalBase
     ) {
       changes.push({

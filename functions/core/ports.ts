@@ -7,6 +7,11 @@ import type { Alert } from './alerts.ts';
 import type { Money } from './money.ts';
 import type { JournalEntry } from './transfer.ts';
 
+/** One account's balance as the exchange answered it (DESIGN.md §3, "Unknown is not zero"). */
+export type BalanceReading =
+  | { readonly known: true; readonly balance: Money }
+  | { readonly known: false; readonly reason: string };
+
 /** Where money sits on an exchange: the master account, or a bot's sub-account (its UID). */
 export type ExchangeAccount =
   | { readonly kind: 'master' }
@@ -33,8 +38,15 @@ export interface ExchangeTransferRecord {
  */
 export interface Exchange {
   readonly name: string;
-  /** Equity of many sub-accounts at once (batched: the call count does not grow per bot). */
-  subAccountBalances(uids: readonly string[], currency: string): Promise<Map<string, Money>>;
+  /**
+   * Equity of many sub-accounts at once (batched: the call count does not grow per bot): an
+   * entry for every uid asked, known or unknown with why — never a missing account read as zero.
+   * A call that fails throws (nothing is known then).
+   */
+  subAccountBalances(
+    uids: readonly string[],
+    currency: string,
+  ): Promise<Map<string, BalanceReading>>;
   masterBalance(currency: string): Promise<Money>;
   /** Submits a transfer; a repeated clientOid never moves money twice. */
   transfer(req: ExchangeTransferRequest): Promise<ExchangeTransferRecord>;

@@ -40,7 +40,9 @@ export function withCompleted(
         target.botId,
         key === 'refills'
           ? { ...b, refills: b.refills + Number(delta) }
-          : { ...b, [key]: (b[key] + delta) as Money },
+          : key === 'balance'
+            ? { ...b, balance: b.balance === null ? null : ((b.balance + delta) as Money) }
+            : { ...b, [key]: (b[key] + delta) as Money },
       );
     }
   }

@@ -10,8 +10,11 @@ import { formatMoney, type Money, money, showMoney, ZERO } from './money.ts';
 import { InvalidConfigError, type Problem, zodProblems } from './problems.ts';
 
 export interface BotState {
-  /** Account equity now, unrealized PnL included. */
-  readonly balance: Money;
+  /**
+   * Account equity now, unrealized PnL included; null when unknown this cycle (DESIGN.md §3,
+   * "Unknown is not zero": the exchange's answer did not give it, or gave one not to be believed).
+   */
+  readonly balance: Money | null;
   readonly capitalBase: Money;
   /** Money put into the bot: allocations and refills (rebalances in, less rebalances out). */
   readonly contributed: Money;
@@ -22,6 +25,24 @@ export interface BotState {
   /** A transfer of this bot's is still running: the policy leaves the bot alone this cycle. */
   readonly inFlight: boolean;
 }
+
+/** A bot whose balance is known this cycle: the only kind a rule may decide for. */
+export type KnownBotState = BotState & { readonly balance: Money };
+
+export const isKnown = (b: BotState): b is KnownBotState => b.balance !== null;
+
+/**
+ * The balance of a bot where a complete reading is the only possible one (a backtest's replay,
+ * the books as stored); an unknown one there is a bug, never read as zero.
+ */
+export function balanceOf(b: BotState): Money {
+  if (b.balance === null) throw new RangeError('a balance is unknown where every one is known');
+  return b.balance;
+}
+
+/** Every funded bot's balance is known: the reading the mode flags may be decided on. */
+export const readingComplete = (state: PortfolioState): boolean =>
+  [...state.bots.values()].every(isKnown);
 
 export interface Flags {
   readonly halted: boolean;
@@ -46,7 +67,7 @@ export interface PortfolioState {
 const amount = z.union([z.number(), z.string()]);
 
 const botSchema = z.strictObject({
-  balance: amount,
+  balance: amount.nullable(),
   capital_base: amount,
   contributed: amount.optional(),
   harvested: amount.optional(),
@@ -87,7 +108,7 @@ const readableSchema = z.object({
       z.string(),
       kept(
         z.object({
-          balance: kept(amount),
+          balance: kept(amount.nullable()),
           capital_base: kept(amount),
           contributed: kept(amount),
           harvested: kept(amount),
@@ -151,7 +172,7 @@ export function parseState(input: unknown, config: Config): PortfolioState {
     if (!known.has(id)) problems.push({ path: at, message: 'bot not in the config' });
     const capitalBase = amountAt(`${at}.capital_base`, b?.capital_base);
     books.set(id, {
-      balance: amountAt(`${at}.balance`, b?.balance),
+      balance: b?.balance === null ? null : amountAt(`${at}.balance`, b?.balance),
       capitalBase,
       contributed: amountAt(`${at}.contributed`, b?.contributed, capitalBase),
       harvested: amountAt(`${at}.harvested`, b?.harvested),
@@ -212,7 +233,7 @@ export function stateToJson(state: PortfolioState): Record<string, unknown> {
       [...state.bots].map(([id, b]) => [
         id,
         {
-          balance: n(b.balance),
+          balance: b.balance === null ? null : n(b.balance),
           capital_base: n(b.capitalBase),
           contributed: n(b.contributed),
           harvested: n(b.harvested),

@@ -6,9 +6,10 @@
 import { styleText } from 'node:util';
 import Table from 'cli-table3';
 import type { Alert } from '../core/alerts.ts';
+import { totalPnl } from '../core/analytics.ts';
 import type { Config } from '../core/config.ts';
-import { add, formatMoney, type Money, sub } from '../core/money.ts';
-import type { PortfolioState } from '../core/state.ts';
+import { formatMoney, type Money } from '../core/money.ts';
+import { isKnown, type PortfolioState } from '../core/state.ts';
 
 const n = (m: Money) => formatMoney(m, 2);
 
@@ -18,7 +19,8 @@ export interface BoardInput {
   readonly cycleId: string;
   readonly cycleNumber?: number;
   readonly mode: string;
-  readonly equity: Money;
+  /** Undefined while a bot's balance is unknown. */
+  readonly equity: Money | undefined;
   readonly peakEquity: Money;
   /** Last action per bot, e.g. "harvest 30.00 ✓". */
   readonly lastAction: ReadonlyMap<string, string>;
@@ -34,7 +36,7 @@ export function renderBoard(b: BoardInput): string {
   const header = [
     styleText('bold', `BOTFOLIO · ${config.portfolioId}`) +
       `  cycle ${b.cycleNumber === undefined ? '' : `#${b.cycleNumber} `}${b.cycleId}  mode ${modeText}`,
-    `Equity ${n(b.equity)} ${config.currency} (peak ${n(b.peakEquity)})   Reserves: ${reserves}`,
+    `Equity ${b.equity === undefined ? 'unknown (a balance is unknown)' : `${n(b.equity)} ${config.currency}`} (peak ${n(b.peakEquity)})   Reserves: ${reserves}`,
   ];
   const table = new Table({
     head: ['bot', 'pool', 'balance', 'capital base', 'PnL', 'last action'],
@@ -56,7 +58,18 @@ export function renderBoard(b: BoardInput): string {
       ]);
       continue;
     }
-    const pnl = sub(add(add(s.balance, s.harvested), s.protected), s.contributed);
+    if (!isKnown(s)) {
+      table.push([
+        bot.botId,
+        bot.pool,
+        'unknown',
+        n(s.capitalBase),
+        '—',
+        b.lastAction.get(bot.botId) ?? '',
+      ]);
+      continue;
+    }
+    const pnl = totalPnl(s);
     const pnlText = pnl < 0n ? styleText('red', n(pnl)) : styleText('green', n(pnl));
     table.push([
       bot.botId,
@@ -79,3 +92,7 @@ export function renderAlert(a: Alert): string {
         : styleText('dim', 'info    ');
   return `  ${tag} ${a.code}${a.botId ? ` [${a.botId}]` : ''}: ${a.message}`;
 }
+
+/** An amount for a person, or "unknown" (a total over a balance that is unknown). */
+export const showAmount = (m: Money | undefined, decimals = 2): string =>
+  m === undefined ? 'unknown' : formatMoney(m, decimals);

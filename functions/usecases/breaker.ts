@@ -19,6 +19,7 @@ import {
 import type { Money } from '../core/money.ts';
 import type {
   Alerter,
+  BalanceReading,
   BreakerStore,
   Exchange,
   ExchangeTransferRecord,
@@ -108,7 +109,10 @@ export function withCircuitBreaker(exchange: Exchange, options: BreakerOptions):
 
   return {
     name,
-    subAccountBalances: (uids: readonly string[], currency: string): Promise<Map<string, Money>> =>
+    subAccountBalances: (
+      uids: readonly string[],
+      currency: string,
+    ): Promise<Map<string, BalanceReading>> =>
       guarded(() => exchange.subAccountBalances(uids, currency)),
     masterBalance: (currency: string): Promise<Money> =>
       guarded(() => exchange.masterBalance(currency)),

@@ -8,7 +8,7 @@ import type { Alert } from '../core/alerts.ts';
 import { netContributed, totalPnl } from '../core/analytics.ts';
 import type { Config } from '../core/config.ts';
 import { METRIC_NAMES, type Metrics } from '../core/metrics.ts';
-import { type Money, sum, toFloat, ZERO } from '../core/money.ts';
+import { type Money, sum, toFloat } from '../core/money.ts';
 import {
   deployedSums,
   historySamplesToRead,
@@ -16,10 +16,11 @@ import {
   plan,
   portfolioEquity,
 } from '../core/policy.ts';
-import type { Alerter, Exchange, WorkflowStarter } from '../core/ports.ts';
+import type { Alerter, BalanceReading, Exchange, WorkflowStarter } from '../core/ports.ts';
+import { believed, unknown } from '../core/readings.ts';
 import { PLANNED_EXPIRY_MS } from '../core/settlement.ts';
 import { withCompleted } from '../core/simulate.ts';
-import { initialState, type PortfolioState } from '../core/state.ts';
+import { type BotState, initialState, isKnown, type PortfolioState } from '../core/state.ts';
 import type { BotSnapshot, Stores } from '../core/store-ports.ts';
 import type { WeightsFunction } from '../core/strategies.ts';
 import {
@@ -49,7 +50,8 @@ export interface CycleResult {
   readonly plan: Plan;
   /** The state the plan was made on (fresh balances, the ledger as of the cycle's start). */
   readonly state: PortfolioState;
-  readonly equity: Money;
+  /** Undefined when a balance was unknown this cycle. */
+  readonly equity: Money | undefined;
   /** Journal entries this cycle planned (new, or already written by an earlier run of the same cycle). */
   readonly entries: readonly JournalEntry[];
   /** Entries of earlier cycles whose workflow was started again. */
@@ -128,14 +130,16 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     cycleId,
     peakEquity: decided.peakEquity,
     flags: decided.flags,
-    balances,
+    // Only what was read and believed: an unknown bot keeps its last known balance, as stale.
+    balances: knownBalances(balances),
     ...(decided.lastRebalance !== undefined && { lastRebalance: decided.lastRebalance }),
   });
   await deps.performance.putSnapshots(portfolioId, snapshots(state, cycleId, asOf));
 
+  const equity = portfolioEquity(state);
   const deployed = deployedSums(config, state);
   deps.metrics.emit(portfolioId, {
-    [METRIC_NAMES.equity]: toFloat(portfolioEquity(state)),
+    ...(equity !== undefined && { [METRIC_NAMES.equity]: toFloat(equity) }),
     [METRIC_NAMES.reserveTotal]: toFloat(sum(state.reserves.values())),
     ...(deployed && {
       [METRIC_NAMES.deployedRatio]: toFloat(deployed.balance) / toFloat(deployed.capitalBase),
@@ -150,7 +154,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     asOf,
     plan: decided,
     state,
-    equity: portfolioEquity(state),
+    equity,
     entries,
     restarted: stale.length,
   };
@@ -161,8 +165,8 @@ export interface CycleFacts {
   /** Transfers still open: their bots sit this cycle out. */
   readonly open: readonly JournalEntry[];
   readonly inFlight: ReadonlySet<string>;
-  /** Every funded bot's equity, by bot id. */
-  readonly balances: ReadonlyMap<string, Money>;
+  /** Every funded bot's equity, by bot id: known and believed, or unknown with why. */
+  readonly balances: ReadonlyMap<string, BalanceReading>;
 }
 
 /**
@@ -202,26 +206,34 @@ export async function decideCycle(
   deps: Pick<CycleDeps, 'config' | 'performance' | 'customWeights'>,
   input: {
     readonly stored: PortfolioState;
-    readonly balances: ReadonlyMap<string, Money>;
+    readonly balances: ReadonlyMap<string, BalanceReading>;
     readonly inFlight: ReadonlySet<string>;
     readonly asOf: string;
   },
 ): Promise<{ state: PortfolioState; plan: Plan }> {
   const { stored, balances, inFlight, asOf } = input;
-  const state: PortfolioState = {
-    ...stored,
-    asOf,
-    bots: new Map(
-      [...stored.bots].map(([id, b]) => [
-        id,
-        { ...b, balance: balances.get(id) ?? b.balance, inFlight: inFlight.has(id) },
-      ]),
-    ),
-  };
+  const unknownWhy = new Map<string, string>();
+  const lastKnown = new Map<string, Money>();
+  const bots = new Map<string, BotState>();
+  for (const [id, b] of stored.bots) {
+    const reading = balances.get(id) ?? unknown('not read this cycle');
+    if (!reading.known) {
+      unknownWhy.set(id, reading.reason);
+      if (b.balance !== null) lastKnown.set(id, b.balance);
+    }
+    bots.set(id, {
+      ...b,
+      balance: reading.known ? reading.balance : null,
+      inFlight: inFlight.has(id),
+    });
+  }
+  const state: PortfolioState = { ...stored, asOf, bots };
   const history = await readHistory(deps, state);
   const decided = plan(deps.config, state, {
     inFlight,
     history,
+    unknownWhy,
+    lastKnown,
     ...(deps.customWeights && { customWeights: deps.customWeights }),
   });
   return { state, plan: decided };
@@ -243,11 +255,14 @@ async function readHistory(
   return new Map(bots.map((b, i) => [b.botId, series[i] ?? []]));
 }
 
-/** Every funded bot's equity, one batched call per exchange. */
+/**
+ * Every funded bot's equity, one batched call per exchange, as the exchange answered it — and
+ * unknown where it did not, or where the value is beyond belief (core/readings.ts).
+ */
 async function readBalances(
   deps: Pick<CycleDeps, 'config' | 'exchanges'>,
   stored: PortfolioState,
-): Promise<Map<string, Money>> {
+): Promise<Map<string, BalanceReading>> {
   const byExchange = new Map<string, { botId: string; account: string }[]>();
   for (const bot of deps.config.bots) {
     if (!stored.bots.has(bot.botId)) continue; // not funded yet: nothing to read
@@ -255,7 +270,7 @@ async function readBalances(
     list.push({ botId: bot.botId, account: bot.account });
     byExchange.set(bot.exchange, list);
   }
-  const balances = new Map<string, Money>();
+  const balances = new Map<string, BalanceReading>();
   for (const [name, bots] of byExchange) {
     const exchange = deps.exchanges.get(name);
     if (!exchange) throw new Error(`no exchange adapter for "${name}"`);
@@ -263,24 +278,37 @@ async function readBalances(
       bots.map((b) => b.account),
       deps.config.currency,
     );
-    for (const b of bots) balances.set(b.botId, equity.get(b.account) ?? ZERO);
+    for (const b of bots) {
+      const reading = equity.get(b.account) ?? unknown(`${name} did not answer for it`);
+      balances.set(b.botId, believed(deps.config, reading, stored.bots.get(b.botId)));
+    }
   }
   return balances;
 }
 
+/** The balances read and believed this cycle, by bot id. */
+function knownBalances(balances: ReadonlyMap<string, BalanceReading>): Map<string, Money> {
+  const out = new Map<string, Money>();
+  for (const [botId, reading] of balances) if (reading.known) out.set(botId, reading.balance);
+  return out;
+}
+
+/** This cycle's row of every bot whose balance is known (an unknown one gets no sample). */
 function snapshots(state: PortfolioState, cycleId: string, at: string): BotSnapshot[] {
-  return [...state.bots].map(([botId, b]) => ({
-    botId,
-    cycleId,
-    at,
-    balance: b.balance,
-    capitalBase: b.capitalBase,
-    contributed: b.contributed,
-    harvested: b.harvested,
-    protected: b.protected,
-    netContributed: netContributed(b),
-    pnl: totalPnl(b),
-  }));
+  return [...state.bots]
+    .flatMap(([botId, b]) => (isKnown(b) ? [{ botId, b }] : []))
+    .map(({ botId, b }) => ({
+      botId,
+      cycleId,
+      at,
+      balance: b.balance,
+      capitalBase: b.capitalBase,
+      contributed: b.contributed,
+      harvested: b.harvested,
+      protected: b.protected,
+      netContributed: netContributed(b),
+      pnl: totalPnl(b),
+    }));
 }
 
 /**

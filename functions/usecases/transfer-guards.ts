@@ -118,9 +118,13 @@ export async function freshFailures(
   } else {
     const uid = config.bots.find((b) => b.botId === e.botId)?.account;
     if (uid === undefined) return [`${e.botId} is not a bot of this portfolio`];
-    const held = (await exchange.subAccountBalances([uid], config.currency)).get(uid) ?? ZERO;
-    if (held < e.amount) {
-      failures.push(`${e.from} holds ${showMoney(held)}, less than ${showMoney(e.amount)}`);
+    const reading = (await exchange.subAccountBalances([uid], config.currency)).get(uid);
+    if (!reading?.known) {
+      failures.push(`${e.from}'s balance is unknown (${reading?.reason ?? 'not in the answer'})`);
+    } else if (reading.balance < e.amount) {
+      failures.push(
+        `${e.from} holds ${showMoney(reading.balance)}, less than ${showMoney(e.amount)}`,
+      );
     }
   }
   return failures;

@@ -1,4 +1,5 @@
 /** Metrics on flow-adjusted returns, and the history alerts, with hand-computed numbers. */
+
 import { describe, expect, it } from 'vitest';
 import {
   botMetrics,
@@ -17,6 +18,7 @@ import {
   winRate,
 } from '../../functions/core/analytics.ts';
 import { money } from '../../functions/core/money.ts';
+import { balanceOf } from '../../functions/core/state.ts';
 import { specConfig, stateOf } from './fixtures.ts';
 
 const sample = (at: string, balance: number | string, net: number | string): EquitySample => ({
@@ -84,13 +86,13 @@ describe('per-bot metrics', () => {
       'bots.1h_lorentzian_sol.protected': 10,
     }).bots.get('1h_lorentzian_sol');
     if (!b) throw new Error('fixture');
-    expect(totalPnl(b)).toBe(money(-10));
+    expect(totalPnl({ ...b, balance: balanceOf(b) })).toBe(money(-10));
   });
 
   it('computes win rate and Sharpe on daily returns, the drawdown on every sample', () => {
     const b = stateOf(specConfig()).bots.get('1h_lorentzian_sol');
     if (!b) throw new Error('fixture');
-    const m = botMetrics(b, [
+    const m = botMetrics({ ...b, balance: balanceOf(b) }, [
       sample('2026-01-01T00:00:00Z', 100, 100),
       sample('2026-01-02T00:00:00Z', 110, 100), // +10%
       sample('2026-01-02T12:00:00Z', 55, 100), // −50% (same day)

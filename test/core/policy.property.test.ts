@@ -4,7 +4,7 @@ import { ledgerAccounts } from '../../functions/core/config.ts';
 import { floorToDecimals, type Money, mulRatio, sub, sum } from '../../functions/core/money.ts';
 import { type Plan, plan } from '../../functions/core/policy.ts';
 import { afterPlan } from '../../functions/core/simulate.ts';
-import { parseState } from '../../functions/core/state.ts';
+import { balanceOf, parseState } from '../../functions/core/state.ts';
 import { addsRisk, type PlannedTransfer } from '../../functions/core/transfer.ts';
 import { configArb, type Scenario, scenarioArb } from './arbitraries.ts';
 
@@ -166,9 +166,9 @@ describe('policy properties', () => {
               second.transfers.filter((t) => t.botId === botId).map((t) => t.amount),
             );
             if (b && before && again.has('harvest')) {
-              expect(taken).toBeLessThanOrEqual(sub(b.balance, b.capitalBase));
+              expect(taken).toBeLessThanOrEqual(sub(balanceOf(b), b.capitalBase));
               expect(sum(ts.map((t) => t.amount)) + taken).toBeLessThanOrEqual(
-                sub(before.balance, before.capitalBase),
+                sub(balanceOf(before), before.capitalBase),
               );
             }
           }
@@ -179,7 +179,7 @@ describe('policy properties', () => {
             kind === 'refill' &&
             lr &&
             b &&
-            b.balance >= mulRatio(b.capitalBase, lr.refillTarget)
+            balanceOf(b) >= mulRatio(b.capitalBase, lr.refillTarget)
           ) {
             expect(again.has('refill')).toBe(false);
           }
@@ -230,12 +230,12 @@ describe('policy properties', () => {
           const total = sum(ts.map((t) => t.amount));
           if (!b) continue;
           if (ts[0]?.kind === 'harvest') {
-            expect(total).toBeLessThanOrEqual(sub(b.balance, b.capitalBase));
+            expect(total).toBeLessThanOrEqual(sub(balanceOf(b), b.capitalBase));
           }
           const lr = s.config.lossRecovery;
           if (ts[0]?.kind === 'refill' && lr) {
             expect(total).toBeLessThanOrEqual(
-              sub(mulRatio(b.capitalBase, lr.refillTarget), b.balance),
+              sub(mulRatio(b.capitalBase, lr.refillTarget), balanceOf(b)),
             );
           }
         }
@@ -249,7 +249,7 @@ describe('policy properties', () => {
       fc.property(scenarioArb, (s) => {
         const p = planOf(s);
         const equity =
-          sum([...s.state.bots.values()].map((b) => b.balance)) + sum(s.state.reserves.values());
+          sum([...s.state.bots.values()].map(balanceOf)) + sum(s.state.reserves.values());
         expect(p.peakEquity >= s.state.peakEquity && p.peakEquity >= equity).toBe(true);
         expect([s.state.peakEquity, equity]).toContain(p.peakEquity);
       }),

@@ -148,6 +148,9 @@ export class FakeBitget {
   readonly #accounts = new Map<string, Account>();
   readonly #keys = new Map<string, FakeKey & { uid: string }>();
   readonly #faults = new Map<string, FakeFault[]>();
+  /** Sub-accounts the futures answer leaves out (a partial answer), and the equity shown for others. */
+  readonly #futuresOmitted = new Set<string>();
+  readonly #futuresEquityShown = new Map<string, unknown>();
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
   readonly #options: FakeBitgetOptions;
   readonly #now: () => number;
@@ -195,6 +198,21 @@ export class FakeBitget {
   /** Calls of an endpoint received so far (all of them without a path). */
   calls(path?: string): number {
     return this.requests.filter((r) => path === undefined || r.path === path).length;
+  }
+
+  /**
+   * Makes the futures answer leave `uid` out (a partial answer, as a real one can be) until
+   * `restore`; or, with `equity`, show that value (null, "abc", "-5", "1e20") as its equity.
+   */
+  corruptFutures(uid: string, equity?: unknown): void {
+    if (equity === undefined) this.#futuresOmitted.add(uid);
+    else this.#futuresEquityShown.set(uid, equity);
+  }
+
+  /** Answers for `uid` truthfully again. */
+  restore(uid: string): void {
+    this.#futuresOmitted.delete(uid);
+    this.#futuresEquityShown.delete(uid);
   }
 
   /** Sets a sub-account's (or the master's) holding; trading moved its equity. */
@@ -409,8 +427,18 @@ export class FakeBitget {
     if (!coin) return refuse('40017', 'Parameter verification failed: productType');
     return ok(
       [...this.#accounts.values()]
-        .filter((a) => a.uid !== this.masterUid && a.futures.has(coin))
-        .map((a) => ({ userId: a.uid, assetList: [futuresAccountOf(coin, a.futures.get(coin))] })),
+        .filter(
+          (a) =>
+            a.uid !== this.masterUid && a.futures.has(coin) && !this.#futuresOmitted.has(a.uid),
+        )
+        .map((a) => {
+          const account = futuresAccountOf(coin, a.futures.get(coin));
+          const shown = this.#futuresEquityShown.get(a.uid);
+          return {
+            userId: a.uid,
+            assetList: [shown === undefined ? account : { ...account, accountEquity: shown }],
+          };
+        }),
     );
   }
 

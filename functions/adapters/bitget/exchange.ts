@@ -18,11 +18,13 @@ import type { AccountType, Config, ExchangeName } from '../../core/config.ts';
 import { AmbiguousOutcomeError, TransferRejectedError } from '../../core/errors.ts';
 import { type Money, showMoney, ZERO } from '../../core/money.ts';
 import type {
+  BalanceReading,
   Exchange,
   ExchangeAccount,
   ExchangeTransferRecord,
   ExchangeTransferRequest,
 } from '../../core/ports.ts';
+import { known, unknown } from '../../core/readings.ts';
 import type { KeyProvider } from '../secrets.ts';
 import { type BitgetClient, createBitgetClient } from './ccxt.ts';
 import {
@@ -96,7 +98,7 @@ const FUTURES_PRODUCTS: Readonly<Record<string, { productType: string; accountTy
 interface FuturesSnapshot {
   readonly coin: string;
   readonly at: number;
-  readonly equity: ReadonlyMap<string, Money>;
+  readonly equity: ReadonlyMap<string, BalanceReading>;
 }
 
 export class BitgetExchange implements Exchange {
@@ -118,15 +120,37 @@ export class BitgetExchange implements Exchange {
     if (options.masterUid !== undefined) this.#masterUid = Promise.resolve(options.masterUid);
   }
 
-  async subAccountBalances(uids: readonly string[], currency: string): Promise<Map<string, Money>> {
+  /**
+   * Spot holdings plus futures equity. Bitget lists only the sub-accounts that hold something in
+   * spot, so a futures bot absent from the spot pages holds nothing there; but a bot absent from
+   * the answer of the account its transfers use (futures, or spot) is unknown — it holds nothing
+   * there, or the answer lost it, and the two cannot be told apart (DESIGN.md §3).
+   */
+  async subAccountBalances(
+    uids: readonly string[],
+    currency: string,
+  ): Promise<Map<string, BalanceReading>> {
     // Independent endpoints, each with its own rate limit: read both at once.
+    const hasFutures = FUTURES_PRODUCTS[currency] !== undefined;
     const [spot, futures] = await Promise.all([
       this.#spotHoldings(currency),
-      FUTURES_PRODUCTS[currency] ? this.#futuresEquity(currency) : new Map<string, Money>(),
+      hasFutures ? this.#futuresEquity(currency) : new Map<string, BalanceReading>(),
     ]);
-    const balances = new Map<string, Money>();
+    const balances = new Map<string, BalanceReading>();
     for (const uid of uids) {
-      balances.set(uid, ((spot.get(uid) ?? ZERO) + (futures.get(uid) ?? ZERO)) as Money);
+      const trades = this.#subAccountType(uid);
+      const held = spot.get(uid);
+      const equity = futures.get(uid);
+      if (trades === 'spot' && held === undefined) {
+        balances.set(uid, unknown('absent from Bitget’s spot sub-account assets'));
+      } else if (trades !== 'spot' && hasFutures && equity === undefined) {
+        balances.set(uid, unknown('absent from Bitget’s futures sub-account assets'));
+      } else if (equity !== undefined && !equity.known) {
+        balances.set(uid, equity);
+      } else {
+        const total = (held ?? ZERO) + (equity?.known ? equity.balance : ZERO);
+        balances.set(uid, known(total as Money));
+      }
     }
     return balances;
   }
@@ -268,7 +292,7 @@ export class BitgetExchange implements Exchange {
    * snapshot younger than that is reused rather than waited for (a transfer guard reading one
    * bot right after a cycle read them all).
    */
-  async #futuresEquity(coin: string): Promise<ReadonlyMap<string, Money>> {
+  async #futuresEquity(coin: string): Promise<ReadonlyMap<string, BalanceReading>> {
     const maxAge = this.#options.futuresSnapshotMaxAgeMs ?? 10_000;
     const recent = this.#futures;
     if (recent && recent.coin === coin && this.#now() - recent.at < maxAge) return recent.equity;
@@ -295,10 +319,13 @@ export class BitgetExchange implements Exchange {
     const type =
       account.kind === 'master'
         ? (this.#options.masterAccountType ?? 'spot')
-        : (this.#options.accountTypes?.get(account.uid) ??
-          this.#options.botAccountType ??
-          'futures');
+        : this.#subAccountType(account.uid);
     return type === 'spot' ? 'spot' : this.#futuresProduct(currency).accountType;
+  }
+
+  /** The account a bot's transfers use in its sub-account. */
+  #subAccountType(uid: string): AccountType {
+    return this.#options.accountTypes?.get(uid) ?? this.#options.botAccountType ?? 'futures';
   }
 
   #futuresProduct(currency: string) {

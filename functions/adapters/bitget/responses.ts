@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import { MONEY_DECIMALS, type Money, money, ZERO } from '../../core/money.ts';
-import type { ExchangeTransferRecord } from '../../core/ports.ts';
+import type { BalanceReading, ExchangeTransferRecord } from '../../core/ports.ts';
+import { known, unknown } from '../../core/readings.ts';
 import { ccxtErrors } from './ccxt.ts';
 
 /** Exact money from Bitget's decimal text (or a JSON number), floored to 10⁻⁸. */
@@ -59,9 +60,24 @@ const futuresAccount = z.object({
   usdtEquity: decimal.nullish(),
 });
 
-/** `v2/mix/account/sub-account-assets`: every sub-account's futures accounts of one product type. */
+/**
+ * `v2/mix/account/sub-account-assets`: every sub-account's futures accounts of one product type.
+ * The equity fields are read per account (futuresEquity), so one bad value makes that account
+ * unknown, not the whole answer unreadable.
+ */
 const futuresSubAccounts = z.array(
-  z.object({ userId: id, assetList: z.array(futuresAccount).nullish() }),
+  z.object({
+    userId: id,
+    assetList: z
+      .array(
+        z.object({
+          marginCoin: z.string(),
+          accountEquity: z.unknown().optional(),
+          equity: z.unknown().optional(),
+        }),
+      )
+      .nullish(),
+  }),
 );
 
 const transferAnswer = z.object({ transferId: id.nullish(), clientOid: z.string().nullish() });
@@ -121,14 +137,35 @@ export function parseSpotSubAccountPage(answer: unknown, coin: string) {
   }));
 }
 
-/** Every sub-account's futures equity in `coin` (unrealized PnL included). */
-export function parseFuturesSubAccounts(answer: unknown, coin: string): Map<string, Money> {
-  const equity = new Map<string, Money>();
+/**
+ * Every listed sub-account's futures equity in `coin` (unrealized PnL included): known when the
+ * answer gives a finite, non-negative amount, else unknown with what it gave. A sub-account the
+ * answer does not list is not in the map (the caller decides what its absence means).
+ */
+export function parseFuturesSubAccounts(
+  answer: unknown,
+  coin: string,
+): Map<string, BalanceReading> {
+  const equity = new Map<string, BalanceReading>();
   for (const entry of dataOf(answer, futuresSubAccounts, 'futures sub-account assets')) {
     const account = (entry.assetList ?? []).find((a) => a.marginCoin === coin);
-    if (account) equity.set(entry.userId, account.accountEquity ?? account.equity ?? ZERO);
+    if (account) equity.set(entry.userId, futuresEquity(account.accountEquity ?? account.equity));
   }
   return equity;
+}
+
+function futuresEquity(value: unknown): BalanceReading {
+  const shown = JSON.stringify(value) ?? String(value);
+  if (typeof value !== 'string' && typeof value !== 'number') {
+    return unknown(`futures equity is ${shown} in Bitget's answer`);
+  }
+  let amount: Money;
+  try {
+    amount = exchangeDecimal(value);
+  } catch {
+    return unknown(`futures equity ${shown} is not an amount`);
+  }
+  return amount < 0n ? unknown(`futures equity ${shown} is negative`) : known(amount);
 }
 
 /** The master's spot balance of `coin` that can be moved (available). */

@@ -18,11 +18,13 @@ import {
 } from '../../core/errors.ts';
 import { add, type Money, showMoney, sub, ZERO } from '../../core/money.ts';
 import type {
+  BalanceReading,
   Exchange,
   ExchangeAccount,
   ExchangeTransferRecord,
   ExchangeTransferRequest,
 } from '../../core/ports.ts';
+import { known, unknown } from '../../core/readings.ts';
 import { UnknownAccountError, UnsupportedCurrencyError } from './errors.ts';
 import type { FaultContext, FaultOp, FaultPlan } from './faults.ts';
 import {
@@ -179,11 +181,20 @@ export class PaperExchange implements Exchange {
     };
   }
 
-  async subAccountBalances(uids: readonly string[], currency: string): Promise<Map<string, Money>> {
+  async subAccountBalances(
+    uids: readonly string[],
+    currency: string,
+  ): Promise<Map<string, BalanceReading>> {
     await this.#enter('balances', { uids });
     this.#readCurrency(currency);
-    const balances = new Map<string, Money>();
-    for (const uid of uids) balances.set(uid, this.#sub(uid, UnknownAccountError).balance);
+    const balances = new Map<string, BalanceReading>();
+    for (const uid of uids) {
+      const account = this.#subAccounts.get(uid);
+      balances.set(
+        uid,
+        account ? known(account.balance) : unknown('no such sub-account on the paper exchange'),
+      );
+    }
     return balances;
   }
 

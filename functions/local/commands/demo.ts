@@ -11,7 +11,7 @@ import type { Config } from '../../core/config.ts';
 import { formatMoney, type Money, sum } from '../../core/money.ts';
 import { portfolioEquity } from '../../core/policy.ts';
 import { TRANSFER_STATUSES } from '../../core/transfer.ts';
-import { renderAlert, renderBoard } from '../board.ts';
+import { renderAlert, renderBoard, showAmount } from '../board.ts';
 import { auditAgainstPaper } from '../paper-audit.ts';
 import { startLocalRuntime } from '../runtime.ts';
 
@@ -83,7 +83,7 @@ export async function demo(opts: DemoOptions): Promise<number> {
           .map((e) => `${e.kind} ${e.botId} ${formatMoney(e.amount, 2)}`)
           .join(', ');
         print(
-          `cycle ${String(i).padStart(3)} ${result.cycleId} ${result.plan.mode} equity ${formatMoney(equity, 2)}${moves ? ` — ${moves}` : ''}`,
+          `cycle ${String(i).padStart(3)} ${result.cycleId} ${result.plan.mode} equity ${showAmount(equity)}${moves ? ` — ${moves}` : ''}`,
         );
       } else {
         print(

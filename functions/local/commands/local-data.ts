@@ -52,7 +52,7 @@ export function showStatus(
     const equity = portfolioEquity(state);
     if (json) {
       process.stdout.write(
-        `${JSON.stringify({ ...stateToJson(state), equity: formatMoney(equity) }, null, 2)}\n`,
+        `${JSON.stringify({ ...stateToJson(state), equity: equity === undefined ? null : formatMoney(equity) }, null, 2)}\n`,
       );
       return 0;
     }

@@ -9,8 +9,8 @@
  * the portfolio had already recovered; resuming means accepting the loss so far.
  */
 import type { Config } from '../../core/config.ts';
-import { formatMoney } from '../../core/money.ts';
 import { portfolioEquity } from '../../core/policy.ts';
+import { showAmount } from '../board.ts';
 import { withStoredState } from '../local-store.ts';
 
 export function haltCommand(config: Config, dir: string | undefined): Promise<number> {
@@ -48,7 +48,7 @@ export function resumeCommand(
       const equity = portfolioEquity(state);
       await store.portfolio.setHalted(config.portfolioId, false, equity);
       lines.push(
-        `portfolio ${config.portfolioId} resumed; the emergency stop now counts its drawdown from ${formatMoney(equity, 2)} ${config.currency} (the equity at the last cycle)`,
+        `portfolio ${config.portfolioId} resumed; the emergency stop now counts its drawdown from ${showAmount(equity)} ${config.currency} (the equity at the last cycle)`,
       );
     } else if (unblock.length === 0) {
       lines.push(`portfolio ${config.portfolioId} is not halted: nothing to resume`);

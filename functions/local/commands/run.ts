@@ -20,7 +20,7 @@ import { type Plan, portfolioEquity } from '../../core/policy.ts';
 import type { Exchange } from '../../core/ports.ts';
 import { withCircuitBreaker } from '../../usecases/breaker.ts';
 import { cycleIdFor, decideCycle, previewState, readCycleFacts } from '../../usecases/cycle.ts';
-import { renderAlert } from '../board.ts';
+import { renderAlert, showAmount } from '../board.ts';
 import { UserFileError } from '../files.ts';
 import { dataDirOf } from '../local-store.ts';
 import { type LocalRuntime, startLocalRuntime } from '../runtime.ts';
@@ -167,7 +167,7 @@ async function liveCycle(runtime: LocalRuntime, at: Date, print: (line: string) 
   const books = await runtime.store.portfolio.load(runtime.config.portfolioId);
   const equity = books ? portfolioEquity(books) : result.equity;
   print(
-    `cycle ${result.cycleId}: mode ${result.plan.mode}, equity ${money(equity)} ${runtime.config.currency}, ${result.entries.length} transfer(s)`,
+    `cycle ${result.cycleId}: mode ${result.plan.mode}, equity ${showAmount(equity)} ${runtime.config.currency}, ${result.entries.length} transfer(s)`,
   );
   for (const e of result.entries) {
     const entry = await runtime.store.journal.get(e.id);
@@ -207,7 +207,7 @@ export async function previewCycle(
     for (const b of bots) {
       const balance = balances.get(b.botId);
       lines.push(
-        `  ${b.botId.padEnd(24)} sub-account ${b.account}: ${balance === undefined ? 'not funded yet' : `${money(balance)} ${config.currency}`}`,
+        `  ${b.botId.padEnd(24)} sub-account ${b.account}: ${balance === undefined ? 'not funded yet' : balance.known ? `${money(balance.balance)} ${config.currency}` : `unknown (${balance.reason})`}`,
       );
     }
   }
@@ -216,7 +216,7 @@ export async function previewCycle(
     { stored, balances, inFlight, asOf },
   );
   print(
-    `dry run — cycle ${cycleIdFor(at, config.checkIntervalMs)}: mode ${decided.mode}, equity ${money(portfolioEquity(state))} ${config.currency} (nothing recorded, nothing moved)`,
+    `dry run — cycle ${cycleIdFor(at, config.checkIntervalMs)}: mode ${decided.mode}, equity ${showAmount(portfolioEquity(state))} ${config.currency} (nothing recorded, nothing moved)`,
   );
   for (const line of lines) print(line);
   if (decided.transfers.length === 0) print('  would move nothing');

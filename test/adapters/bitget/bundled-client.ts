@@ -6,6 +6,7 @@
 import { BitgetExchange } from '../../../functions/adapters/bitget/exchange.ts';
 import type { ExchangeKey } from '../../../functions/adapters/secrets.ts';
 import { money } from '../../../functions/core/money.ts';
+import type { BalanceReading } from '../../../functions/core/ports.ts';
 
 const [apiUrl = '', apiKey = '', secret = '', passphrase = ''] = process.argv.slice(2);
 // A plain object, not an ExchangeKey: secrets.ts brings the AWS SDK, which only Lambda provides.
@@ -20,6 +21,8 @@ await bitget.transfer({
   currency: 'USDT',
 });
 const record = await bitget.findTransfer('bundled-1');
+const reading = (r: BalanceReading | undefined) =>
+  r === undefined ? 'missing' : r.known ? String(r.balance) : `unknown: ${r.reason}`;
 let undici = true;
 try {
   await import('undici');
@@ -27,5 +30,5 @@ try {
   undici = false;
 }
 process.stdout.write(
-  JSON.stringify({ balance: String(balances.get('6712345678')), status: record?.status, undici }),
+  JSON.stringify({ balance: reading(balances.get('6712345678')), status: record?.status, undici }),
 );

@@ -3,6 +3,7 @@
  * batched balances with pages, master balance, transfers with clientOid and their verification,
  * a repeated clientOid, and each fault on its own.
  */
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExchangeKey } from '../../../functions/adapters/secrets.ts';
 import {
@@ -14,6 +15,7 @@ import {
   TransferRejectedError,
 } from '../../../functions/core/errors.ts';
 import { money, ZERO } from '../../../functions/core/money.ts';
+import { known } from '../../../functions/core/readings.ts';
 import {
   type FakeAccountSpec,
   type FakeBitget,
@@ -62,16 +64,16 @@ describe('balances', () => {
     expect(pages.map((r) => r.query.idLessThan)).toEqual([undefined, '1071', '1021']);
     expect(pages.every((r) => r.query.limit === '50')).toBe(true);
     expect(balances.size).toBe(120);
-    expect(balances.get('7000000000')).toBe(money(1));
-    expect(balances.get('7000000119')).toBe(money(120));
+    expect(balances.get('7000000000')).toEqual(known(money(1)));
+    expect(balances.get('7000000119')).toEqual(known(money(120)));
   });
 
-  it('adds a bot’s spot holding to its futures equity, and reads an empty sub-account as 0', async () => {
+  it('adds a bot’s spot holding to its futures equity', async () => {
     // Prepare
     const f = await fakeWith({
       subAccounts: {
         [BOT_A]: { spot: { USDT: '2.5', BTC: 1 }, futures: { USDT: '150.12345678' } },
-        [BOT_B]: {},
+        [BOT_B]: { futures: { USDT: 0 } },
       },
     });
     // Act
@@ -79,10 +81,28 @@ describe('balances', () => {
     // Assess
     expect(balances).toEqual(
       new Map([
-        [BOT_A, money('152.62345678')],
-        [BOT_B, ZERO],
+        [BOT_A, known(money('152.62345678'))],
+        [BOT_B, known(ZERO)],
       ]),
     );
+  });
+
+  it('reads a futures bot absent from the futures answer as unknown, not 0 (and a spot bot absent from the spot pages)', async () => {
+    // Prepare: BOT_A trades futures but Bitget's futures answer leaves it out; BOT_B trades spot
+    // and holds nothing in spot, so the spot pages leave it out
+    const f = await fakeWith({ subAccounts: { [BOT_A]: { spot: { USDT: 5 } }, [BOT_B]: {} } });
+    const bitget = bitgetFor(f, { accountTypes: new Map([[BOT_B, 'spot']]) });
+    // Act
+    const balances = await bitget.subAccountBalances([BOT_A, BOT_B], 'USDT');
+    // Assess
+    expect(balances.get(BOT_A)).toEqual({
+      known: false,
+      reason: 'absent from Bitget’s futures sub-account assets',
+    });
+    expect(balances.get(BOT_B)).toEqual({
+      known: false,
+      reason: 'absent from Bitget’s spot sub-account assets',
+    });
   });
 
   it('makes as many calls for 2 bots as for 120 (the count does not grow per bot)', async () => {
@@ -105,7 +125,7 @@ describe('balances', () => {
     now += 5_000;
     const again = await bitget.subAccountBalances([BOT_A], 'USDT');
     // Assess: spot read afresh, futures not asked again
-    expect(again.get(BOT_A)).toBe(money(3));
+    expect(again.get(BOT_A)).toEqual(known(money(3)));
     expect(f.calls('v2/mix/account/sub-account-assets')).toBe(1);
   });
 

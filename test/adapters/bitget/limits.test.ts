@@ -1,4 +1,5 @@
 /** The per-endpoint rate limiter, cursor pagination and exact decimals of the Bitget adapter. */
+
 import { describe, expect, it } from 'vitest';
 import { ccxtErrors } from '../../../functions/adapters/bitget/ccxt.ts';
 import { collectPages } from '../../../functions/adapters/bitget/pagination.ts';
@@ -10,6 +11,7 @@ import {
 } from '../../../functions/adapters/bitget/responses.ts';
 import { RateLimitedError } from '../../../functions/core/errors.ts';
 import { money } from '../../../functions/core/money.ts';
+import { known } from '../../../functions/core/readings.ts';
 
 /** A limiter on a hand-moved clock; `slept` records each wait. */
 function limiterAt(maxWaitMs = 60_000) {
@@ -147,10 +149,39 @@ describe('Bitget answers', () => {
     // Assess
     expect(equity).toEqual(
       new Map([
-        ['1', money('150.2')],
-        ['2', money('99')],
+        ['1', known(money('150.2'))],
+        ['2', known(money('99'))],
       ]),
     );
+  });
+
+  it('reads a null, missing, unparseable or negative futures equity as unknown, never as 0', () => {
+    // Prepare: one good account beside each way an answer can fail to give a balance
+    const account = (userId: string, fields: Record<string, unknown>) => ({
+      userId,
+      assetList: [{ marginCoin: 'USDT', available: '1', ...fields }],
+    });
+    const answer = {
+      data: [
+        account('ok', { accountEquity: '10' }),
+        account('null', { accountEquity: null, equity: null }),
+        account('missing', {}),
+        account('text', { accountEquity: 'n/a' }),
+        account('negative', { accountEquity: '-3' }),
+        account('huge', { accountEquity: '1e20' }),
+      ],
+    };
+    // Act
+    const equity = parseFuturesSubAccounts(answer, 'USDT');
+    // Assess: the good one is known, the broken ones are unknown and say why, the answer parses
+    expect(equity.get('ok')).toEqual(known(money(10)));
+    for (const uid of ['null', 'missing', 'text', 'negative', 'huge']) {
+      expect(equity.get(uid)?.known, uid).toBe(false);
+    }
+    expect(equity.get('negative')).toEqual({
+      known: false,
+      reason: 'futures equity "-3" is negative',
+    });
   });
 
   it('calls an answer of the wrong shape a bad response', () => {

@@ -32,9 +32,11 @@ afterEach(async () => {
   fake = undefined;
 });
 
-async function bitgetRuntime(alerts: Alert[] = []) {
+/** `now`: the clock of the fake and the adapter (a futures snapshot is reused for 10 s). */
+async function bitgetRuntime(alerts: Alert[] = [], now?: () => number) {
   const config = specConfig();
   const f = await startFakeBitget({
+    ...(now && { now }),
     master: { spot: { USDT: 1000 } },
     subAccounts: Object.fromEntries(
       Object.values(BOTS).map((uid) => [uid, { futures: { USDT: 0 } }]),
@@ -49,11 +51,14 @@ async function bitgetRuntime(alerts: Alert[] = []) {
       new Map<string, Exchange>([
         [
           'bitget',
-          withCircuitBreaker(bitgetFor(f, bitgetOptionsFromConfig(config)), {
-            store: breakers,
-            alerter,
-            portfolioId: config.portfolioId,
-          }),
+          withCircuitBreaker(
+            bitgetFor(f, { ...bitgetOptionsFromConfig(config), ...(now && { now }) }),
+            {
+              store: breakers,
+              alerter,
+              portfolioId: config.portfolioId,
+            },
+          ),
         ],
       ]),
   });
@@ -149,5 +154,78 @@ describe('the transfer workflow on Bitget', () => {
     expect(await statuses(runtime, [result.entries[0]?.id ?? ''])).toEqual(['rejected']);
     expect(f.transfers).toHaveLength(transfersBefore);
     expect(alerts.map((a) => a.code)).toContain('transfer_rejected');
+  });
+});
+
+describe('a partial answer from Bitget (unknown is not zero)', () => {
+  const SWING = BOTS['4h_swing_btc'];
+  const LF = BOTS['1h_lorentzian_sol'];
+
+  it('refills no bot the futures answer leaves out, and refills it once the answer is whole again', async () => {
+    // Prepare: funded; then the bot really is down to 30, but Bitget's answer leaves it out
+    const alerts: Alert[] = [];
+    let ms = Date.now();
+    const { f, runtime } = await bitgetRuntime(alerts, () => ms);
+    await runtime.cycle(cycleAt(0));
+    f.setBalance(SWING, 'futures', 'USDT', 30);
+    f.corruptFutures(SWING);
+    const moved = f.transfers.length;
+    // Act: the next cycle comes after the futures endpoint's 10 s window
+    const partial = await runtime.cycle(cycleAt(1));
+    const movedOnPartial = f.transfers.length - moved;
+    f.restore(SWING);
+    ms += 11_000;
+    const whole = await runtime.cycle(cycleAt(2));
+    // Assess: nothing moved on the partial answer, and the trader was told why
+    expect(partial.entries).toEqual([]);
+    expect(movedOnPartial).toBe(0);
+    const warning = alerts.find((a) => a.code === 'balance_unknown');
+    expect(warning?.botId).toBe('4h_swing_btc');
+    expect(warning?.message).toContain('absent from Bitget’s futures sub-account assets');
+    expect(whole.entries.map((e) => [e.kind, e.botId])).toEqual([['refill', '4h_swing_btc']]);
+  });
+
+  it('latches neither halted nor black swan when half the bots are missing, and protects nobody', async () => {
+    // Prepare: read as zero, two missing bots would be a 30% drawdown and R = 0.5
+    const { f, runtime } = await bitgetRuntime();
+    await runtime.cycle(cycleAt(0));
+    f.corruptFutures(SWING);
+    f.corruptFutures(LF);
+    const moved = f.transfers.length;
+    // Act
+    const result = await runtime.cycle(cycleAt(1));
+    // Assess
+    expect(result.plan.flags).toEqual({ halted: false, blackSwan: false });
+    expect(result.entries).toEqual([]);
+    expect(f.transfers).toHaveLength(moved);
+    const stored = await runtime.store.portfolio.load('main');
+    expect(stored?.flags).toEqual({ halted: false, blackSwan: false });
+    expect(stored?.peakEquity).toBe(money(1000));
+    // The stored balance of a bot not read stays its last known one (shown as stale).
+    expect(stored?.bots.get('4h_swing_btc')?.balance).toBe(money(150));
+  });
+
+  it('believes neither a null, an unparseable, a negative nor an implausible equity', async () => {
+    // Prepare: each bot's futures equity shown as something that is not its balance
+    const alerts: Alert[] = [];
+    const { f, runtime } = await bitgetRuntime(alerts);
+    await runtime.cycle(cycleAt(0));
+    f.corruptFutures(LF, null);
+    f.corruptFutures(SWING, 'abc');
+    f.corruptFutures(BOTS['5m_scalping_sol'], '-5');
+    f.corruptFutures(BOTS['15m_momentum_eth'], '100000000000000000000');
+    const moved = f.transfers.length;
+    // Act
+    const result = await runtime.cycle(cycleAt(1));
+    // Assess: no transfer, no new peak, a warning per bot
+    expect(result.entries).toEqual([]);
+    expect(f.transfers).toHaveLength(moved);
+    expect((await runtime.store.portfolio.load('main'))?.peakEquity).toBe(money(1000));
+    expect(
+      alerts
+        .filter((a) => a.code === 'balance_unknown')
+        .map((a) => a.botId)
+        .sort(),
+    ).toEqual(Object.keys(BOTS).sort());
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { UnknownAccountError } from '../../../functions/adapters/paper/errors.ts';
 import { PaperExchange } from '../../../functions/adapters/paper/exchange.ts';
 import { InsufficientFundsError, TransferRejectedError } from '../../../functions/core/errors.ts';
 import { type Money, money } from '../../../functions/core/money.ts';
 import type { ExchangeAccount, ExchangeTransferRequest } from '../../../functions/core/ports.ts';
+import { known } from '../../../functions/core/readings.ts';
 
 const MASTER: ExchangeAccount = { kind: 'master' };
 const subAccount = (uid: string): ExchangeAccount => ({ kind: 'sub', uid });
@@ -29,7 +29,11 @@ function request(overrides: Partial<ExchangeTransferRequest> = {}): ExchangeTran
 
 async function balances(ex: PaperExchange): Promise<{ master: Money; A?: Money; B?: Money }> {
   const subs = await ex.subAccountBalances(['A', 'B'], 'USDT');
-  return { master: await ex.masterBalance('USDT'), A: subs.get('A'), B: subs.get('B') };
+  const of = (uid: string) => {
+    const r = subs.get(uid);
+    return r?.known ? r.balance : undefined;
+  };
+  return { master: await ex.masterBalance('USDT'), A: of('A'), B: of('B') };
 }
 
 describe('PaperExchange transfers', () => {
@@ -160,20 +164,24 @@ describe('PaperExchange balances', () => {
 
     expect(result).toEqual(
       new Map([
-        ['A', money(150)],
-        ['B', money('100.5')],
-        ['C', money(7)],
+        ['A', known(money(150))],
+        ['B', known(money('100.5'))],
+        ['C', known(money(7))],
       ]),
     );
     expect(ex.calls).toEqual({ balances: 1, master: 0, transfer: 0, find: 0 });
   });
 
-  it('refuses a read naming an unknown sub-account, naming it', async () => {
+  it('reads a sub-account it does not have as unknown, and the others as usual', async () => {
     const ex = exchange();
 
-    await expect(ex.subAccountBalances(['A', 'ghost'], 'USDT')).rejects.toThrow(
-      new UnknownAccountError('paper has no sub-account ghost'),
-    );
+    const result = await ex.subAccountBalances(['A', 'ghost'], 'USDT');
+
+    expect(result.get('A')).toEqual(known(money(150)));
+    expect(result.get('ghost')).toEqual({
+      known: false,
+      reason: 'no such sub-account on the paper exchange',
+    });
   });
 
   it('opens a sub-account empty by default', async () => {
@@ -181,7 +189,7 @@ describe('PaperExchange balances', () => {
 
     ex.openSubAccount('new');
 
-    expect((await ex.subAccountBalances(['new'], 'USDT')).get('new')).toBe(money(0));
+    expect((await ex.subAccountBalances(['new'], 'USDT')).get('new')).toEqual(known(money(0)));
   });
 });
 

@@ -15,6 +15,7 @@ import {
 } from '../../../functions/core/errors.ts';
 import { money } from '../../../functions/core/money.ts';
 import type { ExchangeTransferRequest } from '../../../functions/core/ports.ts';
+import { known } from '../../../functions/core/readings.ts';
 
 const HARVEST: ExchangeTransferRequest = {
   clientOid: 'main-c7-botA-harvest-0',
@@ -118,7 +119,7 @@ describe('injected read faults', () => {
 
     await expect(ex.subAccountBalances(['A'], 'USDT')).rejects.toThrow(RateLimitedError);
     await expect(ex.subAccountBalances(['A'], 'USDT')).resolves.toEqual(
-      new Map([['A', money(200)]]),
+      new Map([['A', known(money(200))]]),
     );
   });
 

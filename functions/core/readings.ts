@@ -1,0 +1,35 @@
+/**
+ * Which balance readings a cycle may act on (DESIGN.md §3, "Unknown is not zero"). A reading is
+ * known only when the exchange's answer names the account with a finite, non-negative value
+ * (the adapters say so per account), and it is believed only when it is not beyond
+ * `max_plausible_jump` × what the bot last had: a value a thousand times the last one is far more
+ * likely a broken answer than a trade, and planning on it would latch a false peak or harvest
+ * money that is not there.
+ */
+import type { Config } from './config.ts';
+import { compareToRatioOf, type Money, max, showMoney } from './money.ts';
+import { showRatio } from './policy-amounts.ts';
+import type { BalanceReading } from './ports.ts';
+import type { BotState } from './state.ts';
+
+export const known = (balance: Money): BalanceReading => ({ known: true, balance });
+export const unknown = (reason: string): BalanceReading => ({ known: false, reason });
+
+/**
+ * The reading, or unknown when it jumps beyond `max_plausible_jump` × the larger of the bot's
+ * last known balance and its capital base (the capital base keeps a drained bot from making
+ * every later reading implausible).
+ */
+export function believed(
+  config: Pick<Config, 'maxPlausibleJump'>,
+  reading: BalanceReading,
+  last: BotState | undefined,
+): BalanceReading {
+  if (!reading.known || last === undefined) return reading;
+  const reference = max(last.balance ?? last.capitalBase, last.capitalBase);
+  if (reference <= 0n) return reading;
+  if (compareToRatioOf(reading.balance, config.maxPlausibleJump, reference) <= 0) return reading;
+  return unknown(
+    `${showMoney(reading.balance)} is more than ${showRatio(config.maxPlausibleJump)} × ${showMoney(reference)}, what it last had (max_plausible_jump): not believed`,
+  );
+}
