@@ -104,6 +104,12 @@ export interface JournalEntry extends PlannedTransfer {
   /** Balance of the reserve side before and after (the spec's pot_balance_before/after). */
   readonly potBefore?: Money;
   readonly potAfter?: Money;
+  /**
+   * The bot's balance the plan was made on, and when it was read (the cycle's reading): the
+   * guards use it instead of a fresh read while it is young enough (DESIGN.md §4, "Still true
+   * when it runs"). Absent for entries written before it was recorded.
+   */
+  readonly reading?: BotReading;
   readonly error?: string;
   /**
    * Calls to the exchange claimed so far (0 until submitted). Each call is claimed in the journal
@@ -118,10 +124,23 @@ export interface JournalEntry extends PlannedTransfer {
   readonly updatedAt: string;
 }
 
+/** A bot's balance as read on the exchange, and when. */
+export interface BotReading {
+  readonly balance: Money;
+  readonly at: string;
+}
+
 /** The entry written before anything moves. */
 export function plannedEntry(
   t: PlannedTransfer,
-  ctx: { portfolioId: string; cycleId: string; exchange: string; now: string },
+  ctx: {
+    portfolioId: string;
+    cycleId: string;
+    exchange: string;
+    now: string;
+    /** The bot's balance the plan was made on (a funded bot's). */
+    reading?: BotReading;
+  },
 ): JournalEntry {
   const id = transferId({
     portfolioId: ctx.portfolioId,
@@ -143,5 +162,6 @@ export function plannedEntry(
     ledgerApplied: false,
     createdAt: ctx.now,
     updatedAt: ctx.now,
+    ...(ctx.reading && { reading: ctx.reading }),
   };
 }

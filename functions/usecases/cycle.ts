@@ -108,14 +108,16 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
   });
 
   const botsById = new Map(config.bots.map((b) => [b.botId, b]));
-  const entries = decided.transfers.map((t) =>
-    plannedEntry(t, {
+  const entries = decided.transfers.map((t) => {
+    const balance = state.bots.get(t.botId)?.balance;
+    return plannedEntry(t, {
       portfolioId,
       cycleId,
       exchange: botsById.get(t.botId)?.exchange ?? 'unknown',
       now: asOf,
-    }),
-  );
+      ...(balance != null && { reading: { balance, at: asOf } }),
+    });
+  });
   // Written before anything moves: from here on, a crash leaves `planned` entries that the
   // next cycle starts again.
   await journal.putPlanned(entries);

@@ -176,6 +176,8 @@ export function journalItem(e: JournalEntry): Item {
     exchange_transfer_id: e.exchangeTransferId,
     pot_before: e.potBefore,
     pot_after: e.potAfter,
+    reading_balance: e.reading?.balance,
+    reading_at: e.reading?.at,
     error: e.error,
     submit_attempts: BigInt(e.submitAttempts),
     submit_lease_until: e.submitLeaseUntil,
@@ -230,6 +232,8 @@ export function journalEntryFromItem(item: Item): JournalEntry {
   const exchangeTransferId = readOptionalString(where, item, 'exchange_transfer_id');
   const potBefore = readOptionalMoney(where, item, 'pot_before');
   const potAfter = readOptionalMoney(where, item, 'pot_after');
+  const readingBalance = readOptionalMoney(where, item, 'reading_balance');
+  const readingAt = readOptionalString(where, item, 'reading_at');
   const error = readOptionalString(where, item, 'error');
   const submitLeaseUntil = readOptionalString(where, item, 'submit_lease_until');
   return {
@@ -255,6 +259,8 @@ export function journalEntryFromItem(item: Item): JournalEntry {
     ...(exchangeTransferId !== undefined && { exchangeTransferId }),
     ...(potBefore !== undefined && { potBefore }),
     ...(potAfter !== undefined && { potAfter }),
+    ...(readingBalance !== undefined &&
+      readingAt !== undefined && { reading: { balance: readingBalance, at: readingAt } }),
     ...(error !== undefined && { error }),
     ...(submitLeaseUntil !== undefined && { submitLeaseUntil }),
   };
