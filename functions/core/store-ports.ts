@@ -228,6 +228,32 @@ export interface LockStore {
   unlockBot(portfolioId: string, botId: string, owner: string): Promise<void>;
 }
 
+/** The plan a bot is in: the cycle that planned it, and the transfers that plan journals for it. */
+export interface BotPlan {
+  readonly cycleId: string;
+  readonly transferIds: readonly string[];
+  /** When the claim was made (ISO). */
+  readonly at: string;
+}
+
+/**
+ * One plan per bot (DESIGN.md §4): before a cycle journals anything for a bot it claims the bot
+ * with a conditional write, and the claim is held until every transfer of that plan has ended.
+ */
+export interface PlanStore {
+  /**
+   * Claims the bot for `plan` when no plan holds it, when `plan`'s own cycle does (a retried
+   * cycle), or when the cycle `over` does — one the caller found ended. False otherwise.
+   */
+  claimBot(portfolioId: string, botId: string, plan: BotPlan, over?: string): Promise<boolean>;
+  /** The plan holding the bot, if any. */
+  planOf(portfolioId: string, botId: string): Promise<BotPlan | undefined>;
+  /** Every bot's plan (bot id → plan). */
+  plans(portfolioId: string): Promise<Map<string, BotPlan>>;
+  /** Releases the bot if the plan of `cycleId` still holds it. */
+  releaseBot(portfolioId: string, botId: string, cycleId: string): Promise<void>;
+}
+
 /** When each alert was last sent (the cooldown of DESIGN.md §3). */
 export interface CooldownStore {
   /** True (and remembers now) if the alert `key` was not sent within the cooldown. */
@@ -248,6 +274,7 @@ export interface Stores {
   readonly ledger: LedgerStore;
   readonly claims: ClaimStore;
   readonly locks: LockStore;
+  readonly plans: PlanStore;
   readonly cooldowns: CooldownStore;
   readonly performance: PerformanceStore;
 }

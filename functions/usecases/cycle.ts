@@ -29,9 +29,10 @@ import {
   plannedEntry,
   TRANSFER_KINDS,
 } from '../core/transfer.ts';
+import { claimBots } from './bot-plans.ts';
 
 export interface CycleDeps
-  extends Pick<Stores, 'journal' | 'portfolio' | 'ledger' | 'performance'> {
+  extends Pick<Stores, 'journal' | 'portfolio' | 'ledger' | 'plans' | 'performance'> {
   readonly config: Config;
   readonly exchanges: ReadonlyMap<string, Exchange>;
   readonly workflow: WorkflowStarter;
@@ -108,7 +109,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
   });
 
   const botsById = new Map(config.bots.map((b) => [b.botId, b]));
-  const entries = decided.transfers.map((t) => {
+  const wanted = decided.transfers.map((t) => {
     const balance = state.bots.get(t.botId)?.balance;
     return plannedEntry(t, {
       portfolioId,
@@ -118,6 +119,8 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
       ...(balance != null && { reading: { balance, at: asOf } }),
     });
   });
+  // One plan per bot: only the bots this cycle could claim get their transfers journaled.
+  const entries = await claimBots(deps, portfolioId, cycleId, wanted, at);
   // Written before anything moves: from here on, a crash leaves `planned` entries that the
   // next cycle starts again.
   await journal.putPlanned(entries);

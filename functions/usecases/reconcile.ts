@@ -14,6 +14,7 @@ import type { Exchange, WorkflowStarter } from '../core/ports.ts';
 import { reconcileDecision } from '../core/settlement.ts';
 import type { LedgerWatermark } from '../core/store-ports.ts';
 import { isTerminal, type JournalEntry, OPEN_STATUSES } from '../core/transfer.ts';
+import { releaseEndedPlans } from './bot-plans.ts';
 import { announce } from './transfer-alerts.ts';
 import { holdOf, sourceReserve } from './transfer-guards.ts';
 import { type TransferDeps, transferSettlement } from './transfer-settlement.ts';
@@ -47,6 +48,8 @@ export interface ReconcileReport {
   readonly locksReleased: readonly string[];
   /** Transfers whose reserve hold, left after they ended without moving money, was released. */
   readonly holdsReleased: readonly string[];
+  /** Bots whose plan, over but still holding them, was released. */
+  readonly plansReleased: readonly string[];
   readonly reserves: ReservesVersusMaster;
   /** The projection's watermark after the run. */
   readonly watermark: LedgerWatermark;
@@ -130,6 +133,8 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     }
   }
 
+  const plansReleased = await releaseEndedPlans(deps, pid, now);
+
   const reserves = await reservesVersusMaster(deps);
   if (reserves.checked && !reserves.agree) {
     await deps.alerter.send(
@@ -148,6 +153,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     unresolved,
     locksReleased,
     holdsReleased,
+    plansReleased,
     reserves,
     watermark: await ledger.watermark(pid),
     holding: await claims.holders(pid),

@@ -17,7 +17,7 @@ import { releaseClaims } from './transfer-guards.ts';
 
 /** What the transfer steps and reconciliation work with. */
 export interface TransferDeps
-  extends Pick<Stores, 'journal' | 'portfolio' | 'ledger' | 'claims' | 'locks'> {
+  extends Pick<Stores, 'journal' | 'portfolio' | 'ledger' | 'claims' | 'locks' | 'plans'> {
   readonly config: Config;
   readonly exchanges: ReadonlyMap<string, Exchange>;
   readonly alerter: Alerter;

@@ -24,6 +24,7 @@ import {
 } from '../core/settlement.ts';
 import { isTerminal, type JournalEntry } from '../core/transfer.ts';
 import type { CaughtError, StepRequest, StepResult } from '../core/workflow.ts';
+import { releaseIfEnded } from './bot-plans.ts';
 import { announce, countOutcome } from './transfer-alerts.ts';
 import { claimFailure, entryFailures, freshFailures } from './transfer-guards.ts';
 import { type TransferDeps, transferSettlement } from './transfer-settlement.ts';
@@ -83,6 +84,15 @@ export function makeTransferSteps(deps: TransferDeps) {
         const over = held === undefined || isTerminal(held.status);
         if (over && (await locks.takeOverLock(portfolioId, botId, holder, id, LOCK_TTL_MS))) {
           return out(entry);
+        }
+        // Another cycle's transfer: a refusal, not a reason to wait (one plan per bot). A leg
+        // of the same plan waits for the one before it.
+        if (!over && held.cycleId !== entry.cycleId && entry.status === 'planned') {
+          await reject(
+            entry,
+            `bot ${botId} is locked by transfer ${holder} of another cycle (${held.cycleId})`,
+            'refused: another plan holds the bot',
+          );
         }
       }
       throw new BotLockedError(`bot ${botId} has another transfer in flight (${holder ?? '?'})`);
@@ -190,9 +200,11 @@ export function makeTransferSteps(deps: TransferDeps) {
       }
     },
 
+    /** Releases the bot's lock, and its plan once every transfer of the plan has ended. */
     async unlock(id: string): Promise<StepResult> {
       const entry = await entryOf(id);
       await locks.unlockBot(entry.portfolioId, entry.botId, id);
+      await releaseIfEnded(deps, entry.portfolioId, entry.botId, entry.cycleId, deps.now());
       return out(entry);
     },
 

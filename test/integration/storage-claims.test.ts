@@ -335,4 +335,41 @@ describe.each(BACKENDS)('the DynamoDB stores claims on $name', (backend) => {
       );
     });
   });
+
+  describe('bot plans', () => {
+    const plan = (cycleId: string, ids = [`${cycleId}-t`]) => ({
+      cycleId,
+      transferIds: ids,
+      at: '2026-11-20T12:00:00.000Z',
+    });
+
+    it('lets one cycle claim a bot, its own retry claim it again, and refuses another', async () => {
+      const p = freshPortfolio();
+      expect(await store.plans.claimBot(p, 'b', plan('c1'))).toBe(true);
+      expect(await store.plans.claimBot(p, 'b', plan('c1'))).toBe(true);
+      expect(await store.plans.claimBot(p, 'b', plan('c2'))).toBe(false);
+      expect(await store.plans.planOf(p, 'b')).toEqual(plan('c1'));
+      expect(await store.plans.claimBot(p, 'other-bot', plan('c2'))).toBe(true);
+    });
+
+    it('lets two cycles racing for one bot both claim it never', async () => {
+      const p = freshPortfolio();
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => store.plans.claimBot(p, 'b', plan(`c${i}`))),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('takes over only from the plan the caller found ended, and releases only its own', async () => {
+      const p = freshPortfolio();
+      await store.plans.claimBot(p, 'b', plan('c1'));
+      expect(await store.plans.claimBot(p, 'b', plan('c3'), 'c2')).toBe(false);
+      expect(await store.plans.claimBot(p, 'b', plan('c3'), 'c1')).toBe(true);
+      await store.plans.releaseBot(p, 'b', 'c1');
+      expect((await store.plans.planOf(p, 'b'))?.cycleId).toBe('c3');
+      await store.plans.releaseBot(p, 'b', 'c3');
+      expect(await store.plans.planOf(p, 'b')).toBeUndefined();
+      expect(await store.plans.plans(p)).toEqual(new Map());
+    });
+  });
 });

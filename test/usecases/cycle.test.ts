@@ -125,3 +125,73 @@ describe('a monitoring cycle', () => {
     expect(rt.metricsEmitted).toContainEqual({ TransfersCompleted: 1, HarvestedAmount: 30 });
   });
 });
+
+describe('overlapping cycles (one plan per bot)', () => {
+  it('never sends the same refill and harvest twice when two slots’ cycles run at once', async () => {
+    // Prepare: one bot down at 20 (refill), one up at 200 (harvest)
+    rt = await testRuntime();
+    await rt.cycle(cycleAt(0));
+    rt.exchange.setSubAccountEquity(MOMENTUM, money(20));
+    rt.exchange.setSubAccountEquity(LORENTZIAN, money(200));
+    const moved = rt.exchange.books().transfers.length;
+    // Act: a slow cycle and the next slot's, on one store, at the same time
+    const [slow, next] = await Promise.all([rt.cycle(cycleAt(1)), rt.cycle(cycleAt(2))]);
+    // Assess: each bot moved once, by one of the two cycles
+    const kinds = [...slow.entries, ...next.entries].map((e) => [e.kind, e.botId]).sort();
+    expect(kinds).toEqual([
+      ['harvest', '1h_lorentzian_sol'],
+      ['refill', '15m_momentum_eth'],
+    ]);
+    expect(rt.exchange.books().transfers).toHaveLength(moved + 2);
+    expect(rt.exchange.equityOf(MOMENTUM)).toBe(money(75));
+    expect(rt.exchange.equityOf(LORENTZIAN)).toBe(money(170));
+    expect((await auditAgainstPaper(rt.store, rt.exchange, rt.config)).agree).toBe(true);
+    // Both plans ended: no bot stays claimed
+    expect(await rt.store.plans.plans('main')).toEqual(new Map());
+  });
+
+  it('lets a later cycle plan for a bot whose plan ended without its release', async () => {
+    // Prepare: an earlier cycle's plan still holds the bot, though its transfer completed
+    rt = await testRuntime();
+    const first = await rt.cycle(cycleAt(0));
+    const allocation = first.entries.find((e) => e.botId === '15m_momentum_eth');
+    await rt.store.plans.claimBot('main', '15m_momentum_eth', {
+      cycleId: first.cycleId,
+      transferIds: [allocation?.id ?? ''],
+      at: cycleAt(0).toISOString(),
+    });
+    rt.exchange.setSubAccountEquity(MOMENTUM, money(20));
+    // Act
+    const next = await rt.cycle(cycleAt(1));
+    // Assess
+    expect(next.entries.map((e) => [e.kind, e.botId])).toEqual([['refill', '15m_momentum_eth']]);
+  });
+
+  it('leaves a bot alone while another cycle’s plan for it is still running', async () => {
+    // Prepare: a plan of another cycle holds the bot, its transfer still open (planned)
+    rt = await testRuntime();
+    await rt.cycle(cycleAt(0));
+    const open = plannedEntry(
+      {
+        kind: 'harvest',
+        botId: '1h_lorentzian_sol',
+        from: 'bot:1h_lorentzian_sol',
+        to: 'reserve:low_frequency',
+        amount: money(1),
+        reason: 'test',
+        leg: 0,
+      },
+      { portfolioId: 'main', cycleId: 'other', exchange: 'bitget', now: cycleAt(0).toISOString() },
+    );
+    await rt.store.plans.claimBot('main', '1h_lorentzian_sol', {
+      cycleId: 'other',
+      transferIds: [open.id],
+      at: cycleAt(1).toISOString(),
+    });
+    rt.exchange.setSubAccountEquity(LORENTZIAN, money(200));
+    // Act: its transfer was never journaled and the claim is young: it may be being written
+    const next = await rt.cycle(cycleAt(1));
+    // Assess
+    expect(next.entries).toEqual([]);
+  });
+});

@@ -159,14 +159,39 @@ describe('the guards', () => {
 });
 
 describe('one transfer in flight per bot', () => {
-  it('makes a second transfer of a bot wait for the lock, and gives up without moving anything', async () => {
-    // Prepare: another transfer of the bot holds its lock and is still open.
+  it('refuses at once a transfer whose bot another cycle’s open transfer holds (one plan per bot)', async () => {
+    // Prepare: a transfer of an earlier cycle holds the bot's lock and is still open.
     h = await funded();
     const holder = await harvestOf(h, LORENTZIAN, 5);
     await h.store.locks.lockBot('main', LORENTZIAN, holder.id, 60 * 60_000);
-    const waiting = await harvestOf(h, LORENTZIAN, 10, 'later');
+    const other = await harvestOf(h, LORENTZIAN, 10, 'later');
+    const moved = h.exchange.books().transfers.length;
     // Act
-    const { outcome, entry } = await run(h, waiting);
+    const { outcome, entry } = await run(h, other);
+    // Assess: no waiting, no retry; nothing moved; the holder keeps the lock
+    expect(outcome.path.filter((s) => s === 'Lock').length).toBe(1);
+    expect(entry?.status).toBe('rejected');
+    expect(entry?.error).toMatch(
+      /^bot 1h_lorentzian_sol is locked by transfer \w+ of another cycle \(manual\)/,
+    );
+    expect(h.exchange.books().transfers).toHaveLength(moved);
+    expect((await h.store.locks.lockHolders('main')).get(LORENTZIAN)).toBe(holder.id);
+  });
+
+  it('makes a second leg of the same plan wait for the lock, and gives up without moving anything', async () => {
+    // Prepare: another transfer of the same cycle holds the bot's lock and is still open.
+    h = await funded();
+    const holder = await harvestOf(h, LORENTZIAN, 5);
+    await h.store.locks.lockBot('main', LORENTZIAN, holder.id, 60 * 60_000);
+    const sibling = await journaled(h, {
+      kind: 'refill',
+      botId: LORENTZIAN,
+      from: 'reserve:emergency',
+      to: `bot:${LORENTZIAN}`,
+      amount: 10,
+    });
+    // Act
+    const { outcome, entry } = await run(h, sibling);
     // Assess
     expect(outcome.path.filter((s) => s === 'Lock').length).toBe(7); // the try and 6 retries
     expect(entry?.status).toBe('rejected');

@@ -1,6 +1,6 @@
 /**
  * The DynamoDB stores of a portfolio over the three tables of tables.ts: the journal, the
- * portfolio state, the ledger projection, claims, locks, alert cooldowns and the performance
+ * portfolio state, the ledger projection, claims, locks, bot plans, alert cooldowns and the performance
  * series — one adapter per port, sharing one document client. They work the same on AWS, DynamoDB
  * Local and dynalite: every write that must agree is a single-item conditional write (no
  * transactions), and every amount is an exact integer of 10⁻⁸ units in an N attribute.
@@ -15,6 +15,7 @@ import { DynamoJournal } from './journal.ts';
 import { DynamoLedgerStore } from './ledger.ts';
 import { DynamoLockStore } from './locks.ts';
 import { DynamoPerformanceStore } from './performance.ts';
+import { DynamoPlanStore } from './plans.ts';
 import { DynamoPortfolioStore } from './portfolio-state.ts';
 
 export type { TableNames } from './context.ts';
@@ -46,6 +47,7 @@ export function dynamoStores(
     ledger: new DynamoLedgerStore(ctx),
     claims: new DynamoClaimStore(ctx),
     locks: new DynamoLockStore(ctx),
+    plans: new DynamoPlanStore(ctx),
     cooldowns: new DynamoCooldownStore(ctx),
     performance: new DynamoPerformanceStore(ctx),
   };

@@ -108,6 +108,9 @@ async function guardViolations(
   const locks = await store.locks.lockHolders(pid);
   for (const [bot, owner] of locks) out.push(`lock of ${bot} left held by ${owner}`);
   for (const id of await store.claims.holders(pid)) out.push(`reserve hold left by ${id}`);
+  for (const [bot, plan] of await store.plans.plans(pid)) {
+    out.push(`plan of ${bot} left held by cycle ${plan.cycleId}`);
+  }
   const watermark = await store.ledger.watermark(pid);
   for (const id of watermark.applying) out.push(`apply of ${id} left half done`);
   return out;

@@ -35,6 +35,7 @@ function reportToJson(r: ReconcileReport): Record<string, unknown> {
     unresolved: r.unresolved,
     locksReleased: r.locksReleased,
     holdsReleased: r.holdsReleased,
+    plansReleased: r.plansReleased,
     books: { ...reserves, reserves: amount(reserves.reserves), master: amount(reserves.master) },
     watermark: {
       applied: Number(r.watermark.applied),
@@ -54,6 +55,8 @@ function describe(r: ReconcileReport): string {
   for (const u of r.unresolved) lines.push(`  open       ${u.id}: ${u.status}, ${u.why}`);
   for (const b of r.locksReleased) lines.push(`  unlocked   ${b} (its transfer had ended)`);
   for (const id of r.holdsReleased) lines.push(`  released   the reserve hold of ${id}`);
+  for (const b of r.plansReleased)
+    lines.push(`  released   the plan holding ${b} (its transfers had ended)`);
   const b = r.reserves;
   lines.push(
     !b.checked

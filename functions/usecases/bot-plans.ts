@@ -1,0 +1,96 @@
+/**
+ * One plan per bot (DESIGN.md §4). A cycle claims each bot it wants to move money for before it
+ * journals anything for it; a bot another cycle's plan holds gets nothing from this one. The
+ * claim ends when every transfer of its plan has ended — released by the transfer's unlock step,
+ * by reconciliation, or taken over by the next cycle that finds the plan over. So two cycles that
+ * overlap (a slow one and the next slot, a schedule delivered twice) can never both move money
+ * for one bot, whatever the journal's status index shows at the time.
+ */
+import { PLANNED_EXPIRY_MS } from '../core/settlement.ts';
+import type { BotPlan, Journal, PlanStore } from '../core/store-ports.ts';
+import { isTerminal, type JournalEntry } from '../core/transfer.ts';
+
+interface PlanDeps {
+  readonly journal: Pick<Journal, 'get'>;
+  readonly plans: PlanStore;
+}
+
+/**
+ * The plan is over: every transfer it journaled has a final status. A transfer of it that is
+ * not in the journal counts as over only once the claim is older than a plan may stay unstarted
+ * (its cycle may be between the claim and the journal write).
+ */
+export async function planEnded(deps: PlanDeps, plan: BotPlan, now: Date): Promise<boolean> {
+  const young = now.getTime() - Date.parse(plan.at) < PLANNED_EXPIRY_MS;
+  for (const id of plan.transferIds) {
+    const entry = await deps.journal.get(id);
+    if (entry ? !isTerminal(entry.status) : young) return false;
+  }
+  return true;
+}
+
+/**
+ * Claims every bot the cycle's entries move money for; returns the entries of the bots it got.
+ * A bot held by another cycle's plan that is still running is left out.
+ */
+export async function claimBots(
+  deps: PlanDeps,
+  portfolioId: string,
+  cycleId: string,
+  entries: readonly JournalEntry[],
+  now: Date,
+): Promise<JournalEntry[]> {
+  const byBot = new Map<string, JournalEntry[]>();
+  for (const e of entries) byBot.set(e.botId, [...(byBot.get(e.botId) ?? []), e]);
+  const claimed = new Set<string>();
+  for (const [botId, own] of byBot) {
+    const plan: BotPlan = { cycleId, transferIds: own.map((e) => e.id), at: now.toISOString() };
+    if (await claimBot(deps, portfolioId, botId, plan, now)) claimed.add(botId);
+  }
+  return entries.filter((e) => claimed.has(e.botId));
+}
+
+async function claimBot(
+  deps: PlanDeps,
+  portfolioId: string,
+  botId: string,
+  plan: BotPlan,
+  now: Date,
+): Promise<boolean> {
+  if (await deps.plans.claimBot(portfolioId, botId, plan)) return true;
+  const holder = await deps.plans.planOf(portfolioId, botId);
+  // Released between the two calls: try once more; otherwise it is another cycle's.
+  if (holder === undefined) return deps.plans.claimBot(portfolioId, botId, plan);
+  if (holder.cycleId === plan.cycleId) return false;
+  if (!(await planEnded(deps, holder, now))) return false;
+  return deps.plans.claimBot(portfolioId, botId, plan, holder.cycleId);
+}
+
+/** Releases the bot from `cycleId`'s plan once every transfer of that plan has ended. */
+export async function releaseIfEnded(
+  deps: PlanDeps,
+  portfolioId: string,
+  botId: string,
+  cycleId: string,
+  now: Date,
+): Promise<void> {
+  const plan = await deps.plans.planOf(portfolioId, botId);
+  if (plan?.cycleId !== cycleId) return;
+  if (await planEnded(deps, plan, now)) await deps.plans.releaseBot(portfolioId, botId, cycleId);
+}
+
+/** Releases every plan that is over (reconciliation's sweep); returns the bots released. */
+export async function releaseEndedPlans(
+  deps: PlanDeps,
+  portfolioId: string,
+  now: Date,
+): Promise<string[]> {
+  const released: string[] = [];
+  for (const [botId, plan] of await deps.plans.plans(portfolioId)) {
+    if (await planEnded(deps, plan, now)) {
+      await deps.plans.releaseBot(portfolioId, botId, plan.cycleId);
+      released.push(botId);
+    }
+  }
+  return released;
+}
