@@ -31,7 +31,7 @@ if (typeof configPath !== 'string' || configPath === '') {
 
 let deploy: DeployConfig;
 try {
-  deploy = loadDeployConfig(configPath);
+  deploy = await loadDeployConfig(configPath);
 } catch (e) {
   if (e instanceof InvalidConfigError) {
     console.error(`Invalid config file ${configPath}; nothing was synthesized.\n${e.message}`);

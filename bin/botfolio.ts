@@ -56,6 +56,7 @@ program
   .action(async (o) => {
     process.exitCode = await demo({
       config: loadConfigFile(o.config),
+      configFile: o.config,
       cycles: o.cycles,
       seed: o.seed,
       quiet: o.quiet,
@@ -88,7 +89,7 @@ program
   .addOption(configOption())
   .addOption(dataOption())
   .action(async (o) => {
-    process.exitCode = await cycleOnce(loadConfigFile(o.config), o.data);
+    process.exitCode = await cycleOnce(loadConfigFile(o.config), o.data, o.config);
   });
 
 program
@@ -112,6 +113,7 @@ program
   .action(async (o) => {
     process.exitCode = await run({
       config: loadConfigFile(o.config),
+      configFile: o.config,
       exchange: o.exchange,
       dataDir: o.data,
       dryRun: o.dryRun,

@@ -1,12 +1,14 @@
 /**
  * Reads the config a deploy is built from: parsed and validated at synth time (DESIGN.md §9), with
- * the checks only AWS needs on top, so a bad config fails `cdk synth`/`cdk deploy` before anything
- * is created.
+ * the checks only AWS needs on top, and a `custom` strategy's module loaded and tried on a sample
+ * of each pool, so a bad config or module fails `cdk synth`/`cdk deploy` before anything is
+ * created.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { loadAllocationModule } from '../functions/adapters/allocation-module.ts';
 import { type Config, parseConfig } from '../functions/core/config.ts';
-import { InvalidConfigError } from '../functions/core/problems.ts';
+import { InvalidConfigError, type Problem } from '../functions/core/problems.ts';
 import { scheduleProblems } from './cycle.ts';
 
 /** The config file could not be read or is not JSON. */
@@ -24,11 +26,11 @@ export interface DeployConfig {
 }
 
 /**
- * Loads and validates the config file for a deploy.
+ * Loads and validates the config file for a deploy, and its custom allocation module.
  * @throws ConfigFileError when it cannot be read or parsed as JSON
  * @throws InvalidConfigError listing every problem (each with its path in the file)
  */
-export function loadDeployConfig(path: string): DeployConfig {
+export async function loadDeployConfig(path: string): Promise<DeployConfig> {
   const file = resolve(path);
   let text: string;
   try {
@@ -47,7 +49,13 @@ export function loadDeployConfig(path: string): DeployConfig {
     });
   }
   const config = parseConfig(json);
-  const problems = scheduleProblems(config.checkIntervalMs);
+  const problems: Problem[] = scheduleProblems(config.checkIntervalMs);
+  try {
+    await loadAllocationModule(config, file);
+  } catch (e) {
+    if (!(e instanceof InvalidConfigError)) throw e;
+    problems.push(...e.problems);
+  }
   if (problems.length > 0) throw new InvalidConfigError(problems);
   return { config, file };
 }

@@ -10,9 +10,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { ALLOCATION_MODULE_ENV } from '../functions/adapters/allocation-module.ts';
 
 /** The config file's name inside every bundle, relative to LAMBDA_TASK_ROOT. */
 export const BUNDLED_CONFIG_FILE = 'botfolio.config.json';
+
+/** The `custom` strategy's module inside the cycle bundle, relative to LAMBDA_TASK_ROOT. */
+export const BUNDLED_ALLOCATION_MODULE = 'botfolio.allocation.mjs';
 
 /**
  * esbuild's ESM output calls `require` for the CommonJS dependencies it bundles (ccxt's, for
@@ -74,6 +78,13 @@ export interface BotfolioFunctionProps {
    */
   readonly configFile?: string;
   /**
+   * The `custom` strategy's module (the config's `allocation.module`, resolved). esbuild bundles
+   * it, its own imports included and with the options of the handler's code, into the bundle as
+   * `botfolio.allocation.mjs`; env `ALLOCATION_MODULE_PATH` names it.
+   * @default - none: the function has no custom allocation to run
+   */
+  readonly allocationModule?: string;
+  /**
    * @default Duration.seconds(30) — a transfer step makes a few exchange calls at most; the
    * workflow retries what times out.
    */
@@ -111,7 +122,8 @@ export interface BotfolioFunctionProps {
  *   `NODE_OPTIONS=--enable-source-maps`), `@aws-sdk/*` left out because the runtime provides it,
  *   and ccxt's lazy imports a Bitget REST client never loads (`CCXT_UNUSED_IMPORTS`);
  * - the validated config copied into the bundle (`CONFIG_PATH=botfolio.config.json`), which
- *   names the portfolio;
+ *   names the portfolio, and a `custom` strategy's module bundled beside it
+ *   (`ALLOCATION_MODULE_PATH=botfolio.allocation.mjs`);
  * - outside any VPC unless `vpc` is given (then: private subnets, outbound HTTPS only).
  */
 export class BotfolioFunction extends NodejsFunction {
@@ -128,7 +140,7 @@ export class BotfolioFunction extends NodejsFunction {
     logGroup.grantWrite(role);
     const network = props.vpc ? vpcPlacement(scope, id, props.vpc, role) : {};
 
-    const configFile = props.configFile;
+    const { configFile, allocationModule } = props;
     super(scope, id, {
       entry: props.entry,
       handler: 'handler',
@@ -145,6 +157,7 @@ export class BotfolioFunction extends NodejsFunction {
       environment: {
         ...props.environment,
         CONFIG_PATH: BUNDLED_CONFIG_FILE,
+        ...(allocationModule && { [ALLOCATION_MODULE_ENV]: BUNDLED_ALLOCATION_MODULE }),
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
@@ -168,6 +181,9 @@ export class BotfolioFunction extends NodejsFunction {
               : // Rendered at construction, run only if bundling runs: a bundle without its
                 // config would fail on its first invocation, so the synth fails instead.
                 failCommand(`${id}: no config file to ship in the bundle (configFile prop)`),
+            ...(allocationModule
+              ? [bundleCommand(allocationModule, `${outputDir}/${BUNDLED_ALLOCATION_MODULE}`)]
+              : []),
           ],
         },
       },
@@ -233,6 +249,39 @@ function failCommand(message: string): string {
 /** A copy that runs in the local bundling shell: bash on Linux and macOS, cmd on Windows. */
 function copyCommand(from: string, to: string): string {
   if (process.platform === 'win32') return `copy /Y "${from}" "${to.replaceAll('/', '\\')}"`;
-  const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
   return `cp ${quote(from)} ${quote(to)}`;
+}
+
+/**
+ * esbuild's arguments for one more file of a bundle: ESBUILD_OPTIONS, as the handler is built.
+ * Its imports are bundled in (the bundle has no node_modules), the AWS SDK excepted.
+ */
+function esbuildArgs(entry: string, outfile: string): string[] {
+  const o = ESBUILD_OPTIONS;
+  return [
+    entry,
+    '--bundle',
+    `--platform=${o.platform}`,
+    `--format=${o.format}`,
+    `--target=${o.target}`,
+    `--main-fields=${o.mainFields.join(',')}`,
+    ...(o.minify ? ['--minify'] : []),
+    ...(o.keepNames ? ['--keep-names'] : []),
+    `--banner:js=${o.banner.js}`,
+    ...o.external.map((e) => `--external:${e}`),
+    '--sourcemap',
+    '--sources-content=false',
+    `--outfile=${outfile}`,
+  ];
+}
+
+/** esbuild on `entry`, run as NodejsFunction runs it for the handler (npx, from the project root). */
+function bundleCommand(entry: string, outfile: string): string {
+  return ['npx', '--no-install', 'esbuild', ...esbuildArgs(entry, outfile)].map(quote).join(' ');
+}
+
+/** One argument for the local bundling shell (bash, or cmd on Windows). */
+function quote(s: string): string {
+  if (process.platform === 'win32') return `"${s.replaceAll('"', '""')}"`;
+  return `'${s.replaceAll("'", "'\\''")}'`;
 }

@@ -24,6 +24,8 @@ export interface ScheduledFunctionProps {
   readonly portfolioId: string;
   /** The validated config file, shipped in the bundle. @default - none (see BotfolioFunction) */
   readonly configFile?: string;
+  /** The `custom` strategy's module, bundled in (see BotfolioFunction). @default - none */
+  readonly allocationModule?: string;
   /** How often the schedule runs the function: whole minutes (EventBridge's grain). */
   readonly interval: Duration;
   /** The schedule rule's description, e.g. what runs and how often. */
@@ -56,6 +58,7 @@ export class ScheduledFunction extends Construct {
       description: props.description,
       portfolioId: props.portfolioId,
       configFile: props.configFile,
+      allocationModule: props.allocationModule,
       timeout:
         props.timeout ?? Duration.millis(Math.min(DEFAULT_TIMEOUT.toMilliseconds(), intervalMs)),
       memorySize: props.memorySize,

@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { allocationModulePath } from '../functions/adapters/allocation-module.ts';
 import type { Config } from '../functions/core/config.ts';
 import { Alerts } from './alerts.ts';
 import { Cycle } from './cycle.ts';
@@ -28,7 +29,8 @@ export interface BotfolioStackProps extends StackProps {
   /** The parsed config (functions/core/config.ts `parseConfig`). */
   readonly config: Config;
   /**
-   * The file `config` was parsed from, shipped in every function bundle.
+   * The file `config` was parsed from, shipped in every function bundle (and a `custom`
+   * strategy's module, found from its folder, in the cycle's).
    * @default - none: only for synthesizing without bundling (local mode reads the definition)
    */
   readonly configFile?: string;
@@ -100,10 +102,12 @@ export class BotfolioStack extends Stack {
       portfolioId,
     });
 
+    // Only the cycle plans rebalances: it alone carries a custom strategy's module.
     this.cycle = new Cycle(this, 'Cycle', {
       entry: HANDLER_ENTRIES.cycle,
       portfolioId,
       configFile,
+      allocationModule: configFile && allocationModulePath(config, configFile),
       checkIntervalMs: config.checkIntervalMs,
       stateMachine: this.transferWorkflow.stateMachine,
       vpc,

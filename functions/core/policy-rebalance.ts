@@ -131,7 +131,7 @@ export function rebalanceTargets(
         alerts.push(
           alert(
             'rebalance_skipped',
-            `pool ${pool.name} not rebalanced (${strategy}): ${result.reason}`,
+            `pool ${pool.name} not rebalanced (${strategy === 'custom' ? `custom module ${config.allocation.module}` : strategy}): ${result.reason}`,
           ),
         );
       }

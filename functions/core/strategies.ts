@@ -6,8 +6,8 @@
  * integer weights in one place (`integerWeights`) before any amount is computed from them.
  */
 import type { BotMetrics } from './analytics.ts';
-import type { AllocationStrategy } from './config.ts';
-import { type Money, type Ratio, toFloat } from './money.ts';
+import type { AllocationStrategy, Config } from './config.ts';
+import { type Money, type Ratio, toFloat, ZERO } from './money.ts';
 
 /** One bot of a pool as a strategy sees it. */
 export interface StrategyBot {
@@ -218,6 +218,42 @@ function customWeights(
   }
   if (problems.length > 0) return skip(`custom weights refused: ${problems.join('; ')}`, true);
   return { ok: true, weights: integerWeights(weights) };
+}
+
+/** A bot's metrics before it has any history. */
+const NO_HISTORY: BotMetrics = {
+  pnl: ZERO,
+  days: 0,
+  winRate: undefined,
+  sharpe: undefined,
+  maxDrawdown: 0,
+  volatility: undefined,
+};
+
+/**
+ * What a `custom` function answers on a sample of each pool: its enabled bots at their
+ * allocations, with no history — the input of a new portfolio's first rebalance. One refusal per
+ * pool whose answer would leave it alone (a throw, a bot missing, a weight that is not a number
+ * ≥ 0); none when every pool gets weights.
+ */
+export function customSampleRefusals(config: Config, custom: WeightsFunction): string[] {
+  return [...config.pools.values()].flatMap((pool) => {
+    const bots = config.bots
+      .filter((b) => b.pool === pool.name && b.enabled)
+      .map(
+        (b): StrategyBot => ({
+          botId: b.botId,
+          weight: b.weight,
+          capitalBase: b.allocation,
+          balance: b.allocation,
+          metrics: NO_HISTORY,
+          dailyReturns: [],
+        }),
+      );
+    if (bots.length === 0) return [];
+    const result = customWeights(pool.name, pool.deployable, bots, custom);
+    return result.ok ? [] : [`pool ${pool.name}: ${result.reason}`];
+  });
 }
 
 /** Target capital bases: budget × weight ÷ divisor, rounded down (they never sum above budget). */

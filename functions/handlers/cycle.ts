@@ -2,11 +2,29 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { StepFunctionsStarter } from '../adapters/stepfunctions/starter.ts';
 import { METRIC_NAMES } from '../core/metrics.ts';
+import type { WeightsFunction } from '../core/strategies.ts';
 import { runCycle } from '../usecases/cycle.ts';
 import { alerter, config, exchanges, metrics, stores } from './aws.ts';
-import { requireEnv } from './env.ts';
+import { loadBundledAllocationModule, requireEnv } from './env.ts';
 
 const workflow = new StepFunctionsStarter(new SFNClient({}), requireEnv('STATE_MACHINE_ARN'));
+
+/**
+ * The custom strategy's weights. A module that cannot be loaded here (it passed at synth, so
+ * rarely) must not stop the harvests, refills and protection: it leaves the custom pools alone,
+ * and every due rebalance says why in a `rebalance_skipped` warning.
+ */
+const customWeights = await loadBundledAllocationModule(config).catch(
+  (error: unknown): WeightsFunction => {
+    const reason = error instanceof Error ? error.message : String(error);
+    console.error(
+      JSON.stringify({ level: 'error', message: 'custom allocation module not loaded', reason }),
+    );
+    return () => {
+      throw new Error(`not loaded in the cycle function: ${reason}`);
+    };
+  },
+);
 
 /** An EventBridge scheduled event: its `time` is the slot, the same on every retry of the invocation. */
 interface ScheduledEvent {
@@ -18,7 +36,10 @@ export async function handler(event: ScheduledEvent) {
   if (Number.isNaN(at.getTime()))
     throw new Error(`scheduled event with an invalid time: ${JSON.stringify(event.time)}`);
   const started = Date.now();
-  const result = await runCycle({ config, ...stores, exchanges, workflow, alerter, metrics }, at);
+  const result = await runCycle(
+    { config, ...stores, exchanges, workflow, alerter, metrics, customWeights },
+    at,
+  );
   const durationMs = Date.now() - started;
   metrics.emit(config.portfolioId, { [METRIC_NAMES.cycleDuration]: durationMs });
   console.log(

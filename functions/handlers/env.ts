@@ -1,7 +1,9 @@
 /** Environment for the Lambda handlers: read once at load, and a missing setting is an error, never a silent default. */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { ALLOCATION_MODULE_ENV, importAllocationModule } from '../adapters/allocation-module.ts';
 import { type Config, parseConfig } from '../core/config.ts';
+import type { WeightsFunction } from '../core/strategies.ts';
 
 export class MissingSettingError extends Error {
   constructor(name: string) {
@@ -18,6 +20,25 @@ export function requireEnv(name: string): string {
 
 /** The config shipped in the bundle (validated at synth; validated again here, cheaply). */
 export function loadBundledConfig(): Config {
-  const path = resolve(process.env.LAMBDA_TASK_ROOT ?? '.', requireEnv('CONFIG_PATH'));
-  return parseConfig(JSON.parse(readFileSync(path, 'utf8')));
+  return parseConfig(JSON.parse(readFileSync(bundledFile('CONFIG_PATH'), 'utf8')));
+}
+
+/**
+ * The `custom` strategy's module bundled beside the config (checked at synth; checked again
+ * here, as every composition loads it); undefined for any other strategy.
+ */
+export async function loadBundledAllocationModule(
+  config: Config,
+): Promise<WeightsFunction | undefined> {
+  if (config.allocation.strategy !== 'custom') return undefined;
+  return importAllocationModule(
+    config,
+    bundledFile(ALLOCATION_MODULE_ENV),
+    `config ${requireEnv('CONFIG_PATH')}`,
+  );
+}
+
+/** The file a setting names inside the bundle. */
+function bundledFile(name: string): string {
+  return resolve(process.env.LAMBDA_TASK_ROOT ?? '.', requireEnv(name));
 }

@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadAllocationModule } from '../adapters/allocation-module.ts';
 import { DynamoBreakerStore } from '../adapters/dynamodb/breaker.ts';
 import { dynamoStores } from '../adapters/dynamodb/store.ts';
 import { PaperExchange } from '../adapters/paper/exchange.ts';
@@ -17,6 +18,7 @@ import { type Metrics, NO_METRICS } from '../core/metrics.ts';
 import { ZERO } from '../core/money.ts';
 import type { Alerter, BreakerStore, Exchange } from '../core/ports.ts';
 import type { Stores } from '../core/store-ports.ts';
+import type { WeightsFunction } from '../core/strategies.ts';
 import { withCooldown } from '../usecases/alerting.ts';
 import { type CycleResult, runCycle } from '../usecases/cycle.ts';
 import { type ReconcileReport, reconcile } from '../usecases/reconcile.ts';
@@ -28,6 +30,12 @@ import { LocalTransferWorkflow, type Reaper, type StateMachineDefinition } from 
 
 export interface LocalRuntimeOptions {
   readonly config: Config;
+  /**
+   * The file `config` was read from: a `custom` strategy's module is loaded from its folder (and
+   * checked) when the runtime starts.
+   * @default - none: a custom pool is not rebalanced, and each due rebalance warns so
+   */
+  readonly configFile?: string;
   /** Keep the store and the paper exchange here; in memory when absent. */
   readonly dataDir?: string;
   /** Seed of the simulated bots. @default DEMO_SEED */
@@ -72,6 +80,8 @@ export interface LocalRuntime {
   readonly exchanges: ReadonlyMap<string, Exchange>;
   readonly market: BotSimulator;
   readonly workflow: LocalTransferWorkflow;
+  /** The `custom` strategy's weights function, loaded from the config's `allocation.module`. */
+  readonly customWeights: WeightsFunction | undefined;
   /** Runs one cycle at `at` and waits for the transfers it started to finish. */
   cycle(at: Date): Promise<CycleResult>;
   /** Reconciles (at the runtime's clock) and waits for the transfers it started again. */
@@ -91,6 +101,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
   const now = opts.now ?? (() => new Date());
   const metrics = opts.metrics ?? NO_METRICS;
   const dataDir = opts.dataDir;
+  // First: a module that cannot work is refused before anything starts.
+  const customWeights = opts.configFile
+    ? await loadAllocationModule(config, opts.configFile)
+    : undefined;
   if (dataDir) mkdirSync(dataDir, { recursive: true });
 
   const dynamo =
@@ -167,9 +181,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     exchanges,
     market,
     workflow,
+    customWeights,
     async cycle(at: Date) {
       const result = await runCycle(
-        { config, ...store, exchanges, workflow, alerter, metrics },
+        { config, ...store, exchanges, workflow, alerter, metrics, customWeights },
         at,
       );
       await workflow.drain();

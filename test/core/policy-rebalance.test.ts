@@ -352,7 +352,7 @@ describe('strategies', () => {
     expect(thrown.alerts.map((a) => [a.severity, a.code, a.message])).toContainEqual([
       'warning',
       'rebalance_skipped',
-      'pool low_frequency not rebalanced (custom): the custom weights function threw: boom',
+      'pool low_frequency not rebalanced (custom module x.mjs): the custom weights function threw: boom',
     ]);
     const nonsense = planOn(c, lopsided, {
       customWeights: () => ({ '1h_lorentzian_sol': -1, ghost: 1 }),
@@ -362,6 +362,27 @@ describe('strategies', () => {
     expect(nonsense.alerts[0]?.message).toMatch(
       /weight of 1h_lorentzian_sol must be a finite number ≥ 0/,
     );
+  });
+
+  it('custom: a module that throws for one pool leaves only that pool alone, naming the module', () => {
+    // Prepare: it throws for low_frequency and weighs high_frequency 2 : 1 (210 → 140 / 70);
+    // 1h_lorentzian_sol is above its harvest trigger (260 ≥ 1.25 × 200).
+    const c = strategy('custom', { 'allocation.module': './my-weights.mjs' });
+    const customWeights = (input: { pool: string; bots: readonly { bot_id: string }[] }) => {
+      if (input.pool === 'low_frequency') throw new Error('no model for this pool');
+      return Object.fromEntries(input.bots.map((b, i) => [b.bot_id, i === 0 ? 2 : 1]));
+    };
+    // Act
+    const p = planOn(c, { ...lopsided, 'bots.1h_lorentzian_sol.balance': 260 }, { customWeights });
+    // Assess: the harvest and the other pool's rebalance go on
+    expect(moves(p)).toEqual([
+      'harvest 1h_lorentzian_sol bot:1h_lorentzian_sol → reserve:low_frequency 36',
+      'rebalance 5m_scalping_sol reserve:high_frequency → bot:5m_scalping_sol 40',
+      'rebalance 15m_momentum_eth bot:15m_momentum_eth → reserve:high_frequency 30',
+    ]);
+    expect(p.alerts.filter((a) => a.severity === 'warning').map((a) => a.message)).toEqual([
+      'pool low_frequency not rebalanced (custom module ./my-weights.mjs): the custom weights function threw: no model for this pool',
+    ]);
   });
 
   it('custom: without the loaded module it plans no rebalance and says why', () => {

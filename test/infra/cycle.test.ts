@@ -94,6 +94,26 @@ describe('monitoring cycle', () => {
     });
   });
 
+  it('ships a custom strategy’s module with the cycle function alone (ALLOCATION_MODULE_PATH)', () => {
+    // Prepare: the config's module is found from its folder (examples/custom-allocation.mjs)
+    const custom = {
+      ...exampleConfigJson(),
+      allocation: { strategy: 'custom', module: './custom-allocation.mjs' },
+    };
+    // Act
+    const { stack: s, template: t } = synthesize({ configJson: custom });
+    // Assess
+    const withModule = t.findResources('AWS::Lambda::Function', {
+      Properties: {
+        Environment: {
+          Variables: Match.objectLike({ ALLOCATION_MODULE_PATH: 'botfolio.allocation.mjs' }),
+        },
+      },
+    });
+    expect(Object.keys(withModule)).toEqual([logicalIdOf(s, s.cycle.function)]);
+    expect(JSON.stringify(template.toJSON())).not.toContain('ALLOCATION_MODULE_PATH');
+  });
+
   it('grants no function PutMetricData: metrics go out as EMF lines in their log groups', () => {
     // Assess
     expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain(

@@ -4,14 +4,14 @@
  * current cycle finish.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/core/config.ts';
 import { TRANSFER_STATUSES } from '../../functions/core/transfer.ts';
 import { run } from '../../functions/local/commands/run.ts';
-import { UserFileError } from '../../functions/local/files.ts';
+import { loadConfigFile, UserFileError } from '../../functions/local/files.ts';
 import { startLocalRuntime } from '../../functions/local/runtime.ts';
 import { specConfig, specFile, withPaths } from '../core/fixtures.ts';
 import { type FakeBitget, startFakeBitget } from '../helpers/fake-bitget.ts';
@@ -27,12 +27,12 @@ afterEach(async () => {
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'botfolio-run-'));
 
-async function journalIn(dataDir: string) {
-  const rt = await startLocalRuntime({ config: specConfig(), dataDir });
+async function journalIn(dataDir: string, config = specConfig()) {
+  const rt = await startLocalRuntime({ config, dataDir });
   try {
     return {
-      state: await rt.store.portfolio.load('main'),
-      entries: await rt.store.journal.byStatus('main', TRANSFER_STATUSES),
+      state: await rt.store.portfolio.load(config.portfolioId),
+      entries: await rt.store.journal.byStatus(config.portfolioId, TRANSFER_STATUSES),
     };
   } finally {
     await rt.close();
@@ -147,6 +147,44 @@ describe('botfolio run', () => {
     );
   });
 
+  it('rebalances a custom pool by its allocation module once rebalance_interval has passed', async () => {
+    // Prepare: examples/custom-portfolio.json (rebalance_interval 1d, the module weighs bots by
+    // their daily win rate); the clock moves 6 h after each cycle, so cycle 5 is one day on.
+    const configFile = 'examples/custom-portfolio.json';
+    const config = loadConfigFile(configFile);
+    const dataDir = tempDir();
+    let clock = new Date('2026-11-20T00:00:00Z');
+    // Act
+    const code = await run({
+      config,
+      configFile,
+      exchange: 'paper',
+      dataDir,
+      dryRun: false,
+      cycles: 5,
+      intervalMs: 0,
+      now: () => clock,
+      out: (l) => {
+        if (l.startsWith('cycle ')) clock = new Date(clock.getTime() + 6 * 3_600_000);
+      },
+    });
+    // Assess: allocations on the first cycle; the custom targets a day later, all completed
+    expect(code).toBe(0);
+    const { entries } = await journalIn(dataDir, config);
+    const rebalances = entries.filter((e) => e.kind === 'rebalance');
+    expect(rebalances.map((e) => [e.cycleId, e.botId, e.status]).sort()).toEqual(
+      [
+        ['20261121T0000Z', '1h_lorentzian_sol', 'completed'],
+        ['20261121T0000Z', '4h_swing_btc', 'completed'],
+        ['20261121T0000Z', '5m_scalping_sol', 'completed'],
+        ['20261121T0000Z', '15m_momentum_eth', 'completed'],
+      ].sort(),
+    );
+    expect(rebalances.find((e) => e.botId === '4h_swing_btc')?.reason).toMatch(
+      /above its custom target 60/,
+    );
+  });
+
   it('finishes the current cycle and stops when asked to (as on Ctrl+C)', async () => {
     // Prepare
     const stop = new AbortController();
@@ -216,6 +254,22 @@ describe('botfolio run (the CLI)', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('dry run — cycle');
     expect(r.stdout).toContain('would allocation');
+  });
+
+  it('refuses to start with a custom module that cannot work, naming it', () => {
+    // Prepare: examples/custom-portfolio.json, its module one that exports no function
+    const dir = tempDir();
+    const config = JSON.parse(readFileSync(join(root, 'examples/custom-portfolio.json'), 'utf8'));
+    config.allocation.module = './weights.mjs';
+    writeFileSync(join(dir, 'portfolio.json'), JSON.stringify(config));
+    writeFileSync(join(dir, 'weights.mjs'), 'export const weights = { a: 1 };\n');
+    // Act
+    const r = botfolio('run', '--config', join(dir, 'portfolio.json'), '--cycles', '1');
+    // Assess
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('allocation.module: must export a `weights` function');
+    expect(r.stderr).toContain('(got "./weights.mjs")');
+    expect(r.stdout).toBe('');
   });
 
   it('exits 1 with what to set when --exchange bitget has no key', () => {

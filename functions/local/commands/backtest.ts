@@ -14,6 +14,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Table from 'cli-table3';
+import { loadAllocationModule } from '../../adapters/allocation-module.ts';
 import { WIN_RATE_NOTE } from '../../core/analytics.ts';
 import {
   type BacktestResult,
@@ -24,7 +25,6 @@ import {
 import type { Config } from '../../core/config.ts';
 import { formatMoney, type Money, money } from '../../core/money.ts';
 import { TRANSFER_KINDS } from '../../core/transfer.ts';
-import { loadAllocationModule } from '../allocation-module.ts';
 import { UserFileError } from '../files.ts';
 
 /** One CSV file's rows: time → bot id → equity. */

@@ -17,6 +17,8 @@ import { startLocalRuntime } from '../runtime.ts';
 
 export interface DemoOptions {
   readonly config: Config;
+  /** The file `config` was read from (a `custom` strategy's module is found from it). */
+  readonly configFile?: string;
   readonly cycles: number;
   readonly seed: number;
   /** One line per cycle instead of the board. */
@@ -42,6 +44,7 @@ export async function demo(opts: DemoOptions): Promise<number> {
   const cycleAlerts: Alert[] = [];
   const runtime = await startLocalRuntime({
     config,
+    ...(opts.configFile !== undefined && { configFile: opts.configFile }),
     seed: opts.seed,
     now: () => clock,
     onAlert: (a) => cycleAlerts.push(a),

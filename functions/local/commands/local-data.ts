@@ -15,8 +15,13 @@ export async function withRuntime<T>(
   config: Config,
   dir: string | undefined,
   fn: (rt: LocalRuntime) => Promise<T>,
+  configFile?: string,
 ): Promise<T> {
-  const rt = await startLocalRuntime({ config, dataDir: dataDirOf(config, dir) });
+  const rt = await startLocalRuntime({
+    config,
+    dataDir: dataDirOf(config, dir),
+    ...(configFile !== undefined && { configFile }),
+  });
   try {
     return await fn(rt);
   } finally {
@@ -24,9 +29,10 @@ export async function withRuntime<T>(
   }
 }
 
-export function cycleOnce(config: Config, dir?: string): Promise<number> {
+/** `cycle --once`; `configFile` is where `config` was read (a custom module is found from it). */
+export function cycleOnce(config: Config, dir?: string, configFile?: string): Promise<number> {
   const alerts: string[] = [];
-  return withRuntime(config, dir, async (rt) => {
+  const once = async (rt: LocalRuntime) => {
     rt.trade(); // the simulated bots trade one step between cycles
     const result = await rt.cycle(new Date());
     for (const e of result.entries) {
@@ -40,7 +46,8 @@ export function cycleOnce(config: Config, dir?: string): Promise<number> {
       `cycle ${result.cycleId}: mode ${result.plan.mode}, ${result.entries.length} transfer(s)\n${alerts.join('\n')}\n`,
     );
     return 0;
-  });
+  };
+  return withRuntime(config, dir, once, configFile);
 }
 
 export function showStatus(

@@ -3,12 +3,12 @@
  * verdict or a plan, touch nothing else. The plan is made without history: the history alerts and
  * the history-based strategies need the performance series only a cycle reads.
  */
+import { loadAllocationModule } from '../../adapters/allocation-module.ts';
 import { formatMoney } from '../../core/money.ts';
 import { planToJson } from '../../core/plan-json.ts';
 import { plan } from '../../core/policy.ts';
 import { InvalidConfigError } from '../../core/problems.ts';
 import { parseState } from '../../core/state.ts';
-import { loadAllocationModule } from '../allocation-module.ts';
 import { loadConfigFile, readJsonFile } from '../files.ts';
 
 export async function validateCommand(file: string): Promise<number> {

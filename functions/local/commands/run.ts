@@ -30,6 +30,8 @@ export type RunExchange = (typeof RUN_EXCHANGES)[number];
 
 export interface RunOptions {
   readonly config: Config;
+  /** The file `config` was read from (a `custom` strategy's module is found from it). */
+  readonly configFile?: string;
   readonly exchange: RunExchange;
   /** The local data folder. @default `.local/<portfolio id>` */
   readonly dataDir?: string;
@@ -62,6 +64,7 @@ export async function run(opts: RunOptions): Promise<number> {
   const alerts: Alert[] = [];
   const runtime = await startLocalRuntime({
     config,
+    ...(opts.configFile !== undefined && { configFile: opts.configFile }),
     dataDir: dataDirOf(config, opts.dataDir),
     now,
     onAlert: (a) => alerts.push(a),
@@ -212,7 +215,7 @@ export async function previewCycle(
     }
   }
   const { state, plan: decided } = await decideCycle(
-    { config, performance: runtime.store.performance },
+    { config, performance: runtime.store.performance, customWeights: runtime.customWeights },
     { stored, balances, inFlight, asOf },
   );
   print(
