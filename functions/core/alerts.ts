@@ -14,6 +14,7 @@ export const ALERT_SEVERITY = {
   performance_degraded: 'warning',
   exchange_unavailable: 'warning',
   transfer_rejected: 'warning',
+  transfer_id_collision: 'critical',
   rebalance_skipped: 'warning',
   balance_unknown: 'warning',
   harvest: 'info',

@@ -106,6 +106,25 @@ export const botAllocationMovable: BotRule = ({ bot, at, exchange, allocation })
   ];
 };
 
+/**
+ * A bot's allocation fits in one transfer (≤ the exchange's max_transfer). An allocation is all
+ * or nothing (policy-rules.ts), so a larger one would either never be made or be capped into a
+ * capital base the trader did not ask for: it is refused here, where it can be fixed (raise
+ * max_transfer, or lower the allocation), rather than split into several transfers that could
+ * half-complete.
+ */
+export const botAllocationFitsOneTransfer: BotRule = ({ bot, at, exchange, allocation }) => {
+  if (allocation === undefined || !exchange || allocation <= exchange.max_transfer) return [];
+  return [
+    {
+      path:
+        bot.allocation === undefined ? `pools.${bot.pool}.allocation_per_bot` : `${at}.allocation`,
+      value: showMoney(allocation),
+      message: `above exchanges.${bot.exchange}.max_transfer ${showMoney(exchange.max_transfer)}: bot "${bot.bot_id}" is funded in one transfer (raise max_transfer or lower the allocation)`,
+    },
+  ];
+};
+
 /** Under the fixed_percentage strategy, every bot has a weight. */
 export const botHasWeight: BotRule = ({ bot, at }, f) =>
   f.allocation?.strategy === 'fixed_percentage' && bot.weight === undefined
@@ -120,6 +139,7 @@ export const BOT_RULES: readonly BotRule[] = [
   botAccountUnique,
   botHasAllocation,
   botAllocationMovable,
+  botAllocationFitsOneTransfer,
   botHasWeight,
 ];
 

@@ -4,23 +4,16 @@
  * A cycle is identified by its schedule slot, so a retried cycle plans the same transfer ids and
  * its journal writes and workflow starts are no-ops.
  */
-import type { Alert } from '../core/alerts.ts';
+import { type Alert, alert } from '../core/alerts.ts';
 import { netContributed, totalPnl } from '../core/analytics.ts';
 import type { Config } from '../core/config.ts';
+import { formatDuration } from '../core/duration.ts';
 import { METRIC_NAMES, type Metrics } from '../core/metrics.ts';
-import { type Money, sum, toFloat } from '../core/money.ts';
-import {
-  deployedSums,
-  historySamplesToRead,
-  type Plan,
-  plan,
-  portfolioEquity,
-} from '../core/policy.ts';
+import { type Money, showMoney, sum, toFloat } from '../core/money.ts';
+import { deployedSums, type Plan, portfolioEquity } from '../core/policy.ts';
 import type { Alerter, BalanceReading, Exchange, WorkflowStarter } from '../core/ports.ts';
-import { believed, unknown } from '../core/readings.ts';
 import { PLANNED_EXPIRY_MS } from '../core/settlement.ts';
-import { withCompleted } from '../core/simulate.ts';
-import { type BotState, initialState, isKnown, type PortfolioState } from '../core/state.ts';
+import { initialState, isKnown, type PortfolioState } from '../core/state.ts';
 import type { BotSnapshot, Stores } from '../core/store-ports.ts';
 import type { WeightsFunction } from '../core/strategies.ts';
 import {
@@ -30,6 +23,7 @@ import {
   TRANSFER_KINDS,
 } from '../core/transfer.ts';
 import { claimBots } from './bot-plans.ts';
+import { decideCycle, readCycleFacts } from './cycle-input.ts';
 
 export interface CycleDeps
   extends Pick<Stores, 'journal' | 'portfolio' | 'ledger' | 'plans' | 'performance'> {
@@ -62,14 +56,59 @@ export interface CycleResult {
 /** Statuses of a transfer that is still running: its bot is left alone this cycle. */
 export { OPEN_STATUSES };
 
-/** The cycle id of a schedule slot: the slot's start, e.g. 20261120T1215Z for a 15-minute cycle. */
+/**
+ * The cycle id of a schedule slot: the slot's start and the interval, e.g. 20261120T1215Z-15m.
+ * The interval is part of it, so a changed `check_interval` can never give a new cycle the id
+ * (and so the transfer ids) of an old slot.
+ */
 export function cycleIdFor(at: Date, intervalMs: number): string {
   const slot = new Date(Math.floor(at.getTime() / intervalMs) * intervalMs);
-  return slot
+  const start = slot
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z')
     .replace(/00Z$/, 'Z');
+  return `${start}-${formatDuration(intervalMs)}`;
+}
+
+/** What makes a planned transfer what it is: an entry with its id must say the same. */
+const sameTransfer = (a: JournalEntry, b: JournalEntry): boolean =>
+  a.kind === b.kind &&
+  a.botId === b.botId &&
+  a.from === b.from &&
+  a.to === b.to &&
+  a.amount === b.amount &&
+  a.leg === b.leg &&
+  a.exchange === b.exchange;
+
+/**
+ * Journals the planned entries; an id that exists with other content (a retried cycle that now
+ * decides another amount) is never a quiet no-op: it is left out of this cycle's starts and
+ * reported, critical, to the operator. Returns the entries the journal holds as planned here.
+ */
+async function journalPlanned(
+  deps: Pick<CycleDeps, 'journal' | 'alerter'>,
+  entries: readonly JournalEntry[],
+  context: { portfolioId: string; cycleId: string },
+): Promise<JournalEntry[]> {
+  const created = new Set(await deps.journal.putPlanned(entries));
+  const kept: JournalEntry[] = [];
+  for (const e of entries) {
+    const stored = created.has(e.id) ? e : await deps.journal.get(e.id);
+    if (stored && sameTransfer(stored, e)) {
+      kept.push(e);
+      continue;
+    }
+    await deps.alerter.send(
+      alert(
+        'transfer_id_collision',
+        `transfer ${e.id} (${e.kind} of ${showMoney(e.amount)} ${e.from} → ${e.to}) was not journaled: the journal holds that id as ${stored ? `${stored.kind} of ${showMoney(stored.amount)} ${stored.from} → ${stored.to} (${stored.status})` : 'nothing readable'}; the journal's entry stands, this plan's is dropped`,
+        e.botId,
+      ),
+      context,
+    );
+  }
+  return kept;
 }
 
 export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> {
@@ -120,10 +159,10 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     });
   });
   // One plan per bot: only the bots this cycle could claim get their transfers journaled.
-  const entries = await claimBots(deps, portfolioId, cycleId, wanted, at);
+  const claimed = await claimBots(deps, portfolioId, cycleId, wanted, at);
   // Written before anything moves: from here on, a crash leaves `planned` entries that the
   // next cycle starts again.
-  await journal.putPlanned(entries);
+  const entries = await journalPlanned(deps, claimed, { portfolioId, cycleId });
 
   // Refill blocks before the flags: a cycle that dies between the two is retried on the old flags
   // and decides the same blocks again (setting one twice is harmless).
@@ -163,132 +202,6 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     entries,
     restarted: stale.length,
   };
-}
-
-/** What a cycle reads besides the stored state: the transfers still open, and fresh balances. */
-export interface CycleFacts {
-  /** Transfers still open: their bots sit this cycle out. */
-  readonly open: readonly JournalEntry[];
-  readonly inFlight: ReadonlySet<string>;
-  /** Every funded bot's equity, by bot id: known and believed, or unknown with why. */
-  readonly balances: ReadonlyMap<string, BalanceReading>;
-}
-
-/**
- * Reads what a cycle decides on, writing nothing: the open transfers (the journal's status
- * index), then every funded bot's equity (one batched call per exchange). The cycle and its dry
- * run (`botfolio run --dry-run`) read alike through it.
- */
-export async function readCycleFacts(
-  deps: Pick<CycleDeps, 'config' | 'journal' | 'exchanges'>,
-  stored: PortfolioState,
-): Promise<CycleFacts> {
-  const open = await deps.journal.byStatus(deps.config.portfolioId, OPEN_STATUSES);
-  const balances = await readBalances(deps, stored);
-  return { open, inFlight: new Set(open.map((e) => e.botId)), balances };
-}
-
-/**
- * The state a dry run plans on, writing nothing: the stored one (or the opening state of a new
- * portfolio) with the completed transfers the ledger has not applied yet folded in, as the cycle
- * would apply them before planning.
- */
-export async function previewState(
-  deps: Pick<CycleDeps, 'config' | 'journal' | 'portfolio'>,
-  asOf: string,
-): Promise<PortfolioState> {
-  const { config } = deps;
-  const stored = (await deps.portfolio.load(config.portfolioId)) ?? initialState(config, asOf);
-  return withCompleted(stored, await deps.journal.completedUnapplied(config.portfolioId));
-}
-
-/**
- * What a cycle decides: the stored state with fresh balances and in-flight marks, and the plan
- * made on it with the bots' history. It reads the performance series and writes nothing, so the
- * cycle and its dry run decide exactly alike.
- */
-export async function decideCycle(
-  deps: Pick<CycleDeps, 'config' | 'performance' | 'customWeights'>,
-  input: {
-    readonly stored: PortfolioState;
-    readonly balances: ReadonlyMap<string, BalanceReading>;
-    readonly inFlight: ReadonlySet<string>;
-    readonly asOf: string;
-  },
-): Promise<{ state: PortfolioState; plan: Plan }> {
-  const { stored, balances, inFlight, asOf } = input;
-  const unknownWhy = new Map<string, string>();
-  const lastKnown = new Map<string, Money>();
-  const bots = new Map<string, BotState>();
-  for (const [id, b] of stored.bots) {
-    const reading = balances.get(id) ?? unknown('not read this cycle');
-    if (!reading.known) {
-      unknownWhy.set(id, reading.reason);
-      if (b.balance !== null) lastKnown.set(id, b.balance);
-    }
-    bots.set(id, {
-      ...b,
-      balance: reading.known ? reading.balance : null,
-      inFlight: inFlight.has(id),
-    });
-  }
-  const state: PortfolioState = { ...stored, asOf, bots };
-  const history = await readHistory(deps, state);
-  const decided = plan(deps.config, state, {
-    inFlight,
-    history,
-    unknownWhy,
-    lastKnown,
-    ...(deps.customWeights && { customWeights: deps.customWeights }),
-  });
-  return { state, plan: decided };
-}
-
-/**
- * The performance series the plan judges bots on: a short window every cycle (the history
- * alerts), a longer one when a history-based rebalance is due. Enabled, funded bots only.
- */
-async function readHistory(
-  deps: Pick<CycleDeps, 'config' | 'performance'>,
-  state: PortfolioState,
-): Promise<Map<string, BotSnapshot[]>> {
-  const limit = historySamplesToRead(deps.config, state);
-  const bots = deps.config.bots.filter((b) => b.enabled && state.bots.has(b.botId));
-  const series = await Promise.all(
-    bots.map((b) => deps.performance.history(deps.config.portfolioId, b.botId, limit)),
-  );
-  return new Map(bots.map((b, i) => [b.botId, series[i] ?? []]));
-}
-
-/**
- * Every funded bot's equity, one batched call per exchange, as the exchange answered it — and
- * unknown where it did not, or where the value is beyond belief (core/readings.ts).
- */
-async function readBalances(
-  deps: Pick<CycleDeps, 'config' | 'exchanges'>,
-  stored: PortfolioState,
-): Promise<Map<string, BalanceReading>> {
-  const byExchange = new Map<string, { botId: string; account: string }[]>();
-  for (const bot of deps.config.bots) {
-    if (!stored.bots.has(bot.botId)) continue; // not funded yet: nothing to read
-    const list = byExchange.get(bot.exchange) ?? [];
-    list.push({ botId: bot.botId, account: bot.account });
-    byExchange.set(bot.exchange, list);
-  }
-  const balances = new Map<string, BalanceReading>();
-  for (const [name, bots] of byExchange) {
-    const exchange = deps.exchanges.get(name);
-    if (!exchange) throw new Error(`no exchange adapter for "${name}"`);
-    const equity = await exchange.subAccountBalances(
-      bots.map((b) => b.account),
-      deps.config.currency,
-    );
-    for (const b of bots) {
-      const reading = equity.get(b.account) ?? unknown(`${name} did not answer for it`);
-      balances.set(b.botId, believed(deps.config, reading, stored.bots.get(b.botId)));
-    }
-  }
-  return balances;
 }
 
 /** The balances read and believed this cycle, by bot id. */

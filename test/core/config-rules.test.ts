@@ -51,6 +51,17 @@ const cases: { rule: string; check: Rule; changes: Record<string, unknown>; prob
     },
   },
   {
+    rule: 'an allocation that does not fit one transfer',
+    check: botProblems,
+    changes: { 'bots[0].allocation': 501 },
+    problem: {
+      path: 'bots[0].allocation',
+      value: '501',
+      message:
+        'above exchanges.bitget.max_transfer 500: bot "1h_lorentzian_sol" is funded in one transfer (raise max_transfer or lower the allocation)',
+    },
+  },
+  {
     rule: 'two bots on one sub-account',
     check: botProblems,
     changes: { 'bots[3].account': '6712345679' },

@@ -137,6 +137,11 @@ describe('rebalancing: how much', () => {
     const c = strategy('equal_weight', {
       'exchanges.bitget.max_transfer': 40,
       'exchanges.bitget.precision': 0,
+      // Allocations fit one transfer (the config refuses more); capital bases come from the state.
+      'bots[0].allocation': 40,
+      'bots[1].allocation': 40,
+      'bots[2].allocation': 40,
+      'bots[3].allocation': 40,
     });
     const p = planOn(c, {
       ...lopsided,

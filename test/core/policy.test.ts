@@ -139,7 +139,14 @@ describe('harvest', () => {
   });
 
   it('caps the amount at max_transfer and says so in the reason', () => {
-    const config = specConfig({ 'exchanges.bitget.max_transfer': 20 });
+    // Allocations fit one transfer (the config refuses more); the bot's capital base stays 150.
+    const config = specConfig({
+      'exchanges.bitget.max_transfer': 20,
+      'bots[0].allocation': 20,
+      'bots[1].allocation': 20,
+      'bots[2].allocation': 20,
+      'bots[3].allocation': 20,
+    });
     const p = planFor({ balance: 200 }, { config });
     expect(moves(p)).toEqual([
       'harvest 1h_lorentzian_sol bot:1h_lorentzian_sol → reserve:low_frequency 20',
@@ -250,7 +257,14 @@ describe('refill', () => {
   });
 
   it('caps the refill at max_transfer', () => {
-    const config = specConfig({ 'exchanges.bitget.max_transfer': 40 });
+    // Allocations fit one transfer (the config refuses more); the bot's capital base stays 150.
+    const config = specConfig({
+      'exchanges.bitget.max_transfer': 40,
+      'bots[0].allocation': 40,
+      'bots[1].allocation': 40,
+      'bots[2].allocation': 40,
+      'bots[3].allocation': 40,
+    });
     const p = planFor({ balance: 30 }, { config });
     expect(moves(p)).toEqual([
       'refill 1h_lorentzian_sol reserve:low_frequency → bot:1h_lorentzian_sol 40',

@@ -174,10 +174,10 @@ describe('botfolio run', () => {
     const rebalances = entries.filter((e) => e.kind === 'rebalance');
     expect(rebalances.map((e) => [e.cycleId, e.botId, e.status]).sort()).toEqual(
       [
-        ['20261121T0000Z', '1h_lorentzian_sol', 'completed'],
-        ['20261121T0000Z', '4h_swing_btc', 'completed'],
-        ['20261121T0000Z', '5m_scalping_sol', 'completed'],
-        ['20261121T0000Z', '15m_momentum_eth', 'completed'],
+        ['20261121T0000Z-15m', '1h_lorentzian_sol', 'completed'],
+        ['20261121T0000Z-15m', '4h_swing_btc', 'completed'],
+        ['20261121T0000Z-15m', '5m_scalping_sol', 'completed'],
+        ['20261121T0000Z-15m', '15m_momentum_eth', 'completed'],
       ].sort(),
     );
     expect(rebalances.find((e) => e.botId === '4h_swing_btc')?.reason).toMatch(

@@ -18,8 +18,53 @@ const MOMENTUM = '6712345681'; // 15m_momentum_eth, high_frequency, capital base
 
 describe('a monitoring cycle', () => {
   it('names a cycle after its schedule slot, so a retry has the same id', () => {
-    expect(cycleIdFor(new Date('2026-11-20T12:07:31Z'), FIFTEEN_MINUTES)).toBe('20261120T1200Z');
-    expect(cycleIdFor(new Date('2026-11-20T12:15:00Z'), FIFTEEN_MINUTES)).toBe('20261120T1215Z');
+    expect(cycleIdFor(new Date('2026-11-20T12:07:31Z'), FIFTEEN_MINUTES)).toBe(
+      '20261120T1200Z-15m',
+    );
+    expect(cycleIdFor(new Date('2026-11-20T12:15:00Z'), FIFTEEN_MINUTES)).toBe(
+      '20261120T1215Z-15m',
+    );
+  });
+
+  it('names the interval too, so a changed check_interval never reuses an old slot’s ids', () => {
+    const at = new Date('2026-11-20T12:00:00Z');
+    expect(cycleIdFor(at, FIFTEEN_MINUTES)).not.toBe(cycleIdFor(at, 60 * 60_000));
+    expect(cycleIdFor(at, 60 * 60_000)).toBe('20261120T1200Z-1h');
+  });
+
+  it('never drops a planned transfer quietly when its id exists with other content', async () => {
+    // Prepare: the journal holds this slot's refill id with another amount, ended (a retried
+    // cycle whose bot moved since its first run)
+    rt = await testRuntime();
+    await rt.cycle(cycleAt(0));
+    rt.exchange.setSubAccountEquity(MOMENTUM, money(20));
+    const first = plannedEntry(
+      {
+        kind: 'refill',
+        botId: '15m_momentum_eth',
+        from: 'reserve:high_frequency',
+        to: 'bot:15m_momentum_eth',
+        amount: money(10),
+        reason: 'an earlier run',
+        leg: 0,
+      },
+      {
+        portfolioId: 'main',
+        cycleId: cycleIdFor(cycleAt(1), FIFTEEN_MINUTES),
+        exchange: 'bitget',
+        now: cycleAt(1).toISOString(),
+      },
+    );
+    await rt.store.journal.putPlanned([first]);
+    await rt.store.journal.transition(first.id, ['planned'], 'rejected', { error: 'earlier run' });
+    // Act
+    const result = await rt.cycle(cycleAt(1));
+    // Assess: this plan's 55 is not what the journal holds: dropped, and the operator told
+    expect(result.entries.filter((e) => e.id === first.id)).toEqual([]);
+    const collision = rt.alerts.find((a) => a.code === 'transfer_id_collision');
+    expect(collision?.severity).toBe('critical');
+    expect(collision?.message).toContain(`transfer ${first.id} (refill of 55`);
+    expect((await rt.store.journal.get(first.id))?.amount).toBe(money(10));
   });
 
   it('funds every bot from its pool reserve on the first cycle', async () => {

@@ -1,0 +1,141 @@
+/**
+ * What a cycle decides on, read without writing anything (DESIGN.md §3): the open transfers, every
+ * funded bot's balance as the exchange gave it (or unknown, with why), the bots' history — and
+ * the plan made on them. The cycle and its dry run (`botfolio run --dry-run`) share it, so they
+ * cannot drift apart.
+ */
+import type { Money } from '../core/money.ts';
+import { historySamplesToRead, type Plan, plan } from '../core/policy.ts';
+import type { BalanceReading } from '../core/ports.ts';
+import { believed, unknown } from '../core/readings.ts';
+import { withCompleted } from '../core/simulate.ts';
+import { type BotState, initialState, type PortfolioState } from '../core/state.ts';
+import type { BotSnapshot } from '../core/store-ports.ts';
+import { type JournalEntry, OPEN_STATUSES } from '../core/transfer.ts';
+import type { CycleDeps } from './cycle.ts';
+
+/** What a cycle reads besides the stored state: the transfers still open, and fresh balances. */
+export interface CycleFacts {
+  /** Transfers still open: their bots sit this cycle out. */
+  readonly open: readonly JournalEntry[];
+  readonly inFlight: ReadonlySet<string>;
+  /** Every funded bot's equity, by bot id: known and believed, or unknown with why. */
+  readonly balances: ReadonlyMap<string, BalanceReading>;
+}
+
+/**
+ * Reads what a cycle decides on, writing nothing: the open transfers (the journal's status
+ * index), then every funded bot's equity (one batched call per exchange). The cycle and its dry
+ * run (`botfolio run --dry-run`) read alike through it.
+ */
+export async function readCycleFacts(
+  deps: Pick<CycleDeps, 'config' | 'journal' | 'exchanges'>,
+  stored: PortfolioState,
+): Promise<CycleFacts> {
+  const open = await deps.journal.byStatus(deps.config.portfolioId, OPEN_STATUSES);
+  const balances = await readBalances(deps, stored);
+  return { open, inFlight: new Set(open.map((e) => e.botId)), balances };
+}
+
+/**
+ * The state a dry run plans on, writing nothing: the stored one (or the opening state of a new
+ * portfolio) with the completed transfers the ledger has not applied yet folded in, as the cycle
+ * would apply them before planning.
+ */
+export async function previewState(
+  deps: Pick<CycleDeps, 'config' | 'journal' | 'portfolio'>,
+  asOf: string,
+): Promise<PortfolioState> {
+  const { config } = deps;
+  const stored = (await deps.portfolio.load(config.portfolioId)) ?? initialState(config, asOf);
+  return withCompleted(stored, await deps.journal.completedUnapplied(config.portfolioId));
+}
+
+/**
+ * What a cycle decides: the stored state with fresh balances and in-flight marks, and the plan
+ * made on it with the bots' history. It reads the performance series and writes nothing, so the
+ * cycle and its dry run decide exactly alike.
+ */
+export async function decideCycle(
+  deps: Pick<CycleDeps, 'config' | 'performance' | 'customWeights'>,
+  input: {
+    readonly stored: PortfolioState;
+    readonly balances: ReadonlyMap<string, BalanceReading>;
+    readonly inFlight: ReadonlySet<string>;
+    readonly asOf: string;
+  },
+): Promise<{ state: PortfolioState; plan: Plan }> {
+  const { stored, balances, inFlight, asOf } = input;
+  const unknownWhy = new Map<string, string>();
+  const lastKnown = new Map<string, Money>();
+  const bots = new Map<string, BotState>();
+  for (const [id, b] of stored.bots) {
+    const reading = balances.get(id) ?? unknown('not read this cycle');
+    if (!reading.known) {
+      unknownWhy.set(id, reading.reason);
+      if (b.balance !== null) lastKnown.set(id, b.balance);
+    }
+    bots.set(id, {
+      ...b,
+      balance: reading.known ? reading.balance : null,
+      inFlight: inFlight.has(id),
+    });
+  }
+  const state: PortfolioState = { ...stored, asOf, bots };
+  const history = await readHistory(deps, state);
+  const decided = plan(deps.config, state, {
+    inFlight,
+    history,
+    unknownWhy,
+    lastKnown,
+    ...(deps.customWeights && { customWeights: deps.customWeights }),
+  });
+  return { state, plan: decided };
+}
+
+/**
+ * The performance series the plan judges bots on: a short window every cycle (the history
+ * alerts), a longer one when a history-based rebalance is due. Enabled, funded bots only.
+ */
+async function readHistory(
+  deps: Pick<CycleDeps, 'config' | 'performance'>,
+  state: PortfolioState,
+): Promise<Map<string, BotSnapshot[]>> {
+  const limit = historySamplesToRead(deps.config, state);
+  const bots = deps.config.bots.filter((b) => b.enabled && state.bots.has(b.botId));
+  const series = await Promise.all(
+    bots.map((b) => deps.performance.history(deps.config.portfolioId, b.botId, limit)),
+  );
+  return new Map(bots.map((b, i) => [b.botId, series[i] ?? []]));
+}
+
+/**
+ * Every funded bot's equity, one batched call per exchange, as the exchange answered it — and
+ * unknown where it did not, or where the value is beyond belief (core/readings.ts).
+ */
+async function readBalances(
+  deps: Pick<CycleDeps, 'config' | 'exchanges'>,
+  stored: PortfolioState,
+): Promise<Map<string, BalanceReading>> {
+  const byExchange = new Map<string, { botId: string; account: string }[]>();
+  for (const bot of deps.config.bots) {
+    if (!stored.bots.has(bot.botId)) continue; // not funded yet: nothing to read
+    const list = byExchange.get(bot.exchange) ?? [];
+    list.push({ botId: bot.botId, account: bot.account });
+    byExchange.set(bot.exchange, list);
+  }
+  const balances = new Map<string, BalanceReading>();
+  for (const [name, bots] of byExchange) {
+    const exchange = deps.exchanges.get(name);
+    if (!exchange) throw new Error(`no exchange adapter for "${name}"`);
+    const equity = await exchange.subAccountBalances(
+      bots.map((b) => b.account),
+      deps.config.currency,
+    );
+    for (const b of bots) {
+      const reading = equity.get(b.account) ?? unknown(`${name} did not answer for it`);
+      balances.set(b.botId, believed(deps.config, reading, stored.bots.get(b.botId)));
+    }
+  }
+  return balances;
+}
