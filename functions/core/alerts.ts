@@ -15,6 +15,7 @@ export const ALERT_SEVERITY = {
   exchange_unavailable: 'warning',
   transfer_rejected: 'warning',
   transfer_id_collision: 'critical',
+  account_changed: 'critical',
   rebalance_skipped: 'warning',
   balance_unknown: 'warning',
   harvest: 'info',

@@ -110,6 +110,12 @@ export interface JournalEntry extends PlannedTransfer {
    * when it runs"). Absent for entries written before it was recorded.
    */
   readonly reading?: BotReading;
+  /**
+   * Where each end sits on the exchange, as the config said when the transfer was planned: `master`
+   * or the bot's sub-account UID. Every step acts on these, never on today's config (DESIGN.md
+   * §4, "Bound to its accounts"). Absent for entries written before they were recorded.
+   */
+  readonly ends?: TransferEnds;
   readonly error?: string;
   /**
    * Calls to the exchange claimed so far (0 until submitted). Each call is claimed in the journal
@@ -122,6 +128,38 @@ export interface JournalEntry extends PlannedTransfer {
   readonly ledgerApplied: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;
+}
+
+/** The exchange accounts of a transfer's two ends: `master`, or a sub-account's UID. */
+export interface TransferEnds {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** The `ends` value of the master account. */
+export const MASTER_END = 'master';
+
+/**
+ * Where a ledger account sits on the exchange: every reserve in the master account, a bot in its
+ * sub-account (`subAccountOf` the bot, undefined when the bot has none).
+ */
+export function endOf(
+  account: LedgerAccount,
+  subAccountOf: (botId: string) => string | undefined,
+): string | undefined {
+  const a = parseAccount(account);
+  if (a === undefined) return undefined;
+  return a.kind === 'reserve' ? MASTER_END : subAccountOf(a.botId);
+}
+
+/** Both ends of a transfer on the exchange, or undefined when one has no place there. */
+export function endsOf(
+  t: Pick<PlannedTransfer, 'from' | 'to'>,
+  subAccountOf: (botId: string) => string | undefined,
+): TransferEnds | undefined {
+  const from = endOf(t.from, subAccountOf);
+  const to = endOf(t.to, subAccountOf);
+  return from !== undefined && to !== undefined ? { from, to } : undefined;
 }
 
 /** A bot's balance as read on the exchange, and when. */
@@ -140,6 +178,8 @@ export function plannedEntry(
     now: string;
     /** The bot's balance the plan was made on (a funded bot's). */
     reading?: BotReading;
+    /** Where each end sits on the exchange now. */
+    ends?: TransferEnds;
   },
 ): JournalEntry {
   const id = transferId({
@@ -163,5 +203,6 @@ export function plannedEntry(
     createdAt: ctx.now,
     updatedAt: ctx.now,
     ...(ctx.reading && { reading: ctx.reading }),
+    ...(ctx.ends && { ends: ctx.ends }),
   };
 }

@@ -17,8 +17,10 @@ import { initialState, isKnown, type PortfolioState } from '../core/state.ts';
 import type { BotSnapshot, Stores } from '../core/store-ports.ts';
 import type { WeightsFunction } from '../core/strategies.ts';
 import {
+  endsOf,
   type JournalEntry,
   OPEN_STATUSES,
+  type PlannedTransfer,
   plannedEntry,
   TRANSFER_KINDS,
 } from '../core/transfer.ts';
@@ -148,6 +150,11 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
   });
 
   const botsById = new Map(config.bots.map((b) => [b.botId, b]));
+  const subAccountOf = (botId: string) => botsById.get(botId)?.account;
+  const ends = (t: PlannedTransfer) => {
+    const both = endsOf(t, subAccountOf);
+    return both ? { ends: both } : {};
+  };
   const wanted = decided.transfers.map((t) => {
     const balance = state.bots.get(t.botId)?.balance;
     return plannedEntry(t, {
@@ -156,6 +163,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
       exchange: botsById.get(t.botId)?.exchange ?? 'unknown',
       now: asOf,
       ...(balance != null && { reading: { balance, at: asOf } }),
+      ...ends(t),
     });
   });
   // One plan per bot: only the bots this cycle could claim get their transfers journaled.

@@ -12,7 +12,7 @@ import type { Metrics } from '../core/metrics.ts';
 import type { Alerter, Exchange, ExchangeAccount, ExchangeTransferRecord } from '../core/ports.ts';
 import { type LookupAnswer, lookupOutcome, type WhenNoRecord } from '../core/settlement.ts';
 import type { JournalPatch, Stores } from '../core/store-ports.ts';
-import type { JournalEntry, TransferStatus } from '../core/transfer.ts';
+import { endOf, type JournalEntry, MASTER_END, type TransferStatus } from '../core/transfer.ts';
 import { releaseClaims } from './transfer-guards.ts';
 
 /** What the transfer steps and reconciliation work with. */
@@ -54,13 +54,34 @@ export function transferSettlement(deps: TransferDeps) {
     if (!exchange) throw new TransferRejectedError(`no exchange adapter for "${entry.exchange}"`);
     return exchange;
   };
-  /** Where a ledger account's money sits on the exchange: every reserve in the master account. */
-  const onExchange = (account: LedgerAccount): ExchangeAccount => {
-    const botId = botOf(account);
-    if (botId === undefined) return { kind: 'master' };
-    const bot = botsById.get(botId);
-    if (!bot) throw new TransferRejectedError(`${account} is not a bot of this portfolio`);
-    return { kind: 'sub', uid: bot.account };
+  /**
+   * Where one end of the entry sits on the exchange: as recorded when it was planned (so a
+   * changed config never redirects money already planned), else as the config says.
+   */
+  const onExchange = (entry: JournalEntry, side: 'from' | 'to'): ExchangeAccount => {
+    const account: LedgerAccount = entry[side];
+    const end = entry.ends?.[side] ?? endOf(account, (id) => botsById.get(id)?.account);
+    if (end === undefined) {
+      throw new TransferRejectedError(`${account} is not a bot of this portfolio`);
+    }
+    return end === MASTER_END ? { kind: 'master' } : { kind: 'sub', uid: end };
+  };
+
+  /**
+   * Why the entry may no longer move money: the config now puts one of its bot's ends in another
+   * sub-account than the one it was planned for. Undefined when it may.
+   */
+  const accountChange = (entry: JournalEntry): string | undefined => {
+    if (!entry.ends) return undefined;
+    for (const side of ['from', 'to'] as const) {
+      const botId = botOf(entry[side]);
+      if (botId === undefined) continue;
+      const now = botsById.get(botId)?.account;
+      if (now !== entry.ends[side]) {
+        return `${entry[side]} was planned for sub-account ${entry.ends[side]}, and the config now maps it to ${now ?? 'no sub-account'}`;
+      }
+    }
+    return undefined;
   };
 
   /** Moves the entry to `completed` from submitted/uncertain, whoever gets there first. */
@@ -138,7 +159,15 @@ export function transferSettlement(deps: TransferDeps) {
     return toUncertain(why);
   };
 
-  return { entryOf, exchangeOf, onExchange, complete, endWithoutMoving, settleByLookup };
+  return {
+    entryOf,
+    exchangeOf,
+    onExchange,
+    accountChange,
+    complete,
+    endWithoutMoving,
+    settleByLookup,
+  };
 }
 
 export type TransferSettlement = ReturnType<typeof transferSettlement>;

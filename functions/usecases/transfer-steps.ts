@@ -9,6 +9,7 @@
  * previous one has returned (or its lease ran out) and a lookup by clientOid found no record. A
  * move to `failed` is conditional on no call being in flight, so nothing can land afterwards.
  */
+import { alert } from '../core/alerts.ts';
 import {
   BotLockedError,
   NotYetVisibleError,
@@ -50,8 +51,8 @@ export function makeTransferSteps(deps: TransferDeps) {
     try {
       await exchangeOf(entry).transfer({
         clientOid: entry.clientOid,
-        from: onExchange(entry.from),
-        to: onExchange(entry.to),
+        from: onExchange(entry, 'from'),
+        to: onExchange(entry, 'to'),
         amount: entry.amount,
         currency: config.currency,
       });
@@ -76,6 +77,15 @@ export function makeTransferSteps(deps: TransferDeps) {
     async lock(id: string): Promise<StepResult> {
       const entry = await entryOf(id);
       if (isTerminal(entry.status)) return out(entry);
+      // Bound to its accounts: a config that now maps the bot elsewhere stops it here.
+      const changed = entry.status === 'planned' ? settlement.accountChange(entry) : undefined;
+      if (changed !== undefined) {
+        await deps.alerter.send(
+          alert('account_changed', `transfer ${id} refused: ${changed}`, entry.botId),
+          { portfolioId: entry.portfolioId, cycleId: entry.cycleId, transferId: id },
+        );
+        await reject(entry, `account changed: ${changed}`, 'refused: its accounts changed');
+      }
       const { portfolioId, botId } = entry;
       if (await locks.lockBot(portfolioId, botId, id, LOCK_TTL_MS)) return out(entry);
       const holder = (await locks.lockHolders(portfolioId)).get(botId);

@@ -171,6 +171,18 @@ describe('a monitoring cycle', () => {
   });
 });
 
+describe('what a planned transfer records', () => {
+  it('records both ends’ exchange accounts and the balance its plan was made on', async () => {
+    rt = await testRuntime();
+    await rt.cycle(cycleAt(0));
+    rt.exchange.setSubAccountEquity(LORENTZIAN, money(200));
+    const result = await rt.cycle(cycleAt(1));
+    const stored = await rt.store.journal.get(result.entries[0]?.id ?? '');
+    expect(stored?.ends).toEqual({ from: LORENTZIAN, to: 'master' });
+    expect(stored?.reading).toEqual({ balance: money(200), at: cycleAt(1).toISOString() });
+  });
+});
+
 describe('overlapping cycles (one plan per bot)', () => {
   it('never sends the same refill and harvest twice when two slots’ cycles run at once', async () => {
     // Prepare: one bot down at 20 (refill), one up at 200 (harvest)

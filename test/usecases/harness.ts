@@ -102,6 +102,8 @@ export async function journaled(
     to: JournalEntry['to'];
     amount: Money | number;
     cycleId?: string;
+    /** Where each end sat on the exchange when it was planned. @default not recorded */
+    ends?: JournalEntry['ends'];
   },
 ): Promise<JournalEntry> {
   const entry = plannedEntry(
@@ -119,6 +121,7 @@ export async function journaled(
       cycleId: t.cycleId ?? 'manual',
       exchange: 'bitget',
       now: h.now().toISOString(),
+      ...(t.ends && { ends: t.ends }),
     },
   );
   await h.store.journal.putPlanned([entry]);

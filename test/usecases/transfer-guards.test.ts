@@ -201,6 +201,51 @@ describe('one transfer in flight per bot', () => {
     expect((await h.store.locks.lockHolders('main')).get(LORENTZIAN)).toBe(holder.id);
   });
 
+  it('refuses a transfer whose bot the config now maps to another sub-account, critically', async () => {
+    // Prepare: planned when the bot's sub-account was another one; the config says UID.lorentzian
+    h = await funded();
+    const planned = await journaled(h, {
+      kind: 'harvest',
+      botId: LORENTZIAN,
+      from: `bot:${LORENTZIAN}`,
+      to: 'reserve:low_frequency',
+      amount: 5,
+      ends: { from: '9999999999', to: 'master' },
+    });
+    const moved = h.exchange.books().transfers.length;
+    // Act
+    const { outcome, entry } = await run(h, planned);
+    // Assess
+    expect(outcome.path).not.toContain('Submit');
+    expect(entry?.status).toBe('rejected');
+    expect(entry?.error).toMatch(
+      /^account changed: bot:1h_lorentzian_sol was planned for sub-account 9999999999/,
+    );
+    expect(h.exchange.books().transfers).toHaveLength(moved);
+    const alert = h.alerts.find((a) => a.code === 'account_changed');
+    expect(alert?.severity).toBe('critical');
+  });
+
+  it('moves money between the accounts recorded at planning, not today’s config', async () => {
+    // Prepare: the entry records the bot's real sub-account; a second bot's UID in the config
+    // must not matter to it
+    h = await funded();
+    const planned = await journaled(h, {
+      kind: 'harvest',
+      botId: LORENTZIAN,
+      from: `bot:${LORENTZIAN}`,
+      to: 'reserve:low_frequency',
+      amount: 5,
+      ends: { from: UID.lorentzian, to: 'master' },
+    });
+    const before = h.exchange.equityOf(UID.lorentzian);
+    // Act
+    const { entry } = await run(h, planned);
+    // Assess
+    expect(entry?.status).toBe('completed');
+    expect(h.exchange.equityOf(UID.lorentzian)).toBe(before - money(5));
+  });
+
   it('takes over a lock left by a transfer that has ended', async () => {
     // Prepare: the holder was rejected, and died before releasing its lock.
     h = await funded();

@@ -178,6 +178,8 @@ export function journalItem(e: JournalEntry): Item {
     pot_after: e.potAfter,
     reading_balance: e.reading?.balance,
     reading_at: e.reading?.at,
+    from_end: e.ends?.from,
+    to_end: e.ends?.to,
     error: e.error,
     submit_attempts: BigInt(e.submitAttempts),
     submit_lease_until: e.submitLeaseUntil,
@@ -234,6 +236,8 @@ export function journalEntryFromItem(item: Item): JournalEntry {
   const potAfter = readOptionalMoney(where, item, 'pot_after');
   const readingBalance = readOptionalMoney(where, item, 'reading_balance');
   const readingAt = readOptionalString(where, item, 'reading_at');
+  const fromEnd = readOptionalString(where, item, 'from_end');
+  const toEnd = readOptionalString(where, item, 'to_end');
   const error = readOptionalString(where, item, 'error');
   const submitLeaseUntil = readOptionalString(where, item, 'submit_lease_until');
   return {
@@ -261,6 +265,7 @@ export function journalEntryFromItem(item: Item): JournalEntry {
     ...(potAfter !== undefined && { potAfter }),
     ...(readingBalance !== undefined &&
       readingAt !== undefined && { reading: { balance: readingBalance, at: readingAt } }),
+    ...(fromEnd !== undefined && toEnd !== undefined && { ends: { from: fromEnd, to: toEnd } }),
     ...(error !== undefined && { error }),
     ...(submitLeaseUntil !== undefined && { submitLeaseUntil }),
   };
