@@ -44,6 +44,8 @@ export interface Context {
   readonly budget: ReserveBudget;
   /** This cycle is black swan's entry cycle: protect transfers are planned. */
   readonly blackSwanEntered: boolean;
+  /** Bots whose protect of this episode completed (empty on its entry cycle). */
+  readonly protectedThisEpisode: ReadonlySet<string>;
   /** Target capital bases of this cycle's rebalance, by bot (empty when none is due). */
   readonly targets: ReadonlyMap<string, Target>;
 }
@@ -132,20 +134,26 @@ export function allocate(ctx: Context, bot: Bot): Decision {
 }
 
 /**
- * Black swan's entry cycle, a bot with `B > 0`: `s_a × B` to `reserve:emergency`. It is the bot's
- * decision this cycle (no harvest besides), and it is planned in every mode: it moves money to
+ * Black swan, a bot with `B > 0` not yet protected this episode: `s_a × B` to
+ * `reserve:emergency`. Planned on the entry cycle for every such bot, and again on each later
+ * cycle of the episode for a bot whose protect has not completed (in flight elsewhere, rejected,
+ * rate limited, unknown balance): an episode ends with every bot protected once (DESIGN.md §3).
+ * It is the bot's decision this cycle (no harvest besides), in every mode: it moves money to
  * safety. A compounding bot is protected too.
  */
 export const protect: Rule = (ctx, bot) => {
   const bs = ctx.config.blackSwan;
   const B = bot.state.balance;
-  if (!ctx.blackSwanEntered || !bs || B <= 0n) return undefined;
+  if (!ctx.flags.blackSwan || !bs || B <= 0n) return undefined;
+  if (!ctx.blackSwanEntered && ctx.protectedThisEpisode.has(bot.config.botId)) return undefined;
   const sized = sizeTransfer(mulRatio(B, bs.safetyAllocation), bot.limits);
-  if (!sized) return nothing();
+  // Too little to move: on the entry cycle that is the decision; later, the other rules decide.
+  if (!sized) return ctx.blackSwanEntered ? nothing() : undefined;
   const { botId } = bot.config;
   const from = botAccount(botId);
   const to = EMERGENCY_ACCOUNT;
-  const reason = `black swan entered: ${showRatio(bs.safetyAllocation)} × balance ${showMoney(B)} to safety${limitNote(sized, bot.limits)}`;
+  const when = ctx.blackSwanEntered ? 'black swan entered' : 'black swan, not yet protected';
+  const reason = `${when}: ${showRatio(bs.safetyAllocation)} × balance ${showMoney(B)} to safety${limitNote(sized, bot.limits)}`;
   return {
     transfers: [{ kind: 'protect', botId, from, to, amount: sized.amount, reason, leg: 0 }],
     alerts: [

@@ -182,6 +182,9 @@ export function plan(config: Config, state: PortfolioState, opts: PlanOptions = 
     flags: modes.flags,
     budget: ReserveBudget.of(config, state),
     blackSwanEntered: modes.blackSwanEntered,
+    protectedThisEpisode: modes.blackSwanEntered
+      ? new Set()
+      : (state.protectedThisEpisode ?? new Set()),
     targets: rebalancing.targets,
   };
 

@@ -28,7 +28,9 @@ export function withCompleted(
 ): PortfolioState {
   const reserves = new Map(state.reserves);
   const bots = new Map(state.bots);
+  const protectedThisEpisode = new Set(state.protectedThisEpisode);
   for (const t of transfers) {
+    if (t.kind === 'protect') protectedThisEpisode.add(t.botId);
     for (const { target, delta } of ledgerDeltas(t)) {
       if (target.kind === 'reserve') {
         reserves.set(target.name, ((reserves.get(target.name) ?? ZERO) + delta) as Money);
@@ -46,12 +48,20 @@ export function withCompleted(
       );
     }
   }
-  return { ...state, reserves, bots };
+  return {
+    ...state,
+    reserves,
+    bots,
+    ...(protectedThisEpisode.size > 0 && { protectedThisEpisode }),
+  };
 }
 
 /** The state a cycle leaves when every transfer of its plan completed. */
 export function afterPlan(state: PortfolioState, plan: Plan): PortfolioState {
-  const done = withCompleted(state, plan.transfers);
+  // A new episode starts with nobody protected; none is under way once it ended.
+  const newEpisode = !plan.flags.blackSwan || !state.flags.blackSwan;
+  const { protectedThisEpisode: _, ...rest } = state;
+  const done = withCompleted(newEpisode ? rest : state, plan.transfers);
   const bots = new Map(done.bots);
   for (const change of plan.refillBlocks) {
     const b = bots.get(change.botId);

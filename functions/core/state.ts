@@ -62,6 +62,11 @@ export interface PortfolioState {
    * has. The next rebalance comes once `rebalance_interval` has passed since.
    */
   readonly lastRebalance?: string;
+  /**
+   * Bots whose protect of the black-swan episode under way has completed: protect is planned for
+   * every other funded bot on each cycle of the episode (DESIGN.md §3). Empty outside an episode.
+   */
+  readonly protectedThisEpisode?: ReadonlySet<string>;
 }
 
 const amount = z.union([z.number(), z.string()]);
@@ -91,6 +96,7 @@ const stateSchema = z.strictObject({
   reserves: z.record(z.string(), amount),
   bots: z.record(z.string(), botSchema).default({}),
   last_rebalance: isoTime.optional(),
+  protected_this_episode: z.array(z.string()).optional(),
 });
 
 /** A field that parses on its own, or `undefined` (its problem comes from `stateSchema`). */
@@ -201,6 +207,9 @@ export function parseState(input: unknown, config: Config): PortfolioState {
     reserves,
     bots,
     ...(s.last_rebalance !== undefined && { lastRebalance: s.last_rebalance }),
+    ...(s.protected_this_episode !== undefined && {
+      protectedThisEpisode: new Set(s.protected_this_episode),
+    }),
   };
 }
 
@@ -245,5 +254,9 @@ export function stateToJson(state: PortfolioState): Record<string, unknown> {
       ]),
     ),
     ...(state.lastRebalance !== undefined && { last_rebalance: state.lastRebalance }),
+    ...(state.protectedThisEpisode !== undefined &&
+      state.protectedThisEpisode.size > 0 && {
+        protected_this_episode: [...state.protectedThisEpisode].sort(),
+      }),
   };
 }

@@ -17,6 +17,11 @@ export interface CycleSnapshot {
   readonly balances: ReadonlyMap<string, Money>;
   /** When the allocation strategy last ran (the plan's `lastRebalance`); left as it is when absent. */
   readonly lastRebalance?: string;
+  /**
+   * Forget which bots were protected: black swan is not under way, or its episode starts now
+   * (its protects complete after this write). @default false
+   */
+  readonly newProtectEpisode?: boolean;
 }
 
 /** One bot's row in the performance table for one cycle. */

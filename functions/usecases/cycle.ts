@@ -185,6 +185,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     // Only what was read and believed: an unknown bot keeps its last known balance, as stale.
     balances: knownBalances(balances),
     ...(decided.lastRebalance !== undefined && { lastRebalance: decided.lastRebalance }),
+    newProtectEpisode: !decided.flags.blackSwan || !stored.flags.blackSwan,
   });
   await deps.performance.putSnapshots(portfolioId, snapshots(state, cycleId, asOf));
 

@@ -196,11 +196,34 @@ describe('black swan: entry at R ≤ 0.6', () => {
 });
 
 describe('black swan: the episode and its end at R ≥ 0.8', () => {
-  it('does not protect again while the flag is latched', () => {
-    const p = planOn({ ...balances(60, 60, 80, 100), 'flags.black_swan': true });
+  it('does not protect again a bot protected this episode', () => {
+    const p = planOn({
+      ...balances(60, 60, 80, 100),
+      'flags.black_swan': true,
+      protected_this_episode: [
+        '1h_lorentzian_sol',
+        '4h_swing_btc',
+        '5m_scalping_sol',
+        '15m_momentum_eth',
+      ],
+    });
     expect(p.flags.blackSwan).toBe(true);
     expect(p.transfers).toEqual([]);
     expect(p.alerts).toEqual([]);
+  });
+
+  it('protects on a later cycle of the episode a bot whose protect has not completed', () => {
+    // Prepare: the entry cycle's protects completed for three bots; 4h_swing_btc's was rejected
+    const p = planOn({
+      ...balances(60, 60, 80, 100),
+      'flags.black_swan': true,
+      protected_this_episode: ['1h_lorentzian_sol', '5m_scalping_sol', '15m_momentum_eth'],
+    });
+    // Assess: 0.2 × 60 from the one not yet protected, and nothing else
+    expect(p.transfers.map((t) => [t.kind, t.botId, t.amount])).toEqual([
+      ['protect', '4h_swing_btc', money(12)],
+    ]);
+    expect(p.transfers[0]?.reason).toMatch(/^black swan, not yet protected: /);
   });
 
   it('stays in black swan one unit below the resume threshold: Σ B = 399.99999999', () => {
@@ -229,7 +252,16 @@ describe('black swan: the episode and its end at R ≥ 0.8', () => {
   });
 
   it('plans no refill for a bot in a latched episode, even when not blocked', () => {
-    const p = planOn({ ...balances(30, 150, 100, 50), 'flags.black_swan': true });
+    const p = planOn({
+      ...balances(30, 150, 100, 50),
+      'flags.black_swan': true,
+      protected_this_episode: [
+        '1h_lorentzian_sol',
+        '4h_swing_btc',
+        '5m_scalping_sol',
+        '15m_momentum_eth',
+      ],
+    });
     expect(p.transfers).toEqual([]);
   });
 });

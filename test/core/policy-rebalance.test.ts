@@ -168,6 +168,13 @@ describe('rebalancing: how much', () => {
       'bots.5m_scalping_sol.balance': 50,
       'bots.15m_momentum_eth.balance': 40,
       'flags.black_swan': true,
+      // Every bot's protect of this episode has completed.
+      protected_this_episode: [
+        '1h_lorentzian_sol',
+        '4h_swing_btc',
+        '5m_scalping_sol',
+        '15m_momentum_eth',
+      ],
     });
     expect(p.mode).toBe('black_swan');
     expect(moves(p)).toEqual([

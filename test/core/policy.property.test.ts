@@ -128,13 +128,17 @@ describe('policy properties', () => {
     );
   });
 
-  it('keeps halted latched, and protects only on the cycle black swan begins', () => {
+  it('keeps halted latched, and protects only in black swan, each bot once an episode', () => {
     fc.assert(
       fc.property(scenarioArb, (s) => {
         const p = planOf(s);
         if (s.state.flags.halted) expect(p.flags.halted).toBe(true);
         const protects = p.transfers.filter((t) => t.kind === 'protect');
-        if (s.state.flags.blackSwan || !p.flags.blackSwan) expect(protects).toEqual([]);
+        if (!p.flags.blackSwan) expect(protects).toEqual([]);
+        if (s.state.flags.blackSwan) {
+          const done = s.state.protectedThisEpisode ?? new Set();
+          for (const t of protects) expect(done.has(t.botId)).toBe(false);
+        }
         for (const t of protects) expect(t.to).toBe('reserve:emergency');
         const entered = p.alerts.filter((a) => a.code === 'black_swan_entered');
         expect(entered.length).toBe(!s.state.flags.blackSwan && p.flags.blackSwan ? 1 : 0);

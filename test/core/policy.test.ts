@@ -387,6 +387,9 @@ describe('bots left alone', () => {
   });
 });
 
+/** Every bot already protected this episode: what a latched episode looks like after its entry. */
+const EVERY_BOT = ['1h_lorentzian_sol', '4h_swing_btc', '5m_scalping_sol', '15m_momentum_eth'];
+
 describe('halted and black swan', () => {
   const config = specConfig();
   const busy = (flags: Record<string, unknown>, c: Config = config) => {
@@ -415,22 +418,26 @@ describe('halted and black swan', () => {
   });
 
   it('plans no allocation in black swan, nor a refill under no_refill_policy', () => {
-    const p = busy({ 'flags.black_swan': true });
+    const p = busy({ 'flags.black_swan': true, protected_this_episode: EVERY_BOT });
     expect(p.mode).toBe('black_swan');
     expect(p.transfers.map((t) => t.kind)).toEqual(['harvest']);
   });
 
   it('refills in black swan when no_refill_policy is false', () => {
     const lenient = specConfig({ 'black_swan_protection.no_refill_policy': false });
-    expect(busy({ 'flags.black_swan': true }, lenient).transfers.map((t) => t.kind)).toEqual([
-      'harvest',
-      'refill',
-    ]);
+    expect(
+      busy({ 'flags.black_swan': true, protected_this_episode: EVERY_BOT }, lenient).transfers.map(
+        (t) => t.kind,
+      ),
+    ).toEqual(['harvest', 'refill']);
   });
 
   it('does not refill in black swan while also halted', () => {
     const lenient = specConfig({ 'black_swan_protection.no_refill_policy': false });
-    const p = busy({ 'flags.black_swan': true, 'flags.halted': true }, lenient);
+    const p = busy(
+      { 'flags.black_swan': true, 'flags.halted': true, protected_this_episode: EVERY_BOT },
+      lenient,
+    );
     expect(p.transfers.map((t) => t.kind)).toEqual(['harvest']);
   });
 

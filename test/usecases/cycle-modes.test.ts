@@ -3,6 +3,7 @@
  * strategy last ran — and gives the policy the bots' history (local composition, real store).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { scriptedFaults } from '../../functions/adapters/paper/faults.ts';
 import { money } from '../../functions/core/money.ts';
 import { specConfig } from '../core/fixtures.ts';
 import { cycleAt, type TestRuntime, testRuntime } from '../helpers/runtime.ts';
@@ -59,6 +60,58 @@ describe('a cycle and the modes', () => {
     const next = await rt.cycle(cycleAt(2));
     expect(next.entries).toEqual([]);
     expect(next.plan.flags.blackSwan).toBe(true);
+  });
+
+  it('protects again on the next cycle a bot whose protect failed, and each bot once an episode', async () => {
+    // Prepare: the four allocations go through; the first protect is refused by the exchange
+    const ok = { op: 'transfer', kind: 'ok' } as const;
+    rt = await testRuntime({
+      faults: scriptedFaults([ok, ok, ok, ok, { op: 'transfer', kind: 'insufficient' }]),
+    });
+    await rt.cycle(cycleAt(0));
+    setEquities(rt, {
+      '1h_lorentzian_sol': 60,
+      '4h_swing_btc': 60,
+      '5m_scalping_sol': 80,
+      '15m_momentum_eth': 100,
+    });
+    // Act
+    const entry = await rt.cycle(cycleAt(1));
+    const second = await rt.cycle(cycleAt(2));
+    const third = await rt.cycle(cycleAt(3));
+    // Assess: the failed one is planned again, and then nobody is
+    const statuses = await Promise.all(
+      entry.entries.map(async (e) => (await rt?.store.journal.get(e.id))?.status),
+    );
+    expect(statuses).toEqual(['failed', 'completed', 'completed', 'completed']);
+    expect(second.entries.map((e) => [e.kind, e.botId])).toEqual([
+      ['protect', '1h_lorentzian_sol'],
+    ]);
+    expect(third.entries).toEqual([]);
+    const state = await rt.store.portfolio.load('main');
+    expect([...(state?.protectedThisEpisode ?? [])].sort()).toEqual(Object.keys(UIDS).sort());
+  });
+
+  it('forgets who was protected once the episode is over', async () => {
+    rt = await testRuntime();
+    await rt.cycle(cycleAt(0));
+    setEquities(rt, {
+      '1h_lorentzian_sol': 60,
+      '4h_swing_btc': 60,
+      '5m_scalping_sol': 80,
+      '15m_momentum_eth': 100,
+    });
+    await rt.cycle(cycleAt(1));
+    // R back at 0.8 or more: the episode ends
+    setEquities(rt, {
+      '1h_lorentzian_sol': 150,
+      '4h_swing_btc': 150,
+      '5m_scalping_sol': 100,
+      '15m_momentum_eth': 100,
+    });
+    const exit = await rt.cycle(cycleAt(2));
+    expect(exit.plan.flags.blackSwan).toBe(false);
+    expect((await rt.store.portfolio.load('main'))?.protectedThisEpisode).toBeUndefined();
   });
 
   it('latches halted in the store and sends the critical alert once', async () => {

@@ -62,7 +62,7 @@ import {
   TransferNotFoundError,
 } from './errors.ts';
 import { getJournalItem } from './journal.ts';
-import { stateKey } from './portfolio-state.ts';
+import { PROTECTED_EPISODE, stateKey } from './portfolio-state.ts';
 
 const APPLYING = 'applying';
 const EPOCH = 'ledger_epoch';
@@ -129,6 +129,10 @@ async function addDeltas(
   const x = new Expr();
   const adds = [...totals].map(([attribute, delta]) => `${x.name(attribute)} ${x.value(delta)}`);
   adds.push(`${x.name(APPLYING)} ${x.value(new Set([entry.id]))}`);
+  // A completed protect marks its bot protected for the black-swan episode under way.
+  if (entry.kind === 'protect') {
+    adds.push(`${x.name(PROTECTED_EPISODE)} ${x.value(new Set([entry.botId]))}`);
+  }
   const holdCondition = `contains(${x.name(HOLDING)}, ${x.value(entry.id)})`;
   let deletes = '';
   const reserve = reserveOf(entry.from);

@@ -23,6 +23,7 @@ import {
   readOptionalMoney,
   readOptionalString,
   readString,
+  readStringSet,
   reserveAttribute,
   reserveOfAttribute,
 } from './codec.ts';
@@ -30,6 +31,8 @@ import type { StoreContext } from './context.ts';
 import { isConditionalCheckFailed, StateNotFoundError } from './errors.ts';
 
 export const STATE_SK = 'state';
+/** The string set of bots whose protect of the black-swan episode under way completed. */
+export const PROTECTED_EPISODE = 'protected_episode';
 export const stateKey = (portfolioId: string) => ({ pk: portfolioId, sk: STATE_SK });
 
 /** Balances written per UpdateItem in `saveCycle` (an update expression is at most 4 KB). */
@@ -43,15 +46,17 @@ async function setAttributes(
   ctx: StoreContext,
   portfolioId: string,
   attributes: [string, unknown][],
+  removes: readonly string[] = [],
 ): Promise<void> {
   const x = new Expr();
   const sets = attributes.map(([name, value]) => `${x.name(name)} = ${x.value(value)}`);
+  const remove = removes.length > 0 ? ` REMOVE ${removes.map((r) => x.name(r)).join(', ')}` : '';
   try {
     await ctx.doc.send(
       new UpdateCommand({
         TableName: ctx.tables.state,
         Key: stateKey(portfolioId),
-        UpdateExpression: `SET ${sets.join(', ')}`,
+        UpdateExpression: `SET ${sets.join(', ')}${remove}`,
         ConditionExpression: `attribute_exists(${x.name('pk')})`,
         ...x.attributes(),
       }),
@@ -114,6 +119,7 @@ export function stateFromItem(portfolioId: string, item: Item): PortfolioState {
     });
   }
   const lastRebalance = readOptionalString(where, item, 'last_rebalance');
+  const protectedThisEpisode = readStringSet(where, item, PROTECTED_EPISODE);
   return {
     asOf: readString(where, item, 'as_of'),
     peakEquity: readOptionalMoney(where, item, 'peak_equity') ?? ZERO,
@@ -124,6 +130,7 @@ export function stateFromItem(portfolioId: string, item: Item): PortfolioState {
     reserves,
     bots,
     ...(lastRebalance !== undefined && { lastRebalance }),
+    ...(protectedThisEpisode.size > 0 && { protectedThisEpisode }),
   };
 }
 
@@ -168,17 +175,23 @@ export class DynamoPortfolioStore implements PortfolioStore {
         balanceAttributes(balances.slice(i, i + BALANCES_PER_UPDATE)),
       );
     }
-    await setAttributes(this.ctx, portfolioId, [
-      ...balanceAttributes(balances.slice(0, BALANCES_PER_UPDATE)),
-      ['as_of', snapshot.asOf],
-      ['cycle_id', snapshot.cycleId],
-      ['peak_equity', snapshot.peakEquity],
-      ['halted', snapshot.flags.halted],
-      ['black_swan', snapshot.flags.blackSwan],
-      ...(snapshot.lastRebalance === undefined
-        ? []
-        : ([['last_rebalance', snapshot.lastRebalance]] as [string, unknown][])),
-    ]);
+    await setAttributes(
+      this.ctx,
+      portfolioId,
+      [
+        ...balanceAttributes(balances.slice(0, BALANCES_PER_UPDATE)),
+        ['as_of', snapshot.asOf],
+        ['cycle_id', snapshot.cycleId],
+        ['peak_equity', snapshot.peakEquity],
+        ['halted', snapshot.flags.halted],
+        ['black_swan', snapshot.flags.blackSwan],
+        ...(snapshot.lastRebalance === undefined
+          ? []
+          : ([['last_rebalance', snapshot.lastRebalance]] as [string, unknown][])),
+      ],
+      // A new episode starts with nobody protected; none is under way after it ended.
+      snapshot.newProtectEpisode ? [PROTECTED_EPISODE] : [],
+    );
   }
 
   /** Blocks or unblocks a bot's refills (DESIGN.md §3, `no_refill_policy`). */
