@@ -102,6 +102,7 @@ export function assemble(f: ConfigFile): Config {
     bots,
     checkIntervalMs: f.monitoring?.check_interval ?? 15 * 60_000,
     maxPlausibleJump: f.monitoring?.max_plausible_jump ?? ratio(10),
+    freshReadMaxAgeMs: f.monitoring?.fresh_read_max_age ?? 60_000,
     alertCooldownMs: f.alerts?.cooldown ?? 60 * 60_000,
   };
 }

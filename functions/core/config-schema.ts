@@ -178,6 +178,8 @@ export const fileSchema = z.strictObject({
       check_interval: duration,
       // A balance more than this many times the bot's last known one is not believed (DESIGN.md §3).
       max_plausible_jump: ratioIn(1, 1_000_000, { loOpen: true }).optional(),
+      // How old the cycle's reading of a bot may be for a transfer's guards to re-check on it (DESIGN.md §4).
+      fresh_read_max_age: duration.optional(),
     })
     .optional(),
   alerts: z.strictObject({ cooldown: duration }).optional(),

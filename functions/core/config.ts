@@ -108,6 +108,11 @@ export interface Config {
    * is unknown, not believed (`monitoring.max_plausible_jump`, default 10).
    */
   readonly maxPlausibleJump: Ratio;
+  /**
+   * A transfer's guards re-check its rule on the cycle's reading of the bot while it is at most
+   * this old, and read the bot afresh after (`monitoring.fresh_read_max_age`, default 60 s).
+   */
+  readonly freshReadMaxAgeMs: number;
   readonly alertCooldownMs: number;
 }
 

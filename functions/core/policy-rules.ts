@@ -167,20 +167,48 @@ export const protect: Rule = (ctx, bot) => {
 };
 
 /** `harvested + B ≥ compound_threshold × contributed`: the bot keeps its profit. */
-function compounds(config: Config, s: KnownBotState): boolean {
+export function compounds(
+  config: Pick<Config, 'compoundThreshold'>,
+  s: Pick<KnownBotState, 'balance' | 'harvested' | 'contributed'>,
+): boolean {
   const threshold = config.compoundThreshold;
   if (threshold === undefined || s.contributed <= 0n) return false;
   return compareToRatioOf(add(s.harvested, s.balance), threshold, s.contributed) >= 0;
 }
 
+/** `B ≥ h_t × C`: the harvest's trigger. */
+export const harvestDue = (pool: PoolConfig, B: Money, C: Money): boolean =>
+  compareToRatioOf(B, pool.harvestThreshold, C) >= 0;
+
+/** `h_p × (B − C)`: what a harvest takes, before the exchange's limits. */
+export const harvestWanted = (pool: PoolConfig, B: Money, C: Money): Money =>
+  mulRatio(sub(B, C), pool.harvestPercentage);
+
+/** Loss recovery as configured. */
+export type LossRecovery = NonNullable<Config['lossRecovery']>;
+
+/** `B ≤ i_t × C`: the refill's trigger. */
+export const refillDue = (lr: LossRecovery, B: Money, C: Money): boolean =>
+  compareToRatioOf(B, lr.interventionThreshold, C) <= 0;
+
+/** `r_t × C − B`: what a refill brings the bot back up by, before the exchange's limits. */
+export const refillNeed = (lr: LossRecovery, B: Money, C: Money): Money =>
+  sub(mulRatio(C, lr.refillTarget), B);
+
+/** Where a refill draws from, one leg each, in this order: its pool's reserve, then the emergency reserve. */
+export const refillSources = (pool: Pick<PoolConfig, 'name'>): readonly string[] => [
+  pool.name,
+  EMERGENCY_RESERVE,
+];
+
 /** `B ≥ h_t × C`: `h_p × (B − C)` to `reserve:<pool>`, unless the bot compounds. */
 export const harvest: Rule = (ctx, bot) => {
   const { balance: B, capitalBase: C } = bot.state;
   const { harvestThreshold, harvestPercentage } = bot.pool;
-  if (compareToRatioOf(B, harvestThreshold, C) < 0) return undefined;
+  if (!harvestDue(bot.pool, B, C)) return undefined;
   if (compounds(ctx.config, bot.state)) return nothing();
   const excess = sub(B, C);
-  const sized = sizeTransfer(mulRatio(excess, harvestPercentage), bot.limits);
+  const sized = sizeTransfer(harvestWanted(bot.pool, B, C), bot.limits);
   if (!sized) return nothing();
   const { botId } = bot.config;
   const from = botAccount(botId);
@@ -205,7 +233,7 @@ export const harvest: Rule = (ctx, bot) => {
 export const refill: Rule = (ctx, bot) => {
   const lr = ctx.config.lossRecovery;
   const { balance: B, capitalBase: C, refills } = bot.state;
-  if (!lr?.enabled || compareToRatioOf(B, lr.interventionThreshold, C) > 0) return undefined;
+  if (!lr?.enabled || !refillDue(lr, B, C)) return undefined;
   const { botId } = bot.config;
   const to = botAccount(botId);
   if (bot.state.refillBlocked || !permits(ctx.config, ctx.flags, { kind: 'refill', to })) {
@@ -220,7 +248,7 @@ export const refill: Rule = (ctx, bot) => {
     );
   }
   const target = mulRatio(C, lr.refillTarget);
-  const need = sub(target, B);
+  const need = refillNeed(lr, B, C);
   if (need <= 0n) return nothing();
   const whole = sizeTransfer(need, bot.limits);
   if (!whole) {
@@ -233,7 +261,7 @@ export const refill: Rule = (ctx, bot) => {
 
   const legs: { source: string; amount: Money }[] = [];
   let rest = whole.amount;
-  for (const source of [bot.pool.name, EMERGENCY_RESERVE]) {
+  for (const source of refillSources(bot.pool)) {
     const leg = sizeTransfer(min(rest, ctx.budget.available(source)), bot.limits);
     if (!leg) continue;
     ctx.budget.take(source, leg.amount);

@@ -43,6 +43,11 @@ export interface BotSnapshot {
 }
 
 export interface JournalPatch {
+  /**
+   * The amount the guards' re-check gives, set with the move to `validated` (never more than the
+   * entry's: the rule may shrink a transfer, never grow it).
+   */
+  readonly amount?: Money;
   readonly exchangeTransferId?: string;
   readonly potBefore?: Money;
   readonly potAfter?: Money;

@@ -1,10 +1,11 @@
 /**
  * The guards of a transfer (DESIGN.md §4), checked before anything is submitted: what the entry
- * says must make sense for this portfolio, the source must really hold the money (a fresh read),
- * and two claims stop transfers racing for the same money — a hold on the source reserve (never
- * below 0, nor the emergency reserve below its minimum, counting every transfer in flight) and a
- * share of the exchange's `daily_transfer_limit`. A transfer that ends without moving money gives
- * both back (`releaseClaims`).
+ * says must make sense for this portfolio, the rule that planned it must still hold on the bot as
+ * it is now, the source must really hold the money, and two claims stop transfers racing for the
+ * same money — a hold on the source reserve (never below 0, nor the emergency reserve below its
+ * minimum, counting every transfer in flight) and a share of the exchange's
+ * `daily_transfer_limit`. A transfer that ends without moving money gives both back
+ * (`releaseClaims`).
  */
 import {
   botAccount,
@@ -17,7 +18,23 @@ import {
 import { type Config, type ExchangeName, ledgerAccounts } from '../core/config.ts';
 import { showMoney, ZERO } from '../core/money.ts';
 import type { Exchange } from '../core/ports.ts';
-import type { ClaimStore, DailyClaim, PortfolioStore, ReserveHold } from '../core/store-ports.ts';
+import { believed, unknown } from '../core/readings.ts';
+import {
+  type BalanceNow,
+  needsBalance,
+  otherLegIds,
+  type Recheck,
+  recheck,
+  youngReading,
+} from '../core/recheck.ts';
+import type { PortfolioState } from '../core/state.ts';
+import type {
+  ClaimStore,
+  DailyClaim,
+  Journal,
+  PortfolioStore,
+  ReserveHold,
+} from '../core/store-ports.ts';
 import { addsRisk, type JournalEntry } from '../core/transfer.ts';
 
 /** The reserve a transfer takes money out of, if it does. */
@@ -96,38 +113,99 @@ export function entryFailures(config: Config, e: JournalEntry): string[] {
   return failures;
 }
 
+/** The store and clock the guards read before the claims. */
+export interface GuardDeps {
+  readonly config: Config;
+  readonly portfolio: Pick<PortfolioStore, 'load'>;
+  readonly journal: Pick<Journal, 'get'>;
+  readonly now: () => Date;
+}
+
 /**
- * What the portfolio and the exchange must allow now: not a risk-adding kind while halted, and
- * the source holds the amount on the exchange (a fresh read of the sub-account or the master).
+ * Every guard before the claims, in order: the entry itself, the mode (no risk-adding kind while
+ * halted), the rule that planned it re-checked on the bot as it is now (core/recheck.ts: the
+ * amount may shrink, never grow), and the source holding the final amount. The amount to
+ * validate with and the note for the history, or why the transfer is refused.
  */
-export async function freshFailures(
-  config: Config,
-  portfolio: Pick<PortfolioStore, 'load'>,
+export async function guardsBeforeClaims(
+  deps: GuardDeps,
   exchange: Exchange,
   e: JournalEntry,
-): Promise<string[]> {
-  const state = await portfolio.load(e.portfolioId);
-  if (!state) return ['the portfolio has no state'];
-  const failures: string[] = [];
-  if (state.flags.halted && addsRisk(e)) failures.push(`${e.kind} into a bot refused while halted`);
+): Promise<Recheck> {
+  const { config } = deps;
+  const refuse = (why: string): Recheck => ({ ok: false, why });
+  const failures = entryFailures(config, e);
+  if (failures.length > 0) return refuse(failures.join('; '));
+  const state = await deps.portfolio.load(e.portfolioId);
+  if (!state) return refuse('the portfolio has no state');
+  if (state.flags.halted && addsRisk(e)) return refuse(`${e.kind} into a bot refused while halted`);
+  // The other legs before the balance: a leg seen completed is then surely in a balance read now.
+  const others = await Promise.all(otherLegIds(config, e).map((id) => deps.journal.get(id)));
+  let balance: BalanceNow | undefined;
+  if (needsBalance(e)) {
+    const read = await botBalanceNow(config, exchange, state, e, deps.now());
+    if (!read.known) return refuse(read.why);
+    balance = read.balance;
+  }
+  const checked = recheck(config, {
+    entry: e,
+    ledger: state.bots.get(e.botId),
+    balance,
+    flags: state.flags,
+    otherLegs: others.filter((o) => o !== undefined),
+  });
+  if (!checked.ok) return checked;
+  const short = await sourceShortfall(config, exchange, { ...e, amount: checked.amount }, balance);
+  return short === undefined ? checked : refuse(short);
+}
+
+/**
+ * The bot's balance the guards decide on (DESIGN.md §4, "Still true when it runs"): the cycle's
+ * own reading while it is young (`fresh_read_max_age`: the exchange's rate limits make a read per
+ * step unaffordable), else a fresh read of its sub-account, believed as the cycle would believe it
+ * (`max_plausible_jump` against what the state last had). Unknown is a refusal, never zero.
+ */
+async function botBalanceNow(
+  config: Config,
+  exchange: Exchange,
+  state: PortfolioState,
+  e: JournalEntry,
+  now: Date,
+): Promise<{ known: true; balance: BalanceNow } | { known: false; why: string }> {
+  const young = youngReading(config, e.reading, now);
+  if (young !== undefined) return { known: true, balance: { balance: young, fresh: false } };
+  const uid = config.bots.find((b) => b.botId === e.botId)?.account;
+  if (uid === undefined) return { known: false, why: `${e.botId} is not a bot of this portfolio` };
+  const answer = await exchange.subAccountBalances([uid], config.currency);
+  const reading = believed(
+    config,
+    answer.get(uid) ?? unknown('not in the answer'),
+    state.bots.get(e.botId),
+  );
+  if (!reading.known) {
+    return { known: false, why: `${botAccount(e.botId)}'s balance is unknown (${reading.reason})` };
+  }
+  return { known: true, balance: { balance: reading.balance, fresh: true } };
+}
+
+/**
+ * Why the source cannot give the amount, or undefined: a reserve's money is in the master account
+ * (read now); a bot's is judged on the balance the guards read (`botBalanceNow`).
+ */
+async function sourceShortfall(
+  config: Config,
+  exchange: Exchange,
+  e: JournalEntry,
+  bot: BalanceNow | undefined,
+): Promise<string | undefined> {
   if (sourceReserve(e) !== undefined) {
     const master = await exchange.masterBalance(config.currency);
-    if (master < e.amount) {
-      failures.push(`the master account holds ${showMoney(master)} on ${exchange.name}`);
-    }
-  } else {
-    const uid = config.bots.find((b) => b.botId === e.botId)?.account;
-    if (uid === undefined) return [`${e.botId} is not a bot of this portfolio`];
-    const reading = (await exchange.subAccountBalances([uid], config.currency)).get(uid);
-    if (!reading?.known) {
-      failures.push(`${e.from}'s balance is unknown (${reading?.reason ?? 'not in the answer'})`);
-    } else if (reading.balance < e.amount) {
-      failures.push(
-        `${e.from} holds ${showMoney(reading.balance)}, less than ${showMoney(e.amount)}`,
-      );
-    }
+    if (master >= e.amount) return undefined;
+    return `the master account holds ${showMoney(master)} on ${exchange.name}`;
   }
-  return failures;
+  if (bot === undefined) return `${e.from}'s balance was not read`;
+  if (bot.balance >= e.amount) return undefined;
+  return `${e.from} holds ${showMoney(bot.balance)}, less than ${showMoney(e.amount)}`;
 }
 
 /**

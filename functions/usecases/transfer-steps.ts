@@ -27,7 +27,7 @@ import { isTerminal, type JournalEntry } from '../core/transfer.ts';
 import type { CaughtError, StepRequest, StepResult } from '../core/workflow.ts';
 import { releaseIfEnded } from './bot-plans.ts';
 import { announce, countOutcome } from './transfer-alerts.ts';
-import { claimFailure, entryFailures, freshFailures } from './transfer-guards.ts';
+import { claimFailure, guardsBeforeClaims } from './transfer-guards.ts';
 import { type TransferDeps, transferSettlement } from './transfer-settlement.ts';
 
 export function makeTransferSteps(deps: TransferDeps) {
@@ -108,21 +108,28 @@ export function makeTransferSteps(deps: TransferDeps) {
       throw new BotLockedError(`bot ${botId} has another transfer in flight (${holder ?? '?'})`);
     },
 
-    /** Checks every guard against fresh balances and claims the money; a refusal is `rejected`. */
+    /**
+     * Checks every guard and re-checks the rule that planned the transfer on the bot as it is now
+     * (DESIGN.md §4, "Still true when it runs"); a refusal is `rejected`. The move to `validated`
+     * records the final amount (shrunk, never grown), and only then is the money claimed, by the
+     * amount the journal holds: claims made first would, after a crash before the move, be held
+     * for an amount a retry or a release no longer knows. So a `validated` entry's claims are
+     * (re)made here — idempotent — before it may be submitted.
+     */
     async validate(id: string): Promise<StepResult> {
-      const entry = await entryOf(id);
-      if (entry.status !== 'planned') return out(entry);
-      const failures = entryFailures(config, entry);
-      if (failures.length === 0) {
-        failures.push(...(await freshFailures(config, deps.portfolio, exchangeOf(entry), entry)));
+      let entry = await entryOf(id);
+      if (entry.status === 'planned') {
+        const checked = await guardsBeforeClaims(deps, exchangeOf(entry), entry);
+        if (!checked.ok) return reject(entry, checked.why, 'refused by the guards');
+        const note = checked.note ? `guards passed; ${checked.note}` : 'guards passed';
+        const patch = checked.amount === entry.amount ? { note } : { note, amount: checked.amount };
+        entry =
+          (await journal.transition(id, ['planned'], 'validated', patch)) ?? (await entryOf(id));
       }
-      if (failures.length > 0) await reject(entry, failures.join('; '), 'refused by the guards');
+      if (entry.status !== 'validated') return out(entry);
       const refused = await claimFailure(config, deps.claims, entry);
       if (refused !== undefined) await reject(entry, refused, 'refused by the guards');
-      const moved = await journal.transition(id, ['planned'], 'validated', {
-        note: 'guards passed; source money held, counted in the day’s total',
-      });
-      return out(moved ?? (await entryOf(id)));
+      return out(entry);
     },
 
     /**

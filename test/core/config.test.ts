@@ -69,7 +69,13 @@ describe('the spec portfolio', () => {
     expect(c.allocation.strategy).toBe('fixed');
     expect(c.checkIntervalMs).toBe(15 * 60_000);
     expect(c.alertCooldownMs).toBe(60 * 60_000);
+    expect(c.freshReadMaxAgeMs).toBe(60_000);
     expect(c.exchanges.get('bitget')?.precision).toBe(8);
+  });
+
+  it('reads monitoring.fresh_read_max_age as a duration', () => {
+    const c = specConfig({ monitoring: { check_interval: '15m', fresh_read_max_age: '90s' } });
+    expect(c.freshReadMaxAgeMs).toBe(90_000);
   });
 });
 

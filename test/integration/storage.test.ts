@@ -105,6 +105,20 @@ describe.each(BACKENDS)('the DynamoDB stores on $name', (backend) => {
       expect(await store.journal.byStatus(p, ['planned', 'validated', 'submitted'])).toEqual([]);
     });
 
+    it('sets the amount a re-check shrank the entry to with its move to validated', async () => {
+      const p = freshPortfolio();
+      const e = entry(p, { amount: money(150) });
+      await store.journal.putPlanned([e]);
+
+      const moved = await store.journal.transition(e.id, ['planned'], 'validated', {
+        amount: money(120),
+        note: 'amount 150 → 120',
+      });
+
+      expect(moved?.amount).toBe(money(120));
+      expect((await store.journal.get(e.id))?.amount).toBe(money(120));
+    });
+
     it('refuses an illegal transition and leaves the entry untouched', async () => {
       const p = freshPortfolio();
       const e = entry(p);

@@ -12,6 +12,7 @@ import { type JournalEntry, plannedEntry } from '../../functions/core/transfer.t
 import { synthesizeTransferDefinition } from '../../functions/local/definition.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../functions/local/runtime.ts';
 import type { Reaper, StateMachineDefinition } from '../../functions/local/workflow.ts';
+import type { TransferDeps } from '../../functions/usecases/transfer-settlement.ts';
 import { makeTransferSteps } from '../../functions/usecases/transfer-steps.ts';
 import { specConfig } from '../core/fixtures.ts';
 
@@ -80,8 +81,8 @@ export async function initialised(h: Harness): Promise<void> {
   await h.store.portfolio.init(h.config.portfolioId, initialState(h.config, h.now().toISOString()));
 }
 
-/** The step functions over the harness's store and exchange, for a second runner. */
-export function stepsOf(h: Harness) {
+/** The step functions over the harness's store and exchange (or `overrides`), for a second runner. */
+export function stepsOf(h: Harness, overrides: Partial<TransferDeps> = {}) {
   return makeTransferSteps({
     config: h.config,
     ...h.store,
@@ -89,6 +90,7 @@ export function stepsOf(h: Harness) {
     alerter: { send: async () => {} },
     metrics: { emit: () => {} },
     now: h.now,
+    ...overrides,
   });
 }
 

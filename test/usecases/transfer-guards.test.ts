@@ -60,6 +60,7 @@ describe('the guards', () => {
       amount: 20,
     });
     const out = await harvestOf(h, SWING, 20);
+    h.exchange.setSubAccountEquity(UID.swing, money(200)); // above its harvest trigger
     // Act
     const refused = await run(h, refill);
     const allowed = await run(h, out);
@@ -72,8 +73,9 @@ describe('the guards', () => {
   });
 
   it('refuse a refill that would take the emergency reserve below its minimum', async () => {
-    // Prepare: the emergency reserve holds exactly its minimum, 200.
+    // Prepare: the emergency reserve holds exactly its minimum, 200; the bot is down to 30.
     h = await funded();
+    h.exchange.setSubAccountEquity(UID.lorentzian, money(30));
     const refill = await journaled(h, {
       kind: 'refill',
       botId: LORENTZIAN,
@@ -119,9 +121,15 @@ describe('the guards', () => {
   });
 
   it('refuse to take from a bot more than its sub-account holds now', async () => {
-    // Prepare: the bot lost money since the plan.
+    // Prepare: the bot lost money since the plan (a protect: no rule of its own to re-check).
     h = await funded();
-    const taking = await harvestOf(h, LORENTZIAN, 40);
+    const taking = await journaled(h, {
+      kind: 'protect',
+      botId: LORENTZIAN,
+      from: `bot:${LORENTZIAN}`,
+      to: 'reserve:emergency',
+      amount: 40,
+    });
     h.exchange.setSubAccountEquity(UID.lorentzian, money(30));
     // Act
     const { entry } = await run(h, taking);
@@ -131,8 +139,10 @@ describe('the guards', () => {
   });
 
   it('let two refills racing for one reserve take no more than it holds', async () => {
-    // Prepare: reserve:low_frequency holds 200; two refills of 120 at once.
+    // Prepare: reserve:low_frequency holds 200; both bots wiped out, two refills of 110 at once.
     h = await funded();
+    h.exchange.setSubAccountEquity(UID.lorentzian, money(0));
+    h.exchange.setSubAccountEquity(UID.swing, money(0));
     const refills = await Promise.all(
       [LORENTZIAN, SWING].map((botId) =>
         journaled(h as Harness, {
@@ -140,7 +150,7 @@ describe('the guards', () => {
           botId,
           from: 'reserve:low_frequency',
           to: `bot:${botId}`,
-          amount: 120,
+          amount: 110,
         }),
       ),
     );
@@ -151,9 +161,9 @@ describe('the guards', () => {
     expect(statuses).toEqual(['completed', 'rejected']);
     const refused = [a, b].find((r) => r?.entry?.status === 'rejected');
     expect(refused?.entry?.error).toBe(
-      'reserve:low_frequency cannot give it: 80 available after the transfers in flight, 120 asked',
+      'reserve:low_frequency cannot give it: 90 available after the transfers in flight, 110 asked',
     );
-    expect((await h.store.portfolio.load('main'))?.reserves.get('low_frequency')).toBe(money(80));
+    expect((await h.store.portfolio.load('main'))?.reserves.get('low_frequency')).toBe(money(90));
     expect((await h.store.claims.holders('main')).size).toBe(0);
   });
 });
@@ -253,6 +263,7 @@ describe('one transfer in flight per bot', () => {
     await h.store.locks.lockBot('main', LORENTZIAN, holder.id, 60 * 60_000);
     await h.store.journal.transition(holder.id, ['planned'], 'rejected', { error: 'test' });
     const next = await harvestOf(h, LORENTZIAN, 10, 'later');
+    h.exchange.setSubAccountEquity(UID.lorentzian, money(200)); // above its harvest trigger
     // Act
     const { entry } = await run(h, next);
     // Assess

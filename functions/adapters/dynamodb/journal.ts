@@ -206,6 +206,7 @@ export class DynamoJournal implements Journal {
       `${x.name('history')} = list_append(${x.name('history')}, ${x.value([change])})`,
     ];
     const fields: [string, unknown][] = [
+      ['amount', patch.amount],
       ['exchange_transfer_id', patch.exchangeTransferId],
       ['pot_before', patch.potBefore],
       ['pot_after', patch.potAfter],
