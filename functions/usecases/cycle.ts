@@ -135,12 +135,18 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
   // A `planned` transfer whose workflow never started is started again (a repeated start of the
   // same execution is harmless) while its plan is fresh — an older one is reconciliation's to
   // reject.
-  const stale = open.filter(
-    (e) =>
-      e.status === 'planned' &&
-      e.cycleId !== cycleId &&
-      at.getTime() - Date.parse(e.createdAt) < PLANNED_EXPIRY_MS,
-  );
+  const stale = open
+    .filter(
+      (e) =>
+        e.status === 'planned' &&
+        e.cycleId !== cycleId &&
+        at.getTime() - Date.parse(e.createdAt) < PLANNED_EXPIRY_MS,
+    )
+    // In the order they were planned, a decision's legs first to last (the index orders by id).
+    .sort(
+      (a, b) =>
+        a.createdAt.localeCompare(b.createdAt) || a.botId.localeCompare(b.botId) || a.leg - b.leg,
+    );
 
   const { state, plan: decided } = await decideCycle(deps, {
     stored,

@@ -78,7 +78,13 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     await locks.unlockBot(pid, after.botId, after.id);
   };
 
-  for (const e of await journal.byStatus(pid, OPEN_STATUSES)) {
+  const open = await journal.byStatus(pid, OPEN_STATUSES);
+  // In the order they were planned, a decision's legs first to last (the index orders by id).
+  open.sort(
+    (a, b) =>
+      a.createdAt.localeCompare(b.createdAt) || a.botId.localeCompare(b.botId) || a.leg - b.leg,
+  );
+  for (const e of open) {
     const decision = reconcileDecision(e, now);
     switch (decision.action) {
       case 'restart':

@@ -248,6 +248,7 @@ describe('one transfer in flight per bot', () => {
       amount: 5,
       ends: { from: UID.lorentzian, to: 'master' },
     });
+    h.exchange.setSubAccountEquity(UID.lorentzian, money(200)); // a harvest is due
     const before = h.exchange.equityOf(UID.lorentzian);
     // Act
     const { entry } = await run(h, planned);
