@@ -3,7 +3,7 @@
  * strings), the three table names and the clock.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from './errors.ts';
 
 /** The physical names of the three tables (DESIGN.md §7). */
@@ -82,4 +82,34 @@ export async function conditionalPut(
     if (isConditionalCheckFailed(err)) return false;
     throw err;
   }
+}
+
+/**
+ * The small items of a portfolio in the state table whose sort key starts with `prefix`
+ * (`lock#`, `plan#`), every page of them, each with the rest of its sort key (the bot id).
+ */
+export async function itemsByPrefix(
+  ctx: StoreContext,
+  portfolioId: string,
+  prefix: string,
+): Promise<{ readonly key: string; readonly item: Record<string, unknown> }[]> {
+  const found: { key: string; item: Record<string, unknown> }[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await ctx.doc.send(
+      new QueryCommand({
+        TableName: ctx.tables.state,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': portfolioId, ':prefix': prefix },
+        ConsistentRead: true,
+        ...(start !== undefined && { ExclusiveStartKey: start }),
+      }),
+    );
+    for (const item of out.Items ?? []) {
+      const sk = item.sk;
+      if (typeof sk === 'string') found.push({ key: sk.slice(prefix.length), item });
+    }
+    start = out.LastEvaluatedKey;
+  } while (start !== undefined);
+  return found;
 }

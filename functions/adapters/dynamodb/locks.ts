@@ -2,10 +2,10 @@
  * Bot locks in the `state` table, beside the portfolio's state item: `lock#<bot>` with the
  * owner (a transfer id) and the expiry in ms. Each is taken with one conditional write.
  */
-import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { LockStore } from '../../core/store-ports.ts';
 import { readString } from './codec.ts';
-import { conditionalPut, type StoreContext } from './context.ts';
+import { conditionalPut, itemsByPrefix, type StoreContext } from './context.ts';
 import { isConditionalCheckFailed } from './errors.ts';
 
 export const lockKey = (portfolioId: string, botId: string) => ({
@@ -56,23 +56,9 @@ export class DynamoLockStore implements LockStore {
   /** Bot id → the owner of its lock, for every lock item of the portfolio (expired ones included). */
   async lockHolders(portfolioId: string): Promise<Map<string, string>> {
     const holders = new Map<string, string>();
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.ctx.doc.send(
-        new QueryCommand({
-          TableName: this.ctx.tables.state,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': portfolioId, ':prefix': 'lock#' },
-          ConsistentRead: true,
-          ...(start !== undefined && { ExclusiveStartKey: start }),
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const sk = readString(`lock of ${portfolioId}`, item, 'sk');
-        holders.set(sk.slice('lock#'.length), readString(`lock ${sk}`, item, 'owner'));
-      }
-      start = out.LastEvaluatedKey;
-    } while (start !== undefined);
+    for (const { key, item } of await itemsByPrefix(this.ctx, portfolioId, 'lock#')) {
+      holders.set(key, readString(`lock of ${key}`, item, 'owner'));
+    }
     return holders;
   }
 

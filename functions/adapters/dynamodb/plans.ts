@@ -3,10 +3,10 @@
  * of that plan, when it was claimed), each claimed and released with one conditional write — so
  * two cycles can never both journal money for one bot, whatever the journal index shows.
  */
-import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { BotPlan, PlanStore } from '../../core/store-ports.ts';
 import { type Item, readString } from './codec.ts';
-import { conditionalPut, type StoreContext } from './context.ts';
+import { conditionalPut, itemsByPrefix, type StoreContext } from './context.ts';
 import { isConditionalCheckFailed, MalformedItemError } from './errors.ts';
 
 const PREFIX = 'plan#';
@@ -59,23 +59,9 @@ export class DynamoPlanStore implements PlanStore {
 
   async plans(portfolioId: string): Promise<Map<string, BotPlan>> {
     const plans = new Map<string, BotPlan>();
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.ctx.doc.send(
-        new QueryCommand({
-          TableName: this.ctx.tables.state,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': portfolioId, ':prefix': PREFIX },
-          ConsistentRead: true,
-          ...(start !== undefined && { ExclusiveStartKey: start }),
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const sk = readString(`plan of ${portfolioId}`, item, 'sk');
-        plans.set(sk.slice(PREFIX.length), planFromItem(item));
-      }
-      start = out.LastEvaluatedKey;
-    } while (start !== undefined);
+    for (const { key, item } of await itemsByPrefix(this.ctx, portfolioId, PREFIX)) {
+      plans.set(key, planFromItem(item));
+    }
     return plans;
   }
 
