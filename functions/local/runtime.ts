@@ -184,7 +184,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     customWeights,
     async cycle(at: Date) {
       const result = await runCycle(
-        { config, ...store, exchanges, workflow, alerter, metrics, customWeights },
+        { config, ...store, exchanges, workflow, alerter, metrics, customWeights, now },
         at,
       );
       await workflow.drain();

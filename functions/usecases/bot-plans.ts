@@ -6,9 +6,15 @@
  * overlap (a slow one and the next slot, a schedule delivered twice) can never both move money
  * for one bot, whatever the journal's status index shows at the time.
  */
-import { PLANNED_EXPIRY_MS } from '../core/settlement.ts';
 import type { BotPlan, Journal, PlanStore } from '../core/store-ports.ts';
 import { isTerminal, type JournalEntry } from '../core/transfer.ts';
+
+/**
+ * How long a claim whose transfers are not in the journal may still be its cycle's, between the
+ * claim and the journal write: a cycle writes its journal right after its claims (seconds, also
+ * for a large fleet), and a cycle function lives two minutes at most.
+ */
+export const UNJOURNALED_CLAIM_MS = 10 * 60_000;
 
 interface PlanDeps {
   readonly journal: Pick<Journal, 'get'>;
@@ -17,11 +23,11 @@ interface PlanDeps {
 
 /**
  * The plan is over: every transfer it journaled has a final status. A transfer of it that is
- * not in the journal counts as over only once the claim is older than a plan may stay unstarted
- * (its cycle may be between the claim and the journal write).
+ * not in the journal counts as over only once the claim is older than UNJOURNALED_CLAIM_MS (its
+ * cycle may be between the claim and the journal write).
  */
 export async function planEnded(deps: PlanDeps, plan: BotPlan, now: Date): Promise<boolean> {
-  const young = now.getTime() - Date.parse(plan.at) < PLANNED_EXPIRY_MS;
+  const young = now.getTime() - Date.parse(plan.at) < UNJOURNALED_CLAIM_MS;
   for (const id of plan.transferIds) {
     const entry = await deps.journal.get(id);
     if (entry ? !isTerminal(entry.status) : young) return false;

@@ -39,6 +39,11 @@ export interface CycleDeps
    * custom pool is not rebalanced, and the plan says so.
    */
   readonly customWeights?: WeightsFunction;
+  /**
+   * The wall clock of bot claims (a claim's age, unlike the cycle's slot time, says how long ago
+   * it was really made). @default () => new Date()
+   */
+  readonly now?: () => Date;
 }
 
 export interface CycleResult {
@@ -173,7 +178,8 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     });
   });
   // One plan per bot: only the bots this cycle could claim get their transfers journaled.
-  const claimed = await claimBots(deps, portfolioId, cycleId, wanted, at);
+  const now = deps.now?.() ?? new Date();
+  const claimed = await claimBots(deps, portfolioId, cycleId, wanted, now);
   // Written before anything moves: from here on, a crash leaves `planned` entries that the
   // next cycle starts again.
   const entries = await journalPlanned(deps, claimed, { portfolioId, cycleId });

@@ -4,7 +4,7 @@ import { money } from '../../functions/core/money.ts';
 import { plannedEntry, TRANSFER_STATUSES } from '../../functions/core/transfer.ts';
 import { auditAgainstPaper } from '../../functions/local/paper-audit.ts';
 import { cycleIdFor } from '../../functions/usecases/cycle.ts';
-import { cycleAt, FIFTEEN_MINUTES, type TestRuntime, testRuntime } from '../helpers/runtime.ts';
+import { cycleAt, FIFTEEN_MINUTES, T0, type TestRuntime, testRuntime } from '../helpers/runtime.ts';
 
 let rt: TestRuntime | undefined;
 afterEach(async () => {
@@ -224,6 +224,22 @@ describe('overlapping cycles (one plan per bot)', () => {
     expect(next.entries.map((e) => [e.kind, e.botId])).toEqual([['refill', '15m_momentum_eth']]);
   });
 
+  it('takes over a claim whose transfers never reached the journal once it is old (its cycle died)', async () => {
+    // Prepare: a cycle claimed the bot 11 minutes ago and died before journaling
+    rt = await testRuntime();
+    await rt.cycle(cycleAt(0));
+    await rt.store.plans.claimBot('main', '1h_lorentzian_sol', {
+      cycleId: 'died',
+      transferIds: ['never-journaled'],
+      at: new Date(T0.getTime() - 11 * 60_000).toISOString(), // the runtime's clock is T0
+    });
+    rt.exchange.setSubAccountEquity(LORENTZIAN, money(200));
+    // Act
+    const next = await rt.cycle(cycleAt(1));
+    // Assess
+    expect(next.entries.map((e) => [e.kind, e.botId])).toEqual([['harvest', '1h_lorentzian_sol']]);
+  });
+
   it('leaves a bot alone while another cycle’s plan for it is still running', async () => {
     // Prepare: a plan of another cycle holds the bot, its transfer still open (planned)
     rt = await testRuntime();
@@ -243,7 +259,7 @@ describe('overlapping cycles (one plan per bot)', () => {
     await rt.store.plans.claimBot('main', '1h_lorentzian_sol', {
       cycleId: 'other',
       transferIds: [open.id],
-      at: cycleAt(1).toISOString(),
+      at: T0.toISOString(),
     });
     rt.exchange.setSubAccountEquity(LORENTZIAN, money(200));
     // Act: its transfer was never journaled and the claim is young: it may be being written
