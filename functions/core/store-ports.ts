@@ -126,13 +126,13 @@ export type HoldResult =
   | { readonly held: true }
   | { readonly held: false; readonly available: Money };
 
-/** A transfer's share of an exchange's `daily_transfer_limit` for one day. */
+/** A transfer's share of its exchange's `daily_transfer_limit`, counted for 24 h from `at`. */
 export interface DailyClaim {
   readonly exchange: string;
-  /** The UTC day, YYYY-MM-DD. */
-  readonly day: string;
   readonly transferId: string;
   readonly amount: Money;
+  /** When the claim is made (ISO): at validate. */
+  readonly at: string;
 }
 
 /** Where the ledger projection stands in the journal. */
@@ -208,16 +208,20 @@ export interface ClaimStore {
   /** The transfers holding reserve money now. */
   holders(portfolioId: string): Promise<ReadonlySet<string>>;
   /**
-   * Counts a transfer in its exchange's total of the day unless that would pass `limit`.
-   * Idempotent per transfer; `used` is the day's total after the call.
+   * Counts the transfers (a decision's legs, together: all of them or none) in their exchange's
+   * total of the last 24 hours unless that would pass `limit`. Idempotent per transfer; `used` is
+   * the total after the call.
    */
   claimDaily(
     portfolioId: string,
-    claim: DailyClaim,
+    claims: readonly DailyClaim[],
     limit: Money,
   ): Promise<{ claimed: boolean; used: Money }>;
-  /** Takes a transfer out of the day's total again (idempotent): nothing moved. */
-  releaseDaily(portfolioId: string, claim: DailyClaim): Promise<void>;
+  /** Takes a transfer out of the total again (idempotent): nothing moved. */
+  releaseDaily(
+    portfolioId: string,
+    claim: Pick<DailyClaim, 'exchange' | 'transferId'>,
+  ): Promise<void>;
 }
 
 /** One transfer in flight per bot: the bot's transfer lock. */

@@ -16,7 +16,7 @@ import {
   reserveOf,
 } from '../core/accounts.ts';
 import { type Config, type ExchangeName, ledgerAccounts } from '../core/config.ts';
-import { showMoney, ZERO } from '../core/money.ts';
+import { showMoney, sum, ZERO } from '../core/money.ts';
 import type { Exchange } from '../core/ports.ts';
 import { believed, unknown } from '../core/readings.ts';
 import {
@@ -47,16 +47,40 @@ export const holdOf = (e: JournalEntry, reserve: string): ReserveHold => ({
   amount: e.amount,
 });
 
-/**
- * The transfer's share of its exchange's daily limit. The day is the UTC day the transfer was
- * planned (its entry's creation), so every retry and restart counts it on the same day.
- */
-export const dailyClaimOf = (e: JournalEntry): DailyClaim => ({
+/** The transfer's share of its exchange's daily limit, claimed `at` (it counts for 24 h). */
+export const dailyClaimOf = (e: JournalEntry, at: Date): DailyClaim => ({
   exchange: e.exchange,
-  day: e.createdAt.slice(0, 10),
   transferId: e.id,
   amount: e.amount,
+  at: at.toISOString(),
 });
+
+/**
+ * What the transfer claims of the daily limit: its own share and, for a leg of a decision (a
+ * refill's legs), the shares of the other legs that may still move money — claimed together, so
+ * a refill is never half made by the limit.
+ */
+async function dailyClaimsOf(
+  config: Config,
+  journal: Pick<Journal, 'get'>,
+  e: JournalEntry,
+  at: Date,
+): Promise<DailyClaim[] | { refused: string }> {
+  const claims = [dailyClaimOf(e, at)];
+  for (const id of otherLegIds(config, e)) {
+    const leg = await journal.get(id);
+    if (!leg) continue;
+    const movedNothing = leg.status === 'rejected' || leg.status === 'failed';
+    // A later leg whose earlier leg was refused would make half a refill.
+    if (movedNothing && leg.leg < e.leg) {
+      return {
+        refused: `leg ${leg.leg} of this ${e.kind} was ${leg.status}: it is made whole or not at all`,
+      };
+    }
+    if (!movedNothing) claims.push(dailyClaimOf(leg, at));
+  }
+  return claims;
+}
 
 /** Gives back what the transfer claimed (both idempotent): call only once it surely moved nothing. */
 export async function releaseClaims(
@@ -65,7 +89,7 @@ export async function releaseClaims(
 ): Promise<void> {
   const reserve = sourceReserve(e);
   if (reserve !== undefined) await claims.releaseReserve(e.portfolioId, holdOf(e, reserve));
-  await claims.releaseDaily(e.portfolioId, dailyClaimOf(e));
+  await claims.releaseDaily(e.portfolioId, { exchange: e.exchange, transferId: e.id });
 }
 
 /** What the entry itself must satisfy: amounts, accounts, direction, exchange. Empty when it does. */
@@ -214,9 +238,14 @@ async function sourceShortfall(
  */
 export async function claimFailure(
   config: Config,
-  claims: Pick<ClaimStore, 'holdReserve' | 'releaseReserve' | 'claimDaily'>,
+  deps: {
+    readonly claims: Pick<ClaimStore, 'holdReserve' | 'releaseReserve' | 'claimDaily'>;
+    readonly journal: Pick<Journal, 'get'>;
+  },
   e: JournalEntry,
+  now: Date,
 ): Promise<string | undefined> {
+  const { claims } = deps;
   const reserve = sourceReserve(e);
   if (reserve !== undefined) {
     const floor = reserve === EMERGENCY_RESERVE ? config.emergencyReserve.minimum : ZERO;
@@ -231,9 +260,18 @@ export async function claimFailure(
   }
   const limit = config.exchanges.get(e.exchange as ExchangeName)?.dailyTransferLimit;
   if (limit === undefined) return `no exchange "${e.exchange}" configured`;
-  const claim = dailyClaimOf(e);
-  const daily = await claims.claimDaily(e.portfolioId, claim, limit);
+  const together = await dailyClaimsOf(config, deps.journal, e, now);
+  if (!Array.isArray(together)) {
+    if (reserve !== undefined) await claims.releaseReserve(e.portfolioId, holdOf(e, reserve));
+    return together.refused;
+  }
+  const daily = await claims.claimDaily(e.portfolioId, together, limit);
   if (daily.claimed) return undefined;
   if (reserve !== undefined) await claims.releaseReserve(e.portfolioId, holdOf(e, reserve));
-  return `daily_transfer_limit ${showMoney(limit)} on ${e.exchange} for ${claim.day}: ${showMoney(daily.used)} already counted, ${showMoney(e.amount)} more would pass it`;
+  const asked = sum(together.map((c) => c.amount));
+  const what =
+    together.length > 1
+      ? `${showMoney(asked)} more (this refill's legs together)`
+      : `${showMoney(asked)} more`;
+  return `daily_transfer_limit ${showMoney(limit)} on ${e.exchange} over the last 24 h: ${showMoney(daily.used)} already counted, ${what} would pass it`;
 }

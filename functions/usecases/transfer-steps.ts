@@ -127,7 +127,7 @@ export function makeTransferSteps(deps: TransferDeps) {
           (await journal.transition(id, ['planned'], 'validated', patch)) ?? (await entryOf(id));
       }
       if (entry.status !== 'validated') return out(entry);
-      const refused = await claimFailure(config, deps.claims, entry);
+      const refused = await claimFailure(config, deps, entry, deps.now());
       if (refused !== undefined) await reject(entry, refused, 'refused by the guards');
       return out(entry);
     },

@@ -279,12 +279,13 @@ describe.each(BACKENDS)('the DynamoDB stores claims on $name', (backend) => {
     });
   });
 
-  describe('the daily total', () => {
-    const day = (id: string, amount: Money) => ({
+  describe('the daily total (a rolling 24 hours)', () => {
+    const NOON = Date.parse('2026-11-20T12:00:00.000Z');
+    const claim = (id: string, amount: Money, at = NOON) => ({
       exchange: 'bitget',
-      day: '2026-11-20',
       transferId: id,
       amount,
+      at: new Date(at).toISOString(),
     });
 
     it('never lets racing transfers pass the limit, counting each once', async () => {
@@ -292,27 +293,73 @@ describe.each(BACKENDS)('the DynamoDB stores claims on $name', (backend) => {
 
       const results = await Promise.all(
         Array.from({ length: 8 }, (_, i) =>
-          otherStore().claims.claimDaily(p, day(`t-${i}`, money(100)), money(350)),
+          otherStore().claims.claimDaily(p, [claim(`t-${i}`, money(100))], money(350)),
         ),
       );
-      const repeated = await store.claims.claimDaily(p, day('t-0', money(100)), money(350));
+      const repeated = await store.claims.claimDaily(p, [claim('t-0', money(100))], money(350));
 
       expect(results.filter((r) => r.claimed)).toHaveLength(3);
       expect(repeated.used).toBe(money(300));
       expect(repeated.claimed).toBe(results[0]?.claimed);
     });
 
-    it('gives a released transfer’s share back to the day, once', async () => {
+    it('gives a released transfer’s share back, once', async () => {
       const p = freshPortfolio();
-      await store.claims.claimDaily(p, day('a', money(200)), money(300));
+      await store.claims.claimDaily(p, [claim('a', money(200))], money(300));
 
-      const refused = await store.claims.claimDaily(p, day('b', money(200)), money(300));
-      await store.claims.releaseDaily(p, day('a', money(200)));
-      await store.claims.releaseDaily(p, day('a', money(200)));
-      const granted = await store.claims.claimDaily(p, day('b', money(200)), money(300));
+      const refused = await store.claims.claimDaily(p, [claim('b', money(200))], money(300));
+      await store.claims.releaseDaily(p, claim('a', money(200)));
+      await store.claims.releaseDaily(p, claim('a', money(200)));
+      const granted = await store.claims.claimDaily(p, [claim('b', money(200))], money(300));
 
       expect(refused).toEqual({ claimed: false, used: money(200) });
       expect(granted).toEqual({ claimed: true, used: money(200) });
+    });
+
+    it('counts a claim for 24 hours from when it was made, not per calendar day', async () => {
+      // Prepare: 250 of 300 claimed at 23:00
+      const p = freshPortfolio();
+      const elevenPm = Date.parse('2026-11-20T23:00:00.000Z');
+      await store.claims.claimDaily(p, [claim('late', money(250), elevenPm)], money(300));
+      // Act: after midnight the next day, and again once 24 h have passed
+      const afterMidnight = await store.claims.claimDaily(
+        p,
+        [claim('b', money(100), elevenPm + 2 * 3_600_000)],
+        money(300),
+      );
+      const nextEvening = await store.claims.claimDaily(
+        p,
+        [claim('c', money(100), elevenPm + 86_400_000 + 1)],
+        money(300),
+      );
+      // Assess
+      expect(afterMidnight).toEqual({ claimed: false, used: money(250) });
+      expect(nextEvening).toEqual({ claimed: true, used: money(100) });
+    });
+
+    it('claims a decision’s transfers together or not at all, and completes a group half claimed', async () => {
+      const p = freshPortfolio();
+      // 150 + 100 does not fit in 200: neither leg is counted
+      const refused = await store.claims.claimDaily(
+        p,
+        [claim('leg-0', money(150)), claim('leg-1', money(100))],
+        money(200),
+      );
+      const legOneAlone = await store.claims.claimDaily(
+        p,
+        [claim('leg-1', money(100))],
+        money(200),
+      );
+      // A group one of whose transfers is already counted adds only the other
+      const both = await store.claims.claimDaily(
+        p,
+        [claim('leg-1', money(100)), claim('leg-2', money(50))],
+        money(200),
+      );
+
+      expect(refused).toEqual({ claimed: false, used: money(0) });
+      expect(legOneAlone).toEqual({ claimed: true, used: money(100) });
+      expect(both).toEqual({ claimed: true, used: money(150) });
     });
   });
 

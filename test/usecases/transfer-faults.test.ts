@@ -4,10 +4,12 @@
  * clientOids, so a transfer applied twice would show. What must hold every time: the money moves
  * once or not at all, and the journal says which.
  */
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { scriptedFaults } from '../../functions/adapters/paper/faults.ts';
 import { money } from '../../functions/core/money.ts';
 import { SETTLE_DELAY_MS, STUCK_AFTER_MS } from '../../functions/core/settlement.ts';
+import type { JournalEntry } from '../../functions/core/transfer.ts';
 import { auditAgainstPaper } from '../../functions/local/paper-audit.ts';
 import { LocalTransferWorkflow } from '../../functions/local/workflow.ts';
 import { runStep } from '../../functions/usecases/transfer-steps.ts';
@@ -223,29 +225,59 @@ describe('one fault at a time', () => {
 });
 
 describe('the daily transfer limit', () => {
-  it('refuses a transfer that would pass the day’s total, and counts a new day afresh', async () => {
+  it('claims a refill’s two legs of the daily limit together: both or neither, never half a refill', async () => {
+    // Prepare: both low_frequency bots wiped out. Lorentzian's refill is 112.5 from the pool;
+    // swing's is 87.5 from the pool and 25 from the emergency reserve. After the allocations
+    // (500) and lorentzian's refill, 97.5 of the 710 a day is left: leg 0 alone would fit.
+    const config = specConfig({
+      'emergency_reserve.minimum': 100,
+      emergency_stop: undefined,
+      black_swan_protection: undefined,
+      'exchanges.bitget.daily_transfer_limit': 710,
+    });
+    h = await harness({ config, serial: true });
+    await h.cycle(h.at(T0));
+    h.exchange.setSubAccountEquity(UID.lorentzian, money(0));
+    h.exchange.setSubAccountEquity(UID.swing, money(0));
+    // Act
+    const result = await h.cycle(h.at(T0 + 15 * MINUTE));
+    // Assess
+    const swing = await Promise.all(
+      result.entries
+        .filter((e) => e.botId === '4h_swing_btc')
+        .map((e) => h?.store.journal.get(e.id)),
+    );
+    expect(swing.map((e) => [e?.leg, e?.amount, e?.status])).toEqual([
+      [0, money(87.5), 'rejected'],
+      [1, money(25), 'rejected'],
+    ]);
+    expect(swing[0]?.error).toMatch(/112\.5 more \(this refill's legs together\) would pass it/);
+    expect(h.exchange.equityOf(UID.swing)).toBe(money(0));
+  });
+
+  it('refuses a transfer that would pass the last 24 hours’ total, and counts a rolling day', async () => {
     // Prepare: 300 a day; the first cycle wants 150 + 150 + 100 + 100.
     const config = specConfig({
       'exchanges.bitget.max_transfer': 150,
       'exchanges.bitget.daily_transfer_limit': 300,
     });
     h = await harness({ config, serial: true });
-    // Act
-    const first = await h.cycle(h.at(T0));
-    const statuses = await Promise.all(first.entries.map((e) => h?.store.journal.get(e.id)));
-    const nextDay = await h.cycle(h.at(Date.parse('2026-11-21T00:00:00.000Z')));
+    const statusesOf = async (r: { entries: readonly JournalEntry[] }) =>
+      Promise.all(r.entries.map((e) => h?.store.journal.get(e.id)));
+    // Act: the first cycle; the first cycle of the next calendar day, 12 h later; 24 h after
+    const first = await statusesOf(await h.cycle(h.at(T0)));
+    const nextDay = await statusesOf(await h.cycle(h.at(Date.parse('2026-11-21T00:00:00.000Z'))));
+    const dayLater = await statusesOf(await h.cycle(h.at(T0 + 24 * 60 * MINUTE)));
     // Assess
-    expect(statuses.map((e) => e?.status)).toEqual([
-      'completed',
-      'completed',
-      'rejected',
-      'rejected',
-    ]);
-    expect(statuses[2]?.error).toMatch(
-      /daily_transfer_limit 300 on bitget for 2026-11-20: 300 already counted, 100 more would pass it/,
+    expect(first.map((e) => e?.status)).toEqual(['completed', 'completed', 'rejected', 'rejected']);
+    expect(first[2]?.error).toMatch(
+      /daily_transfer_limit 300 on bitget over the last 24 h: 300 already counted, 100 more would pass it/,
     );
-    const tomorrow = await Promise.all(nextDay.entries.map((e) => h?.store.journal.get(e.id)));
-    expect(tomorrow.map((e) => [e?.botId, e?.status])).toEqual([
+    expect(nextDay.map((e) => [e?.botId, e?.status])).toEqual([
+      ['5m_scalping_sol', 'rejected'],
+      ['15m_momentum_eth', 'rejected'],
+    ]);
+    expect(dayLater.map((e) => [e?.botId, e?.status])).toEqual([
       ['5m_scalping_sol', 'completed'],
       ['15m_momentum_eth', 'completed'],
     ]);

@@ -8,17 +8,32 @@
  *   the condition pins the reserve and hold values it was computed from. The ledger ends the hold
  *   in the very write that applies the transfer (ledger.ts); `releaseReserve` ends it when nothing
  *   moved. So the projection can never be spent below its floor by transfers in flight together.
- * - a share of the exchange's `daily_transfer_limit`: one item per exchange and UTC day
- *   (`daily#<exchange>#<day>`) with the day's total `used` and the `ids` counted in it.
+ * - a share of the exchange's `daily_transfer_limit` over a rolling 24 hours: one item per
+ *   exchange (`daily#<exchange>`) with every claim of the last day (amount, when it was claimed)
+ *   and a version; a claim is written only if the version is still the one the total was
+ *   computed from, and a decision's transfers (a refill's legs) are claimed together or not at
+ *   all.
  *
  * Both are idempotent per transfer id: claiming twice counts once, releasing twice frees once.
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Money, moneyFromUnits, ZERO } from '../../core/money.ts';
 import type { ClaimStore, DailyClaim, HoldResult, ReserveHold } from '../../core/store-ports.ts';
-import { Expr, type Item, readOptionalInteger, readStringSet, reserveAttribute } from './codec.ts';
+import {
+  Expr,
+  type Item,
+  readInteger,
+  readOptionalInteger,
+  readStringSet,
+  reserveAttribute,
+} from './codec.ts';
 import { backoffMs, type StoreContext, sleep } from './context.ts';
-import { isConditionalCheckFailed, LedgerContentionError, StateNotFoundError } from './errors.ts';
+import {
+  isConditionalCheckFailed,
+  LedgerContentionError,
+  MalformedItemError,
+  StateNotFoundError,
+} from './errors.ts';
 import { stateKey } from './portfolio-state.ts';
 
 /** The state item's set of transfers holding reserve money. */
@@ -55,15 +70,14 @@ async function release(
   }
 }
 
-const dailyKey = (portfolioId: string, c: Pick<DailyClaim, 'exchange' | 'day'>) => ({
+/** One item per exchange: every claim of the last 24 hours, by transfer id. */
+const dailyKey = (portfolioId: string, exchange: string) => ({
   pk: portfolioId,
-  sk: `daily#${c.exchange}#${c.day}`,
+  sk: `daily#${exchange}`,
 });
 
-function usedOf(portfolioId: string, item: Item | undefined): Money {
-  if (!item) return ZERO;
-  return moneyFromUnits(readOptionalInteger(`daily total of ${portfolioId}`, item, 'used') ?? 0n);
-}
+/** A claim counts for this long after it was made (a rolling day, DESIGN.md §4). */
+const DAY_MS = 86_400_000;
 
 export class DynamoClaimStore implements ClaimStore {
   constructor(private readonly ctx: StoreContext) {}
@@ -142,42 +156,101 @@ export class DynamoClaimStore implements ClaimStore {
 
   async claimDaily(
     portfolioId: string,
-    claim: DailyClaim,
+    claims: readonly DailyClaim[],
     limit: Money,
   ): Promise<{ claimed: boolean; used: Money }> {
-    if (claim.amount <= limit) {
-      const x = new Expr();
-      try {
-        const out = await this.ctx.doc.send(
-          new UpdateCommand({
-            TableName: this.ctx.tables.state,
-            Key: dailyKey(portfolioId, claim),
-            UpdateExpression: `ADD ${x.name('used')} ${x.value(claim.amount)}, ${x.name('ids')} ${x.value(new Set([claim.transferId]))}`,
-            ConditionExpression: `(attribute_not_exists(${x.name('used')}) OR ${x.name('used')} <= ${x.value(limit - claim.amount)}) AND NOT contains(${x.name('ids')}, ${x.value(claim.transferId)})`,
-            ReturnValues: 'UPDATED_NEW',
-            ...x.attributes(),
-          }),
-        );
-        return { claimed: true, used: usedOf(portfolioId, out.Attributes) };
-      } catch (err) {
-        if (!isConditionalCheckFailed(err)) throw err;
+    const first = claims[0];
+    if (first === undefined) return { claimed: true, used: ZERO };
+    const key = dailyKey(portfolioId, first.exchange);
+    const now = Date.parse(first.at);
+    for (let attempt = 1; ; attempt++) {
+      const { version, entries } = await this.#readDaily(portfolioId, key);
+      const windowStart = now - DAY_MS;
+      const live = [...entries].filter(([, c]) => c.at > windowStart);
+      const used = moneyFromUnits(live.reduce((total, [, c]) => total + c.amount, 0n));
+      const missing = claims.filter((c) => !entries.has(c.transferId));
+      if (missing.length === 0) return { claimed: true, used };
+      const adding = missing.reduce((total, c) => total + c.amount, 0n);
+      if (used + adding > limit) return { claimed: false, used };
+      const kept = new Map(live);
+      for (const c of missing) kept.set(c.transferId, { amount: c.amount, at: Date.parse(c.at) });
+      if (await this.#writeDaily(key, version, kept)) {
+        return { claimed: true, used: moneyFromUnits(used + adding) };
       }
+      if (attempt >= MAX_ATTEMPTS) throw new LedgerContentionError(first.transferId, attempt);
+      await sleep(backoffMs(attempt));
     }
-    // Refused: already counted (a repeated claim), or over the limit.
-    const out = await this.ctx.doc.send(
-      new GetCommand({
-        TableName: this.ctx.tables.state,
-        Key: dailyKey(portfolioId, claim),
-        ConsistentRead: true,
-      }),
-    );
-    const ids = out.Item
-      ? readStringSet(`daily total of ${portfolioId}`, out.Item, 'ids')
-      : new Set();
-    return { claimed: ids.has(claim.transferId), used: usedOf(portfolioId, out.Item) };
   }
 
-  releaseDaily(portfolioId: string, claim: DailyClaim): Promise<void> {
-    return release(this.ctx, dailyKey(portfolioId, claim), 'used', 'ids', claim);
+  async releaseDaily(
+    portfolioId: string,
+    claim: Pick<DailyClaim, 'exchange' | 'transferId'>,
+  ): Promise<void> {
+    const key = dailyKey(portfolioId, claim.exchange);
+    for (let attempt = 1; ; attempt++) {
+      const { version, entries } = await this.#readDaily(portfolioId, key);
+      if (!entries.has(claim.transferId)) return;
+      const kept = new Map(entries);
+      kept.delete(claim.transferId);
+      if (await this.#writeDaily(key, version, kept)) return;
+      if (attempt >= MAX_ATTEMPTS) throw new LedgerContentionError(claim.transferId, attempt);
+      await sleep(backoffMs(attempt));
+    }
+  }
+
+  /** The exchange's claims (transfer id → amount, ms claimed) and the version they were read at. */
+  async #readDaily(
+    portfolioId: string,
+    key: Record<string, string>,
+  ): Promise<{ version: bigint; entries: Map<string, { amount: bigint; at: number }> }> {
+    const out = await this.ctx.doc.send(
+      new GetCommand({ TableName: this.ctx.tables.state, Key: key, ConsistentRead: true }),
+    );
+    const where = `daily claims of ${portfolioId}`;
+    const entries = new Map<string, { amount: bigint; at: number }>();
+    if (!out.Item) return { version: 0n, entries };
+    const map = out.Item.claims;
+    if (map !== undefined && (typeof map !== 'object' || map === null)) {
+      throw new MalformedItemError(where, 'claims', map, 'a map of transfer claims');
+    }
+    for (const [id, c] of Object.entries((map ?? {}) as Record<string, Item>)) {
+      entries.set(id, {
+        amount: readInteger(`${where} ${id}`, c, 'amount'),
+        at: Number(readInteger(`${where} ${id}`, c, 'at')),
+      });
+    }
+    return { version: readOptionalInteger(where, out.Item, 'version') ?? 0n, entries };
+  }
+
+  /** Writes the claims if nobody wrote since `version`; false when someone did (read again). */
+  async #writeDaily(
+    key: Record<string, string>,
+    version: bigint,
+    entries: ReadonlyMap<string, { amount: bigint; at: number }>,
+  ): Promise<boolean> {
+    const claims = Object.fromEntries(
+      [...entries].map(([id, c]) => [id, { amount: c.amount, at: BigInt(c.at) }]),
+    );
+    try {
+      await this.ctx.doc.send(
+        new UpdateCommand({
+          TableName: this.ctx.tables.state,
+          Key: key,
+          UpdateExpression: 'SET #claims = :claims, #version = :next',
+          ConditionExpression:
+            version === 0n ? 'attribute_not_exists(#version)' : '#version = :version',
+          ExpressionAttributeNames: { '#claims': 'claims', '#version': 'version' },
+          ExpressionAttributeValues: {
+            ':claims': claims,
+            ':next': version + 1n,
+            ...(version !== 0n && { ':version': version }),
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return false;
+      throw err;
+    }
   }
 }

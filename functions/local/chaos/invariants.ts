@@ -5,8 +5,8 @@
  * finds is counted and said in words, so that a failing run can be replayed and understood.
  */
 import { botOf, EMERGENCY_RESERVE } from '../../core/accounts.ts';
-import type { Config, ExchangeName } from '../../core/config.ts';
-import { add, type Money, showMoney, ZERO } from '../../core/money.ts';
+import type { Config } from '../../core/config.ts';
+import { add, type Money, showMoney, sub, ZERO } from '../../core/money.ts';
 import { isTerminal, type JournalEntry } from '../../core/transfer.ts';
 import { rebuildLedger } from '../../usecases/ledger-rebuild.ts';
 import { auditAgainstPaper } from '../paper-audit.ts';
@@ -93,18 +93,7 @@ async function guardViolations(
     if (amount < floor)
       out.push(`reserve:${name} at ${showMoney(amount)}, below ${showMoney(floor)}`);
   }
-  const days = new Map<string, { exchange: string; total: Money }>();
-  for (const e of all.filter((x) => x.status === 'completed')) {
-    const key = `${e.exchange} ${e.createdAt.slice(0, 10)}`;
-    const day = days.get(key) ?? { exchange: e.exchange, total: ZERO };
-    days.set(key, { ...day, total: add(day.total, e.amount) });
-  }
-  for (const [key, { exchange, total }] of days) {
-    const limit = config.exchanges.get(exchange as ExchangeName)?.dailyTransferLimit;
-    if (limit !== undefined && total > limit) {
-      out.push(`${key}: ${showMoney(total)} moved, over the daily limit ${showMoney(limit)}`);
-    }
-  }
+  out.push(...overDailyLimit(config, all));
   const locks = await store.locks.lockHolders(pid);
   for (const [bot, owner] of locks) out.push(`lock of ${bot} left held by ${owner}`);
   for (const id of await store.claims.holders(pid)) out.push(`reserve hold left by ${id}`);
@@ -113,5 +102,36 @@ async function guardViolations(
   }
   const watermark = await store.ledger.watermark(pid);
   for (const id of watermark.applying) out.push(`apply of ${id} left half done`);
+  return out;
+}
+
+/**
+ * Every 24 hours' worth of completed transfers of an exchange, by when each was validated (its
+ * claim on the limit), within the exchange's daily_transfer_limit (a rolling day, DESIGN.md §4).
+ */
+function overDailyLimit(config: Config, all: readonly JournalEntry[]): string[] {
+  const out: string[] = [];
+  const claimedAt = (e: JournalEntry) =>
+    Date.parse(e.history.find((h) => h.status === 'validated')?.at ?? e.createdAt);
+  for (const [exchange, settings] of config.exchanges) {
+    const done = all
+      .filter((e) => e.status === 'completed' && e.exchange === exchange)
+      .sort((a, b) => claimedAt(a) - claimedAt(b));
+    let total: Money = ZERO;
+    let first = 0;
+    for (const e of done) {
+      total = add(total, e.amount);
+      while (claimedAt(e) - claimedAt(done[first] ?? e) >= 86_400_000) {
+        total = sub(total, done[first]?.amount ?? ZERO);
+        first += 1;
+      }
+      if (total > settings.dailyTransferLimit) {
+        out.push(
+          `${exchange}: ${showMoney(total)} moved in the 24 h to ${new Date(claimedAt(e)).toISOString()}, over the daily limit ${showMoney(settings.dailyTransferLimit)}`,
+        );
+        break;
+      }
+    }
+  }
   return out;
 }
