@@ -27,17 +27,22 @@ function setEquities(r: TestRuntime, equities: Record<keyof typeof UIDS, number>
   }
 }
 
+/** Σ B = 60 + 60 + 80 + 100 = 300 = 0.6 × 500: black swan's trigger. */
+function crash(r: TestRuntime) {
+  setEquities(r, {
+    '1h_lorentzian_sol': 60,
+    '4h_swing_btc': 60,
+    '5m_scalping_sol': 80,
+    '15m_momentum_eth': 100,
+  });
+}
+
 describe('a cycle and the modes', () => {
   it('enters black swan once: protects every bot, blocks their refills, and keeps the flag', async () => {
     rt = await testRuntime();
     await rt.cycle(cycleAt(0));
     // Σ B = 60 + 60 + 80 + 100 = 300 = 0.6 × 500.
-    setEquities(rt, {
-      '1h_lorentzian_sol': 60,
-      '4h_swing_btc': 60,
-      '5m_scalping_sol': 80,
-      '15m_momentum_eth': 100,
-    });
+    crash(rt);
     const entry = await rt.cycle(cycleAt(1));
     expect(entry.plan.mode).toBe('black_swan');
     expect(entry.entries.map((e) => [e.kind, e.botId, e.amount])).toEqual([
@@ -69,12 +74,7 @@ describe('a cycle and the modes', () => {
       faults: scriptedFaults([ok, ok, ok, ok, { op: 'transfer', kind: 'insufficient' }]),
     });
     await rt.cycle(cycleAt(0));
-    setEquities(rt, {
-      '1h_lorentzian_sol': 60,
-      '4h_swing_btc': 60,
-      '5m_scalping_sol': 80,
-      '15m_momentum_eth': 100,
-    });
+    crash(rt);
     // Act
     const entry = await rt.cycle(cycleAt(1));
     const second = await rt.cycle(cycleAt(2));
@@ -95,12 +95,7 @@ describe('a cycle and the modes', () => {
   it('forgets who was protected once the episode is over', async () => {
     rt = await testRuntime();
     await rt.cycle(cycleAt(0));
-    setEquities(rt, {
-      '1h_lorentzian_sol': 60,
-      '4h_swing_btc': 60,
-      '5m_scalping_sol': 80,
-      '15m_momentum_eth': 100,
-    });
+    crash(rt);
     await rt.cycle(cycleAt(1));
     // R back at 0.8 or more: the episode ends
     setEquities(rt, {

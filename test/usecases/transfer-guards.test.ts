@@ -25,7 +25,13 @@ async function funded(): Promise<Harness> {
 }
 
 /** A harvest of `amount` from the bot to its pool reserve, journaled (a new cycle id, a new transfer). */
-const harvestOf = (x: Harness, botId: string, amount: number, cycleId = 'manual') =>
+const harvestOf = (
+  x: Harness,
+  botId: string,
+  amount: number,
+  cycleId = 'manual',
+  ends?: JournalEntry['ends'],
+) =>
   journaled(x, {
     kind: 'harvest',
     botId,
@@ -33,6 +39,7 @@ const harvestOf = (x: Harness, botId: string, amount: number, cycleId = 'manual'
     to: 'reserve:low_frequency',
     amount,
     cycleId,
+    ...(ends && { ends }),
   });
 
 async function run(x: Harness, entry: JournalEntry) {
@@ -214,13 +221,9 @@ describe('one transfer in flight per bot', () => {
   it('refuses a transfer whose bot the config now maps to another sub-account, critically', async () => {
     // Prepare: planned when the bot's sub-account was another one; the config says UID.lorentzian
     h = await funded();
-    const planned = await journaled(h, {
-      kind: 'harvest',
-      botId: LORENTZIAN,
-      from: `bot:${LORENTZIAN}`,
-      to: 'reserve:low_frequency',
-      amount: 5,
-      ends: { from: '9999999999', to: 'master' },
+    const planned = await harvestOf(h, LORENTZIAN, 5, 'manual', {
+      from: '9999999999',
+      to: 'master',
     });
     const moved = h.exchange.books().transfers.length;
     // Act
@@ -240,13 +243,9 @@ describe('one transfer in flight per bot', () => {
     // Prepare: the entry records the bot's real sub-account; a second bot's UID in the config
     // must not matter to it
     h = await funded();
-    const planned = await journaled(h, {
-      kind: 'harvest',
-      botId: LORENTZIAN,
-      from: `bot:${LORENTZIAN}`,
-      to: 'reserve:low_frequency',
-      amount: 5,
-      ends: { from: UID.lorentzian, to: 'master' },
+    const planned = await harvestOf(h, LORENTZIAN, 5, 'manual', {
+      from: UID.lorentzian,
+      to: 'master',
     });
     h.exchange.setSubAccountEquity(UID.lorentzian, money(200)); // a harvest is due
     const before = h.exchange.equityOf(UID.lorentzian);
