@@ -23,10 +23,6 @@ export const botAccount = (botId: string): LedgerAccount => `${BOT_PREFIX}${botI
 export const reserveAccount = (reserve: string): LedgerAccount => `${RESERVE_PREFIX}${reserve}`;
 export const EMERGENCY_ACCOUNT: LedgerAccount = reserveAccount(EMERGENCY_RESERVE);
 
-/** The written form of a parsed account. */
-export const accountName = (a: Account): LedgerAccount =>
-  a.kind === 'bot' ? botAccount(a.botId) : reserveAccount(a.reserve);
-
 /** Parses `bot:<id>` or `reserve:<name>`; undefined for anything else (an empty name included). */
 export function parseAccount(text: string): Account | undefined {
   if (text.startsWith(BOT_PREFIX) && text.length > BOT_PREFIX.length) {

@@ -48,7 +48,7 @@ export const holdOf = (e: JournalEntry, reserve: string): ReserveHold => ({
 });
 
 /** The transfer's share of its exchange's daily limit, claimed `at` (it counts for 24 h). */
-export const dailyClaimOf = (e: JournalEntry, at: Date): DailyClaim => ({
+const dailyClaimOf = (e: JournalEntry, at: Date): DailyClaim => ({
   exchange: e.exchange,
   transferId: e.id,
   amount: e.amount,

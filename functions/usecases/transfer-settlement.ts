@@ -169,5 +169,3 @@ export function transferSettlement(deps: TransferDeps) {
     settleByLookup,
   };
 }
-
-export type TransferSettlement = ReturnType<typeof transferSettlement>;

@@ -46,6 +46,14 @@ export function specConfig(changes: Record<string, unknown> = {}): Config {
 
 export const AS_OF = '2026-11-20T12:00:00Z';
 
+/** The spec portfolio's bots, in config order (e.g. every bot protected this episode). */
+export const SPEC_BOTS = [
+  '1h_lorentzian_sol',
+  '4h_swing_btc',
+  '5m_scalping_sol',
+  '15m_momentum_eth',
+];
+
 /**
  * The spec portfolio right after its four allocations: equity 1000 = peak. (DESIGN.md §6's sample
  * shows high_frequency 90, its 30% reserve ratio; after two allocations of 100 from 300 it holds 100.)

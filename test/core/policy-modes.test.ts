@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { money, showMoney } from '../../functions/core/money.ts';
 import { type Plan, plan } from '../../functions/core/policy.ts';
-import { specConfig, stateOf } from './fixtures.ts';
+import { SPEC_BOTS, specConfig, stateOf } from './fixtures.ts';
 
 const moves = (p: Plan) =>
   p.transfers.map((t) => `${t.kind} ${t.botId} ${t.from} → ${t.to} ${showMoney(t.amount)}`);
@@ -200,12 +200,7 @@ describe('black swan: the episode and its end at R ≥ 0.8', () => {
     const p = planOn({
       ...balances(60, 60, 80, 100),
       'flags.black_swan': true,
-      protected_this_episode: [
-        '1h_lorentzian_sol',
-        '4h_swing_btc',
-        '5m_scalping_sol',
-        '15m_momentum_eth',
-      ],
+      protected_this_episode: SPEC_BOTS,
     });
     expect(p.flags.blackSwan).toBe(true);
     expect(p.transfers).toEqual([]);
@@ -255,12 +250,7 @@ describe('black swan: the episode and its end at R ≥ 0.8', () => {
     const p = planOn({
       ...balances(30, 150, 100, 50),
       'flags.black_swan': true,
-      protected_this_episode: [
-        '1h_lorentzian_sol',
-        '4h_swing_btc',
-        '5m_scalping_sol',
-        '15m_momentum_eth',
-      ],
+      protected_this_episode: SPEC_BOTS,
     });
     expect(p.transfers).toEqual([]);
   });

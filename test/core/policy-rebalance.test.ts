@@ -14,7 +14,7 @@ import {
   performanceWeight,
   targetBases,
 } from '../../functions/core/strategies.ts';
-import { AS_OF, specConfig, stateOf } from './fixtures.ts';
+import { AS_OF, SPEC_BOTS, specConfig, stateOf } from './fixtures.ts';
 
 const moves = (p: Plan) =>
   p.transfers.map((t) => `${t.kind} ${t.botId} ${t.from} → ${t.to} ${showMoney(t.amount)}`);
@@ -169,12 +169,7 @@ describe('rebalancing: how much', () => {
       'bots.15m_momentum_eth.balance': 40,
       'flags.black_swan': true,
       // Every bot's protect of this episode has completed.
-      protected_this_episode: [
-        '1h_lorentzian_sol',
-        '4h_swing_btc',
-        '5m_scalping_sol',
-        '15m_momentum_eth',
-      ],
+      protected_this_episode: SPEC_BOTS,
     });
     expect(p.mode).toBe('black_swan');
     expect(moves(p)).toEqual([

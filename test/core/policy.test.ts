@@ -4,7 +4,7 @@ import type { Config } from '../../functions/core/config.ts';
 import { type Money, money, showMoney } from '../../functions/core/money.ts';
 import { modeOf, type Plan, plan, portfolioEquity } from '../../functions/core/policy.ts';
 import { initialState, type PortfolioState } from '../../functions/core/state.ts';
-import { AS_OF, specConfig, stateOf } from './fixtures.ts';
+import { AS_OF, SPEC_BOTS, specConfig, stateOf } from './fixtures.ts';
 
 /** A transfer as a test states it: kind, bot, from → to, amount as text. */
 const moves = (p: Plan) =>
@@ -387,9 +387,6 @@ describe('bots left alone', () => {
   });
 });
 
-/** Every bot already protected this episode: what a latched episode looks like after its entry. */
-const EVERY_BOT = ['1h_lorentzian_sol', '4h_swing_btc', '5m_scalping_sol', '15m_momentum_eth'];
-
 describe('halted and black swan', () => {
   const config = specConfig();
   const busy = (flags: Record<string, unknown>, c: Config = config) => {
@@ -418,7 +415,7 @@ describe('halted and black swan', () => {
   });
 
   it('plans no allocation in black swan, nor a refill under no_refill_policy', () => {
-    const p = busy({ 'flags.black_swan': true, protected_this_episode: EVERY_BOT });
+    const p = busy({ 'flags.black_swan': true, protected_this_episode: SPEC_BOTS });
     expect(p.mode).toBe('black_swan');
     expect(p.transfers.map((t) => t.kind)).toEqual(['harvest']);
   });
@@ -426,7 +423,7 @@ describe('halted and black swan', () => {
   it('refills in black swan when no_refill_policy is false', () => {
     const lenient = specConfig({ 'black_swan_protection.no_refill_policy': false });
     expect(
-      busy({ 'flags.black_swan': true, protected_this_episode: EVERY_BOT }, lenient).transfers.map(
+      busy({ 'flags.black_swan': true, protected_this_episode: SPEC_BOTS }, lenient).transfers.map(
         (t) => t.kind,
       ),
     ).toEqual(['harvest', 'refill']);
@@ -435,7 +432,7 @@ describe('halted and black swan', () => {
   it('does not refill in black swan while also halted', () => {
     const lenient = specConfig({ 'black_swan_protection.no_refill_policy': false });
     const p = busy(
-      { 'flags.black_swan': true, 'flags.halted': true, protected_this_episode: EVERY_BOT },
+      { 'flags.black_swan': true, 'flags.halted': true, protected_this_episode: SPEC_BOTS },
       lenient,
     );
     expect(p.transfers.map((t) => t.kind)).toEqual(['harvest']);

@@ -15,7 +15,7 @@ import { type ExchangeKey, keyEnvNames, keyFromEnv, withDotEnv } from '../../ada
 import type { Alert } from '../../core/alerts.ts';
 import type { Config } from '../../core/config.ts';
 import { AuthenticationFailedError } from '../../core/errors.ts';
-import { formatMoney, type Money, sum } from '../../core/money.ts';
+import { sum } from '../../core/money.ts';
 import { type Plan, portfolioEquity } from '../../core/policy.ts';
 import type { Exchange } from '../../core/ports.ts';
 import { withCircuitBreaker } from '../../usecases/breaker.ts';
@@ -176,7 +176,7 @@ async function liveCycle(runtime: LocalRuntime, at: Date, print: (line: string) 
   for (const e of result.entries) {
     const entry = await runtime.store.journal.get(e.id);
     print(
-      `  ${e.kind.padEnd(10)} ${money(e.amount).padStart(12)} ${e.from} → ${e.to}: ${entry?.status ?? 'planned'}${entry?.error ? ` (${entry.error})` : ''}`,
+      `  ${e.kind.padEnd(10)} ${showAmount(e.amount).padStart(12)} ${e.from} → ${e.to}: ${entry?.status ?? 'planned'}${entry?.error ? ` (${entry.error})` : ''}`,
     );
   }
 }
@@ -206,12 +206,12 @@ export async function previewCycle(
     const master = await exchange.masterBalance(config.currency);
     const venue = exchange.name === name ? name : `${name} (${exchange.name})`;
     lines.push(
-      `  ${venue} master account: ${money(master)} ${config.currency} available; reserves in the books: ${money(sum(stored.reserves.values()))}`,
+      `  ${venue} master account: ${showAmount(master)} ${config.currency} available; reserves in the books: ${showAmount(sum(stored.reserves.values()))}`,
     );
     for (const b of bots) {
       const balance = balances.get(b.botId);
       lines.push(
-        `  ${b.botId.padEnd(24)} sub-account ${b.account}: ${balance === undefined ? 'not funded yet' : balance.known ? `${money(balance.balance)} ${config.currency}` : `unknown (${balance.reason})`}`,
+        `  ${b.botId.padEnd(24)} sub-account ${b.account}: ${balance === undefined ? 'not funded yet' : balance.known ? `${showAmount(balance.balance)} ${config.currency}` : `unknown (${balance.reason})`}`,
       );
     }
   }
@@ -226,11 +226,9 @@ export async function previewCycle(
   if (decided.transfers.length === 0) print('  would move nothing');
   for (const t of decided.transfers) {
     print(
-      `  would ${t.kind.padEnd(10)} ${money(t.amount).padStart(12)} ${t.from} → ${t.to}  (${t.reason})`,
+      `  would ${t.kind.padEnd(10)} ${showAmount(t.amount).padStart(12)} ${t.from} → ${t.to}  (${t.reason})`,
     );
   }
   for (const a of decided.alerts) print(`  would alert ${renderAlert(a).trimStart()}`);
   return decided;
 }
-
-const money = (m: Money) => formatMoney(m, 2);
