@@ -94,7 +94,10 @@ export interface PlanOptions {
   readonly customWeights?: WeightsFunction;
   /** Each bot's last known balance, shown (as stale) in a `balance_unknown` alert. */
   readonly lastKnown?: ReadonlyMap<string, Money>;
-  /** Why each unknown balance is unknown (the exchange reading's reason). */
+  /**
+   * Why each unknown balance is unknown (the exchange reading's reason). An unfunded bot named
+   * here was read and not known: it gets no allocation this cycle.
+   */
   readonly unknownWhy?: ReadonlyMap<string, string>;
 }
 
@@ -138,7 +141,7 @@ function latched(state: PortfolioState): Modes {
   };
 }
 
-/** One `balance_unknown` warning per funded bot whose balance is unknown this cycle. */
+/** One `balance_unknown` warning per bot whose balance is unknown this cycle. */
 function unknownAlerts(
   config: Config,
   state: PortfolioState,
@@ -146,14 +149,16 @@ function unknownAlerts(
 ): Alert[] {
   return config.bots.flatMap((b) => {
     const s = state.bots.get(b.botId);
-    if (!s || isKnown(s)) return [];
+    if (s ? isKnown(s) : !opts.unknownWhy?.has(b.botId)) return [];
     const why = opts.unknownWhy?.get(b.botId) ?? 'no balance given';
     const stale = opts.lastKnown?.get(b.botId);
     const shown = stale === undefined ? '' : `; last known ${showMoney(stale)} (stale, not used)`;
     return [
       alert(
         'balance_unknown',
-        `${b.botId}: balance unknown this cycle (${why})${shown}: no transfer for it, and the mode flags and peak stay as they are until every balance is known`,
+        s
+          ? `${b.botId}: balance unknown this cycle (${why})${shown}: no transfer for it, and the mode flags and peak stay as they are until every balance is known`
+          : `${b.botId}: balance unknown this cycle (${why}): not funded yet, and no allocation until its sub-account's balance is known`,
         b.botId,
       ),
     ];
@@ -171,7 +176,7 @@ export function plan(config: Config, state: PortfolioState, opts: PlanOptions = 
     opts.inFlight?.has(botId) === true || state.bots.get(botId)?.inFlight === true;
   const unknown = (botId: string) => {
     const s = state.bots.get(botId);
-    return s !== undefined && !isKnown(s);
+    return s ? !isKnown(s) : opts.unknownWhy?.has(botId) === true;
   };
   // A bot in flight or of unknown balance is left alone: no decision, no history judged.
   const aside = (botId: string) => inFlight(botId) || unknown(botId);

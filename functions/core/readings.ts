@@ -16,7 +16,7 @@ export const known = (balance: Money): BalanceReading => ({ known: true, balance
 export const unknown = (reason: string): BalanceReading => ({ known: false, reason });
 
 /**
- * The reading, or unknown when it jumps beyond `max_plausible_jump` × the larger of the bot's
+ * The reading, or unknown when it is negative or jumps beyond `max_plausible_jump` × the larger of the bot's
  * last known balance and its capital base (the capital base keeps a drained bot from making
  * every later reading implausible).
  */
@@ -25,7 +25,11 @@ export function believed(
   reading: BalanceReading,
   last: BotState | undefined,
 ): BalanceReading {
-  if (!reading.known || last === undefined) return reading;
+  if (!reading.known) return reading;
+  // An adapter should never call a negative value known; if one does, it is not believed either.
+  if (reading.balance < 0n)
+    return unknown(`${showMoney(reading.balance)} is negative: not believed`);
+  if (last === undefined) return reading;
   const reference = max(last.balance ?? last.capitalBase, last.capitalBase);
   if (reference <= 0n) return reading;
   if (compareToRatioOf(reading.balance, config.maxPlausibleJump, reference) <= 0) return reading;

@@ -248,6 +248,13 @@ export interface BotPlan {
   readonly transferIds: readonly string[];
   /** When the claim was made (ISO). */
   readonly at: string;
+  /**
+   * When the balances the plan was made on were read (ISO). A bot released after it is not
+   * claimed: another plan's money may have moved after that reading.
+   */
+  readonly readAt?: string;
+  /** When the plan was released (ISO); a released plan holds nothing. */
+  readonly releasedAt?: string;
 }
 
 /**
@@ -256,13 +263,14 @@ export interface BotPlan {
  */
 export interface PlanStore {
   /**
-   * Claims the bot for `plan` when no plan holds it, when `plan`'s own cycle does (a retried
-   * cycle), or when the cycle `over` does — one the caller found ended. False otherwise.
+   * Claims the bot for `plan` when no plan holds it (none ever did, or the last one was released
+   * by `plan.readAt`), when `plan`'s own cycle does (a retried cycle), or when the cycle
+   * `over` does — one the caller found ended. False otherwise.
    */
   claimBot(portfolioId: string, botId: string, plan: BotPlan, over?: string): Promise<boolean>;
-  /** The plan holding the bot, if any. */
+  /** The bot's plan, if any: the one holding it, or the last one, released. */
   planOf(portfolioId: string, botId: string): Promise<BotPlan | undefined>;
-  /** Every bot's plan (bot id → plan). */
+  /** Every plan holding a bot (bot id → plan); released ones are left out. */
   plans(portfolioId: string): Promise<Map<string, BotPlan>>;
   /** Releases the bot if the plan of `cycleId` still holds it. */
   releaseBot(portfolioId: string, botId: string, cycleId: string): Promise<void>;

@@ -45,12 +45,18 @@ export async function claimBots(
   cycleId: string,
   entries: readonly JournalEntry[],
   now: Date,
+  readAt: Date,
 ): Promise<JournalEntry[]> {
   const byBot = new Map<string, JournalEntry[]>();
   for (const e of entries) byBot.set(e.botId, [...(byBot.get(e.botId) ?? []), e]);
   const claimed = new Set<string>();
   for (const [botId, own] of byBot) {
-    const plan: BotPlan = { cycleId, transferIds: own.map((e) => e.id), at: now.toISOString() };
+    const plan: BotPlan = {
+      cycleId,
+      transferIds: own.map((e) => e.id),
+      at: now.toISOString(),
+      readAt: readAt.toISOString(),
+    };
     if (await claimBot(deps, portfolioId, botId, plan, now)) claimed.add(botId);
   }
   return entries.filter((e) => claimed.has(e.botId));
@@ -65,11 +71,24 @@ async function claimBot(
 ): Promise<boolean> {
   if (await deps.plans.claimBot(portfolioId, botId, plan)) return true;
   const holder = await deps.plans.planOf(portfolioId, botId);
-  // Released between the two calls: try once more; otherwise it is another cycle's.
-  if (holder === undefined) return deps.plans.claimBot(portfolioId, botId, plan);
+  // Released after this plan's reading (or between the two calls): the reading may predate what
+  // that plan moved, so the bot waits for the next cycle's. Held by this very cycle: not twice.
+  if (holder === undefined || holder.releasedAt !== undefined) return false;
   if (holder.cycleId === plan.cycleId) return false;
   if (!(await planEnded(deps, holder, now))) return false;
+  // Ended but not released: taken over only if it ended by the time of this plan's reading.
+  if (plan.readAt !== undefined && (await lastEnd(deps, holder)) > plan.readAt) return false;
   return deps.plans.claimBot(portfolioId, botId, plan, holder.cycleId);
+}
+
+/** When the plan's last transfer reached its final status (ISO; '' when none is journaled). */
+async function lastEnd(deps: PlanDeps, plan: BotPlan): Promise<string> {
+  let last = '';
+  for (const id of plan.transferIds) {
+    const at = (await deps.journal.get(id))?.history.at(-1)?.at ?? '';
+    if (at > last) last = at;
+  }
+  return last;
 }
 
 /** Releases the bot from `cycleId`'s plan once every transfer of that plan has ended. */
@@ -81,7 +100,7 @@ export async function releaseIfEnded(
   now: Date,
 ): Promise<void> {
   const plan = await deps.plans.planOf(portfolioId, botId);
-  if (plan?.cycleId !== cycleId) return;
+  if (plan?.cycleId !== cycleId || plan.releasedAt !== undefined) return;
   if (await planEnded(deps, plan, now)) await deps.plans.releaseBot(portfolioId, botId, cycleId);
 }
 

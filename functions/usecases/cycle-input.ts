@@ -69,6 +69,9 @@ export async function decideCycle(
   const unknownWhy = new Map<string, string>();
   const lastKnown = new Map<string, Money>();
   const bots = new Map<string, BotState>();
+  for (const [id, reading] of balances) {
+    if (!stored.bots.has(id) && !reading.known) unknownWhy.set(id, reading.reason);
+  }
   for (const [id, b] of stored.bots) {
     const reading = balances.get(id) ?? unknown('not read this cycle');
     if (!reading.known) {
@@ -110,7 +113,8 @@ async function readHistory(
 }
 
 /**
- * Every funded bot's equity, one batched call per exchange, as the exchange answered it — and
+ * Every funded bot's equity (and every enabled unfunded one's), one batched call per exchange,
+ * as the exchange answered it — and
  * unknown where it did not, or where the value is beyond belief (core/readings.ts).
  */
 async function readBalances(
@@ -119,7 +123,8 @@ async function readBalances(
 ): Promise<Map<string, BalanceReading>> {
   const byExchange = new Map<string, { botId: string; account: string }[]>();
   for (const bot of deps.config.bots) {
-    if (!stored.bots.has(bot.botId)) continue; // not funded yet: nothing to read
+    // An unfunded bot is read too: one of unknown balance gets no allocation either.
+    if (!stored.bots.has(bot.botId) && !bot.enabled) continue;
     const list = byExchange.get(bot.exchange) ?? [];
     list.push({ botId: bot.botId, account: bot.account });
     byExchange.set(bot.exchange, list);

@@ -136,6 +136,8 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
   for (const e of unapplied) await deps.ledger.applyCompleted(e);
   if (unapplied.length > 0) stored = (await deps.portfolio.load(portfolioId)) ?? stored;
 
+  // When the balances were really read (the slot's time may be long past: a retried cycle).
+  const readAt = deps.now?.() ?? new Date();
   const { open, inFlight, balances } = await readCycleFacts(deps, stored);
   // A `planned` transfer whose workflow never started is started again (a repeated start of the
   // same execution is harmless) while its plan is fresh — an older one is reconciliation's to
@@ -173,13 +175,13 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
       cycleId,
       exchange: botsById.get(t.botId)?.exchange ?? 'unknown',
       now: asOf,
-      ...(balance != null && { reading: { balance, at: asOf } }),
+      ...(balance != null && { reading: { balance, at: readAt.toISOString() } }),
       ...ends(t),
     });
   });
   // One plan per bot: only the bots this cycle could claim get their transfers journaled.
   const now = deps.now?.() ?? new Date();
-  const claimed = await claimBots(deps, portfolioId, cycleId, wanted, now);
+  const claimed = await claimBots(deps, portfolioId, cycleId, wanted, now, readAt);
   // Written before anything moves: from here on, a crash leaves `planned` entries that the
   // next cycle starts again.
   const entries = await journalPlanned(deps, claimed, { portfolioId, cycleId });
@@ -195,7 +197,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     peakEquity: decided.peakEquity,
     flags: decided.flags,
     // Only what was read and believed: an unknown bot keeps its last known balance, as stale.
-    balances: knownBalances(balances),
+    balances: knownBalances(balances, stored),
     ...(decided.lastRebalance !== undefined && { lastRebalance: decided.lastRebalance }),
     newProtectEpisode: !decided.flags.blackSwan || !stored.flags.blackSwan,
   });
@@ -225,10 +227,15 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
   };
 }
 
-/** The balances read and believed this cycle, by bot id. */
-function knownBalances(balances: ReadonlyMap<string, BalanceReading>): Map<string, Money> {
+/** The funded bots' balances read and believed this cycle, by bot id. */
+function knownBalances(
+  balances: ReadonlyMap<string, BalanceReading>,
+  stored: PortfolioState,
+): Map<string, Money> {
   const out = new Map<string, Money>();
-  for (const [botId, reading] of balances) if (reading.known) out.set(botId, reading.balance);
+  for (const [botId, reading] of balances) {
+    if (reading.known && stored.bots.has(botId)) out.set(botId, reading.balance);
+  }
   return out;
 }
 

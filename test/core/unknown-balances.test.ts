@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { money } from '../../functions/core/money.ts';
 import { plan, portfolioEquity } from '../../functions/core/policy.ts';
 import { believed, known, unknown } from '../../functions/core/readings.ts';
-import { stateToJson } from '../../functions/core/state.ts';
+import { initialState, stateToJson } from '../../functions/core/state.ts';
 import { specConfig, stateOf } from './fixtures.ts';
 
 const LF = '1h_lorentzian_sol';
@@ -55,6 +55,19 @@ describe('a bot whose balance is unknown', () => {
         message: `${LF}: balance unknown this cycle (absent from Bitget’s futures sub-account assets); last known 150 (stale, not used): no transfer for it, and the mode flags and peak stay as they are until every balance is known`,
       },
     ]);
+  });
+
+  it('is not allocated while unfunded, and says so', () => {
+    // Prepare: a new portfolio, one bot's sub-account absent from the answer
+    const opening = initialState(config, '2026-11-20T12:00:00.000Z');
+    // Act
+    const p = plan(config, opening, { unknownWhy: new Map([[LF, 'absent from the answer']]) });
+    // Assess
+    expect(p.transfers.map((t) => t.botId)).not.toContain(LF);
+    expect(p.transfers.filter((t) => t.kind === 'allocation')).toHaveLength(3);
+    expect(p.alerts.find((a) => a.botId === LF)?.message).toBe(
+      `${LF}: balance unknown this cycle (absent from the answer): not funded yet, and no allocation until its sub-account's balance is known`,
+    );
   });
 
   it('leaves the other bots managed as usual', () => {
@@ -133,6 +146,13 @@ describe('readings not to be believed', () => {
     const strict = specConfig({ monitoring: { check_interval: '15m', max_plausible_jump: 2 } });
     expect(believed(strict, known(money(301)), last).known).toBe(false);
     expect(believed(strict, known(money(300)), last).known).toBe(true);
+  });
+
+  it('calls a negative balance unknown, also a first one (an adapter that let it through)', () => {
+    expect(believed(config, known(money(-5)), last)).toEqual(
+      unknown('-5 is negative: not believed'),
+    );
+    expect(believed(config, known(money('-0.00000001')), undefined).known).toBe(false);
   });
 
   it('passes an unknown reading and a first reading through as they are', () => {

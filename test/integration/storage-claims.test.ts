@@ -415,8 +415,22 @@ describe.each(BACKENDS)('the DynamoDB stores claims on $name', (backend) => {
       await store.plans.releaseBot(p, 'b', 'c1');
       expect((await store.plans.planOf(p, 'b'))?.cycleId).toBe('c3');
       await store.plans.releaseBot(p, 'b', 'c3');
-      expect(await store.plans.planOf(p, 'b')).toBeUndefined();
+      expect((await store.plans.planOf(p, 'b'))?.releasedAt).toBeDefined();
       expect(await store.plans.plans(p)).toEqual(new Map());
+    });
+
+    it('refuses a bot released after the reading a plan was made on, even to its own cycle', async () => {
+      // Prepare: c1 holds the bot; c2 and a retry of c1 read the balances; then c1 is released.
+      const p = freshPortfolio();
+      await store.plans.claimBot(p, 'b', plan('c1'));
+      const readBefore = new Date(Date.now() - 60_000).toISOString();
+      await store.plans.releaseBot(p, 'b', 'c1');
+      const readAfter = new Date(Date.now() + 60_000).toISOString();
+      // Act / Assess: a reading older than the release may predate what c1 moved.
+      expect(await store.plans.claimBot(p, 'b', { ...plan('c2'), readAt: readBefore })).toBe(false);
+      expect(await store.plans.claimBot(p, 'b', { ...plan('c1'), readAt: readBefore })).toBe(false);
+      expect(await store.plans.claimBot(p, 'b', { ...plan('c2'), readAt: readAfter })).toBe(true);
+      expect((await store.plans.planOf(p, 'b'))?.releasedAt).toBeUndefined();
     });
   });
 });

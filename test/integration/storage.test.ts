@@ -504,6 +504,28 @@ describe.each(BACKENDS)('the DynamoDB stores on $name', (backend) => {
       expect((await rawState(p))?.cycle_id).toBe('c-2');
     });
 
+    it('lets a late cycle of an older slot write nothing over a newer one, nor clear a halt', async () => {
+      // Prepare: the 12:30 cycle latched black swan; an operator halted meanwhile
+      const p = await portfolioWithState();
+      const cycle = (asOf: string, blackSwan: boolean) => ({
+        asOf,
+        cycleId: asOf,
+        peakEquity: money(1000),
+        flags: { halted: false, blackSwan },
+        balances: new Map(),
+      });
+      await store.portfolio.saveCycle(p, cycle('2026-11-20T12:30:00.000Z', true));
+      await store.portfolio.setHalted(p, true);
+      // Act: the 12:15 cycle, slow, ends now; then the 12:45 one
+      await store.portfolio.saveCycle(p, cycle('2026-11-20T12:15:00.000Z', false));
+      const afterLate = await loaded(p);
+      await store.portfolio.saveCycle(p, cycle('2026-11-20T12:45:00.000Z', true));
+      // Assess
+      expect(afterLate.asOf).toBe('2026-11-20T12:30:00.000Z');
+      expect(afterLate.flags).toEqual({ halted: true, blackSwan: true });
+      expect((await loaded(p)).flags).toEqual({ halted: true, blackSwan: true });
+    });
+
     it('refuses to record a cycle for a portfolio without state', async () => {
       const snapshot = {
         asOf: '2026-11-20T12:15:00.000Z',

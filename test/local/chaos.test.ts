@@ -24,7 +24,7 @@ const campaign = (runs: number, seed: number) =>
 describe('the fault campaign', () => {
   it('holds over 10 runs: nothing doubled, lost or off, under every kind of fault', async () => {
     // Act
-    const summary = summarize(await campaign(10, 2026), { seed: 2026, cycles: 8 });
+    const summary = summarize(await campaign(10, 2027), { seed: 2027, cycles: 8 });
     // Assess
     expect(summary.failures).toEqual([]);
     expect(summary).toMatchObject({ runs: 10, duplicates: 0, lost: 0, mismatch: 0 });
@@ -35,6 +35,15 @@ describe('the fault campaign', () => {
     expect(summary.duplicateStarts).toBeGreaterThan(0);
     expect(summary.repeatedCycles).toBeGreaterThan(0);
     expect(summary.completed).toBeGreaterThan(summary.runs * 4);
+    // Every family of stale facts was injected, and no money moved on them.
+    expect(Object.values(summary.families).every((n) => n > 0)).toBe(true);
+    expect(summary).toMatchObject({
+      unknown_decisions: 0,
+      double_moves: 0,
+      stale_moves: 0,
+      silent_drops: 0,
+      unprotected: 0,
+    });
   });
 
   it('replays a seed exactly', async () => {
@@ -64,9 +73,20 @@ describe('the fault campaign', () => {
       'duplicates',
       'lost',
       'mismatch',
+      'unknown_decisions',
+      'double_moves',
+      'stale_moves',
+      'silent_drops',
+      'unprotected',
     ]) {
       expect(typeof out[field], field).toBe('number');
     }
+    expect(Object.keys(out.families as object)).toEqual([
+      'partial_balances',
+      'overlapping_cycles',
+      'stale_restarts',
+      'rate_limit_storms',
+    ]);
     expect(out.runs).toBe(2);
     expect(r.stderr).toMatch(/chaos: 2\/2 runs/);
   });

@@ -1,9 +1,11 @@
 /**
  * Bot plans in the `state` table (`plan#<bot>`: the cycle that planned the bot, the transfer ids
- * of that plan, when it was claimed), each claimed and released with one conditional write — so
- * two cycles can never both journal money for one bot, whatever the journal index shows.
+ * of that plan, when it was claimed, when its balances were read, when it was released), each
+ * claimed and released with one conditional write — so two cycles can never both journal money
+ * for one bot, whatever the journal index shows. A released plan stays, marked: a cycle whose
+ * reading is older than the release cannot claim the bot on it.
  */
-import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BotPlan, PlanStore } from '../../core/store-ports.ts';
 import { type Item, readString } from './codec.ts';
 import { conditionalPut, itemsByPrefix, type StoreContext } from './context.ts';
@@ -25,6 +27,8 @@ function planFromItem(item: Item): BotPlan {
     cycleId: readString(where, item, 'cycle_id'),
     transferIds: ids as string[],
     at: readString(where, item, 'at'),
+    ...(item.read_at !== undefined && { readAt: readString(where, item, 'read_at') }),
+    ...(item.released_at !== undefined && { releasedAt: readString(where, item, 'released_at') }),
   };
 }
 
@@ -39,10 +43,21 @@ export class DynamoPlanStore implements PlanStore {
         cycle_id: plan.cycleId,
         transfer_ids: [...plan.transferIds],
         at: plan.at,
+        ...(plan.readAt !== undefined && { read_at: plan.readAt }),
       },
-      `attribute_not_exists(pk) OR #cycle = :cycle${over === undefined ? '' : ' OR #cycle = :over'}`,
-      { '#cycle': 'cycle_id' },
-      { ':cycle': plan.cycleId, ...(over !== undefined && { ':over': over }) },
+      [
+        'attribute_not_exists(pk)',
+        // Released by the time of this plan's reading: whatever that plan moved, the reading shows.
+        plan.readAt === undefined ? 'attribute_exists(#released)' : '#released <= :read',
+        // Held by this cycle (a retried one), or by the ended plan the caller takes over.
+        `(attribute_not_exists(#released) AND (#cycle = :cycle${over === undefined ? '' : ' OR #cycle = :over'}))`,
+      ].join(' OR '),
+      { '#cycle': 'cycle_id', '#released': 'released_at' },
+      {
+        ':cycle': plan.cycleId,
+        ...(plan.readAt !== undefined && { ':read': plan.readAt }),
+        ...(over !== undefined && { ':over': over }),
+      },
     );
   }
 
@@ -60,20 +75,23 @@ export class DynamoPlanStore implements PlanStore {
   async plans(portfolioId: string): Promise<Map<string, BotPlan>> {
     const plans = new Map<string, BotPlan>();
     for (const { key, item } of await itemsByPrefix(this.ctx, portfolioId, PREFIX)) {
-      plans.set(key, planFromItem(item));
+      const plan = planFromItem(item);
+      if (plan.releasedAt === undefined) plans.set(key, plan);
     }
     return plans;
   }
 
   async releaseBot(portfolioId: string, botId: string, cycleId: string): Promise<void> {
     try {
+      // Kept, marked released: a cycle that read its balances before now must not claim the bot.
       await this.ctx.doc.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: this.ctx.tables.state,
           Key: planKey(portfolioId, botId),
-          ConditionExpression: '#cycle = :cycle',
-          ExpressionAttributeNames: { '#cycle': 'cycle_id' },
-          ExpressionAttributeValues: { ':cycle': cycleId },
+          UpdateExpression: 'SET #released = :now',
+          ConditionExpression: '#cycle = :cycle AND attribute_not_exists(#released)',
+          ExpressionAttributeNames: { '#cycle': 'cycle_id', '#released': 'released_at' },
+          ExpressionAttributeValues: { ':cycle': cycleId, ':now': this.ctx.now().toISOString() },
         }),
       );
     } catch (err) {

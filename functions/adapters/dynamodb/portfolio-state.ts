@@ -47,24 +47,44 @@ async function setAttributes(
   portfolioId: string,
   attributes: [string, unknown][],
   removes: readonly string[] = [],
-): Promise<void> {
+  /** Only over a state of this cycle or an older one (never over a newer cycle's). */
+  notNewerThan?: string,
+): Promise<boolean> {
   const x = new Expr();
   const sets = attributes.map(([name, value]) => `${x.name(name)} = ${x.value(value)}`);
   const remove = removes.length > 0 ? ` REMOVE ${removes.map((r) => x.name(r)).join(', ')}` : '';
+  const older =
+    notNewerThan === undefined
+      ? ''
+      : ` AND (attribute_not_exists(${x.name('as_of')}) OR ${x.name('as_of')} <= ${x.value(notNewerThan)})`;
   try {
     await ctx.doc.send(
       new UpdateCommand({
         TableName: ctx.tables.state,
         Key: stateKey(portfolioId),
         UpdateExpression: `SET ${sets.join(', ')}${remove}`,
-        ConditionExpression: `attribute_exists(${x.name('pk')})`,
+        ConditionExpression: `attribute_exists(${x.name('pk')})${older}`,
         ...x.attributes(),
       }),
     );
+    return true;
   } catch (err) {
-    if (isConditionalCheckFailed(err)) throw new StateNotFoundError(portfolioId);
-    throw err;
+    if (!isConditionalCheckFailed(err)) throw err;
+    if (notNewerThan !== undefined && (await stateExists(ctx, portfolioId))) return false;
+    throw new StateNotFoundError(portfolioId);
   }
+}
+
+async function stateExists(ctx: StoreContext, portfolioId: string): Promise<boolean> {
+  const out = await ctx.doc.send(
+    new GetCommand({
+      TableName: ctx.tables.state,
+      Key: stateKey(portfolioId),
+      ConsistentRead: true,
+      ProjectionExpression: 'pk',
+    }),
+  );
+  return out.Item !== undefined;
 }
 
 function stateAttributes(state: PortfolioState): Item {
@@ -167,13 +187,17 @@ export class DynamoPortfolioStore implements PortfolioStore {
   /** Sets the cycle's snapshot fields; the ledger fields (reserves, capital bases, …) are not touched. */
   async saveCycle(portfolioId: string, snapshot: CycleSnapshot): Promise<void> {
     const balances = [...snapshot.balances];
-    // Balances first, the header last: a reader never sees a new as_of over old balances.
+    // Balances first, the header last: a reader never sees a new as_of over old balances. A
+    // cycle of an older slot that ends late (overlapping cycles) writes nothing over a newer one's.
     for (let i = BALANCES_PER_UPDATE; i < balances.length; i += BALANCES_PER_UPDATE) {
-      await setAttributes(
+      const written = await setAttributes(
         this.ctx,
         portfolioId,
         balanceAttributes(balances.slice(i, i + BALANCES_PER_UPDATE)),
+        [],
+        snapshot.asOf,
       );
+      if (!written) return;
     }
     await setAttributes(
       this.ctx,
@@ -183,7 +207,9 @@ export class DynamoPortfolioStore implements PortfolioStore {
         ['as_of', snapshot.asOf],
         ['cycle_id', snapshot.cycleId],
         ['peak_equity', snapshot.peakEquity],
-        ['halted', snapshot.flags.halted],
+        // A cycle sets halted, never clears it (only `resume` does): an operator's halt made
+        // while the cycle ran is never undone by the cycle's older view.
+        ...(snapshot.flags.halted ? ([['halted', true]] as [string, unknown][]) : []),
         ['black_swan', snapshot.flags.blackSwan],
         ...(snapshot.lastRebalance === undefined
           ? []
@@ -191,17 +217,18 @@ export class DynamoPortfolioStore implements PortfolioStore {
       ],
       // A new episode starts with nobody protected; none is under way after it ended.
       snapshot.newProtectEpisode ? [PROTECTED_EPISODE] : [],
+      snapshot.asOf,
     );
   }
 
   /** Blocks or unblocks a bot's refills (DESIGN.md §3, `no_refill_policy`). */
-  setRefillBlocked(portfolioId: string, botId: string, blocked: boolean): Promise<void> {
-    return setAttributes(this.ctx, portfolioId, [[botAttribute(botId, 'refillBlocked'), blocked]]);
+  async setRefillBlocked(portfolioId: string, botId: string, blocked: boolean): Promise<void> {
+    await setAttributes(this.ctx, portfolioId, [[botAttribute(botId, 'refillBlocked'), blocked]]);
   }
 
   /** An operator's halt or resume; a resume may also set the peak the drawdown is measured from. */
-  setHalted(portfolioId: string, halted: boolean, peakEquity?: Money): Promise<void> {
-    return setAttributes(this.ctx, portfolioId, [
+  async setHalted(portfolioId: string, halted: boolean, peakEquity?: Money): Promise<void> {
+    await setAttributes(this.ctx, portfolioId, [
       ['halted', halted],
       ...(peakEquity === undefined ? [] : ([['peak_equity', peakEquity]] as [string, unknown][])),
     ]);

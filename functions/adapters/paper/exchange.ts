@@ -16,7 +16,7 @@ import {
   RateLimitedError,
   TransferRejectedError,
 } from '../../core/errors.ts';
-import { add, type Money, showMoney, sub, ZERO } from '../../core/money.ts';
+import { add, type Money, money, showMoney, sub, ZERO } from '../../core/money.ts';
 import type {
   BalanceReading,
   Exchange,
@@ -26,7 +26,7 @@ import type {
 } from '../../core/ports.ts';
 import { known, unknown } from '../../core/readings.ts';
 import { UnknownAccountError, UnsupportedCurrencyError } from './errors.ts';
-import type { FaultContext, FaultOp, FaultPlan } from './faults.ts';
+import type { Fault, FaultContext, FaultOp, FaultPlan } from './faults.ts';
 import {
   type PaperAccountBook,
   type PaperAppliedTransfer,
@@ -76,6 +76,10 @@ interface AccountState {
 interface TransferState extends Omit<PaperAppliedTransfer, 'applied'> {
   applied: number;
 }
+
+/** What a garbled answer shows: one unit below zero, or far beyond any bot's equity. */
+const ONE_UNIT = money('1');
+const HUGE = money('1000000000000000');
 
 const describe = (a: ExchangeAccount): string =>
   a.kind === 'master' ? 'the master account' : `sub-account ${a.uid}`;
@@ -185,14 +189,25 @@ export class PaperExchange implements Exchange {
     uids: readonly string[],
     currency: string,
   ): Promise<Map<string, BalanceReading>> {
-    await this.#enter('balances', { uids });
+    const fault = await this.#enter('balances', { uids });
     this.#readCurrency(currency);
+    const garbled = fault?.kind === 'partial' ? fault.accounts : {};
     const balances = new Map<string, BalanceReading>();
     for (const uid of uids) {
       const account = this.#subAccounts.get(uid);
+      const garble = garbled[uid];
+      if (garble === 'absent') continue;
       balances.set(
         uid,
-        account ? known(account.balance) : unknown('no such sub-account on the paper exchange'),
+        !account
+          ? unknown('no such sub-account on the paper exchange')
+          : garble === 'unknown'
+            ? unknown('the answer gave no equity (injected)')
+            : garble === 'negative'
+              ? known(sub(ZERO, add(account.balance, ONE_UNIT)))
+              : garble === 'huge'
+                ? known(HUGE)
+                : known(account.balance),
       );
     }
     return balances;
@@ -211,8 +226,8 @@ export class PaperExchange implements Exchange {
   }
 
   async transfer(req: ExchangeTransferRequest): Promise<ExchangeTransferRecord> {
-    const answerLost = await this.#enter('transfer', { request: req, clientOid: req.clientOid });
-    if (!answerLost) return this.#apply(req);
+    const fault = await this.#enter('transfer', { request: req, clientOid: req.clientOid });
+    if (fault?.kind !== 'timeout_after') return this.#apply(req);
     // The exchange handled the request, whatever it answered (even a refusal), and the answer is lost.
     let cause: unknown;
     try {
@@ -279,18 +294,21 @@ export class PaperExchange implements Exchange {
   }
 
   /**
-   * Counts the call, asks the fault plan and does what it says. Returns true when the call must
-   * go through and then lose its answer (`timeout_after` on a transfer).
+   * Counts the call, asks the fault plan and throws what it says. Returns the fault the call
+   * itself must act on: `timeout_after` on a transfer (it goes through, then its answer is
+   * lost), `partial` on a balance read.
    */
-  async #enter(op: FaultOp, ctx: Omit<FaultContext, 'call'>): Promise<boolean> {
+  async #enter(op: FaultOp, ctx: Omit<FaultContext, 'call'>): Promise<Fault | undefined> {
     this.#calls[op] += 1;
     const fault = this.#faults?.(op, { ...ctx, call: this.#calls[op] });
-    if (!fault) return false;
-    if (fault.latencyMs && fault.latencyMs > 0) await sleep(fault.latencyMs);
+    if (!fault) return undefined;
+    if ('latencyMs' in fault && fault.latencyMs && fault.latencyMs > 0)
+      await sleep(fault.latencyMs);
     const where = `${this.name} ${op}`;
     switch (fault.kind) {
       case 'latency':
-        return false;
+      case 'partial':
+        return fault;
       case 'rate_limit':
         throw new RateLimitedError(`${where}: rate limited (injected)`);
       case 'unavailable':
@@ -304,7 +322,7 @@ export class PaperExchange implements Exchange {
         if (op !== 'transfer') {
           throw new ExchangeUnavailableError(`${where}: timed out (injected)`);
         }
-        if (fault.kind === 'timeout_after') return true;
+        if (fault.kind === 'timeout_after') return fault;
         throw new AmbiguousOutcomeError(
           `${where}: timed out submitting transfer ${ctx.clientOid}; it may have been applied`,
         );

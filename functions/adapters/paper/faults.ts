@@ -41,9 +41,19 @@ export const FAILURE_KINDS: readonly FailureKind[] = [
   'auth',
 ];
 
+/**
+ * How a balance answer names one account wrongly (DESIGN.md §3, "Unknown is not zero"): left out
+ * of the answer, named without a usable value, with a negative value, or with an absurd one.
+ */
+export type Garble = 'absent' | 'unknown' | 'negative' | 'huge';
+
+export const GARBLES: readonly Garble[] = ['absent', 'unknown', 'negative', 'huge'];
+
 export type Fault =
   | { readonly kind: FailureKind; readonly latencyMs?: number }
-  | { readonly kind: 'latency'; readonly latencyMs: number };
+  | { readonly kind: 'latency'; readonly latencyMs: number }
+  /** A balance answer (op `balances`) that garbles these accounts, by UID; ignored elsewhere. */
+  | { readonly kind: 'partial'; readonly accounts: Readonly<Record<string, Garble>> };
 
 export interface FaultContext {
   /** 1-based count of calls of this operation on the exchange, this one included. */

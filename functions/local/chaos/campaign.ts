@@ -98,6 +98,11 @@ const SUMMED = [
   'failedCycles',
   'reconciliations',
   'surprises',
+  'unknown_decisions',
+  'double_moves',
+  'stale_moves',
+  'silent_drops',
+  'unprotected',
 ] as const satisfies readonly (keyof RunResult)[];
 
 /** The campaign's totals: the sums of its runs, and the runs that found something wrong. */
@@ -106,6 +111,8 @@ export type ChaosSummary = {
   readonly seed: number;
   readonly cycles: number;
   readonly faults: Readonly<Record<string, number>>;
+  /** How often each fault family was injected, over all runs. */
+  readonly families: Readonly<Record<string, number>>;
   /** The first runs with a problem (at most 20): replay one with `--run N`. */
   readonly failures: readonly { run: number; seed: number; problems: readonly string[] }[];
 } & Pick<RunResult, (typeof SUMMED)[number]>;
@@ -119,16 +126,18 @@ export function summarize(
   const totals = Object.fromEntries(
     SUMMED.map((k) => [k, sorted.reduce((n, r) => n + r[k], 0)]),
   ) as Record<(typeof SUMMED)[number], number>;
-  const faults: Record<string, number> = {};
-  for (const r of sorted) {
-    for (const [k, v] of Object.entries(r.faults)) faults[k] = (faults[k] ?? 0) + v;
-  }
+  const counted = (of: (r: RunResult) => Readonly<Record<string, number>>) => {
+    const out: Record<string, number> = {};
+    for (const r of sorted) for (const [k, v] of Object.entries(of(r))) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
   return {
     runs: sorted.length,
     seed: campaign.seed,
     cycles: campaign.cycles,
     ...totals,
-    faults,
+    faults: counted((r) => r.faults),
+    families: counted((r) => r.families),
     failures: sorted
       .filter((r) => r.problems.length > 0)
       .slice(0, 20)
@@ -136,7 +145,10 @@ export function summarize(
   };
 }
 
-/** The campaign holds: nothing doubled, nothing lost, no account off, nothing else broken. */
+/**
+ * The campaign holds: nothing doubled, nothing lost, no account off, no money moved on unknown or
+ * stale facts, nothing else broken.
+ */
 export const holds = (s: ChaosSummary): boolean =>
   s.duplicates === 0 &&
   s.lost === 0 &&
@@ -144,4 +156,9 @@ export const holds = (s: ChaosSummary): boolean =>
   s.unapplied === 0 &&
   s.unjournaled === 0 &&
   s.violations === 0 &&
+  s.unknown_decisions === 0 &&
+  s.double_moves === 0 &&
+  s.stale_moves === 0 &&
+  s.silent_drops === 0 &&
+  s.unprotected === 0 &&
   s.failures.length === 0;

@@ -17,18 +17,35 @@ import {
   FAILURE_KINDS,
   type FaultOp,
   type FaultPlan,
+  GARBLES,
+  type Garble,
   randomFaults,
 } from '../../adapters/paper/faults.ts';
 import { type Rng, seededRng, standardNormal, uniform } from '../../adapters/paper/rng.ts';
 import { type Config, parseConfig } from '../../core/config.ts';
 import { BotfolioError } from '../../core/errors.ts';
-import { moneyFromFloat, toFloat } from '../../core/money.ts';
+import { moneyFromFloat, mulRatio, ratio, toFloat } from '../../core/money.ts';
 import { PLANNED_EXPIRY_MS, SETTLE_DELAY_MS, STUCK_AFTER_MS } from '../../core/settlement.ts';
+import type { PortfolioState } from '../../core/state.ts';
 import { type JournalEntry, TRANSFER_STATUSES } from '../../core/transfer.ts';
+import { cycleIdFor } from '../../usecases/cycle.ts';
 import type { EmbeddedDynamo } from '../dynamo.ts';
 import { startLocalRuntime } from '../runtime.ts';
 import type { DeathPoint, StateMachineDefinition } from '../workflow.ts';
 import type { ChaosJob } from './campaign.ts';
+import {
+  type CycleSeen,
+  doubleMoves,
+  FAMILIES,
+  type Family,
+  type FamilyFindings,
+  type Submission,
+  silentDrops,
+  staleMoves,
+  subAccountOf,
+  unknownDecisions,
+  unprotectedBots,
+} from './families.ts';
 import { checkInvariants, type Findings } from './invariants.ts';
 
 /**
@@ -39,7 +56,7 @@ const T0 = Date.parse('2026-01-05T23:00:00Z');
 const MINUTE = 60_000;
 
 /** What one run saw, and what it found wrong. */
-export interface RunResult extends Findings {
+export interface RunResult extends Findings, FamilyFindings {
   readonly run: number;
   readonly seed: number;
   readonly transfers: number;
@@ -58,6 +75,8 @@ export interface RunResult extends Findings {
   readonly faults: Readonly<Record<string, number>>;
   /** Bots that lost money between a transfer's guard and its submit. */
   readonly surprises: number;
+  /** How often each family of ./families.ts was injected (0: not drawn for this run). */
+  readonly families: Readonly<Record<Family, number>>;
 }
 
 /** What a run needs besides its index: the campaign's settings, and a store and a definition. */
@@ -73,11 +92,25 @@ export const runSeed = (seed: number, run: number): number =>
   Math.floor(uniform(seededRng(seed, `run ${run}`)) * 2 ** 31);
 
 const pick = (rng: Rng, lo: number, hi: number) => lo + uniform(rng) * (hi - lo);
+const oneOf = <T>(rng: Rng, items: readonly T[]): T =>
+  items[Math.floor(uniform(rng) * items.length)] as T;
 
-/** The run's config: the base with its own portfolio id and, sometimes, tight limits. */
-function runConfig(base: Record<string, unknown>, id: string, rng: Rng): Config {
+/** Bots of a rate-limit storm: enough that one entry cycle's protects outrun the endpoints. */
+const STORM_BOTS = 12;
+/** The cycle whose market move is a crash in a rate-limit storm run (allocations done by then). */
+const STORM_CRASH_AT = 2;
+
+/** The run's config: the base with its own portfolio id, its families' needs and, sometimes, tight limits. */
+function runConfig(
+  base: Record<string, unknown>,
+  id: string,
+  rng: Rng,
+  families: ReadonlySet<Family>,
+): Config {
   const copy = structuredClone(base) as Record<string, unknown> & {
     exchanges: Record<string, Record<string, unknown>>;
+    bots: Record<string, unknown>[];
+    total_capital: number;
   };
   copy.portfolio_id = id;
   for (const settings of Object.values(copy.exchanges)) {
@@ -88,8 +121,47 @@ function runConfig(base: Record<string, unknown>, id: string, rng: Rng): Config 
         Math.round(pick(rng, 300, 900)),
       );
     }
+    // A storm of protects is about the endpoints' limits, not the day's.
+    if (families.has('rate_limit_storms')) settings.daily_transfer_limit = 100_000;
+  }
+  if (families.has('rate_limit_storms')) {
+    // The base fleet copied until it is a dozen bots, the capital grown with it.
+    const fleet = copy.bots;
+    const scale = Math.ceil(STORM_BOTS / fleet.length);
+    copy.total_capital *= scale;
+    copy.bots = Array.from({ length: scale }, (_, k) =>
+      fleet.map((b, i) =>
+        k === 0
+          ? b
+          : { ...b, bot_id: `${b.bot_id}_${k}`, account: String(7_000_000_000 + k * 100 + i) },
+      ),
+    ).flat();
   }
   return parseConfig(copy);
+}
+
+/** Bitget's published limits, per endpoint the paper exchange stands for (DESIGN.md §5). */
+const PAPER_LIMITS: Readonly<Record<FaultOp, { calls: number; perMs: number }>> = {
+  balances: { calls: 1, perMs: 10_000 },
+  master: { calls: 10, perMs: 1_000 },
+  transfer: { calls: 10, perMs: 1_000 },
+  find: { calls: 20, perMs: 1_000 },
+};
+
+/** A token bucket per operation, on the run's clock: past the limit a call is rate limited. */
+function endpointLimits(now: () => number): (op: FaultOp) => boolean {
+  const buckets = new Map<FaultOp, { tokens: number; at: number }>();
+  return (op) => {
+    const { calls, perMs } = PAPER_LIMITS[op];
+    const t = now();
+    const b = buckets.get(op) ?? { tokens: calls, at: t };
+    b.tokens = Math.min(calls, b.tokens + ((t - b.at) * calls) / perMs);
+    b.at = t;
+    buckets.set(op, b);
+    if (b.tokens < 1) return true;
+    b.tokens -= 1;
+    return false;
+  };
 }
 
 /** Runs one portfolio through the storm and checks it. */
@@ -98,7 +170,24 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
   const rng = seededRng(seed, 'campaign');
   const marketRng = seededRng(seed, 'market');
   const reaperRng = seededRng(seed, 'reaper');
-  const config = runConfig(opts.base, `chaos-${opts.seed}-${run}`, rng);
+  const familyRng = seededRng(seed, 'families');
+  const drawn = new Set(FAMILIES.filter(() => uniform(familyRng) < 0.4));
+  const config = runConfig(opts.base, `chaos-${opts.seed}-${run}`, rng, drawn);
+  const families = Object.fromEntries(FAMILIES.map((f) => [f, 0])) as Record<Family, number>;
+
+  // The run's clock: set to each moment of the storm, and a millisecond on at every look, so
+  // that every event of the run has its own time and their order can be checked afterwards.
+  let base = T0;
+  let last = T0;
+  const setClock = (ms: number) => {
+    base = ms;
+  };
+  const tick = () => {
+    last = Math.max(base, last + 1);
+    return last;
+  };
+  /** The run's time now, without a tick. */
+  const current = () => Math.max(base, last);
 
   const faults: Record<string, number> = Object.fromEntries(FAILURE_KINDS.map((k) => [k, 0]));
   const rates = {
@@ -112,30 +201,64 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
   // Outages long enough, now and then, to outlast the workflow's retries: outcomes left unknown.
   const outages = { rate: pick(rng, 0, 0.015), calls: Math.round(pick(rng, 3, 16)) };
   const storm = randomFaults({ seed, rates, outages });
+  const limited = drawn.has('rate_limit_storms') ? endpointLimits(current) : () => false;
   let exchange: PaperExchange | undefined;
   let surprises = 0;
-  // A bot may trade away money between the guard's fresh read and the submit.
+  /** The ledger as of the last cycle or reconciliation (capital bases, for the checks). */
+  let books: PortfolioState | undefined;
+  /** Accounts whose balance answers are garbled this slot (partial_balances). */
+  let garbled: Record<string, Garble> = {};
+  const submissions = new Map<string, Submission>();
   const plan: FaultPlan = (op: FaultOp, ctx) => {
-    if (op === 'transfer' && exchange && uniform(marketRng) < 0.06) {
-      const uids = exchange.subAccountIds();
-      const uid = uids[Math.floor(uniform(marketRng) * uids.length)];
-      if (uid !== undefined) {
+    const req = ctx.request;
+    const uid = req && subAccountOf(req);
+    if (op === 'transfer' && exchange && req && uid !== undefined) {
+      // What the exchange held when first asked to move it, before anything else happens.
+      if (!submissions.has(req.clientOid)) {
+        const botId = config.bots.find((b) => b.account === uid)?.botId ?? '';
+        const applied = exchange.books().transfers.filter((t) => t.applied > 0);
+        submissions.set(req.clientOid, {
+          at: current(),
+          balance: exchange.equityOf(uid),
+          appliedBefore: new Set(applied.map((t) => t.clientOid)),
+          capitalBase: books?.bots.get(botId)?.capitalBase,
+        });
+      }
+      // Its bot may trade away money between the guard's read and the submit.
+      if (uniform(marketRng) < 0.06) {
         const equity = toFloat(exchange.equityOf(uid));
         exchange.setSubAccountEquity(uid, moneyFromFloat(equity * pick(marketRng, 0.05, 0.6)));
         surprises += 1;
       }
     }
     const fault = storm(op, ctx);
-    if (fault && fault.kind !== 'latency') faults[fault.kind] = (faults[fault.kind] ?? 0) + 1;
+    if (fault && fault.kind !== 'latency' && fault.kind !== 'partial') {
+      faults[fault.kind] = (faults[fault.kind] ?? 0) + 1;
+      return fault;
+    }
+    if (limited(op)) {
+      faults.rate_limit = (faults.rate_limit ?? 0) + 1;
+      return { kind: 'rate_limit' };
+    }
+    if (op === 'balances' && Object.keys(garbled).length > 0) {
+      return { kind: 'partial', accounts: garbled };
+    }
     return fault;
   };
 
   let calm = false;
   let deaths = 0;
+  /** Transfers whose workflow start is lost this slot (stale_restarts). */
+  let loseStarts = false;
+  const lostStarts = new Set<string>();
   // Deaths mostly where they hurt: between submit and record.
   const reaper = (p: DeathPoint) => {
     const u = uniform(reaperRng);
     if (calm) return false;
+    if (loseStarts && p.entered === 1 && p.when === 'before') {
+      lostStarts.add(p.transferId);
+      return true;
+    }
     const risky =
       (p.when === 'after' && (p.state === 'Submit' || p.state === 'Confirm')) ||
       (p.when === 'before' && p.state === 'Apply');
@@ -144,8 +267,8 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
     return dies;
   };
 
-  let clock = new Date(T0);
   let mismatchAlerts = 0;
+  const collisions = new Set<string>();
   const rt = await startLocalRuntime({
     config,
     seed,
@@ -156,43 +279,155 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
     reaper,
     dedupeClientOid: false,
     retryIntervalMs: 0,
-    now: () => clock,
+    now: () => new Date(tick()),
     onAlert: (a) => {
       if (a.code === 'reconciliation_mismatch') mismatchAlerts += 1;
+      if (a.code === 'transfer_id_collision') {
+        for (const id of a.message.match(/[0-9a-f]{32}/g) ?? []) collisions.add(id);
+      }
     },
   });
   exchange = rt.exchange;
+  const pid = config.portfolioId;
+  const load = async () => {
+    books = await rt.store.portfolio.load(pid);
+    return books;
+  };
   let duplicateStarts = 0;
   let repeatedCycles = 0;
   let failedCycles = 0;
   let reconciliations = 0;
+  const seen: CycleSeen[] = [];
+  const problems: string[] = [];
+  let flagsChanged = 0;
+  let unprotected = 0;
+  let episode: string[] = [];
+  let episodeSince = T0;
+  let unknownInEpisode = new Set<string>();
   try {
     const interval = config.checkIntervalMs;
     for (let c = 0; c < opts.cycles; c++) {
       const at = T0 + c * interval;
-      if (c > 0) moveBots(rt.exchange, marketRng);
+      const before = await load();
+      const funded = (uid: string) =>
+        before?.bots.has(config.bots.find((b) => b.account === uid)?.botId ?? '') ?? false;
+      const crash = drawn.has('rate_limit_storms') && c === STORM_CRASH_AT;
+      if (crash) families.rate_limit_storms += 1;
+      if (c > 0) moveBots(rt.exchange, marketRng, crash);
+
+      garbled =
+        drawn.has('partial_balances') && uniform(rng) < 0.35
+          ? garble(rt.exchange, rng, funded)
+          : {};
+      if (Object.keys(garbled).length > 0) families.partial_balances += 1;
+      const unknownBots = new Set(
+        config.bots.filter((b) => garbled[b.account] !== undefined).map((b) => b.botId),
+      );
+      for (const b of unknownBots) unknownInEpisode.add(b);
+      // A slow cycle of the slot before, or the same slot delivered twice, alongside this one.
+      const overlap =
+        drawn.has('overlapping_cycles') && uniform(rng) < 0.35
+          ? oneOf(rng, c > 0 ? [at, at - interval] : [at])
+          : undefined;
+      if (overlap !== undefined) families.overlapping_cycles += 1;
+      loseStarts = drawn.has('stale_restarts') && uniform(rng) < 0.35;
+
       // A cycle that fails (an exchange read it could not make) is invoked again for the same
       // slot, as Lambda retries an asynchronous invocation; and sometimes a clean one is too.
-      let entries: readonly JournalEntry[] = [];
+      let entries: JournalEntry[] = [];
       for (let attempt = 0; attempt < 3; attempt++) {
-        clock = new Date(at + attempt * MINUTE);
+        setClock(at + attempt * MINUTE);
         if (attempt > 0) repeatedCycles += 1;
-        try {
-          entries = (await rt.cycle(clock)).entries;
-          if (attempt > 0 || uniform(rng) >= 0.15) break;
-        } catch (error) {
-          failedCycles += 1;
-          await rt.workflow.drain();
-          if (!(error instanceof BotfolioError)) throw error;
+        const slots = attempt === 0 && overlap !== undefined ? [overlap, at] : [at];
+        const outcomes = await Promise.allSettled(slots.map((s) => rt.cycle(new Date(s))));
+        loseStarts = false;
+        for (const o of outcomes) {
+          if (o.status !== 'fulfilled') continue;
+          entries.push(...o.value.entries);
+          seen.push({
+            cycleId: o.value.cycleId,
+            decisions: o.value.plan.transfers,
+            journaled: o.value.entries,
+            unknownBots,
+          });
         }
+        const error = outcomes.find((o) => o.status === 'rejected')?.reason;
+        if (error === undefined) {
+          if (attempt > 0 || uniform(rng) >= 0.15) break;
+          continue;
+        }
+        failedCycles += 1;
+        await rt.workflow.drain();
+        if (!(error instanceof BotfolioError)) throw error;
       }
+      garbled = {};
+      entries = [...new Map(entries.map((e) => [e.id, e])).values()];
       if (entries.length > 0 && uniform(rng) < 0.3) {
         for (const e of entries) await rt.workflow.start(e);
         await rt.workflow.drain();
         duplicateStarts += entries.length;
       }
-      if (uniform(rng) < 0.35) {
-        clock = new Date(at + 5 * MINUTE);
+      // A lost start's bot moves across its trigger before the transfer is started again.
+      const after = await load();
+      for (const id of lostStarts) {
+        const e = entries.find((x) => x.id === id);
+        const C = e && after?.bots.get(e.botId)?.capitalBase;
+        const uid = e && config.bots.find((b) => b.botId === e.botId)?.account;
+        if (!e || C === undefined || uid === undefined) continue;
+        if (e.kind === 'refill') rt.exchange.setSubAccountEquity(uid, C);
+        else if (e.kind === 'harvest') rt.exchange.setSubAccountEquity(uid, mulRatio(C, HALF));
+        else continue;
+        families.stale_restarts += 1;
+      }
+      lostStarts.clear();
+
+      // Partial readings never move the mode flags (DESIGN.md §3).
+      const fundedUnknown = [...unknownBots].some((b) => before?.bots.has(b));
+      if (
+        fundedUnknown &&
+        overlap === undefined &&
+        before &&
+        after &&
+        changedModes(before, after)
+      ) {
+        flagsChanged += 1;
+        problems.push(
+          `mode flags changed on a partial reading in ${cycleIdFor(new Date(at), interval)}`,
+        );
+      }
+      // Three cycles into a black swan, every bot worth protecting is protected.
+      if (after?.flags.blackSwan) {
+        episode.push(cycleIdFor(new Date(at), interval));
+        if (episode.length === 3) {
+          unprotected += unprotectedBots(
+            config,
+            {
+              state: after,
+              episode,
+              unknownInEpisode,
+              equityOf: (uid) => rt.exchange.equityOf(uid),
+              all: await rt.store.journal.byStatus(pid, TRANSFER_STATUSES),
+              applied: new Set(
+                rt.exchange
+                  .books()
+                  .transfers.filter((t) => t.applied > 0)
+                  .map((t) => t.clientOid),
+              ),
+              since: episodeSince,
+              now: current(),
+            },
+            problems,
+          );
+        }
+      } else {
+        episode = [];
+        episodeSince = at;
+        unknownInEpisode = new Set();
+      }
+
+      // Reconciliation now and then; in a storm run at the deployed stack's pace (every 10 min).
+      if (uniform(rng) < 0.35 || drawn.has('rate_limit_storms')) {
+        setClock(at + 5 * MINUTE);
         try {
           await rt.reconcile();
         } catch (error) {
@@ -207,13 +442,20 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
     rt.exchange.setFaults(undefined);
     const end = T0 + opts.cycles * interval;
     for (const at of [end, end + Math.max(STUCK_AFTER_MS, PLANNED_EXPIRY_MS) + SETTLE_DELAY_MS]) {
-      clock = new Date(at);
+      setClock(at);
       await rt.reconcile();
       reconciliations += 1;
     }
-    const all = await rt.store.journal.byStatus(config.portfolioId, TRANSFER_STATUSES);
+    const all = await rt.store.journal.byStatus(pid, TRANSFER_STATUSES);
     opts.journal?.(all, config);
     const found = await checkInvariants({ rt, config, all, mismatchAlerts });
+    const family: FamilyFindings = {
+      unknown_decisions: unknownDecisions(seen, problems),
+      double_moves: doubleMoves(all, problems),
+      stale_moves: staleMoves(config, all, submissions, problems),
+      silent_drops: silentDrops(config, seen, all, collisions, problems),
+      unprotected,
+    };
     // Spelled out, not spread: the keys keep the order a replay's JSON has always shown.
     const count = (pred: (e: JournalEntry) => boolean) => all.filter(pred).length;
     return {
@@ -229,7 +471,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
       mismatch: found.mismatch,
       unapplied: found.unapplied,
       unjournaled: found.unjournaled,
-      violations: found.violations,
+      violations: found.violations + flagsChanged,
       deaths,
       duplicateStarts,
       repeatedCycles,
@@ -237,19 +479,56 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
       reconciliations,
       faults,
       surprises,
-      problems: found.problems,
+      families,
+      ...family,
+      problems: [...found.problems, ...problems],
     };
   } finally {
     await rt.close();
   }
 }
 
+const HALF = ratio('0.5');
+
+/** The flags or the peak moved between two states. */
+const changedModes = (a: PortfolioState, b: PortfolioState): boolean =>
+  a.flags.halted !== b.flags.halted ||
+  a.flags.blackSwan !== b.flags.blackSwan ||
+  a.peakEquity !== b.peakEquity;
+
+/**
+ * The accounts a balance answer garbles this slot: now and then all of them (an empty futures
+ * list), else one to half of them; an absurd value only for a funded bot (an unfunded one has no
+ * last balance to judge it by).
+ */
+function garble(
+  exchange: PaperExchange,
+  rng: Rng,
+  funded: (uid: string) => boolean,
+): Record<string, Garble> {
+  const uids = exchange.subAccountIds();
+  const all = uniform(rng) < 0.15;
+  const k = all ? uids.length : 1 + Math.floor(uniform(rng) * Math.max(1, uids.length / 2));
+  const chosen = all ? uids : [...uids].sort(() => uniform(rng) - 0.5).slice(0, k);
+  return Object.fromEntries(
+    chosen.map((uid) => [
+      uid,
+      all
+        ? 'absent'
+        : oneOf(
+            rng,
+            GARBLES.filter((g) => g !== 'huge' || funded(uid)),
+          ),
+    ]),
+  );
+}
+
 /**
  * One step of the market: most bots drift, some pump (harvests), some crash (refills), and now
  * and then the whole market crashes (black swan, the emergency stop).
  */
-function moveBots(exchange: PaperExchange, rng: Rng): void {
-  const crash = uniform(rng) < 0.08;
+function moveBots(exchange: PaperExchange, rng: Rng, forceCrash = false): void {
+  const crash = uniform(rng) < 0.08 || forceCrash;
   for (const uid of exchange.subAccountIds()) {
     const u = uniform(rng);
     const n = standardNormal(rng);

@@ -72,16 +72,21 @@ export async function chaosCommand(opts: ChaosCommandOptions): Promise<number> {
   return holds(summary) ? 0 : 1;
 }
 
-function describe(s: ChaosSummary): string {
-  const faults = Object.entries(s.faults)
+const counts = (of: Readonly<Record<string, number>>) =>
+  Object.entries(of)
     .map(([k, v]) => `${v} ${k}`)
     .join(', ');
+
+function describe(s: ChaosSummary): string {
+  const faults = counts(s.faults);
   const lines = [
     `chaos: ${s.runs} runs of ${s.cycles} cycles, seed ${s.seed}`,
     `  transfers   ${s.transfers}: ${s.completed} completed, ${s.failed} failed, ${s.rejected} rejected; ${s.uncertain} were uncertain for a while`,
     `  injected    ${faults}; ${s.surprises} bots lost money mid-transfer`,
     `              ${s.deaths} executions died, ${s.duplicateStarts} duplicate starts, ${s.repeatedCycles} cycles run again (${s.failedCycles} failed), ${s.reconciliations} reconciliations`,
     `  duplicates  ${s.duplicates}   lost ${s.lost}   mismatch ${s.mismatch}   (unapplied ${s.unapplied}, unjournaled ${s.unjournaled}, guard violations ${s.violations})`,
+    `  families    ${counts(s.families)}`,
+    `  stale facts unknown decisions ${s.unknown_decisions}   double moves ${s.double_moves}   stale moves ${s.stale_moves}   silent drops ${s.silent_drops}   unprotected ${s.unprotected}`,
   ];
   for (const f of s.failures) {
     lines.push(`  run ${f.run} (replay: --run ${f.run}):`);
