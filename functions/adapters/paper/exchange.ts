@@ -17,16 +17,18 @@ import {
   TransferRejectedError,
 } from '../../core/errors.ts';
 import { add, type Money, showMoney, sub, ZERO } from '../../core/money.ts';
-import type {
-  BalanceReading,
-  Exchange,
-  ExchangeAccount,
-  ExchangeTransferRecord,
-  ExchangeTransferRequest,
+import {
+  type BalanceReading,
+  type Exchange,
+  type ExchangeAccount,
+  type ExchangeTransferRecord,
+  type ExchangeTransferRequest,
+  sameAccount,
+  showAccount,
 } from '../../core/ports.ts';
 import { known, unknown } from '../../core/readings.ts';
 import { UnknownAccountError, UnsupportedCurrencyError } from './errors.ts';
-import type { FaultContext, FaultOp, FaultPlan } from './faults.ts';
+import type { Fault, FaultContext, FaultOp, FaultPlan } from './faults.ts';
 import {
   type PaperAccountBook,
   type PaperAppliedTransfer,
@@ -77,17 +79,14 @@ interface TransferState extends Omit<PaperAppliedTransfer, 'applied'> {
   applied: number;
 }
 
-const describe = (a: ExchangeAccount): string =>
-  a.kind === 'master' ? 'the master account' : `sub-account ${a.uid}`;
-
-const sameAccount = (a: ExchangeAccount, b: ExchangeAccount): boolean =>
-  a.kind === b.kind && (a.kind === 'master' || (b.kind === 'sub' && a.uid === b.uid));
-
 const record = (t: TransferState): ExchangeTransferRecord => ({
   clientOid: t.clientOid,
   exchangeTransferId: t.exchangeTransferId,
   status: 'completed',
   amount: t.amount,
+  currency: t.currency,
+  from: t.from,
+  to: t.to,
 });
 
 function nonNegative(amount: Money, what: string): Money {
@@ -211,12 +210,13 @@ export class PaperExchange implements Exchange {
   }
 
   async transfer(req: ExchangeTransferRequest): Promise<ExchangeTransferRecord> {
-    const answerLost = await this.#enter('transfer', { request: req, clientOid: req.clientOid });
-    if (!answerLost) return this.#apply(req);
+    const fault = await this.#enter('transfer', { request: req, clientOid: req.clientOid });
+    const moves = fault?.kind === 'short' ? fault.moves : req.amount;
+    if (fault?.kind !== 'timeout_after') return this.#apply(req, moves);
     // The exchange handled the request, whatever it answered (even a refusal), and the answer is lost.
     let cause: unknown;
     try {
-      this.#apply(req);
+      this.#apply(req, moves);
     } catch (error) {
       cause = error;
     }
@@ -226,15 +226,18 @@ export class PaperExchange implements Exchange {
     );
   }
 
-  /** Checks and applies a transfer in one synchronous step, so concurrent calls cannot interleave. */
-  #apply(req: ExchangeTransferRequest): ExchangeTransferRecord {
+  /**
+   * Checks and applies a transfer in one synchronous step, so concurrent calls cannot interleave;
+   * it moves `moves` (the amount asked, unless a `short` fault says otherwise).
+   */
+  #apply(req: ExchangeTransferRequest, moves: Money): ExchangeTransferRecord {
     if (req.clientOid.length === 0) throw new TransferRejectedError('a transfer needs a clientOid');
     const existing = this.#transfers.get(req.clientOid);
     if (existing) {
       const same =
         sameAccount(existing.from, req.from) &&
         sameAccount(existing.to, req.to) &&
-        existing.amount === req.amount &&
+        (existing.asked ?? existing.amount) === req.amount &&
         existing.currency === req.currency;
       if (!same) throw new TransferRejectedError('clientOid reused with different parameters');
       if (this.#dedupe) return record(existing);
@@ -248,18 +251,18 @@ export class PaperExchange implements Exchange {
       throw new TransferRejectedError(`amount must be positive, got ${showMoney(req.amount)}`);
     }
     if (sameAccount(req.from, req.to)) {
-      throw new TransferRejectedError(`cannot transfer from ${describe(req.from)} to itself`);
+      throw new TransferRejectedError(`cannot transfer from ${showAccount(req.from)} to itself`);
     }
     const from = this.#account(req.from);
     const to = this.#account(req.to);
-    if (from.balance < req.amount) {
+    if (from.balance < moves) {
       throw new InsufficientFundsError(
-        `${describe(req.from)} holds ${showMoney(from.balance)} ${this.currency}, ` +
-          `cannot transfer ${showMoney(req.amount)}`,
+        `${showAccount(req.from)} holds ${showMoney(from.balance)} ${this.currency}, ` +
+          `cannot transfer ${showMoney(moves)}`,
       );
     }
-    from.balance = sub(from.balance, req.amount);
-    to.balance = add(to.balance, req.amount);
+    from.balance = sub(from.balance, moves);
+    to.balance = add(to.balance, moves);
     if (existing) {
       // Not deduplicated: the same transfer applied again, and counted.
       existing.applied += 1;
@@ -270,7 +273,8 @@ export class PaperExchange implements Exchange {
       exchangeTransferId: `${this.name}-${this.#transfers.size + 1}`,
       from: { ...req.from },
       to: { ...req.to },
-      amount: req.amount,
+      amount: moves,
+      ...(moves !== req.amount && { asked: req.amount }),
       currency: req.currency,
       applied: 1,
     };
@@ -279,18 +283,21 @@ export class PaperExchange implements Exchange {
   }
 
   /**
-   * Counts the call, asks the fault plan and does what it says. Returns true when the call must
-   * go through and then lose its answer (`timeout_after` on a transfer).
+   * Counts the call, asks the fault plan and does what it says. Returns the fault when the call
+   * must go through changed: a transfer that then loses its answer (`timeout_after`), or that
+   * moves another amount (`short`).
    */
-  async #enter(op: FaultOp, ctx: Omit<FaultContext, 'call'>): Promise<boolean> {
+  async #enter(op: FaultOp, ctx: Omit<FaultContext, 'call'>): Promise<Fault | undefined> {
     this.#calls[op] += 1;
     const fault = this.#faults?.(op, { ...ctx, call: this.#calls[op] });
-    if (!fault) return false;
+    if (!fault) return undefined;
     if (fault.latencyMs && fault.latencyMs > 0) await sleep(fault.latencyMs);
     const where = `${this.name} ${op}`;
     switch (fault.kind) {
       case 'latency':
-        return false;
+        return undefined;
+      case 'short':
+        return op === 'transfer' ? fault : undefined;
       case 'rate_limit':
         throw new RateLimitedError(`${where}: rate limited (injected)`);
       case 'unavailable':
@@ -304,7 +311,7 @@ export class PaperExchange implements Exchange {
         if (op !== 'transfer') {
           throw new ExchangeUnavailableError(`${where}: timed out (injected)`);
         }
-        if (fault.kind === 'timeout_after') return true;
+        if (fault.kind === 'timeout_after') return fault;
         throw new AmbiguousOutcomeError(
           `${where}: timed out submitting transfer ${ctx.clientOid}; it may have been applied`,
         );
