@@ -16,6 +16,7 @@ export const ALERT_SEVERITY = {
   transfer_rejected: 'warning',
   transfer_id_collision: 'critical',
   account_changed: 'critical',
+  unexpected_record: 'critical',
   rebalance_skipped: 'warning',
   balance_unknown: 'warning',
   harvest: 'info',

@@ -45,9 +45,11 @@ export interface BotSnapshot {
 export interface JournalPatch {
   /**
    * The amount the guards' re-check gives, set with the move to `validated` (never more than the
-   * entry's: the rule may shrink a transfer, never grow it).
+   * entry's: the rule may shrink a transfer, never grow it); or, with the move to `completed`,
+   * the amount the exchange's record shows, with `askedAmount` the one asked.
    */
   readonly amount?: Money;
+  readonly askedAmount?: Money;
   readonly exchangeTransferId?: string;
   readonly potBefore?: Money;
   readonly potAfter?: Money;

@@ -35,7 +35,7 @@ import type {
   PortfolioStore,
   ReserveHold,
 } from '../core/store-ports.ts';
-import { addsRisk, type JournalEntry } from '../core/transfer.ts';
+import { addsRisk, claimedAmount, type JournalEntry } from '../core/transfer.ts';
 
 /** The reserve a transfer takes money out of, if it does. */
 export const sourceReserve = (e: Pick<JournalEntry, 'from'>): string | undefined =>
@@ -44,14 +44,14 @@ export const sourceReserve = (e: Pick<JournalEntry, 'from'>): string | undefined
 export const holdOf = (e: JournalEntry, reserve: string): ReserveHold => ({
   transferId: e.id,
   reserve,
-  amount: e.amount,
+  amount: claimedAmount(e),
 });
 
 /** The transfer's share of its exchange's daily limit, claimed `at` (it counts for 24 h). */
 const dailyClaimOf = (e: JournalEntry, at: Date): DailyClaim => ({
   exchange: e.exchange,
   transferId: e.id,
-  amount: e.amount,
+  amount: claimedAmount(e),
   at: at.toISOString(),
 });
 
