@@ -18,6 +18,7 @@ export function entryToJson(e: JournalEntry): Record<string, unknown> {
     askedAmount: amount(e.askedAmount),
     potBefore: amount(e.potBefore),
     potAfter: amount(e.potAfter),
+    reading: e.reading && { ...e.reading, balance: amount(e.reading.balance) },
   };
 }
 
