@@ -18,6 +18,7 @@ export const ALERT_SEVERITY = {
   account_changed: 'critical',
   unexpected_record: 'critical',
   rebalance_skipped: 'warning',
+  transfer_not_worth_fee: 'warning',
   balance_unknown: 'warning',
   harvest: 'info',
   refill: 'info',
