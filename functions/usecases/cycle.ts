@@ -136,7 +136,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
   for (const e of unapplied) await deps.ledger.applyCompleted(e);
   if (unapplied.length > 0) stored = (await deps.portfolio.load(portfolioId)) ?? stored;
 
-  const { open, inFlight, balances } = await readCycleFacts(deps, stored);
+  const { open, inFlight, balances, confirmationsEnded } = await readCycleFacts(deps, stored);
   // A `planned` transfer whose workflow never started is started again (a repeated start of the
   // same execution is harmless) while its plan is fresh — an older one is reconciliation's to
   // reject.
@@ -198,6 +198,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     balances: knownBalances(balances),
     ...(decided.lastRebalance !== undefined && { lastRebalance: decided.lastRebalance }),
     newProtectEpisode: !decided.flags.blackSwan || !stored.flags.blackSwan,
+    confirmationsEnded: [...confirmationsEnded],
   });
   await deps.performance.putSnapshots(portfolioId, snapshots(state, cycleId, asOf));
 

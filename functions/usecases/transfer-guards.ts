@@ -18,7 +18,7 @@ import {
 import { type Config, type ExchangeName, ledgerAccounts } from '../core/config.ts';
 import { showMoney, sum, ZERO } from '../core/money.ts';
 import type { Exchange } from '../core/ports.ts';
-import { believed, unknown } from '../core/readings.ts';
+import { believed, readingOf, unknown } from '../core/readings.ts';
 import {
   type BalanceNow,
   needsBalance,
@@ -204,7 +204,7 @@ async function botBalanceNow(
   const reading = believed(
     config,
     answer.get(uid) ?? unknown('not in the answer'),
-    state.bots.get(e.botId),
+    readingOf(state, e.botId),
   );
   if (!reading.known) {
     return { known: false, why: `${botAccount(e.botId)}'s balance is unknown (${reading.reason})` };

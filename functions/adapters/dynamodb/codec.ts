@@ -297,6 +297,13 @@ export const botAttribute = (botId: string, field: BotField): string =>
 export const fundedBotOfAttribute = (attribute: string): string | undefined =>
   /^bot:(.+):capital_base$/.exec(attribute)?.[1];
 
+/** The state-item attribute (a map) of a bot's operator-confirmed balance. */
+export const confirmationAttribute = (botId: string): string => `confirmed:${botId}`;
+
+/** The bot a `confirmed:<id>` attribute belongs to. */
+export const confirmedBotOfAttribute = (attribute: string): string | undefined =>
+  attribute.startsWith('confirmed:') ? attribute.slice('confirmed:'.length) : undefined;
+
 /** The reserve a `reserve:<name>` attribute holds. */
 export const reserveOfAttribute = (attribute: string): string | undefined =>
   attribute.startsWith('reserve:') ? attribute.slice('reserve:'.length) : undefined;
