@@ -101,9 +101,9 @@ export function transferSettlement(deps: TransferDeps) {
    * Completes the entry by the exchange's record of it (DESIGN.md §4, "What the exchange says is
    * the ledger"), from submitted/uncertain, whoever gets there first: with the amount the record
    * shows, and the amount asked kept as `askedAmount` when they differ (the claims end by what
-   * they hold). A record `unexpectedRecord` refuses completes nothing: the entry is left
-   * uncertain, nothing is booked, and a critical `unexpected_record` alert asks an operator to
-   * look.
+   * they hold). A record that is not the transfer asked (`unexpectedRecord`) completes nothing:
+   * the entry is left uncertain, nothing is booked, and a critical `unexpected_record` alert asks
+   * an operator to look.
    */
   const complete = async (
     entry: JournalEntry,
@@ -120,16 +120,14 @@ export function transferSettlement(deps: TransferDeps) {
     };
     const unexpected = unexpectedRecord(asked, record);
     if (unexpected !== undefined) return leaveToOperator(entry, unexpected);
-    const recorded = record.amount;
-    const patch: JournalPatch =
-      recorded === entry.amount
-        ? { exchangeTransferId: record.exchangeTransferId, note }
-        : {
-            exchangeTransferId: record.exchangeTransferId,
-            amount: recorded,
-            askedAmount: entry.amount,
-            note: `${note}: the exchange recorded ${showMoney(recorded)} of the ${showMoney(entry.amount)} asked`,
-          };
+    const differs = record.amount !== entry.amount;
+    const patch: JournalPatch = {
+      exchangeTransferId: record.exchangeTransferId,
+      note: differs
+        ? `${note}: the exchange recorded ${showMoney(record.amount)} of the ${showMoney(entry.amount)} asked`
+        : note,
+      ...(differs && { amount: record.amount, askedAmount: entry.amount }),
+    };
     const moved = await journal.transition(
       entry.id,
       ['submitted', 'uncertain'],
