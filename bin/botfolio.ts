@@ -15,7 +15,11 @@ import {
   showStatus,
   showTransfers,
 } from '../functions/local/commands/local-data.ts';
-import { haltCommand, resumeCommand } from '../functions/local/commands/operator.ts';
+import {
+  confirmBalanceCommand,
+  haltCommand,
+  resumeCommand,
+} from '../functions/local/commands/operator.ts';
 import { planCommand, validateCommand } from '../functions/local/commands/plan.ts';
 import { rebuildCommand, reconcileCommand } from '../functions/local/commands/reconcile.ts';
 import { RUN_EXCHANGES, run } from '../functions/local/commands/run.ts';
@@ -224,6 +228,23 @@ program
   )
   .action(async (o) => {
     process.exitCode = await resumeCommand(loadConfigFile(o.config), o.data, o.unblock);
+  });
+
+program
+  .command('confirm-balance')
+  .description(
+    'confirm a bot balance beyond max_plausible_jump is real: the next cycle believes it (once)',
+  )
+  .argument('<bot>', 'the bot whose balance is confirmed')
+  .requiredOption('--amount <x>', 'the balance the bot really holds, e.g. 5000')
+  .requiredOption('--reason <text>', 'why it is real, e.g. "deposited 4850 by hand"')
+  .addOption(configOption())
+  .addOption(dataOption())
+  .action(async (bot: string, o) => {
+    process.exitCode = await confirmBalanceCommand(loadConfigFile(o.config), o.data, bot, {
+      amount: o.amount,
+      reason: o.reason,
+    });
   });
 
 program

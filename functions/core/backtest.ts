@@ -3,7 +3,8 @@
  * recorded equity curves, one cycle per curve row. Pure: no store, no exchange. Each cycle the
  * bots' balances move as their curves did (B × E_t ÷ E_{t−1}, exact, rounded down), the policy
  * plans exactly as the cycle would — with the same window of history — and every planned transfer
- * completes (simulate.ts). The result carries per-bot metrics and the portfolio's profit retention.
+ * completes (simulate.ts), paying its exchange's `transfer_fee` out of its bot's balance. The
+ * result carries per-bot metrics, the portfolio's profit retention and the fees paid.
  */
 import type { Alert } from './alerts.ts';
 import {
@@ -16,12 +17,13 @@ import {
   portfolioMetrics,
 } from './analytics.ts';
 import type { Config } from './config.ts';
-import { add, type Money, ZERO } from './money.ts';
+import { add, type Money, min, sub, ZERO } from './money.ts';
 import { historySamplesToRead, type Mode, plan } from './policy.ts';
+import { feeOf } from './policy-amounts.ts';
 import { afterPlan } from './simulate.ts';
 import { balanceOf, initialState, type PortfolioState } from './state.ts';
 import type { WeightsFunction } from './strategies.ts';
-import { TRANSFER_KINDS, type TransferKind } from './transfer.ts';
+import { type PlannedTransfer, TRANSFER_KINDS, type TransferKind } from './transfer.ts';
 
 /** Equity curves on a common clock: `values[bot][i]` at `times[i]`, undefined where a curve has no value. */
 export interface EquityCurves {
@@ -58,6 +60,8 @@ export interface BacktestResult {
   };
   /** Completed transfers by kind: how many, how much. */
   readonly transfers: Readonly<Record<TransferKind, { count: number; amount: Money }>>;
+  /** Σ the transfers' fees (`transfer_fee` × amount), paid out of the bots' balances. */
+  readonly fees: Money;
   /** Mode changes and warnings, with the cycle time they happened at. */
   readonly events: readonly { readonly at: string; readonly alert: Alert }[];
 }
@@ -97,6 +101,7 @@ export function backtest(
   ) as Record<TransferKind, { count: number; amount: Money }>;
   const events: { at: string; alert: Alert }[] = [];
   let mode: Mode = 'normal';
+  let fees: Money = ZERO;
 
   times.forEach((at, i) => {
     state = { ...state, asOf: at, bots: moved(state, curves.values, i, last) };
@@ -126,7 +131,9 @@ export function backtest(
     for (const a of decided.alerts) {
       if (a.severity !== 'info' || a.code === 'black_swan_exited') events.push({ at, alert: a });
     }
-    state = afterPlan(state, decided);
+    const paid = payFees(config, afterPlan(state, decided), decided.transfers);
+    state = paid.state;
+    fees = add(fees, paid.fees);
   });
 
   const bots = config.bots.flatMap((b): BotOutcome[] => {
@@ -159,8 +166,33 @@ export function backtest(
     bots,
     portfolio: { ...metrics, lossRecovery: lossRecoveryRate([...recovery.values()]) },
     transfers,
+    fees,
     events,
   };
+}
+
+/**
+ * Each transfer's fee (`transfer_fee` × amount), paid out of its bot's balance: the exchange's
+ * side of the bot, never the books — reserves, capital bases and contributions stay what the
+ * transfers made them (DESIGN.md §4: a backtest cost, never a deduction the books invent).
+ */
+function payFees(
+  config: Config,
+  state: PortfolioState,
+  transfers: readonly PlannedTransfer[],
+): { state: PortfolioState; fees: Money } {
+  const bots = new Map(state.bots);
+  let fees: Money = ZERO;
+  for (const t of transfers) {
+    const b = bots.get(t.botId);
+    const exchange = config.bots.find((c) => c.botId === t.botId)?.exchange;
+    const fee = feeOf(t.amount, exchange && config.exchanges.get(exchange)?.transferFee);
+    if (!b || fee === ZERO) continue;
+    const paid = min(fee, balanceOf(b));
+    bots.set(t.botId, { ...b, balance: sub(balanceOf(b), paid) });
+    fees = add(fees, paid);
+  }
+  return { state: { ...state, bots }, fees };
 }
 
 /**

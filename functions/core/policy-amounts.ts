@@ -11,6 +11,7 @@ import {
   floorToDecimals,
   type Money,
   max,
+  mulRatio,
   type Ratio,
   showMoney,
   sub,
@@ -23,11 +24,47 @@ export interface TransferLimits {
   readonly maxTransfer: Money;
   /** Decimals the exchange accepts. */
   readonly precision: number;
+  /** The exchange's fee as a share of the amount (`transfer_fee`); undefined: none. */
+  readonly transferFee: Ratio | undefined;
 }
 
 export function limitsOf(config: Config, exchange: ExchangeName): TransferLimits | undefined {
   const e = config.exchanges.get(exchange);
-  return e && { minTransfer: e.minTransfer, maxTransfer: e.maxTransfer, precision: e.precision };
+  return (
+    e && {
+      minTransfer: e.minTransfer,
+      maxTransfer: e.maxTransfer,
+      precision: e.precision,
+      transferFee: e.transferFee,
+    }
+  );
+}
+
+/** `transfer_fee × amount`, rounded down: what a transfer costs (a backtest's cost, never booked). */
+export const feeOf = (amount: Money, fee: Ratio | undefined): Money =>
+  fee === undefined ? ZERO : mulRatio(amount, fee);
+
+/**
+ * Why a transfer of `amount` is not worth its fee, or undefined when it is (DESIGN.md §4: "a
+ * transfer whose fee exceeds what it protects is not worth making"). What a transfer is worth is
+ * what arrives, `amount − transfer_fee × amount`. Toward a bot's risk (allocation, refill,
+ * rebalance in) that must still be at least `min_transfer`, the smallest transfer the exchange
+ * thinks worth making. Toward safety (harvest, protect, rebalance out) money at risk is moved at
+ * any fee, unless the fee takes all of it.
+ */
+export function notWorthItsFee(
+  amount: Money,
+  limits: TransferLimits,
+  towardSafety: boolean,
+): string | undefined {
+  if (limits.transferFee === undefined) return undefined;
+  const fee = feeOf(amount, limits.transferFee);
+  const arrives = sub(amount, fee);
+  if (towardSafety ? arrives > 0n : arrives >= limits.minTransfer) return undefined;
+  const left = towardSafety
+    ? 'takes all of it'
+    : `leaves ${showMoney(arrives)}, less than min_transfer ${showMoney(limits.minTransfer)}`;
+  return `not worth its fee: transfer_fee ${showRatio(limits.transferFee)} × ${showMoney(amount)} = ${showMoney(fee)} ${left}`;
 }
 
 /** An amount the exchange can move, and what was done to the amount wanted to get there. */

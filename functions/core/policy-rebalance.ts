@@ -39,7 +39,7 @@ import {
   ZERO,
 } from './money.ts';
 import { limitNote, showPercent, sizeTransfer } from './policy-amounts.ts';
-import { nothing, permits, type Rule, type Target } from './policy-rules.ts';
+import { feeRefusal, nothing, permits, type Rule, type Target } from './policy-rules.ts';
 import { balanceOf, type PortfolioState, readingComplete } from './state.ts';
 import {
   NEEDS_HISTORY,
@@ -179,6 +179,8 @@ export const rebalance: Rule = (ctx, bot) => {
   const available = into ? ctx.budget.available(pool) : bot.state.balance;
   const sized = sizeTransfer(min(drift, available), bot.limits);
   if (!sized) return nothing();
+  const costly = feeRefusal(bot, { kind: 'rebalance', to, amount: sized.amount });
+  if (costly) return costly;
   if (into) ctx.budget.take(pool, sized.amount);
 
   const short =

@@ -11,6 +11,7 @@ import type { BotConfig, Config, PoolConfig } from './config.ts';
 import { add, compareToRatioOf, type Money, min, mulRatio, showMoney, sub, sum } from './money.ts';
 import {
   limitNote,
+  notWorthItsFee,
   type ReserveBudget,
   showPercent,
   showRatio,
@@ -83,6 +84,24 @@ const warning = (code: AlertCode, message: string, botId: string): Decision => (
   alerts: [alert(code, message, botId)],
 });
 
+/**
+ * The bot's decision when its transfer `t` is not worth the exchange's fee (`notWorthItsFee`): no
+ * transfer, and a `transfer_not_worth_fee` warning saying why; undefined when it is worth making.
+ */
+export function feeRefusal(
+  bot: Bot,
+  t: Pick<PlannedTransfer, 'kind' | 'to' | 'amount'>,
+): Decision | undefined {
+  const why = notWorthItsFee(t.amount, bot.limits, !addsRisk(t));
+  if (why === undefined) return undefined;
+  const { botId } = bot.config;
+  return warning(
+    'transfer_not_worth_fee',
+    `${botId}: no ${t.kind} of ${showMoney(t.amount)}, ${why}`,
+    botId,
+  );
+}
+
 /** Alerts about the whole portfolio, before any bot's. */
 export function portfolioAlerts(ctx: Context): Alert[] {
   const held = ctx.budget.held(EMERGENCY_RESERVE);
@@ -118,6 +137,8 @@ export function allocate(ctx: Context, bot: Bot): Decision {
       botId,
     );
   }
+  const costly = feeRefusal(bot, { kind: 'allocation', to, amount: sized.amount });
+  if (costly) return costly;
   ctx.budget.take(source, sized.amount);
   const from = reserveAccount(source);
   const reason = `not yet funded: allocation ${showMoney(allocation)}${limitNote(sized, bot.limits)}`;
@@ -152,6 +173,8 @@ export const protect: Rule = (ctx, bot) => {
   const { botId } = bot.config;
   const from = botAccount(botId);
   const to = EMERGENCY_ACCOUNT;
+  const costly = feeRefusal(bot, { kind: 'protect', to, amount: sized.amount });
+  if (costly) return costly;
   const when = ctx.blackSwanEntered ? 'black swan entered' : 'black swan, not yet protected';
   const reason = `${when}: ${showRatio(bs.safetyAllocation)} × balance ${showMoney(B)} to safety${limitNote(sized, bot.limits)}`;
   return {
@@ -213,6 +236,8 @@ export const harvest: Rule = (ctx, bot) => {
   const { botId } = bot.config;
   const from = botAccount(botId);
   const to = reserveAccount(bot.pool.name);
+  const costly = feeRefusal(bot, { kind: 'harvest', to, amount: sized.amount });
+  if (costly) return costly;
   const reason = `balance ${showMoney(B)} ≥ ${showRatio(harvestThreshold)} × ${showMoney(C)}${limitNote(sized, bot.limits)}`;
   return {
     transfers: [{ kind: 'harvest', botId, from, to, amount: sized.amount, reason, leg: 0 }],
@@ -258,12 +283,15 @@ export const refill: Rule = (ctx, bot) => {
       botId,
     );
   }
+  const costly = feeRefusal(bot, { kind: 'refill', to, amount: whole.amount });
+  if (costly) return costly;
 
   const legs: { source: string; amount: Money }[] = [];
   let rest = whole.amount;
   for (const source of refillSources(bot.pool)) {
     const leg = sizeTransfer(min(rest, ctx.budget.available(source)), bot.limits);
-    if (!leg) continue;
+    // A leg not worth its fee is one its source cannot fund.
+    if (!leg || notWorthItsFee(leg.amount, bot.limits, false)) continue;
     ctx.budget.take(source, leg.amount);
     legs.push({ source, amount: leg.amount });
     rest = sub(rest, leg.amount);

@@ -17,6 +17,12 @@ export type ExchangeAccount =
   | { readonly kind: 'master' }
   | { readonly kind: 'sub'; readonly uid: string };
 
+export const sameAccount = (a: ExchangeAccount, b: ExchangeAccount): boolean =>
+  a.kind === b.kind && (a.kind === 'master' || (b.kind === 'sub' && a.uid === b.uid));
+
+export const showAccount = (a: ExchangeAccount): string =>
+  a.kind === 'master' ? 'the master account' : `sub-account ${a.uid}`;
+
 export interface ExchangeTransferRequest {
   readonly clientOid: string;
   readonly from: ExchangeAccount;
@@ -25,11 +31,21 @@ export interface ExchangeTransferRequest {
   readonly currency: string;
 }
 
+/**
+ * A transfer as the exchange recorded it. What the record shows is what completes the journal
+ * entry (DESIGN.md §4, "What the exchange says is the ledger"), not what was asked.
+ */
 export interface ExchangeTransferRecord {
   readonly clientOid: string;
   readonly exchangeTransferId: string;
   readonly status: 'pending' | 'completed' | 'failed';
+  /** The amount the record shows moved. */
   readonly amount: Money;
+  /** The asset the record shows, where the exchange says. */
+  readonly currency?: string;
+  /** The accounts the record shows it moved between, where the exchange says. */
+  readonly from?: ExchangeAccount;
+  readonly to?: ExchangeAccount;
 }
 
 /**

@@ -9,7 +9,13 @@
 import { botAccount, botOf } from './accounts.ts';
 import type { Config, ExchangeName } from './config.ts';
 import { type Money, min, showMoney, sub, sum, ZERO } from './money.ts';
-import { limitsOf, showPercent, showRatio, sizeTransfer } from './policy-amounts.ts';
+import {
+  limitsOf,
+  notWorthItsFee,
+  showPercent,
+  showRatio,
+  sizeTransfer,
+} from './policy-amounts.ts';
 import {
   compounds,
   harvestDue,
@@ -215,6 +221,8 @@ function recheckRefill(config: Config, input: RecheckInput): Recheck {
       `no longer worth it: the ${target} needs ${showMoney(whole.amount)}${ofOthers}, leaving less than min_transfer ${showMoney(limits.minTransfer)}`,
     );
   }
+  const costly = notWorthItsFee(sized.amount, limits, false);
+  if (costly) return refused(`no longer worth it: ${showMoney(sized.amount)} is ${costly}`);
   return fromRule(
     entry.amount,
     sized.amount,

@@ -13,6 +13,13 @@ import {
   InsufficientFundsError,
   TransferRejectedError,
 } from './errors.ts';
+import { type Money, showMoney } from './money.ts';
+import {
+  type ExchangeAccount,
+  type ExchangeTransferRecord,
+  sameAccount,
+  showAccount,
+} from './ports.ts';
 import type { JournalEntry } from './transfer.ts';
 
 const MINUTE = 60_000;
@@ -166,4 +173,46 @@ export function reconcileDecision(entry: JournalEntry, now: Date): ReconcileDeci
         whenNoRecord: quiet >= SETTLE_DELAY_MS ? 'failed' : 'uncertain',
       };
   }
+}
+
+/** What a transfer asked of the exchange (its ends where they are known). */
+export interface AskedTransfer {
+  readonly amount: Money;
+  readonly currency: string;
+  readonly from?: ExchangeAccount;
+  readonly to?: ExchangeAccount;
+}
+
+/**
+ * Why the exchange's record of a completed transfer cannot complete its entry, or undefined when
+ * it can (DESIGN.md §4, "What the exchange says is the ledger"). The entry is completed with the
+ * record's amount, so a record that moved less than asked completes it with less; but one that
+ * moved more than asked, or nothing, or another asset, or between other accounts, is no transfer
+ * Botfolio made: booking it would put in the books money nobody meant to move. The settlement
+ * leaves it uncertain, for an operator.
+ */
+export function unexpectedRecord(
+  asked: AskedTransfer,
+  record: ExchangeTransferRecord,
+): string | undefined {
+  const wrong: string[] = [];
+  if (record.amount <= 0n) wrong.push(`it moved ${showMoney(record.amount)}`);
+  if (record.amount > asked.amount) {
+    wrong.push(
+      `it moved ${showMoney(record.amount)}, more than the ${showMoney(asked.amount)} asked`,
+    );
+  }
+  if (record.currency !== undefined && record.currency !== asked.currency) {
+    wrong.push(`it moved ${record.currency}, not ${asked.currency}`);
+  }
+  for (const side of ['from', 'to'] as const) {
+    const shown = record[side];
+    const meant = asked[side];
+    if (shown !== undefined && meant !== undefined && !sameAccount(shown, meant)) {
+      wrong.push(`${side} ${showAccount(shown)}, not ${showAccount(meant)}`);
+    }
+  }
+  return wrong.length === 0
+    ? undefined
+    : `the exchange's record is not the transfer asked: ${wrong.join('; ')}`;
 }

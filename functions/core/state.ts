@@ -44,6 +44,20 @@ export function balanceOf(b: BotState): Money {
 export const readingComplete = (state: PortfolioState): boolean =>
   [...state.bots.values()].every(isKnown);
 
+/**
+ * An operator's word that a bot's balance beyond `max_plausible_jump` is real (`botfolio
+ * confirm-balance`): the bot's next reading is judged as if this were its last known balance
+ * (core/readings.ts), and that reading ends it.
+ */
+export interface BalanceConfirmation {
+  readonly balance: Money;
+  /** When the operator confirmed it (ISO). */
+  readonly at: string;
+  readonly reason: string;
+  /** Who confirmed it, as far as the machine knows (the OS user). */
+  readonly by: string;
+}
+
 export interface Flags {
   readonly halted: boolean;
   readonly blackSwan: boolean;
@@ -67,6 +81,11 @@ export interface PortfolioState {
    * every other funded bot on each cycle of the episode (DESIGN.md §3). Empty outside an episode.
    */
   readonly protectedThisEpisode?: ReadonlySet<string>;
+  /**
+   * Balances operators confirmed, by bot, waiting for the bot's next reading. Kept by the store,
+   * outside the state contract (`botfolio state` does not print them).
+   */
+  readonly confirmedBalances?: ReadonlyMap<string, BalanceConfirmation>;
 }
 
 const amount = z.union([z.number(), z.string()]);

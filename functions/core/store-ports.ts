@@ -5,7 +5,7 @@
  * takes only the ones it needs.
  */
 import type { Money } from './money.ts';
-import type { Flags, PortfolioState } from './state.ts';
+import type { BalanceConfirmation, Flags, PortfolioState } from './state.ts';
 import type { JournalEntry, TransferStatus } from './transfer.ts';
 
 /** What a cycle writes about the portfolio besides the ledger (which only completed transfers change). */
@@ -22,6 +22,8 @@ export interface CycleSnapshot {
    * (its protects complete after this write). @default false
    */
   readonly newProtectEpisode?: boolean;
+  /** Bots whose operator-confirmed balance this cycle's reading ended (forgotten). @default none */
+  readonly confirmationsEnded?: readonly string[];
 }
 
 /** One bot's row in the performance table for one cycle. */
@@ -45,9 +47,11 @@ export interface BotSnapshot {
 export interface JournalPatch {
   /**
    * The amount the guards' re-check gives, set with the move to `validated` (never more than the
-   * entry's: the rule may shrink a transfer, never grow it).
+   * entry's: the rule may shrink a transfer, never grow it); or, with the move to `completed`,
+   * the amount the exchange's record shows, with `askedAmount` the one asked.
    */
   readonly amount?: Money;
+  readonly askedAmount?: Money;
   readonly exchangeTransferId?: string;
   readonly potBefore?: Money;
   readonly potAfter?: Money;
@@ -177,6 +181,15 @@ export interface PortfolioStore {
    * drawdown is measured from that peak from now on.
    */
   setHalted(portfolioId: string, halted: boolean, peakEquity?: Money): Promise<void>;
+  /**
+   * Records an operator's confirmation of a bot's balance (`botfolio confirm-balance`), replacing
+   * one not yet used; the cycle whose reading ends it forgets it (`CycleSnapshot`).
+   */
+  confirmBalance(
+    portfolioId: string,
+    botId: string,
+    confirmation: BalanceConfirmation,
+  ): Promise<void>;
 }
 
 /** The ledger projection of completed journal entries. */

@@ -101,6 +101,12 @@ export interface JournalEntry extends PlannedTransfer {
   /** The id the exchange knows the transfer by: equal to `id`. */
   readonly clientOid: string;
   readonly exchangeTransferId?: string;
+  /**
+   * What was asked of the exchange — validated, claimed (the reserve hold, the daily share) and
+   * submitted — when the exchange's record of the completed transfer shows another amount:
+   * `amount` is then the record's, what moved. Absent when the two agree.
+   */
+  readonly askedAmount?: Money;
   /** Balance of the reserve side before and after (the spec's pot_balance_before/after). */
   readonly potBefore?: Money;
   readonly potAfter?: Money;
@@ -129,6 +135,13 @@ export interface JournalEntry extends PlannedTransfer {
   readonly createdAt: string;
   readonly updatedAt: string;
 }
+
+/**
+ * The amount the transfer's claims hold (its reserve hold, its share of the daily limit): the
+ * amount validated and submitted, which the exchange's record may have changed since.
+ */
+export const claimedAmount = (e: Pick<JournalEntry, 'amount' | 'askedAmount'>): Money =>
+  e.askedAmount ?? e.amount;
 
 /** The exchange accounts of a transfer's two ends: `master`, or a sub-account's UID. */
 export interface TransferEnds {

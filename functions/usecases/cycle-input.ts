@@ -7,7 +7,7 @@
 import type { Money } from '../core/money.ts';
 import { historySamplesToRead, type Plan, plan } from '../core/policy.ts';
 import type { BalanceReading } from '../core/ports.ts';
-import { believed, unknown } from '../core/readings.ts';
+import { believed, readingOf, unknown } from '../core/readings.ts';
 import { withCompleted } from '../core/simulate.ts';
 import { type BotState, initialState, type PortfolioState } from '../core/state.ts';
 import type { BotSnapshot } from '../core/store-ports.ts';
@@ -21,6 +21,11 @@ export interface CycleFacts {
   readonly inFlight: ReadonlySet<string>;
   /** Every funded bot's equity, by bot id: known and believed, or unknown with why. */
   readonly balances: ReadonlyMap<string, BalanceReading>;
+  /**
+   * Bots whose operator-confirmed balance this reading ends: the exchange gave their balance,
+   * believed or not (a confirmation is for the next reading only, never a standing bypass).
+   */
+  readonly confirmationsEnded: ReadonlySet<string>;
 }
 
 /**
@@ -33,8 +38,8 @@ export async function readCycleFacts(
   stored: PortfolioState,
 ): Promise<CycleFacts> {
   const open = await deps.journal.byStatus(deps.config.portfolioId, OPEN_STATUSES);
-  const balances = await readBalances(deps, stored);
-  return { open, inFlight: new Set(open.map((e) => e.botId)), balances };
+  const { balances, confirmationsEnded } = await readBalances(deps, stored);
+  return { open, inFlight: new Set(open.map((e) => e.botId)), balances, confirmationsEnded };
 }
 
 /**
@@ -114,13 +119,13 @@ async function readHistory(
 
 /**
  * Every funded bot's equity (and every enabled unfunded one's), one batched call per exchange,
- * as the exchange answered it — and
- * unknown where it did not, or where the value is beyond belief (core/readings.ts).
+ * as the exchange answered it — and unknown where it did not, or where the value is beyond
+ * belief (core/readings.ts) — and the operators' confirmations these readings end.
  */
 async function readBalances(
   deps: Pick<CycleDeps, 'config' | 'exchanges'>,
   stored: PortfolioState,
-): Promise<Map<string, BalanceReading>> {
+): Promise<Pick<CycleFacts, 'balances' | 'confirmationsEnded'>> {
   const byExchange = new Map<string, { botId: string; account: string }[]>();
   for (const bot of deps.config.bots) {
     // An unfunded bot is read too: one of unknown balance gets no allocation either.
@@ -130,6 +135,7 @@ async function readBalances(
     byExchange.set(bot.exchange, list);
   }
   const balances = new Map<string, BalanceReading>();
+  const confirmationsEnded = new Set<string>();
   for (const [name, bots] of byExchange) {
     const exchange = deps.exchanges.get(name);
     if (!exchange) throw new Error(`no exchange adapter for "${name}"`);
@@ -139,8 +145,10 @@ async function readBalances(
     );
     for (const b of bots) {
       const reading = equity.get(b.account) ?? unknown(`${name} did not answer for it`);
-      balances.set(b.botId, believed(deps.config, reading, stored.bots.get(b.botId)));
+      const against = readingOf(stored, b.botId);
+      balances.set(b.botId, believed(deps.config, reading, against));
+      if (reading.known && against.confirmed) confirmationsEnded.add(b.botId);
     }
   }
-  return balances;
+  return { balances, confirmationsEnded };
 }

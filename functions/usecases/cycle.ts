@@ -138,7 +138,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
 
   // When the balances were really read (the slot's time may be long past: a retried cycle).
   const readAt = deps.now?.() ?? new Date();
-  const { open, inFlight, balances } = await readCycleFacts(deps, stored);
+  const { open, inFlight, balances, confirmationsEnded } = await readCycleFacts(deps, stored);
   // A `planned` transfer whose workflow never started is started again (a repeated start of the
   // same execution is harmless) while its plan is fresh — an older one is reconciliation's to
   // reject.
@@ -200,6 +200,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     balances: knownBalances(balances, stored),
     ...(decided.lastRebalance !== undefined && { lastRebalance: decided.lastRebalance }),
     newProtectEpisode: !decided.flags.blackSwan || !stored.flags.blackSwan,
+    confirmationsEnded: [...confirmationsEnded],
   });
   await deps.performance.putSnapshots(portfolioId, snapshots(state, cycleId, asOf));
 

@@ -18,7 +18,7 @@ import {
 import { type Config, type ExchangeName, ledgerAccounts } from '../core/config.ts';
 import { showMoney, sum, ZERO } from '../core/money.ts';
 import type { Exchange } from '../core/ports.ts';
-import { believed, unknown } from '../core/readings.ts';
+import { believed, readingOf, unknown } from '../core/readings.ts';
 import {
   type BalanceNow,
   needsBalance,
@@ -35,7 +35,7 @@ import type {
   PortfolioStore,
   ReserveHold,
 } from '../core/store-ports.ts';
-import { addsRisk, type JournalEntry } from '../core/transfer.ts';
+import { addsRisk, claimedAmount, type JournalEntry } from '../core/transfer.ts';
 
 /** The reserve a transfer takes money out of, if it does. */
 export const sourceReserve = (e: Pick<JournalEntry, 'from'>): string | undefined =>
@@ -44,14 +44,14 @@ export const sourceReserve = (e: Pick<JournalEntry, 'from'>): string | undefined
 export const holdOf = (e: JournalEntry, reserve: string): ReserveHold => ({
   transferId: e.id,
   reserve,
-  amount: e.amount,
+  amount: claimedAmount(e),
 });
 
 /** The transfer's share of its exchange's daily limit, claimed `at` (it counts for 24 h). */
 const dailyClaimOf = (e: JournalEntry, at: Date): DailyClaim => ({
   exchange: e.exchange,
   transferId: e.id,
-  amount: e.amount,
+  amount: claimedAmount(e),
   at: at.toISOString(),
 });
 
@@ -204,7 +204,7 @@ async function botBalanceNow(
   const reading = believed(
     config,
     answer.get(uid) ?? unknown('not in the answer'),
-    state.bots.get(e.botId),
+    readingOf(state, e.botId),
   );
   if (!reading.known) {
     return { known: false, why: `${botAccount(e.botId)}'s balance is unknown (${reading.reason})` };

@@ -6,11 +6,18 @@
 
 import type { LedgerAccount } from '../core/accounts.ts';
 import { botOf } from '../core/accounts.ts';
+import { alert } from '../core/alerts.ts';
 import type { Config } from '../core/config.ts';
 import { TransferRejectedError } from '../core/errors.ts';
 import type { Metrics } from '../core/metrics.ts';
+import { showMoney } from '../core/money.ts';
 import type { Alerter, Exchange, ExchangeAccount, ExchangeTransferRecord } from '../core/ports.ts';
-import { type LookupAnswer, lookupOutcome, type WhenNoRecord } from '../core/settlement.ts';
+import {
+  type LookupAnswer,
+  lookupOutcome,
+  unexpectedRecord,
+  type WhenNoRecord,
+} from '../core/settlement.ts';
 import type { JournalPatch, Stores } from '../core/store-ports.ts';
 import { endOf, type JournalEntry, MASTER_END, type TransferStatus } from '../core/transfer.ts';
 import { releaseClaims } from './transfer-guards.ts';
@@ -58,13 +65,19 @@ export function transferSettlement(deps: TransferDeps) {
    * Where one end of the entry sits on the exchange: as recorded when it was planned (so a
    * changed config never redirects money already planned), else as the config says.
    */
+  const endOnExchange = (entry: JournalEntry, side: 'from' | 'to'): ExchangeAccount | undefined => {
+    const end = entry.ends?.[side] ?? endOf(entry[side], (id) => botsById.get(id)?.account);
+    if (end === undefined) return undefined;
+    return end === MASTER_END ? { kind: 'master' } : { kind: 'sub', uid: end };
+  };
+  /** `endOnExchange`, for a call: an end with no place on the exchange is a refusal. */
   const onExchange = (entry: JournalEntry, side: 'from' | 'to'): ExchangeAccount => {
-    const account: LedgerAccount = entry[side];
-    const end = entry.ends?.[side] ?? endOf(account, (id) => botsById.get(id)?.account);
+    const end = endOnExchange(entry, side);
     if (end === undefined) {
+      const account: LedgerAccount = entry[side];
       throw new TransferRejectedError(`${account} is not a bot of this portfolio`);
     }
-    return end === MASTER_END ? { kind: 'master' } : { kind: 'sub', uid: end };
+    return end;
   };
 
   /**
@@ -84,11 +97,60 @@ export function transferSettlement(deps: TransferDeps) {
     return undefined;
   };
 
-  /** Moves the entry to `completed` from submitted/uncertain, whoever gets there first. */
-  const complete = async (entry: JournalEntry, record: ExchangeTransferRecord, note: string) => {
-    const moved = await journal.transition(entry.id, ['submitted', 'uncertain'], 'completed', {
+  /**
+   * Completes the entry by the exchange's record of it (DESIGN.md §4, "What the exchange says is
+   * the ledger"), from submitted/uncertain, whoever gets there first: with the amount the record
+   * shows, and the amount asked kept as `askedAmount` when they differ (the claims end by what
+   * they hold). A record that is not the transfer asked (`unexpectedRecord`) completes nothing:
+   * the entry is left uncertain, nothing is booked, and a critical `unexpected_record` alert asks
+   * an operator to look.
+   */
+  const complete = async (
+    entry: JournalEntry,
+    record: ExchangeTransferRecord,
+    note: string,
+  ): Promise<JournalEntry> => {
+    const from = endOnExchange(entry, 'from');
+    const to = endOnExchange(entry, 'to');
+    const asked = {
+      amount: entry.amount,
+      currency: config.currency,
+      ...(from && { from }),
+      ...(to && { to }),
+    };
+    const unexpected = unexpectedRecord(asked, record);
+    if (unexpected !== undefined) return leaveToOperator(entry, unexpected);
+    const differs = record.amount !== entry.amount;
+    const patch: JournalPatch = {
       exchangeTransferId: record.exchangeTransferId,
-      note,
+      note: differs
+        ? `${note}: the exchange recorded ${showMoney(record.amount)} of the ${showMoney(entry.amount)} asked`
+        : note,
+      ...(differs && { amount: record.amount, askedAmount: entry.amount }),
+    };
+    const moved = await journal.transition(
+      entry.id,
+      ['submitted', 'uncertain'],
+      'completed',
+      patch,
+    );
+    return moved ?? entryOf(entry.id);
+  };
+
+  /** A transfer the exchange recorded otherwise than asked: uncertain, and an operator told. */
+  const leaveToOperator = async (entry: JournalEntry, why: string): Promise<JournalEntry> => {
+    await deps.alerter.send(
+      alert(
+        'unexpected_record',
+        `transfer ${entry.id} (${entry.kind} of ${showMoney(entry.amount)} ${config.currency} ${entry.from} → ${entry.to}): ${why}. Not completed, nothing booked: it stays uncertain, and ${entry.botId} gets no transfer, until an operator has checked it on ${entry.exchange}`,
+        entry.botId,
+      ),
+      { portfolioId: entry.portfolioId, cycleId: entry.cycleId, transferId: entry.id },
+    );
+    if (entry.status !== 'submitted') return entry;
+    const moved = await journal.transition(entry.id, ['submitted'], 'uncertain', {
+      error: why,
+      note: 'the exchange recorded another transfer than asked: left to an operator',
     });
     return moved ?? entryOf(entry.id);
   };

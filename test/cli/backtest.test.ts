@@ -35,6 +35,9 @@ describe('botfolio backtest', () => {
       expect(b.days).toBe(59);
     }
     expect(out.portfolio.profit_retention).toBeGreaterThan(0);
+    // The spec's transfer_fee 0.001 on every transfer: at least the allocations' 0.5.
+    expect(out.fees).toMatch(/^\d+\.\d{8}$/);
+    expect(Number(out.fees)).toBeGreaterThan(0.5);
   });
 
   it('says in its text output that the win rate is of daily equity returns', () => {
@@ -44,6 +47,9 @@ describe('botfolio backtest', () => {
       'win rate = share of positive daily equity returns (Botfolio sees equity, not trades)',
     );
     expect(r.stdout).toMatch(/profit retention: \d+\.\d%/);
+    expect(r.stdout).toMatch(
+      /transfer fees: \d+\.\d\d USDT \(transfer_fee × amount, out of the bots' equity\)/,
+    );
   });
 
   it('names the file, line and value of a bad cell, and prints nothing', () => {

@@ -29,7 +29,8 @@ function curves(days: number, given: Record<string, (number | undefined)[]> = {}
 }
 
 describe('backtest', () => {
-  const config = specConfig();
+  // The worked examples without the exchange's fee; fees are below.
+  const config = specConfig({ 'exchanges.bitget.transfer_fee': undefined });
 
   it('funds every bot on the first row, then moves balances as the curves did and harvests', () => {
     // 1h_lorentzian_sol: 150 → ×1.4 = 210 ≥ 187.5 → harvest 0.6 × 60 = 36 → 174, then flat.
@@ -74,6 +75,26 @@ describe('backtest', () => {
       'curve "ghost": bot not in the config',
       'bot "4h_swing_btc": no equity curve',
     ]);
+  });
+});
+
+describe('a backtest with transfer_fee', () => {
+  it('pays every transfer’s fee out of its bot’s balance, reports the total, and books none', () => {
+    // Prepare: the spec's 0.001. Allocations 500 pay 0.5; Lorentzian 149.85 × 1.4 = 209.79,
+    // harvest 0.6 × 59.79 = 35.874 pays 0.035874: the bot ends at 173.880126.
+    const config = specConfig();
+    // Act
+    const r = backtest(config, curves(3, { '1h_lorentzian_sol': [1000, 1400, 1400] }));
+    // Assess
+    expect(r.fees).toBe(money('0.535874'));
+    expect(r.transfers.harvest).toEqual({ count: 1, amount: money('35.874') });
+    expect(r.bots.find((b) => b.botId === '1h_lorentzian_sol')).toMatchObject({
+      balance: money('173.880126'),
+      contributed: money(150),
+      harvested: money('35.874'),
+    });
+    // 1000 + the market's 59.94 − the fees.
+    expect(r.endEquity).toBe(money('1059.404126'));
   });
 });
 

@@ -163,6 +163,20 @@ describe('a refill (planned 82.5 at balance 30: trigger 0.25 × 150 = 37.5, targ
       refused(/^loss recovery is off now$/),
     );
   });
+
+  it('is refused when what the rule gives now is not worth its fee (transfer_fee)', () => {
+    // Fee 0.5 and min_transfer 40: the planned 82.5 still brings 41.25; shrunk to 75, 37.5.
+    const config = specConfig({
+      'exchanges.bitget.transfer_fee': 0.5,
+      'exchanges.bitget.min_transfer': 40,
+    });
+    expect(check('refill', 82.5, { balance: 30, config })).toEqual(ok(82.5));
+    expect(check('refill', 82.5, { balance: 37.5, config })).toEqual(
+      refused(
+        /^no longer worth it: 75 is not worth its fee: .* leaves 37.5, less than min_transfer 40$/,
+      ),
+    );
+  });
 });
 
 describe('a refill of two legs shares one need (balance 0: 112.5; leg 0 87.5 from the pool, leg 1 25 from emergency)', () => {

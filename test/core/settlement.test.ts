@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { money } from '../../functions/core/money.ts';
+import type { ExchangeTransferRecord } from '../../functions/core/ports.ts';
 import {
   callInFlight,
   type LookupAnswer,
@@ -14,6 +15,7 @@ import {
   SETTLE_DELAY_MS,
   STUCK_AFTER_MS,
   settleDecision,
+  unexpectedRecord,
 } from '../../functions/core/settlement.ts';
 import {
   type JournalEntry,
@@ -140,5 +142,51 @@ describe('reconcileDecision (one open entry)', () => {
       action: 'expire',
       why: `planned at ${iso(T0)} and not run in time`,
     });
+  });
+});
+
+describe('unexpectedRecord (the exchange record that completes an entry)', () => {
+  const bot = { kind: 'sub', uid: '6712345678' } as const;
+  const master = { kind: 'master' } as const;
+  const asked = { amount: money(50), currency: 'USDT', from: master, to: bot };
+  const record = (over: Partial<ExchangeTransferRecord>): ExchangeTransferRecord => ({
+    clientOid: 'c',
+    exchangeTransferId: 'x',
+    status: 'completed',
+    amount: money(50),
+    ...over,
+  });
+
+  it.each([
+    ['the amount asked', {}],
+    ['less than asked', { amount: money('49.95') }],
+    ['its asset and ends, as asked', { currency: 'USDT', from: master, to: bot }],
+  ] as const)('accepts a record of %s', (_what, over) => {
+    expect(unexpectedRecord(asked, record(over))).toBeUndefined();
+  });
+
+  it.each([
+    ['more than asked', { amount: money('50.00000001') }, /more than the 50 asked/],
+    ['nothing', { amount: money(0) }, /it moved 0/],
+    ['another asset', { currency: 'BTC' }, /it moved BTC, not USDT/],
+    [
+      'another sub-account',
+      { to: { kind: 'sub', uid: '999' } },
+      /to sub-account 999, not sub-account 6712345678/,
+    ],
+    [
+      'from a bot instead of the master',
+      { from: bot },
+      /from sub-account 6712345678, not the master account/,
+    ],
+  ] as const)('refuses a record of %s, saying what differs', (_what, over, message) => {
+    expect(unexpectedRecord(asked, record(over as Partial<ExchangeTransferRecord>))).toMatch(
+      message,
+    );
+  });
+
+  it('does not judge an end it does not know', () => {
+    const { to: _, ...noTo } = asked;
+    expect(unexpectedRecord(noTo, record({ to: { kind: 'sub', uid: '999' } }))).toBeUndefined();
   });
 });

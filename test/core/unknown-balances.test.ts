@@ -9,7 +9,7 @@ import { money } from '../../functions/core/money.ts';
 import { plan, portfolioEquity } from '../../functions/core/policy.ts';
 import { believed, known, unknown } from '../../functions/core/readings.ts';
 import { initialState, stateToJson } from '../../functions/core/state.ts';
-import { specConfig, stateOf } from './fixtures.ts';
+import { AS_OF, specConfig, stateOf } from './fixtures.ts';
 
 const LF = '1h_lorentzian_sol';
 const SWING = '4h_swing_btc';
@@ -120,9 +120,9 @@ describe('the mode flags and the peak on a partial reading', () => {
 });
 
 describe('readings not to be believed', () => {
-  const last = stateOf(config).bots.get(LF);
+  const last = { botId: LF, last: stateOf(config).bots.get(LF) };
 
-  it('calls a balance beyond max_plausible_jump × what the bot last had unknown', () => {
+  it('calls a balance beyond max_plausible_jump × what the bot last had unknown, naming the command that confirms it', () => {
     // Prepare: last known 150, capital base 150; default jump 10×
     const huge = believed(config, known(money('100000000000000000000')), last);
     const edge = believed(config, known(money(1500)), last);
@@ -132,14 +132,16 @@ describe('readings not to be believed', () => {
     expect(edge).toEqual(known(money(1500)));
     expect(above).toEqual(
       unknown(
-        '1500.00000001 is more than 10 × 150, what it last had (max_plausible_jump): not believed',
+        `1500.00000001 is more than 10 × 150, what it last had (max_plausible_jump): not believed; if it is real: botfolio confirm-balance ${LF} --amount 1500.00000001 --reason "…"`,
       ),
     );
   });
 
   it('measures the jump from the capital base when the bot last had less (a drained bot can recover)', () => {
     const drained = stateOf(config, { [`bots.${LF}.balance`]: 0 }).bots.get(LF);
-    expect(believed(config, known(money(300)), drained)).toEqual(known(money(300)));
+    expect(believed(config, known(money(300)), { botId: LF, last: drained })).toEqual(
+      known(money(300)),
+    );
   });
 
   it('takes max_plausible_jump from the config', () => {
@@ -152,12 +154,30 @@ describe('readings not to be believed', () => {
     expect(believed(config, known(money(-5)), last)).toEqual(
       unknown('-5 is negative: not believed'),
     );
-    expect(believed(config, known(money('-0.00000001')), undefined).known).toBe(false);
+    expect(
+      believed(config, known(money('-0.00000001')), { botId: LF, last: undefined }).known,
+    ).toBe(false);
   });
 
   it('passes an unknown reading and a first reading through as they are', () => {
     expect(believed(config, unknown('x'), last)).toEqual(unknown('x'));
-    expect(believed(config, known(money(5000)), undefined)).toEqual(known(money(5000)));
+    expect(believed(config, known(money(5000)), { botId: LF, last: undefined })).toEqual(
+      known(money(5000)),
+    );
+  });
+
+  it('believes the balance an operator confirmed, and what is plausible from it, nothing beyond', () => {
+    // Prepare: last known 150; an operator confirmed 5000
+    const confirmed = { balance: money(5000), at: AS_OF, reason: 'a deposit', by: 'ops' };
+    const withConfirmation = { ...last, confirmed };
+    // Act & Assess
+    expect(believed(config, known(money(5000)), withConfirmation)).toEqual(known(money(5000)));
+    expect(believed(config, known(money(50_000)), withConfirmation)).toEqual(known(money(50_000)));
+    expect(believed(config, known(money('50000.01')), withConfirmation)).toEqual(
+      unknown(
+        `50000.01 is more than 10 × 5000, the balance an operator confirmed (max_plausible_jump): not believed; if it is real: botfolio confirm-balance ${LF} --amount 50000.01 --reason "…"`,
+      ),
+    );
   });
 });
 

@@ -11,7 +11,8 @@
  * first answer again; either way no money moves twice. Records are queryable by clientOid.
  *
  * Faults are injected per endpoint, in order: 429, a 5xx, a Bitget error code, no answer at all
- * (the client times out) or a reset connection — for a transfer, before or after it was applied.
+ * (the client times out) or a reset connection — for a transfer, before or after it was applied —
+ * or a transfer that moves another amount than asked.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -51,7 +52,9 @@ export type FakeFault =
   /** No answer until the client gives up; a transfer is applied first when `applied`. */
   | { readonly kind: 'hang'; readonly applied?: boolean }
   /** The connection is reset; a transfer is applied first when `applied`. */
-  | { readonly kind: 'reset'; readonly applied?: boolean };
+  | { readonly kind: 'reset'; readonly applied?: boolean }
+  /** A transfer moves `moves` instead of the amount asked, and its record says so. */
+  | { readonly kind: 'short'; readonly moves: string };
 
 export interface FakeBitgetOptions {
   readonly masterUid?: string;
@@ -278,6 +281,7 @@ export class FakeBitget {
       return send(res, auth);
     }
     const fault = this.#faults.get(path)?.shift();
+    if (fault?.kind === 'short') body = { ...body, amount: fault.moves };
     if (fault?.kind === 'hang' || fault?.kind === 'reset') {
       if (fault.applied) this.#route(req.method ?? '', path, query, body, auth);
       log(0, fault.kind, true);

@@ -205,16 +205,28 @@ export class BitgetExchange implements Exchange {
     };
   }
 
+  /**
+   * Bitget's record of the transfer: what it moved, in which coin, between which accounts (its
+   * user ids: the master's UID is the master account) — the confirm step judges it against what
+   * was asked.
+   */
   async findTransfer(clientOid: string): Promise<ExchangeTransferRecord | undefined> {
     const record = await this.#record(clientOid);
-    return (
-      record && {
-        clientOid: record.clientOid,
-        exchangeTransferId: record.exchangeTransferId,
-        status: record.status,
-        amount: record.amount,
-      }
-    );
+    if (!record) return undefined;
+    const { fromUserId, toUserId } = record;
+    const masterUid =
+      fromUserId !== undefined || toUserId !== undefined ? await this.#masterUidOnce() : undefined;
+    const accountOf = (userId: string): ExchangeAccount =>
+      userId === masterUid ? { kind: 'master' } : { kind: 'sub', uid: userId };
+    return {
+      clientOid: record.clientOid,
+      exchangeTransferId: record.exchangeTransferId,
+      status: record.status,
+      amount: record.amount,
+      currency: record.coin,
+      ...(fromUserId !== undefined && { from: accountOf(fromUserId) }),
+      ...(toUserId !== undefined && { to: accountOf(toUserId) }),
+    };
   }
 
   /**

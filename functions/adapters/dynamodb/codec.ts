@@ -165,6 +165,7 @@ export function journalItem(e: JournalEntry): Item {
     from: e.from,
     to: e.to,
     amount: e.amount as bigint,
+    asked_amount: e.askedAmount,
     reason: e.reason,
     leg: BigInt(e.leg),
     exchange: e.exchange,
@@ -232,6 +233,7 @@ function history(where: string, item: Item): StatusChange[] {
 export function journalEntryFromItem(item: Item): JournalEntry {
   const where = `transfer ${String(item.id)}`;
   const exchangeTransferId = readOptionalString(where, item, 'exchange_transfer_id');
+  const askedAmount = readOptionalMoney(where, item, 'asked_amount');
   const potBefore = readOptionalMoney(where, item, 'pot_before');
   const potAfter = readOptionalMoney(where, item, 'pot_after');
   const readingBalance = readOptionalMoney(where, item, 'reading_balance');
@@ -261,6 +263,7 @@ export function journalEntryFromItem(item: Item): JournalEntry {
     createdAt: readString(where, item, 'created_at'),
     updatedAt: readString(where, item, 'updated_at'),
     ...(exchangeTransferId !== undefined && { exchangeTransferId }),
+    ...(askedAmount !== undefined && { askedAmount }),
     ...(potBefore !== undefined && { potBefore }),
     ...(potAfter !== undefined && { potAfter }),
     ...(readingBalance !== undefined &&
@@ -293,6 +296,13 @@ export const botAttribute = (botId: string, field: BotField): string =>
 /** The bot a `bot:<id>:capital_base` attribute belongs to: the mark of a funded bot. */
 export const fundedBotOfAttribute = (attribute: string): string | undefined =>
   /^bot:(.+):capital_base$/.exec(attribute)?.[1];
+
+/** The state-item attribute (a map) of a bot's operator-confirmed balance. */
+export const confirmationAttribute = (botId: string): string => `confirmed:${botId}`;
+
+/** The bot a `confirmed:<id>` attribute belongs to. */
+export const confirmedBotOfAttribute = (attribute: string): string | undefined =>
+  attribute.startsWith('confirmed:') ? attribute.slice('confirmed:'.length) : undefined;
 
 /** The reserve a `reserve:<name>` attribute holds. */
 export const reserveOfAttribute = (attribute: string): string | undefined =>

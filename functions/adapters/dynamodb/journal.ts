@@ -207,6 +207,7 @@ export class DynamoJournal implements Journal {
     ];
     const fields: [string, unknown][] = [
       ['amount', patch.amount],
+      ['asked_amount', patch.askedAmount],
       ['exchange_transfer_id', patch.exchangeTransferId],
       ['pot_before', patch.potBefore],
       ['pot_after', patch.potAfter],

@@ -36,7 +36,7 @@ import { reserveOf } from '../../core/accounts.ts';
 import { type LedgerDelta, ledgerDeltas } from '../../core/ledger.ts';
 import { type Money, moneyFromUnits } from '../../core/money.ts';
 import type { Ledger, LedgerStore, LedgerWatermark } from '../../core/store-ports.ts';
-import type { JournalEntry } from '../../core/transfer.ts';
+import { claimedAmount, type JournalEntry } from '../../core/transfer.ts';
 import { HOLDING, holdAttribute } from './claims.ts';
 import {
   botAttribute,
@@ -137,7 +137,8 @@ async function addDeltas(
   let deletes = '';
   const reserve = reserveOf(entry.from);
   if (held && reserve !== undefined) {
-    adds.push(`${x.name(holdAttribute(reserve))} ${x.value(-entry.amount)}`);
+    // By the amount held, which the exchange's record may have changed (`claimedAmount`).
+    adds.push(`${x.name(holdAttribute(reserve))} ${x.value(-claimedAmount(entry))}`);
     deletes = ` DELETE ${x.name(HOLDING)} ${x.value(new Set([entry.id]))}`;
   }
   const epochCondition =

@@ -9,11 +9,13 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Money } from '../../core/money.ts';
 import { ZERO } from '../../core/money.ts';
-import type { BotState, PortfolioState } from '../../core/state.ts';
+import type { BalanceConfirmation, BotState, PortfolioState } from '../../core/state.ts';
 import type { CycleSnapshot, PortfolioStore } from '../../core/store-ports.ts';
 import {
   type BotField,
   botAttribute,
+  confirmationAttribute,
+  confirmedBotOfAttribute,
   Expr,
   fundedBotOfAttribute,
   type Item,
@@ -28,7 +30,7 @@ import {
   reserveOfAttribute,
 } from './codec.ts';
 import type { StoreContext } from './context.ts';
-import { isConditionalCheckFailed, StateNotFoundError } from './errors.ts';
+import { isConditionalCheckFailed, MalformedItemError, StateNotFoundError } from './errors.ts';
 
 export const STATE_SK = 'state';
 /** The string set of bots whose protect of the black-swan episode under way completed. */
@@ -140,6 +142,7 @@ export function stateFromItem(portfolioId: string, item: Item): PortfolioState {
   }
   const lastRebalance = readOptionalString(where, item, 'last_rebalance');
   const protectedThisEpisode = readStringSet(where, item, PROTECTED_EPISODE);
+  const confirmedBalances = confirmationsOf(where, item);
   return {
     asOf: readString(where, item, 'as_of'),
     peakEquity: readOptionalMoney(where, item, 'peak_equity') ?? ZERO,
@@ -151,7 +154,29 @@ export function stateFromItem(portfolioId: string, item: Item): PortfolioState {
     bots,
     ...(lastRebalance !== undefined && { lastRebalance }),
     ...(protectedThisEpisode.size > 0 && { protectedThisEpisode }),
+    ...(confirmedBalances.size > 0 && { confirmedBalances }),
   };
+}
+
+/** The operators' confirmed balances on the state item (`confirmed:<bot>` maps), by bot. */
+function confirmationsOf(where: string, item: Item): Map<string, BalanceConfirmation> {
+  const out = new Map<string, BalanceConfirmation>();
+  for (const [attribute, value] of Object.entries(item)) {
+    const botId = confirmedBotOfAttribute(attribute);
+    if (botId === undefined) continue;
+    if (typeof value !== 'object' || value === null) {
+      throw new MalformedItemError(where, attribute, value, 'a map');
+    }
+    const at = `${where} ${attribute}`;
+    const map = value as Item;
+    out.set(botId, {
+      balance: readMoney(at, map, 'balance'),
+      at: readString(at, map, 'at'),
+      reason: readString(at, map, 'reason'),
+      by: readString(at, map, 'by'),
+    });
+  }
+  return out;
 }
 
 export class DynamoPortfolioStore implements PortfolioStore {
@@ -215,8 +240,11 @@ export class DynamoPortfolioStore implements PortfolioStore {
           ? []
           : ([['last_rebalance', snapshot.lastRebalance]] as [string, unknown][])),
       ],
-      // A new episode starts with nobody protected; none is under way after it ended.
-      snapshot.newProtectEpisode ? [PROTECTED_EPISODE] : [],
+      [
+        // A new episode starts with nobody protected; none is under way after it ended.
+        ...(snapshot.newProtectEpisode ? [PROTECTED_EPISODE] : []),
+        ...(snapshot.confirmationsEnded ?? []).map(confirmationAttribute),
+      ],
       snapshot.asOf,
     );
   }
@@ -224,6 +252,12 @@ export class DynamoPortfolioStore implements PortfolioStore {
   /** Blocks or unblocks a bot's refills (DESIGN.md §3, `no_refill_policy`). */
   async setRefillBlocked(portfolioId: string, botId: string, blocked: boolean): Promise<void> {
     await setAttributes(this.ctx, portfolioId, [[botAttribute(botId, 'refillBlocked'), blocked]]);
+  }
+
+  /** An operator's confirmation of a bot's balance, until a cycle's reading ends it. */
+  async confirmBalance(portfolioId: string, botId: string, c: BalanceConfirmation): Promise<void> {
+    const map = { balance: c.balance, at: c.at, reason: c.reason, by: c.by };
+    await setAttributes(this.ctx, portfolioId, [[confirmationAttribute(botId), map]]);
   }
 
   /** An operator's halt or resume; a resume may also set the peak the drawdown is measured from. */

@@ -17,12 +17,14 @@ import {
   TransferRejectedError,
 } from '../../core/errors.ts';
 import { add, type Money, money, showMoney, sub, ZERO } from '../../core/money.ts';
-import type {
-  BalanceReading,
-  Exchange,
-  ExchangeAccount,
-  ExchangeTransferRecord,
-  ExchangeTransferRequest,
+import {
+  type BalanceReading,
+  type Exchange,
+  type ExchangeAccount,
+  type ExchangeTransferRecord,
+  type ExchangeTransferRequest,
+  sameAccount,
+  showAccount,
 } from '../../core/ports.ts';
 import { known, unknown } from '../../core/readings.ts';
 import { UnknownAccountError, UnsupportedCurrencyError } from './errors.ts';
@@ -81,17 +83,14 @@ interface TransferState extends Omit<PaperAppliedTransfer, 'applied'> {
 const ONE_UNIT = money('1');
 const HUGE = money('1000000000000000');
 
-const describe = (a: ExchangeAccount): string =>
-  a.kind === 'master' ? 'the master account' : `sub-account ${a.uid}`;
-
-const sameAccount = (a: ExchangeAccount, b: ExchangeAccount): boolean =>
-  a.kind === b.kind && (a.kind === 'master' || (b.kind === 'sub' && a.uid === b.uid));
-
 const record = (t: TransferState): ExchangeTransferRecord => ({
   clientOid: t.clientOid,
   exchangeTransferId: t.exchangeTransferId,
   status: 'completed',
   amount: t.amount,
+  currency: t.currency,
+  from: t.from,
+  to: t.to,
 });
 
 function nonNegative(amount: Money, what: string): Money {
@@ -227,11 +226,12 @@ export class PaperExchange implements Exchange {
 
   async transfer(req: ExchangeTransferRequest): Promise<ExchangeTransferRecord> {
     const fault = await this.#enter('transfer', { request: req, clientOid: req.clientOid });
-    if (fault?.kind !== 'timeout_after') return this.#apply(req);
+    const moves = fault?.kind === 'short' ? fault.moves : req.amount;
+    if (fault?.kind !== 'timeout_after') return this.#apply(req, moves);
     // The exchange handled the request, whatever it answered (even a refusal), and the answer is lost.
     let cause: unknown;
     try {
-      this.#apply(req);
+      this.#apply(req, moves);
     } catch (error) {
       cause = error;
     }
@@ -241,15 +241,18 @@ export class PaperExchange implements Exchange {
     );
   }
 
-  /** Checks and applies a transfer in one synchronous step, so concurrent calls cannot interleave. */
-  #apply(req: ExchangeTransferRequest): ExchangeTransferRecord {
+  /**
+   * Checks and applies a transfer in one synchronous step, so concurrent calls cannot interleave;
+   * it moves `moves` (the amount asked, unless a `short` fault says otherwise).
+   */
+  #apply(req: ExchangeTransferRequest, moves: Money): ExchangeTransferRecord {
     if (req.clientOid.length === 0) throw new TransferRejectedError('a transfer needs a clientOid');
     const existing = this.#transfers.get(req.clientOid);
     if (existing) {
       const same =
         sameAccount(existing.from, req.from) &&
         sameAccount(existing.to, req.to) &&
-        existing.amount === req.amount &&
+        (existing.asked ?? existing.amount) === req.amount &&
         existing.currency === req.currency;
       if (!same) throw new TransferRejectedError('clientOid reused with different parameters');
       if (this.#dedupe) return record(existing);
@@ -263,18 +266,18 @@ export class PaperExchange implements Exchange {
       throw new TransferRejectedError(`amount must be positive, got ${showMoney(req.amount)}`);
     }
     if (sameAccount(req.from, req.to)) {
-      throw new TransferRejectedError(`cannot transfer from ${describe(req.from)} to itself`);
+      throw new TransferRejectedError(`cannot transfer from ${showAccount(req.from)} to itself`);
     }
     const from = this.#account(req.from);
     const to = this.#account(req.to);
-    if (from.balance < req.amount) {
+    if (from.balance < moves) {
       throw new InsufficientFundsError(
-        `${describe(req.from)} holds ${showMoney(from.balance)} ${this.currency}, ` +
-          `cannot transfer ${showMoney(req.amount)}`,
+        `${showAccount(req.from)} holds ${showMoney(from.balance)} ${this.currency}, ` +
+          `cannot transfer ${showMoney(moves)}`,
       );
     }
-    from.balance = sub(from.balance, req.amount);
-    to.balance = add(to.balance, req.amount);
+    from.balance = sub(from.balance, moves);
+    to.balance = add(to.balance, moves);
     if (existing) {
       // Not deduplicated: the same transfer applied again, and counted.
       existing.applied += 1;
@@ -285,7 +288,8 @@ export class PaperExchange implements Exchange {
       exchangeTransferId: `${this.name}-${this.#transfers.size + 1}`,
       from: { ...req.from },
       to: { ...req.to },
-      amount: req.amount,
+      amount: moves,
+      ...(moves !== req.amount && { asked: req.amount }),
       currency: req.currency,
       applied: 1,
     };
@@ -294,9 +298,9 @@ export class PaperExchange implements Exchange {
   }
 
   /**
-   * Counts the call, asks the fault plan and throws what it says. Returns the fault the call
-   * itself must act on: `timeout_after` on a transfer (it goes through, then its answer is
-   * lost), `partial` on a balance read.
+   * Counts the call, asks the fault plan and does what it says. Returns the fault when the call
+   * must go on changed: a transfer that then loses its answer (`timeout_after`) or moves another
+   * amount (`short`), a balance read that garbles accounts (`partial`).
    */
   async #enter(op: FaultOp, ctx: Omit<FaultContext, 'call'>): Promise<Fault | undefined> {
     this.#calls[op] += 1;
@@ -307,8 +311,11 @@ export class PaperExchange implements Exchange {
     const where = `${this.name} ${op}`;
     switch (fault.kind) {
       case 'latency':
+        return undefined;
       case 'partial':
-        return fault;
+        return op === 'balances' ? fault : undefined;
+      case 'short':
+        return op === 'transfer' ? fault : undefined;
       case 'rate_limit':
         throw new RateLimitedError(`${where}: rate limited (injected)`);
       case 'unavailable':

@@ -3,6 +3,7 @@
  * a seeded random plan for campaigns and the demo, or a script for tests. The paper exchange asks
  * the plan once per call, before doing anything, and does what the fault says.
  */
+import type { Money } from '../../core/money.ts';
 import type { ExchangeTransferRequest } from '../../core/ports.ts';
 import { type Rng, seededRng, uniform } from './rng.ts';
 
@@ -53,7 +54,13 @@ export type Fault =
   | { readonly kind: FailureKind; readonly latencyMs?: number }
   | { readonly kind: 'latency'; readonly latencyMs: number }
   /** A balance answer (op `balances`) that garbles these accounts, by UID; ignored elsewhere. */
-  | { readonly kind: 'partial'; readonly accounts: Readonly<Record<string, Garble>> };
+  | { readonly kind: 'partial'; readonly accounts: Readonly<Record<string, Garble>> }
+  /**
+   * A transfer that goes through moving `moves` instead of the amount asked — less (a venue taking
+   * its fee out of the amount, or moving what is available) or more (a broken one) — and records
+   * that. Scripted only: random plans never draw it.
+   */
+  | { readonly kind: 'short'; readonly moves: Money; readonly latencyMs?: number };
 
 export interface FaultContext {
   /** 1-based count of calls of this operation on the exchange, this one included. */

@@ -31,6 +31,7 @@ const appliedTransfer = z.object({
   from: account,
   to: account,
   amount,
+  asked: amount.optional(),
   currency: z.string().min(1),
   applied: z.number().int().min(1),
 });
@@ -61,7 +62,10 @@ export interface PaperAppliedTransfer {
   readonly exchangeTransferId: string;
   readonly from: ExchangeAccount;
   readonly to: ExchangeAccount;
+  /** What it moved. */
   readonly amount: Money;
+  /** What was asked, when it moved another amount (a `short` fault). */
+  readonly asked?: Money;
   readonly currency: string;
   readonly applied: number;
 }
@@ -93,7 +97,11 @@ export function paperExchangeToJson(data: PaperExchangeData): PaperExchangeJson 
     currency: data.currency,
     master: bookJson(data.master),
     subAccounts: Object.fromEntries([...data.subAccounts].map(([uid, b]) => [uid, bookJson(b)])),
-    transfers: data.transfers.map((t) => ({ ...t, amount: formatMoney(t.amount) })),
+    transfers: data.transfers.map(({ asked, ...t }) => ({
+      ...t,
+      amount: formatMoney(t.amount),
+      ...(asked !== undefined && { asked: formatMoney(asked) }),
+    })),
   };
 }
 

@@ -178,6 +178,7 @@ export function renderBacktest(config: Config, source: string, r: BacktestResult
     `  profit retention: ${pct(p.profitRetention)} (harvested ${m2(p.harvested)} of a gross profit of ${m2(p.grossProfit)})`,
     `  loss recovery: ${lr.refilled === 0 ? 'no bot was refilled' : `${lr.recovered} of ${lr.refilled} refilled bots got back to their capital base (${pct(lr.rate)})`}`,
     `  transfers (all completed in a backtest): ${transfers || 'none'}`,
+    `  transfer fees: ${m2(r.fees)} ${config.currency} (transfer_fee × amount, out of the bots' equity)`,
   ];
   if (r.events.length > 0) {
     lines.push('', 'events:');
@@ -233,6 +234,7 @@ export function backtestToJson(r: BacktestResult): Record<string, unknown> {
         { count: r.transfers[k].count, amount: m(r.transfers[k].amount) },
       ]),
     ),
+    fees: m(r.fees),
     events: r.events.map((e) => ({
       at: e.at,
       severity: e.alert.severity,

@@ -15,8 +15,10 @@ export function entryToJson(e: JournalEntry): Record<string, unknown> {
   return {
     ...e,
     amount: amount(e.amount),
+    askedAmount: amount(e.askedAmount),
     potBefore: amount(e.potBefore),
     potAfter: amount(e.potAfter),
+    reading: e.reading && { ...e.reading, balance: amount(e.reading.balance) },
   };
 }
 
@@ -34,6 +36,11 @@ export function entryStory(e: JournalEntry, currency: string): string {
   const lines = [
     `transfer ${e.id}  (clientOid ${e.clientOid})`,
     `  ${e.kind} of ${formatMoney(e.amount)} ${currency}: ${e.from} → ${e.to}, bot ${e.botId}, leg ${e.leg}`,
+    ...(e.askedAmount === undefined
+      ? []
+      : [
+          `  asked       ${formatMoney(e.askedAmount)} ${currency}: the exchange recorded the amount above`,
+        ]),
     `  planned by cycle ${e.cycleId} on ${e.exchange}: ${e.reason}`,
     `  status      ${e.status}${e.status === 'completed' ? (e.ledgerApplied ? ', in the ledger' : ', NOT yet in the ledger') : ''}`,
     `  exchange    ${e.exchangeTransferId ?? '—'}  (${e.submitAttempts} call${e.submitAttempts === 1 ? '' : 's'} made${e.submitLeaseUntil ? `, the last may be in flight until ${e.submitLeaseUntil}` : ''})`,

@@ -200,7 +200,7 @@ describe('transfers', () => {
     expect(f.balance(f.masterUid, 'spot', 'USDT')).toBe(money('1050.5'));
   });
 
-  it('finds a transfer by clientOid in either direction, and nothing for one never sent', async () => {
+  it('finds a transfer by clientOid in either direction, with its coin and ends, and nothing for one never sent', async () => {
     // Prepare
     const f = await fakeWith({ subAccounts: { [BOT_A]: { futures: { USDT: 100 } } } });
     const bitget = bitgetFor(f);
@@ -210,10 +210,15 @@ describe('transfers', () => {
     expect(await bitget.findTransfer('t-in')).toMatchObject({
       status: 'completed',
       amount: money(10),
+      currency: 'USDT',
+      from: MASTER,
+      to: sub(BOT_A),
     });
     expect(await bitget.findTransfer('t-out')).toMatchObject({
       status: 'completed',
       amount: money(5),
+      from: sub(BOT_A),
+      to: MASTER,
     });
     expect(await bitget.findTransfer('t-never')).toBeUndefined();
     expect(f.requests.filter((r) => r.path === RECORDS).every((r) => r.query.clientOid)).toBe(true);

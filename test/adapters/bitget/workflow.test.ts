@@ -157,6 +157,35 @@ describe('the transfer workflow on Bitget', () => {
   });
 });
 
+describe('what Bitget recorded is what the books say', () => {
+  it('completes a transfer Bitget recorded with less than asked by its record, leaving no hold', async () => {
+    // Prepare: Bitget moves 149.5 of the first allocation's 150, and its record says so
+    const { f, runtime } = await bitgetRuntime();
+    f.inject('v2/spot/wallet/subaccount-transfer', { kind: 'short', moves: '149.5' });
+    // Act
+    const result = await runtime.cycle(cycleAt(0));
+    // Assess
+    const short = f.transfers.find((t) => t.amount === money('149.5'));
+    const entry = await runtime.store.journal.get(short?.clientOid ?? '');
+    expect(entry).toMatchObject({
+      status: 'completed',
+      amount: money('149.5'),
+      askedAmount: money(150),
+      ledgerApplied: true,
+    });
+    expect(
+      await statuses(
+        runtime,
+        result.entries.map((e) => e.id),
+      ),
+    ).toEqual(Array(4).fill('completed'));
+    expect(await runtime.store.claims.holders('main')).toEqual(new Set());
+    const [reserves, master] = await reservesAndMaster(runtime, f);
+    expect(reserves).toBe(master);
+    expect((await runtime.reconcile()).reserves).toMatchObject({ checked: true, agree: true });
+  });
+});
+
 describe('a partial answer from Bitget (unknown is not zero)', () => {
   const SWING = BOTS['4h_swing_btc'];
   const LF = BOTS['1h_lorentzian_sol'];

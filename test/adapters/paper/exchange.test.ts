@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PaperExchange } from '../../../functions/adapters/paper/exchange.ts';
+import { scriptedFaults } from '../../../functions/adapters/paper/faults.ts';
 import { InsufficientFundsError, TransferRejectedError } from '../../../functions/core/errors.ts';
 import { type Money, money } from '../../../functions/core/money.ts';
 import type { ExchangeAccount, ExchangeTransferRequest } from '../../../functions/core/ports.ts';
@@ -152,6 +153,34 @@ describe('PaperExchange transfers', () => {
 
     expect(await ex.findTransfer(request().clientOid)).toEqual(record);
     expect(await ex.findTransfer('never-sent')).toBeUndefined();
+  });
+
+  it('records what it moved under a short fault, with the asset and both ends, and stays idempotent', async () => {
+    // Prepare: the next transfer moves 30 of the 30.12345678 asked
+    const ex = new PaperExchange({
+      currency: 'USDT',
+      master: money(1000),
+      subAccounts: { A: money(150) },
+      faults: scriptedFaults([{ op: 'transfer', kind: 'short', moves: money(30) }]),
+    });
+    // Act
+    await ex.transfer(request());
+    const again = await ex.transfer(request());
+    // Assess
+    const found = await ex.findTransfer(request().clientOid);
+    expect(found).toMatchObject({
+      amount: money(30),
+      currency: 'USDT',
+      from: subAccount('A'),
+      to: MASTER,
+    });
+    expect(again).toEqual(found);
+    expect((await balances(ex)).A).toBe(money(120));
+    const restored = PaperExchange.fromJSON(JSON.parse(JSON.stringify(ex)));
+    expect(restored.books().transfers[0]).toMatchObject({
+      amount: money(30),
+      asked: request().amount,
+    });
   });
 });
 
