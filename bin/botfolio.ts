@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEMO_SEED } from '../functions/adapters/paper/market.ts';
 import { InvalidConfigError } from '../functions/core/problems.ts';
+import { VENUES } from '../functions/local/chaos/venues.ts';
 import { backtestCommand } from '../functions/local/commands/backtest.ts';
 import { chaosCommand } from '../functions/local/commands/chaos.ts';
 import { demo } from '../functions/local/commands/demo.ts';
@@ -175,9 +176,18 @@ program
     positiveInt('--workers'),
   )
   .option('--run <i>', 'replay only run i of the campaign', positiveInt('--run'))
+  .addOption(
+    new Option(
+      '--exchange <name>',
+      'where the money sits: the paper exchange, or a fake Bitget through the real adapter',
+    )
+      .choices(VENUES)
+      .default('paper'),
+  )
   .option('--json', 'print one JSON object', false)
   .action(async (o) => {
     process.exitCode = await chaosCommand({
+      exchange: o.exchange,
       configFile: o.config,
       runs: o.runs,
       seed: o.seed,

@@ -34,7 +34,7 @@ export async function auditAgainstPaper(
     readonly portfolio: Pick<PortfolioStore, 'load'>;
     readonly journal: Pick<Journal, 'byStatus'>;
   },
-  exchange: PaperExchange,
+  exchange: Pick<PaperExchange, 'books'>,
   config: Config,
 ): Promise<PaperAudit> {
   const state = await store.portfolio.load(config.portfolioId);

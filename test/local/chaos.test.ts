@@ -46,6 +46,22 @@ describe('the fault campaign', () => {
     });
   });
 
+  it('holds on a fake Bitget through the real adapter, its own parsing included', async () => {
+    // Act
+    const runs = Array.from({ length: 4 }, (_, i) => i);
+    const results = await runCampaign(
+      { base, seed: 11, cycles: 8, runs, exchange: 'bitget' },
+      { workers: 1 },
+    );
+    const summary = summarize(results, { seed: 11, cycles: 8, exchange: 'bitget' });
+    // Assess: it moved money, met faults and garbled answers, and nothing went wrong
+    expect(summary.failures).toEqual([]);
+    expect(holds(summary)).toBe(true);
+    expect(summary.completed).toBeGreaterThan(summary.runs * 4);
+    expect(summary.faults.unavailable).toBeGreaterThan(0);
+    expect(summary.families.partial_balances).toBeGreaterThan(0);
+  });
+
   it('replays a seed exactly', async () => {
     // Act
     const [a, b] = [await campaign(3, 7), await campaign(3, 7)];

@@ -168,6 +168,8 @@ export class BitgetExchange implements Exchange {
 
   async transfer(req: ExchangeTransferRequest): Promise<ExchangeTransferRecord> {
     const what = `bitget transfer ${req.clientOid}`;
+    // A snapshot from before a transfer (even one that fails or is lost) is not reused after it.
+    this.#futures = undefined;
     if (req.amount <= 0n) {
       throw new TransferRejectedError(
         `${what}: amount must be positive, got ${showMoney(req.amount)}`,
@@ -302,7 +304,7 @@ export class BitgetExchange implements Exchange {
   /**
    * Every sub-account's futures equity in `coin`. The endpoint allows one call per 10 s: a
    * snapshot younger than that is reused rather than waited for (a transfer guard reading one
-   * bot right after a cycle read them all).
+   * bot right after a cycle read them all), unless this adapter has sent a transfer since.
    */
   async #futuresEquity(coin: string): Promise<ReadonlyMap<string, BalanceReading>> {
     const maxAge = this.#options.futuresSnapshotMaxAgeMs ?? 10_000;

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { synthesizeTransferDefinition } from '../definition.ts';
 import { startEmbeddedDynamo } from '../dynamo.ts';
 import { type ChaosRunOptions, chaosRun, type RunResult } from './storm.ts';
+import type { VenueName } from './venues.ts';
 
 /** A campaign, or a worker's share of it. */
 export interface ChaosJob {
@@ -18,6 +19,8 @@ export interface ChaosJob {
   readonly cycles: number;
   /** The runs (their indices in the campaign) to run. */
   readonly runs: readonly number[];
+  /** Where the money sits: the paper exchange, or a fake Bitget through the real adapter. */
+  readonly exchange?: VenueName;
 }
 
 /**
@@ -110,6 +113,7 @@ export type ChaosSummary = {
   readonly runs: number;
   readonly seed: number;
   readonly cycles: number;
+  readonly exchange: VenueName;
   readonly faults: Readonly<Record<string, number>>;
   /** How often each fault family was injected, over all runs. */
   readonly families: Readonly<Record<string, number>>;
@@ -120,7 +124,7 @@ export type ChaosSummary = {
 /** Sums the runs' results, in run order, into the campaign's summary. */
 export function summarize(
   results: readonly RunResult[],
-  campaign: { seed: number; cycles: number },
+  campaign: { seed: number; cycles: number; exchange?: VenueName },
 ): ChaosSummary {
   const sorted = [...results].sort((a, b) => a.run - b.run);
   const totals = Object.fromEntries(
@@ -135,6 +139,7 @@ export function summarize(
     runs: sorted.length,
     seed: campaign.seed,
     cycles: campaign.cycles,
+    exchange: campaign.exchange ?? 'paper',
     ...totals,
     faults: counted((r) => r.faults),
     families: counted((r) => r.families),

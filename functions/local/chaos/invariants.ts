@@ -4,6 +4,8 @@
  * projection, and the guards the workflow must never have broken. Each check only reads; what it
  * finds is counted and said in words, so that a failing run can be replayed and understood.
  */
+
+import type { PaperExchange } from '../../adapters/paper/exchange.ts';
 import { botOf, EMERGENCY_RESERVE } from '../../core/accounts.ts';
 import type { Config } from '../../core/config.ts';
 import { add, type Money, showMoney, sub, ZERO } from '../../core/money.ts';
@@ -32,7 +34,7 @@ export interface Findings {
 
 /** A run at its end, as the checks see it. */
 export interface RunEnd {
-  readonly rt: Pick<LocalRuntime, 'store' | 'exchange'>;
+  readonly rt: Pick<LocalRuntime, 'store'> & { readonly exchange: Pick<PaperExchange, 'books'> };
   readonly config: Config;
   /** The run's whole journal, every status. */
   readonly all: readonly JournalEntry[];

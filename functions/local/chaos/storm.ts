@@ -12,7 +12,6 @@
  * middle of it all. The paper exchange does not deduplicate clientOids in the campaign: a transfer
  * applied twice is the workflow's fault, and counted.
  */
-import type { PaperExchange } from '../../adapters/paper/exchange.ts';
 import {
   FAILURE_KINDS,
   type FaultOp,
@@ -47,6 +46,7 @@ import {
   unprotectedBots,
 } from './families.ts';
 import { checkInvariants, type Findings } from './invariants.ts';
+import { bitgetVenue, paperVenue, type StormVenue } from './venues.ts';
 
 /**
  * Where every run starts: a fixed time (results never depend on the wall clock), an hour before
@@ -201,8 +201,12 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
   // Outages long enough, now and then, to outlast the workflow's retries: outcomes left unknown.
   const outages = { rate: pick(rng, 0, 0.015), calls: Math.round(pick(rng, 3, 16)) };
   const storm = randomFaults({ seed, rates, outages });
-  const limited = drawn.has('rate_limit_storms') ? endpointLimits(current) : () => false;
-  let exchange: PaperExchange | undefined;
+  // The fake Bitget keeps its endpoints' limits itself; the paper exchange gets Bitget's here.
+  const limited =
+    drawn.has('rate_limit_storms') && opts.exchange !== 'bitget'
+      ? endpointLimits(current)
+      : () => false;
+  let venue: StormVenue | undefined;
   let surprises = 0;
   /** The ledger as of the last cycle or reconciliation (capital bases, for the checks). */
   let books: PortfolioState | undefined;
@@ -212,22 +216,22 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
   const plan: FaultPlan = (op: FaultOp, ctx) => {
     const req = ctx.request;
     const uid = req && subAccountOf(req);
-    if (op === 'transfer' && exchange && req && uid !== undefined) {
+    if (op === 'transfer' && venue && req && uid !== undefined) {
       // What the exchange held when first asked to move it, before anything else happens.
       if (!submissions.has(req.clientOid)) {
         const botId = config.bots.find((b) => b.account === uid)?.botId ?? '';
-        const applied = exchange.books().transfers.filter((t) => t.applied > 0);
+        const applied = venue.books().transfers.filter((t) => t.applied > 0);
         submissions.set(req.clientOid, {
           at: current(),
-          balance: exchange.equityOf(uid),
+          balance: venue.equityOf(uid),
           appliedBefore: new Set(applied.map((t) => t.clientOid)),
           capitalBase: books?.bots.get(botId)?.capitalBase,
         });
       }
       // Its bot may trade away money between the guard's read and the submit.
       if (uniform(marketRng) < 0.06) {
-        const equity = toFloat(exchange.equityOf(uid));
-        exchange.setSubAccountEquity(uid, moneyFromFloat(equity * pick(marketRng, 0.05, 0.6)));
+        const equity = toFloat(venue.equityOf(uid));
+        venue.trade(uid, moneyFromFloat(equity * pick(marketRng, 0.05, 0.6)));
         surprises += 1;
       }
     }
@@ -240,7 +244,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
       faults.rate_limit = (faults.rate_limit ?? 0) + 1;
       return { kind: 'rate_limit' };
     }
-    if (op === 'balances' && Object.keys(garbled).length > 0) {
+    if (op === 'balances' && venue?.name === 'paper' && Object.keys(garbled).length > 0) {
       return { kind: 'partial', accounts: garbled };
     }
     return fault;
@@ -269,10 +273,12 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
 
   let mismatchAlerts = 0;
   const collisions = new Set<string>();
+  const bitget = opts.exchange === 'bitget' ? await bitgetVenue(config, plan, current) : undefined;
   const rt = await startLocalRuntime({
     config,
     seed,
     faults: plan,
+    ...(bitget && { exchanges: bitget.exchanges }),
     definition: opts.definition,
     dynamo: opts.dynamo,
     serial: true,
@@ -287,7 +293,8 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
       }
     },
   });
-  exchange = rt.exchange;
+  venue = bitget?.venue ?? paperVenue(rt.exchange);
+  const market = venue;
   const pid = config.portfolioId;
   const load = async () => {
     books = await rt.store.portfolio.load(pid);
@@ -313,12 +320,11 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
         before?.bots.has(config.bots.find((b) => b.account === uid)?.botId ?? '') ?? false;
       const crash = drawn.has('rate_limit_storms') && c === STORM_CRASH_AT;
       if (crash) families.rate_limit_storms += 1;
-      if (c > 0) moveBots(rt.exchange, marketRng, crash);
+      if (c > 0) moveBots(market, marketRng, crash);
 
       garbled =
-        drawn.has('partial_balances') && uniform(rng) < 0.35
-          ? garble(rt.exchange, rng, funded)
-          : {};
+        drawn.has('partial_balances') && uniform(rng) < 0.35 ? garble(market, rng, funded) : {};
+      market.garble(garbled);
       if (Object.keys(garbled).length > 0) families.partial_balances += 1;
       const unknownBots = new Set(
         config.bots.filter((b) => garbled[b.account] !== undefined).map((b) => b.botId),
@@ -361,6 +367,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
         if (!(error instanceof BotfolioError)) throw error;
       }
       garbled = {};
+      market.garble(garbled);
       entries = [...new Map(entries.map((e) => [e.id, e])).values()];
       if (entries.length > 0 && uniform(rng) < 0.3) {
         for (const e of entries) await rt.workflow.start(e);
@@ -374,8 +381,8 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
         const C = e && after?.bots.get(e.botId)?.capitalBase;
         const uid = e && config.bots.find((b) => b.botId === e.botId)?.account;
         if (!e || C === undefined || uid === undefined) continue;
-        if (e.kind === 'refill') rt.exchange.setSubAccountEquity(uid, C);
-        else if (e.kind === 'harvest') rt.exchange.setSubAccountEquity(uid, mulRatio(C, HALF));
+        if (e.kind === 'refill') market.trade(uid, C);
+        else if (e.kind === 'harvest') market.trade(uid, mulRatio(C, HALF));
         else continue;
         families.stale_restarts += 1;
       }
@@ -405,10 +412,10 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
               state: after,
               episode,
               unknownInEpisode,
-              equityOf: (uid) => rt.exchange.equityOf(uid),
+              equityOf: (uid) => market.equityOf(uid),
               all: await rt.store.journal.byStatus(pid, TRANSFER_STATUSES),
               applied: new Set(
-                rt.exchange
+                market
                   .books()
                   .transfers.filter((t) => t.applied > 0)
                   .map((t) => t.clientOid),
@@ -439,7 +446,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
     }
     // The storm is over: a reconciliation right after, then one once every workflow must be over.
     calm = true;
-    rt.exchange.setFaults(undefined);
+    market.calm();
     const end = T0 + opts.cycles * interval;
     for (const at of [end, end + Math.max(STUCK_AFTER_MS, PLANNED_EXPIRY_MS) + SETTLE_DELAY_MS]) {
       setClock(at);
@@ -448,7 +455,12 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
     }
     const all = await rt.store.journal.byStatus(pid, TRANSFER_STATUSES);
     opts.journal?.(all, config);
-    const found = await checkInvariants({ rt, config, all, mismatchAlerts });
+    const found = await checkInvariants({
+      rt: { store: rt.store, exchange: market },
+      config,
+      all,
+      mismatchAlerts,
+    });
     const family: FamilyFindings = {
       unknown_decisions: unknownDecisions(seen, problems),
       double_moves: doubleMoves(all, problems),
@@ -485,6 +497,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
     };
   } finally {
     await rt.close();
+    await venue.close();
   }
 }
 
@@ -502,11 +515,11 @@ const changedModes = (a: PortfolioState, b: PortfolioState): boolean =>
  * last balance to judge it by).
  */
 function garble(
-  exchange: PaperExchange,
+  venue: StormVenue,
   rng: Rng,
   funded: (uid: string) => boolean,
 ): Record<string, Garble> {
-  const uids = exchange.subAccountIds();
+  const uids = venue.uids();
   const all = uniform(rng) < 0.15;
   const k = all ? uids.length : 1 + Math.floor(uniform(rng) * Math.max(1, uids.length / 2));
   const chosen = all ? uids : [...uids].sort(() => uniform(rng) - 0.5).slice(0, k);
@@ -527,13 +540,13 @@ function garble(
  * One step of the market: most bots drift, some pump (harvests), some crash (refills), and now
  * and then the whole market crashes (black swan, the emergency stop).
  */
-function moveBots(exchange: PaperExchange, rng: Rng, forceCrash = false): void {
+function moveBots(venue: StormVenue, rng: Rng, forceCrash = false): void {
   const crash = uniform(rng) < 0.08 || forceCrash;
-  for (const uid of exchange.subAccountIds()) {
+  for (const uid of venue.uids()) {
     const u = uniform(rng);
     const n = standardNormal(rng);
     const own = u < 0.12 ? pick(rng, 1.3, 1.7) : u < 0.24 ? pick(rng, 0.08, 0.35) : 1 + 0.05 * n;
     const factor = Math.max(0, own * (crash ? 0.4 : 1));
-    exchange.setSubAccountEquity(uid, moneyFromFloat(toFloat(exchange.equityOf(uid)) * factor));
+    venue.trade(uid, moneyFromFloat(toFloat(venue.equityOf(uid)) * factor));
   }
 }

@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { type ChaosSummary, holds, runCampaign, summarize } from '../chaos/campaign.ts';
 import type { RunResult } from '../chaos/storm.ts';
+import type { VenueName } from '../chaos/venues.ts';
 import { readJsonFile } from '../files.ts';
 import { entryStory } from './transfers.ts';
 
@@ -19,6 +20,8 @@ export interface ChaosCommandOptions {
   readonly workers?: number;
   /** Replay only this run of the campaign. */
   readonly run?: number;
+  /** @default 'paper' */
+  readonly exchange?: VenueName;
   readonly json: boolean;
   readonly out?: (text: string) => void;
   readonly err?: (text: string) => void;
@@ -50,7 +53,7 @@ export async function chaosCommand(opts: ChaosCommandOptions): Promise<number> {
     );
   };
   const results = await runCampaign(
-    { base, seed: opts.seed, cycles: opts.cycles, runs },
+    { base, seed: opts.seed, cycles: opts.cycles, runs, exchange: opts.exchange ?? 'paper' },
     {
       workers,
       onResult: () => {
@@ -66,7 +69,11 @@ export async function chaosCommand(opts: ChaosCommandOptions): Promise<number> {
     },
   );
   progress(true);
-  const summary = summarize(results, { seed: opts.seed, cycles: opts.cycles });
+  const summary = summarize(results, {
+    seed: opts.seed,
+    cycles: opts.cycles,
+    exchange: opts.exchange ?? 'paper',
+  });
   if (opts.json) out(`${JSON.stringify(opts.run !== undefined ? results[0] : summary, null, 2)}\n`);
   else out(opts.run !== undefined && results[0] ? describeRun(results[0]) : describe(summary));
   return holds(summary) ? 0 : 1;
@@ -80,7 +87,7 @@ const counts = (of: Readonly<Record<string, number>>) =>
 function describe(s: ChaosSummary): string {
   const faults = counts(s.faults);
   const lines = [
-    `chaos: ${s.runs} runs of ${s.cycles} cycles, seed ${s.seed}`,
+    `chaos: ${s.runs} runs of ${s.cycles} cycles on ${s.exchange}, seed ${s.seed}`,
     `  transfers   ${s.transfers}: ${s.completed} completed, ${s.failed} failed, ${s.rejected} rejected; ${s.uncertain} were uncertain for a while`,
     `  injected    ${faults}; ${s.surprises} bots lost money mid-transfer`,
     `              ${s.deaths} executions died, ${s.duplicateStarts} duplicate starts, ${s.repeatedCycles} cycles run again (${s.failedCycles} failed), ${s.reconciliations} reconciliations`,

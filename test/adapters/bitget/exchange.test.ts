@@ -129,6 +129,19 @@ describe('balances', () => {
     expect(f.calls('v2/mix/account/sub-account-assets')).toBe(1);
   });
 
+  it('does not reuse a futures snapshot taken before a transfer it sent', async () => {
+    // Prepare: a snapshot, then a transfer into the bot's futures account
+    let now = Date.now();
+    const f = await fakeWith();
+    const bitget = bitgetFor(f, { now: () => now, maxRateWaitMs: 0 });
+    await bitget.subAccountBalances([BOT_A], 'USDT');
+    await bitget.transfer(transferOf('after-snapshot', MASTER, sub(BOT_A), 10));
+    // Act: within the 10 s window
+    now += 5_000;
+    // Assess: asked afresh, not answered from before the money moved (here: refused, rate limited)
+    await expect(bitget.subAccountBalances([BOT_A], 'USDT')).rejects.toThrow(RateLimitedError);
+  });
+
   it('never calls the futures endpoint twice within 10 s: RateLimitedError, and Bitget is not asked', async () => {
     // Prepare
     const f = await fakeWith();

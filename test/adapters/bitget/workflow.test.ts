@@ -13,7 +13,7 @@ import { type LocalRuntime, startLocalRuntime } from '../../../functions/local/r
 import { withCircuitBreaker } from '../../../functions/usecases/breaker.ts';
 import { specConfig } from '../../core/fixtures.ts';
 import { type FakeBitget, startFakeBitget } from '../../helpers/fake-bitget.ts';
-import { cycleAt, T0 } from '../../helpers/runtime.ts';
+import { cycleAt, FIFTEEN_MINUTES, T0 } from '../../helpers/runtime.ts';
 import { bitgetFor } from './support.ts';
 
 const BOTS = {
@@ -32,11 +32,16 @@ afterEach(async () => {
   fake = undefined;
 });
 
-/** `now`: the clock of the fake and the adapter (a futures snapshot is reused for 10 s). */
-async function bitgetRuntime(alerts: Alert[] = [], now?: () => number) {
+/**
+ * `now`: the clock of the fake and the adapter (a futures snapshot is reused for 10 s); by
+ * default one that moves on 15 minutes at each cycle, as a deployment's schedule does.
+ */
+async function bitgetRuntime(alerts: Alert[] = [], given?: () => number) {
   const config = specConfig();
+  const clock = { ms: Date.now() };
+  const now = given ?? (() => clock.ms);
   const f = await startFakeBitget({
-    ...(now && { now }),
+    now,
     master: { spot: { USDT: 1000 } },
     subAccounts: Object.fromEntries(
       Object.values(BOTS).map((uid) => [uid, { futures: { USDT: 0 } }]),
@@ -51,17 +56,21 @@ async function bitgetRuntime(alerts: Alert[] = [], now?: () => number) {
       new Map<string, Exchange>([
         [
           'bitget',
-          withCircuitBreaker(
-            bitgetFor(f, { ...bitgetOptionsFromConfig(config), ...(now && { now }) }),
-            {
-              store: breakers,
-              alerter,
-              portfolioId: config.portfolioId,
-            },
-          ),
+          withCircuitBreaker(bitgetFor(f, { ...bitgetOptionsFromConfig(config), now }), {
+            store: breakers,
+            alerter,
+            portfolioId: config.portfolioId,
+          }),
         ],
       ]),
   });
+  if (!given) {
+    const cycle = runtime.cycle;
+    runtime.cycle = async (at) => {
+      clock.ms += FIFTEEN_MINUTES;
+      return cycle(at);
+    };
+  }
   fake = f;
   rt = runtime;
   return { f, runtime };
@@ -200,6 +209,7 @@ describe('a partial answer from Bitget (unknown is not zero)', () => {
     f.corruptFutures(SWING);
     const moved = f.transfers.length;
     // Act: the next cycle comes after the futures endpoint's 10 s window
+    ms += 11_000;
     const partial = await runtime.cycle(cycleAt(1));
     const movedOnPartial = f.transfers.length - moved;
     f.restore(SWING);
