@@ -8,7 +8,7 @@
  */
 import { botAccount, botOf } from './accounts.ts';
 import type { Config, ExchangeName } from './config.ts';
-import { type Money, min, showMoney, sub, sum, ZERO } from './money.ts';
+import { type Money, min, mulRatio, showMoney, sub, sum, ZERO } from './money.ts';
 import {
   limitsOf,
   notWorthItsFee,
@@ -116,13 +116,34 @@ export function recheck(config: Config, input: RecheckInput): Recheck {
     case 'refill':
       return recheckRefill(config, input);
     case 'protect':
+      return recheckProtect(config, input);
     case 'rebalance':
-      // No rule to re-check beyond the guards. A protect moves money toward safety: what it takes
-      // is a share of the bot's balance, and the guards check the bot still holds it. A rebalance's
-      // target comes from the strategy, not from the bot's balance, and the guards check the
-      // source holds it and refuse one into a bot while halted.
+      // No rule to re-check beyond the guards: a rebalance's target comes from the strategy, not
+      // from the bot's balance, and the guards check the source holds it and refuse one into a
+      // bot while halted.
       return { ok: true, amount: entry.amount, note: '' };
   }
+}
+
+/**
+ * A protect takes `safety_allocation` × the bot's balance to safety. Whatever the mode now (it
+ * moves money toward safety), it shrinks with the balance — a restarted protect whose bot lost
+ * money since its plan takes the share of what is there, rather than being refused for asking
+ * more than the bot holds.
+ */
+function recheckProtect(config: Config, { entry, balance }: RecheckInput): Recheck {
+  const bs = config.blackSwan;
+  const limits = limitsOf(config, entry.exchange as ExchangeName);
+  if (!bs || !limits || !balance) return { ok: true, amount: entry.amount, note: '' };
+  const share = mulRatio(balance.balance, bs.safetyAllocation);
+  const what = `${showRatio(bs.safetyAllocation)} × balance ${showMoney(balance.balance)}${readWhen(balance)}`;
+  const sized = sizeTransfer(min(entry.amount, share), limits);
+  if (!sized) {
+    return refused(
+      `no longer worth it: ${what} is below min_transfer ${showMoney(limits.minTransfer)}`,
+    );
+  }
+  return fromRule(entry.amount, sized.amount, `to safety: ${what}`);
 }
 
 function recheckHarvest(config: Config, { entry, ledger, balance }: RecheckInput): Recheck {

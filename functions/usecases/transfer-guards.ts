@@ -16,8 +16,9 @@ import {
   reserveOf,
 } from '../core/accounts.ts';
 import { type Config, type ExchangeName, ledgerAccounts } from '../core/config.ts';
+import { ExchangeUnavailableError, RateLimitedError } from '../core/errors.ts';
 import { showMoney, sum, ZERO } from '../core/money.ts';
-import type { Exchange } from '../core/ports.ts';
+import type { BalanceReading, Exchange } from '../core/ports.ts';
 import { believed, readingOf, unknown } from '../core/readings.ts';
 import {
   type BalanceNow,
@@ -188,6 +189,7 @@ export async function guardsBeforeClaims(
  * own reading while it is young (`fresh_read_max_age`: the exchange's rate limits make a read per
  * step unaffordable), else a fresh read of its sub-account, believed as the cycle would believe it
  * (`max_plausible_jump` against what the state last had). Unknown is a refusal, never zero.
+ * A protect whose fresh read the exchange cannot answer now goes on its plan's reading.
  */
 async function botBalanceNow(
   config: Config,
@@ -200,7 +202,22 @@ async function botBalanceNow(
   if (young !== undefined) return { known: true, balance: { balance: young, fresh: false } };
   const uid = config.bots.find((b) => b.botId === e.botId)?.account;
   if (uid === undefined) return { known: false, why: `${e.botId} is not a bot of this portfolio` };
-  const answer = await exchange.subAccountBalances([uid], config.currency);
+  let answer: ReadonlyMap<string, BalanceReading>;
+  try {
+    answer = await exchange.subAccountBalances([uid], config.currency);
+  } catch (error) {
+    // A protect moves money to safety: when the endpoint is rate limited or down (a black swan
+    // is when it is busiest), it goes on its plan's reading — it only ever shrinks with it, and
+    // the exchange refuses it if the bot no longer holds that much, moving nothing.
+    if (
+      e.kind === 'protect' &&
+      e.reading &&
+      (error instanceof RateLimitedError || error instanceof ExchangeUnavailableError)
+    ) {
+      return { known: true, balance: { balance: e.reading.balance, fresh: false } };
+    }
+    throw error;
+  }
   const reading = believed(
     config,
     answer.get(uid) ?? unknown('not in the answer'),

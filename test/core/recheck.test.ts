@@ -272,9 +272,27 @@ describe('an allocation (150)', () => {
   });
 });
 
-describe('a protect and a rebalance have no rule of their own to re-check', () => {
-  it.each(['protect', 'rebalance'] as const)('a %s keeps its amount', (kind) => {
-    expect(check(kind, 40, { balance: 1 })).toEqual(ok(40));
+describe('a protect takes its share of what the bot holds now', () => {
+  // safety_allocation 0.2 in the spec config
+  it('keeps its amount while the bot still holds five times it', () => {
+    expect(check('protect', 40, { balance: 200, fresh: true })).toEqual(ok(40));
+  });
+
+  it('shrinks to 0.2 × the balance of a bot that lost money since (a restart), never grows', () => {
+    expect(check('protect', 12, { balance: 50, fresh: true })).toEqual(ok(10));
+    expect(check('protect', 12, { balance: 500, fresh: true })).toEqual(ok(12));
+  });
+
+  it('is refused once its share is below min_transfer', () => {
+    expect(check('protect', 12, { balance: 4, fresh: true })).toEqual(
+      refused(/^no longer worth it: 0\.2 × balance 4 \(read now\) is below min_transfer 1$/),
+    );
+  });
+});
+
+describe('a rebalance has no rule of its own to re-check', () => {
+  it('keeps its amount', () => {
+    expect(check('rebalance', 40, { balance: 1 })).toEqual(ok(40));
   });
 });
 

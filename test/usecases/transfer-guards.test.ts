@@ -128,13 +128,13 @@ describe('the guards', () => {
   });
 
   it('refuse to take from a bot more than its sub-account holds now', async () => {
-    // Prepare: the bot lost money since the plan (a protect: no rule of its own to re-check).
+    // Prepare: the bot lost money since the plan (a rebalance out: no rule of its own to re-check).
     h = await funded();
     const taking = await journaled(h, {
-      kind: 'protect',
+      kind: 'rebalance',
       botId: LORENTZIAN,
       from: `bot:${LORENTZIAN}`,
-      to: 'reserve:emergency',
+      to: 'reserve:low_frequency',
       amount: 40,
     });
     h.exchange.setSubAccountEquity(UID.lorentzian, money(30));

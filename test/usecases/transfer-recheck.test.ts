@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../functions/core/config.ts';
-import { money, ZERO } from '../../functions/core/money.ts';
+import { money, mulRatio, ratio, ZERO } from '../../functions/core/money.ts';
 import type { ClaimStore } from '../../functions/core/store-ports.ts';
 import type { JournalEntry } from '../../functions/core/transfer.ts';
 import type { CycleResult } from '../../functions/usecases/cycle.ts';
@@ -258,6 +258,64 @@ describe('the claims', () => {
     expect(await real.holdReserve('main', probe, ZERO)).toEqual({
       held: false,
       available: money(122.5),
+    });
+  });
+});
+
+describe('a protect restarted in a black swan', () => {
+  /**
+   * Funded; then every bot crashes to 30% (black swan) and the entry cycle's protects die before
+   * they start; `limited` makes one-bot balance reads (the guards' fresh reads) rate limited.
+   */
+  async function crashedProtects(limited: { on: boolean }) {
+    const dying = { on: false };
+    const x = await harness({
+      serial: true,
+      reaper: (p) => dying.on && p.state === 'Lock' && p.when === 'before',
+      faults: (op, ctx) =>
+        limited.on && op === 'balances' && ctx.uids?.length === 1
+          ? { kind: 'rate_limit' }
+          : undefined,
+    });
+    await x.cycle(x.at(T0));
+    for (const uid of Object.values(UID)) {
+      x.exchange.setSubAccountEquity(uid, mulRatio(x.exchange.equityOf(uid), ratio('0.3')));
+    }
+    const entry = await plannedOnly(x, dying, T0 + CYCLE);
+    const protect = entry.entries.find((e) => e.kind === 'protect' && e.botId === LORENTZIAN);
+    if (!protect) throw new Error('no protect planned');
+    return { x, protect };
+  }
+
+  it('goes on its plan’s reading when the fresh read is rate limited, rather than leaving the bot exposed', async () => {
+    // Prepare: lorentzian at 45, its protect of 9 planned; the guards' reads are rate limited
+    const limited = { on: false };
+    const { x, protect } = await crashedProtects(limited);
+    h = x;
+    limited.on = true;
+    // Act: the next cycle starts it again, its reading 15 minutes old
+    await h.cycle(h.at(T0 + 2 * CYCLE));
+    // Assess
+    expect(protect.amount).toBe(money(9));
+    expect(await h.store.journal.get(protect.id)).toMatchObject({
+      status: 'completed',
+      amount: money(9),
+    });
+    expect(movedOnExchange(h, protect.id)).toBe(money(9));
+  });
+
+  it('shrinks to its share of what the bot holds now when it can read it', async () => {
+    // Prepare: planned at 45 (9); the bot falls to 20 before the restart
+    const limited = { on: false };
+    const { x, protect } = await crashedProtects(limited);
+    h = x;
+    h.exchange.setSubAccountEquity(UID.lorentzian, money(20));
+    // Act
+    await h.cycle(h.at(T0 + 2 * CYCLE));
+    // Assess: 0.2 × 20 = 4, not a refusal for asking 9 of a bot holding 20
+    expect(await h.store.journal.get(protect.id)).toMatchObject({
+      status: 'completed',
+      amount: money(4),
     });
   });
 });

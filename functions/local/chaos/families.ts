@@ -67,6 +67,8 @@ export interface CycleSeen {
   readonly decisions: readonly PlannedTransfer[];
   readonly journaled: readonly JournalEntry[];
   readonly unknownBots: ReadonlySet<string>;
+  /** Cycle runs of one batch ran at once (overlapping cycles); batches ran one after another. */
+  readonly batch: number;
 }
 
 const decisionKey = (e: Pick<JournalEntry, 'cycleId' | 'kind' | 'botId'>) =>
@@ -196,13 +198,20 @@ export function silentDrops(
   problems: string[],
 ): number {
   const byId = new Map(all.map((e) => [e.id, e]));
+  // Which run of a cycle journaled each id first: only an id taken before (or at once) can be
+  // why a decision was dropped; a decision dropped for another reason (its bot held by another
+  // plan) whose id a later run took is no collision.
+  const first = new Map<string, CycleSeen>();
+  for (const c of seen) for (const e of c.journaled) if (!first.has(e.id)) first.set(e.id, c);
   let n = 0;
   for (const c of seen) {
     const journaled = new Set(c.journaled.map((e) => e.id));
     for (const d of c.decisions) {
       const id = transferId({ ...d, portfolioId: config.portfolioId, cycleId: c.cycleId });
       const stored = byId.get(id);
+      const taker = first.get(id);
       if (journaled.has(id) || !stored || alerted.has(id)) continue;
+      if (taker !== undefined && taker.batch > c.batch) continue;
       if (stored.amount === d.amount && stored.from === d.from && stored.to === d.to) continue;
       n += 1;
       problems.push(

@@ -305,6 +305,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
   let failedCycles = 0;
   let reconciliations = 0;
   const seen: CycleSeen[] = [];
+  let batch = 0;
   const problems: string[] = [];
   let flagsChanged = 0;
   let unprotected = 0;
@@ -345,6 +346,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
         setClock(at + attempt * MINUTE);
         if (attempt > 0) repeatedCycles += 1;
         const slots = attempt === 0 && overlap !== undefined ? [overlap, at] : [at];
+        batch += 1;
         const outcomes = await Promise.allSettled(slots.map((s) => rt.cycle(new Date(s))));
         loseStarts = false;
         for (const o of outcomes) {
@@ -355,6 +357,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
             decisions: o.value.plan.transfers,
             journaled: o.value.entries,
             unknownBots,
+            batch,
           });
         }
         const error = outcomes.find((o) => o.status === 'rejected')?.reason;
