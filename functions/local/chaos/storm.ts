@@ -342,6 +342,8 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
       // A cycle that fails (an exchange read it could not make) is invoked again for the same
       // slot, as Lambda retries an asynchronous invocation; and sometimes a clean one is too.
       let entries: JournalEntry[] = [];
+      /** A cycle of this slot read the exchange and planned (an outage can fail all three). */
+      let ran = false;
       for (let attempt = 0; attempt < 3; attempt++) {
         setClock(at + attempt * MINUTE);
         if (attempt > 0) repeatedCycles += 1;
@@ -351,6 +353,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
         loseStarts = false;
         for (const o of outcomes) {
           if (o.status !== 'fulfilled') continue;
+          ran = true;
           entries.push(...o.value.entries);
           seen.push({
             cycleId: o.value.cycleId,
@@ -405,10 +408,11 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
           `mode flags changed on a partial reading in ${cycleIdFor(new Date(at), interval)}`,
         );
       }
-      // Three cycles into a black swan, every bot worth protecting is protected.
+      // Three cycles into a black swan, every bot worth protecting is protected (counting the
+      // cycles that could run: during an outage nothing can move).
       if (after?.flags.blackSwan) {
-        episode.push(cycleIdFor(new Date(at), interval));
-        if (episode.length === 3) {
+        if (ran) episode.push(cycleIdFor(new Date(at), interval));
+        if (ran && episode.length === 3) {
           unprotected += unprotectedBots(
             config,
             {
