@@ -21,7 +21,7 @@ import type { Config } from '../core/config.ts';
 import type { Exchange } from '../core/ports.ts';
 import { withCooldown } from '../usecases/alerting.ts';
 import { withCircuitBreaker } from '../usecases/breaker.ts';
-import { loadBundledConfig, requireEnv } from './env.ts';
+import { loadBundledConfig, optionalEnv, requireEnv, TEST_EXCHANGE_URL_ENV } from './env.ts';
 
 export const config: Config = loadBundledConfig();
 
@@ -48,12 +48,15 @@ export const metrics = new EmfMetrics();
  * Exchange adapters by config name, each behind its circuit breaker (state in the `state` table,
  * so it holds across invocations). Bitget's master key is read from Secrets Manager on the first
  * call and kept for the container's life. The paper exchange is a local venue: not wired here.
+ * Only a test deploy points them at another API (a fake exchange on 127.0.0.1).
  */
 export const exchanges = new Map<string, Exchange>();
+const testExchangeUrl = optionalEnv(TEST_EXCHANGE_URL_ENV);
 if (config.exchanges.has('bitget')) {
   const bitget = new BitgetExchange({
     key: secretsManagerKey(new SecretsManagerClient({}), requireEnv(secretArnEnvName('bitget'))),
     ...bitgetOptionsFromConfig(config),
+    ...(testExchangeUrl !== undefined && { apiUrl: testExchangeUrl }),
   });
   exchanges.set(
     'bitget',
