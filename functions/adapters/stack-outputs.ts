@@ -23,11 +23,11 @@ export type DeployedStack = { readonly [K in keyof typeof STACK_OUTPUTS]: string
   readonly stackName: string;
 };
 
-/** The stack does not exist, or is not a Botfolio stack (an output is missing). */
-export class StackNotFoundError extends Error {
+/** The stack cannot be used: it does not exist, is not a Botfolio stack, or manages another portfolio. */
+export class DeployedStackError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = 'StackNotFoundError';
+    this.name = 'DeployedStackError';
   }
 }
 
@@ -46,13 +46,13 @@ export async function describeDeployedStack(
   } catch (error) {
     const name = error instanceof Error ? error.name : 'Error';
     const why = error instanceof Error ? error.message : String(error);
-    throw new StackNotFoundError(`stack ${stackName}: ${name}: ${why}`, { cause: error });
+    throw new DeployedStackError(`stack ${stackName}: ${name}: ${why}`, { cause: error });
   } finally {
     if (!client) cfn.destroy();
   }
   const missing = Object.values(STACK_OUTPUTS).filter((key) => !outputs.get(key));
   if (missing.length > 0) {
-    throw new StackNotFoundError(
+    throw new DeployedStackError(
       `stack ${stackName} lacks the outputs ${missing.join(', ')}: not a Botfolio stack, or deployed by a version before \`--stack\` (deploy again)`,
     );
   }

@@ -154,12 +154,17 @@ export const statesEntered = (history: readonly HistoryEvent[]): string[] =>
     e.stateEnteredEventDetails?.name ? [e.stateEnteredEventDetails.name] : [],
   );
 
-/** The error names of an execution's failed task attempts, in order. */
-export const taskErrors = (history: readonly HistoryEvent[]): string[] =>
-  history.flatMap((e) => {
+/** The error names of an execution's failed task attempts, by the state that made them, in order. */
+export function taskErrors(history: readonly HistoryEvent[]): Map<string, string[]> {
+  const errors = new Map<string, string[]>();
+  let state = '';
+  for (const e of history) {
+    state = e.stateEnteredEventDetails?.name ?? state;
     const error = e.taskFailedEventDetails?.error ?? e.lambdaFunctionFailedEventDetails?.error;
-    return error ? [error] : [];
-  });
+    if (error) errors.set(state, [...(errors.get(state) ?? []), error]);
+  }
+  return errors;
+}
 
 /** Every line a function logged (its own log group, as the stack configures it). */
 export async function logLines(c: Clients, functionName: string): Promise<string[]> {

@@ -1,6 +1,6 @@
 /**
  * `botfolio halt` and `botfolio resume`: an operator's hand on the emergency stop, on the local
- * data folder. `halt` sets the latched `halted` flag (no allocation, refill or rebalance into a bot
+ * data folder or a deployed stack (`--stack`). `halt` sets the latched `halted` flag (no allocation, refill or rebalance into a bot
  * is planned, and the transfer workflow refuses any already planned). `resume` clears it — the only
  * way it clears (DESIGN.md §3) — and can lift `no_refill_policy` blocks of named bots.
  *
@@ -11,10 +11,10 @@
 import type { Config } from '../../core/config.ts';
 import { portfolioEquity } from '../../core/policy.ts';
 import { showAmount } from '../board.ts';
-import { withStoredState } from '../local-store.ts';
+import { type BooksAt, withStoredState } from '../books.ts';
 
-export function haltCommand(config: Config, dir: string | undefined): Promise<number> {
-  return withStoredState(config, dir, async (store, state) => {
+export function haltCommand(config: Config, at: BooksAt): Promise<number> {
+  return withStoredState(config, at, async (store, state) => {
     if (state.flags.halted) {
       process.stdout.write(`portfolio ${config.portfolioId} is already halted\n`);
       return 0;
@@ -29,7 +29,7 @@ export function haltCommand(config: Config, dir: string | undefined): Promise<nu
 
 export function resumeCommand(
   config: Config,
-  dir: string | undefined,
+  at: BooksAt,
   unblock: readonly string[],
 ): Promise<number> {
   const known = new Set(config.bots.map((b) => b.botId));
@@ -42,7 +42,7 @@ export function resumeCommand(
     }
     return Promise.resolve(1);
   }
-  return withStoredState(config, dir, async (store, state) => {
+  return withStoredState(config, at, async (store, state) => {
     const lines: string[] = [];
     if (state.flags.halted) {
       const equity = portfolioEquity(state);
