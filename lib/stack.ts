@@ -164,6 +164,7 @@ export class BotfolioStack extends Stack {
       checkIntervalMs: config.checkIntervalMs,
       cycle: this.cycle,
       transferWorkflow: this.transferWorkflow,
+      reconcileFunction: this.reconcile.function,
       alertTopic: this.alerts.topic,
     });
     this.addOperatorOutputs(portfolioId);
