@@ -184,7 +184,10 @@ export class BotfolioStack extends Stack {
     return problems.length === 0 ? { [TEST_EXCHANGE_URL_ENV]: url } : {};
   }
 
-  /** What `botfolio … --stack NAME` finds the portfolio by (functions/adapters/stack-outputs.ts). */
+  /**
+   * What `botfolio … --stack NAME` finds the portfolio by (functions/adapters/stack-outputs.ts),
+   * and the dashboard's address for a person.
+   */
   private addOperatorOutputs(portfolioId: string): void {
     const outputs: Record<keyof typeof STACK_OUTPUTS, { value: string; description: string }> = {
       portfolioId: { value: portfolioId, description: 'The portfolio this stack manages' },
@@ -217,5 +220,9 @@ export class BotfolioStack extends Stack {
         description,
       });
     }
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.dashboard.dashboard.dashboardName}`,
+      description: 'The portfolio dashboard in the CloudWatch console',
+    });
   }
 }

@@ -19,12 +19,15 @@ function environments(template: ReturnType<typeof synthesize>['template']) {
 }
 
 describe('the stack outputs', () => {
-  it('name the portfolio, its tables, topic, state machine and functions for `--stack`', () => {
+  it('name the portfolio, its tables, topic, state machine and functions for `--stack`, and the dashboard', () => {
     // Prepare
     const { stack, template } = synthesize();
     // Assess
     const outputs = template.findOutputs('*');
-    expect(Object.keys(outputs).sort()).toEqual(Object.values(STACK_OUTPUTS).sort());
+    expect(Object.keys(outputs).sort()).toEqual(
+      [...Object.values(STACK_OUTPUTS), 'DashboardUrl'].sort(),
+    );
+    expect(JSON.stringify(outputs.DashboardUrl?.Value)).toContain('#dashboards/dashboard/');
     expect(outputs[STACK_OUTPUTS.portfolioId]?.Value).toBe('main');
     expect(outputs[STACK_OUTPUTS.transactionsTable]?.Value).toEqual({
       Ref: logicalIdOf(stack, stack.storage.transactions),
