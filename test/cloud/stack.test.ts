@@ -3,13 +3,15 @@
  * to an AWS emulator (MiniStack), its functions pointed at a fake Bitget on 127.0.0.1 by the
  * test-only deploy setting, then run as AWS runs them — the cycle invoked with what its schedule
  * rule sends, transfers through the deployed state machine and its step function, journal and
- * state in DynamoDB, alerts on SNS (an HTTP subscriber here), retries on named errors — and
- * reconciled. Under CI=true a missing emulator fails the test; elsewhere it is skipped.
+ * state in DynamoDB, alerts on SNS (an HTTP subscriber here), retries on named errors — then
+ * reconciled and operated from the CLI with `--stack`. The emulator enforces no IAM, so every AWS
+ * call a function made is recorded on its way and checked against that function's deployed role.
+ * Under CI=true a missing emulator fails the test; elsewhere it is skipped.
  *
  * `npm run test:cloud` (vitest.cloud.config.ts). Every step below uses the previous ones' state:
  * the file is one story, told in order.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -29,12 +31,14 @@ import type { JournalEntry } from '../../functions/core/transfer.ts';
 import { stackNameFor } from '../../lib/stack.ts';
 import { RETRYABLE_ERRORS } from '../../lib/transfer-workflow.ts';
 import { specConfig } from '../core/fixtures.ts';
+import { type AwsCallRecorder, startAwsCallRecorder } from '../helpers/aws-calls.ts';
 import { runCdk } from '../helpers/cdk.ts';
 import { botfolioAsync } from '../helpers/cli.ts';
 import { type FakeBitget, startFakeBitget } from '../helpers/fake-bitget.ts';
 import {
   ACCOUNT,
   findMiniStack,
+  freePort,
   type MiniStack,
   REGION,
   startMiniStack,
@@ -42,6 +46,7 @@ import {
 import { type SnsRecorder, startSnsRecorder } from '../helpers/sns-recorder.ts';
 import { exampleConfigJson, TRANSFER_HAPPY_PATH } from '../infra/support.ts';
 import * as deployed from './deployed.ts';
+import { callsNotAllowed, type DeployedTemplate } from './iam-check.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PORTFOLIO = 'cloud-test';
@@ -57,10 +62,13 @@ interface World {
   readonly emulator: MiniStack;
   readonly fake: FakeBitget;
   readonly inbox: SnsRecorder;
+  readonly recorder: AwsCallRecorder;
   readonly stack: DeployedStack;
   readonly aws: deployed.Clients;
   readonly stores: Stores;
   readonly configFile: string;
+  /** The template file the stack was deployed from (cdk.out). */
+  readonly template: string;
 }
 let world: World | undefined;
 const cleanups: (() => Promise<void>)[] = [];
@@ -137,7 +145,17 @@ cloud('the deployed stack on an AWS emulator', () => {
   beforeAll(async () => {
     if ('missing' in launch) throw new Error(`CI=true, and ${launch.missing}`);
     const started = Date.now();
-    const emulator = await startMiniStack(ROOT, launch);
+    // The functions' AWS calls pass a recorder on their way to the emulator (IAM, last test).
+    const port = await freePort();
+    const recorder = await startAwsCallRecorder(`http://127.0.0.1:${port}`, {
+      region: REGION,
+      account: ACCOUNT,
+    });
+    cleanups.push(() => recorder.close());
+    const emulator = await startMiniStack(ROOT, launch, {
+      port,
+      functionsAwsEndpoint: recorder.url,
+    });
     cleanups.push(() => emulator.stop());
     for (const [k, v] of Object.entries(emulator.awsEnv)) process.env[k] = v;
     const fake = await startFakeBitget({
@@ -197,7 +215,17 @@ cloud('the deployed stack on an AWS emulator', () => {
       performance: stack.performanceTable,
       transactions: stack.transactionsTable,
     });
-    world = { emulator, fake, inbox, stack, aws, stores, configFile };
+    world = {
+      emulator,
+      fake,
+      inbox,
+      recorder,
+      stack,
+      aws,
+      stores,
+      configFile,
+      template: join(work, `${STACK}.template.json`),
+    };
     console.log(`cloud test: ${emulator.what} up, stack deployed in ${Date.now() - started} ms`);
   }, 240_000);
 
@@ -348,4 +376,39 @@ cloud('the deployed stack on an AWS emulator', () => {
       expect.stringContaining('the ledger agrees with it'),
     ]);
   });
+
+  // Who made a call is read from /proc (Linux); elsewhere, outside CI, this check is skipped.
+  const procNet = existsSync('/proc/net/tcp');
+  if (!procNet && process.env.CI !== 'true') console.log('IAM check skipped: no /proc/net/tcp');
+  it.skipIf(!procNet && process.env.CI !== 'true')(
+    'made only AWS calls that each function’s deployed role allows (the emulator enforces no IAM: checked here)',
+    async () => {
+      // Prepare
+      const { recorder, aws } = w();
+      // Act
+      const template = JSON.parse(
+        readFileSync(w().template, 'utf8'),
+      ) as DeployedTemplate['template'];
+      const notAllowed = await callsNotAllowed(
+        aws,
+        { name: STACK, region: REGION, account: ACCOUNT, template },
+        recorder.calls,
+      );
+      // Assess: every kind of call was seen, and each one allowed
+      expect(recorder.unreadable).toEqual([]);
+      expect(new Set(recorder.calls.map((c) => c.action))).toEqual(
+        new Set([
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:Query',
+          'secretsmanager:GetSecretValue',
+          'sns:Publish',
+          'states:StartExecution',
+          ...recorder.calls.map((c) => c.action),
+        ]),
+      );
+      expect(notAllowed).toEqual([]);
+    },
+  );
 });

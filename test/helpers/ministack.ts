@@ -84,7 +84,8 @@ export interface MiniStack {
   stop(graceMs?: number): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A port of 127.0.0.1 free now. */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const address = server.address();
@@ -123,11 +124,21 @@ function nodeAsLambdaLoadsIt(root: string, work: string): string {
 export async function startMiniStack(
   root: string,
   launch: Launch,
-  options: { readonly readyMs?: number; readonly maxLifeMs?: number } = {},
+  options: {
+    readonly readyMs?: number;
+    readonly maxLifeMs?: number;
+    /** @default a free one */
+    readonly port?: number;
+    /**
+     * Where the deployed functions' AWS SDK calls go (an AWS call recorder in front of the
+     * emulator), given to the workers as AWS_ENDPOINT_URL. @default the emulator itself
+     */
+    readonly functionsAwsEndpoint?: string;
+  } = {},
 ): Promise<MiniStack> {
   const readyMs = options.readyMs ?? 20_000;
   const maxLifeS = Math.ceil((options.maxLifeMs ?? 6 * 60_000) / 1000);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const work = mkdtempSync(join(tmpdir(), 'botfolio-ministack-'));
   const lambdaTmp = join(work, 'tmp');
   mkdirSync(join(lambdaTmp, 'node_modules'), { recursive: true });
@@ -159,6 +170,7 @@ export async function startMiniStack(
       BIND_HOST: '127.0.0.1',
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
+      ...(options.functionsAwsEndpoint && { AWS_ENDPOINT_URL: options.functionsAwsEndpoint }),
       ...launch.env,
     },
   });
