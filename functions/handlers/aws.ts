@@ -1,7 +1,8 @@
 /**
- * The AWS composition shared by the handlers: SDK clients, the store, the alerter and the
- * exchanges, built once per container at module scope.
+ * The AWS composition shared by the handlers: SDK clients, the logger, the store, the alerter and
+ * the exchanges, built once per container at module scope.
  */
+import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -24,6 +25,15 @@ import { withCircuitBreaker } from '../usecases/breaker.ts';
 import { loadBundledConfig, optionalEnv, requireEnv, TEST_EXCHANGE_URL_ENV } from './env.ts';
 
 export const config: Config = loadBundledConfig();
+
+/**
+ * Structured JSON logs (Powertools for AWS Lambda): every line carries the portfolio; a handler
+ * adds the cycle id or the transfer id it works on as keys.
+ */
+export const logger = new Logger({
+  serviceName: 'botfolio',
+  persistentKeys: { portfolioId: config.portfolioId },
+});
 
 const dynamo = new DynamoDBClient({});
 const stateTable = requireEnv(tableEnvName(STATE_TABLE));
@@ -65,13 +75,7 @@ if (config.exchanges.has('bitget')) {
       alerter,
       portfolioId: config.portfolioId,
       onBookkeepingError: (error) =>
-        console.error(
-          JSON.stringify({
-            level: 'error',
-            message: 'circuit breaker bookkeeping failed',
-            error: String(error),
-          }),
-        ),
+        logger.error('circuit breaker bookkeeping failed', { error: String(error) }),
     }),
   );
 }

@@ -10,7 +10,7 @@ import {
   type ReconcileJson,
   reconcileReportJson,
 } from '../usecases/reconcile-report.ts';
-import { alerter, config, exchanges, metrics, stores } from './aws.ts';
+import { alerter, config, exchanges, logger, metrics, stores } from './aws.ts';
 import { requireEnv } from './env.ts';
 
 const workflow = new StepFunctionsStarter(new SFNClient({}), requireEnv('STATE_MACHINE_ARN'));
@@ -27,12 +27,7 @@ export async function handler(): Promise<ReconcileJson> {
       now: () => new Date(),
     }),
   );
-  console.log(
-    JSON.stringify({
-      level: booksDisagree(report) ? 'error' : 'info',
-      message: 'reconciled',
-      ...report,
-    }),
-  );
+  if (booksDisagree(report)) logger.error('reconciled: the books disagree', { report });
+  else logger.info('reconciled', { report });
   return report;
 }

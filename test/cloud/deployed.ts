@@ -181,3 +181,37 @@ export async function logLines(c: Clients, functionName: string): Promise<string
   } while (nextToken);
   return lines;
 }
+
+/** The JSON lines a function logged (its structured logs and EMF metrics), parsed. */
+export async function jsonLogLines(
+  c: Clients,
+  functionName: string,
+): Promise<Record<string, unknown>[]> {
+  return (await logLines(c, functionName)).flatMap((line) => {
+    const start = line.indexOf('{');
+    if (start < 0) return [];
+    try {
+      return [JSON.parse(line.slice(start)) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The name of the stack's function whose logical id starts with `logicalIdPrefix`. */
+export async function functionNamed(
+  c: Clients,
+  stackName: string,
+  logicalIdPrefix: string,
+): Promise<string> {
+  const { StackResources = [] } = await c.cfn.send(
+    new DescribeStackResourcesCommand({ StackName: stackName }),
+  );
+  const fn = StackResources.find(
+    (r) =>
+      r.ResourceType === 'AWS::Lambda::Function' &&
+      r.LogicalResourceId?.startsWith(logicalIdPrefix),
+  );
+  if (!fn?.PhysicalResourceId) throw new Error(`no function ${logicalIdPrefix}… in ${stackName}`);
+  return fn.PhysicalResourceId;
+}

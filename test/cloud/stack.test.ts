@@ -24,6 +24,10 @@ import {
   type DeployedStack,
   describeDeployedStack,
 } from '../../functions/adapters/stack-outputs.ts';
+import {
+  TASK_STATES,
+  type TaskStateName,
+} from '../../functions/adapters/stepfunctions/contract.ts';
 import { money, sum } from '../../functions/core/money.ts';
 import { stateToJson } from '../../functions/core/state.ts';
 import type { Stores } from '../../functions/core/store-ports.ts';
@@ -270,11 +274,34 @@ cloud('the deployed stack on an AWS emulator', () => {
       .poll(() => w().inbox.notifications.length, { timeout: 10_000 })
       .toBeGreaterThanOrEqual(4);
     expect(w().inbox.notifications.map((n) => n.attributes.severity)).toContain('info');
-    const emf = (await deployed.logLines(w().aws, w().stack.cycleFunction)).filter((l) =>
-      l.includes('"_aws"'),
+    const cycleLog = await deployed.jsonLogLines(w().aws, w().stack.cycleFunction);
+    const emf = cycleLog.filter((l) => '_aws' in l);
+    expect(emf.flatMap((l) => Object.keys(l))).toEqual(
+      expect.arrayContaining(['Equity', 'CycleDuration']),
     );
-    const names = emf.flatMap((l) => Object.keys(JSON.parse(l.slice(l.indexOf('{'))) as object));
-    expect(names).toEqual(expect.arrayContaining(['Equity', 'CycleDuration']));
+    // … and logged, structured: the cycle with its id, each step with its transfer's
+    expect(cycleLog).toContainEqual(
+      expect.objectContaining({
+        message: 'cycle done',
+        cycleId: result.cycleId,
+        portfolioId: PORTFOLIO,
+      }),
+    );
+    const stepLog = await deployed.jsonLogLines(
+      w().aws,
+      await deployed.functionNamed(w().aws, STACK, 'TransferStep'),
+    );
+    // Each step once, in order (a retried step logs again: its repeats are one step here).
+    const stepsOf = (id: string) =>
+      stepLog
+        .filter((l) => l.message === 'transfer step' && l.transferId === id)
+        .map((l) => l.step)
+        .filter((step, i, all) => step !== all[i - 1]);
+    expect(stepsOf(result.transfers[0] ?? '')).toEqual(
+      TRANSFER_HAPPY_PATH.flatMap((s) =>
+        s in TASK_STATES ? [TASK_STATES[s as TaskStateName]] : [],
+      ),
+    );
   });
 
   it('retries a rate-limited and a timed-out transfer call with the deployed machine’s Retry, moving the money once', async () => {
