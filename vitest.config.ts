@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The deployed stack on an AWS emulator: `npm run test:cloud` (vitest.cloud.config.ts).
+    exclude: ['test/cloud/**', 'node_modules/**'],
     // The slowest test (a CLI halt/resume spawning five processes) takes about 12 s on two
     // cores; five times that leaves room for a loaded machine without hiding a hang for minutes.
     testTimeout: 60_000,

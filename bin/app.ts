@@ -2,7 +2,8 @@
  * The CDK app: one Botfolio stack for the portfolio of the config named by context `config`
  * (cdk.json; `-c config=FILE` to override). Alert destinations come from context too:
  * `-c alertEmail=a@x.org,b@x.org -c alertSms=+4917612345678`. A fixed egress IP for Bitget's
- * IP-bound key: `-c egress=nat-instance|nat-gateway|none` (default none). cdk-nag's AwsSolutions
+ * IP-bound key: `-c egress=nat-instance|nat-gateway|none` (default none). Tests only:
+ * `-c testExchangeUrl=http://127.0.0.1:PORT` (lib/test-exchange.ts). cdk-nag's AwsSolutions
  * checks run on synth; every acknowledgement in lib/ carries its reason.
  */
 import { App, Validations } from 'aws-cdk-lib';
@@ -11,6 +12,7 @@ import { InvalidConfigError } from '../functions/core/problems.ts';
 import { ConfigFileError, type DeployConfig, loadDeployConfig } from '../lib/config-file.ts';
 import { type EgressOption, EgressOptionError, parseEgressOption } from '../lib/egress.ts';
 import { BotfolioStack, stackNameFor } from '../lib/stack.ts';
+import { TEST_EXCHANGE_URL_CONTEXT } from '../lib/test-exchange.ts';
 
 const app = new App();
 
@@ -63,6 +65,8 @@ new BotfolioStack(app, stackNameFor(deploy.config.portfolioId), {
   // -c deletionProtection=false (a string) or false in cdk.json turns it off.
   deletionProtection: String(app.node.tryGetContext('deletionProtection')) !== 'false',
   egress,
+  // For test deploys only (lib/test-exchange.ts); refused for a production-looking deploy.
+  testExchangeUrl: app.node.tryGetContext(TEST_EXCHANGE_URL_CONTEXT) || undefined,
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -5,7 +5,9 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEMO_SEED } from '../functions/adapters/paper/market.ts';
+import { DeployedStackError } from '../functions/adapters/stack-outputs.ts';
 import { InvalidConfigError } from '../functions/core/problems.ts';
+import type { BooksAt } from '../functions/local/books.ts';
 import { VENUES } from '../functions/local/chaos/venues.ts';
 import { backtestCommand } from '../functions/local/commands/backtest.ts';
 import { chaosCommand } from '../functions/local/commands/chaos.ts';
@@ -44,6 +46,14 @@ const configOption = () =>
   new Option('-c, --config <file>', 'portfolio config file').default(DEFAULT_CONFIG);
 const dataOption = () =>
   new Option('-d, --data <dir>', 'local data folder (store and paper exchange)');
+const stackOption = () =>
+  new Option(
+    '--stack <name>',
+    'a deployed stack instead of the local data (AWS region and profile as usual; AWS_ENDPOINT_URL for an emulator)',
+  ).conflicts('data');
+/** Where a command finds the books: `--stack`, else the local data folder. */
+const booksAt = (o: { data?: string; stack?: string }): BooksAt =>
+  o.stack === undefined ? { dir: o.data } : { stack: o.stack };
 
 program
   .command('demo')
@@ -131,9 +141,10 @@ program
   .description('the portfolio: mode, equity, reserves, bots')
   .addOption(configOption())
   .addOption(dataOption())
+  .addOption(stackOption())
   .option('--json', 'as JSON', false)
   .action(async (o) => {
-    process.exitCode = await showStatus(loadConfigFile(o.config), o.data, o.json);
+    process.exitCode = await showStatus(loadConfigFile(o.config), booksAt(o), o.json);
   });
 
 program
@@ -141,14 +152,15 @@ program
   .description('the portfolio state, in the form `botfolio plan --state` reads')
   .addOption(configOption())
   .addOption(dataOption())
+  .addOption(stackOption())
   .option('--rebuild', 'recompute the ledger (reserves, bot books) from the journal and replace it')
   .option('--dry-run', 'with --rebuild: only show how the ledger differs from the journal', false)
   .option('--json', 'with --rebuild: as JSON', false)
   .action(async (o) => {
     const config = loadConfigFile(o.config);
     process.exitCode = o.rebuild
-      ? await rebuildCommand(config, o.data, { dryRun: o.dryRun, json: o.json })
-      : await showState(config, o.data);
+      ? await rebuildCommand(config, booksAt(o), { dryRun: o.dryRun, json: o.json })
+      : await showState(config, booksAt(o));
   });
 
 program
@@ -156,9 +168,12 @@ program
   .description('settle transfers left open, apply what the ledger misses, check the books')
   .addOption(configOption())
   .addOption(dataOption())
+  .addOption(stackOption())
   .option('--json', 'as JSON', false)
   .action(async (o) => {
-    process.exitCode = await reconcileCommand(loadConfigFile(o.config), o.data, { json: o.json });
+    process.exitCode = await reconcileCommand(loadConfigFile(o.config), booksAt(o), {
+      json: o.json,
+    });
   });
 
 program
@@ -203,11 +218,12 @@ program
   .description('the transfer journal, newest first')
   .addOption(configOption())
   .addOption(dataOption())
+  .addOption(stackOption())
   .option('-b, --bot <id>', 'only this bot')
   .option('--id <id>', 'one transfer, with its whole history')
   .option('--json', 'as JSON', false)
   .action(async (o) => {
-    process.exitCode = await showTransfers(loadConfigFile(o.config), o.data, {
+    process.exitCode = await showTransfers(loadConfigFile(o.config), booksAt(o), {
       bot: o.bot,
       id: o.id,
       json: o.json,
@@ -219,8 +235,9 @@ program
   .description('emergency stop: nothing moves toward a bot until `resume` (harvests go on)')
   .addOption(configOption())
   .addOption(dataOption())
+  .addOption(stackOption())
   .action(async (o) => {
-    process.exitCode = await haltCommand(loadConfigFile(o.config), o.data);
+    process.exitCode = await haltCommand(loadConfigFile(o.config), booksAt(o));
   });
 
 program
@@ -230,6 +247,7 @@ program
   )
   .addOption(configOption())
   .addOption(dataOption())
+  .addOption(stackOption())
   .option(
     '-u, --unblock <bot>',
     'lift the no_refill_policy block of this bot (repeatable)',
@@ -237,7 +255,7 @@ program
     [] as string[],
   )
   .action(async (o) => {
-    process.exitCode = await resumeCommand(loadConfigFile(o.config), o.data, o.unblock);
+    process.exitCode = await resumeCommand(loadConfigFile(o.config), booksAt(o), o.unblock);
   });
 
 program
@@ -250,8 +268,9 @@ program
   .requiredOption('--reason <text>', 'why it is real, e.g. "deposited 4850 by hand"')
   .addOption(configOption())
   .addOption(dataOption())
+  .addOption(stackOption())
   .action(async (bot: string, o) => {
-    process.exitCode = await confirmBalanceCommand(loadConfigFile(o.config), o.data, bot, {
+    process.exitCode = await confirmBalanceCommand(loadConfigFile(o.config), booksAt(o), bot, {
       amount: o.amount,
       reason: o.reason,
     });
@@ -270,7 +289,11 @@ program
 try {
   await program.parseAsync();
 } catch (error) {
-  if (error instanceof InvalidConfigError || error instanceof UserFileError) {
+  if (
+    error instanceof InvalidConfigError ||
+    error instanceof UserFileError ||
+    error instanceof DeployedStackError
+  ) {
     process.stderr.write(`${error.message}\n`);
     process.exitCode = 1;
   } else if (error instanceof Error && 'exitCode' in error && typeof error.exitCode === 'number') {

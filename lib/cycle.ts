@@ -71,21 +71,33 @@ export class Cycle extends ScheduledFunction {
   }
 
   /**
+   * Cycles that ran to their end: each one emits its duration once, as its last act, so the
+   * duration's sample count is the count of completed cycles (the dead man's switch's metric).
+   * @default sample count over 5 minutes
+   */
+  metricCyclesCompleted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRIC_NAMES.cycleDuration, cloudwatch.Stats.SAMPLE_COUNT, props);
+  }
+
+  /**
    * Failed exchange calls of the portfolio. Here because the cycle makes most of them (every
    * balance, every interval). Nothing emits it yet: the graph stays empty until an exchange
    * adapter counts its failures. @default sum over 5 minutes
    */
   metricExchangeErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return portfolioMetric(
-      this.portfolioId,
-      METRIC_NAMES.exchangeErrors,
-      cloudwatch.Stats.SUM,
-      props,
-    );
+    return this.metric(METRIC_NAMES.exchangeErrors, cloudwatch.Stats.SUM, props);
   }
 
   private gauge(name: MetricName, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return portfolioMetric(this.portfolioId, name, cloudwatch.Stats.AVERAGE, props);
+    return this.metric(name, cloudwatch.Stats.AVERAGE, props);
+  }
+
+  private metric(
+    name: MetricName,
+    statistic: string,
+    props?: cloudwatch.MetricOptions,
+  ): cloudwatch.Metric {
+    return portfolioMetric(this.portfolioId, name, statistic, props);
   }
 }
 

@@ -5,6 +5,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { Cycle } from './cycle.ts';
@@ -19,6 +20,8 @@ export interface BotfolioDashboardProps {
   readonly cycle: Cycle;
   /** The transfer workflow: transfers by outcome, amounts moved, executions, step errors. */
   readonly transferWorkflow: TransferWorkflow;
+  /** The scheduled reconciliation's function: its errors page a person. */
+  readonly reconcileFunction: lambda.IFunction;
   /** Where the alarms notify. */
   readonly alertTopic: sns.ITopic;
 }
@@ -27,18 +30,30 @@ export interface BotfolioDashboardProps {
 const FLOW_PERIOD = Duration.hours(1);
 /** Alarms look at five-minute windows. */
 const ALARM_PERIOD = Duration.minutes(5);
+/** CloudWatch evaluates an alarm over one day at most (periods × evaluation periods). */
+const MAX_ALARM_WINDOW_MS = Duration.days(1).toMilliseconds();
+
+/** What the alarms watch (`alarms`); each one's construct id is `<Name>Alarm`, e.g. CycleErrorsAlarm. */
+export type AlarmName =
+  | 'transfersFailed'
+  | 'cycleErrors'
+  | 'executionsFailed'
+  | 'executionsTimedOut'
+  | 'reconcileErrors'
+  | 'executionsThrottled'
+  | 'stepThrottles'
+  | 'noCycle';
 
 /** The portfolio's dashboard and the alarms that page a person, all read from the constructs. */
 export class BotfolioDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
-  /** A transfer ended `failed`. */
-  readonly transfersFailedAlarm: cloudwatch.Alarm;
-  /** The cycle function threw. */
-  readonly cycleErrorsAlarm: cloudwatch.Alarm;
-  /** A transfer workflow failed (a step kept failing) … */
-  readonly executionsFailedAlarm: cloudwatch.Alarm;
-  /** … or ran out of time (reconciliation settles what it left). */
-  readonly executionsTimedOutAlarm: cloudwatch.Alarm;
+  /**
+   * The alarms that page a person, into the alert topic, by what they watch: a transfer failed;
+   * the cycle or the reconciliation threw; a transfer workflow failed (a step kept failing) or
+   * ran out of time; Step Functions throttled its starts, or Lambda the step function; and the
+   * dead man's switch, no cycle completed in two check intervals.
+   */
+  readonly alarms: Readonly<Record<AlarmName, cloudwatch.Alarm>>;
 
   constructor(scope: Construct, id: string, props: BotfolioDashboardProps) {
     super(scope, id);
@@ -114,37 +129,86 @@ export class BotfolioDashboard extends Construct {
       ],
     });
 
-    const alarm = (alarmId: string, description: string, m: cloudwatch.IMetric) => {
-      const a = new cloudwatch.Alarm(this, alarmId, {
-        alarmDescription: `Botfolio ${props.portfolioId}: ${description}`,
-        metric: m,
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      a.addAlarmAction(new actions.SnsAction(props.alertTopic));
-      return a;
+    const sum = { period: ALARM_PERIOD, statistic: cloudwatch.Stats.SUM };
+    const anyOf: Record<Exclude<AlarmName, 'noCycle'>, [string, cloudwatch.IMetric]> = {
+      transfersFailed: [
+        'a transfer failed (see the journal: botfolio transfers)',
+        workflow.metricTransfers('failed', { period: ALARM_PERIOD }),
+      ],
+      cycleErrors: ['the monitoring cycle failed', cycleFunction.metricErrors(sum)],
+      executionsFailed: [
+        'a transfer workflow failed: a step kept failing, the transfer may be half-settled',
+        stateMachine.metricFailed(sum),
+      ],
+      executionsTimedOut: [
+        'a transfer workflow timed out: reconciliation will settle it',
+        stateMachine.metricTimedOut(sum),
+      ],
+      reconcileErrors: [
+        'the reconciliation failed: open transfers are not settled and the books are not checked',
+        props.reconcileFunction.metricErrors(sum),
+      ],
+      executionsThrottled: [
+        'Step Functions throttled transfer workflows: planned transfers wait for the next cycle',
+        stateMachine.metricThrottled(sum),
+      ],
+      stepThrottles: [
+        'Lambda throttled the transfer step function: transfers are retried, or settled on the failure path',
+        stepFunction.metricThrottles(sum),
+      ],
     };
-    this.transfersFailedAlarm = alarm(
-      'TransfersFailedAlarm',
-      'a transfer failed (see the journal: botfolio transfers)',
-      workflow.metricTransfers('failed', { period: ALARM_PERIOD }),
-    );
-    this.cycleErrorsAlarm = alarm(
-      'CycleErrorsAlarm',
-      'the monitoring cycle failed',
-      cycleFunction.metricErrors({ period: ALARM_PERIOD, statistic: cloudwatch.Stats.SUM }),
-    );
-    this.executionsFailedAlarm = alarm(
-      'ExecutionsFailedAlarm',
-      'a transfer workflow failed: a step kept failing, the transfer may be half-settled',
-      stateMachine.metricFailed({ period: ALARM_PERIOD, statistic: cloudwatch.Stats.SUM }),
-    );
-    this.executionsTimedOutAlarm = alarm(
-      'ExecutionsTimedOutAlarm',
-      'a transfer workflow timed out: reconciliation will settle it',
-      stateMachine.metricTimedOut({ period: ALARM_PERIOD, statistic: cloudwatch.Stats.SUM }),
+    const alarms = Object.fromEntries(
+      Object.entries(anyOf).map(([name, [description, metric]]) => [
+        name,
+        this.pageOn(props, name, description, {
+          metric,
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      ]),
+    ) as Record<Exclude<AlarmName, 'noCycle'>, cloudwatch.Alarm>;
+    this.alarms = { ...alarms, noCycle: this.deadMansSwitch(props) };
+  }
+
+  /** An alarm `<Name>Alarm` (construct id, as before) into the alert topic. */
+  private pageOn(
+    props: BotfolioDashboardProps,
+    name: string,
+    description: string,
+    alarmProps: Omit<cloudwatch.AlarmProps, 'alarmDescription'>,
+  ): cloudwatch.Alarm {
+    const id = `${name.charAt(0).toUpperCase()}${name.slice(1)}Alarm`;
+    const a = new cloudwatch.Alarm(this, id, {
+      alarmDescription: `Botfolio ${props.portfolioId}: ${description}`,
+      ...alarmProps,
+    });
+    a.addAlarmAction(new actions.SnsAction(props.alertTopic));
+    return a;
+  }
+
+  /**
+   * No cycle completed in two check intervals: the schedule stopped, every cycle fails, or the
+   * function cannot start. Missing data is breaching — silence is exactly what it watches for.
+   * One period per interval, two of them empty raise it (a day at most, CloudWatch's limit: a
+   * longer interval is watched over its last day in two halves).
+   */
+  private deadMansSwitch(props: BotfolioDashboardProps): cloudwatch.Alarm {
+    const intervalMs = Math.max(props.checkIntervalMs, 60_000);
+    const periodMs = Math.min(intervalMs, MAX_ALARM_WINDOW_MS / 2);
+    return this.pageOn(
+      props,
+      'noCycle',
+      "no monitoring cycle completed in two check intervals (nothing is watched or moved; see the cycle function's logs)",
+      {
+        metric: props.cycle.metricCyclesCompleted({ period: Duration.millis(periodMs) }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      },
     );
   }
 }

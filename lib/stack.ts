@@ -4,10 +4,12 @@
  * Built from a parsed, validated Config, so a bad config never gets this far.
  */
 import { fileURLToPath } from 'node:url';
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { allocationModulePath } from '../functions/adapters/allocation-module.ts';
+import { STACK_OUTPUTS } from '../functions/adapters/stack-outputs.ts';
 import type { Config } from '../functions/core/config.ts';
+import { TEST_EXCHANGE_URL_ENV } from '../functions/handlers/env.ts';
 import { Alerts } from './alerts.ts';
 import { Cycle } from './cycle.ts';
 import { BotfolioDashboard } from './dashboard.ts';
@@ -16,6 +18,7 @@ import { ExchangeSecrets } from './exchange-secrets.ts';
 import { BotfolioFunction } from './function.ts';
 import { ScheduledFunction } from './scheduled-function.ts';
 import { Storage } from './storage.ts';
+import { testExchangeUrlProblems } from './test-exchange.ts';
 import { TransferWorkflow } from './transfer-workflow.ts';
 
 /** The handler modules, one per function. */
@@ -46,6 +49,14 @@ export interface BotfolioStackProps extends StackProps {
    * @default 'none' — no VPC: the functions call out from Lambda's shared addresses
    */
   readonly egress?: EgressOption;
+  /**
+   * For test deploys only (lib/test-exchange.ts): the exchange API every function calls instead
+   * of the exchange's own, e.g. a fake Bitget on 127.0.0.1. An error (no synth, no deploy) unless
+   * it is on the loopback interface and the deploy looks like a test: no deletion protection, no
+   * fixed egress, no alert subscribers.
+   * @default - none: the functions call each exchange's own API
+   */
+  readonly testExchangeUrl?: string;
 }
 
 /** A stack name CloudFormation accepts for a portfolio id ("_" and "." become "-"). */
@@ -133,6 +144,7 @@ export class BotfolioStack extends Stack {
 
     // Every function calls the exchange, keeps the journal and state, and alerts. Metrics need no
     // grant: they are EMF lines in the functions' own log groups.
+    const testExchange = this.testExchange(props);
     for (const fn of [this.cycle.function, this.transferStep, this.reconcile.function]) {
       this.storage.grantReadWriteItems(fn);
       this.exchangeSecrets.grantRead(fn);
@@ -141,6 +153,7 @@ export class BotfolioStack extends Stack {
         ...this.storage.environment,
         ...this.exchangeSecrets.environment,
         ...this.alerts.environment,
+        ...testExchange,
       };
       for (const [name, value] of Object.entries(environment)) fn.addEnvironment(name, value);
       if (this.egress) fn.node.addDependency(this.egress.egressEstablished);
@@ -151,7 +164,65 @@ export class BotfolioStack extends Stack {
       checkIntervalMs: config.checkIntervalMs,
       cycle: this.cycle,
       transferWorkflow: this.transferWorkflow,
+      reconcileFunction: this.reconcile.function,
       alertTopic: this.alerts.topic,
+    });
+    this.addOperatorOutputs(portfolioId);
+  }
+
+  /** The test-only exchange URL's environment, when it is given and allowed here. */
+  private testExchange(props: BotfolioStackProps): Record<string, string> {
+    const url = props.testExchangeUrl;
+    if (url === undefined) return {};
+    const problems = testExchangeUrlProblems(url, {
+      deletionProtection: props.deletionProtection ?? true,
+      egress: props.egress ?? 'none',
+      alertEmails: props.alertEmails ?? [],
+      alertSms: props.alertSms ?? [],
+    });
+    for (const p of problems) Annotations.of(this).addError(p);
+    return problems.length === 0 ? { [TEST_EXCHANGE_URL_ENV]: url } : {};
+  }
+
+  /**
+   * What `botfolio … --stack NAME` finds the portfolio by (functions/adapters/stack-outputs.ts),
+   * and the dashboard's address for a person.
+   */
+  private addOperatorOutputs(portfolioId: string): void {
+    const outputs: Record<keyof typeof STACK_OUTPUTS, { value: string; description: string }> = {
+      portfolioId: { value: portfolioId, description: 'The portfolio this stack manages' },
+      stateTable: { value: this.storage.state.tableName, description: 'State table' },
+      performanceTable: {
+        value: this.storage.performance.tableName,
+        description: 'Performance table',
+      },
+      transactionsTable: {
+        value: this.storage.transactions.tableName,
+        description: 'Transactions table (the journal)',
+      },
+      alertTopic: { value: this.alerts.topic.topicArn, description: 'Alert topic' },
+      transferStateMachine: {
+        value: this.transferWorkflow.stateMachine.stateMachineArn,
+        description: 'Guarded-transfer state machine',
+      },
+      cycleFunction: {
+        value: this.cycle.function.functionName,
+        description: 'Monitoring cycle function',
+      },
+      reconcileFunction: {
+        value: this.reconcile.function.functionName,
+        description: 'Reconciliation function',
+      },
+    };
+    for (const [field, { value, description }] of Object.entries(outputs)) {
+      new CfnOutput(this, STACK_OUTPUTS[field as keyof typeof STACK_OUTPUTS], {
+        value,
+        description,
+      });
+    }
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.dashboard.dashboard.dashboardName}`,
+      description: 'The portfolio dashboard in the CloudWatch console',
     });
   }
 }

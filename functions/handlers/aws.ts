@@ -1,7 +1,8 @@
 /**
- * The AWS composition shared by the handlers: SDK clients, the store, the alerter and the
- * exchanges, built once per container at module scope.
+ * The AWS composition shared by the handlers: SDK clients, the logger, the store, the alerter and
+ * the exchanges, built once per container at module scope.
  */
+import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -21,9 +22,18 @@ import type { Config } from '../core/config.ts';
 import type { Exchange } from '../core/ports.ts';
 import { withCooldown } from '../usecases/alerting.ts';
 import { withCircuitBreaker } from '../usecases/breaker.ts';
-import { loadBundledConfig, requireEnv } from './env.ts';
+import { loadBundledConfig, optionalEnv, requireEnv, TEST_EXCHANGE_URL_ENV } from './env.ts';
 
 export const config: Config = loadBundledConfig();
+
+/**
+ * Structured JSON logs (Powertools for AWS Lambda): every line carries the portfolio; a handler
+ * adds the cycle id or the transfer id it works on as keys.
+ */
+export const logger = new Logger({
+  serviceName: 'botfolio',
+  persistentKeys: { portfolioId: config.portfolioId },
+});
 
 const dynamo = new DynamoDBClient({});
 const stateTable = requireEnv(tableEnvName(STATE_TABLE));
@@ -48,12 +58,15 @@ export const metrics = new EmfMetrics();
  * Exchange adapters by config name, each behind its circuit breaker (state in the `state` table,
  * so it holds across invocations). Bitget's master key is read from Secrets Manager on the first
  * call and kept for the container's life. The paper exchange is a local venue: not wired here.
+ * Only a test deploy points them at another API (a fake exchange on 127.0.0.1).
  */
 export const exchanges = new Map<string, Exchange>();
+const testExchangeUrl = optionalEnv(TEST_EXCHANGE_URL_ENV);
 if (config.exchanges.has('bitget')) {
   const bitget = new BitgetExchange({
     key: secretsManagerKey(new SecretsManagerClient({}), requireEnv(secretArnEnvName('bitget'))),
     ...bitgetOptionsFromConfig(config),
+    ...(testExchangeUrl !== undefined && { apiUrl: testExchangeUrl }),
   });
   exchanges.set(
     'bitget',
@@ -62,13 +75,7 @@ if (config.exchanges.has('bitget')) {
       alerter,
       portfolioId: config.portfolioId,
       onBookkeepingError: (error) =>
-        console.error(
-          JSON.stringify({
-            level: 'error',
-            message: 'circuit breaker bookkeeping failed',
-            error: String(error),
-          }),
-        ),
+        logger.error('circuit breaker bookkeeping failed', { error: String(error) }),
     }),
   );
 }

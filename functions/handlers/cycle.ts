@@ -4,7 +4,7 @@ import { StepFunctionsStarter } from '../adapters/stepfunctions/starter.ts';
 import { METRIC_NAMES } from '../core/metrics.ts';
 import type { WeightsFunction } from '../core/strategies.ts';
 import { runCycle } from '../usecases/cycle.ts';
-import { alerter, config, exchanges, metrics, stores } from './aws.ts';
+import { alerter, config, exchanges, logger, metrics, stores } from './aws.ts';
 import { loadBundledAllocationModule, requireEnv } from './env.ts';
 
 const workflow = new StepFunctionsStarter(new SFNClient({}), requireEnv('STATE_MACHINE_ARN'));
@@ -17,9 +17,7 @@ const workflow = new StepFunctionsStarter(new SFNClient({}), requireEnv('STATE_M
 const customWeights = await loadBundledAllocationModule(config).catch(
   (error: unknown): WeightsFunction => {
     const reason = error instanceof Error ? error.message : String(error);
-    console.error(
-      JSON.stringify({ level: 'error', message: 'custom allocation module not loaded', reason }),
-    );
+    logger.error('custom allocation module not loaded', { reason });
     return () => {
       throw new Error(`not loaded in the cycle function: ${reason}`);
     };
@@ -42,17 +40,13 @@ export async function handler(event: ScheduledEvent) {
   );
   const durationMs = Date.now() - started;
   metrics.emit(config.portfolioId, { [METRIC_NAMES.cycleDuration]: durationMs });
-  console.log(
-    JSON.stringify({
-      level: 'info',
-      message: 'cycle done',
-      cycleId: result.cycleId,
-      mode: result.plan.mode,
-      transfers: result.entries.length,
-      restarted: result.restarted,
-      durationMs,
-    }),
-  );
+  logger.info('cycle done', {
+    cycleId: result.cycleId,
+    mode: result.plan.mode,
+    transfers: result.entries.map((e) => ({ transferId: e.id, kind: e.kind, botId: e.botId })),
+    restarted: result.restarted,
+    durationMs,
+  });
   return {
     cycleId: result.cycleId,
     mode: result.plan.mode,

@@ -12,6 +12,18 @@ export class MissingSettingError extends Error {
   }
 }
 
+/**
+ * Env var of the deploy-time test setting `-c testExchangeUrl=URL` (lib/test-exchange.ts): the
+ * exchange API the functions call instead of the exchange's own, a fake on 127.0.0.1. Set only
+ * by a test deploy; the stack refuses it for a production-looking one.
+ */
+export const TEST_EXCHANGE_URL_ENV = 'BOTFOLIO_TEST_EXCHANGE_URL';
+
+/** A setting that may be absent (undefined then); one that must be there is `requireEnv`. */
+export function optionalEnv(name: string): string | undefined {
+  return process.env[name] || undefined;
+}
+
 export function requireEnv(name: string): string {
   const value = process.env[name];
   if (!value) throw new MissingSettingError(name);

@@ -1,12 +1,12 @@
 /**
  * The store of a local data folder on its own (runtime.ts keeps it in `<data>/dynamo`), for the
  * commands that only read or flag the books: they should not wait for a CDK synth, the paper
- * exchange or the market — an emergency stop least of all.
+ * exchange or the market — an emergency stop least of all. (books.ts: the same commands on a
+ * deployed stack.)
  */
 import { join } from 'node:path';
 import { dynamoStores } from '../adapters/dynamodb/store.ts';
 import type { Config } from '../core/config.ts';
-import type { PortfolioState } from '../core/state.ts';
 import type { Stores } from '../core/store-ports.ts';
 import { startEmbeddedDynamo } from './dynamo.ts';
 
@@ -25,20 +25,4 @@ export async function withLocalStore<T>(
   } finally {
     await dynamo.close();
   }
-}
-
-/** Runs `fn` on the store and its stored state, or explains there is none yet (exit 1). */
-export function withStoredState(
-  config: Config,
-  dir: string | undefined,
-  fn: (stores: Stores, state: PortfolioState) => Promise<number> | number,
-): Promise<number> {
-  return withLocalStore(config, dir, async (stores) => {
-    const state = await stores.portfolio.load(config.portfolioId);
-    if (state) return fn(stores, state);
-    process.stderr.write(
-      `no state yet in ${dataDirOf(config, dir)}: run \`botfolio cycle --once\` first\n`,
-    );
-    return 1;
-  });
 }

@@ -1,11 +1,10 @@
-import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import {
   METRIC_NAMESPACE,
   PORTFOLIO_DIMENSION,
 } from '../../functions/adapters/cloudwatch-metrics.ts';
 import { METRIC_NAMES } from '../../functions/core/metrics.ts';
-import { logicalIdOf, synthesize } from './support.ts';
+import { exampleConfigJson, logicalIdOf, synthesize } from './support.ts';
 
 // Prepare (once for the file)
 const { stack, template } = synthesize();
@@ -89,6 +88,27 @@ describe('alarms', () => {
     ['cycle errors', { Namespace: 'AWS/Lambda', MetricName: 'Errors' }],
     ['failed executions', { Namespace: 'AWS/States', MetricName: 'ExecutionsFailed' }],
     ['timed-out executions', { Namespace: 'AWS/States', MetricName: 'ExecutionsTimedOut' }],
+    ['throttled executions', { Namespace: 'AWS/States', MetricName: 'ExecutionThrottled' }],
+    [
+      'throttles of the transfer step function',
+      {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Throttles',
+        Dimensions: [
+          { Name: 'FunctionName', Value: { Ref: logicalIdOf(stack, stack.transferStep) } },
+        ],
+      },
+    ],
+    [
+      'reconcile errors',
+      {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [
+          { Name: 'FunctionName', Value: { Ref: logicalIdOf(stack, stack.reconcile.function) } },
+        ],
+      },
+    ],
   ])('notify the alert topic of %s', (_what, metric) => {
     // Assess
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -102,18 +122,51 @@ describe('alarms', () => {
     });
   });
 
-  it('watch the cycle function, not the transfer steps whose retried errors are expected', () => {
+  it('watch the cycle and reconcile functions’ errors, not the transfer steps’ whose retries are expected', () => {
+    // Assess
+    const watched = Object.values(
+      template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors' } }),
+    ).map((a) => a.Properties.Dimensions);
+    expect(watched).toEqual([
+      [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(stack, stack.cycle.function) } }],
+      [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(stack, stack.reconcile.function) } }],
+    ]);
+  });
+
+  it('raise the dead man’s switch when no cycle completed in two check intervals, silence included', () => {
     // Assess
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'Errors',
-      Dimensions: [
-        { Name: 'FunctionName', Value: { Ref: logicalIdOf(stack, stack.cycle.function) } },
-      ],
+      Namespace: METRIC_NAMESPACE,
+      MetricName: METRIC_NAMES.cycleDuration,
+      Dimensions: [{ Name: PORTFOLIO_DIMENSION, Value: 'main' }],
+      Statistic: 'SampleCount',
+      Period: 15 * 60,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: topicId }],
     });
-    template.resourcePropertiesCountIs(
-      'AWS::CloudWatch::Alarm',
-      { MetricName: 'Errors', Dimensions: Match.anyValue() },
-      1,
-    );
   });
+
+  it.each([
+    ['1h', 3600],
+    ['1d', 12 * 3600],
+  ])(
+    'follow a check interval of %s in the dead man’s switch, within CloudWatch’s one day',
+    (interval, period) => {
+      // Prepare
+      const configJson = { ...exampleConfigJson(), monitoring: { check_interval: interval } };
+      // Act
+      const { template: t } = synthesize({ configJson });
+      // Assess
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: METRIC_NAMES.cycleDuration,
+        Statistic: 'SampleCount',
+        Period: period,
+        EvaluationPeriods: 2,
+      });
+    },
+  );
 });

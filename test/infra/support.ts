@@ -18,6 +18,18 @@ export function exampleConfigJson(): Record<string, unknown> {
   return JSON.parse(readFileSync(CONFIG_FILE, 'utf8')) as Record<string, unknown>;
 }
 
+/** The states a transfer that goes well passes through, in order, to its end. */
+export const TRANSFER_HAPPY_PATH = [
+  'Lock',
+  'Validate',
+  'Submit',
+  'Confirm',
+  'Apply',
+  'Unlock',
+  'Notify',
+  'Transferred',
+] as const;
+
 export const ALERT_EMAILS = ['ops@example.com', 'founder@example.com'] as const;
 export const ALERT_SMS = ['+4917612345678'] as const;
 

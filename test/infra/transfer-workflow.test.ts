@@ -5,7 +5,7 @@ import { TASK_STATES } from '../../functions/adapters/stepfunctions/contract.ts'
 import { CORE_ERRORS, RateLimitedError } from '../../functions/core/errors.ts';
 import { WORKFLOW_TIMEOUT_MINUTES } from '../../functions/core/settlement.ts';
 import { LAMBDA_SERVICE_ERRORS, RETRYABLE_ERRORS } from '../../lib/transfer-workflow.ts';
-import { logicalIdOf, stateMachineDefinition, synthesize } from './support.ts';
+import { logicalIdOf, stateMachineDefinition, synthesize, TRANSFER_HAPPY_PATH } from './support.ts';
 
 // Prepare (once for the file)
 const { stack, template } = synthesize();
@@ -133,16 +133,7 @@ describe('transfer workflow', () => {
     const path: string[] = [];
     for (let at: string | undefined = definition.StartAt; at; at = state(at).Next) path.push(at);
     // Assess
-    expect(path).toEqual([
-      'Lock',
-      'Validate',
-      'Submit',
-      'Confirm',
-      'Apply',
-      'Unlock',
-      'Notify',
-      'Transferred',
-    ]);
+    expect(path).toEqual(TRANSFER_HAPPY_PATH);
     expect(state('Transferred').Type).toBe('Succeed');
   });
 

@@ -89,7 +89,9 @@ export function toBotfolioError(error: unknown, kind: CallKind, what: string): u
   if (error instanceof ccxtErrors.OnMaintenance || error instanceof ccxtErrors.InvalidNonce) {
     return new ExchangeUnavailableError(`${what}: refused for now (${detail})`, options);
   }
-  if (error instanceof ccxtErrors.RequestTimeout) return lost('timed out');
+  // Not "timed out": the AWS emulator of the cloud test takes an error whose message says so for
+  // the Lambda's own timeout (Runtime.ExitError), which no Retry names; AWS goes by the name.
+  if (error instanceof ccxtErrors.RequestTimeout) return lost('no answer in time');
   if (error instanceof ccxtErrors.NetworkError) return lost('no usable answer');
   if (error instanceof ccxtErrors.OperationFailed) return lost('unreadable answer');
   // PermissionDenied (a missing permission, an IP the key is not bound to) is one of these.

@@ -1,13 +1,15 @@
 /**
  * Commands on a local data folder (the embedded store and the paper exchange kept on disk):
- * `cycle --once`, `status`, `state`, `transfers` (transfers.ts).
+ * `cycle --once`, `status`, `state`, `transfers` (transfers.ts); the last three also on a
+ * deployed stack (`--stack`, books.ts).
  */
 import type { Config } from '../../core/config.ts';
 import { formatMoney } from '../../core/money.ts';
 import { modeOf, portfolioEquity } from '../../core/policy.ts';
 import { stateToJson } from '../../core/state.ts';
 import { renderAlert, renderBoard } from '../board.ts';
-import { dataDirOf, withLocalStore, withStoredState } from '../local-store.ts';
+import { type BooksAt, withStoredState, withStores } from '../books.ts';
+import { dataDirOf } from '../local-store.ts';
 import { type LocalRuntime, startLocalRuntime } from '../runtime.ts';
 import { showTransfers as printTransfers } from './transfers.ts';
 
@@ -50,12 +52,8 @@ export function cycleOnce(config: Config, dir?: string, configFile?: string): Pr
   return withRuntime(config, dir, once, configFile);
 }
 
-export function showStatus(
-  config: Config,
-  dir: string | undefined,
-  json: boolean,
-): Promise<number> {
-  return withStoredState(config, dir, (_store, state) => {
+export function showStatus(config: Config, at: BooksAt, json: boolean): Promise<number> {
+  return withStoredState(config, at, (_store, state) => {
     const equity = portfolioEquity(state);
     if (json) {
       process.stdout.write(
@@ -71,8 +69,8 @@ export function showStatus(
   });
 }
 
-export function showState(config: Config, dir?: string): Promise<number> {
-  return withStoredState(config, dir, (_store, state) => {
+export function showState(config: Config, at: BooksAt): Promise<number> {
+  return withStoredState(config, at, (_store, state) => {
     process.stdout.write(`${JSON.stringify(stateToJson(state), null, 2)}\n`);
     return 0;
   });
@@ -80,8 +78,8 @@ export function showState(config: Config, dir?: string): Promise<number> {
 
 export function showTransfers(
   config: Config,
-  dir: string | undefined,
+  at: BooksAt,
   opts: { bot?: string; id?: string; json: boolean },
 ): Promise<number> {
-  return withLocalStore(config, dir, (store) => printTransfers({ store }, config, opts));
+  return withStores(config, at, (store) => printTransfers({ store }, config, opts));
 }

@@ -1,9 +1,10 @@
 /**
  * `botfolio halt`, `botfolio resume` and `botfolio confirm-balance`: an operator's hand on the
- * local data folder. `halt` sets the latched `halted` flag (no allocation, refill or rebalance into
- * a bot is planned, and the transfer workflow refuses any already planned). `resume` clears it —
- * the only way it clears (DESIGN.md §3) — and can lift `no_refill_policy` blocks of named bots.
- * `confirm-balance` records that a bot's balance beyond `max_plausible_jump` is real.
+ * local data folder or a deployed stack (`--stack`). `halt` sets the latched `halted` flag (no
+ * allocation, refill or rebalance into a bot is planned, and the transfer workflow refuses any
+ * already planned). `resume` clears it — the only way it clears (DESIGN.md §3) — and can lift
+ * `no_refill_policy` blocks of named bots. `confirm-balance` records that a bot's balance beyond
+ * `max_plausible_jump` is real.
  *
  * Reading: `resume` also restarts the drawdown count from the equity now (the new peak). The stop
  * compares equity with the peak, so without this the next cycle would halt again at once unless
@@ -15,10 +16,10 @@ import { type Money, money, showMoney } from '../../core/money.ts';
 import { portfolioEquity } from '../../core/policy.ts';
 import { showRatio } from '../../core/policy-amounts.ts';
 import { showAmount } from '../board.ts';
-import { withStoredState } from '../local-store.ts';
+import { type BooksAt, withStoredState } from '../books.ts';
 
-export function haltCommand(config: Config, dir: string | undefined): Promise<number> {
-  return withStoredState(config, dir, async (store, state) => {
+export function haltCommand(config: Config, at: BooksAt): Promise<number> {
+  return withStoredState(config, at, async (store, state) => {
     if (state.flags.halted) {
       process.stdout.write(`portfolio ${config.portfolioId} is already halted\n`);
       return 0;
@@ -33,7 +34,7 @@ export function haltCommand(config: Config, dir: string | undefined): Promise<nu
 
 export function resumeCommand(
   config: Config,
-  dir: string | undefined,
+  at: BooksAt,
   unblock: readonly string[],
 ): Promise<number> {
   const known = new Set(config.bots.map((b) => b.botId));
@@ -46,7 +47,7 @@ export function resumeCommand(
     }
     return Promise.resolve(1);
   }
-  return withStoredState(config, dir, async (store, state) => {
+  return withStoredState(config, at, async (store, state) => {
     const lines: string[] = [];
     if (state.flags.halted) {
       const equity = portfolioEquity(state);
@@ -82,7 +83,7 @@ export function resumeCommand(
  */
 export function confirmBalanceCommand(
   config: Config,
-  dir: string | undefined,
+  at: BooksAt,
   botId: string,
   input: { readonly amount: string; readonly reason: string },
 ): Promise<number> {
@@ -105,7 +106,7 @@ export function confirmBalanceCommand(
     process.stderr.write(problems.map((p) => `${p}\n`).join(''));
     return Promise.resolve(1);
   }
-  return withStoredState(config, dir, async (store, state) => {
+  return withStoredState(config, at, async (store, state) => {
     if (!state.bots.has(botId)) {
       process.stderr.write(
         `${botId} is not funded yet: its balance is not read, there is nothing to confirm\n`,

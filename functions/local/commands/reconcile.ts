@@ -1,52 +1,59 @@
 /**
  * `botfolio reconcile`: settles what the transfer workflow left open on the local data (as the
- * scheduled reconcile function does in AWS) and checks the books against the exchange.
+ * scheduled reconcile function does in AWS) and checks the books against the exchange; with
+ * `--stack`, the deployed reconcile function does it and its report is printed the same way.
  * `botfolio state --rebuild [--dry-run]`: recomputes the ledger from the journal and replaces the
  * projection with it (or only shows the differences).
  */
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { DeployedStackError } from '../../adapters/stack-outputs.ts';
 import type { Config } from '../../core/config.ts';
-import { formatMoney, type Money, ZERO } from '../../core/money.ts';
+import { formatMoney, money } from '../../core/money.ts';
 import { rebuildLedger } from '../../usecases/ledger-rebuild.ts';
-import type { ReconcileReport } from '../../usecases/reconcile.ts';
-import { withLocalStore } from '../local-store.ts';
+import {
+  booksDisagree,
+  type ReconcileJson,
+  reconcileReportJson,
+} from '../../usecases/reconcile-report.ts';
+import { type BooksAt, deployedStackOf, withStores } from '../books.ts';
 import { withRuntime } from './local-data.ts';
 
-export function reconcileCommand(
+export async function reconcileCommand(
   config: Config,
-  dir: string | undefined,
+  at: BooksAt,
   opts: { json: boolean },
   out: (text: string) => void = (t) => process.stdout.write(t),
 ): Promise<number> {
-  return withRuntime(config, dir, async (rt) => {
-    const report = await rt.reconcile();
-    out(opts.json ? `${JSON.stringify(reportToJson(report), null, 2)}\n` : describe(report));
-    return report.reserves.checked && !report.reserves.agree ? 1 : 0;
-  });
+  const report =
+    at.stack === undefined
+      ? await withRuntime(config, at.dir, async (rt) => reconcileReportJson(await rt.reconcile()))
+      : await reconcileInStack(config, at.stack);
+  out(opts.json ? `${JSON.stringify(report, null, 2)}\n` : describe(report));
+  return booksDisagree(report) ? 1 : 0;
 }
 
-function reportToJson(r: ReconcileReport): Record<string, unknown> {
-  const amount = (m: Money | undefined) => (m === undefined ? undefined : formatMoney(m));
-  const { reserves, holding } = r;
-  return {
-    at: r.at,
-    restarted: r.restarted,
-    settled: r.settled,
-    applied: r.applied,
-    unresolved: r.unresolved,
-    locksReleased: r.locksReleased,
-    holdsReleased: r.holdsReleased,
-    plansReleased: r.plansReleased,
-    books: { ...reserves, reserves: amount(reserves.reserves), master: amount(reserves.master) },
-    watermark: {
-      applied: Number(r.watermark.applied),
-      lastApplied: r.watermark.lastApplied ?? null,
-      applying: [...r.watermark.applying],
-      holding: [...holding],
-    },
-  };
+/**
+ * A deployed stack reconciles in its own reconcile function: it calls the exchange from the
+ * stack's network (the address the key is bound to) with the stack's key, never from here.
+ */
+async function reconcileInStack(config: Config, stackName: string): Promise<ReconcileJson> {
+  const stack = await deployedStackOf(config, stackName);
+  const lambda = new LambdaClient({});
+  try {
+    const answer = await lambda.send(new InvokeCommand({ FunctionName: stack.reconcileFunction }));
+    const text = new TextDecoder().decode(answer.Payload ?? new Uint8Array());
+    if (answer.FunctionError) {
+      throw new DeployedStackError(
+        `stack ${stackName}: the reconcile function failed (${answer.FunctionError}): ${text}`,
+      );
+    }
+    return JSON.parse(text) as ReconcileJson;
+  } finally {
+    lambda.destroy();
+  }
 }
 
-function describe(r: ReconcileReport): string {
+function describe(r: ReconcileJson): string {
   const lines = [`reconciled at ${r.at}`];
   for (const s of r.settled) lines.push(`  settled    ${s.id}: ${s.from} → ${s.to}`);
   for (const id of r.restarted) lines.push(`  restarted  ${id}`);
@@ -57,13 +64,14 @@ function describe(r: ReconcileReport): string {
   for (const id of r.holdsReleased) lines.push(`  released   the reserve hold of ${id}`);
   for (const b of r.plansReleased)
     lines.push(`  released   the plan holding ${b} (its transfers had ended)`);
-  const b = r.reserves;
+  const b = r.books;
+  const amount = (m: string | undefined) => formatMoney(money(m ?? 0), 2);
   lines.push(
     !b.checked
       ? `  books      not checked: ${b.reason}`
       : b.agree
-        ? `  books      agree: reserves ${formatMoney(b.reserves ?? ZERO, 2)} = master accounts`
-        : `  books      MISMATCH: reserves ${formatMoney(b.reserves ?? ZERO, 2)}, master accounts ${formatMoney(b.master ?? ZERO, 2)}`,
+        ? `  books      agree: reserves ${amount(b.reserves)} = master accounts`
+        : `  books      MISMATCH: reserves ${amount(b.reserves)}, master accounts ${amount(b.master)}`,
   );
   lines.push(
     `  watermark  ${r.watermark.applied} completed transfers in the ledger${r.watermark.lastApplied ? ` (last ${r.watermark.lastApplied.id} at ${r.watermark.lastApplied.at})` : ''}`,
@@ -73,11 +81,11 @@ function describe(r: ReconcileReport): string {
 
 export function rebuildCommand(
   config: Config,
-  dir: string | undefined,
+  at: BooksAt,
   opts: { dryRun: boolean; json: boolean },
   out: (text: string) => void = (t) => process.stdout.write(t),
 ): Promise<number> {
-  return withLocalStore(config, dir, async (stores) => {
+  return withStores(config, at, async (stores) => {
     const report = await rebuildLedger({ config, ...stores }, { replace: !opts.dryRun });
     if (opts.json) {
       out(
