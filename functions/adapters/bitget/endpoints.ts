@@ -3,8 +3,9 @@
  * how ccxt reaches it: its implicit method where ccxt has one, else ccxt's signed `request`, which
  * signs any path the same way (the sub/main transfer record has no named method in ccxt).
  */
+
+import type { RateLimit } from '../venue/rate-limiter.ts';
 import type { BitgetClient } from './ccxt.ts';
-import type { RateLimit } from './rate-limiter.ts';
 
 export type BitgetParams = Record<string, string>;
 

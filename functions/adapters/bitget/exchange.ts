@@ -26,6 +26,8 @@ import type {
 } from '../../core/ports.ts';
 import { known, unknown } from '../../core/readings.ts';
 import type { KeyProvider } from '../secrets.ts';
+import { collectPages } from '../venue/pagination.ts';
+import { EndpointRateLimiter } from '../venue/rate-limiter.ts';
 import { type BitgetClient, createBitgetClient } from './ccxt.ts';
 import {
   type BitgetParams,
@@ -35,8 +37,6 @@ import {
   SUB_ACCOUNT_PAGE_SIZE,
 } from './endpoints.ts';
 import { type CallKind, isDuplicateClientOid, toBotfolioError } from './errors.ts';
-import { collectPages } from './pagination.ts';
-import { EndpointRateLimiter } from './rate-limiter.ts';
 import {
   type BitgetTransferRecord,
   parseAccountUid,
