@@ -1,0 +1,106 @@
+/**
+ * What every exchange adapter does around one call: wait for the endpoint's rate limit, build the
+ * ccxt client with the key on first use (a failed build is not kept), call, and turn what ccxt
+ * threw into our errors. And the adapter options a config gives, the same for every exchange.
+ */
+import type { AccountType, Config, ExchangeName } from '../../core/config.ts';
+import type { ExchangeKey, KeyProvider } from '../secrets.ts';
+import type { CallKind } from './errors.ts';
+import { EndpointRateLimiter, type RateLimit } from './rate-limiter.ts';
+
+export interface VenueEndpoint<C> {
+  readonly limit: RateLimit;
+  readonly call: (client: C, params: Record<string, string>) => Promise<unknown>;
+}
+
+export interface VenueCallsOptions<C, E extends string> {
+  readonly venue: string;
+  readonly endpoints: Readonly<Record<E, VenueEndpoint<C>>>;
+  readonly key: KeyProvider;
+  readonly createClient: (key: ExchangeKey) => C;
+  readonly toError: (error: unknown, kind: CallKind, what: string) => unknown;
+  readonly maxRateWaitMs: number;
+  readonly now: () => number;
+}
+
+/** `calls` per second, bursts of as many. */
+export const perSecond = (calls: number): RateLimit => ({ calls, perMs: 1_000 });
+
+/** Rate-limited, signed calls of one exchange's endpoints, their errors ours. */
+export class VenueCalls<C, E extends string> {
+  readonly #options: VenueCallsOptions<C, E>;
+  readonly #limiter: EndpointRateLimiter<E>;
+  #client: Promise<C> | undefined;
+
+  constructor(options: VenueCallsOptions<C, E>) {
+    this.#options = options;
+    const limits = Object.fromEntries(
+      Object.entries<VenueEndpoint<C>>(options.endpoints).map(([path, e]) => [path, e.limit]),
+    ) as Record<E, RateLimit>;
+    this.#limiter = new EndpointRateLimiter(limits, {
+      maxWaitMs: options.maxRateWaitMs,
+      now: options.now,
+    });
+  }
+
+  /** One call of `path`; `what` names it in error messages. */
+  async call(
+    path: E,
+    params: Record<string, string>,
+    kind: CallKind = 'read',
+    what = `${this.#options.venue} ${path}`,
+  ): Promise<unknown> {
+    await this.#limiter.acquire(path);
+    const client = await this.#clientOnce();
+    try {
+      return await this.#options.endpoints[path].call(client, params);
+    } catch (error) {
+      throw this.#options.toError(error, kind, what);
+    }
+  }
+
+  #clientOnce(): Promise<C> {
+    this.#client ??= this.#options
+      .key()
+      .then((key) => this.#options.createClient(key))
+      .catch((error: unknown) => {
+        this.#client = undefined;
+        throw error;
+      });
+    return this.#client;
+  }
+}
+
+/** Where each bot's and the master's money sits on an exchange, as the config says. */
+export interface AccountTypeOptions {
+  /** Each bot sub-account's account type, by its account; others get `botAccountType`. */
+  readonly accountTypes?: ReadonlyMap<string, AccountType>;
+  /** @default 'futures' */
+  readonly botAccountType?: AccountType;
+  /** Where the reserves sit in the master account. @default 'spot' */
+  readonly masterAccountType?: AccountType;
+}
+
+/** The account types a config gives the adapter of `exchange`. */
+export function accountTypesFromConfig(
+  config: Config,
+  exchange: ExchangeName,
+): Required<AccountTypeOptions> {
+  const settings = config.exchanges.get(exchange);
+  return {
+    accountTypes: new Map(
+      config.bots.filter((b) => b.exchange === exchange).map((b) => [b.account, b.accountType]),
+    ),
+    botAccountType: settings?.botAccountType ?? 'futures',
+    masterAccountType: settings?.masterAccountType ?? 'spot',
+  };
+}
+
+/** The account a bot's transfers use in its sub-account. */
+export const subAccountTypeOf = (options: AccountTypeOptions, account: string): AccountType =>
+  options.accountTypes?.get(account) ?? options.botAccountType ?? 'futures';
+
+/** The error under one of ours (our mappings keep ccxt's as `cause`). */
+export function errorCause(error: unknown): unknown {
+  return error instanceof Error && error.cause !== undefined ? error.cause : error;
+}

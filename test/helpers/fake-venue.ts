@@ -1,0 +1,286 @@
+/**
+ * What every fake exchange server shares (fake-bitget.ts, fake-binance.ts): an HTTP server on
+ * 127.0.0.1, the request log, faults injected per endpoint in order, a token bucket per key and
+ * endpoint answering the exchange's own "too many requests" past its published limit, exact books
+ * (10⁻⁸ units) of a master and its sub-accounts with a spot and a futures account per coin, and
+ * how a transfer is applied. Each exchange's fake says how it signs, routes and answers.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Money, money, ZERO } from '../../functions/core/money.ts';
+
+/** Holdings by coin, e.g. `{ USDT: '150' }`. */
+export type Holdings = Readonly<Record<string, string | number>>;
+
+export type FakeFault =
+  /** The exchange's "too many requests" (HTTP 429 and its body). */
+  | { readonly kind: 'rate_limit' }
+  /** An HTTP status with a gateway's plain-text body (502, 503…). */
+  | { readonly kind: 'status'; readonly status: number }
+  /** An error answer of the exchange: `code` and `msg` in its own envelope. */
+  | {
+      readonly kind: 'error';
+      readonly code: string;
+      readonly msg: string;
+      readonly status?: number;
+    }
+  /** No answer until the client gives up; a transfer is applied first when `applied`. */
+  | { readonly kind: 'hang'; readonly applied?: boolean }
+  /** The connection is reset; a transfer is applied first when `applied`. */
+  | { readonly kind: 'reset'; readonly applied?: boolean }
+  /** A transfer moves `moves` instead of the amount asked, and its record says so. */
+  | { readonly kind: 'short'; readonly moves: string };
+
+export interface FakeRequest {
+  readonly method: string;
+  /** The endpoint's path as the fake names it (below /api/ for Bitget, e.g. `v2/spot/account/assets`). */
+  readonly path: string;
+  readonly query: Readonly<Record<string, string>>;
+  readonly body: Readonly<Record<string, unknown>> | undefined;
+  readonly apiKey: string | undefined;
+  /** The signature was present and right. */
+  readonly signed: boolean;
+  readonly status: number;
+  readonly code: string;
+}
+
+export class Reply {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly body: unknown,
+  ) {}
+}
+
+/** A request as a fake's routes see it. */
+export interface Incoming {
+  readonly req: IncomingMessage;
+  readonly url: URL;
+  readonly rawBody: string;
+  readonly method: string;
+  readonly path: string;
+  readonly query: Record<string, string>;
+  body: Record<string, unknown> | undefined;
+}
+
+export interface FakeAccount {
+  readonly uid: string;
+  /** Its place in creation order (Bitget's cursor ids grow with it). */
+  readonly index: number;
+  readonly spot: Map<string, Money>;
+  readonly futures: Map<string, Money>;
+}
+
+export interface FakeVenueOptions {
+  /** Added to every answer. @default 0 */
+  readonly latencyMs?: number;
+  /** Answer "too many requests" past each endpoint's limit, per key. @default true */
+  readonly enforceRateLimits?: boolean;
+  /** The server's clock (timestamps, rate limits). @default Date.now */
+  readonly now?: () => number;
+}
+
+export abstract class FakeVenue<Caller extends { readonly apiKey: string }> {
+  readonly requests: FakeRequest[] = [];
+  protected readonly accounts = new Map<string, FakeAccount>();
+  protected readonly now: () => number;
+  readonly #faults = new Map<string, FakeFault[]>();
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  readonly #venueOptions: FakeVenueOptions;
+  readonly #server = createServer((req, res) => {
+    this.#handle(req, res).catch((error: unknown) => {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
+    });
+  });
+  #url: string | undefined;
+
+  constructor(options: FakeVenueOptions) {
+    this.#venueOptions = options;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The fake's name in messages. */
+  protected abstract readonly venue: string;
+  /** Each endpoint's published limit: calls per window in ms. */
+  protected abstract readonly limits: Readonly<Record<string, readonly [number, number]>>;
+  /** The endpoint's name for a URL path (what `inject` and `calls` take). */
+  protected abstract pathOf(url: URL): string;
+  /** The request's parameters besides the query (a JSON or form body). */
+  protected abstract bodyOf(rawBody: string): Record<string, unknown> | undefined;
+  /** The caller's key when the request is signed right; else the exchange's refusal. */
+  protected abstract authenticate(incoming: Incoming): Caller | Reply;
+  protected abstract route(incoming: Incoming, caller: Caller): Reply;
+  /** The exchange's error envelope. */
+  protected abstract refuse(code: string, msg: string, status?: number): Reply;
+  /** The exchange's answer past a rate limit. */
+  protected abstract tooManyRequests(): Reply;
+  /** The API key header of a request, for the log. */
+  protected abstract apiKeyOf(req: IncomingMessage): string | undefined;
+  /** What a `short` fault changes in a transfer's parameters. */
+  protected abstract shortened(body: Record<string, unknown>, moves: string): void;
+
+  /** Starts listening on 127.0.0.1 (an ephemeral port); resolves to the base URL. */
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    const { port } = this.#server.address() as AddressInfo;
+    this.#url = `http://127.0.0.1:${port}`;
+    return this.#url;
+  }
+
+  get url(): string {
+    if (!this.#url) throw new Error(`the fake ${this.venue} is not started`);
+    return this.#url;
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  /** Queues faults for the next calls of an endpoint, in order. */
+  inject(path: string, ...faults: FakeFault[]): void {
+    this.#faults.set(path, [...(this.#faults.get(path) ?? []), ...faults]);
+  }
+
+  /** Calls of an endpoint received so far (all of them without a path). */
+  calls(path?: string): number {
+    return this.requests.filter((r) => path === undefined || r.path === path).length;
+  }
+
+  /** Sets a sub-account's (or the master's) holding; trading moved its equity. */
+  setBalance(uid: string, account: 'spot' | 'futures', coin: string, amount: string | number) {
+    this.account(uid)[account].set(coin, money(amount));
+  }
+
+  balance(uid: string, account: 'spot' | 'futures', coin: string): Money {
+    return this.account(uid)[account].get(coin) ?? ZERO;
+  }
+
+  protected open(uid: string, spec: { spot?: Holdings; futures?: Holdings }): FakeAccount {
+    const holdings = (h: Holdings = {}) =>
+      new Map(Object.entries(h).map(([coin, amount]) => [coin, money(amount)]));
+    const account = {
+      uid,
+      index: this.accounts.size,
+      spot: holdings(spec.spot),
+      futures: holdings(spec.futures),
+    };
+    this.accounts.set(uid, account);
+    return account;
+  }
+
+  protected account(uid: string): FakeAccount {
+    const account = this.accounts.get(uid);
+    if (!account) throw new Error(`the fake ${this.venue} has no account ${uid}`);
+    return account;
+  }
+
+  /** Moves `amount` of `coin` between two accounts' wallets; false when the source lacks it. */
+  protected move(
+    from: FakeAccount,
+    fromWallet: 'spot' | 'futures',
+    to: FakeAccount,
+    toWallet: 'spot' | 'futures',
+    coin: string,
+    amount: Money,
+  ): boolean {
+    const source = from[fromWallet];
+    const target = to[toWallet];
+    const held = source.get(coin) ?? ZERO;
+    if (held < amount) return false;
+    source.set(coin, (held - amount) as Money);
+    target.set(coin, ((target.get(coin) ?? ZERO) + amount) as Money);
+    return true;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const rawBody = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const incoming: Incoming = {
+      req,
+      url,
+      rawBody,
+      method: req.method ?? '',
+      path: this.pathOf(url),
+      query: Object.fromEntries(url.searchParams),
+      body: rawBody === '' ? undefined : this.bodyOf(rawBody),
+    };
+    const apiKey = this.apiKeyOf(req);
+    const log = (status: number, code: string, signed: boolean) =>
+      this.requests.push({
+        method: incoming.method,
+        path: incoming.path,
+        query: incoming.query,
+        body: incoming.body,
+        apiKey,
+        signed,
+        status,
+        code,
+      });
+
+    if (this.#venueOptions.latencyMs) await sleep(this.#venueOptions.latencyMs);
+
+    const caller = this.authenticate(incoming);
+    if (caller instanceof Reply) {
+      log(caller.status, caller.code, false);
+      return send(res, caller);
+    }
+    const fault = this.#faults.get(incoming.path)?.shift();
+    if (fault?.kind === 'short') {
+      incoming.body = { ...incoming.body };
+      this.shortened(incoming.body, fault.moves);
+    }
+    if (fault?.kind === 'hang' || fault?.kind === 'reset') {
+      if (fault.applied) this.route(incoming, caller);
+      log(0, fault.kind, true);
+      if (fault.kind === 'reset') req.socket.destroy();
+      return; // hang: never answered; the client times out (closeAllConnections ends it)
+    }
+    const reply =
+      fault?.kind === 'rate_limit'
+        ? this.tooManyRequests()
+        : fault?.kind === 'status'
+          ? new Reply(
+              fault.status,
+              String(fault.status),
+              `<html>${fault.status} Bad Gateway</html>`,
+            )
+          : fault?.kind === 'error'
+            ? this.refuse(fault.code, fault.msg, fault.status)
+            : (this.#rateLimited(caller.apiKey, incoming.path) ?? this.route(incoming, caller));
+    log(reply.status, reply.code, true);
+    send(res, reply);
+  }
+
+  #rateLimited(apiKey: string, path: string): Reply | undefined {
+    const limit = this.limits[path];
+    if (!limit || this.#venueOptions.enforceRateLimits === false) return undefined;
+    const [calls, perMs] = limit;
+    const id = `${apiKey} ${path}`;
+    const now = this.now();
+    const bucket = this.#buckets.get(id) ?? { tokens: calls, at: now };
+    bucket.tokens = Math.min(calls, bucket.tokens + ((now - bucket.at) * calls) / perMs);
+    bucket.at = now;
+    this.#buckets.set(id, bucket);
+    if (bucket.tokens < 1) return this.tooManyRequests();
+    bucket.tokens -= 1;
+    return undefined;
+  }
+}
+
+export function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+  res
+    .writeHead(reply.status, {
+      'content-type': typeof reply.body === 'string' ? 'text/html' : 'application/json',
+    })
+    .end(text);
+}
