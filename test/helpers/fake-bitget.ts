@@ -49,10 +49,6 @@ export interface FakeBitgetOptions extends FakeVenueOptions {
   readonly master?: FakeAccountSpec;
   /** Sub-accounts by UID, in creation order (cursor ids grow with it). */
   readonly subAccounts?: Readonly<Record<string, FakeAccountSpec>>;
-  /** How a clientOid seen before is answered. @default 'reject' */
-  readonly duplicateClientOid?: 'reject' | 'replay';
-  /** Transfers show in the records only this long after they were applied. @default 0 */
-  readonly recordDelayMs?: number;
 }
 
 export interface FakeTransfer {
@@ -109,9 +105,6 @@ export class FakeBitget extends FakeVenue<Caller> {
   protected readonly venue = 'Bitget';
   protected readonly limits = LIMITS;
   readonly #keys = new Map<string, Caller>();
-  /** Sub-accounts the futures answer leaves out (a partial answer), and the equity shown for others. */
-  readonly #futuresOmitted = new Set<string>();
-  readonly #futuresEquityShown = new Map<string, unknown>();
   readonly #options: FakeBitgetOptions;
   #nextTransferId = 7_000_000_001n;
 
@@ -125,27 +118,12 @@ export class FakeBitget extends FakeVenue<Caller> {
     for (const [uid, spec] of Object.entries(options.subAccounts ?? {})) this.#open(uid, spec);
   }
 
-  /**
-   * Makes the futures answer leave `uid` out (a partial answer, as a real one can be) until
-   * `restore`; or, with `equity`, show that value (null, "abc", "-5", "1e20") as its equity.
-   */
-  corruptFutures(uid: string, equity?: unknown): void {
-    if (equity === undefined) this.#futuresOmitted.add(uid);
-    else this.#futuresEquityShown.set(uid, equity);
-  }
-
-  /** Answers for `uid` truthfully again. */
-  restore(uid: string): void {
-    this.#futuresOmitted.delete(uid);
-    this.#futuresEquityShown.delete(uid);
-  }
-
   #open(uid: string, spec: FakeAccountSpec): void {
     this.open(uid, spec);
     if (spec.key) this.#keys.set(spec.key.apiKey, { ...spec.key, uid });
   }
 
-  protected pathOf(url: URL): string {
+  protected pathOf(url: URL, _method: string): string {
     return url.pathname.replace(/^\/api\//, '');
   }
 
@@ -275,12 +253,11 @@ export class FakeBitget extends FakeVenue<Caller> {
     return ok(
       [...this.accounts.values()]
         .filter(
-          (a) =>
-            a.uid !== this.masterUid && a.futures.has(coin) && !this.#futuresOmitted.has(a.uid),
+          (a) => a.uid !== this.masterUid && a.futures.has(coin) && !this.futuresOmitted.has(a.uid),
         )
         .map((a) => {
           const account = futuresAccountOf(coin, a.futures.get(coin));
-          const shown = this.#futuresEquityShown.get(a.uid);
+          const shown = this.futuresEquityShown.get(a.uid);
           return {
             userId: a.uid,
             assetList: [shown === undefined ? account : { ...account, accountEquity: shown }],

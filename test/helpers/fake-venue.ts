@@ -79,11 +79,18 @@ export interface FakeVenueOptions {
   readonly enforceRateLimits?: boolean;
   /** The server's clock (timestamps, rate limits). @default Date.now */
   readonly now?: () => number;
+  /** How a client id (clientOid, clientTranId…) seen before is answered. @default 'reject' */
+  readonly duplicateClientOid?: 'reject' | 'replay';
+  /** Transfers show in the records only this long after they were applied. @default 0 */
+  readonly recordDelayMs?: number;
 }
 
 export abstract class FakeVenue<Caller extends { readonly apiKey: string }> {
   readonly requests: FakeRequest[] = [];
   protected readonly accounts = new Map<string, FakeAccount>();
+  /** Sub-accounts the futures answer leaves out (a partial answer), and the equity shown for others. */
+  protected readonly futuresOmitted = new Set<string>();
+  protected readonly futuresEquityShown = new Map<string, unknown>();
   protected readonly now: () => number;
   readonly #faults = new Map<string, FakeFault[]>();
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
@@ -104,8 +111,8 @@ export abstract class FakeVenue<Caller extends { readonly apiKey: string }> {
   protected abstract readonly venue: string;
   /** Each endpoint's published limit: calls per window in ms. */
   protected abstract readonly limits: Readonly<Record<string, readonly [number, number]>>;
-  /** The endpoint's name for a URL path (what `inject` and `calls` take). */
-  protected abstract pathOf(url: URL): string;
+  /** The endpoint's name for a URL path and method (what `inject` and `calls` take). */
+  protected abstract pathOf(url: URL, method: string): string;
   /** The request's parameters besides the query (a JSON or form body). */
   protected abstract bodyOf(rawBody: string): Record<string, unknown> | undefined;
   /** The caller's key when the request is signed right; else the exchange's refusal. */
@@ -146,6 +153,21 @@ export abstract class FakeVenue<Caller extends { readonly apiKey: string }> {
   /** Calls of an endpoint received so far (all of them without a path). */
   calls(path?: string): number {
     return this.requests.filter((r) => path === undefined || r.path === path).length;
+  }
+
+  /**
+   * Makes the futures answer leave `uid` out (a partial answer, as a real one can be) until
+   * `restore`; or, with `equity`, show that value (null, "abc", "-5", "1e20") as its equity.
+   */
+  corruptFutures(uid: string, equity?: unknown): void {
+    if (equity === undefined) this.futuresOmitted.add(uid);
+    else this.futuresEquityShown.set(uid, equity);
+  }
+
+  /** Answers for `uid` truthfully again. */
+  restore(uid: string): void {
+    this.futuresOmitted.delete(uid);
+    this.futuresEquityShown.delete(uid);
   }
 
   /** Sets a sub-account's (or the master's) holding; trading moved its equity. */
@@ -204,7 +226,7 @@ export abstract class FakeVenue<Caller extends { readonly apiKey: string }> {
       url,
       rawBody,
       method: req.method ?? '',
-      path: this.pathOf(url),
+      path: this.pathOf(url, req.method ?? ''),
       query: Object.fromEntries(url.searchParams),
       body: rawBody === '' ? undefined : this.bodyOf(rawBody),
     };
