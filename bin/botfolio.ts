@@ -99,7 +99,7 @@ program
 program
   .command('run')
   .description(
-    'the monitoring loop on this machine: a cycle every check interval against the paper exchange or Bitget',
+    'the monitoring loop on this machine: a cycle every check interval against the paper exchange, Bitget or Binance',
   )
   .addOption(configOption())
   .addOption(

@@ -5,7 +5,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { BitgetExchange, bitgetOptionsFromConfig } from '../adapters/bitget/exchange.ts';
 import { DynamoBreakerStore } from '../adapters/dynamodb/breaker.ts';
 import { dynamoStores } from '../adapters/dynamodb/store.ts';
 import {
@@ -15,7 +14,8 @@ import {
   tableEnvName,
 } from '../adapters/dynamodb/tables.ts';
 import { EmfMetrics } from '../adapters/emf.ts';
-import { secretArnEnvName, secretsManagerKey } from '../adapters/secrets.ts';
+import { isRealExchange, realExchange } from '../adapters/exchanges.ts';
+import { needsPassphrase, secretArnEnvName, secretsManagerKey } from '../adapters/secrets.ts';
 import { SnsAlerter } from '../adapters/sns.ts';
 import type { Config } from '../core/config.ts';
 import type { Exchange } from '../core/ports.ts';
@@ -46,18 +46,19 @@ export const metrics = new EmfMetrics();
 
 /**
  * Exchange adapters by config name, each behind its circuit breaker (state in the `state` table,
- * so it holds across invocations). Bitget's master key is read from Secrets Manager on the first
- * call and kept for the container's life. The paper exchange is a local venue: not wired here.
+ * so it holds across invocations). Each master key is read from its exchange's secret on the
+ * first call and kept for the container's life. The paper exchange is a local venue: not wired.
  */
 export const exchanges = new Map<string, Exchange>();
-if (config.exchanges.has('bitget')) {
-  const bitget = new BitgetExchange({
-    key: secretsManagerKey(new SecretsManagerClient({}), requireEnv(secretArnEnvName('bitget'))),
-    ...bitgetOptionsFromConfig(config),
+const secrets = new SecretsManagerClient({});
+for (const name of config.exchanges.keys()) {
+  if (!isRealExchange(name)) continue;
+  const adapter = realExchange(name, config, {
+    key: secretsManagerKey(secrets, requireEnv(secretArnEnvName(name)), needsPassphrase(name)),
   });
   exchanges.set(
-    'bitget',
-    withCircuitBreaker(bitget, {
+    name,
+    withCircuitBreaker(adapter, {
       store: new DynamoBreakerStore(dynamo, stateTable, config.portfolioId),
       alerter,
       portfolioId: config.portfolioId,

@@ -1,6 +1,6 @@
 /**
- * The Lambda bundles carry ccxt's Bitget class and nothing else of ccxt's ~100 exchanges, and stay
- * small. Built with esbuild's options as the stack passes them (lib/function.ts); esbuild's
+ * The Lambda bundles carry ccxt's classes of the exchanges with an adapter (Bitget, Binance) and
+ * nothing else of ccxt's ~100 exchanges, and stay small. Built with esbuild's options as the stack passes them (lib/function.ts); esbuild's
  * metafile says which files went in.
  */
 import { execFile } from 'node:child_process';
@@ -53,8 +53,10 @@ beforeAll(async () => {
 describe.each(Object.keys(HANDLER_ENTRIES))('the %s bundle', (name) => {
   const bundle = () => bundles.get(name) ?? { bytes: 0, inputs: [] };
 
-  it('contains ccxt’s Bitget class', () => {
-    expect(bundle().inputs.map(inCcxt)).toContain('bitget.js');
+  it('contains ccxt’s Bitget and Binance classes', () => {
+    expect(bundle().inputs.map(inCcxt)).toEqual(
+      expect.arrayContaining(['bitget.js', 'binance.js']),
+    );
   });
 
   it('contains no other exchange of ccxt', () => {
@@ -62,10 +64,15 @@ describe.each(Object.keys(HANDLER_ENTRIES))('the %s bundle', (name) => {
     const exchanges = bundle()
       .inputs.flatMap((f) => inCcxt(f) ?? [])
       .filter((f) => /^(abstract\/|pro\/)?[a-z0-9]+\.js$/.test(f));
-    expect(exchanges.sort()).toEqual(['abstract/bitget.js', 'bitget.js']);
+    expect(exchanges.sort()).toEqual([
+      'abstract/binance.js',
+      'abstract/bitget.js',
+      'binance.js',
+      'bitget.js',
+    ]);
   });
 
-  it('leaves out what a Bitget REST client never loads (undici, protobuf codecs)', () => {
+  it('leaves out what a REST client never loads (undici, protobuf codecs)', () => {
     expect(
       bundle().inputs.filter((f) => /undici|protobuf|dydx-v4-client\/(registry|cosmos)/.test(f)),
     ).toEqual([]);
