@@ -6,10 +6,11 @@ import type { Config } from '../core/config.ts';
 import type { Exchange } from '../core/ports.ts';
 import { BinanceExchange, binanceOptionsFromConfig } from './binance/exchange.ts';
 import { BitgetExchange, bitgetOptionsFromConfig } from './bitget/exchange.ts';
+import { OkxExchange, okxOptionsFromConfig } from './okx/exchange.ts';
 import type { KeyProvider } from './secrets.ts';
 
 /** Exchanges with a real adapter (the paper exchange is the local stand-in for any of them). */
-export const REAL_EXCHANGES = ['bitget', 'binance'] as const;
+export const REAL_EXCHANGES = ['bitget', 'binance', 'okx'] as const;
 export type RealExchange = (typeof REAL_EXCHANGES)[number];
 
 export const isRealExchange = (name: string): name is RealExchange =>
@@ -36,5 +37,7 @@ export function realExchange(
       return new BitgetExchange({ ...common, ...bitgetOptionsFromConfig(config) });
     case 'binance':
       return new BinanceExchange({ ...common, ...binanceOptionsFromConfig(config) });
+    case 'okx':
+      return new OkxExchange({ ...common, ...okxOptionsFromConfig(config) });
   }
 }

@@ -54,11 +54,11 @@ export function transferContract<F>(venue: ContractVenue<F>): void {
         // Prepare
         const f = await started({ duplicateClientOid });
         const exchange = venue.adapter(f);
-        await exchange.transfer(transferOf('t-twice', MASTER, sub(bot), 100));
+        await exchange.transfer(transferOf('tTwice', MASTER, sub(bot), 100));
         // Act
-        const again = await exchange.transfer(transferOf('t-twice', MASTER, sub(bot), 100));
+        const again = await exchange.transfer(transferOf('tTwice', MASTER, sub(bot), 100));
         // Assess
-        expect(again).toMatchObject({ clientOid: 't-twice', amount: money(100) });
+        expect(again).toMatchObject({ clientOid: 'tTwice', amount: money(100) });
         expect(venue.transfers(f)).toBe(1);
         expect(venue.botFutures(f)).toBe(money(100));
       },
@@ -68,9 +68,9 @@ export function transferContract<F>(venue: ContractVenue<F>): void {
       // Prepare
       const f = await started();
       const exchange = venue.adapter(f);
-      await exchange.transfer(transferOf('t-reuse', MASTER, sub(bot), 100));
+      await exchange.transfer(transferOf('tReuse', MASTER, sub(bot), 100));
       // Act & Assess
-      await expect(exchange.transfer(transferOf('t-reuse', MASTER, sub(bot), 90))).rejects.toThrow(
+      await expect(exchange.transfer(transferOf('tReuse', MASTER, sub(bot), 90))).rejects.toThrow(
         TransferRejectedError,
       );
       expect(venue.botFutures(f)).toBe(money(100));
@@ -80,9 +80,9 @@ export function transferContract<F>(venue: ContractVenue<F>): void {
       // Prepare
       const f = await started({ recordDelayMs: 60_000 });
       const exchange = venue.adapter(f);
-      await exchange.transfer(transferOf('t-slow', MASTER, sub(bot), 100));
+      await exchange.transfer(transferOf('tSlow', MASTER, sub(bot), 100));
       // Act & Assess
-      await expect(exchange.transfer(transferOf('t-slow', MASTER, sub(bot), 100))).rejects.toThrow(
+      await expect(exchange.transfer(transferOf('tSlow', MASTER, sub(bot), 100))).rejects.toThrow(
         AmbiguousOutcomeError,
       );
       expect(venue.transfers(f)).toBe(1);
@@ -93,7 +93,7 @@ export function transferContract<F>(venue: ContractVenue<F>): void {
       const f = await started();
       // Act & Assess
       await expect(
-        venue.adapter(f).transfer(transferOf('t-big', MASTER, sub(bot), 5000)),
+        venue.adapter(f).transfer(transferOf('tBig', MASTER, sub(bot), 5000)),
       ).rejects.toThrow(InsufficientFundsError);
       expect(venue.transfers(f)).toBe(0);
     });
@@ -111,10 +111,10 @@ export function transferContract<F>(venue: ContractVenue<F>): void {
         const exchange = venue.adapter(f);
         venue.inject(f, venue.transferPath, fault);
         // Act
-        const sending = exchange.transfer(transferOf('t-lost', MASTER, sub(bot), 25));
+        const sending = exchange.transfer(transferOf('tLost', MASTER, sub(bot), 25));
         // Assess
         await expect(sending).rejects.toThrow(AmbiguousOutcomeError);
-        expect(Boolean(await exchange.findTransfer('t-lost', hint()))).toBe(applied);
+        expect(Boolean(await exchange.findTransfer('tLost', hint()))).toBe(applied);
         expect(venue.transfers(f)).toBe(applied ? 1 : 0);
       },
     );

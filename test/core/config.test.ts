@@ -181,7 +181,9 @@ describe('validation names the path and the bad value', () => {
       {
         path: 'exchanges.kraken',
         value: 'kraken',
-        message: expect.stringMatching(/not supported yet \(supported: bitget, binance, paper\)/),
+        message: expect.stringMatching(
+          /not supported yet \(supported: bitget, binance, okx, paper\)/,
+        ),
       },
     ]);
   });

@@ -127,7 +127,7 @@ export class FakeBinance extends FakeVenue<Caller> {
     return method === 'POST' ? `${path}#post` : path;
   }
 
-  protected bodyOf(rawBody: string): Record<string, unknown> {
+  protected override bodyOf(rawBody: string): Record<string, unknown> {
     return Object.fromEntries(new URLSearchParams(rawBody));
   }
 

@@ -127,14 +127,6 @@ export class FakeBitget extends FakeVenue<Caller> {
     return url.pathname.replace(/^\/api\//, '');
   }
 
-  protected bodyOf(rawBody: string): Record<string, unknown> | undefined {
-    try {
-      return JSON.parse(rawBody) as Record<string, unknown>;
-    } catch {
-      return undefined;
-    }
-  }
-
   protected apiKeyOf(req: IncomingMessage): string | undefined {
     return header(req, 'access-key');
   }

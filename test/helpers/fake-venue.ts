@@ -113,8 +113,14 @@ export abstract class FakeVenue<Caller extends { readonly apiKey: string }> {
   protected abstract readonly limits: Readonly<Record<string, readonly [number, number]>>;
   /** The endpoint's name for a URL path and method (what `inject` and `calls` take). */
   protected abstract pathOf(url: URL, method: string): string;
-  /** The request's parameters besides the query (a JSON or form body). */
-  protected abstract bodyOf(rawBody: string): Record<string, unknown> | undefined;
+  /** The request's parameters besides the query: a JSON body (Binance's is a form). */
+  protected bodyOf(rawBody: string): Record<string, unknown> | undefined {
+    try {
+      return JSON.parse(rawBody) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+  }
   /** The caller's key when the request is signed right; else the exchange's refusal. */
   protected abstract authenticate(incoming: Incoming): Caller | Reply;
   protected abstract route(incoming: Incoming, caller: Caller): Reply;

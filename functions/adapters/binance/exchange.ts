@@ -39,9 +39,11 @@ import type { KeyProvider } from '../secrets.ts';
 import {
   type AccountTypeOptions,
   accountTypesFromConfig,
+  type CallOptions,
   errorCause,
   subAccountTypeOf,
-  VenueCalls,
+  type VenueCalls,
+  venueCallsOf,
 } from '../venue/calls.ts';
 import { collectNumberedPages } from '../venue/pagination.ts';
 import { type BinanceClient, createBinanceClient } from './ccxt.ts';
@@ -63,7 +65,7 @@ import {
   parseTransferHistory,
 } from './responses.ts';
 
-export interface BinanceExchangeOptions extends AccountTypeOptions {
+export interface BinanceExchangeOptions extends AccountTypeOptions, CallOptions {
   /** The master key (no passphrase), asked for on the first call. */
   readonly key: KeyProvider;
   /**
@@ -72,12 +74,6 @@ export interface BinanceExchangeOptions extends AccountTypeOptions {
    * @default none
    */
   readonly masterEmail?: string;
-  /** Replaces the host of Binance's API URLs (a fake server in tests, a proxy). @default Binance's */
-  readonly apiUrl?: string;
-  /** Per request. @default 8 000 ms: a transfer step Lambda has 30 s */
-  readonly timeoutMs?: number;
-  /** The longest a call waits for its endpoint's rate limit. @default 10 000 ms */
-  readonly maxRateWaitMs?: number;
   /** 7-day windows of history a lookup may ask, back to when the transfer was sent. @default 5 */
   readonly maxHistoryWindows?: number;
   /** @default Date.now */
@@ -103,21 +99,15 @@ export class BinanceExchange implements Exchange {
   constructor(options: BinanceExchangeOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#calls = new VenueCalls({
-      venue: 'binance',
-      endpoints: ENDPOINTS,
-      key: options.key,
-      createClient: (key) =>
-        createBinanceClient({
-          apiKey: key.apiKey,
-          secret: key.secret,
-          timeoutMs: options.timeoutMs ?? 8_000,
-          ...(options.apiUrl !== undefined && { apiUrl: options.apiUrl }),
-        }),
-      toError: toBotfolioError,
-      maxRateWaitMs: options.maxRateWaitMs ?? 10_000,
-      now: this.#now,
-    });
+    this.#calls = venueCallsOf(
+      'binance',
+      ENDPOINTS,
+      options,
+      (key, connection) =>
+        createBinanceClient({ apiKey: key.apiKey, secret: key.secret, ...connection }),
+      toBotfolioError,
+      this.#now,
+    );
   }
 
   /**

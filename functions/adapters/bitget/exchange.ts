@@ -29,9 +29,11 @@ import type { KeyProvider } from '../secrets.ts';
 import {
   type AccountTypeOptions,
   accountTypesFromConfig,
+  type CallOptions,
   errorCause,
   subAccountTypeOf,
-  VenueCalls,
+  type VenueCalls,
+  venueCallsOf,
 } from '../venue/calls.ts';
 import type { CallKind } from '../venue/errors.ts';
 import { collectPages } from '../venue/pagination.ts';
@@ -54,17 +56,11 @@ import {
   parseTransferRecords,
 } from './responses.ts';
 
-export interface BitgetExchangeOptions extends AccountTypeOptions {
+export interface BitgetExchangeOptions extends AccountTypeOptions, CallOptions {
   /** The master key, asked for on the first call. */
   readonly key: KeyProvider;
   /** The master account's UID. @default asked of Bitget once (`v2/spot/account/info`) */
   readonly masterUid?: string;
-  /** Replaces Bitget's API URL (a fake server in tests, a proxy). @default Bitget's */
-  readonly apiUrl?: string;
-  /** Per request. @default 8 000 ms: a transfer step Lambda has 30 s */
-  readonly timeoutMs?: number;
-  /** The longest a call waits for its endpoint's rate limit. @default 10 000 ms */
-  readonly maxRateWaitMs?: number;
   /**
    * How long a futures snapshot (all sub-accounts, one call per 10 s) may be reused by a later
    * balance read in the same container instead of waiting for the endpoint. @default 10 000 ms
@@ -103,22 +99,20 @@ export class BitgetExchange implements Exchange {
   constructor(options: BitgetExchangeOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#calls = new VenueCalls({
-      venue: 'bitget',
-      endpoints: ENDPOINTS,
-      key: options.key,
-      createClient: (key) =>
+    this.#calls = venueCallsOf(
+      'bitget',
+      ENDPOINTS,
+      options,
+      (key, connection) =>
         createBitgetClient({
           apiKey: key.apiKey,
           secret: key.secret,
           passphrase: key.passphrase,
-          timeoutMs: options.timeoutMs ?? 8_000,
-          ...(options.apiUrl !== undefined && { apiUrl: options.apiUrl }),
+          ...connection,
         }),
-      toError: toBotfolioError,
-      maxRateWaitMs: options.maxRateWaitMs ?? 10_000,
-      now: this.#now,
-    });
+      toBotfolioError,
+      this.#now,
+    );
     if (options.masterUid !== undefined) this.#masterUid = Promise.resolve(options.masterUid);
   }
 

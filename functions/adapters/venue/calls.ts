@@ -23,6 +23,47 @@ export interface VenueCallsOptions<C, E extends string> {
   readonly now: () => number;
 }
 
+/** What every adapter's options say of its calls. */
+export interface CallOptions {
+  readonly key: KeyProvider;
+  /** Replaces the exchange's API URL (a fake server in tests, a proxy). */
+  readonly apiUrl?: string;
+  /** Per request. @default 8 000 ms: a transfer step Lambda has 30 s */
+  readonly timeoutMs?: number;
+  /** The longest a call waits for its endpoint's rate limit. @default 10 000 ms */
+  readonly maxRateWaitMs?: number;
+}
+
+/** How an adapter builds its ccxt client: the key, the timeout and the URL it is given. */
+export type ClientFactory<C> = (
+  key: ExchangeKey,
+  connection: { readonly timeoutMs: number; readonly apiUrl?: string },
+) => C;
+
+/** The calls of an adapter with `options`, their defaults filled in. */
+export function venueCallsOf<C, E extends string>(
+  venue: string,
+  endpoints: Readonly<Record<E, VenueEndpoint<C>>>,
+  options: CallOptions,
+  createClient: ClientFactory<C>,
+  toError: VenueCallsOptions<C, E>['toError'],
+  now: () => number,
+): VenueCalls<C, E> {
+  const connection = {
+    timeoutMs: options.timeoutMs ?? 8_000,
+    ...(options.apiUrl !== undefined && { apiUrl: options.apiUrl }),
+  };
+  return new VenueCalls({
+    venue,
+    endpoints,
+    key: options.key,
+    createClient: (key) => createClient(key, connection),
+    toError,
+    maxRateWaitMs: options.maxRateWaitMs ?? 10_000,
+    now,
+  });
+}
+
 /** `calls` per second, bursts of as many. */
 export const perSecond = (calls: number): RateLimit => ({ calls, perMs: 1_000 });
 

@@ -1,6 +1,6 @@
 /**
  * `botfolio run`: the monitoring loop on one machine, with the local store, against the paper
- * exchange or a real one (Bitget, Binance: key from the environment or `.env`). One cycle per
+ * exchange or a real one (Bitget, Binance, OKX: key from the environment or `.env`). One cycle per
  * `monitoring.check_interval`, the same use cases and state machine as the Lambdas.
  *
  * `--dry-run` plans and prints, and moves nothing: it reads the balances the cycle would read and
@@ -153,6 +153,7 @@ export async function run(opts: RunOptions): Promise<number> {
 const VENUE_NAMES: Readonly<Record<RealExchange, string>> = {
   bitget: 'Bitget',
   binance: 'Binance',
+  okx: 'OKX',
 };
 
 /**

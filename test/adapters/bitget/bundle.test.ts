@@ -1,5 +1,5 @@
 /**
- * The Lambda bundles carry ccxt's classes of the exchanges with an adapter (Bitget, Binance) and
+ * The Lambda bundles carry ccxt's classes of the exchanges with an adapter (Bitget, Binance, OKX) and
  * nothing else of ccxt's ~100 exchanges, and stay small. Built with esbuild's options as the stack passes them (lib/function.ts); esbuild's
  * metafile says which files went in.
  */
@@ -53,9 +53,9 @@ beforeAll(async () => {
 describe.each(Object.keys(HANDLER_ENTRIES))('the %s bundle', (name) => {
   const bundle = () => bundles.get(name) ?? { bytes: 0, inputs: [] };
 
-  it('contains ccxt’s Bitget and Binance classes', () => {
+  it('contains ccxt’s Bitget, Binance and OKX classes', () => {
     expect(bundle().inputs.map(inCcxt)).toEqual(
-      expect.arrayContaining(['bitget.js', 'binance.js']),
+      expect.arrayContaining(['bitget.js', 'binance.js', 'okx.js']),
     );
   });
 
@@ -67,8 +67,10 @@ describe.each(Object.keys(HANDLER_ENTRIES))('the %s bundle', (name) => {
     expect(exchanges.sort()).toEqual([
       'abstract/binance.js',
       'abstract/bitget.js',
+      'abstract/okx.js',
       'binance.js',
       'bitget.js',
+      'okx.js',
     ]);
   });
 
