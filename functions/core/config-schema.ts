@@ -19,7 +19,7 @@ import {
  * Exchanges with an adapter; the config may name only these. A semantic rule, not the schema, refuses
  * any other name, so that its message can list these.
  */
-export const SUPPORTED_EXCHANGES = ['bitget', 'binance', 'okx', 'paper'] as const;
+export const SUPPORTED_EXCHANGES = ['bitget', 'binance', 'okx', 'bybit', 'paper'] as const;
 
 /** Exchanges whose API key has a passphrase besides its key and secret. */
 export const PASSPHRASE_EXCHANGES: readonly string[] = ['bitget', 'okx'];

@@ -53,7 +53,7 @@ export const exchanges = new Map<string, Exchange>();
 const secrets = new SecretsManagerClient({});
 for (const name of config.exchanges.keys()) {
   if (!isRealExchange(name)) continue;
-  const adapter = realExchange(name, config, {
+  const adapter = await realExchange(name, config, {
     key: secretsManagerKey(secrets, requireEnv(secretArnEnvName(name)), needsPassphrase(name)),
   });
   exchanges.set(

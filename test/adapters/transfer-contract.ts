@@ -34,6 +34,15 @@ export interface ContractVenue<F> {
   transfers(fake: F): number;
 }
 
+/** Transfer ids as the journal makes them: 32 hex characters (Bybit needs them as UUIDs). */
+const ID = {
+  twice: 'c0ffee00000000000000000000000001',
+  reuse: 'c0ffee00000000000000000000000002',
+  slow: 'c0ffee00000000000000000000000003',
+  big: 'c0ffee00000000000000000000000004',
+  lost: 'c0ffee00000000000000000000000005',
+} as const;
+
 export function transferContract<F>(venue: ContractVenue<F>): void {
   const { name, clientId, bot } = venue;
   let fake: F | undefined;
@@ -54,11 +63,11 @@ export function transferContract<F>(venue: ContractVenue<F>): void {
         // Prepare
         const f = await started({ duplicateClientOid });
         const exchange = venue.adapter(f);
-        await exchange.transfer(transferOf('tTwice', MASTER, sub(bot), 100));
+        await exchange.transfer(transferOf(ID.twice, MASTER, sub(bot), 100));
         // Act
-        const again = await exchange.transfer(transferOf('tTwice', MASTER, sub(bot), 100));
+        const again = await exchange.transfer(transferOf(ID.twice, MASTER, sub(bot), 100));
         // Assess
-        expect(again).toMatchObject({ clientOid: 'tTwice', amount: money(100) });
+        expect(again).toMatchObject({ clientOid: ID.twice, amount: money(100) });
         expect(venue.transfers(f)).toBe(1);
         expect(venue.botFutures(f)).toBe(money(100));
       },
@@ -68,9 +77,9 @@ export function transferContract<F>(venue: ContractVenue<F>): void {
       // Prepare
       const f = await started();
       const exchange = venue.adapter(f);
-      await exchange.transfer(transferOf('tReuse', MASTER, sub(bot), 100));
+      await exchange.transfer(transferOf(ID.reuse, MASTER, sub(bot), 100));
       // Act & Assess
-      await expect(exchange.transfer(transferOf('tReuse', MASTER, sub(bot), 90))).rejects.toThrow(
+      await expect(exchange.transfer(transferOf(ID.reuse, MASTER, sub(bot), 90))).rejects.toThrow(
         TransferRejectedError,
       );
       expect(venue.botFutures(f)).toBe(money(100));
@@ -80,9 +89,9 @@ export function transferContract<F>(venue: ContractVenue<F>): void {
       // Prepare
       const f = await started({ recordDelayMs: 60_000 });
       const exchange = venue.adapter(f);
-      await exchange.transfer(transferOf('tSlow', MASTER, sub(bot), 100));
+      await exchange.transfer(transferOf(ID.slow, MASTER, sub(bot), 100));
       // Act & Assess
-      await expect(exchange.transfer(transferOf('tSlow', MASTER, sub(bot), 100))).rejects.toThrow(
+      await expect(exchange.transfer(transferOf(ID.slow, MASTER, sub(bot), 100))).rejects.toThrow(
         AmbiguousOutcomeError,
       );
       expect(venue.transfers(f)).toBe(1);
@@ -93,7 +102,7 @@ export function transferContract<F>(venue: ContractVenue<F>): void {
       const f = await started();
       // Act & Assess
       await expect(
-        venue.adapter(f).transfer(transferOf('tBig', MASTER, sub(bot), 5000)),
+        venue.adapter(f).transfer(transferOf(ID.big, MASTER, sub(bot), 5000)),
       ).rejects.toThrow(InsufficientFundsError);
       expect(venue.transfers(f)).toBe(0);
     });
@@ -111,10 +120,10 @@ export function transferContract<F>(venue: ContractVenue<F>): void {
         const exchange = venue.adapter(f);
         venue.inject(f, venue.transferPath, fault);
         // Act
-        const sending = exchange.transfer(transferOf('tLost', MASTER, sub(bot), 25));
+        const sending = exchange.transfer(transferOf(ID.lost, MASTER, sub(bot), 25));
         // Assess
         await expect(sending).rejects.toThrow(AmbiguousOutcomeError);
-        expect(Boolean(await exchange.findTransfer('tLost', hint()))).toBe(applied);
+        expect(Boolean(await exchange.findTransfer(ID.lost, hint()))).toBe(applied);
         expect(venue.transfers(f)).toBe(applied ? 1 : 0);
       },
     );

@@ -182,7 +182,7 @@ describe('validation names the path and the bad value', () => {
         path: 'exchanges.kraken',
         value: 'kraken',
         message: expect.stringMatching(
-          /not supported yet \(supported: bitget, binance, okx, paper\)/,
+          /not supported yet \(supported: bitget, binance, okx, bybit, paper\)/,
         ),
       },
     ]);

@@ -26,6 +26,7 @@ import {
   header,
   type Incoming,
   Reply,
+  started,
 } from './fake-venue.ts';
 
 export interface FakeBinanceKey {
@@ -69,7 +70,6 @@ export const HISTORY_PATH = 'sapi/v1/sub-account/universalTransfer';
 export const SUMMARY_PATH = 'sapi/v2/sub-account/futures/accountSummary';
 
 const MINUTE = 60_000;
-const DAY = 24 * 3_600_000;
 /**
  * Each endpoint alone at Binance's budget (2026-12 docs): weight per minute — 12 000 per IP and
  * 180 000 per UID on /sapi, 6 000 on /api, 2 400 on /fapi — over the endpoint's weight.
@@ -349,18 +349,10 @@ export class FakeBinance extends FakeVenue<Caller> {
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
       return refuse(-1130, "Data sent for parameter 'limit' is not valid.");
     }
+    const window = this.recordsWindow(p);
+    if (!window) return refuse(-1128, 'Time interval must be within 0-7 days');
+    const [from, to] = window;
     const now = this.now();
-    const start = p.startTime === undefined ? undefined : Number(p.startTime);
-    const end = p.endTime === undefined ? undefined : Number(p.endTime);
-    const [from, to] =
-      start !== undefined && end !== undefined
-        ? [start, end]
-        : start !== undefined
-          ? [start, start + 7 * DAY]
-          : end !== undefined
-            ? [end - 7 * DAY, end]
-            : [now - 7 * DAY, now];
-    if (to - from > 7 * DAY) return refuse(-1128, 'Time interval must be within 0-7 days');
     const visibleBefore = now - (this.#options.recordDelayMs ?? 0);
     const rows = this.transfers
       .filter((t) =>
@@ -391,8 +383,5 @@ export class FakeBinance extends FakeVenue<Caller> {
 }
 
 /** A fake Binance, started; close it when done. */
-export async function startFakeBinance(options: FakeBinanceOptions = {}): Promise<FakeBinance> {
-  const fake = new FakeBinance(options);
-  await fake.start();
-  return fake;
-}
+export const startFakeBinance = (options: FakeBinanceOptions = {}): Promise<FakeBinance> =>
+  started(new FakeBinance(options));

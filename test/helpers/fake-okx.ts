@@ -22,6 +22,7 @@ import {
   header,
   type Incoming,
   Reply,
+  started,
 } from './fake-venue.ts';
 
 export interface FakeOkxKey {
@@ -286,8 +287,5 @@ export class FakeOkx extends FakeVenue<Caller> {
 }
 
 /** A fake OKX, started; close it when done. */
-export async function startFakeOkx(options: FakeOkxOptions = {}): Promise<FakeOkx> {
-  const fake = new FakeOkx(options);
-  await fake.start();
-  return fake;
-}
+export const startFakeOkx = (options: FakeOkxOptions = {}): Promise<FakeOkx> =>
+  started(new FakeOkx(options));

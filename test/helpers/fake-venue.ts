@@ -204,6 +204,26 @@ export abstract class FakeVenue<Caller extends { readonly apiKey: string }> {
     return account;
   }
 
+  /**
+   * The span a records query asks for, as Binance and Bybit read `startTime`/`endTime`: both,
+   * or 7 days from the one given, or the last 7 days; more than 7 days is refused (undefined).
+   */
+  protected recordsWindow(q: Record<string, string>): readonly [number, number] | undefined {
+    const week = 7 * 24 * 3_600_000;
+    const now = this.now();
+    const start = q.startTime === undefined ? undefined : Number(q.startTime);
+    const end = q.endTime === undefined ? undefined : Number(q.endTime);
+    const [from, to] =
+      start !== undefined && end !== undefined
+        ? [start, end]
+        : start !== undefined
+          ? [start, start + week]
+          : end !== undefined
+            ? [end - week, end]
+            : [now - week, now];
+    return to - from > week ? undefined : [from, to];
+  }
+
   /** Moves `amount` of `coin` between two accounts' wallets; false when the source lacks it. */
   protected move(
     from: FakeAccount,
@@ -311,4 +331,12 @@ function send(res: ServerResponse, reply: Reply): void {
       'content-type': typeof reply.body === 'string' ? 'text/html' : 'application/json',
     })
     .end(text);
+}
+
+/** `fake`, started; close it when done. */
+export async function started<F extends FakeVenue<{ readonly apiKey: string }>>(
+  fake: F,
+): Promise<F> {
+  await fake.start();
+  return fake;
 }

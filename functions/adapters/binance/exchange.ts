@@ -20,11 +20,7 @@
  *   both are handled, and the fake server plays both.
  */
 import type { Config } from '../../core/config.ts';
-import {
-  AmbiguousOutcomeError,
-  ExchangeUnavailableError,
-  TransferRejectedError,
-} from '../../core/errors.ts';
+import { ExchangeUnavailableError, TransferRejectedError } from '../../core/errors.ts';
 import { type Money, showMoney } from '../../core/money.ts';
 import type {
   BalanceReading,
@@ -46,6 +42,7 @@ import {
   venueCallsOf,
 } from '../venue/calls.ts';
 import { collectNumberedPages } from '../venue/pagination.ts';
+import { answerForUsedId, lookupWindows } from '../venue/transfers.ts';
 import { type BinanceClient, createBinanceClient } from './ccxt.ts';
 import {
   type BinanceParams,
@@ -86,9 +83,6 @@ export const binanceOptionsFromConfig = (config: Config) =>
 
 /** Binance's account type of a transfer end. */
 const ACCOUNT_TYPE = { spot: 'SPOT', futures: 'USDT_FUTURE' } as const;
-
-/** Clock skew allowed between our `sentAt` and Binance's record time. */
-const SKEW_MS = 60_000;
 
 export class BinanceExchange implements Exchange {
   readonly name = 'binance';
@@ -176,7 +170,7 @@ export class BinanceExchange implements Exchange {
       );
     } catch (error) {
       if (!isDuplicateClientTranId(errorCause(error))) throw error;
-      return this.#alreadySubmitted(req);
+      return this.#alreadySubmitted(req, what);
     }
     return {
       clientOid: req.clientOid,
@@ -220,22 +214,13 @@ export class BinanceExchange implements Exchange {
       );
     }
     const sender: BinanceParams = hint.from.kind === 'sub' ? { fromEmail: hint.from.uid } : {};
-    const now = this.#now();
-    const sentAt = hint.sentAt === undefined ? undefined : Date.parse(hint.sentAt) - SKEW_MS;
-    // Without a send time: Binance's default window, the last 7 days.
-    const windows: (readonly [number, number] | undefined)[] = [];
-    if (sentAt === undefined || Number.isNaN(sentAt)) windows.push(undefined);
-    else {
-      for (let start = sentAt; start <= now; start += HISTORY_WINDOW_MS) {
-        windows.push([start, Math.min(start + HISTORY_WINDOW_MS - 1, now)]);
-      }
-      const most = this.#options.maxHistoryWindows ?? 5;
-      if (windows.length > most) {
-        throw new ExchangeUnavailableError(
-          `${what}: sent ${hint.sentAt}, more than ${most} × 7 days of Binance's history ago: look it up by hand`,
-        );
-      }
-    }
+    const windows = lookupWindows(
+      what,
+      hint.sentAt,
+      this.#now(),
+      HISTORY_WINDOW_MS,
+      this.#options.maxHistoryWindows ?? 5,
+    );
     for (const window of windows) {
       const answer = await this.#calls.call(
         'sapi/v1/sub-account/universalTransfer',
@@ -255,35 +240,22 @@ export class BinanceExchange implements Exchange {
   }
 
   /**
-   * Binance refused the clientTranId as used: the transfer was submitted before (a retry after a
-   * lost answer). Its record is the answer — if it is the same transfer.
+   * Binance refused the clientTranId as used: the transfer was sent before, within Binance's
+   * default window of the last 7 days (assumed: a retry comes minutes after, never a week).
    */
-  async #alreadySubmitted(req: ExchangeTransferRequest): Promise<ExchangeTransferRecord> {
-    // Sent before this call, within Binance's default window of the last 7 days (assumed: a
-    // retry comes minutes after the first call, never a week).
+  async #alreadySubmitted(req: ExchangeTransferRequest, what: string) {
     const record = await this.#record(req.clientOid, { from: req.from, to: req.to });
-    if (!record) {
-      throw new AmbiguousOutcomeError(
-        `binance transfer ${req.clientOid}: Binance says the clientTranId was used but shows no record of it yet`,
-      );
-    }
     const email = (a: ExchangeAccount) => (a.kind === 'sub' ? a.uid.toLowerCase() : undefined);
-    const same =
-      record.amount === req.amount &&
-      record.asset === req.currency &&
-      (email(req.from) === undefined || record.fromEmail?.toLowerCase() === email(req.from)) &&
-      (email(req.to) === undefined || record.toEmail?.toLowerCase() === email(req.to));
-    if (!same) {
-      throw new TransferRejectedError(
-        `binance transfer ${req.clientOid}: clientTranId already used by a different transfer (${showMoney(record.amount)} ${record.asset}); nothing moved`,
-      );
-    }
-    return {
-      clientOid: req.clientOid,
-      exchangeTransferId: record.exchangeTransferId,
-      status: record.status,
-      amount: record.amount,
-    };
+    const matches = (a: ExchangeAccount, shown: string | undefined) =>
+      email(a) === undefined || shown?.toLowerCase() === email(a);
+    return answerForUsedId(what, 'clientTranId', req, {
+      record,
+      asset: record?.asset,
+      sameEnds:
+        record !== undefined &&
+        matches(req.from, record.fromEmail) &&
+        matches(req.to, record.toEmail),
+    });
   }
 
   /** Every listed sub-account's futures equity, by lower-cased email, from all pages. */

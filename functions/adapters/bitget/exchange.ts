@@ -31,6 +31,7 @@ import {
   accountTypesFromConfig,
   type CallOptions,
   errorCause,
+  onceKept,
   subAccountTypeOf,
   type VenueCalls,
   venueCallsOf,
@@ -93,7 +94,7 @@ export class BitgetExchange implements Exchange {
   readonly #options: BitgetExchangeOptions;
   readonly #calls: VenueCalls<BitgetClient, EndpointPath>;
   readonly #now: () => number;
-  #masterUid: Promise<string> | undefined;
+  readonly #masterUidOnce: () => Promise<string>;
   #futures: FuturesSnapshot | undefined;
 
   constructor(options: BitgetExchangeOptions) {
@@ -113,7 +114,11 @@ export class BitgetExchange implements Exchange {
       toBotfolioError,
       this.#now,
     );
-    if (options.masterUid !== undefined) this.#masterUid = Promise.resolve(options.masterUid);
+    const { masterUid } = options;
+    this.#masterUidOnce =
+      masterUid !== undefined
+        ? async () => masterUid
+        : onceKept(async () => parseAccountUid(await this.#call('v2/spot/account/info', {})));
   }
 
   /**
@@ -310,16 +315,6 @@ export class BitgetExchange implements Exchange {
     const equity = parseFuturesSubAccounts(answer, coin);
     this.#futures = { coin, at: this.#now(), equity };
     return equity;
-  }
-
-  #masterUidOnce(): Promise<string> {
-    this.#masterUid ??= this.#call('v2/spot/account/info', {})
-      .then(parseAccountUid)
-      .catch((error: unknown) => {
-        this.#masterUid = undefined;
-        throw error;
-      });
-    return this.#masterUid;
   }
 
   /** Bitget's account type name for a transfer end: `spot`, `usdt_futures`, … */

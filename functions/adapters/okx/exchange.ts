@@ -17,12 +17,7 @@
  *   the first transfer is taken as it. Either way the workflow's confirm step verifies.
  */
 import type { Config } from '../../core/config.ts';
-import {
-  AuthenticationFailedError,
-  BotfolioError,
-  ExchangeUnavailableError,
-  TransferRejectedError,
-} from '../../core/errors.ts';
+import { ExchangeUnavailableError, TransferRejectedError } from '../../core/errors.ts';
 import { type Money, showMoney } from '../../core/money.ts';
 import type {
   BalanceReading,
@@ -32,13 +27,13 @@ import type {
   ExchangeTransferRequest,
   TransferLookupHint,
 } from '../../core/ports.ts';
-import { unknown } from '../../core/readings.ts';
 import type { KeyProvider } from '../secrets.ts';
 import {
   type AccountTypeOptions,
   accountTypesFromConfig,
   type CallOptions,
   errorCause,
+  readEach,
   subAccountTypeOf,
   type VenueCalls,
   venueCallsOf,
@@ -103,26 +98,14 @@ export class OkxExchange implements Exchange {
     uids: readonly string[],
     currency: string,
   ): Promise<Map<string, BalanceReading>> {
-    const balances = new Map<string, BalanceReading>();
-    for (const uid of uids) {
+    return readEach(uids, async (uid) => {
       const spot = subAccountTypeOf(this.#options, uid) === 'spot';
-      try {
-        const answer = await this.#calls.call(
-          spot ? 'asset/subaccount/balances' : 'account/subaccount/balances',
-          { subAcct: uid, ccy: currency },
-        );
-        balances.set(
-          uid,
-          spot ? parseFundingBalance(answer, currency) : parseTradingEquity(answer, currency),
-        );
-      } catch (error) {
-        if (error instanceof AuthenticationFailedError || !(error instanceof BotfolioError)) {
-          throw error;
-        }
-        balances.set(uid, unknown(`read failed: ${error.message}`));
-      }
-    }
-    return balances;
+      const answer = await this.#calls.call(
+        spot ? 'asset/subaccount/balances' : 'account/subaccount/balances',
+        { subAcct: uid, ccy: currency },
+      );
+      return spot ? parseFundingBalance(answer, currency) : parseTradingEquity(answer, currency);
+    });
   }
 
   async masterBalance(currency: string): Promise<Money> {

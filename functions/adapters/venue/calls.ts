@@ -4,6 +4,9 @@
  * threw into our errors. And the adapter options a config gives, the same for every exchange.
  */
 import type { AccountType, Config, ExchangeName } from '../../core/config.ts';
+import { AuthenticationFailedError, BotfolioError } from '../../core/errors.ts';
+import type { BalanceReading } from '../../core/ports.ts';
+import { unknown } from '../../core/readings.ts';
 import type { ExchangeKey, KeyProvider } from '../secrets.ts';
 import type { CallKind } from './errors.ts';
 import { EndpointRateLimiter, type RateLimit } from './rate-limiter.ts';
@@ -64,6 +67,21 @@ export function venueCallsOf<C, E extends string>(
   });
 }
 
+/**
+ * `make`, called on first use and its promise kept — unless it fails, so that the next use tries
+ * again (a key, a client, the master's UID: asked once per container).
+ */
+export function onceKept<T>(make: () => Promise<T>): () => Promise<T> {
+  let kept: Promise<T> | undefined;
+  return () => {
+    kept ??= make().catch((error: unknown) => {
+      kept = undefined;
+      throw error;
+    });
+    return kept;
+  };
+}
+
 /** `calls` per second, bursts of as many. */
 export const perSecond = (calls: number): RateLimit => ({ calls, perMs: 1_000 });
 
@@ -71,7 +89,7 @@ export const perSecond = (calls: number): RateLimit => ({ calls, perMs: 1_000 })
 export class VenueCalls<C, E extends string> {
   readonly #options: VenueCallsOptions<C, E>;
   readonly #limiter: EndpointRateLimiter<E>;
-  #client: Promise<C> | undefined;
+  readonly #clientOnce: () => Promise<C>;
 
   constructor(options: VenueCallsOptions<C, E>) {
     this.#options = options;
@@ -82,6 +100,7 @@ export class VenueCalls<C, E extends string> {
       maxWaitMs: options.maxRateWaitMs,
       now: options.now,
     });
+    this.#clientOnce = onceKept(async () => options.createClient(await options.key()));
   }
 
   /** One call of `path`; `what` names it in error messages. */
@@ -98,17 +117,6 @@ export class VenueCalls<C, E extends string> {
     } catch (error) {
       throw this.#options.toError(error, kind, what);
     }
-  }
-
-  #clientOnce(): Promise<C> {
-    this.#client ??= this.#options
-      .key()
-      .then((key) => this.#options.createClient(key))
-      .catch((error: unknown) => {
-        this.#client = undefined;
-        throw error;
-      });
-    return this.#client;
   }
 }
 
@@ -144,4 +152,27 @@ export const subAccountTypeOf = (options: AccountTypeOptions, account: string): 
 /** The error under one of ours (our mappings keep ccxt's as `cause`). */
 export function errorCause(error: unknown): unknown {
   return error instanceof Error && error.cause !== undefined ? error.cause : error;
+}
+
+/**
+ * Each account read on its own, one after the other (within the endpoint's limit), where an
+ * exchange has no batched read (OKX, Bybit): a read that fails leaves that account unknown with
+ * why, and the others are read; a refused key (or a bug) fails them all.
+ */
+export async function readEach(
+  uids: readonly string[],
+  read: (uid: string) => Promise<BalanceReading>,
+): Promise<Map<string, BalanceReading>> {
+  const balances = new Map<string, BalanceReading>();
+  for (const uid of uids) {
+    try {
+      balances.set(uid, await read(uid));
+    } catch (error) {
+      if (error instanceof AuthenticationFailedError || !(error instanceof BotfolioError)) {
+        throw error;
+      }
+      balances.set(uid, unknown(`read failed: ${error.message}`));
+    }
+  }
+  return balances;
 }

@@ -4,7 +4,11 @@
  * answer — if it is the same transfer. No record yet is ambiguous (look again, never resend);
  * another amount, asset or ends is a refusal, with nothing moved by this call.
  */
-import { AmbiguousOutcomeError, TransferRejectedError } from '../../core/errors.ts';
+import {
+  AmbiguousOutcomeError,
+  ExchangeUnavailableError,
+  TransferRejectedError,
+} from '../../core/errors.ts';
 import { showMoney } from '../../core/money.ts';
 import type { ExchangeTransferRecord, ExchangeTransferRequest } from '../../core/ports.ts';
 
@@ -38,4 +42,34 @@ export function answerForUsedId(
     status: record.status,
     amount: record.amount,
   };
+}
+
+/** Clock skew allowed between our `sentAt` and the exchange's record time. */
+const SKEW_MS = 60_000;
+
+/**
+ * The windows a lookup asks of records listed at most `windowMs` at a time (Binance's and
+ * Bybit's 7 days): from when the transfer was first sent (less a minute of clock skew) to now;
+ * one open window (the exchange's default, the last `windowMs`) when the send time is unknown.
+ * More than `maxWindows` is refused: "no record" would let the transfer be sent again.
+ */
+export function lookupWindows(
+  what: string,
+  sentAt: string | undefined,
+  now: number,
+  windowMs: number,
+  maxWindows: number,
+): (readonly [number, number] | undefined)[] {
+  const from = sentAt === undefined ? Number.NaN : Date.parse(sentAt) - SKEW_MS;
+  if (Number.isNaN(from)) return [undefined];
+  const windows: [number, number][] = [];
+  for (let start = from; start <= now; start += windowMs) {
+    windows.push([start, Math.min(start + windowMs - 1, now)]);
+  }
+  if (windows.length > maxWindows) {
+    throw new ExchangeUnavailableError(
+      `${what}: sent ${sentAt}, more than ${maxWindows} windows of the exchange's records ago: look it up by hand`,
+    );
+  }
+  return windows;
 }

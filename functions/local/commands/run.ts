@@ -1,6 +1,6 @@
 /**
  * `botfolio run`: the monitoring loop on one machine, with the local store, against the paper
- * exchange or a real one (Bitget, Binance, OKX: key from the environment or `.env`). One cycle per
+ * exchange or a real one (Bitget, Binance, OKX, Bybit: key from the environment or `.env`). One cycle per
  * `monitoring.check_interval`, the same use cases and state machine as the Lambdas.
  *
  * `--dry-run` plans and prints, and moves nothing: it reads the balances the cycle would read and
@@ -70,6 +70,13 @@ export async function run(opts: RunOptions): Promise<number> {
   const venue = opts.exchange === 'paper' ? undefined : opts.exchange;
   const key = venue === undefined ? undefined : venueKey(venue, config, opts);
   const apiUrl = opts.apiUrl ?? (venue === 'bitget' ? opts.bitgetApiUrl : undefined);
+  const adapter =
+    venue &&
+    key &&
+    (await realExchange(venue, config, {
+      key: async () => key,
+      ...(apiUrl !== undefined && { apiUrl }),
+    }));
   const intervalMs = opts.intervalMs ?? config.checkIntervalMs;
 
   const alerts: Alert[] = [];
@@ -80,18 +87,16 @@ export async function run(opts: RunOptions): Promise<number> {
     now,
     onAlert: (a) => alerts.push(a),
     ...(venue &&
-      key && {
+      adapter && {
         exchanges: ({ alerter, breakers }) =>
           new Map<string, Exchange>([
             [
               venue,
-              withCircuitBreaker(
-                realExchange(venue, config, {
-                  key: async () => key,
-                  ...(apiUrl !== undefined && { apiUrl }),
-                }),
-                { store: breakers, alerter, portfolioId: config.portfolioId },
-              ),
+              withCircuitBreaker(adapter, {
+                store: breakers,
+                alerter,
+                portfolioId: config.portfolioId,
+              }),
             ],
           ]),
       }),
@@ -154,6 +159,7 @@ const VENUE_NAMES: Readonly<Record<RealExchange, string>> = {
   bitget: 'Bitget',
   binance: 'Binance',
   okx: 'OKX',
+  bybit: 'Bybit',
 };
 
 /**
