@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { ESBUILD_OPTIONS } from '../lib/function.ts';
+import { REAL_EXCHANGES } from '../functions/adapters/exchanges.ts';
+import { ESBUILD_OPTIONS, exchangeDefines } from '../lib/function.ts';
 import { HANDLER_ENTRIES } from '../lib/stack.ts';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -25,13 +26,22 @@ export interface BuiltBundle {
   readonly ccxtExchanges: readonly string[];
 }
 
-/** Bundles `entry` to `<dir>/<name>/index.mjs` with the stack's options. */
-export async function bundle(name: string, entry: string, dir: string): Promise<BuiltBundle> {
+/**
+ * Bundles `entry` to `<dir>/<name>/index.mjs` with the stack's options for a config naming
+ * `exchanges` (the example portfolio's Bitget by default).
+ */
+export async function bundle(
+  name: string,
+  entry: string,
+  dir: string,
+  exchanges: readonly string[] = ['bitget'],
+): Promise<BuiltBundle> {
   const file = join(dir, name, 'index.mjs');
   const result = await build({
     ...ESBUILD_OPTIONS,
     external: [...ESBUILD_OPTIONS.external],
     mainFields: [...ESBUILD_OPTIONS.mainFields],
+    define: exchangeDefines(exchanges),
     entryPoints: [entry],
     outfile: file,
     metafile: true,
@@ -51,7 +61,12 @@ export async function buildBundles() {
     Object.entries(HANDLER_ENTRIES).map(([name, entry]) => bundle(name, entry, dir)),
   );
   const slim = await bundle('slim-ccxt', SLIM_ENTRY, dir);
-  return { lambdas, slim };
+  const cycles = await Promise.all(
+    REAL_EXCHANGES.map((exchange) =>
+      bundle(`cycle-${exchange}`, HANDLER_ENTRIES.cycle, dir, [exchange]),
+    ),
+  );
+  return { lambdas, slim, cycles };
 }
 
 /** Milliseconds a fresh Node process spends in `import(specifier)` (child process, cwd = repo). */

@@ -110,7 +110,7 @@ program
 program
   .command('run')
   .description(
-    'the monitoring loop on this machine: a cycle every check interval against the paper exchange or Bitget',
+    'the monitoring loop on this machine: a cycle every check interval against the paper exchange or Bitget, Binance, OKX, Bybit',
   )
   .addOption(configOption())
   .addOption(

@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { ExchangeName } from '../functions/core/config.ts';
+import { PASSPHRASE_EXCHANGES } from '../functions/core/config-schema.ts';
 
 /** Exchanges that run in-process and have no key. */
 const KEYLESS_EXCHANGES: readonly ExchangeName[] = ['paper'];
@@ -40,11 +41,12 @@ export class ExchangeSecrets extends Construct {
         secretName: `botfolio/${props.portfolioId}/${exchange}`,
         description: `Master API key of ${exchange} for Botfolio portfolio ${props.portfolioId}: replace every ${SECRET_PLACEHOLDER} with the key's values.`,
         generateSecretString: {
-          // apiKey and passphrase are placeholders; `secret` gets a random value that is as
-          // useless: the operator replaces all three with the key created at the exchange.
+          // apiKey and passphrase (for an exchange whose keys have one) are placeholders;
+          // `secret` gets a random value that is as useless: the operator replaces them all with
+          // the key created at the exchange.
           secretStringTemplate: JSON.stringify({
             apiKey: SECRET_PLACEHOLDER,
-            passphrase: SECRET_PLACEHOLDER,
+            ...(PASSPHRASE_EXCHANGES.includes(exchange) && { passphrase: SECRET_PLACEHOLDER }),
           }),
           generateStringKey: 'secret',
           excludePunctuation: true,

@@ -2,6 +2,7 @@
  * The one place the stack's Lambda defaults live (runtime, architecture, tracing, logs, bundling,
  * the shipped config), so each function says only what makes it different.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -11,6 +12,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ALLOCATION_MODULE_ENV } from '../functions/adapters/allocation-module.ts';
+import { REAL_EXCHANGES } from '../functions/adapters/exchanges.ts';
 
 /** The config file's name inside every bundle, relative to LAMBDA_TASK_ROOT. */
 export const BUNDLED_CONFIG_FILE = 'botfolio.config.json';
@@ -24,6 +26,26 @@ export const BUNDLED_ALLOCATION_MODULE = 'botfolio.allocation.mjs';
  */
 export const ESM_REQUIRE_BANNER =
   "import { createRequire as __botfolioCreateRequire } from 'node:module'; const require = __botfolioCreateRequire(import.meta.url);";
+
+/**
+ * What a bundle defines so that it carries only the exchange adapters of `exchanges` (the
+ * config's): `process.env.BOTFOLIO_BUNDLE_<X>` is "0" for every other one, and esbuild leaves
+ * that adapter and its ccxt class out (functions/adapters/exchanges.ts).
+ */
+export function exchangeDefines(exchanges: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    REAL_EXCHANGES.filter((e) => !exchanges.includes(e)).map((e) => [
+      `process.env.BOTFOLIO_BUNDLE_${e.toUpperCase()}`,
+      '"0"',
+    ]),
+  );
+}
+
+/** The exchanges a config file names (its validated JSON, read at synth). */
+function exchangesOf(configFile: string): string[] {
+  const json = JSON.parse(readFileSync(configFile, 'utf8')) as { exchanges?: object };
+  return Object.keys(json.exchanges ?? {});
+}
 
 /**
  * What ccxt's base class imports lazily (`await import(…)`) and a REST client of Bitget never
@@ -120,7 +142,8 @@ export interface BotfolioFunctionProps {
  * - ESM bundling with esbuild (format esm, target node22, minified but keeping class names, linked
  *   source maps with
  *   `NODE_OPTIONS=--enable-source-maps`), `@aws-sdk/*` left out because the runtime provides it,
- *   and ccxt's lazy imports a Bitget REST client never loads (`CCXT_UNUSED_IMPORTS`);
+ *   and ccxt's lazy imports a REST client never loads (`CCXT_UNUSED_IMPORTS`);
+ * - only the adapters (and ccxt classes) of the exchanges the config names (`exchangeDefines`);
  * - the validated config copied into the bundle (`CONFIG_PATH=botfolio.config.json`), which
  *   names the portfolio, and a `custom` strategy's module bundled beside it
  *   (`ALLOCATION_MODULE_PATH=botfolio.allocation.mjs`);
@@ -172,6 +195,8 @@ export class BotfolioFunction extends NodejsFunction {
         sourcesContent: false,
         banner: ESM_REQUIRE_BANNER,
         externalModules: [...BUNDLE_EXTERNALS],
+        // Only the config's exchanges' adapters (and ccxt classes) go in.
+        ...(configFile && { define: exchangeDefines(exchangesOf(configFile)) }),
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

@@ -1,6 +1,6 @@
 /**
  * Exchange master keys. In AWS the key lives in Secrets Manager (one secret per exchange, JSON
- * `{apiKey, secret, passphrase}`), read on first use and kept for the container's life; on one
+ * `{apiKey, secret, passphrase}`; Binance's and Bybit's keys have no passphrase), read on first use and kept for the container's life; on one
  * machine it comes from environment variables or a `.env` file. A key never appears in a log or
  * an error: `ExchangeKey` prints as "[redacted]" whatever prints it, and no error here carries
  * the secret's text (not even a JSON parse error, whose message would quote it).
@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { inspect, parseEnv } from 'node:util';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PASSPHRASE_EXCHANGES } from '../core/config-schema.ts';
 import { AuthenticationFailedError, ExchangeUnavailableError } from '../core/errors.ts';
 
 /** The value a field of a freshly deployed secret holds until the operator fills it in. */
@@ -33,9 +34,10 @@ const REDACTED = '[redacted]';
 export class ExchangeKey {
   readonly #apiKey: string;
   readonly #secret: string;
-  readonly #passphrase: string;
+  readonly #passphrase: string | undefined;
 
-  constructor(apiKey: string, secret: string, passphrase: string) {
+  /** `passphrase` is left out for an exchange whose keys have none. */
+  constructor(apiKey: string, secret: string, passphrase?: string) {
     this.#apiKey = apiKey;
     this.#secret = secret;
     this.#passphrase = passphrase;
@@ -47,15 +49,16 @@ export class ExchangeKey {
   get secret(): string {
     return this.#secret;
   }
+  /** The passphrase; empty for a key that has none. */
   get passphrase(): string {
-    return this.#passphrase;
+    return this.#passphrase ?? '';
   }
 
   /** True while any field still holds the deploy-time placeholder. */
   get isPlaceholder(): boolean {
-    return [this.#apiKey, this.#secret, this.#passphrase].some(
-      (v) => v === SECRET_PLACEHOLDER || v === '',
-    );
+    const fields = [this.#apiKey, this.#secret];
+    if (this.#passphrase !== undefined) fields.push(this.#passphrase);
+    return fields.some((v) => v === SECRET_PLACEHOLDER || v === '');
   }
 
   toJSON(): string {
@@ -72,26 +75,32 @@ export class ExchangeKey {
 /** Where an adapter gets its key, on first use. */
 export type KeyProvider = () => Promise<ExchangeKey>;
 
-/** The secret's text is not the JSON the stack documents; which part is wrong, never the text. */
-export function parseKeyJson(text: string, where: string): ExchangeKey {
+/** True when `exchange`'s keys have a passphrase (Bitget's, OKX's). */
+export const needsPassphrase = (exchange: string): boolean =>
+  PASSPHRASE_EXCHANGES.includes(exchange);
+
+/**
+ * The key in the secret's text; which part is wrong, never the text. A key without a passphrase
+ * (`withPassphrase` false: Binance) ignores one the secret holds.
+ */
+export function parseKeyJson(text: string, where: string, withPassphrase = true): ExchangeKey {
+  const names = withPassphrase ? ['apiKey', 'secret', 'passphrase'] : ['apiKey', 'secret'];
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     // No cause: JSON.parse quotes the text it choked on.
-    throw new AuthenticationFailedError(`${where} is not JSON of {apiKey, secret, passphrase}`);
+    throw new AuthenticationFailedError(`${where} is not JSON of {${names.join(', ')}}`);
   }
   const fields = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
-  const missing = ['apiKey', 'secret', 'passphrase'].filter(
-    (k) => typeof fields[k] !== 'string' || fields[k] === '',
-  );
+  const missing = names.filter((k) => typeof fields[k] !== 'string' || fields[k] === '');
   if (missing.length > 0) {
     throw new AuthenticationFailedError(`${where} lacks ${missing.join(', ')}`);
   }
   return new ExchangeKey(
     fields.apiKey as string,
     fields.secret as string,
-    fields.passphrase as string,
+    withPassphrase ? (fields.passphrase as string) : undefined,
   );
 }
 
@@ -117,7 +126,11 @@ const UNREADABLE = new Set([
  * The key in Secrets Manager, fetched once per container: the first call reads it, later calls
  * get the same key. A failed read is not kept, so the next call tries again.
  */
-export function secretsManagerKey(client: SecretsManagerClient, secretArn: string): KeyProvider {
+export function secretsManagerKey(
+  client: SecretsManagerClient,
+  secretArn: string,
+  withPassphrase = true,
+): KeyProvider {
   let cached: Promise<ExchangeKey> | undefined;
   const where = `secret ${secretArn}`;
   const read = async (): Promise<ExchangeKey> => {
@@ -134,7 +147,7 @@ export function secretsManagerKey(client: SecretsManagerClient, secretArn: strin
       });
     }
     if (text === undefined) throw new AuthenticationFailedError(`${where} has no text value`);
-    return configured(parseKeyJson(text, where), where);
+    return configured(parseKeyJson(text, where, withPassphrase), where);
   };
   return () => {
     cached ??= read().catch((error: unknown) => {
@@ -147,30 +160,33 @@ export function secretsManagerKey(client: SecretsManagerClient, secretArn: strin
 
 /**
  * The key from environment variables (`BITGET_API_KEY`, `BITGET_API_SECRET`,
- * `BITGET_API_PASSPHRASE`), or undefined when none of them is set.
+ * `BITGET_API_PASSPHRASE`; no passphrase for Binance), or undefined when none of them is set.
  * @throws AuthenticationFailedError when only some are set, or one holds the placeholder
  */
 export function keyFromEnv(
   exchange: string,
   env: Readonly<Record<string, string | undefined>>,
 ): ExchangeKey | undefined {
-  const names = keyEnvNames(exchange);
-  const values = {
-    apiKey: env[names.apiKey],
-    secret: env[names.secret],
-    passphrase: env[names.passphrase],
-  };
+  const { passphrase, ...always } = keyEnvNames(exchange);
+  const names = needsPassphrase(exchange) ? { ...always, passphrase } : always;
+  const values: Record<string, string | undefined> = Object.fromEntries(
+    Object.entries(names).map(([k, name]) => [k, env[name]]),
+  );
   const set = Object.values(values).filter((v) => v !== undefined && v !== '');
   if (set.length === 0) return undefined;
-  const missing = (Object.keys(values) as (keyof typeof values)[])
-    .filter((k) => !values[k])
-    .map((k) => names[k]);
+  const missing = Object.entries(names)
+    .filter(([k]) => !values[k])
+    .map(([, name]) => name);
   if (missing.length > 0) {
     throw new AuthenticationFailedError(`${exchange} key incomplete: set ${missing.join(', ')}`);
   }
   const where = `the ${exchange} key in ${Object.values(names).join(', ')}`;
   return configured(
-    new ExchangeKey(values.apiKey ?? '', values.secret ?? '', values.passphrase ?? ''),
+    new ExchangeKey(
+      values.apiKey ?? '',
+      values.secret ?? '',
+      needsPassphrase(exchange) ? (values.passphrase ?? '') : undefined,
+    ),
     where,
   );
 }

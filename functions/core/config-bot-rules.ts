@@ -79,6 +79,30 @@ export const botAccountUnique: BotRule = ({ bot, index, at }, f) => {
     : [];
 };
 
+/**
+ * How each exchange names a sub-account, which a bot's `account` must be: Binance by email,
+ * Bitget and Bybit by numeric UID (OKX names them freely). An account of the wrong kind would
+ * never be found in the exchange's answers: the bot would stay unknown every cycle.
+ */
+const ACCOUNT_KINDS = new Map<string, { pattern: RegExp; expected: string }>(
+  Object.entries({
+    binance: {
+      pattern: /^[^@\s]+@[^@\s]+\.[^@\s]+$/,
+      expected: 'the sub-account’s email (Binance names sub-accounts by email)',
+    },
+    bitget: { pattern: /^\d+$/, expected: 'the sub-account’s numeric UID' },
+    bybit: { pattern: /^\d+$/, expected: 'the sub-account’s numeric UID' },
+  }),
+);
+
+/** A bot's `account` is the kind of name its exchange gives sub-accounts. */
+export const botAccountOfItsExchange: BotRule = ({ bot, at }) => {
+  const kind = ACCOUNT_KINDS.get(bot.exchange);
+  return kind && !kind.pattern.test(bot.account)
+    ? [{ path: `${at}.account`, value: bot.account, message: `expected ${kind.expected}` }]
+    : [];
+};
+
 /** A bot in a readable pool has an allocation: its own or the pool's allocation_per_bot. */
 export const botHasAllocation: BotRule = ({ bot, at, pool, allocation }) =>
   pool && allocation === undefined
@@ -137,6 +161,7 @@ export const BOT_RULES: readonly BotRule[] = [
   botExchangeKnown,
   botIdUnique,
   botAccountUnique,
+  botAccountOfItsExchange,
   botHasAllocation,
   botAllocationMovable,
   botAllocationFitsOneTransfer,

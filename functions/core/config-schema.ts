@@ -19,7 +19,10 @@ import {
  * Exchanges with an adapter; the config may name only these. A semantic rule, not the schema, refuses
  * any other name, so that its message can list these.
  */
-export const SUPPORTED_EXCHANGES = ['bitget', 'paper'] as const;
+export const SUPPORTED_EXCHANGES = ['bitget', 'binance', 'okx', 'bybit', 'paper'] as const;
+
+/** Exchanges whose API key has a passphrase besides its key and secret. */
+export const PASSPHRASE_EXCHANGES: readonly string[] = ['bitget', 'okx'];
 
 /** True for the name of an exchange with an adapter. */
 export function isSupportedExchange(name: string): name is (typeof SUPPORTED_EXCHANGES)[number] {
@@ -128,7 +131,13 @@ const botShape = {
   bot_id: idText('bot id'),
   pool: z.string(),
   exchange: z.string(),
-  account: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a sub-account UID'),
+  /** The sub-account's UID; its email on Binance, its name on OKX (how each names them). */
+  account: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_+.@-]{1,128}$/,
+      'a sub-account UID (on Binance: its email; on OKX: its name)',
+    ),
   allocation: amount().optional(),
   weight: ratioIn(0, 1, { loOpen: true }).optional(),
   enabled: z.boolean().default(true),

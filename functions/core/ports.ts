@@ -49,6 +49,17 @@ export interface ExchangeTransferRecord {
 }
 
 /**
+ * What the journal knows of a transfer besides its clientOid, for an exchange whose lookup needs
+ * more (Binance lists a transfer by its sender's account, within a window of 7 days).
+ */
+export interface TransferLookupHint {
+  readonly from: ExchangeAccount;
+  readonly to: ExchangeAccount;
+  /** When it was first sent (ISO 8601): the exchange's record is not older. */
+  readonly sentAt?: string;
+}
+
+/**
  * One exchange, seen by the portfolio. Errors are ours (core/errors.ts): RateLimitedError and
  * ExchangeUnavailableError are transient, AmbiguousOutcomeError means "look it up", the rest are final.
  */
@@ -66,8 +77,15 @@ export interface Exchange {
   masterBalance(currency: string): Promise<Money>;
   /** Submits a transfer; a repeated clientOid never moves money twice. */
   transfer(req: ExchangeTransferRequest): Promise<ExchangeTransferRecord>;
-  /** The exchange's record of a transfer, or undefined if it has none. */
-  findTransfer(clientOid: string): Promise<ExchangeTransferRecord | undefined>;
+  /**
+   * The exchange's record of a transfer, or undefined if it has none. An exchange that cannot
+   * tell (the hint is missing, or the record would be older than it lists) throws: "none" is an
+   * answer that lets the transfer be sent again.
+   */
+  findTransfer(
+    clientOid: string,
+    hint?: TransferLookupHint,
+  ): Promise<ExchangeTransferRecord | undefined>;
 }
 
 export interface Alerter {

@@ -6,7 +6,6 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { BitgetExchange, bitgetOptionsFromConfig } from '../adapters/bitget/exchange.ts';
 import { DynamoBreakerStore } from '../adapters/dynamodb/breaker.ts';
 import { dynamoStores } from '../adapters/dynamodb/store.ts';
 import {
@@ -16,7 +15,8 @@ import {
   tableEnvName,
 } from '../adapters/dynamodb/tables.ts';
 import { EmfMetrics } from '../adapters/emf.ts';
-import { secretArnEnvName, secretsManagerKey } from '../adapters/secrets.ts';
+import { isRealExchange, realExchange } from '../adapters/exchanges.ts';
+import { needsPassphrase, secretArnEnvName, secretsManagerKey } from '../adapters/secrets.ts';
 import { SnsAlerter } from '../adapters/sns.ts';
 import type { Config } from '../core/config.ts';
 import type { Exchange } from '../core/ports.ts';
@@ -56,21 +56,22 @@ export const metrics = new EmfMetrics();
 
 /**
  * Exchange adapters by config name, each behind its circuit breaker (state in the `state` table,
- * so it holds across invocations). Bitget's master key is read from Secrets Manager on the first
- * call and kept for the container's life. The paper exchange is a local venue: not wired here.
+ * so it holds across invocations). Each master key is read from its exchange's secret on the
+ * first call and kept for the container's life. The paper exchange is a local venue: not wired.
  * Only a test deploy points them at another API (a fake exchange on 127.0.0.1).
  */
 export const exchanges = new Map<string, Exchange>();
+const secrets = new SecretsManagerClient({});
 const testExchangeUrl = optionalEnv(TEST_EXCHANGE_URL_ENV);
-if (config.exchanges.has('bitget')) {
-  const bitget = new BitgetExchange({
-    key: secretsManagerKey(new SecretsManagerClient({}), requireEnv(secretArnEnvName('bitget'))),
-    ...bitgetOptionsFromConfig(config),
+for (const name of config.exchanges.keys()) {
+  if (!isRealExchange(name)) continue;
+  const adapter = await realExchange(name, config, {
+    key: secretsManagerKey(secrets, requireEnv(secretArnEnvName(name)), needsPassphrase(name)),
     ...(testExchangeUrl !== undefined && { apiUrl: testExchangeUrl }),
   });
   exchanges.set(
-    'bitget',
-    withCircuitBreaker(bitget, {
+    name,
+    withCircuitBreaker(adapter, {
       store: new DynamoBreakerStore(dynamo, stateTable, config.portfolioId),
       alerter,
       portfolioId: config.portfolioId,

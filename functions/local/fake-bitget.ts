@@ -16,19 +16,25 @@
  * or a transfer that moves another amount than asked.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { IncomingMessage } from 'node:http';
 import { formatMoney, type Money, money, ZERO } from '../core/money.ts';
+import {
+  type FakeAccount,
+  FakeVenue,
+  type FakeVenueOptions,
+  type Holdings,
+  header,
+  type Incoming,
+  Reply,
+} from './fake-venue.ts';
+
+export type { FakeFault, FakeRequest, Holdings } from './fake-venue.ts';
 
 export interface FakeKey {
   readonly apiKey: string;
   readonly secret: string;
   readonly passphrase: string;
 }
-
-/** Holdings by coin, e.g. `{ USDT: '150' }`. */
-export type Holdings = Readonly<Record<string, string | number>>;
 
 export interface FakeAccountSpec {
   readonly spot?: Holdings;
@@ -38,62 +44,12 @@ export interface FakeAccountSpec {
   readonly key?: FakeKey;
 }
 
-export type FakeFault =
-  /** 429 Too Many Requests, Bitget's JSON body. */
-  | { readonly kind: 'rate_limit' }
-  /** An HTTP status with a gateway's plain-text body (502, 503…). */
-  | { readonly kind: 'status'; readonly status: number }
-  /** A Bitget error answer (HTTP 400): `{"code": code, "msg": msg}`. */
-  | {
-      readonly kind: 'error';
-      readonly code: string;
-      readonly msg: string;
-      readonly status?: number;
-    }
-  /** No answer until the client gives up; a transfer is applied first when `applied`. */
-  | { readonly kind: 'hang'; readonly applied?: boolean }
-  /** The connection is reset; a transfer is applied first when `applied`. */
-  | { readonly kind: 'reset'; readonly applied?: boolean }
-  /** A transfer moves `moves` instead of the amount asked, and its record says so. */
-  | { readonly kind: 'short'; readonly moves: string };
-
-export interface FakeBitgetOptions {
+export interface FakeBitgetOptions extends FakeVenueOptions {
   readonly masterUid?: string;
   readonly masterKey?: FakeKey;
   readonly master?: FakeAccountSpec;
   /** Sub-accounts by UID, in creation order (cursor ids grow with it). */
   readonly subAccounts?: Readonly<Record<string, FakeAccountSpec>>;
-  /** Added to every answer. @default 0 */
-  readonly latencyMs?: number;
-  /** Answer 429 past each endpoint's limit, per key. @default true */
-  readonly enforceRateLimits?: boolean;
-  /** How a clientOid seen before is answered. @default 'reject' */
-  readonly duplicateClientOid?: 'reject' | 'replay';
-  /** Transfers show in the records only this long after they were applied. @default 0 */
-  readonly recordDelayMs?: number;
-  /**
-   * The server's clock (rate limits, record times). Signatures are checked against the wall
-   * clock, the one their client signs with. @default Date.now
-   */
-  readonly now?: () => number;
-  /** Decides a fault for each signed call that has none queued (a fault campaign). @default none */
-  readonly faults?: (call: {
-    readonly path: string;
-    readonly body: Readonly<Record<string, unknown>> | undefined;
-  }) => FakeFault | undefined;
-}
-
-export interface FakeRequest {
-  readonly method: string;
-  /** Below /api/, e.g. `v2/spot/account/assets`. */
-  readonly path: string;
-  readonly query: Readonly<Record<string, string>>;
-  readonly body: Readonly<Record<string, unknown>> | undefined;
-  readonly apiKey: string | undefined;
-  /** The signature was present and right. */
-  readonly signed: boolean;
-  readonly status: number;
-  readonly code: string;
 }
 
 export interface FakeTransfer {
@@ -132,51 +88,30 @@ const PRODUCT_COIN: Readonly<Record<string, string>> = {
   'USDC-FUTURES': 'USDC',
 };
 
-interface Account {
-  readonly uid: string;
-  readonly cursorId: number;
-  readonly spot: Map<string, Money>;
-  readonly futures: Map<string, Money>;
-}
+type Account = FakeAccount;
+type Caller = FakeKey & { uid: string };
 
-class Reply {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    readonly body: unknown,
-  ) {}
-}
+/** Bitget's cursor id of an account: it grows with creation order. */
+const cursorId = (a: Account) => 1_000 + a.index;
 
 const ok = (data: unknown) =>
   new Reply(200, '00000', { code: '00000', msg: 'success', requestTime: Date.now(), data });
 const refuse = (code: string, msg: string, status = 400) =>
   new Reply(status, code, { code, msg, requestTime: Date.now(), data: null });
 
-export class FakeBitget {
+export class FakeBitget extends FakeVenue<Caller> {
   readonly masterUid: string;
   readonly masterKey: FakeKey;
-  readonly requests: FakeRequest[] = [];
   readonly transfers: FakeTransfer[] = [];
-  readonly #accounts = new Map<string, Account>();
-  readonly #keys = new Map<string, FakeKey & { uid: string }>();
-  readonly #faults = new Map<string, FakeFault[]>();
-  /** Sub-accounts the futures answer leaves out (a partial answer), and the equity shown for others. */
-  readonly #futuresOmitted = new Set<string>();
-  readonly #futuresEquityShown = new Map<string, unknown>();
-  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  protected readonly venue = 'Bitget';
+  protected readonly limits = LIMITS;
+  readonly #keys = new Map<string, Caller>();
   readonly #options: FakeBitgetOptions;
-  readonly #now: () => number;
-  readonly #server = createServer((req, res) => {
-    this.#handle(req, res).catch((error: unknown) => {
-      res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
-    });
-  });
-  #url: string | undefined;
   #nextTransferId = 7_000_000_001n;
 
   constructor(options: FakeBitgetOptions = {}) {
+    super(options);
     this.#options = options;
-    this.#now = options.now ?? Date.now;
     this.masterUid = options.masterUid ?? '1000000001';
     this.masterKey = options.masterKey ?? FAKE_MASTER_KEY;
     this.#open(this.masterUid, options.master ?? {});
@@ -184,142 +119,33 @@ export class FakeBitget {
     for (const [uid, spec] of Object.entries(options.subAccounts ?? {})) this.#open(uid, spec);
   }
 
-  /** Starts listening on 127.0.0.1 (an ephemeral port); resolves to the base URL. */
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
-    const { port } = this.#server.address() as AddressInfo;
-    this.#url = `http://127.0.0.1:${port}`;
-    return this.#url;
-  }
-
-  get url(): string {
-    if (!this.#url) throw new Error('the fake Bitget is not started');
-    return this.#url;
-  }
-
-  async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-  }
-
-  /** Queues faults for the next calls of an endpoint (path below /api/), in order. */
-  inject(path: string, ...faults: FakeFault[]): void {
-    this.#faults.set(path, [...(this.#faults.get(path) ?? []), ...faults]);
-  }
-
-  /** Calls of an endpoint received so far (all of them without a path). */
-  calls(path?: string): number {
-    return this.requests.filter((r) => path === undefined || r.path === path).length;
-  }
-
-  /**
-   * Makes the futures answer leave `uid` out (a partial answer, as a real one can be) until
-   * `restore`; or, with `equity`, show that value (null, "abc", "-5", "1e20") as its equity.
-   */
-  corruptFutures(uid: string, equity?: unknown): void {
-    if (equity === undefined) this.#futuresOmitted.add(uid);
-    else this.#futuresEquityShown.set(uid, equity);
-  }
-
-  /** Answers for `uid` truthfully again. */
-  restore(uid: string): void {
-    this.#futuresOmitted.delete(uid);
-    this.#futuresEquityShown.delete(uid);
-  }
-
-  /** Sets a sub-account's (or the master's) holding; trading moved its equity. */
-  setBalance(uid: string, account: 'spot' | 'futures', coin: string, amount: string | number) {
-    this.#account(uid)[account].set(coin, money(amount));
-  }
-
-  balance(uid: string, account: 'spot' | 'futures', coin: string): Money {
-    return this.#account(uid)[account].get(coin) ?? ZERO;
-  }
-
   #open(uid: string, spec: FakeAccountSpec): void {
-    const holdings = (h: Holdings = {}) =>
-      new Map(Object.entries(h).map(([coin, amount]) => [coin, money(amount)]));
-    this.#accounts.set(uid, {
-      uid,
-      cursorId: 1_000 + this.#accounts.size,
-      spot: holdings(spec.spot),
-      futures: holdings(spec.futures),
-    });
+    this.open(uid, spec);
     if (spec.key) this.#keys.set(spec.key.apiKey, { ...spec.key, uid });
   }
 
-  #account(uid: string): Account {
-    const account = this.#accounts.get(uid);
-    if (!account) throw new Error(`the fake Bitget has no account ${uid}`);
-    return account;
+  protected pathOf(url: URL, _method: string): string {
+    return url.pathname.replace(/^\/api\//, '');
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const rawBody = Buffer.concat(chunks).toString('utf8');
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const path = url.pathname.replace(/^\/api\//, '');
-    const query = Object.fromEntries(url.searchParams);
-    let body: Record<string, unknown> | undefined;
-    if (rawBody !== '') {
-      try {
-        body = JSON.parse(rawBody) as Record<string, unknown>;
-      } catch {
-        body = undefined;
-      }
-    }
-    const apiKey = header(req, 'access-key');
-    const log = (status: number, code: string, signed: boolean) =>
-      this.requests.push({
-        method: req.method ?? '',
-        path,
-        query,
-        body,
-        apiKey,
-        signed,
-        status,
-        code,
-      });
+  protected apiKeyOf(req: IncomingMessage): string | undefined {
+    return header(req, 'access-key');
+  }
 
-    if (this.#options.latencyMs) await sleep(this.#options.latencyMs);
+  protected refuse(code: string, msg: string, status = 400): Reply {
+    return refuse(code, msg, status);
+  }
 
-    const auth = this.#authenticate(req, url, rawBody);
-    if (auth instanceof Reply) {
-      log(auth.status, auth.code, false);
-      return send(res, auth);
-    }
-    const fault = this.#faults.get(path)?.shift() ?? this.#options.faults?.({ path, body });
-    if (fault?.kind === 'short') body = { ...body, amount: fault.moves };
-    if (fault?.kind === 'hang' || fault?.kind === 'reset') {
-      if (fault.applied) this.#route(req.method ?? '', path, query, body, auth);
-      log(0, fault.kind, true);
-      if (fault.kind === 'reset') req.socket.destroy();
-      return; // hang: never answered; the client times out (closeAllConnections ends it)
-    }
-    const reply =
-      fault?.kind === 'rate_limit'
-        ? refuse('429', 'Too Many Requests', 429)
-        : fault?.kind === 'status'
-          ? new Reply(
-              fault.status,
-              String(fault.status),
-              `<html>${fault.status} Bad Gateway</html>`,
-            )
-          : fault?.kind === 'error'
-            ? refuse(fault.code, fault.msg, fault.status)
-            : (this.#rateLimited(auth.apiKey, path) ??
-              this.#route(req.method ?? '', path, query, body, auth));
-    log(reply.status, reply.code, true);
-    send(res, reply);
+  protected tooManyRequests(): Reply {
+    return refuse('429', 'Too Many Requests', 429);
+  }
+
+  protected shortened(body: Record<string, unknown>, moves: string): void {
+    body.amount = moves;
   }
 
   /** The caller's key when the request is signed right; else Bitget's refusal. */
-  #authenticate(
-    req: IncomingMessage,
-    url: URL,
-    rawBody: string,
-  ): (FakeKey & { uid: string }) | Reply {
+  protected authenticate({ req, url, rawBody }: Incoming): Caller | Reply {
     const apiKey = header(req, 'access-key');
     const sign = header(req, 'access-sign');
     const timestamp = header(req, 'access-timestamp');
@@ -345,28 +171,7 @@ export class FakeBitget {
     return key;
   }
 
-  #rateLimited(apiKey: string, path: string): Reply | undefined {
-    const limit = LIMITS[path];
-    if (!limit || this.#options.enforceRateLimits === false) return undefined;
-    const [calls, perMs] = limit;
-    const id = `${apiKey} ${path}`;
-    const now = this.#now();
-    const bucket = this.#buckets.get(id) ?? { tokens: calls, at: now };
-    bucket.tokens = Math.min(calls, bucket.tokens + ((now - bucket.at) * calls) / perMs);
-    bucket.at = now;
-    this.#buckets.set(id, bucket);
-    if (bucket.tokens < 1) return refuse('429', 'Too Many Requests', 429);
-    bucket.tokens -= 1;
-    return undefined;
-  }
-
-  #route(
-    method: string,
-    path: string,
-    query: Record<string, string>,
-    body: Record<string, unknown> | undefined,
-    caller: FakeKey & { uid: string },
-  ): Reply {
+  protected route({ method, path, query, body }: Incoming, caller: Caller): Reply {
     const route = `${method} ${path}`;
     switch (route) {
       case 'GET v2/spot/account/subaccount-assets':
@@ -410,14 +215,14 @@ export class FakeBitget {
       return refuse('40017', 'Parameter verification failed: limit must be within [1, 50]');
     }
     const below = query.idLessThan === undefined ? Infinity : Number(query.idLessThan);
-    const holding = [...this.#accounts.values()]
-      .filter((a) => a.uid !== this.masterUid && a.cursorId < below)
+    const holding = [...this.accounts.values()]
+      .filter((a) => a.uid !== this.masterUid && cursorId(a) < below)
       .filter((a) => [...a.spot.values()].some((v) => v > 0n))
-      .sort((a, b) => b.cursorId - a.cursorId)
+      .sort((a, b) => cursorId(b) - cursorId(a))
       .slice(0, limit);
     return ok(
       holding.map((a) => ({
-        id: a.cursorId,
+        id: cursorId(a),
         userId: Number(a.uid),
         assetsList: [...a.spot]
           .filter(([, v]) => v > 0n)
@@ -427,7 +232,7 @@ export class FakeBitget {
             limitAvailable: '0',
             frozen: '0',
             locked: '0',
-            uTime: String(this.#now()),
+            uTime: String(this.now()),
           })),
       })),
     );
@@ -439,14 +244,13 @@ export class FakeBitget {
     const coin = PRODUCT_COIN[query.productType ?? ''];
     if (!coin) return refuse('40017', 'Parameter verification failed: productType');
     return ok(
-      [...this.#accounts.values()]
+      [...this.accounts.values()]
         .filter(
-          (a) =>
-            a.uid !== this.masterUid && a.futures.has(coin) && !this.#futuresOmitted.has(a.uid),
+          (a) => a.uid !== this.masterUid && a.futures.has(coin) && !this.futuresOmitted.has(a.uid),
         )
         .map((a) => {
           const account = futuresAccountOf(coin, a.futures.get(coin));
-          const shown = this.#futuresEquityShown.get(a.uid);
+          const shown = this.futuresEquityShown.get(a.uid);
           return {
             userId: a.uid,
             assetList: [shown === undefined ? account : { ...account, accountEquity: shown }],
@@ -456,7 +260,7 @@ export class FakeBitget {
   }
 
   #spotAssets(query: Record<string, string>, caller: { uid: string }): Reply {
-    const account = this.#account(caller.uid);
+    const account = this.account(caller.uid);
     return ok(
       [...account.spot]
         .filter(([coin, v]) => (query.coin === undefined || coin === query.coin) && v > 0n)
@@ -466,7 +270,7 @@ export class FakeBitget {
           frozen: '0',
           locked: '0',
           limitAvailable: '0',
-          uTime: String(this.#now()),
+          uTime: String(this.now()),
         })),
     );
   }
@@ -474,7 +278,7 @@ export class FakeBitget {
   #futuresAccounts(query: Record<string, string>, caller: { uid: string }): Reply {
     const coin = PRODUCT_COIN[query.productType ?? ''];
     if (!coin) return refuse('40017', 'Parameter verification failed: productType');
-    const account = this.#account(caller.uid);
+    const account = this.account(caller.uid);
     return ok(account.futures.has(coin) ? [futuresAccountOf(coin, account.futures.get(coin))] : []);
   }
 
@@ -510,8 +314,8 @@ export class FakeBitget {
       return refuse('40017', 'Parameter verification failed: amount');
     }
     if (amount <= 0n) return refuse('40017', 'Parameter verification failed: amount');
-    const from = this.#accounts.get(fromUserId);
-    const to = this.#accounts.get(toUserId);
+    const from = this.accounts.get(fromUserId);
+    const to = this.accounts.get(toUserId);
     if (!from || !to) return refuse('40017', 'Parameter verification failed: user id');
     if (from === to && fromType === toType) return refuse('40017', 'Parameter verification failed');
     if (from.uid !== this.masterUid && to.uid !== this.masterUid && from !== to) {
@@ -526,12 +330,10 @@ export class FakeBitget {
           : refuse('40786', 'Duplicate clientOid');
       }
     }
-    const source = fromType === 'spot' ? from.spot : from.futures;
-    const target = toType === 'spot' ? to.spot : to.futures;
-    const held = source.get(coin) ?? ZERO;
-    if (held < amount) return refuse('43012', 'Insufficient balance');
-    source.set(coin, (held - amount) as Money);
-    target.set(coin, ((target.get(coin) ?? ZERO) + amount) as Money);
+    const wallet = (type: string) => (type === 'spot' ? 'spot' : 'futures');
+    if (!this.move(from, wallet(fromType), to, wallet(toType), coin, amount)) {
+      return refuse('43012', 'Insufficient balance');
+    }
     const transferId = String(this.#nextTransferId++);
     this.transfers.push({
       transferId,
@@ -542,7 +344,7 @@ export class FakeBitget {
       toUserId,
       fromType,
       toType,
-      at: this.#now(),
+      at: this.now(),
     });
     return ok({ transferId, clientOid: clientOid ?? null });
   }
@@ -560,7 +362,7 @@ export class FakeBitget {
     }
     const subject = query.subUid ?? this.masterUid;
     const receiver = query.role === 'receiver';
-    const visibleBefore = this.#now() - (this.#options.recordDelayMs ?? 0);
+    const visibleBefore = this.now() - (this.#options.recordDelayMs ?? 0);
     const rows = this.transfers
       .filter((t) => (receiver ? t.toUserId : t.fromUserId) === subject)
       .filter((t) => query.coin === undefined || t.coin === query.coin)
@@ -598,20 +400,6 @@ function futuresAccountOf(coin: string, equity: Money = ZERO) {
     btcEquity: '0',
     unrealizedPL: '0',
   };
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function send(res: ServerResponse, reply: Reply): void {
-  const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-  res
-    .writeHead(reply.status, {
-      'content-type': typeof reply.body === 'string' ? 'text/html' : 'application/json',
-    })
-    .end(text);
 }
 
 /** A fake Bitget, started; close it when done. */

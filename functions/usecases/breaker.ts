@@ -24,6 +24,7 @@ import type {
   Exchange,
   ExchangeTransferRecord,
   ExchangeTransferRequest,
+  TransferLookupHint,
 } from '../core/ports.ts';
 
 export interface BreakerOptions {
@@ -118,7 +119,10 @@ export function withCircuitBreaker(exchange: Exchange, options: BreakerOptions):
       guarded(() => exchange.masterBalance(currency)),
     transfer: (req: ExchangeTransferRequest): Promise<ExchangeTransferRecord> =>
       guarded(() => exchange.transfer(req)),
-    findTransfer: (clientOid: string): Promise<ExchangeTransferRecord | undefined> =>
-      guarded(() => exchange.findTransfer(clientOid)),
+    findTransfer: (
+      clientOid: string,
+      hint?: TransferLookupHint,
+    ): Promise<ExchangeTransferRecord | undefined> =>
+      guarded(() => exchange.findTransfer(clientOid, hint)),
   };
 }

@@ -71,6 +71,15 @@ export function transferSettlement(deps: TransferDeps) {
     return end === MASTER_END ? { kind: 'master' } : { kind: 'sub', uid: end };
   };
   /** `endOnExchange`, for a call: an end with no place on the exchange is a refusal. */
+  /** The exchange's record of the entry, by clientOid, with what the journal knows of it. */
+  const lookUp = (entry: JournalEntry): Promise<ExchangeTransferRecord | undefined> => {
+    const sentAt = entry.history.find((h) => h.status === 'submitted')?.at;
+    const from = endOnExchange(entry, 'from');
+    const to = endOnExchange(entry, 'to');
+    const hint = from && to ? { from, to, ...(sentAt !== undefined && { sentAt }) } : undefined;
+    return exchangeOf(entry).findTransfer(entry.clientOid, hint);
+  };
+
   const onExchange = (entry: JournalEntry, side: 'from' | 'to'): ExchangeAccount => {
     const end = endOnExchange(entry, side);
     if (end === undefined) {
@@ -195,7 +204,7 @@ export function transferSettlement(deps: TransferDeps) {
         : entry;
     let record: ExchangeTransferRecord | undefined;
     try {
-      record = await exchangeOf(entry).findTransfer(entry.clientOid);
+      record = await lookUp(entry);
     } catch (lookupError) {
       return toUncertain(`${why}; lookup by clientOid failed: ${String(lookupError)}`);
     }
@@ -225,6 +234,7 @@ export function transferSettlement(deps: TransferDeps) {
     entryOf,
     exchangeOf,
     onExchange,
+    lookUp,
     accountChange,
     complete,
     endWithoutMoving,

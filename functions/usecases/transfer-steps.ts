@@ -33,7 +33,7 @@ import { type TransferDeps, transferSettlement } from './transfer-settlement.ts'
 export function makeTransferSteps(deps: TransferDeps) {
   const { config, journal, ledger, locks } = deps;
   const settlement = transferSettlement(deps);
-  const { entryOf, exchangeOf, onExchange } = settlement;
+  const { entryOf, exchangeOf, onExchange, lookUp } = settlement;
   const out = (entry: JournalEntry): StepResult => ({ transferId: entry.id, status: entry.status });
 
   /** Refuses a transfer before submission: recorded `rejected`, and the state machine told. */
@@ -154,7 +154,7 @@ export function makeTransferSteps(deps: TransferDeps) {
           `transfer ${id}: attempt ${entry.submitAttempts} may be in flight until ${entry.submitLeaseUntil}`,
         );
       }
-      if (await exchangeOf(entry).findTransfer(entry.clientOid)) return out(entry);
+      if (await lookUp(entry)) return out(entry);
       const attempt = entry.submitAttempts + 1;
       const claimed = await journal.claimSubmit(id, {
         attempt,
@@ -171,7 +171,7 @@ export function makeTransferSteps(deps: TransferDeps) {
     async confirm(id: string): Promise<StepResult> {
       const entry = await entryOf(id);
       if (entry.status !== 'submitted' && entry.status !== 'uncertain') return out(entry);
-      const record = await exchangeOf(entry).findTransfer(entry.clientOid);
+      const record = await lookUp(entry);
       if (!record || record.status === 'pending')
         throw new NotYetVisibleError(`transfer ${id} not yet confirmed`);
       if (record.status === 'failed') throw new TransferFailedOnExchangeError(id);

@@ -181,7 +181,9 @@ describe('validation names the path and the bad value', () => {
       {
         path: 'exchanges.kraken',
         value: 'kraken',
-        message: expect.stringMatching(/not supported yet \(supported: bitget, paper\)/),
+        message: expect.stringMatching(
+          /not supported yet \(supported: bitget, binance, okx, bybit, paper\)/,
+        ),
       },
     ]);
   });
@@ -192,6 +194,44 @@ describe('validation names the path and the bad value', () => {
       value: 'toString',
       message: expect.stringMatching(/unknown exchange/),
     });
+  });
+
+  it.each([
+    ['a Binance bot named by UID', 'binance', '6712345678', /the sub-account’s email/],
+    ['a Bybit bot named by email', 'bybit', 'bot@example.com', /numeric UID/],
+    ['a Bitget bot named by email', 'bitget', 'bot@example.com', /numeric UID/],
+  ])('refuses %s: its exchange would never list it', (_, exchange, account, message) => {
+    const spec = specFile() as { exchanges: Record<string, unknown> };
+    expect(
+      refused({
+        [`exchanges.${exchange}`]: spec.exchanges.bitget,
+        'bots[0].exchange': exchange,
+        'bots[0].account': account,
+      }),
+    ).toContainEqual({
+      path: 'bots[0].account',
+      value: account,
+      message: expect.stringMatching(message),
+    });
+  });
+
+  it('accepts a Binance bot named by email and an OKX bot by name', () => {
+    const spec = specFile() as { exchanges: Record<string, unknown> };
+    expect(() =>
+      parseConfig(
+        withPaths(specFile(), {
+          exchanges: { binance: spec.exchanges.bitget, okx: spec.exchanges.bitget },
+          'bots[0].exchange': 'binance',
+          'bots[0].account': 'bot0_virtual@example.com',
+          'bots[1].exchange': 'okx',
+          'bots[1].account': 'botSwingBtc',
+          'bots[2].exchange': 'okx',
+          'bots[2].account': 'botScalpSol',
+          'bots[3].exchange': 'okx',
+          'bots[3].account': 'botMomentumEth',
+        }),
+      ),
+    ).not.toThrow();
   });
 
   it('refuses a pool named like the emergency reserve', () => {

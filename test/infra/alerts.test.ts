@@ -130,6 +130,36 @@ describe('exchange secrets', () => {
     expect(readers).toHaveLength(3);
   });
 
+  it('creates a Binance secret without a passphrase, named in the functions’ environment', () => {
+    // Prepare: the example's bots on Binance, named by their sub-accounts' emails
+    const json = exampleConfigJson();
+    const binance = {
+      ...json,
+      exchanges: { binance: (json.exchanges as Record<string, unknown>).bitget },
+      bots: (json.bots as Record<string, unknown>[]).map((b, i) => ({
+        ...b,
+        exchange: 'binance',
+        account: `bot${i}_virtual@example.com`,
+      })),
+    };
+    const secretTemplate = new Capture();
+    // Act
+    const { template: t } = synthesize({ configJson: binance });
+    // Assess
+    t.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'botfolio/main/binance',
+      GenerateSecretString: Match.objectLike({ SecretStringTemplate: secretTemplate }),
+    });
+    expect(JSON.parse(secretTemplate.asString())).toEqual({ apiKey: SECRET_PLACEHOLDER });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          EXCHANGE_SECRET_ARN_BINANCE: { Ref: Match.stringLikeRegexp('^ExchangeSecretsbinance') },
+        }),
+      },
+    });
+  });
+
   it('creates none for the paper exchange, which has no key', () => {
     // Prepare
     const json = exampleConfigJson();

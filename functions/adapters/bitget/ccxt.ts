@@ -8,7 +8,7 @@
  */
 import BitgetClass from '../../../node_modules/ccxt/js/src/bitget.js';
 
-export * as ccxtErrors from '../../../node_modules/ccxt/js/src/base/errors.js';
+export { ccxtErrors } from '../venue/ccxt-errors.ts';
 
 /** ccxt's Bitget client: signing, the implicit REST methods, the error mapping of Bitget's codes. */
 export type BitgetClient = InstanceType<typeof BitgetClass>;

@@ -3,18 +3,10 @@
  * how ccxt reaches it: its implicit method where ccxt has one, else ccxt's signed `request`, which
  * signs any path the same way (the sub/main transfer record has no named method in ccxt).
  */
+import { perSecond, type VenueEndpoint } from '../venue/calls.ts';
 import type { BitgetClient } from './ccxt.ts';
-import type { RateLimit } from './rate-limiter.ts';
 
 export type BitgetParams = Record<string, string>;
-
-interface Endpoint {
-  readonly method: 'GET' | 'POST';
-  readonly limit: RateLimit;
-  readonly call: (client: BitgetClient, params: BitgetParams) => Promise<unknown>;
-}
-
-const perSecond = (calls: number): RateLimit => ({ calls, perMs: 1_000 });
 
 /** Keyed by path below /api/: what error messages and the rate limiter name. */
 export const ENDPOINTS = {
@@ -61,14 +53,9 @@ export const ENDPOINTS = {
     call: (c, p) =>
       c.request('v2/spot/account/sub-main-trans-record', ['private', 'spot'], 'GET', p),
   },
-} as const satisfies Record<string, Endpoint>;
+} as const satisfies Record<string, VenueEndpoint<BitgetClient> & { method: 'GET' | 'POST' }>;
 
 export type EndpointPath = keyof typeof ENDPOINTS;
-
-/** Each endpoint's limit, for the rate limiter. */
-export const ENDPOINT_LIMITS = Object.fromEntries(
-  Object.entries(ENDPOINTS).map(([path, e]) => [path, e.limit]),
-) as Record<EndpointPath, RateLimit>;
 
 /** Largest page the spot sub-account assets endpoint returns. */
 export const SUB_ACCOUNT_PAGE_SIZE = 50;

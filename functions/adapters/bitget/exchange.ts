@@ -14,7 +14,7 @@
  *
  * The master key comes from a KeyProvider on first use; the ccxt client holding it stays private.
  */
-import type { AccountType, Config, ExchangeName } from '../../core/config.ts';
+import type { Config, ExchangeName } from '../../core/config.ts';
 import { AmbiguousOutcomeError, TransferRejectedError } from '../../core/errors.ts';
 import { type Money, showMoney, ZERO } from '../../core/money.ts';
 import type {
@@ -26,17 +26,26 @@ import type {
 } from '../../core/ports.ts';
 import { known, unknown } from '../../core/readings.ts';
 import type { KeyProvider } from '../secrets.ts';
+import {
+  type AccountTypeOptions,
+  accountTypesFromConfig,
+  type CallOptions,
+  errorCause,
+  onceKept,
+  subAccountTypeOf,
+  type VenueCalls,
+  venueCallsOf,
+} from '../venue/calls.ts';
+import type { CallKind } from '../venue/errors.ts';
+import { collectPages } from '../venue/pagination.ts';
 import { type BitgetClient, createBitgetClient } from './ccxt.ts';
 import {
   type BitgetParams,
-  ENDPOINT_LIMITS,
   ENDPOINTS,
   type EndpointPath,
   SUB_ACCOUNT_PAGE_SIZE,
 } from './endpoints.ts';
-import { type CallKind, isDuplicateClientOid, toBotfolioError } from './errors.ts';
-import { collectPages } from './pagination.ts';
-import { EndpointRateLimiter } from './rate-limiter.ts';
+import { isDuplicateClientOid, toBotfolioError } from './errors.ts';
 import {
   type BitgetTransferRecord,
   parseAccountUid,
@@ -48,23 +57,11 @@ import {
   parseTransferRecords,
 } from './responses.ts';
 
-export interface BitgetExchangeOptions {
+export interface BitgetExchangeOptions extends AccountTypeOptions, CallOptions {
   /** The master key, asked for on the first call. */
   readonly key: KeyProvider;
-  /** Each bot sub-account's account type, by UID; others get `botAccountType`. @default none */
-  readonly accountTypes?: ReadonlyMap<string, AccountType>;
-  /** @default 'futures' */
-  readonly botAccountType?: AccountType;
-  /** Where the reserves sit in the master account. @default 'spot' */
-  readonly masterAccountType?: AccountType;
   /** The master account's UID. @default asked of Bitget once (`v2/spot/account/info`) */
   readonly masterUid?: string;
-  /** Replaces Bitget's API URL (a fake server in tests, a proxy). @default Bitget's */
-  readonly apiUrl?: string;
-  /** Per request. @default 8 000 ms: a transfer step Lambda has 30 s */
-  readonly timeoutMs?: number;
-  /** The longest a call waits for its endpoint's rate limit. @default 10 000 ms */
-  readonly maxRateWaitMs?: number;
   /**
    * How long a futures snapshot (all sub-accounts, one call per 10 s) may be reused by a later
    * balance read in the same container instead of waiting for the endpoint. @default 10 000 ms
@@ -75,19 +72,10 @@ export interface BitgetExchangeOptions {
 }
 
 /** The adapter options a config gives (account types per bot and for the master). */
-export function bitgetOptionsFromConfig(
+export const bitgetOptionsFromConfig = (
   config: Config,
   exchange: ExchangeName = 'bitget',
-): Pick<BitgetExchangeOptions, 'accountTypes' | 'botAccountType' | 'masterAccountType'> {
-  const settings = config.exchanges.get(exchange);
-  return {
-    accountTypes: new Map(
-      config.bots.filter((b) => b.exchange === exchange).map((b) => [b.account, b.accountType]),
-    ),
-    botAccountType: settings?.botAccountType ?? 'futures',
-    masterAccountType: settings?.masterAccountType ?? 'spot',
-  };
-}
+): Required<AccountTypeOptions> => accountTypesFromConfig(config, exchange);
 
 /** Bitget's futures product of a margin coin; undefined when it has none. */
 const FUTURES_PRODUCTS: Readonly<Record<string, { productType: string; accountType: string }>> = {
@@ -104,20 +92,33 @@ interface FuturesSnapshot {
 export class BitgetExchange implements Exchange {
   readonly name = 'bitget';
   readonly #options: BitgetExchangeOptions;
-  readonly #limiter: EndpointRateLimiter<EndpointPath>;
+  readonly #calls: VenueCalls<BitgetClient, EndpointPath>;
   readonly #now: () => number;
-  #client: Promise<BitgetClient> | undefined;
-  #masterUid: Promise<string> | undefined;
+  readonly #masterUidOnce: () => Promise<string>;
   #futures: FuturesSnapshot | undefined;
 
   constructor(options: BitgetExchangeOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#limiter = new EndpointRateLimiter(ENDPOINT_LIMITS, {
-      maxWaitMs: options.maxRateWaitMs ?? 10_000,
-      now: this.#now,
-    });
-    if (options.masterUid !== undefined) this.#masterUid = Promise.resolve(options.masterUid);
+    this.#calls = venueCallsOf(
+      'bitget',
+      ENDPOINTS,
+      options,
+      (key, connection) =>
+        createBitgetClient({
+          apiKey: key.apiKey,
+          secret: key.secret,
+          passphrase: key.passphrase,
+          ...connection,
+        }),
+      toBotfolioError,
+      this.#now,
+    );
+    const { masterUid } = options;
+    this.#masterUidOnce =
+      masterUid !== undefined
+        ? async () => masterUid
+        : onceKept(async () => parseAccountUid(await this.#call('v2/spot/account/info', {})));
   }
 
   /**
@@ -318,16 +319,6 @@ export class BitgetExchange implements Exchange {
     return equity;
   }
 
-  #masterUidOnce(): Promise<string> {
-    this.#masterUid ??= this.#call('v2/spot/account/info', {})
-      .then(parseAccountUid)
-      .catch((error: unknown) => {
-        this.#masterUid = undefined;
-        throw error;
-      });
-    return this.#masterUid;
-  }
-
   /** Bitget's account type name for a transfer end: `spot`, `usdt_futures`, … */
   #accountType(account: ExchangeAccount, currency: string): string {
     const type =
@@ -338,8 +329,8 @@ export class BitgetExchange implements Exchange {
   }
 
   /** The account a bot's transfers use in its sub-account. */
-  #subAccountType(uid: string): AccountType {
-    return this.#options.accountTypes?.get(uid) ?? this.#options.botAccountType ?? 'futures';
+  #subAccountType(uid: string) {
+    return subAccountTypeOf(this.#options, uid);
   }
 
   #futuresProduct(currency: string) {
@@ -353,42 +344,11 @@ export class BitgetExchange implements Exchange {
   }
 
   /** One rate-limited, signed call; its errors become ours. */
-  async #call(
+  #call(
     path: EndpointPath,
     params: BitgetParams,
-    kind: CallKind = 'read',
-    what = `bitget ${path}`,
+    ...how: [kind?: CallKind, what?: string]
   ): Promise<unknown> {
-    await this.#limiter.acquire(path);
-    const client = await this.#clientOnce();
-    try {
-      return await ENDPOINTS[path].call(client, params);
-    } catch (error) {
-      throw toBotfolioError(error, kind, what);
-    }
+    return this.#calls.call(path, params, ...how);
   }
-
-  #clientOnce(): Promise<BitgetClient> {
-    this.#client ??= this.#options
-      .key()
-      .then((key) =>
-        createBitgetClient({
-          apiKey: key.apiKey,
-          secret: key.secret,
-          passphrase: key.passphrase,
-          timeoutMs: this.#options.timeoutMs ?? 8_000,
-          ...(this.#options.apiUrl !== undefined && { apiUrl: this.#options.apiUrl }),
-        }),
-      )
-      .catch((error: unknown) => {
-        this.#client = undefined;
-        throw error;
-      });
-    return this.#client;
-  }
-}
-
-/** The ccxt error under one of ours (toBotfolioError keeps it as `cause`). */
-function errorCause(error: unknown): unknown {
-  return error instanceof Error && error.cause !== undefined ? error.cause : error;
 }

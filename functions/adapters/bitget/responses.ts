@@ -1,43 +1,14 @@
 /**
- * Bitget's answers, parsed once at the edge into exact money (zod). Amounts arrive as decimal
- * strings, sometimes with more decimals than our 10⁻⁸ unit (futures equity): they are cut down
- * toward minus infinity, so money never rounds up into existence. An answer of the wrong shape is
- * a BadResponse in ccxt's terms: the caller maps it like any unreadable answer.
+ * Bitget's answers, parsed once at the edge into exact money (zod, venue/answers.ts). Amounts
+ * arrive as decimal strings, sometimes with more decimals than our 10⁻⁸ unit (futures equity).
+ * An answer of the wrong shape is a BadResponse in ccxt's terms.
  */
 import { z } from 'zod';
-import { MONEY_DECIMALS, type Money, money, ZERO } from '../../core/money.ts';
+import { type Money, ZERO } from '../../core/money.ts';
 import type { BalanceReading, ExchangeTransferRecord } from '../../core/ports.ts';
-import { known, unknown } from '../../core/readings.ts';
-import { ccxtErrors } from './ccxt.ts';
+import { checked, decimal, equityReading, id, optionalDecimal } from '../venue/answers.ts';
 
-/** Exact money from Bitget's decimal text (or a JSON number), floored to 10⁻⁸. */
-export function exchangeDecimal(value: string | number): Money {
-  const text = typeof value === 'number' ? numberText(value) : value.trim();
-  const m = /^(-?)(\d+)(?:\.(\d*))?$/.exec(text);
-  if (!m) throw new RangeError(`not a decimal amount: ${JSON.stringify(value)}`);
-  const [, sign = '', int = '0', frac = ''] = m;
-  const kept = money(`${sign}${int}.${frac.slice(0, MONEY_DECIMALS) || '0'}`);
-  // Truncation rounded a negative amount up: take one more unit off.
-  const cut = /[1-9]/.test(frac.slice(MONEY_DECIMALS));
-  return (sign === '-' && cut ? kept - 1n : kept) as Money;
-}
-
-function numberText(n: number): string {
-  if (!Number.isFinite(n)) throw new RangeError(`not a finite amount: ${n}`);
-  const text = String(n);
-  return text.includes('e') ? n.toFixed(20) : text;
-}
-
-const decimal = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  try {
-    return exchangeDecimal(v);
-  } catch (e) {
-    ctx.issues.push({ code: 'custom', input: v, message: (e as Error).message });
-    return z.NEVER;
-  }
-});
-const optionalDecimal = decimal.nullish().transform((m) => m ?? ZERO);
-const id = z.union([z.string(), z.number()]).transform(String);
+export { exchangeDecimal } from '../venue/answers.ts';
 
 const spotAsset = z.object({
   coin: z.string(),
@@ -118,14 +89,7 @@ export interface BitgetTransferRecord extends ExchangeTransferRecord {
 /** The `data` of an answer, checked against `schema`; BadResponse when it does not fit. */
 function dataOf<T extends z.ZodType>(answer: unknown, schema: T, what: string): z.output<T> {
   const data = (answer as { data?: unknown } | null | undefined)?.data;
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ccxtErrors.BadResponse(
-      `bitget ${what}: unexpected answer at ${issue?.path.join('.') || 'data'}: ${issue?.message ?? ''}`,
-    );
-  }
-  return parsed.data;
+  return checked(data, schema, `bitget ${what}`);
 }
 
 /** One spot page: each sub-account's holding of `coin` (available + frozen + locked), and the page's ids. */
@@ -149,23 +113,13 @@ export function parseFuturesSubAccounts(
   const equity = new Map<string, BalanceReading>();
   for (const entry of dataOf(answer, futuresSubAccounts, 'futures sub-account assets')) {
     const account = (entry.assetList ?? []).find((a) => a.marginCoin === coin);
-    if (account) equity.set(entry.userId, futuresEquity(account.accountEquity ?? account.equity));
+    if (account)
+      equity.set(
+        entry.userId,
+        equityReading(account.accountEquity ?? account.equity, 'futures equity', 'Bitget'),
+      );
   }
   return equity;
-}
-
-function futuresEquity(value: unknown): BalanceReading {
-  const shown = JSON.stringify(value) ?? String(value);
-  if (typeof value !== 'string' && typeof value !== 'number') {
-    return unknown(`futures equity is ${shown} in Bitget's answer`);
-  }
-  let amount: Money;
-  try {
-    amount = exchangeDecimal(value);
-  } catch {
-    return unknown(`futures equity ${shown} is not an amount`);
-  }
-  return amount < 0n ? unknown(`futures equity ${shown} is negative`) : known(amount);
 }
 
 /** The master's spot balance of `coin` that can be moved (available). */

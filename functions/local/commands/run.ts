@@ -1,6 +1,6 @@
 /**
  * `botfolio run`: the monitoring loop on one machine, with the local store, against the paper
- * exchange or the real one (Bitget, key from the environment or `.env`). One cycle per
+ * exchange or a real one (Bitget, Binance, OKX, Bybit: key from the environment or `.env`). One cycle per
  * `monitoring.check_interval`, the same use cases and state machine as the Lambdas.
  *
  * `--dry-run` plans and prints, and moves nothing: it reads the balances the cycle would read and
@@ -10,8 +10,14 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { styleText } from 'node:util';
-import { BitgetExchange, bitgetOptionsFromConfig } from '../../adapters/bitget/exchange.ts';
-import { type ExchangeKey, keyEnvNames, keyFromEnv, withDotEnv } from '../../adapters/secrets.ts';
+import { REAL_EXCHANGES, type RealExchange, realExchange } from '../../adapters/exchanges.ts';
+import {
+  type ExchangeKey,
+  keyEnvNames,
+  keyFromEnv,
+  needsPassphrase,
+  withDotEnv,
+} from '../../adapters/secrets.ts';
 import type { Alert } from '../../core/alerts.ts';
 import type { Config } from '../../core/config.ts';
 import { AuthenticationFailedError } from '../../core/errors.ts';
@@ -26,7 +32,7 @@ import { UserFileError } from '../files.ts';
 import { dataDirOf } from '../local-store.ts';
 import { type LocalRuntime, startLocalRuntime } from '../runtime.ts';
 
-export const RUN_EXCHANGES = ['paper', 'bitget'] as const;
+export const RUN_EXCHANGES = ['paper', ...REAL_EXCHANGES] as const;
 export type RunExchange = (typeof RUN_EXCHANGES)[number];
 
 export interface RunOptions {
@@ -44,7 +50,9 @@ export interface RunOptions {
   readonly intervalMs?: number;
   /** Where the key is read. @default the process environment over `.env` */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Bitget's API URL (tests point it at a fake server). @default Bitget's */
+  /** The named exchange's API URL (tests point it at a fake server). @default the exchange's */
+  readonly apiUrl?: string;
+  /** Bitget's API URL, for `--exchange bitget`; `apiUrl` wins. @default Bitget's */
   readonly bitgetApiUrl?: string;
   /** Stops the loop like Ctrl+C. */
   readonly signal?: AbortSignal;
@@ -59,7 +67,16 @@ export async function run(opts: RunOptions): Promise<number> {
   const { config } = opts;
   const print = opts.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const now = opts.now ?? (() => new Date());
-  const key = opts.exchange === 'bitget' ? bitgetKey(config, opts) : undefined;
+  const venue = opts.exchange === 'paper' ? undefined : opts.exchange;
+  const key = venue === undefined ? undefined : venueKey(venue, config, opts);
+  const apiUrl = opts.apiUrl ?? (venue === 'bitget' ? opts.bitgetApiUrl : undefined);
+  const adapter =
+    venue &&
+    key &&
+    (await realExchange(venue, config, {
+      key: async () => key,
+      ...(apiUrl !== undefined && { apiUrl }),
+    }));
   const intervalMs = opts.intervalMs ?? config.checkIntervalMs;
 
   const alerts: Alert[] = [];
@@ -69,22 +86,20 @@ export async function run(opts: RunOptions): Promise<number> {
     dataDir: dataDirOf(config, opts.dataDir),
     now,
     onAlert: (a) => alerts.push(a),
-    ...(key && {
-      exchanges: ({ alerter, breakers }) =>
-        new Map<string, Exchange>([
-          [
-            'bitget',
-            withCircuitBreaker(
-              new BitgetExchange({
-                key: async () => key,
-                ...bitgetOptionsFromConfig(config),
-                ...(opts.bitgetApiUrl !== undefined && { apiUrl: opts.bitgetApiUrl }),
+    ...(venue &&
+      adapter && {
+        exchanges: ({ alerter, breakers }) =>
+          new Map<string, Exchange>([
+            [
+              venue,
+              withCircuitBreaker(adapter, {
+                store: breakers,
+                alerter,
+                portfolioId: config.portfolioId,
               }),
-              { store: breakers, alerter, portfolioId: config.portfolioId },
-            ),
-          ],
-        ]),
-    }),
+            ],
+          ]),
+      }),
   });
 
   const stop = new AbortController();
@@ -140,26 +155,42 @@ export async function run(opts: RunOptions): Promise<number> {
   return failures === 0 ? 0 : 1;
 }
 
-/** The key for `--exchange bitget`, or a message saying what to set. */
-function bitgetKey(config: Config, opts: RunOptions): ExchangeKey {
-  const others = [...config.exchanges.keys()].filter((e) => e !== 'bitget');
-  if (!config.exchanges.has('bitget') || others.length > 0) {
+const VENUE_NAMES: Readonly<Record<RealExchange, string>> = {
+  bitget: 'Bitget',
+  binance: 'Binance',
+  okx: 'OKX',
+  bybit: 'Bybit',
+};
+
+/**
+ * The key for `--exchange NAME`, or a message saying what to set. A config with bots on another
+ * exchange is refused, saying what would change: those bots would be read and moved on NAME.
+ */
+function venueKey(venue: RealExchange, config: Config, opts: RunOptions): ExchangeKey {
+  const elsewhere = config.bots.filter((b) => b.exchange !== venue);
+  const others = [...config.exchanges.keys()].filter((e) => e !== venue);
+  if (!config.exchanges.has(venue) || others.length > 0 || elsewhere.length > 0) {
+    const named = [...new Set(elsewhere.map((b) => b.exchange))].join(', ') || others.join(', ');
+    const bots = elsewhere.map((b) => b.botId);
     throw new UserFileError(
-      `--exchange bitget runs a config whose only exchange is bitget (this one names: ${[...config.exchanges.keys()].join(', ')})`,
+      `--exchange ${venue} runs a config whose only exchange is ${venue}; this one names ${named}${bots.length > 0 ? ` for ${bots.join(', ')}` : ''}. Running it on ${venue} would read and move ${bots.length > 0 ? 'those bots’ money' : 'its money'} on ${venue} instead: change their "exchange" (and "exchanges") to ${venue} if that is meant, or run without --exchange (the paper exchange stands in for every exchange)`,
     );
   }
   const env = opts.env ?? withDotEnv(process.env);
   let key: ExchangeKey | undefined;
   try {
-    key = keyFromEnv('bitget', env);
+    key = keyFromEnv(venue, env);
   } catch (error) {
     if (error instanceof AuthenticationFailedError) throw new UserFileError(error.message);
     throw error;
   }
   if (!key) {
-    const names = keyEnvNames('bitget');
+    const { apiKey, secret, passphrase } = keyEnvNames(venue);
+    const names = needsPassphrase(venue)
+      ? `${apiKey}, ${secret} and ${passphrase}`
+      : `${apiKey} and ${secret}`;
     throw new UserFileError(
-      `no Bitget key: set ${names.apiKey}, ${names.secret} and ${names.passphrase} in the environment or in .env (README, "Bitget")`,
+      `no ${VENUE_NAMES[venue]} key: set ${names} in the environment or in .env (README, "${VENUE_NAMES[venue]}")`,
     );
   }
   return key;

@@ -1,6 +1,6 @@
 /**
- * The Lambda bundles carry ccxt's Bitget class and nothing else of ccxt's ~100 exchanges, and stay
- * small. Built with esbuild's options as the stack passes them (lib/function.ts); esbuild's
+ * The Lambda bundles carry ccxt's classes of the exchanges the config names and nothing else of
+ * ccxt's ~100 exchanges, and stay small: the example's Bitget, and a config of each exchange. Built with esbuild's options as the stack passes them (lib/function.ts); esbuild's
  * metafile says which files went in.
  */
 import { execFile } from 'node:child_process';
@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ESBUILD_OPTIONS } from '../../../lib/function.ts';
+import { REAL_EXCHANGES } from '../../../functions/adapters/exchanges.ts';
+import { ESBUILD_OPTIONS, exchangeDefines } from '../../../lib/function.ts';
 import { HANDLER_ENTRIES } from '../../../lib/stack.ts';
 import { startFakeBitget } from '../../helpers/fake-bitget.ts';
 
@@ -29,43 +30,67 @@ interface Bundle {
 }
 
 const bundles = new Map<string, Bundle>();
+/** The cycle bundle of a config naming one exchange, by exchange. */
+const cycleOf = new Map<string, Bundle>();
+
+/** `entry` bundled as the stack bundles it for a config naming `exchanges`. */
+async function bundleOf(entry: string, exchanges: readonly string[]): Promise<Bundle> {
+  const result = await build({
+    ...ESBUILD_OPTIONS,
+    external: [...ESBUILD_OPTIONS.external],
+    mainFields: [...ESBUILD_OPTIONS.mainFields],
+    define: exchangeDefines(exchanges),
+    entryPoints: [entry],
+    outfile: 'index.mjs',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const output = result.outputFiles?.find((f) => f.path.endsWith('index.mjs'));
+  return {
+    bytes: output?.contents.byteLength ?? 0,
+    inputs: Object.keys((result.metafile as Metafile).inputs),
+  };
+}
+
+/** ccxt's exchange modules in a bundle (top-level modules of js/src and their abstract twins). */
+const ccxtExchangesIn = (b: Bundle) =>
+  b.inputs
+    .flatMap((f) => inCcxt(f) ?? [])
+    .filter((f) => /^(abstract\/|pro\/)?[a-z0-9]+\.js$/.test(f))
+    .sort();
 
 beforeAll(async () => {
+  // The example portfolio names Bitget alone.
   for (const [name, entry] of Object.entries(HANDLER_ENTRIES)) {
-    const result = await build({
-      ...ESBUILD_OPTIONS,
-      external: [...ESBUILD_OPTIONS.external],
-      mainFields: [...ESBUILD_OPTIONS.mainFields],
-      entryPoints: [entry],
-      outfile: 'index.mjs',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const output = result.outputFiles?.find((f) => f.path.endsWith('index.mjs'));
-    bundles.set(name, {
-      bytes: output?.contents.byteLength ?? 0,
-      inputs: Object.keys((result.metafile as Metafile).inputs),
-    });
+    bundles.set(name, await bundleOf(entry, ['bitget']));
   }
+  for (const exchange of REAL_EXCHANGES) {
+    cycleOf.set(exchange, await bundleOf(HANDLER_ENTRIES.cycle, [exchange]));
+  }
+}, 120_000);
+
+describe.each(REAL_EXCHANGES)('the cycle bundle of a config naming %s alone', (exchange) => {
+  const bundle = () => cycleOf.get(exchange) ?? { bytes: 0, inputs: [] };
+
+  it('carries that exchange’s ccxt class and no other', () => {
+    expect(ccxtExchangesIn(bundle())).toEqual([`abstract/${exchange}.js`, `${exchange}.js`]);
+  });
+
+  it('is at most 1.5 MB', () => {
+    expect(bundle().bytes).toBeGreaterThan(0);
+    expect(bundle().bytes).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
+  });
 });
 
 describe.each(Object.keys(HANDLER_ENTRIES))('the %s bundle', (name) => {
   const bundle = () => bundles.get(name) ?? { bytes: 0, inputs: [] };
 
-  it('contains ccxt’s Bitget class', () => {
-    expect(bundle().inputs.map(inCcxt)).toContain('bitget.js');
+  it('contains ccxt’s Bitget class and no other exchange of ccxt (the config names Bitget)', () => {
+    expect(ccxtExchangesIn(bundle())).toEqual(['abstract/bitget.js', 'bitget.js']);
   });
 
-  it('contains no other exchange of ccxt', () => {
-    // Exchanges are the top-level modules of js/src (and their abstract/ and pro/ twins).
-    const exchanges = bundle()
-      .inputs.flatMap((f) => inCcxt(f) ?? [])
-      .filter((f) => /^(abstract\/|pro\/)?[a-z0-9]+\.js$/.test(f));
-    expect(exchanges.sort()).toEqual(['abstract/bitget.js', 'bitget.js']);
-  });
-
-  it('leaves out what a Bitget REST client never loads (undici, protobuf codecs)', () => {
+  it('leaves out what a REST client never loads (undici, protobuf codecs)', () => {
     expect(
       bundle().inputs.filter((f) => /undici|protobuf|dydx-v4-client\/(registry|cosmos)/.test(f)),
     ).toEqual([]);

@@ -7,12 +7,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExchangeKey } from '../../../functions/adapters/secrets.ts';
 import {
-  AmbiguousOutcomeError,
   AuthenticationFailedError,
   ExchangeUnavailableError,
-  InsufficientFundsError,
   RateLimitedError,
-  TransferRejectedError,
 } from '../../../functions/core/errors.ts';
 import { money, ZERO } from '../../../functions/core/money.ts';
 import { known } from '../../../functions/core/readings.ts';
@@ -22,6 +19,7 @@ import {
   type FakeBitgetOptions,
   startFakeBitget,
 } from '../../helpers/fake-bitget.ts';
+import { transferContract } from '../transfer-contract.ts';
 import { bitgetFor, MASTER, sub, transferOf } from './support.ts';
 
 const BOT_A = '6712345678';
@@ -177,6 +175,19 @@ describe('balances', () => {
   });
 });
 
+transferContract({
+  name: 'Bitget',
+  clientId: 'clientOid',
+  bot: BOT_A,
+  transferPath: TRANSFER,
+  start: fakeWith,
+  close: (f) => f.close(),
+  adapter: (f) => bitgetFor(f),
+  inject: (f, path, fault) => f.inject(path, fault),
+  botFutures: (f) => f.balance(BOT_A, 'futures', 'USDT'),
+  transfers: (f) => f.transfers.length,
+});
+
 describe('transfers', () => {
   it('moves master spot → bot futures with our clientOid and the UIDs of both ends', async () => {
     // Prepare
@@ -236,56 +247,6 @@ describe('transfers', () => {
     expect(await bitget.findTransfer('t-never')).toBeUndefined();
     expect(f.requests.filter((r) => r.path === RECORDS).every((r) => r.query.clientOid)).toBe(true);
   });
-
-  it.each(['reject', 'replay'] as const)(
-    'answers a repeated clientOid from Bitget’s record, moving nothing twice (Bitget answers %s)',
-    async (duplicateClientOid) => {
-      // Prepare
-      const f = await fakeWith({ duplicateClientOid });
-      const bitget = bitgetFor(f);
-      await bitget.transfer(transferOf('t-twice', MASTER, sub(BOT_A), 100));
-      // Act
-      const again = await bitget.transfer(transferOf('t-twice', MASTER, sub(BOT_A), 100));
-      // Assess
-      expect(again).toMatchObject({ clientOid: 't-twice', amount: money(100) });
-      expect(f.transfers).toHaveLength(1);
-      expect(f.balance(BOT_A, 'futures', 'USDT')).toBe(money(100));
-    },
-  );
-
-  it('refuses to treat a clientOid used for another amount as the same transfer', async () => {
-    // Prepare
-    const f = await fakeWith();
-    const bitget = bitgetFor(f);
-    await bitget.transfer(transferOf('t-reuse', MASTER, sub(BOT_A), 100));
-    // Act & Assess
-    await expect(bitget.transfer(transferOf('t-reuse', MASTER, sub(BOT_A), 90))).rejects.toThrow(
-      TransferRejectedError,
-    );
-    expect(f.balance(BOT_A, 'futures', 'USDT')).toBe(money(100));
-  });
-
-  it('calls a used clientOid without a visible record yet ambiguous: look again, never resend', async () => {
-    // Prepare
-    const f = await fakeWith({ recordDelayMs: 60_000 });
-    const bitget = bitgetFor(f);
-    await bitget.transfer(transferOf('t-slow', MASTER, sub(BOT_A), 100));
-    // Act & Assess
-    await expect(bitget.transfer(transferOf('t-slow', MASTER, sub(BOT_A), 100))).rejects.toThrow(
-      AmbiguousOutcomeError,
-    );
-    expect(f.transfers).toHaveLength(1);
-  });
-
-  it('refuses a transfer the source cannot cover: InsufficientFundsError, nothing moved', async () => {
-    // Prepare
-    const f = await fakeWith();
-    // Act & Assess
-    await expect(
-      bitgetFor(f).transfer(transferOf('t-big', MASTER, sub(BOT_A), 5000)),
-    ).rejects.toThrow(InsufficientFundsError);
-    expect(f.transfers).toHaveLength(0);
-  });
 });
 
 describe('faults', () => {
@@ -314,36 +275,6 @@ describe('faults', () => {
     // Act & Assess
     await expect(bitgetFor(f).subAccountBalances([BOT_A], 'USDT')).rejects.toThrow(
       ExchangeUnavailableError,
-    );
-  });
-
-  it.each([
-    ['timed out before it was applied', { kind: 'hang', applied: false }, false],
-    ['timed out after it was applied', { kind: 'hang', applied: true }, true],
-    ['lost its connection after it was applied', { kind: 'reset', applied: true }, true],
-  ] as const)(
-    'calls a transfer that %s ambiguous, and the record by clientOid tells the truth',
-    async (_, fault, applied) => {
-      // Prepare
-      const f = await fakeWith();
-      const bitget = bitgetFor(f);
-      f.inject(TRANSFER, fault);
-      // Act
-      const sending = bitget.transfer(transferOf('t-lost', MASTER, sub(BOT_A), 25));
-      // Assess
-      await expect(sending).rejects.toThrow(AmbiguousOutcomeError);
-      expect(Boolean(await bitget.findTransfer('t-lost'))).toBe(applied);
-      expect(f.transfers).toHaveLength(applied ? 1 : 0);
-    },
-  );
-
-  it('calls a 502 on a transfer ambiguous (a gateway may answer after the transfer was done)', async () => {
-    // Prepare
-    const f = await fakeWith();
-    f.inject(TRANSFER, { kind: 'status', status: 502 });
-    // Act & Assess
-    await expect(bitgetFor(f).transfer(transferOf('t-502', MASTER, sub(BOT_A), 5))).rejects.toThrow(
-      AmbiguousOutcomeError,
     );
   });
 

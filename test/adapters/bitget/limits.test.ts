@@ -2,13 +2,13 @@
 
 import { describe, expect, it } from 'vitest';
 import { ccxtErrors } from '../../../functions/adapters/bitget/ccxt.ts';
-import { collectPages } from '../../../functions/adapters/bitget/pagination.ts';
-import { EndpointRateLimiter } from '../../../functions/adapters/bitget/rate-limiter.ts';
 import {
   exchangeDecimal,
   parseFuturesSubAccounts,
   parseSpotSubAccountPage,
 } from '../../../functions/adapters/bitget/responses.ts';
+import { collectPages } from '../../../functions/adapters/venue/pagination.ts';
+import { EndpointRateLimiter } from '../../../functions/adapters/venue/rate-limiter.ts';
 import { RateLimitedError } from '../../../functions/core/errors.ts';
 import { money } from '../../../functions/core/money.ts';
 import { known } from '../../../functions/core/readings.ts';

@@ -7,13 +7,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { bitgetOptionsFromConfig } from '../../../functions/adapters/bitget/exchange.ts';
 import type { Alert } from '../../../functions/core/alerts.ts';
-import { type Money, money, sum } from '../../../functions/core/money.ts';
-import type { Exchange } from '../../../functions/core/ports.ts';
-import { type LocalRuntime, startLocalRuntime } from '../../../functions/local/runtime.ts';
-import { withCircuitBreaker } from '../../../functions/usecases/breaker.ts';
+import { type Money, money } from '../../../functions/core/money.ts';
+import type { LocalRuntime } from '../../../functions/local/runtime.ts';
 import { specConfig } from '../../core/fixtures.ts';
 import { type FakeBitget, startFakeBitget } from '../../helpers/fake-bitget.ts';
-import { cycleAt, FIFTEEN_MINUTES, T0 } from '../../helpers/runtime.ts';
+import { cycleAt, FIFTEEN_MINUTES } from '../../helpers/runtime.ts';
+import { reservesInBooks, runtimeWith, statuses } from '../workflow-support.ts';
 import { bitgetFor } from './support.ts';
 
 const BOTS = {
@@ -47,23 +46,12 @@ async function bitgetRuntime(alerts: Alert[] = [], given?: () => number) {
       Object.values(BOTS).map((uid) => [uid, { futures: { USDT: 0 } }]),
     ),
   });
-  const runtime = await startLocalRuntime({
+  const runtime = await runtimeWith(
     config,
-    retryIntervalMs: 0,
-    now: () => T0,
-    onAlert: (a) => alerts.push(a),
-    exchanges: ({ alerter, breakers }) =>
-      new Map<string, Exchange>([
-        [
-          'bitget',
-          withCircuitBreaker(bitgetFor(f, { ...bitgetOptionsFromConfig(config), now }), {
-            store: breakers,
-            alerter,
-            portfolioId: config.portfolioId,
-          }),
-        ],
-      ]),
-  });
+    'bitget',
+    bitgetFor(f, { ...bitgetOptionsFromConfig(config), now }),
+    alerts,
+  );
   if (!given) {
     const cycle = runtime.cycle;
     runtime.cycle = async (at) => {
@@ -76,14 +64,9 @@ async function bitgetRuntime(alerts: Alert[] = [], given?: () => number) {
   return { f, runtime };
 }
 
-async function statuses(runtime: LocalRuntime, ids: readonly string[]) {
-  return Promise.all(ids.map(async (id) => (await runtime.store.journal.get(id))?.status));
-}
-
 /** Σ reserves in the books, and the fake master's spot USDT: they must be equal. */
 async function reservesAndMaster(runtime: LocalRuntime, f: FakeBitget): Promise<[Money, Money]> {
-  const books = await runtime.store.portfolio.load('main');
-  return [sum(books?.reserves.values() ?? []), f.balance(f.masterUid, 'spot', 'USDT')];
+  return [await reservesInBooks(runtime), f.balance(f.masterUid, 'spot', 'USDT')];
 }
 
 describe('the transfer workflow on Bitget', () => {
