@@ -12,8 +12,11 @@
  * middle of it all. The paper exchange does not deduplicate clientOids in the campaign: a transfer
  * applied twice is the workflow's fault, and counted.
  */
+
+import { ENDPOINTS } from '../../adapters/bitget/endpoints.ts';
 import {
   FAILURE_KINDS,
+  FAULT_OPS,
   type FaultOp,
   type FaultPlan,
   GARBLES,
@@ -21,6 +24,7 @@ import {
   randomFaults,
 } from '../../adapters/paper/faults.ts';
 import { type Rng, seededRng, standardNormal, uniform } from '../../adapters/paper/rng.ts';
+import { EndpointRateLimiter, type RateLimit } from '../../adapters/venue/rate-limiter.ts';
 import { type Config, parseConfig } from '../../core/config.ts';
 import { BotfolioError } from '../../core/errors.ts';
 import { moneyFromFloat, mulRatio, ratio, toFloat } from '../../core/money.ts';
@@ -140,26 +144,24 @@ function runConfig(
   return parseConfig(copy);
 }
 
-/** Bitget's published limits, per endpoint the paper exchange stands for (DESIGN.md §5). */
-const PAPER_LIMITS: Readonly<Record<FaultOp, { calls: number; perMs: number }>> = {
-  balances: { calls: 1, perMs: 10_000 },
-  master: { calls: 10, perMs: 1_000 },
-  transfer: { calls: 10, perMs: 1_000 },
-  find: { calls: 20, perMs: 1_000 },
+/** The Bitget endpoint each paper operation stands for: the storm gives it that one's limit. */
+const BITGET_ENDPOINT: Readonly<Record<FaultOp, keyof typeof ENDPOINTS>> = {
+  balances: 'v2/mix/account/sub-account-assets',
+  master: 'v2/spot/account/assets',
+  transfer: 'v2/spot/wallet/subaccount-transfer',
+  find: 'v2/spot/account/sub-main-trans-record',
 };
 
-/** A token bucket per operation, on the run's clock: past the limit a call is rate limited. */
+/** Bitget's published limits on the run's clock (DESIGN.md §5): past one, a call is rate limited. */
 function endpointLimits(now: () => number): (op: FaultOp) => boolean {
-  const buckets = new Map<FaultOp, { tokens: number; at: number }>();
+  const limits = Object.fromEntries(
+    FAULT_OPS.map((op) => [op, ENDPOINTS[BITGET_ENDPOINT[op]].limit]),
+  ) as Record<FaultOp, RateLimit>;
+  const limiter = new EndpointRateLimiter(limits, { now, maxWaitMs: 0 });
   return (op) => {
-    const { calls, perMs } = PAPER_LIMITS[op];
-    const t = now();
-    const b = buckets.get(op) ?? { tokens: calls, at: t };
-    b.tokens = Math.min(calls, b.tokens + ((t - b.at) * calls) / perMs);
-    b.at = t;
-    buckets.set(op, b);
-    if (b.tokens < 1) return true;
-    b.tokens -= 1;
+    if (limiter.waitFor(op) > 0) return true;
+    // A free slot is taken at once (no wait to await).
+    void limiter.acquire(op);
     return false;
   };
 }
