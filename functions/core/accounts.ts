@@ -5,8 +5,14 @@
  * new kind of account name is one change in this file.
  */
 
-/** An account as the journal and the plan write it. */
-export type LedgerAccount = `bot:${string}` | `reserve:${string}`;
+/**
+ * An account as the journal and the plan write it. `outside` is the world beyond the portfolio:
+ * where a deposit comes from and a withdrawal goes (DESIGN.md §10); it has no books.
+ */
+export type LedgerAccount = `bot:${string}` | `reserve:${string}` | typeof OUTSIDE_ACCOUNT;
+
+/** Money entering or leaving the portfolio (an operator's deposit, withdrawal, adoption, retirement). */
+export const OUTSIDE_ACCOUNT = 'outside';
 
 /** The reserve that is not a pool's: no pool may take its name. */
 export const EMERGENCY_RESERVE = 'emergency';
@@ -14,7 +20,8 @@ export const EMERGENCY_RESERVE = 'emergency';
 /** A ledger account, parsed. */
 export type Account =
   | { readonly kind: 'bot'; readonly botId: string }
-  | { readonly kind: 'reserve'; readonly reserve: string };
+  | { readonly kind: 'reserve'; readonly reserve: string }
+  | { readonly kind: 'outside' };
 
 const BOT_PREFIX = 'bot:';
 const RESERVE_PREFIX = 'reserve:';
@@ -23,8 +30,9 @@ export const botAccount = (botId: string): LedgerAccount => `${BOT_PREFIX}${botI
 export const reserveAccount = (reserve: string): LedgerAccount => `${RESERVE_PREFIX}${reserve}`;
 export const EMERGENCY_ACCOUNT: LedgerAccount = reserveAccount(EMERGENCY_RESERVE);
 
-/** Parses `bot:<id>` or `reserve:<name>`; undefined for anything else (an empty name included). */
+/** Parses `bot:<id>`, `reserve:<name>` or `outside`; undefined for anything else (an empty name included). */
 export function parseAccount(text: string): Account | undefined {
+  if (text === OUTSIDE_ACCOUNT) return { kind: 'outside' };
   if (text.startsWith(BOT_PREFIX) && text.length > BOT_PREFIX.length) {
     return { kind: 'bot', botId: text.slice(BOT_PREFIX.length) };
   }

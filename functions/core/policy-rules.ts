@@ -26,11 +26,7 @@ import { addsRisk, type PlannedTransfer } from './transfer.ts';
  * a bot) always; toward risk never while halted — even when black swan is the mode shown — and
  * in black swan only refills, only when `no_refill_policy` is explicitly false.
  */
-export function permits(
-  config: Config,
-  flags: Flags,
-  t: Pick<PlannedTransfer, 'kind' | 'to'>,
-): boolean {
+export function permits(config: Config, flags: Flags, t: Parameters<typeof addsRisk>[0]): boolean {
   if (!addsRisk(t)) return true;
   if (flags.halted) return false;
   if (flags.blackSwan) return t.kind === 'refill' && config.blackSwan?.noRefillPolicy === false;

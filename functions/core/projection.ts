@@ -5,25 +5,35 @@
  * must show).
  */
 import { botAccount, type LedgerAccount, reserveAccount } from './accounts.ts';
-import type { Config } from './config.ts';
 import { type Money, showMoney, sub, ZERO } from './money.ts';
 import { withCompleted } from './simulate.ts';
-import { initialState } from './state.ts';
+import { initialState, type Opening } from './state.ts';
 import type { BotLedger, Ledger } from './store-ports.ts';
-import type { JournalEntry } from './transfer.ts';
+import { type JournalEntry, movesMoney } from './transfer.ts';
 
-/** The ledger the journal says: the config's opening layout plus every given entry's deltas. */
-export function projectLedger(config: Config, completed: readonly JournalEntry[]): Ledger {
+/**
+ * The ledger the journal says: the recorded opening layout (never today's config: DESIGN.md §10)
+ * plus every given entry's deltas.
+ */
+export function projectLedger(opening: Opening, completed: readonly JournalEntry[]): Ledger {
   // The same fold the backtests use (core/simulate.ts); a bot's balance is the exchange's, not
   // the journal's, so it is left out.
-  const state = withCompleted(initialState(config, ''), completed);
+  const state = withCompleted(initialState(undefined, '', opening), completed);
   return {
     reserves: new Map(state.reserves),
+    ...(state.capital && { capital: new Map(state.capital) }),
     bots: new Map(
       [...state.bots].map(
-        ([id, { capitalBase, contributed, harvested, protected: p, refills }]) => [
+        ([id, { capitalBase, contributed, harvested, protected: p, refills, binding }]) => [
           id,
-          { capitalBase, contributed, harvested, protected: p, refills },
+          {
+            capitalBase,
+            contributed,
+            harvested,
+            protected: p,
+            refills,
+            ...(binding && { binding }),
+          },
         ],
       ),
     ),
@@ -64,6 +74,22 @@ export function compareLedgers(current: Ledger, journal: Ledger): LedgerDifferen
       journal.reserves.get(name) ?? 0n,
     );
   }
+  for (const name of new Set([
+    ...(current.capital?.keys() ?? []),
+    ...(journal.capital?.keys() ?? []),
+  ])) {
+    if (!current.capital || !journal.capital) break;
+    const a = current.capital.get(name) ?? 0n;
+    const b = journal.capital.get(name) ?? 0n;
+    if (a !== b) {
+      out.push({
+        field: `capital:${name}`,
+        account: reserveAccount(name),
+        projection: showMoney(a as Money),
+        journal: showMoney(b as Money),
+      });
+    }
+  }
   const zero: BotLedger = {
     capitalBase: ZERO,
     contributed: ZERO,
@@ -84,10 +110,11 @@ export function compareLedgers(current: Ledger, journal: Ledger): LedgerDifferen
   return out;
 }
 
-/** Net money moved into each ledger account by the given completed entries. */
+/** Net money moved on the exchange into each ledger account by the given completed entries. */
 export function netTransfers(completed: readonly JournalEntry[]): Map<string, Money> {
   const net = new Map<string, Money>();
   for (const e of completed) {
+    if (!movesMoney(e)) continue;
     net.set(e.from, sub(net.get(e.from) ?? (0n as Money), e.amount));
     net.set(e.to, ((net.get(e.to) ?? 0n) + e.amount) as Money);
   }

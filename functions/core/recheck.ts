@@ -96,6 +96,8 @@ const refused = (why: string): Recheck => ({ ok: false, why });
 /** Re-checks the rule that planned `entry` on the bot as it is now. */
 export function recheck(config: Config, input: RecheckInput): Recheck {
   const { entry } = input;
+  // A retirement's sweep is the operator's: the bot may be gone from the config already.
+  if (entry.kind === 'retirement') return recheckSweep(entry, input);
   const bot = config.bots.find((b) => b.botId === entry.botId);
   if (!bot) return refused(`${entry.botId} is not a bot of this portfolio`);
   // A disabled bot gets no decision from these rules (DESIGN.md §3, per bot, step 1).
@@ -122,7 +124,27 @@ export function recheck(config: Config, input: RecheckInput): Recheck {
       // from the bot's balance, and the guards check the source holds it and refuse one into a
       // bot while halted.
       return { ok: true, amount: entry.amount, note: '' };
+    case 'adoption':
+    case 'deposit':
+    case 'withdrawal':
+    case 'move':
+      return refused(`a ${entry.kind} moves no money on the exchange: it is never submitted`);
   }
+}
+
+/**
+ * A retirement's sweep brings the bot's balance back to its pool reserve: it needs the bot's books
+ * still open, and it shrinks to what the sub-account holds now (it never asks for more).
+ */
+function recheckSweep(entry: RecheckInput['entry'], { ledger, balance }: RecheckInput): Recheck {
+  if (!ledger) return refused(`${entry.botId} has no books: nothing to sweep`);
+  if (!balance) return refused(`${botAccount(entry.botId)}'s balance was not read`);
+  if (balance.balance <= 0n) return refused(`${botAccount(entry.botId)} holds nothing now`);
+  return fromRule(
+    entry.amount,
+    balance.balance,
+    `sweep of balance ${showMoney(balance.balance)}${readWhen(balance)}`,
+  );
 }
 
 /**

@@ -4,11 +4,10 @@
  * peak, refill blocks and last rebalance. Backtests replay a portfolio through it, and the
  * property tests re-plan on it to check that a completed decision is not taken again.
  */
-import { ledgerDeltas } from './ledger.ts';
+import { type LedgerInput, ledgerDeltas, ledgerEffects } from './ledger.ts';
 import { type Money, ZERO } from './money.ts';
 import type { Plan } from './policy.ts';
 import type { BotState, PortfolioState } from './state.ts';
-import type { PlannedTransfer } from './transfer.ts';
 
 const UNFUNDED: BotState = {
   balance: ZERO,
@@ -21,19 +20,34 @@ const UNFUNDED: BotState = {
   inFlight: false,
 };
 
-/** The state with `transfers` completed (reserves and bots' books moved by their ledger deltas). */
+/**
+ * The state with `transfers` completed: reserves, bots' books, the capital layout and the peak
+ * moved by their ledger deltas, bots bound or closed by their effects (ledger.ts).
+ */
 export function withCompleted(
   state: PortfolioState,
-  transfers: readonly PlannedTransfer[],
+  transfers: readonly LedgerInput[],
 ): PortfolioState {
   const reserves = new Map(state.reserves);
   const bots = new Map(state.bots);
+  const capital = state.capital && new Map(state.capital);
+  const retired = new Map(state.retired);
+  let peakEquity = state.peakEquity;
   const protectedThisEpisode = new Set(state.protectedThisEpisode);
   for (const t of transfers) {
     if (t.kind === 'protect') protectedThisEpisode.add(t.botId);
+    const effects = ledgerEffects(t);
     for (const { target, delta } of ledgerDeltas(t)) {
       if (target.kind === 'reserve') {
         reserves.set(target.name, ((reserves.get(target.name) ?? ZERO) + delta) as Money);
+        continue;
+      }
+      if (target.kind === 'capital') {
+        capital?.set(target.name, ((capital.get(target.name) ?? ZERO) + delta) as Money);
+        continue;
+      }
+      if (target.kind === 'peak') {
+        peakEquity = (peakEquity + delta) as Money;
         continue;
       }
       const b = bots.get(target.botId) ?? UNFUNDED;
@@ -47,11 +61,24 @@ export function withCompleted(
             : { ...b, [key]: (b[key] + delta) as Money },
       );
     }
+    if (effects.bind) {
+      const b = bots.get(effects.bind.botId) ?? UNFUNDED;
+      if (!b.binding) bots.set(effects.bind.botId, { ...b, binding: effects.bind.binding });
+    }
+    if (effects.close) {
+      bots.delete(effects.close.botId);
+      if (effects.close.account !== undefined)
+        retired.set(effects.close.botId, effects.close.account);
+    }
+    if (t.kind === 'adoption') retired.delete(t.botId);
   }
   return {
     ...state,
     reserves,
     bots,
+    peakEquity,
+    ...(capital && { capital }),
+    ...(retired.size > 0 && { retired }),
     ...(protectedThisEpisode.size > 0 && { protectedThisEpisode }),
   };
 }

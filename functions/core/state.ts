@@ -8,6 +8,7 @@ import { EMERGENCY_RESERVE } from './accounts.ts';
 import type { Config } from './config.ts';
 import { formatMoney, type Money, money, showMoney, ZERO } from './money.ts';
 import { InvalidConfigError, type Problem, zodProblems } from './problems.ts';
+import type { BotBinding } from './transfer.ts';
 
 export interface BotState {
   /**
@@ -24,6 +25,11 @@ export interface BotState {
   readonly refillBlocked: boolean;
   /** A transfer of this bot's is still running: the policy leaves the bot alone this cycle. */
   readonly inFlight: boolean;
+  /**
+   * Where the books say the bot sits (its account, pool and exchange when it was funded or
+   * adopted); absent for books written before bindings were recorded.
+   */
+  readonly binding?: BotBinding;
 }
 
 /** A bot whose balance is known this cycle: the only kind a rule may decide for. */
@@ -58,6 +64,32 @@ export interface BalanceConfirmation {
   readonly by: string;
 }
 
+/**
+ * The portfolio's opening layout (DESIGN.md §10): recorded by its first cycle, never taken from
+ * a later config — `state --rebuild` starts from it.
+ */
+export interface Opening {
+  /** When the portfolio opened (ISO). */
+  readonly at: string;
+  readonly totalCapital: Money;
+  /** The emergency reserve's and each pool's capital, all in its reserve at the opening. */
+  readonly reserves: ReadonlyMap<string, Money>;
+  /**
+   * When the exchange was seen to hold the opening reserves in its master account (ISO); absent
+   * until then, and no transfer out of a reserve runs before.
+   */
+  readonly verifiedAt?: string;
+}
+
+/**
+ * Reconciliation found the master account holding less than the reserves' books (DESIGN.md §10):
+ * no transfer out of a reserve runs until a reconciliation agrees again.
+ */
+export interface ReserveHoldFlag {
+  readonly at: string;
+  readonly why: string;
+}
+
 export interface Flags {
   readonly halted: boolean;
   readonly blackSwan: boolean;
@@ -86,6 +118,22 @@ export interface PortfolioState {
    * outside the state contract (`botfolio state` does not print them).
    */
   readonly confirmedBalances?: ReadonlyMap<string, BalanceConfirmation>;
+  /** The opening layout; absent in states written before it was recorded. */
+  readonly opening?: Opening;
+  /**
+   * Each reserve's booked capital: its opening capital plus the operator's deposits, withdrawals,
+   * moves, adoptions and retirements. Compared with the config's each cycle (config drift).
+   */
+  readonly capital?: ReadonlyMap<string, Money>;
+  /** Bots whose books were closed by a retirement, with the account they sat in. */
+  readonly retired?: ReadonlyMap<string, string>;
+  /**
+   * The operators' flows in and out, all time, as the store counts them (kept by the store; the
+   * peak above already includes those since the last cycle).
+   */
+  readonly peakFlows?: Money;
+  /** Set while the master account holds less than the books (reconciliation's hold). */
+  readonly reserveHold?: ReserveHoldFlag;
 }
 
 const amount = z.union([z.number(), z.string()]);
@@ -116,6 +164,14 @@ const stateSchema = z.strictObject({
   bots: z.record(z.string(), botSchema).default({}),
   last_rebalance: isoTime.optional(),
   protected_this_episode: z.array(z.string()).optional(),
+  opening: z
+    .strictObject({
+      at: isoTime,
+      total_capital: amount,
+      reserves: z.record(z.string(), amount),
+      verified_at: isoTime.optional(),
+    })
+    .optional(),
 });
 
 /** A field that parses on its own, or `undefined` (its problem comes from `stateSchema`). */
@@ -205,6 +261,15 @@ export function parseState(input: unknown, config: Config): PortfolioState {
     });
   }
   const peakEquity = amountAt('peak_equity', r.peak_equity, ZERO);
+  const o = parsed.success ? parsed.data.opening : undefined;
+  const opening: Opening | undefined = o && {
+    at: o.at,
+    totalCapital: amountAt('opening.total_capital', o.total_capital),
+    reserves: new Map(
+      Object.entries(o.reserves).map(([k, v]) => [k, amountAt(`opening.reserves.${k}`, v)]),
+    ),
+    ...(o.verified_at !== undefined && { verifiedAt: o.verified_at }),
+  };
   if (!parsed.success || problems.length > 0) throw new InvalidConfigError(problems, 'state');
 
   const s = parsed.data;
@@ -229,20 +294,41 @@ export function parseState(input: unknown, config: Config): PortfolioState {
     ...(s.protected_this_episode !== undefined && {
       protectedThisEpisode: new Set(s.protected_this_episode),
     }),
+    ...(opening !== undefined && { opening }),
   };
 }
 
-/** The state a portfolio starts from: every pool's capital in its reserve, no bot funded yet. */
-export function initialState(config: Config, asOf: string): PortfolioState {
+/** The opening layout of a portfolio opened now with this config. */
+export function openingOf(config: Config, at: string): Opening {
   return {
-    asOf,
-    peakEquity: config.totalCapital,
-    flags: { halted: false, blackSwan: false },
+    at,
+    totalCapital: config.totalCapital,
     reserves: new Map([
       [EMERGENCY_RESERVE, config.emergencyReserve.capital],
       ...[...config.pools.values()].map((p) => [p.name, p.capital] as const),
     ]),
+  };
+}
+
+/**
+ * The state a portfolio starts from: every pool's capital in its reserve, no bot funded yet —
+ * the given opening layout, else the config's.
+ */
+export function initialState(
+  config: Config | undefined,
+  asOf: string,
+  given?: Opening,
+): PortfolioState {
+  const opening = given ?? (config && openingOf(config, asOf));
+  if (!opening) throw new RangeError('an initial state needs a config or an opening layout');
+  return {
+    asOf,
+    peakEquity: opening.totalCapital,
+    flags: { halted: false, blackSwan: false },
+    reserves: new Map(opening.reserves),
     bots: new Map(),
+    opening,
+    capital: new Map(opening.reserves),
   };
 }
 
@@ -273,6 +359,14 @@ export function stateToJson(state: PortfolioState): Record<string, unknown> {
       ]),
     ),
     ...(state.lastRebalance !== undefined && { last_rebalance: state.lastRebalance }),
+    ...(state.opening !== undefined && {
+      opening: {
+        at: state.opening.at,
+        total_capital: n(state.opening.totalCapital),
+        reserves: Object.fromEntries([...state.opening.reserves].map(([k, v]) => [k, n(v)])),
+        ...(state.opening.verifiedAt !== undefined && { verified_at: state.opening.verifiedAt }),
+      },
+    }),
     ...(state.protectedThisEpisode !== undefined &&
       state.protectedThisEpisode.size > 0 && {
         protected_this_episode: [...state.protectedThisEpisode].sort(),

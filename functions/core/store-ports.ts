@@ -5,14 +5,22 @@
  * takes only the ones it needs.
  */
 import type { Money } from './money.ts';
-import type { BalanceConfirmation, Flags, PortfolioState } from './state.ts';
-import type { JournalEntry, TransferStatus } from './transfer.ts';
+import type {
+  BalanceConfirmation,
+  Flags,
+  Opening,
+  PortfolioState,
+  ReserveHoldFlag,
+} from './state.ts';
+import type { BotBinding, JournalEntry, TransferStatus } from './transfer.ts';
 
 /** What a cycle writes about the portfolio besides the ledger (which only completed transfers change). */
 export interface CycleSnapshot {
   readonly asOf: string;
   readonly cycleId: string;
   readonly peakEquity: Money;
+  /** The operators' flows the state showed when the cycle read it (`PortfolioState.peakFlows`). */
+  readonly peakFlowsSeen?: Money;
   readonly flags: Flags;
   readonly balances: ReadonlyMap<string, Money>;
   /** When the allocation strategy last ran (the plan's `lastRebalance`); left as it is when absent. */
@@ -86,6 +94,12 @@ export interface SubmitClaim {
 export interface Journal {
   /** Writes entries as `planned` unless an entry with the id exists; returns the ids it created. */
   putPlanned(entries: readonly JournalEntry[]): Promise<string[]>;
+  /**
+   * Writes an operator's book-only operation (an adoption, deposit, withdrawal, move between
+   * reserves, a retirement without sweep) as `completed`, not yet applied, unless its id exists;
+   * true when it created it. The ledger applies it like any completed transfer.
+   */
+  putOperation(entry: JournalEntry): Promise<boolean>;
   get(id: string): Promise<JournalEntry | undefined>;
   /**
    * Moves an entry to `to` if its status is one of `from` (a conditional write), appending to its
@@ -156,11 +170,14 @@ export interface BotLedger {
   readonly harvested: Money;
   readonly protected: Money;
   readonly refills: number;
+  readonly binding?: BotBinding;
 }
 
 /** The ledger projection: every reserve and every funded bot's ledger. */
 export interface Ledger {
   readonly reserves: ReadonlyMap<string, Money>;
+  /** Each reserve's booked capital, where the books record an opening. */
+  readonly capital?: ReadonlyMap<string, Money>;
   readonly bots: ReadonlyMap<string, BotLedger>;
 }
 
@@ -177,10 +194,23 @@ export interface PortfolioStore {
   /** Blocks or unblocks a bot's refills (the `no_refill_policy` latch, or an operator's unblock). */
   setRefillBlocked(portfolioId: string, botId: string, blocked: boolean): Promise<void>;
   /**
-   * Sets or clears the emergency stop (an operator's `halt` / `resume`); with `peakEquity`, the
-   * drawdown is measured from that peak from now on.
+   * Sets or clears the emergency stop (an operator's `halt` / `resume`); with `peak`, the
+   * drawdown is measured from that equity from now on (`flowsSeen`: the state's `peakFlows`).
    */
-  setHalted(portfolioId: string, halted: boolean, peakEquity?: Money): Promise<void>;
+  setHalted(
+    portfolioId: string,
+    halted: boolean,
+    peak?: { readonly equity: Money; readonly flowsSeen: Money },
+  ): Promise<void>;
+  /**
+   * Records the opening layout of books written before openings were recorded (and each
+   * reserve's booked capital from it); false when the state has one already.
+   */
+  recordOpening(portfolioId: string, opening: Opening): Promise<boolean>;
+  /** Marks the opening verified: the master account was seen holding its reserves. */
+  verifyOpening(portfolioId: string, at: string): Promise<void>;
+  /** Sets reconciliation's hold on the reserves (the master holds less), or lifts it. */
+  setReserveHold(portfolioId: string, hold: ReserveHoldFlag | undefined): Promise<void>;
   /**
    * Records an operator's confirmation of a bot's balance (`botfolio confirm-balance`), replacing
    * one not yet used; the cycle whose reading ends it forgets it (`CycleSnapshot`).

@@ -11,6 +11,48 @@ import type { Money } from './money.ts';
 export const TRANSFER_KINDS = ['allocation', 'harvest', 'refill', 'rebalance', 'protect'] as const;
 export type TransferKind = (typeof TRANSFER_KINDS)[number];
 
+/**
+ * An operator's capital operations (DESIGN.md §10), journaled beside the policy's transfers: only
+ * a retirement's sweep moves money (through the same workflow); the others change the books alone.
+ */
+export const OPERATION_KINDS = ['adoption', 'deposit', 'withdrawal', 'retirement', 'move'] as const;
+export type OperationKind = (typeof OPERATION_KINDS)[number];
+
+/** What a journal entry can be: a policy's transfer or an operator's operation. */
+export const ENTRY_KINDS = [...TRANSFER_KINDS, ...OPERATION_KINDS] as const;
+export type EntryKind = (typeof ENTRY_KINDS)[number];
+
+export const isOperation = (kind: EntryKind): kind is OperationKind =>
+  (OPERATION_KINDS as readonly string[]).includes(kind);
+
+/**
+ * The entry moved money on the exchange: a policy's transfer, or a retirement's sweep. The other
+ * operations change the books alone (the money was there, or left, by the trader's hand).
+ */
+export const movesMoney = (e: { readonly kind: EntryKind; readonly to: string }): boolean =>
+  !isOperation(e.kind) || (e.kind === 'retirement' && e.to.startsWith('reserve:'));
+
+/** Where a bot's books say it sits: set when it is funded or adopted (DESIGN.md §10). */
+export interface BotBinding {
+  /** The bot's sub-account (its UID or email on the exchange). */
+  readonly account: string;
+  readonly pool: string;
+  readonly exchange: string;
+}
+
+/**
+ * What the books said when an operator's operation was made, so its ledger deltas follow from the
+ * entry alone (a rebuild replays them without the state of the day).
+ */
+export interface OperationFacts {
+  /** Who made it, as far as the machine knows (the OS user). */
+  readonly by: string;
+  /** Where the bot sits: an adoption's, and a retirement's as booked. */
+  readonly binding?: BotBinding;
+  /** A retirement's bot's capital base as booked. */
+  readonly capitalBase?: Money;
+}
+
 /** One money movement the policy wants; `leg` tells apart two transfers of one decision. */
 export interface PlannedTransfer {
   readonly kind: TransferKind;
@@ -23,7 +65,7 @@ export interface PlannedTransfer {
 }
 
 /** Moves money toward a bot's risk: refused while halted (DESIGN.md §3). */
-export function addsRisk(t: Pick<PlannedTransfer, 'kind' | 'to'>): boolean {
+export function addsRisk(t: { readonly kind: EntryKind; readonly to: LedgerAccount }): boolean {
   return (
     t.kind === 'allocation' ||
     t.kind === 'refill' ||
@@ -77,7 +119,7 @@ export function transferId(parts: {
   portfolioId: string;
   cycleId: string;
   botId: string;
-  kind: TransferKind;
+  kind: EntryKind;
   leg: number;
 }): string {
   const key = [parts.portfolioId, parts.cycleId, parts.botId, parts.kind, parts.leg].join('|');
@@ -91,7 +133,10 @@ export interface StatusChange {
 }
 
 /** A journal entry: the spec's transaction row plus what it takes to know what happened. */
-export interface JournalEntry extends PlannedTransfer {
+export interface JournalEntry extends Omit<PlannedTransfer, 'kind'> {
+  readonly kind: EntryKind;
+  /** An operator's operation: what the books said when it was made. */
+  readonly operation?: OperationFacts;
   readonly id: string;
   readonly portfolioId: string;
   readonly cycleId: string;
@@ -161,7 +206,7 @@ export function endOf(
   subAccountOf: (botId: string) => string | undefined,
 ): string | undefined {
   const a = parseAccount(account);
-  if (a === undefined) return undefined;
+  if (a === undefined || a.kind === 'outside') return undefined;
   return a.kind === 'reserve' ? MASTER_END : subAccountOf(a.botId);
 }
 
@@ -183,7 +228,7 @@ export interface BotReading {
 
 /** The entry written before anything moves. */
 export function plannedEntry(
-  t: PlannedTransfer,
+  t: Omit<PlannedTransfer, 'kind'> & { readonly kind: EntryKind },
   ctx: {
     portfolioId: string;
     cycleId: string;

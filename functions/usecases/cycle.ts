@@ -195,6 +195,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     asOf,
     cycleId,
     peakEquity: decided.peakEquity,
+    ...(stored.peakFlows !== undefined && { peakFlowsSeen: stored.peakFlows }),
     flags: decided.flags,
     // Only what was read and believed: an unknown bot keeps its last known balance, as stale.
     balances: knownBalances(balances, stored),

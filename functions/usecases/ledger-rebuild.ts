@@ -4,6 +4,7 @@
  * no entry being applied meanwhile, so a rebuild never loses a transfer that completes during it.
  */
 import { compareLedgers, type LedgerDifference, projectLedger } from '../core/projection.ts';
+import { openingOf } from '../core/state.ts';
 import type { LedgerWatermark } from '../core/store-ports.ts';
 import type { TransferDeps } from './transfer-settlement.ts';
 
@@ -14,6 +15,8 @@ export interface RebuildReport {
   /** The projection was replaced by the journal's ledger. */
   readonly replaced: boolean;
   readonly watermark: LedgerWatermark;
+  /** The rebuild started from the recorded opening (false: from today's config, none recorded). */
+  readonly openingRecorded: boolean;
 }
 
 const REBUILD_ATTEMPTS = 8;
@@ -45,7 +48,9 @@ export async function rebuildLedger(
       if (attempt >= REBUILD_ATTEMPTS) throw new Error('the ledger kept moving during the rebuild');
       continue;
     }
-    const rebuilt = projectLedger(config, completed);
+    // From the recorded opening; books older than openings have none, and start from the config.
+    const opening = current.opening ?? openingOf(config, current.asOf);
+    const rebuilt = projectLedger(opening, completed);
     const differences = compareLedgers(current, rebuilt);
     if (BigInt(completed.length) !== watermark.applied) {
       differences.push({
@@ -63,6 +68,12 @@ export async function rebuildLedger(
         continue;
       }
     }
-    return { entries: completed.length, differences, replaced, watermark };
+    return {
+      entries: completed.length,
+      differences,
+      replaced,
+      watermark,
+      openingRecorded: current.opening !== undefined,
+    };
   }
 }

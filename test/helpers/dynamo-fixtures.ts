@@ -120,6 +120,7 @@ export function ledgerAfter(
   const flat = flatLedger(start);
   for (const e of entries) {
     for (const d of ledgerDeltas(e)) {
+      if (d.target.kind === 'capital' || d.target.kind === 'peak') continue;
       const key =
         d.target.kind === 'reserve'
           ? `reserve:${d.target.name}`

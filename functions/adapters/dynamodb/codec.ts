@@ -9,11 +9,12 @@ import { isLedgerAccount, type LedgerAccount } from '../../core/accounts.ts';
 import type { LedgerField } from '../../core/ledger.ts';
 import { type Money, moneyFromUnits } from '../../core/money.ts';
 import {
+  ENTRY_KINDS,
+  type EntryKind,
   type JournalEntry,
+  type OperationFacts,
   type StatusChange,
-  TRANSFER_KINDS,
   TRANSFER_STATUSES,
-  type TransferKind,
   type TransferStatus,
 } from '../../core/transfer.ts';
 import { MalformedItemError } from './errors.ts';
@@ -185,8 +186,43 @@ export function journalItem(e: JournalEntry): Item {
     submit_attempts: BigInt(e.submitAttempts),
     submit_lease_until: e.submitLeaseUntil,
     ledger_applied: e.ledgerApplied,
+    operation: e.operation && operationItem(e.operation),
     created_at: e.createdAt,
     updated_at: e.updatedAt,
+  };
+}
+
+/** An operation's facts as stored: `{ by, account?, pool?, exchange?, capital_base? }`. */
+const operationItem = (o: OperationFacts): Item => ({
+  by: o.by,
+  ...(o.binding && {
+    account: o.binding.account,
+    pool: o.binding.pool,
+    exchange: o.binding.exchange,
+  }),
+  ...(o.capitalBase !== undefined && { capital_base: o.capitalBase }),
+});
+
+function operationOf(where: string, item: Item): OperationFacts | undefined {
+  const v = item.operation;
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null) {
+    throw new MalformedItemError(where, 'operation', v, 'a map');
+  }
+  const map = v as Item;
+  const at = `${where} operation`;
+  const account = readOptionalString(at, map, 'account');
+  const capitalBase = readOptionalMoney(at, map, 'capital_base');
+  return {
+    by: readString(at, map, 'by'),
+    ...(account !== undefined && {
+      binding: {
+        account,
+        pool: readString(at, map, 'pool'),
+        exchange: readString(at, map, 'exchange'),
+      },
+    }),
+    ...(capitalBase !== undefined && { capitalBase }),
   };
 }
 
@@ -206,7 +242,12 @@ function oneOf<T extends string>(
 function account(where: string, item: Item, attribute: string): LedgerAccount {
   const v = readString(where, item, attribute);
   if (!isLedgerAccount(v)) {
-    throw new MalformedItemError(where, attribute, v, 'a ledger account (bot:… or reserve:…)');
+    throw new MalformedItemError(
+      where,
+      attribute,
+      v,
+      'a ledger account (bot:…, reserve:… or outside)',
+    );
   }
   return v;
 }
@@ -242,11 +283,12 @@ export function journalEntryFromItem(item: Item): JournalEntry {
   const toEnd = readOptionalString(where, item, 'to_end');
   const error = readOptionalString(where, item, 'error');
   const submitLeaseUntil = readOptionalString(where, item, 'submit_lease_until');
+  const operation = operationOf(where, item);
   return {
     id: readString(where, item, 'id'),
     portfolioId: readString(where, item, 'portfolio_id'),
     cycleId: readString(where, item, 'cycle_id'),
-    kind: oneOf<TransferKind>(where, item, 'kind', TRANSFER_KINDS),
+    kind: oneOf<EntryKind>(where, item, 'kind', ENTRY_KINDS),
     botId: readString(where, item, 'bot_id'),
     from: account(where, item, 'from'),
     to: account(where, item, 'to'),
@@ -271,6 +313,7 @@ export function journalEntryFromItem(item: Item): JournalEntry {
     ...(fromEnd !== undefined && toEnd !== undefined && { ends: { from: fromEnd, to: toEnd } }),
     ...(error !== undefined && { error }),
     ...(submitLeaseUntil !== undefined && { submitLeaseUntil }),
+    ...(operation !== undefined && { operation }),
   };
 }
 
@@ -288,6 +331,9 @@ const BOT_ATTRIBUTE_NAMES = {
 } as const;
 
 export type BotField = keyof typeof BOT_ATTRIBUTE_NAMES;
+
+/** Every bot field of the state item. */
+export const BOT_FIELDS = Object.keys(BOT_ATTRIBUTE_NAMES) as BotField[];
 
 export const reserveAttribute = (name: string): string => `reserve:${name}`;
 export const botAttribute = (botId: string, field: BotField): string =>
@@ -309,7 +355,41 @@ export const reserveOfAttribute = (attribute: string): string | undefined =>
   attribute.startsWith('reserve:') ? attribute.slice('reserve:'.length) : undefined;
 
 /** The state-item attribute a ledger delta adds to. */
-export const ledgerAttribute = (target: LedgerField): string =>
-  target.kind === 'reserve'
-    ? reserveAttribute(target.name)
-    : botAttribute(target.botId, target.field);
+export const ledgerAttribute = (target: LedgerField): string => {
+  switch (target.kind) {
+    case 'reserve':
+      return reserveAttribute(target.name);
+    case 'capital':
+      return capitalAttribute(target.name);
+    case 'peak':
+      return PEAK_FLOWS;
+    case 'bot':
+      return botAttribute(target.botId, target.field);
+  }
+};
+
+/**
+ * The operators' flows in and out of the portfolio, all time (deposits, adoptions less
+ * withdrawals, retirements): ADDed by the ledger. A cycle writes `peak_equity` with the flows it
+ * saw (`peak_flows_seen`), so a flow booked while a cycle runs is never lost from the peak: the
+ * peak is `peak_equity + peak_flows − peak_flows_seen`.
+ */
+export const PEAK_FLOWS = 'peak_flows';
+export const PEAK_FLOWS_SEEN = 'peak_flows_seen';
+
+/** A reserve's booked capital (the layout config drift is judged on). */
+export const capitalAttribute = (name: string): string => `capital:${name}`;
+
+/** The reserve a `capital:<name>` attribute books the capital of. */
+export const capitalOfAttribute = (attribute: string): string | undefined =>
+  attribute.startsWith('capital:') ? attribute.slice('capital:'.length) : undefined;
+
+/** A retired bot's `retired:<id>` attribute: the account it sat in. */
+export const retiredAttribute = (botId: string): string => `retired:${botId}`;
+
+export const retiredOfAttribute = (attribute: string): string | undefined =>
+  attribute.startsWith('retired:') ? attribute.slice('retired:'.length) : undefined;
+
+/** A bot's binding on the state item: `bot:<id>:account|pool|exchange`. */
+export const bindingAttribute = (botId: string, part: 'account' | 'pool' | 'exchange'): string =>
+  `bot:${botId}:${part}`;

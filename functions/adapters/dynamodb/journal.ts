@@ -8,6 +8,7 @@ import type { Journal, JournalPatch, NoCallInFlight, SubmitClaim } from '../../c
 import {
   canMove,
   IllegalTransitionError,
+  isOperation,
   type JournalEntry,
   type TransferStatus,
 } from '../../core/transfer.ts';
@@ -50,6 +51,25 @@ export async function getJournalItem(ctx: StoreContext, id: string): Promise<Ite
     new GetCommand({ TableName: ctx.tables.transactions, Key: { id }, ConsistentRead: true }),
   );
   return out.Item;
+}
+
+/** Creates the entry unless its id exists (a retried cycle or operation wrote it before): false then. */
+async function putNew(ctx: StoreContext, e: JournalEntry): Promise<boolean> {
+  try {
+    await ctx.doc.send(
+      new PutCommand({
+        TableName: ctx.tables.transactions,
+        Item: compact(journalItem(e)),
+        ConditionExpression: 'attribute_not_exists(#id)',
+        ExpressionAttributeNames: { '#id': 'id' },
+      }),
+    );
+    remember(ctx, e);
+    return true;
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return false;
+    throw err;
+  }
 }
 
 /** The conditions that no call was claimed since `attempts` and the last one's lease has ended. */
@@ -148,25 +168,15 @@ export class DynamoJournal implements Journal {
         throw new IllegalTransitionError(e.id, e.status, 'planned');
       }
     }
-    const created = await mapLimit(entries, PUT_CONCURRENCY, async (e) => {
-      try {
-        await this.ctx.doc.send(
-          new PutCommand({
-            TableName: this.ctx.tables.transactions,
-            Item: compact(journalItem(e)),
-            ConditionExpression: 'attribute_not_exists(#id)',
-            ExpressionAttributeNames: { '#id': 'id' },
-          }),
-        );
-        remember(this.ctx, e);
-        return true;
-      } catch (err) {
-        // The entry exists: a retried cycle planned it before. Not an error, and not ours to return.
-        if (isConditionalCheckFailed(err)) return false;
-        throw err;
-      }
-    });
+    const created = await mapLimit(entries, PUT_CONCURRENCY, (e) => putNew(this.ctx, e));
     return entries.filter((_, i) => created[i]).map((e) => e.id);
+  }
+
+  async putOperation(e: JournalEntry): Promise<boolean> {
+    if (e.status !== 'completed' || e.ledgerApplied || !isOperation(e.kind)) {
+      throw new IllegalTransitionError(e.id, e.status, 'completed');
+    }
+    return putNew(this.ctx, e);
   }
 
   async get(id: string): Promise<JournalEntry | undefined> {

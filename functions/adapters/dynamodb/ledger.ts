@@ -33,13 +33,22 @@
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { reserveOf } from '../../core/accounts.ts';
-import { type LedgerDelta, ledgerDeltas } from '../../core/ledger.ts';
+import {
+  type LedgerDelta,
+  type LedgerEffects,
+  ledgerDeltas,
+  ledgerEffects,
+} from '../../core/ledger.ts';
 import { type Money, moneyFromUnits } from '../../core/money.ts';
 import type { Ledger, LedgerStore, LedgerWatermark } from '../../core/store-ports.ts';
 import { claimedAmount, type JournalEntry } from '../../core/transfer.ts';
 import { HOLDING, holdAttribute } from './claims.ts';
 import {
+  BOT_FIELDS,
+  bindingAttribute,
   botAttribute,
+  capitalAttribute,
+  confirmationAttribute,
   Expr,
   fundedBotOfAttribute,
   type Item,
@@ -51,6 +60,7 @@ import {
   readOptionalString,
   readStringSet,
   reserveAttribute,
+  retiredAttribute,
   statusKey,
 } from './codec.ts';
 import { backoffMs, type StoreContext, sleep } from './context.ts';
@@ -62,7 +72,7 @@ import {
   TransferNotFoundError,
 } from './errors.ts';
 import { getJournalItem } from './journal.ts';
-import { PROTECTED_EPISODE, stateKey } from './portfolio-state.ts';
+import { bindingAttributes, PROTECTED_EPISODE, stateKey } from './portfolio-state.ts';
 
 const APPLYING = 'applying';
 const EPOCH = 'ledger_epoch';
@@ -125,10 +135,16 @@ async function addDeltas(
   epoch: bigint | undefined,
   held: boolean,
 ): Promise<Pots | undefined> {
-  const totals = sumByAttribute(ledgerDeltas(entry));
+  const effects = ledgerEffects(entry);
+  const closed = effects.close?.botId;
+  // A bot whose books close loses every field: no delta is added to what is removed.
+  const totals = sumByAttribute(
+    ledgerDeltas(entry).filter((d) => d.target.kind !== 'bot' || d.target.botId !== closed),
+  );
   const x = new Expr();
   const adds = [...totals].map(([attribute, delta]) => `${x.name(attribute)} ${x.value(delta)}`);
   adds.push(`${x.name(APPLYING)} ${x.value(new Set([entry.id]))}`);
+  const { sets, removes } = effectUpdates(x, effects, entry);
   // A completed protect marks its bot protected for the black-swan episode under way.
   if (entry.kind === 'protect') {
     adds.push(`${x.name(PROTECTED_EPISODE)} ${x.value(new Set([entry.botId]))}`);
@@ -149,7 +165,7 @@ async function addDeltas(
     new UpdateCommand({
       TableName: ctx.tables.state,
       Key: stateKey(entry.portfolioId),
-      UpdateExpression: `ADD ${adds.join(', ')}${deletes}`,
+      UpdateExpression: `ADD ${adds.join(', ')}${deletes}${sets.length > 0 ? ` SET ${sets.join(', ')}` : ''}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
       ConditionExpression: [
         `attribute_exists(${x.name('pk')})`,
         `NOT contains(${x.name(APPLYING)}, ${x.value(entry.id)})`,
@@ -165,6 +181,39 @@ async function addDeltas(
   if (pot === undefined || delta === undefined || out.Attributes === undefined) return undefined;
   const after = readInteger(`state of ${entry.portfolioId}`, out.Attributes as Item, pot);
   return { before: moneyFromUnits(after - delta), after: moneyFromUnits(after) };
+}
+
+/**
+ * The SET and REMOVE clauses of an entry's effects: a bot bound where it sits (a binding once
+ * set stays until the books close), a retired bot's every field removed and its account kept.
+ */
+function effectUpdates(
+  x: Expr,
+  effects: LedgerEffects,
+  entry: Pick<JournalEntry, 'kind' | 'botId'>,
+): { sets: string[]; removes: string[] } {
+  const sets: string[] = [];
+  const removes: string[] = [];
+  if (effects.bind) {
+    for (const [attribute, value] of Object.entries(
+      bindingAttributes(effects.bind.botId, effects.bind.binding),
+    )) {
+      const name = x.name(attribute);
+      sets.push(`${name} = if_not_exists(${name}, ${x.value(value)})`);
+    }
+  }
+  if (effects.close) {
+    const { botId, account } = effects.close;
+    for (const field of BOT_FIELDS) removes.push(x.name(botAttribute(botId, field)));
+    for (const part of ['account', 'pool', 'exchange'] as const) {
+      removes.push(x.name(bindingAttribute(botId, part)));
+    }
+    removes.push(x.name(confirmationAttribute(botId)));
+    if (account !== undefined)
+      sets.push(`${x.name(retiredAttribute(botId))} = ${x.value(account)}`);
+  }
+  if (entry.kind === 'adoption') removes.push(x.name(retiredAttribute(entry.botId)));
+  return { sets, removes };
 }
 
 /** Step 3: the entry leaves the "not applied" index key. */
@@ -315,6 +364,9 @@ export class DynamoLedgerStore implements LedgerStore {
         for (const [name, amount] of ledger.reserves) {
           sets.push(`${x.name(reserveAttribute(name))} = ${x.value(amount)}`);
         }
+        for (const [name, amount] of ledger.capital ?? []) {
+          sets.push(`${x.name(capitalAttribute(name))} = ${x.value(amount)}`);
+        }
       }
       for (const botId of botIds.slice(i, i + BOTS_PER_REPLACE)) {
         const b = ledger.bots.get(botId);
@@ -330,6 +382,11 @@ export class DynamoLedgerStore implements LedgerStore {
           if (values) sets.push(`${attribute} = ${x.value(values[k])}`);
           else removes.push(attribute);
         });
+        if (b?.binding) {
+          for (const [attribute, value] of Object.entries(bindingAttributes(botId, b.binding))) {
+            sets.push(`${x.name(attribute)} = ${x.value(value)}`);
+          }
+        }
       }
       const epoch =
         watermark.applied === 0n

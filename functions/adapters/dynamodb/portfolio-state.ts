@@ -9,16 +9,28 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Money } from '../../core/money.ts';
 import { ZERO } from '../../core/money.ts';
-import type { BalanceConfirmation, BotState, PortfolioState } from '../../core/state.ts';
+import type {
+  BalanceConfirmation,
+  BotState,
+  Opening,
+  PortfolioState,
+  ReserveHoldFlag,
+} from '../../core/state.ts';
 import type { CycleSnapshot, PortfolioStore } from '../../core/store-ports.ts';
+import type { BotBinding } from '../../core/transfer.ts';
 import {
   type BotField,
+  bindingAttribute,
   botAttribute,
+  capitalAttribute,
+  capitalOfAttribute,
   confirmationAttribute,
   confirmedBotOfAttribute,
   Expr,
   fundedBotOfAttribute,
   type Item,
+  PEAK_FLOWS,
+  PEAK_FLOWS_SEEN,
   readBoolean,
   readCount,
   readMoney,
@@ -28,6 +40,8 @@ import {
   readStringSet,
   reserveAttribute,
   reserveOfAttribute,
+  retiredAttribute,
+  retiredOfAttribute,
 } from './codec.ts';
 import type { StoreContext } from './context.ts';
 import { isConditionalCheckFailed, MalformedItemError, StateNotFoundError } from './errors.ts';
@@ -64,7 +78,7 @@ async function setAttributes(
       new UpdateCommand({
         TableName: ctx.tables.state,
         Key: stateKey(portfolioId),
-        UpdateExpression: `SET ${sets.join(', ')}${remove}`,
+        UpdateExpression: `${sets.length > 0 ? `SET ${sets.join(', ')}` : ''}${remove}`,
         ConditionExpression: `attribute_exists(${x.name('pk')})${older}`,
         ...x.attributes(),
       }),
@@ -109,8 +123,71 @@ function stateAttributes(state: PortfolioState): Item {
       ['refillBlocked', b.refillBlocked],
     ];
     for (const [field, value] of fields) item[botAttribute(botId, field)] = value;
+    if (b.binding) Object.assign(item, bindingAttributes(botId, b.binding));
   }
+  if (state.opening) item[OPENING] = openingItem(state.opening);
+  for (const [name, amount] of state.capital ?? []) item[capitalAttribute(name)] = amount;
+  for (const [botId, account] of state.retired ?? []) item[retiredAttribute(botId)] = account;
   return item;
+}
+
+/** The state item's map of the opening layout. */
+const OPENING = 'opening';
+/** The state item's map of reconciliation's hold on the reserves. */
+const RESERVE_HOLD = 'reserve_hold';
+
+export const bindingAttributes = (botId: string, b: BotBinding): Item => ({
+  [bindingAttribute(botId, 'account')]: b.account,
+  [bindingAttribute(botId, 'pool')]: b.pool,
+  [bindingAttribute(botId, 'exchange')]: b.exchange,
+});
+
+function openingItem(o: Opening): Item {
+  return {
+    at: o.at,
+    total_capital: o.totalCapital,
+    reserves: Object.fromEntries(o.reserves),
+    ...(o.verifiedAt !== undefined && { verified_at: o.verifiedAt }),
+  };
+}
+
+function mapAt(where: string, item: Item, attribute: string): Item | undefined {
+  const v = item[attribute];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null) {
+    throw new MalformedItemError(where, attribute, v, 'a map');
+  }
+  return v as Item;
+}
+
+function openingFromItem(where: string, item: Item): Opening | undefined {
+  const map = mapAt(where, item, OPENING);
+  if (map === undefined) return undefined;
+  const at = `${where} ${OPENING}`;
+  const reserves = mapAt(at, map, 'reserves') ?? {};
+  const verifiedAt = readOptionalString(at, map, 'verified_at');
+  return {
+    at: readString(at, map, 'at'),
+    totalCapital: readMoney(at, map, 'total_capital'),
+    reserves: new Map(Object.keys(reserves).map((k) => [k, readMoney(at, reserves, k)])),
+    ...(verifiedAt !== undefined && { verifiedAt }),
+  };
+}
+
+function reserveHoldFromItem(where: string, item: Item): ReserveHoldFlag | undefined {
+  const map = mapAt(where, item, RESERVE_HOLD);
+  if (map === undefined) return undefined;
+  const at = `${where} ${RESERVE_HOLD}`;
+  return { at: readString(at, map, 'at'), why: readString(at, map, 'why') };
+}
+
+function bindingFromItem(where: string, item: Item, botId: string): BotBinding | undefined {
+  const account = readOptionalString(where, item, bindingAttribute(botId, 'account'));
+  const pool = readOptionalString(where, item, bindingAttribute(botId, 'pool'));
+  const exchange = readOptionalString(where, item, bindingAttribute(botId, 'exchange'));
+  return account !== undefined && pool !== undefined && exchange !== undefined
+    ? { account, pool, exchange }
+    : undefined;
 }
 
 /** Rebuilds the state from the flat item. `inFlight` is false: the cycle derives it from the journal. */
@@ -118,9 +195,15 @@ export function stateFromItem(portfolioId: string, item: Item): PortfolioState {
   const where = `state of ${portfolioId}`;
   const reserves = new Map<string, Money>();
   const botIds = new Set<string>();
+  const capital = new Map<string, Money>();
+  const retired = new Map<string, string>();
   for (const attribute of Object.keys(item)) {
     const reserve = reserveOfAttribute(attribute);
     if (reserve !== undefined) reserves.set(reserve, readMoney(where, item, attribute));
+    const booked = capitalOfAttribute(attribute);
+    if (booked !== undefined) capital.set(booked, readMoney(where, item, attribute));
+    const gone = retiredOfAttribute(attribute);
+    if (gone !== undefined) retired.set(gone, readString(where, item, attribute));
     const funded = fundedBotOfAttribute(attribute);
     if (funded !== undefined) botIds.add(funded);
   }
@@ -129,7 +212,9 @@ export function stateFromItem(portfolioId: string, item: Item): PortfolioState {
     const money = (field: BotField) =>
       readOptionalMoney(where, item, botAttribute(botId, field)) ?? ZERO;
     const refills = botAttribute(botId, 'refills');
+    const binding = bindingFromItem(where, item, botId);
     bots.set(botId, {
+      ...(binding && { binding }),
       balance: money('balance'),
       capitalBase: money('capitalBase'),
       contributed: money('contributed'),
@@ -143,9 +228,14 @@ export function stateFromItem(portfolioId: string, item: Item): PortfolioState {
   const lastRebalance = readOptionalString(where, item, 'last_rebalance');
   const protectedThisEpisode = readStringSet(where, item, PROTECTED_EPISODE);
   const confirmedBalances = confirmationsOf(where, item);
+  const opening = openingFromItem(where, item);
+  const peak = readOptionalMoney(where, item, 'peak_equity') ?? ZERO;
+  const flows = readOptionalMoney(where, item, PEAK_FLOWS) ?? ZERO;
+  const reserveHold = reserveHoldFromItem(where, item);
   return {
     asOf: readString(where, item, 'as_of'),
-    peakEquity: readOptionalMoney(where, item, 'peak_equity') ?? ZERO,
+    peakEquity: (peak + flows - (readOptionalMoney(where, item, PEAK_FLOWS_SEEN) ?? ZERO)) as Money,
+    peakFlows: flows,
     flags: {
       halted: readBoolean(where, item, 'halted', false),
       blackSwan: readBoolean(where, item, 'black_swan', false),
@@ -155,6 +245,10 @@ export function stateFromItem(portfolioId: string, item: Item): PortfolioState {
     ...(lastRebalance !== undefined && { lastRebalance }),
     ...(protectedThisEpisode.size > 0 && { protectedThisEpisode }),
     ...(confirmedBalances.size > 0 && { confirmedBalances }),
+    // The layout counts only from a recorded opening (older books get one at their next cycle).
+    ...(opening && { opening, capital }),
+    ...(retired.size > 0 && { retired }),
+    ...(reserveHold && { reserveHold }),
   };
 }
 
@@ -232,6 +326,7 @@ export class DynamoPortfolioStore implements PortfolioStore {
         ['as_of', snapshot.asOf],
         ['cycle_id', snapshot.cycleId],
         ['peak_equity', snapshot.peakEquity],
+        [PEAK_FLOWS_SEEN, snapshot.peakFlowsSeen ?? ZERO],
         // A cycle sets halted, never clears it (only `resume` does): an operator's halt made
         // while the cycle ran is never undone by the cycle's older view.
         ...(snapshot.flags.halted ? ([['halted', true]] as [string, unknown][]) : []),
@@ -260,11 +355,76 @@ export class DynamoPortfolioStore implements PortfolioStore {
     await setAttributes(this.ctx, portfolioId, [[confirmationAttribute(botId), map]]);
   }
 
+  /**
+   * Records the opening layout of books that have none (written before openings were recorded),
+   * and the booked capital from it; false when the state has one already.
+   */
+  async recordOpening(portfolioId: string, opening: Opening): Promise<boolean> {
+    const x = new Expr();
+    const sets = [
+      `${x.name(OPENING)} = ${x.value(openingItem(opening))}`,
+      ...[...opening.reserves].map(
+        ([name, amount]) => `${x.name(capitalAttribute(name))} = ${x.value(amount)}`,
+      ),
+    ];
+    try {
+      await this.ctx.doc.send(
+        new UpdateCommand({
+          TableName: this.ctx.tables.state,
+          Key: stateKey(portfolioId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: `attribute_exists(${x.name('pk')}) AND attribute_not_exists(${x.name(OPENING)})`,
+          ...x.attributes(),
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  /** The exchange was seen holding the opening reserves (once; later calls change nothing). */
+  async verifyOpening(portfolioId: string, at: string): Promise<void> {
+    const x = new Expr();
+    try {
+      await this.ctx.doc.send(
+        new UpdateCommand({
+          TableName: this.ctx.tables.state,
+          Key: stateKey(portfolioId),
+          UpdateExpression: `SET ${x.name(OPENING)}.${x.name('verified_at')} = ${x.value(at)}`,
+          ConditionExpression: `attribute_exists(${x.name(OPENING)}) AND attribute_not_exists(${x.name(OPENING)}.${x.name('verified_at')})`,
+          ...x.attributes(),
+        }),
+      );
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
+  }
+
+  /** Sets reconciliation's hold on the reserves, or lifts it (`undefined`). */
+  async setReserveHold(portfolioId: string, hold: ReserveHoldFlag | undefined): Promise<void> {
+    if (hold) {
+      await setAttributes(this.ctx, portfolioId, [[RESERVE_HOLD, { at: hold.at, why: hold.why }]]);
+    } else {
+      await setAttributes(this.ctx, portfolioId, [], [RESERVE_HOLD]);
+    }
+  }
+
   /** An operator's halt or resume; a resume may also set the peak the drawdown is measured from. */
-  async setHalted(portfolioId: string, halted: boolean, peakEquity?: Money): Promise<void> {
+  async setHalted(
+    portfolioId: string,
+    halted: boolean,
+    peak?: { readonly equity: Money; readonly flowsSeen: Money },
+  ): Promise<void> {
     await setAttributes(this.ctx, portfolioId, [
       ['halted', halted],
-      ...(peakEquity === undefined ? [] : ([['peak_equity', peakEquity]] as [string, unknown][])),
+      ...(peak === undefined
+        ? []
+        : ([
+            ['peak_equity', peak.equity],
+            [PEAK_FLOWS_SEEN, peak.flowsSeen],
+          ] as [string, unknown][])),
     ]);
   }
 }

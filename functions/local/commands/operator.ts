@@ -12,7 +12,7 @@
  */
 import { userInfo } from 'node:os';
 import type { Config } from '../../core/config.ts';
-import { type Money, money, showMoney } from '../../core/money.ts';
+import { type Money, money, showMoney, ZERO } from '../../core/money.ts';
 import { portfolioEquity } from '../../core/policy.ts';
 import { showRatio } from '../../core/policy-amounts.ts';
 import { showAmount } from '../board.ts';
@@ -51,7 +51,11 @@ export function resumeCommand(
     const lines: string[] = [];
     if (state.flags.halted) {
       const equity = portfolioEquity(state);
-      await store.portfolio.setHalted(config.portfolioId, false, equity);
+      await store.portfolio.setHalted(
+        config.portfolioId,
+        false,
+        equity === undefined ? undefined : { equity, flowsSeen: state.peakFlows ?? ZERO },
+      );
       lines.push(
         `portfolio ${config.portfolioId} resumed; the emergency stop now counts its drawdown from ${showAmount(equity)} ${config.currency} (the equity at the last cycle)`,
       );
