@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEMO_SEED } from '../functions/adapters/paper/market.ts';
 import { DeployedStackError } from '../functions/adapters/stack-outputs.ts';
+import { type Money, money } from '../functions/core/money.ts';
 import { InvalidConfigError } from '../functions/core/problems.ts';
 import type { BooksAt } from '../functions/local/books.ts';
 import { VENUES } from '../functions/local/chaos/venues.ts';
@@ -18,6 +19,7 @@ import {
   showStatus,
   showTransfers,
 } from '../functions/local/commands/local-data.ts';
+import { operationCommand } from '../functions/local/commands/operations.ts';
 import {
   confirmBalanceCommand,
   haltCommand,
@@ -27,6 +29,7 @@ import { planCommand, validateCommand } from '../functions/local/commands/plan.t
 import { rebuildCommand, reconcileCommand } from '../functions/local/commands/reconcile.ts';
 import { RUN_EXCHANGES, run } from '../functions/local/commands/run.ts';
 import { loadConfigFile, UserFileError } from '../functions/local/files.ts';
+import type { OperationRequest } from '../functions/usecases/operations.ts';
 
 const DEFAULT_CONFIG = 'examples/spec-portfolio.json';
 
@@ -275,6 +278,105 @@ program
       reason: o.reason,
     });
   });
+
+/** The options every capital operation takes (DESIGN.md §10). */
+const operationOptions = (cmd: Command) =>
+  cmd
+    .requiredOption('--reason <text>', 'why (kept in the journal)')
+    .option('--dry-run', 'check and show what it would do; write nothing', false)
+    .option('--json', 'as JSON', false)
+    .addOption(configOption())
+    .addOption(dataOption());
+
+const amountArgument = (value: string) => {
+  try {
+    return money(value);
+  } catch {
+    throw new InvalidArgumentError(`amount must be a decimal number such as 1500 or 1500.25`);
+  }
+};
+
+const operate = async (
+  o: { config: string; data?: string; reason: string; dryRun: boolean; json: boolean },
+  request: OperationRequest,
+) => {
+  process.exitCode = await operationCommand(loadConfigFile(o.config), request, {
+    reason: o.reason,
+    dryRun: o.dryRun,
+    json: o.json,
+    configFile: o.config,
+    ...(o.data !== undefined && { dir: o.data }),
+  });
+};
+
+operationOptions(
+  program
+    .command('adopt')
+    .description(
+      'book a bot whose sub-account already holds money: its balance becomes its capital base (no money moves)',
+    )
+    .argument('<bot>', 'the bot to adopt')
+    .option(
+      '--from-reserve',
+      "book its money as allocated from its pool's reserve (books lost, a new portfolio_id)",
+      false,
+    )
+    .option(
+      '--capital <amount>',
+      'the capital base to book, e.g. what was allocated (the rest is its PnL so far; default: its balance)',
+      amountArgument,
+    ),
+).action((bot: string, o) =>
+  operate(o, {
+    kind: 'adoption',
+    botId: bot,
+    fromReserve: o.fromReserve,
+    ...(o.capital !== undefined && { capital: o.capital }),
+  }),
+);
+
+operationOptions(
+  program
+    .command('deposit')
+    .description('book money the trader added to the master account (refused unless it is there)')
+    .argument('<amount>', 'how much was added', amountArgument)
+    .requiredOption('--to <reserve>', 'the reserve it goes to, e.g. reserve:emergency'),
+).action((amount: Money, o) => operate(o, { kind: 'deposit', amount, to: o.to }));
+
+operationOptions(
+  program
+    .command('withdraw')
+    .description(
+      'book money the trader takes out of a reserve (then move it out of the master by hand; Botfolio never withdraws)',
+    )
+    .argument('<amount>', 'how much', amountArgument)
+    .requiredOption('--from <reserve>', 'the reserve it comes from, e.g. reserve:trend'),
+).action((amount: Money, o) => operate(o, { kind: 'withdrawal', amount, from: o.from }));
+
+operationOptions(
+  program
+    .command('retire')
+    .description(
+      'stop managing a bot: its books close (with --sweep its balance first goes back to its pool reserve)',
+    )
+    .argument('<bot>', 'the bot to retire')
+    .option(
+      '--sweep',
+      "bring its balance back to its pool's reserve through the transfer workflow",
+      false,
+    ),
+).action((bot: string, o) => operate(o, { kind: 'retirement', botId: bot, sweep: o.sweep }));
+
+operationOptions(
+  program
+    .command('move')
+    .description(
+      "the operator's own move between two reserves (fund a new pool, merge a renamed one)",
+    )
+    .argument('<amount>', 'how much', amountArgument)
+    .requiredOption('--from <reserve>', 'the reserve it comes from')
+    .requiredOption('--to <reserve>', 'the reserve it goes to'),
+).action((amount: Money, o) => operate(o, { kind: 'move', amount, from: o.from, to: o.to }));
 
 program
   .command('backtest')

@@ -103,18 +103,32 @@ export function limitNote(sized: SizedAmount, limits: TransferLimits): string {
 export class ReserveBudget {
   readonly #held: ReadonlyMap<string, Money>;
   readonly #floors: ReadonlyMap<string, Money>;
+  readonly #frozen: ReadonlySet<string>;
   readonly #taken = new Map<string, Money>();
 
-  private constructor(held: ReadonlyMap<string, Money>, floors: ReadonlyMap<string, Money>) {
+  private constructor(
+    held: ReadonlyMap<string, Money>,
+    floors: ReadonlyMap<string, Money>,
+    frozen: ReadonlySet<string>,
+  ) {
     this.#held = held;
     this.#floors = floors;
+    this.#frozen = frozen;
   }
 
-  /** The state's reserves; the emergency reserve's floor is its configured minimum. */
-  static of(config: Config, state: PortfolioState): ReserveBudget {
+  /**
+   * The state's reserves; the emergency reserve's floor is its configured minimum. A `frozen`
+   * reserve (config drift, reconciliation's hold) gives nothing this plan.
+   */
+  static of(
+    config: Config,
+    state: PortfolioState,
+    frozen: ReadonlySet<string> = new Set(),
+  ): ReserveBudget {
     return new ReserveBudget(
       state.reserves,
       new Map([[EMERGENCY_RESERVE, config.emergencyReserve.minimum]]),
+      frozen,
     );
   }
 
@@ -129,6 +143,7 @@ export class ReserveBudget {
 
   /** What this plan may still take from the reserve. */
   available(name: string): Money {
+    if (this.#frozen.has(name)) return ZERO;
     const taken = this.#taken.get(name) ?? ZERO;
     return max(ZERO, sub(sub(this.held(name), this.floor(name)), taken));
   }

@@ -33,6 +33,7 @@ import {
   unusualLoss,
 } from './analytics.ts';
 import type { BotConfig, Config } from './config.ts';
+import { type Drift, NO_DRIFT } from './drift.ts';
 import { add, type Money, showMoney, sum, ZERO } from './money.ts';
 import { limitsOf, ReserveBudget } from './policy-amounts.ts';
 import { type Modes, nextModes } from './policy-modes.ts';
@@ -99,6 +100,13 @@ export interface PlanOptions {
    * here was read and not known: it gets no allocation this cycle.
    */
   readonly unknownWhy?: ReadonlyMap<string, string>;
+  /**
+   * Known balances of configured bots without books: one holding `min_transfer` or more is not
+   * allocated (that would fund it twice) but waits for `adopt` (DESIGN.md §10).
+   */
+  readonly unbooked?: ReadonlyMap<string, Money>;
+  /** Where the books and the config disagree (drift.ts): what it names is left alone. */
+  readonly drift?: Drift;
 }
 
 /** The rules for a funded, enabled bot, in DESIGN.md §3's order; the first that applies decides. */
@@ -165,6 +173,33 @@ function unknownAlerts(
   });
 }
 
+/**
+ * `unexpected_balance`: a configured, enabled bot without books whose sub-account already holds
+ * `min_transfer` or more (books lost, a new portfolio id, a bot that already trades) — by bot.
+ */
+function heldUnbooked(
+  config: Config,
+  state: PortfolioState,
+  unbooked: ReadonlyMap<string, Money> | undefined,
+): Map<string, Alert> {
+  const out = new Map<string, Alert>();
+  for (const bot of config.bots) {
+    const balance = unbooked?.get(bot.botId);
+    const limits = limitsOf(config, bot.exchange);
+    if (balance === undefined || !limits || state.bots.has(bot.botId) || !bot.enabled) continue;
+    if (balance < limits.minTransfer) continue;
+    out.set(
+      bot.botId,
+      alert(
+        'unexpected_balance',
+        `${bot.botId}: sub-account ${bot.account} already holds ${showMoney(balance)} ${config.currency} and has no books here: not allocated (that would fund it twice) — \`botfolio adopt ${bot.botId}\` books what it holds as its capital (add --from-reserve if that money came from this portfolio's reserve: books lost, a new portfolio_id)`,
+        bot.botId,
+      ),
+    );
+  }
+  return out;
+}
+
 /** The plan of one cycle. */
 export function plan(config: Config, state: PortfolioState, opts: PlanOptions = {}): Plan {
   const equity = portfolioEquity(state);
@@ -178,14 +213,18 @@ export function plan(config: Config, state: PortfolioState, opts: PlanOptions = 
     const s = state.bots.get(botId);
     return s ? !isKnown(s) : opts.unknownWhy?.has(botId) === true;
   };
-  // A bot in flight or of unknown balance is left alone: no decision, no history judged.
-  const aside = (botId: string) => inFlight(botId) || unknown(botId);
+  const drift = opts.drift ?? NO_DRIFT;
+  const held = heldUnbooked(config, state, opts.unbooked);
+  // A bot in flight, of unknown balance, in drift or holding unbooked money is left alone: no
+  // decision, no history judged.
+  const aside = (botId: string) =>
+    inFlight(botId) || unknown(botId) || drift.botsAside.has(botId) || held.has(botId);
   const samples = samplesWithNow(state, opts.history);
   const rebalancing = rebalanceTargets(config, state, samples, opts.customWeights);
   const ctx: Context = {
     config,
     flags: modes.flags,
-    budget: ReserveBudget.of(config, state),
+    budget: ReserveBudget.of(config, state, drift.frozen),
     blackSwanEntered: modes.blackSwanEntered,
     protectedThisEpisode: modes.blackSwanEntered
       ? new Set()
@@ -206,6 +245,7 @@ export function plan(config: Config, state: PortfolioState, opts: PlanOptions = 
       : a,
   );
   alerts.push(...unknownAlerts(config, state, opts));
+  alerts.push(...drift.alerts, ...held.values());
   alerts.push(...portfolioAlerts(ctx), ...rebalancing.alerts);
 
   const transfers: PlannedTransfer[] = [];

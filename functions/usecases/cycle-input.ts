@@ -4,7 +4,10 @@
  * the plan made on them. The cycle and its dry run (`botfolio run --dry-run`) share it, so they
  * cannot drift apart.
  */
-import type { Money } from '../core/money.ts';
+import { type Alert, alert } from '../core/alerts.ts';
+import type { Config } from '../core/config.ts';
+import { configDrift } from '../core/drift.ts';
+import { type Money, showMoney, sum } from '../core/money.ts';
 import { historySamplesToRead, type Plan, plan } from '../core/policy.ts';
 import type { BalanceReading } from '../core/ports.ts';
 import { believed, readingOf, unknown } from '../core/readings.ts';
@@ -26,6 +29,11 @@ export interface CycleFacts {
    * believed or not (a confirmation is for the next reading only, never a standing bypass).
    */
   readonly confirmationsEnded: ReadonlySet<string>;
+  /**
+   * The master accounts' balance (summed over the config's exchanges), read while the opening is
+   * not verified yet and nothing is in flight; absent otherwise.
+   */
+  readonly masters?: BalanceReading;
 }
 
 /**
@@ -39,7 +47,72 @@ export async function readCycleFacts(
 ): Promise<CycleFacts> {
   const open = await deps.journal.byStatus(deps.config.portfolioId, OPEN_STATUSES);
   const { balances, confirmationsEnded } = await readBalances(deps, stored);
-  return { open, inFlight: new Set(open.map((e) => e.botId)), balances, confirmationsEnded };
+  const unverified = stored.opening !== undefined && stored.opening.verifiedAt === undefined;
+  return {
+    open,
+    inFlight: new Set(open.map((e) => e.botId)),
+    balances,
+    confirmationsEnded,
+    ...(unverified && open.length === 0 && { masters: await readMasters(deps) }),
+  };
+}
+
+/** Σ of the master accounts of the config's exchanges, or unknown with why. */
+async function readMasters(deps: Pick<CycleDeps, 'config' | 'exchanges'>): Promise<BalanceReading> {
+  try {
+    const each = await Promise.all(
+      [...deps.config.exchanges.keys()].map((name) => {
+        const exchange = deps.exchanges.get(name);
+        if (!exchange) throw new Error(`no exchange adapter for "${name}"`);
+        return exchange.masterBalance(deps.config.currency);
+      }),
+    );
+    return { known: true, balance: sum(each) };
+  } catch (error) {
+    return unknown(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * Whether the reserves may give money this cycle (DESIGN.md §10): not while reconciliation's hold
+ * is on (the master held less than the books), nor before the opening is verified — the master
+ * accounts seen holding at least the reserves' books. `verified` says the opening is verified by
+ * this reading (the cycle records it).
+ */
+export function reservesCheck(
+  config: Config,
+  stored: PortfolioState,
+  masters: BalanceReading | undefined,
+): { freeze: boolean; verified: boolean; alerts: Alert[] } {
+  const cur = config.currency;
+  const books = sum(stored.reserves.values());
+  const frozen = (code: 'reconciliation_mismatch' | 'balance_unknown', message: string) => ({
+    freeze: true,
+    verified: false,
+    alerts: [alert(code, message)],
+  });
+  if (stored.reserveHold) {
+    return frozen(
+      'reconciliation_mismatch',
+      `nothing comes out of a reserve until reconciliation agrees again: ${stored.reserveHold.why} (since ${stored.reserveHold.at})`,
+    );
+  }
+  if (!stored.opening || stored.opening.verifiedAt !== undefined) {
+    return { freeze: false, verified: false, alerts: [] };
+  }
+  // A transfer is in flight: the opening is checked on a later cycle.
+  if (!masters) return { freeze: true, verified: false, alerts: [] };
+  if (!masters.known) {
+    return frozen(
+      'balance_unknown',
+      `the master account's balance is unknown (${masters.reason}): the opening reserves (${showMoney(books)} ${cur}) are not verified yet, and nothing comes out of a reserve until they are`,
+    );
+  }
+  if (masters.balance >= books) return { freeze: false, verified: true, alerts: [] };
+  return frozen(
+    'reconciliation_mismatch',
+    `the master account holds ${showMoney(masters.balance)} ${cur}, the reserves' books ${showMoney(books)}: nothing comes out of a reserve until it holds them. If bots already hold the rest (books lost, a new portfolio_id), \`botfolio adopt BOT --from-reserve --capital AMOUNT\` books each one as allocated; if the trader took money out, \`botfolio withdraw AMOUNT --from RESERVE\``,
+  );
 }
 
 /**
@@ -68,9 +141,19 @@ export async function decideCycle(
     readonly balances: ReadonlyMap<string, BalanceReading>;
     readonly inFlight: ReadonlySet<string>;
     readonly asOf: string;
+    /** The master accounts' reading, where the cycle made one (`CycleFacts.masters`). */
+    readonly masters?: BalanceReading;
   },
-): Promise<{ state: PortfolioState; plan: Plan }> {
+): Promise<{ state: PortfolioState; plan: Plan; openingVerified: boolean }> {
   const { stored, balances, inFlight, asOf } = input;
+  const { config } = deps;
+  const check = reservesCheck(config, stored, input.masters);
+  const drift = configDrift(config, stored);
+  const frozen = check.freeze ? new Set(stored.reserves.keys()) : drift.frozen;
+  const unbooked = new Map<string, Money>();
+  for (const [id, reading] of balances) {
+    if (!stored.bots.has(id) && reading.known) unbooked.set(id, reading.balance);
+  }
   const unknownWhy = new Map<string, string>();
   const lastKnown = new Map<string, Money>();
   const bots = new Map<string, BotState>();
@@ -91,14 +174,16 @@ export async function decideCycle(
   }
   const state: PortfolioState = { ...stored, asOf, bots };
   const history = await readHistory(deps, state);
-  const decided = plan(deps.config, state, {
+  const decided = plan(config, state, {
     inFlight,
     history,
     unknownWhy,
     lastKnown,
+    unbooked,
+    drift: { ...drift, frozen, alerts: [...check.alerts, ...drift.alerts] },
     ...(deps.customWeights && { customWeights: deps.customWeights }),
   });
-  return { state, plan: decided };
+  return { state, plan: decided, openingVerified: check.verified };
 }
 
 /**

@@ -13,7 +13,7 @@ import { type Money, showMoney, sum, toFloat } from '../core/money.ts';
 import { deployedSums, type Plan, portfolioEquity } from '../core/policy.ts';
 import type { Alerter, BalanceReading, Exchange, WorkflowStarter } from '../core/ports.ts';
 import { PLANNED_EXPIRY_MS } from '../core/settlement.ts';
-import { initialState, isKnown, type PortfolioState } from '../core/state.ts';
+import { initialState, isKnown, openingOf, type PortfolioState } from '../core/state.ts';
 import type { BotSnapshot, Stores } from '../core/store-ports.ts';
 import type { WeightsFunction } from '../core/strategies.ts';
 import {
@@ -130,6 +130,15 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     stored = await deps.portfolio.load(portfolioId);
     if (!stored) throw new Error(`state of portfolio ${portfolioId} could not be created`);
   }
+  if (!stored.opening) {
+    // Books from before openings were recorded: today's config becomes their opening layout,
+    // verified as they are (they ran on it), so config drift has a layout to compare with.
+    await deps.portfolio.recordOpening(portfolioId, {
+      ...openingOf(config, stored.asOf),
+      verifiedAt: asOf,
+    });
+    stored = (await deps.portfolio.load(portfolioId)) ?? stored;
+  }
   // Completed on the exchange but not yet in the ledger (a step died in between): applied
   // first, so the plan sees them.
   const unapplied = await journal.completedUnapplied(portfolioId);
@@ -138,7 +147,10 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
 
   // When the balances were really read (the slot's time may be long past: a retried cycle).
   const readAt = deps.now?.() ?? new Date();
-  const { open, inFlight, balances, confirmationsEnded } = await readCycleFacts(deps, stored);
+  const { open, inFlight, balances, confirmationsEnded, masters } = await readCycleFacts(
+    deps,
+    stored,
+  );
   // A `planned` transfer whose workflow never started is started again (a repeated start of the
   // same execution is harmless) while its plan is fresh — an older one is reconciliation's to
   // reject.
@@ -155,12 +167,18 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
         a.createdAt.localeCompare(b.createdAt) || a.botId.localeCompare(b.botId) || a.leg - b.leg,
     );
 
-  const { state, plan: decided } = await decideCycle(deps, {
+  const {
+    state,
+    plan: decided,
+    openingVerified,
+  } = await decideCycle(deps, {
     stored,
     balances,
     inFlight,
     asOf,
+    ...(masters && { masters }),
   });
+  if (openingVerified) await deps.portfolio.verifyOpening(portfolioId, readAt.toISOString());
 
   const botsById = new Map(config.bots.map((b) => [b.botId, b]));
   const subAccountOf = (botId: string) => botsById.get(botId)?.account;

@@ -9,7 +9,7 @@
  */
 import { alert } from '../core/alerts.ts';
 import type { Config } from '../core/config.ts';
-import { type Money, showMoney, sum, ZERO } from '../core/money.ts';
+import { type Money, showMoney, sub, sum } from '../core/money.ts';
 import type { Exchange, WorkflowStarter } from '../core/ports.ts';
 import { reconcileDecision } from '../core/settlement.ts';
 import type { LedgerWatermark } from '../core/store-ports.ts';
@@ -142,15 +142,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   const plansReleased = await releaseEndedPlans(deps, pid, now);
 
   const reserves = await reservesVersusMaster(deps);
-  if (reserves.checked && !reserves.agree) {
-    await deps.alerter.send(
-      alert(
-        'reconciliation_mismatch',
-        `the books hold ${showMoney(reserves.reserves ?? ZERO)} ${config.currency} in reserves, the master accounts ${showMoney(reserves.master ?? ZERO)}: a transfer was lost, doubled or recorded wrong`,
-      ),
-      { portfolioId: pid },
-    );
-  }
+  await settleReserveHold(deps, reserves, now);
   return {
     at: now.toISOString(),
     restarted,
@@ -164,6 +156,48 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     watermark: await ledger.watermark(pid),
     holding: await claims.holders(pid),
   };
+}
+
+/**
+ * Reconciliation both ways (DESIGN.md §10). The master holds less than the books:
+ * `reconciliation_mismatch`, critical, and the reserves are held — no transfer out of them runs —
+ * until a reconciliation agrees again (an operator's `withdraw` books what the trader took out).
+ * It holds more: `unbooked_surplus`, a warning (an undeclared deposit: `deposit` books it). Agreeing
+ * lifts the hold.
+ */
+async function settleReserveHold(
+  deps: ReconcileDeps,
+  reserves: ReservesVersusMaster,
+  now: Date,
+): Promise<void> {
+  const { config } = deps;
+  const pid = config.portfolioId;
+  if (!reserves.checked || reserves.reserves === undefined || reserves.master === undefined) return;
+  const cur = config.currency;
+  const books = showMoney(reserves.reserves);
+  const master = showMoney(reserves.master);
+  const state = await deps.portfolio.load(pid);
+  if (reserves.master < reserves.reserves) {
+    const why = `the master accounts hold ${master} ${cur}, the reserves' books ${books}: a transfer was lost, doubled or recorded wrong, or money was taken out (\`botfolio withdraw AMOUNT --from RESERVE\` books it)`;
+    if (!state?.reserveHold)
+      await deps.portfolio.setReserveHold(pid, { at: now.toISOString(), why });
+    await deps.alerter.send(
+      alert('reconciliation_mismatch', `${why}; no transfer out of a reserve until settled`),
+      { portfolioId: pid },
+    );
+    return;
+  }
+  if (state?.reserveHold) await deps.portfolio.setReserveHold(pid, undefined);
+  if (reserves.master > reserves.reserves) {
+    const more = showMoney(sub(reserves.master, reserves.reserves));
+    await deps.alerter.send(
+      alert(
+        'unbooked_surplus',
+        `the master accounts hold ${master} ${cur}, ${more} more than the reserves' books ${books}: an undeclared deposit? \`botfolio deposit ${more} --to RESERVE\` books it`,
+      ),
+      { portfolioId: pid },
+    );
+  }
 }
 
 /** The exchanges the config's bots use, each adapter once. */

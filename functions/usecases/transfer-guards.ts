@@ -138,6 +138,50 @@ export function entryFailures(config: Config, e: JournalEntry): string[] {
   return failures;
 }
 
+/**
+ * What a retirement's sweep must satisfy: it goes from the bot's booked sub-account to its booked
+ * pool's reserve (the config may have dropped or moved the bot: that is why it is retired), within
+ * its exchange's limits. Empty when it does.
+ */
+function sweepFailures(
+  config: Config,
+  state: PortfolioState | undefined,
+  e: JournalEntry,
+): string[] {
+  const books = state?.bots.get(e.botId);
+  if (!books) return [`${e.botId} has no books: nothing to sweep`];
+  const pool = books.binding?.pool ?? config.bots.find((b) => b.botId === e.botId)?.pool;
+  const failures: string[] = [];
+  if (e.from !== botAccount(e.botId)) failures.push(`a sweep comes out of ${botAccount(e.botId)}`);
+  if (pool === undefined || e.to !== reserveAccount(pool)) {
+    failures.push(`a sweep goes to the bot's pool reserve, not ${e.to}`);
+  }
+  if (!e.ends) failures.push('a sweep must name the sub-account it comes from');
+  const limits = config.exchanges.get(e.exchange as ExchangeName);
+  if (!limits) failures.push(`no exchange "${e.exchange}" configured`);
+  else if (e.amount > limits.maxTransfer) {
+    failures.push(
+      `amount ${showMoney(e.amount)} above max_transfer ${showMoney(limits.maxTransfer)}`,
+    );
+  }
+  if (e.amount <= 0n) failures.push(`amount ${showMoney(e.amount)} is not positive`);
+  return failures;
+}
+
+/**
+ * Why no transfer may come out of a reserve now (DESIGN.md §10), or undefined: reconciliation's
+ * hold (the master held less than the books), or an opening not verified yet.
+ */
+export function reservesFrozen(state: PortfolioState): string | undefined {
+  if (state.reserveHold) {
+    return `the reserves are held by reconciliation: ${state.reserveHold.why}`;
+  }
+  if (state.opening && state.opening.verifiedAt === undefined) {
+    return 'the opening reserves are not verified on the exchange yet';
+  }
+  return undefined;
+}
+
 /** The store and clock the guards read before the claims. */
 export interface GuardDeps {
   readonly config: Config;
@@ -159,11 +203,14 @@ export async function guardsBeforeClaims(
 ): Promise<Recheck> {
   const { config } = deps;
   const refuse = (why: string): Recheck => ({ ok: false, why });
-  const failures = entryFailures(config, e);
-  if (failures.length > 0) return refuse(failures.join('; '));
   const state = await deps.portfolio.load(e.portfolioId);
+  const failures =
+    e.kind === 'retirement' ? sweepFailures(config, state, e) : entryFailures(config, e);
+  if (failures.length > 0) return refuse(failures.join('; '));
   if (!state) return refuse('the portfolio has no state');
   if (state.flags.halted && addsRisk(e)) return refuse(`${e.kind} into a bot refused while halted`);
+  const frozen = reservesFrozen(state);
+  if (frozen !== undefined && sourceReserve(e) !== undefined) return refuse(frozen);
   // The other legs before the balance: a leg seen completed is then surely in a balance read now.
   const others = await Promise.all(otherLegIds(config, e).map((id) => deps.journal.get(id)));
   let balance: BalanceNow | undefined;
@@ -200,7 +247,9 @@ async function botBalanceNow(
 ): Promise<{ known: true; balance: BalanceNow } | { known: false; why: string }> {
   const young = youngReading(config, e.reading, now);
   if (young !== undefined) return { known: true, balance: { balance: young, fresh: false } };
-  const uid = config.bots.find((b) => b.botId === e.botId)?.account;
+  // A sweep reads the booked sub-account it comes from; the others the config's.
+  const uid =
+    e.kind === 'retirement' ? e.ends?.from : config.bots.find((b) => b.botId === e.botId)?.account;
   if (uid === undefined) return { known: false, why: `${e.botId} is not a bot of this portfolio` };
   let answer: ReadonlyMap<string, BalanceReading>;
   try {

@@ -94,7 +94,8 @@ export function transferSettlement(deps: TransferDeps) {
    * sub-account than the one it was planned for. Undefined when it may.
    */
   const accountChange = (entry: JournalEntry): string | undefined => {
-    if (!entry.ends) return undefined;
+    // A retirement's sweep is bound to the books' sub-account, whatever the config says now.
+    if (!entry.ends || entry.kind === 'retirement') return undefined;
     for (const side of ['from', 'to'] as const) {
       const botId = botOf(entry[side]);
       if (botId === undefined) continue;

@@ -225,7 +225,7 @@ export async function previewCycle(
   const { config } = runtime;
   const asOf = at.toISOString();
   const stored = await previewState({ config, ...runtime.store }, asOf);
-  const { inFlight, balances } = await readCycleFacts(
+  const { inFlight, balances, masters } = await readCycleFacts(
     { config, ...runtime.store, exchanges: runtime.exchanges },
     stored,
   );
@@ -248,7 +248,7 @@ export async function previewCycle(
   }
   const { state, plan: decided } = await decideCycle(
     { config, performance: runtime.store.performance, customWeights: runtime.customWeights },
-    { stored, balances, inFlight, asOf },
+    { stored, balances, inFlight, asOf, ...(masters && { masters }) },
   );
   print(
     `dry run — cycle ${cycleIdFor(at, config.checkIntervalMs)}: mode ${decided.mode}, equity ${showAmount(portfolioEquity(state))} ${config.currency} (nothing recorded, nothing moved)`,
