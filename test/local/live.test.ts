@@ -3,10 +3,11 @@
  * uses the store it serves; a stale live.json is ignored and replaced; openers racing for the
  * folder all get to the books; a runtime is refused beside a loop, naming its pid.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { dynamoStores } from '../../functions/adapters/dynamodb/store.ts';
 import { initialState } from '../../functions/core/state.ts';
@@ -19,10 +20,19 @@ import {
 import { withLocalStore } from '../../functions/local/local-store.ts';
 import { startLocalRuntime } from '../../functions/local/runtime.ts';
 import { AS_OF, specConfig } from '../core/fixtures.ts';
-import { tsxAsync } from '../helpers/cli.ts';
+import { root, tsxAsync } from '../helpers/cli.ts';
 
 const config = specConfig();
 const tempDir = () => mkdtempSync(join(tmpdir(), 'botfolio-live-'));
+
+const pidAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** A pid no process has: one that has just exited. */
 const deadPid = () => {
@@ -149,4 +159,60 @@ describe('a data folder opened by several processes', () => {
     ]);
     expect(readLive(dir)).toBeUndefined();
   }, 120_000);
+
+  it('lets a command that borrowed the store finish on it while its owner closes', async () => {
+    const dir = tempDir();
+    const owner = await openFolderStore(dir, { holder: 'botfolio run', borrow: false });
+    const { portfolio } = dynamoStores(owner.dynamo.client, owner.dynamo.tableNames);
+    await portfolio.init('main', initialState(config, AS_OF));
+    let closing: Promise<void> | undefined;
+    const halted = await withLocalStore(config, dir, async (stores) => {
+      await stores.portfolio.load('main');
+      closing = owner.close(); // Ctrl+C of the loop, between the command's reads and its write
+      await sleep(100);
+      await stores.portfolio.setHalted('main', true);
+      return (await stores.portfolio.load('main'))?.flags.halted;
+    });
+    await closing;
+    expect(halted).toBe(true);
+    expect(
+      await withLocalStore(config, dir, async (s) => (await s.portfolio.load('main'))?.flags),
+    ).toEqual({
+      halted: true,
+      blackSwan: false,
+    });
+  });
+
+  it('says in one line that the store went away when its owner dies mid-command', async () => {
+    // Prepare: another process holds the folder for 20 s.
+    const dir = tempDir();
+    const child = spawn(
+      join(root, 'node_modules/.bin/tsx'),
+      ['test/helpers/open-folder.ts', dir, '0', '20000'],
+      { cwd: root, stdio: 'ignore' },
+    );
+    try {
+      const deadline = Date.now() + 60_000;
+      let holder = readLive(dir);
+      while (holder === undefined) {
+        if (Date.now() > deadline) throw new Error('the holder never announced itself');
+        await sleep(100);
+        holder = readLive(dir);
+      }
+      const { pid } = holder; // tsx runs the script in a process of its own
+      // Act
+      const command = withLocalStore(config, dir, async (stores) => {
+        await stores.portfolio.load('main');
+        process.kill(pid, 'SIGKILL');
+        while (pidAlive(pid)) await sleep(50);
+        return stores.portfolio.load('main');
+      });
+      // Assess
+      await expect(command).rejects.toThrow(
+        `data folder ${dir}: the store served by a botfolio command (pid ${pid}) went away while this command ran`,
+      );
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 90_000);
 });
