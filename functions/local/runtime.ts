@@ -2,7 +2,8 @@
  * The local composition: the same use cases as the Lambdas, wired to embedded defaults — dynalite
  * in-process (in memory, or persisted in a data folder), the paper exchange standing in for every
  * exchange the config names (or the real exchanges a caller passes in), simulated bots, and the
- * CDK-synthesized transfer state machine executed in-process.
+ * CDK-synthesized transfer state machine executed in-process. On a data folder it owns the store
+ * and announces it (live.ts): the paper exchange it loads is its own, never shared.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +27,7 @@ import type { TransferDeps } from '../usecases/transfer-settlement.ts';
 import { makeTransferSteps, runStep } from '../usecases/transfer-steps.ts';
 import { synthesizeTransferDefinition } from './definition.ts';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from './dynamo.ts';
+import { type OwnedStore, openFolderStore } from './live.ts';
 import { LocalTransferWorkflow, type Reaper, type StateMachineDefinition } from './workflow.ts';
 
 export interface LocalRuntimeOptions {
@@ -70,6 +72,8 @@ export interface LocalRuntimeOptions {
   readonly reaper?: Reaper;
   /** The paper exchange answers a repeated clientOid with its first transfer. @default true */
   readonly dedupeClientOid?: boolean;
+  /** Who holds the data folder, in other processes' messages. @default 'a botfolio command' */
+  readonly holder?: string;
 }
 
 export interface LocalRuntime {
@@ -90,6 +94,8 @@ export interface LocalRuntime {
   trade(): void;
   /** Writes the paper exchange and the market to the data folder (no-op in memory). */
   save(): void;
+  /** The data folder's store as this runtime announces it (live.ts); absent in memory. */
+  readonly folder: Pick<OwnedStore, 'token' | 'announceControl'> | undefined;
   close(): Promise<void>;
 }
 
@@ -107,8 +113,15 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     : undefined;
   if (dataDir) mkdirSync(dataDir, { recursive: true });
 
-  const dynamo =
-    opts.dynamo ?? (await startEmbeddedDynamo(dataDir ? { dataDir: join(dataDir, 'dynamo') } : {}));
+  // A data folder's store is owned, never borrowed: beside `botfolio run` this is refused.
+  const folder =
+    !opts.dynamo && dataDir
+      ? await openFolderStore(dataDir, {
+          holder: opts.holder ?? 'a botfolio command',
+          borrow: false,
+        })
+      : undefined;
+  const dynamo = opts.dynamo ?? folder?.dynamo ?? (await startEmbeddedDynamo());
   const store = dynamoStores(dynamo.client, dynamo.tableNames, { now });
 
   const uids = config.bots.map((b) => b.account);
@@ -208,10 +221,12 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       market.step(exchange);
     },
     save,
+    folder,
     async close() {
       await workflow.drain();
       save();
-      if (!opts.dynamo) await dynamo.close();
+      if (folder) await folder.close();
+      else if (!opts.dynamo) await dynamo.close();
     },
   };
 }

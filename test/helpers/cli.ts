@@ -22,7 +22,15 @@ export function botfolio(...args: string[]) {
 export function botfolioAsync(
   ...args: string[]
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(join(root, 'node_modules/.bin/tsx'), ['bin/botfolio.ts', ...args], {
+  return tsxAsync('bin/botfolio.ts', ...args);
+}
+
+/** A TypeScript file of the checkout run with tsx, without blocking this process. */
+export function tsxAsync(
+  file: string,
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(join(root, 'node_modules/.bin/tsx'), [file, ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 60_000,

@@ -9,6 +9,8 @@ import { modeOf, portfolioEquity } from '../../core/policy.ts';
 import { stateToJson } from '../../core/state.ts';
 import { renderAlert, renderBoard } from '../board.ts';
 import { type BooksAt, withStoredState, withStores } from '../books.ts';
+import { type CommandAnswer, callLoop, type LoopCommand } from '../control.ts';
+import { DataFolderBusyError, findLive } from '../live.ts';
 import { dataDirOf } from '../local-store.ts';
 import { type LocalRuntime, startLocalRuntime } from '../runtime.ts';
 import { showTransfers as printTransfers } from './transfers.ts';
@@ -29,6 +31,39 @@ export async function withRuntime<T>(
   } finally {
     await rt.close();
   }
+}
+
+/**
+ * A command that needs the exchange (`reconcile`, the operations that move money): sent to
+ * `botfolio run` when it holds the data folder (control.ts), else run here on a runtime of our
+ * own — the same function either way, so the same output and exit code.
+ */
+export async function runOnFolder<A>(
+  config: Config,
+  dir: string | undefined,
+  command: LoopCommand<A>,
+  args: A,
+  out: (text: string) => void = (t) => process.stdout.write(t),
+  configFile?: string,
+): Promise<number> {
+  const folder = dataDirOf(config, dir);
+  const answer = async (): Promise<CommandAnswer> => {
+    const live = await findLive(folder);
+    if (live?.control) return callLoop(folder, live, command.name, args);
+    try {
+      return await withRuntime(config, dir, (rt) => command.run(rt, args), configFile);
+    } catch (error) {
+      // A loop started in between: it runs the command.
+      if (error instanceof DataFolderBusyError && error.live?.control) {
+        return callLoop(folder, error.live, command.name, args);
+      }
+      throw error;
+    }
+  };
+  const { exitCode, stdout, stderr } = await answer();
+  out(stdout);
+  if (stderr !== '') process.stderr.write(stderr);
+  return exitCode;
 }
 
 /** `cycle --once`; `configFile` is where `config` was read (a custom module is found from it). */

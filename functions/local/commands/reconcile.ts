@@ -6,6 +6,7 @@
  * projection with it (or only shows the differences).
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { z } from 'zod';
 import { DeployedStackError } from '../../adapters/stack-outputs.ts';
 import type { Config } from '../../core/config.ts';
 import { formatMoney, money } from '../../core/money.ts';
@@ -16,7 +17,21 @@ import {
   reconcileReportJson,
 } from '../../usecases/reconcile-report.ts';
 import { type BooksAt, deployedStackOf, withStores } from '../books.ts';
-import { withRuntime } from './local-data.ts';
+import type { LoopCommand } from '../control.ts';
+import { runOnFolder } from './local-data.ts';
+
+/** Reconciliation on a runtime: here, or in `botfolio run` for another process (control.ts). */
+export const RECONCILE: LoopCommand<{ json: boolean }> = {
+  name: 'reconcile',
+  args: z.object({ json: z.boolean() }),
+  async run(rt, { json }) {
+    const report = reconcileReportJson(await rt.reconcile());
+    return { exitCode: booksDisagree(report) ? 1 : 0, stdout: shown(report, json), stderr: '' };
+  },
+};
+
+const shown = (report: ReconcileJson, json: boolean) =>
+  json ? `${JSON.stringify(report, null, 2)}\n` : describe(report);
 
 export async function reconcileCommand(
   config: Config,
@@ -24,11 +39,9 @@ export async function reconcileCommand(
   opts: { json: boolean },
   out: (text: string) => void = (t) => process.stdout.write(t),
 ): Promise<number> {
-  const report =
-    at.stack === undefined
-      ? await withRuntime(config, at.dir, async (rt) => reconcileReportJson(await rt.reconcile()))
-      : await reconcileInStack(config, at.stack);
-  out(opts.json ? `${JSON.stringify(report, null, 2)}\n` : describe(report));
+  if (at.stack === undefined) return runOnFolder(config, at.dir, RECONCILE, opts, out);
+  const report = await reconcileInStack(config, at.stack);
+  out(shown(report, opts.json));
   return booksDisagree(report) ? 1 : 0;
 }
 

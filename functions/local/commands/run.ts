@@ -7,6 +7,10 @@
  * shows the transfers and alerts the policy would produce, without writing the journal or
  * starting a transfer. Ctrl+C lets the current cycle finish (no transfer is left half-recorded)
  * and exits; a second Ctrl+C quits at once.
+ *
+ * While it runs, other terminals work on the same data folder: the commands on the books through
+ * the store it serves, those that need the exchange (`reconcile`) through its control endpoint,
+ * taking turns with the cycles (live.ts, control.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { styleText } from 'node:util';
@@ -28,9 +32,11 @@ import { withCircuitBreaker } from '../../usecases/breaker.ts';
 import { cycleIdFor } from '../../usecases/cycle.ts';
 import { decideCycle, previewState, readCycleFacts } from '../../usecases/cycle-input.ts';
 import { renderAlert, showAmount } from '../board.ts';
+import { type ControlServer, oneAtATime, startControlServer } from '../control.ts';
 import { UserFileError } from '../files.ts';
 import { dataDirOf } from '../local-store.ts';
 import { type LocalRuntime, startLocalRuntime } from '../runtime.ts';
+import { LOOP_COMMANDS } from './loop-commands.ts';
 
 export const RUN_EXCHANGES = ['paper', ...REAL_EXCHANGES] as const;
 export type RunExchange = (typeof RUN_EXCHANGES)[number];
@@ -84,6 +90,7 @@ export async function run(opts: RunOptions): Promise<number> {
     config,
     ...(opts.configFile !== undefined && { configFile: opts.configFile }),
     dataDir: dataDirOf(config, opts.dataDir),
+    holder: 'botfolio run',
     now,
     onAlert: (a) => alerts.push(a),
     ...(venue &&
@@ -101,6 +108,16 @@ export async function run(opts: RunOptions): Promise<number> {
           ]),
       }),
   });
+
+  // Cycles and other processes' commands take turns on the runtime.
+  const exclusive = oneAtATime();
+  let control: ControlServer | undefined;
+  try {
+    control = await serveControl(runtime, exclusive);
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
 
   const stop = new AbortController();
   let stopping = false;
@@ -126,11 +143,13 @@ export async function run(opts: RunOptions): Promise<number> {
     for (let i = 1; !stopping && (opts.cycles === undefined || i <= opts.cycles); i++) {
       alerts.length = 0;
       try {
-        if (opts.dryRun) await previewCycle(runtime, now(), print);
-        else {
-          if (opts.exchange === 'paper') runtime.trade();
-          await liveCycle(runtime, now(), print);
-        }
+        await exclusive(async () => {
+          if (opts.dryRun) await previewCycle(runtime, now(), print);
+          else {
+            if (opts.exchange === 'paper') runtime.trade();
+            await liveCycle(runtime, now(), print);
+          }
+        });
       } catch (error) {
         // One failed cycle is not the end of the loop: the next one reads everything afresh.
         failures++;
@@ -150,9 +169,27 @@ export async function run(opts: RunOptions): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     opts.signal?.removeEventListener('abort', onAbort);
+    // Commands already sent are answered; then nobody else uses the runtime.
+    await control?.close();
     await runtime.close();
   }
   return failures === 0 ? 0 : 1;
+}
+
+/** The control endpoint, announced in the folder's live.json; undefined in memory. */
+async function serveControl(
+  runtime: LocalRuntime,
+  exclusive: ReturnType<typeof oneAtATime>,
+): Promise<ControlServer | undefined> {
+  const { folder } = runtime;
+  if (!folder) return undefined;
+  const server = await startControlServer({
+    token: folder.token,
+    commands: LOOP_COMMANDS,
+    execute: (command, args) => exclusive(() => command.run(runtime, args)),
+  });
+  folder.announceControl(server.url);
+  return server;
 }
 
 const VENUE_NAMES: Readonly<Record<RealExchange, string>> = {
