@@ -13,10 +13,10 @@ import { ENDPOINTS as OKX_ENDPOINTS } from '../functions/adapters/okx/endpoints.
 import { OkxExchange } from '../functions/adapters/okx/exchange.ts';
 import { ExchangeKey } from '../functions/adapters/secrets.ts';
 import type { Exchange } from '../functions/core/ports.ts';
-import { startFakeBinance } from '../test/helpers/fake-binance.ts';
-import { startFakeBybit } from '../test/helpers/fake-bybit.ts';
-import { startFakeOkx } from '../test/helpers/fake-okx.ts';
-import type { FakeVenue } from '../test/helpers/fake-venue.ts';
+import { startFakeBinance } from '../functions/local/fake-binance.ts';
+import { startFakeBybit } from '../functions/local/fake-bybit.ts';
+import { startFakeOkx } from '../functions/local/fake-okx.ts';
+import type { FakeVenue } from '../functions/local/fake-venue.ts';
 
 export interface VenueFigures {
   readonly bots: number;

@@ -197,7 +197,7 @@ program
   .addOption(
     new Option(
       '--exchange <name>',
-      'where the money sits: the paper exchange, or a fake Bitget through the real adapter',
+      "where the money sits: the paper exchange, or a real exchange's fake server through its real adapter",
     )
       .choices(VENUES)
       .default('paper'),

@@ -106,12 +106,10 @@ export class FakeBitget extends FakeVenue<Caller> {
   protected readonly venue = 'Bitget';
   protected readonly limits = LIMITS;
   readonly #keys = new Map<string, Caller>();
-  readonly #options: FakeBitgetOptions;
   #nextTransferId = 7_000_000_001n;
 
   constructor(options: FakeBitgetOptions = {}) {
     super(options);
-    this.#options = options;
     this.masterUid = options.masterUid ?? '1000000001';
     this.masterKey = options.masterKey ?? FAKE_MASTER_KEY;
     this.#open(this.masterUid, options.master ?? {});
@@ -138,10 +136,6 @@ export class FakeBitget extends FakeVenue<Caller> {
 
   protected tooManyRequests(): Reply {
     return refuse('429', 'Too Many Requests', 429);
-  }
-
-  protected shortened(body: Record<string, unknown>, moves: string): void {
-    body.amount = moves;
   }
 
   /** The caller's key when the request is signed right; else Bitget's refusal. */
@@ -322,14 +316,12 @@ export class FakeBitget extends FakeVenue<Caller> {
       // Sub ↔ sub exists on Bitget, but Botfolio never asks for it: refuse, to catch a bug.
       return refuse('40017', 'Parameter verification failed: fake allows master ↔ sub only');
     }
-    if (clientOid !== undefined) {
-      const seen = this.transfers.find((t) => t.clientOid === clientOid);
-      if (seen) {
-        return this.#options.duplicateClientOid === 'replay'
-          ? ok({ transferId: seen.transferId, clientOid })
-          : refuse('40786', 'Duplicate clientOid');
-      }
-    }
+    const used = this.usedIdAnswer(
+      clientOid === undefined ? undefined : this.transfers.find((t) => t.clientOid === clientOid),
+      (seen) => ok({ transferId: seen.transferId, clientOid }),
+      () => refuse('40786', 'Duplicate clientOid'),
+    );
+    if (used) return used;
     const wallet = (type: string) => (type === 'spot' ? 'spot' : 'futures');
     if (!this.move(from, wallet(fromType), to, wallet(toType), coin, amount)) {
       return refuse('43012', 'Insufficient balance');
@@ -362,7 +354,7 @@ export class FakeBitget extends FakeVenue<Caller> {
     }
     const subject = query.subUid ?? this.masterUid;
     const receiver = query.role === 'receiver';
-    const visibleBefore = this.now() - (this.#options.recordDelayMs ?? 0);
+    const visibleBefore = this.recordedBy();
     const rows = this.transfers
       .filter((t) => (receiver ? t.toUserId : t.fromUserId) === subject)
       .filter((t) => query.coin === undefined || t.coin === query.coin)

@@ -1,5 +1,6 @@
 /**
- * What every fake exchange server shares (fake-bitget.ts, fake-binance.ts): an HTTP server on
+ * What every fake exchange server shares (fake-bitget.ts, fake-binance.ts, fake-okx.ts,
+ * fake-bybit.ts): an HTTP server on
  * 127.0.0.1, the request log, faults injected per endpoint in order, a token bucket per key and
  * endpoint answering the exchange's own "too many requests" past its published limit, exact books
  * (10⁻⁸ units) of a master and its sub-accounts with a spot and a futures account per coin, and
@@ -82,9 +83,16 @@ export interface FakeVenueOptions {
    * timestamps against the wall clock, the one its client signs with. @default Date.now
    */
   readonly now?: () => number;
+  /**
+   * The clock the fakes of Binance, OKX and Bybit check signed timestamps against (recvWindow,
+   * OKX's 30 s): the client's. ccxt signs with the wall clock, so a fake on a clock of its own
+   * (the fault campaign's run clock) is given Date.now here. @default now
+   */
+  readonly clientClock?: () => number;
   /** Decides a fault for each signed call that has none queued (a fault campaign). @default none */
   readonly faults?: (call: {
     readonly path: string;
+    readonly query: Readonly<Record<string, string>>;
     readonly body: Readonly<Record<string, unknown>> | undefined;
   }) => FakeFault | undefined;
   /** How a client id (clientOid, clientTranId…) seen before is answered. @default 'reject' */
@@ -100,9 +108,11 @@ export abstract class FakeVenue<Caller extends { readonly apiKey: string }> {
   protected readonly futuresOmitted = new Set<string>();
   protected readonly futuresEquityShown = new Map<string, unknown>();
   protected readonly now: () => number;
+  /** What signed timestamps are checked against (`clientClock`). */
+  protected readonly clientNow: () => number;
   readonly #faults = new Map<string, FakeFault[]>();
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
-  readonly #venueOptions: FakeVenueOptions;
+  protected readonly venueOptions: FakeVenueOptions;
   readonly #server = createServer((req, res) => {
     this.#handle(req, res).catch((error: unknown) => {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
@@ -111,8 +121,9 @@ export abstract class FakeVenue<Caller extends { readonly apiKey: string }> {
   #url: string | undefined;
 
   constructor(options: FakeVenueOptions) {
-    this.#venueOptions = options;
+    this.venueOptions = options;
     this.now = options.now ?? Date.now;
+    this.clientNow = options.clientClock ?? this.now;
   }
 
   /** The fake's name in messages. */
@@ -138,8 +149,10 @@ export abstract class FakeVenue<Caller extends { readonly apiKey: string }> {
   protected abstract tooManyRequests(): Reply;
   /** The API key header of a request, for the log. */
   protected abstract apiKeyOf(req: IncomingMessage): string | undefined;
-  /** What a `short` fault changes in a transfer's parameters. */
-  protected abstract shortened(body: Record<string, unknown>, moves: string): void;
+  /** What a `short` fault changes in a transfer's parameters: its `amount` (OKX's is `amt`). */
+  protected shortened(body: Record<string, unknown>, moves: string): void {
+    body.amount = moves;
+  }
 
   /** Starts listening on 127.0.0.1 (an ephemeral port); resolves to the base URL. */
   async start(): Promise<string> {
@@ -232,6 +245,25 @@ export abstract class FakeVenue<Caller extends { readonly apiKey: string }> {
     return to - from > week ? undefined : [from, to];
   }
 
+  /**
+   * The answer to a transfer whose client id was `seen` before: the first answer again in
+   * `replay` mode, else the exchange's refusal (no money moves twice either way); undefined for a
+   * new id.
+   */
+  protected usedIdAnswer<T>(
+    seen: T | undefined,
+    replay: (seen: T) => Reply,
+    refusal: () => Reply,
+  ): Reply | undefined {
+    if (seen === undefined) return undefined;
+    return this.venueOptions.duplicateClientOid === 'replay' ? replay(seen) : refusal();
+  }
+
+  /** Transfers applied up to this time show in the records (`recordDelayMs` after). */
+  protected recordedBy(): number {
+    return this.now() - (this.venueOptions.recordDelayMs ?? 0);
+  }
+
   /** Moves `amount` of `coin` between two accounts' wallets; false when the source lacks it. */
   protected move(
     from: FakeAccount,
@@ -277,7 +309,7 @@ export abstract class FakeVenue<Caller extends { readonly apiKey: string }> {
         code,
       });
 
-    if (this.#venueOptions.latencyMs) await sleep(this.#venueOptions.latencyMs);
+    if (this.venueOptions.latencyMs) await sleep(this.venueOptions.latencyMs);
 
     const caller = this.authenticate(incoming);
     if (caller instanceof Reply) {
@@ -286,7 +318,11 @@ export abstract class FakeVenue<Caller extends { readonly apiKey: string }> {
     }
     const fault =
       this.#faults.get(incoming.path)?.shift() ??
-      this.#venueOptions.faults?.({ path: incoming.path, body: incoming.body });
+      this.venueOptions.faults?.({
+        path: incoming.path,
+        query: incoming.query,
+        body: incoming.body,
+      });
     if (fault?.kind === 'short') {
       incoming.body = { ...incoming.body };
       this.shortened(incoming.body, fault.moves);
@@ -315,7 +351,7 @@ export abstract class FakeVenue<Caller extends { readonly apiKey: string }> {
 
   #rateLimited(apiKey: string, path: string): Reply | undefined {
     const limit = this.limits[path];
-    if (!limit || this.#venueOptions.enforceRateLimits === false) return undefined;
+    if (!limit || this.venueOptions.enforceRateLimits === false) return undefined;
     const [calls, perMs] = limit;
     const id = `${apiKey} ${path}`;
     const now = this.now();

@@ -62,6 +62,26 @@ describe('the fault campaign', () => {
     expect(summary.families.partial_balances).toBeGreaterThan(0);
   });
 
+  it.each(['binance', 'okx', 'bybit'] as const)(
+    'holds on a fake %s through its real adapter, its own parsing included',
+    async (exchange) => {
+      // Act
+      const runs = Array.from({ length: 3 }, (_, i) => i);
+      const results = await runCampaign(
+        { base, seed: 11, cycles: 8, runs, exchange },
+        { workers: 1 },
+      );
+      const summary = summarize(results, { seed: 11, cycles: 8, exchange });
+      // Assess: it moved money on that exchange, met faults on the wire and garbled answers
+      expect(summary.failures).toEqual([]);
+      expect(holds(summary)).toBe(true);
+      expect(summary.exchange).toBe(exchange);
+      expect(summary.completed).toBeGreaterThan(summary.runs * 4);
+      expect(summary.faults.timeout_after).toBeGreaterThan(0);
+      expect(summary.families.partial_balances).toBeGreaterThan(0);
+    },
+  );
+
   it('replays a seed exactly', async () => {
     // Act
     const [a, b] = [await campaign(3, 7), await campaign(3, 7)];

@@ -19,7 +19,7 @@ export interface ChaosJob {
   readonly cycles: number;
   /** The runs (their indices in the campaign) to run. */
   readonly runs: readonly number[];
-  /** Where the money sits: the paper exchange, or a fake Bitget through the real adapter. */
+  /** Where the money sits: the paper exchange, or a real exchange's fake through its real adapter. */
   readonly exchange?: VenueName;
 }
 

@@ -35,7 +35,9 @@ import { cycleIdFor } from '../../usecases/cycle.ts';
 import type { EmbeddedDynamo } from '../dynamo.ts';
 import { startLocalRuntime } from '../runtime.ts';
 import type { DeathPoint, StateMachineDefinition } from '../workflow.ts';
+import { retryWaits } from './backoff.ts';
 import type { ChaosJob } from './campaign.ts';
+import { placedOn } from './fakes.ts';
 import {
   type CycleSeen,
   doubleMoves,
@@ -50,7 +52,7 @@ import {
   unprotectedBots,
 } from './families.ts';
 import { checkInvariants, type Findings } from './invariants.ts';
-import { bitgetVenue, paperVenue, type StormVenue } from './venues.ts';
+import { fakeExchangeVenue, paperVenue, type StormVenue, type VenueName } from './venues.ts';
 
 /**
  * Where every run starts: a fixed time (results never depend on the wall clock), an hour before
@@ -104,12 +106,16 @@ const STORM_BOTS = 12;
 /** The cycle whose market move is a crash in a rate-limit storm run (allocations done by then). */
 const STORM_CRASH_AT = 2;
 
-/** The run's config: the base with its own portfolio id, its families' needs and, sometimes, tight limits. */
+/**
+ * The run's config: the base with its own portfolio id, its families' needs and, sometimes,
+ * tight limits; on a real exchange's fake, every bot on that exchange.
+ */
 function runConfig(
   base: Record<string, unknown>,
   id: string,
   rng: Rng,
   families: ReadonlySet<Family>,
+  exchange: VenueName,
 ): Config {
   const copy = structuredClone(base) as Record<string, unknown> & {
     exchanges: Record<string, Record<string, unknown>>;
@@ -141,6 +147,7 @@ function runConfig(
       ),
     ).flat();
   }
+  if (exchange !== 'paper') placedOn(copy, exchange);
   return parseConfig(copy);
 }
 
@@ -174,7 +181,8 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
   const reaperRng = seededRng(seed, 'reaper');
   const familyRng = seededRng(seed, 'families');
   const drawn = new Set(FAMILIES.filter(() => uniform(familyRng) < 0.4));
-  const config = runConfig(opts.base, `chaos-${opts.seed}-${run}`, rng, drawn);
+  const exchange = opts.exchange ?? 'paper';
+  const config = runConfig(opts.base, `chaos-${opts.seed}-${run}`, rng, drawn, exchange);
   const families = Object.fromEntries(FAMILIES.map((f) => [f, 0])) as Record<Family, number>;
 
   // The run's clock: set to each moment of the storm, and a millisecond on at every look, so
@@ -203,11 +211,9 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
   // Outages long enough, now and then, to outlast the workflow's retries: outcomes left unknown.
   const outages = { rate: pick(rng, 0, 0.015), calls: Math.round(pick(rng, 3, 16)) };
   const storm = randomFaults({ seed, rates, outages });
-  // The fake Bitget keeps its endpoints' limits itself; the paper exchange gets Bitget's here.
+  // A fake exchange keeps its endpoints' limits itself; the paper exchange gets Bitget's here.
   const limited =
-    drawn.has('rate_limit_storms') && opts.exchange !== 'bitget'
-      ? endpointLimits(current)
-      : () => false;
+    drawn.has('rate_limit_storms') && exchange === 'paper' ? endpointLimits(current) : () => false;
   let venue: StormVenue | undefined;
   let surprises = 0;
   /** The ledger as of the last cycle or reconciliation (capital bases, for the checks). */
@@ -257,9 +263,17 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
   /** Transfers whose workflow start is lost this slot (stale_restarts). */
   let loseStarts = false;
   const lostStarts = new Set<string>();
+  // On a fake exchange a retry waits its backoff on the run's clock (./backoff.ts says why).
+  const backoff =
+    exchange === 'paper'
+      ? undefined
+      : retryWaits(opts.definition, (ms) => {
+          last = Math.max(base, last) + ms;
+        });
   // Deaths mostly where they hurt: between submit and record.
   const reaper = (p: DeathPoint) => {
     const u = uniform(reaperRng);
+    backoff?.(p);
     if (calm) return false;
     if (loseStarts && p.entered === 1 && p.when === 'before') {
       lostStarts.add(p.transferId);
@@ -275,12 +289,13 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
 
   let mismatchAlerts = 0;
   const collisions = new Set<string>();
-  const bitget = opts.exchange === 'bitget' ? await bitgetVenue(config, plan, current) : undefined;
+  const onFake =
+    exchange === 'paper' ? undefined : await fakeExchangeVenue(exchange, config, plan, current);
   const rt = await startLocalRuntime({
     config,
     seed,
     faults: plan,
-    ...(bitget && { exchanges: bitget.exchanges }),
+    ...(onFake && { exchanges: onFake.exchanges }),
     definition: opts.definition,
     dynamo: opts.dynamo,
     serial: true,
@@ -295,7 +310,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
       }
     },
   });
-  venue = bitget?.venue ?? paperVenue(rt.exchange);
+  venue = onFake?.venue ?? paperVenue(rt.exchange);
   const market = venue;
   const pid = config.portfolioId;
   const load = async () => {

@@ -1,22 +1,23 @@
 /**
- * Where a storm run's money sits: the paper exchange, or the fake Bitget reached through the real
- * Bitget adapter (`chaos --exchange bitget`) — the adapter's own parsing is where a missing
- * account once became a zero. Either way the storm moves the bots, garbles balance answers and
- * injects faults through one fault plan, and the checks read the venue's books: what each account
- * holds, what trading did to it, and every transfer the venue applied.
+ * Where a storm run's money sits: the paper exchange, or the fake server of a real exchange
+ * reached through that exchange's real adapter (`chaos --exchange bitget|binance|okx|bybit`) —
+ * the adapter's own parsing is where a missing account once became a zero. Either way the storm
+ * moves the bots, garbles balance answers and injects faults through one fault plan, and the
+ * checks read the venue's books: what each account holds, what trading did to it, and every
+ * transfer the venue applied.
  */
-import { BitgetExchange, bitgetOptionsFromConfig } from '../../adapters/bitget/exchange.ts';
+import { REAL_EXCHANGES, type RealExchange } from '../../adapters/exchanges.ts';
 import type { PaperBooks, PaperExchange } from '../../adapters/paper/exchange.ts';
-import type { Fault, FaultOp, FaultPlan, Garble } from '../../adapters/paper/faults.ts';
-import { ExchangeKey } from '../../adapters/secrets.ts';
+import type { Fault, FaultPlan, Garble } from '../../adapters/paper/faults.ts';
 import type { Config } from '../../core/config.ts';
-import { add, formatMoney, type Money, money, sub, ZERO } from '../../core/money.ts';
+import { add, formatMoney, type Money, sub, ZERO } from '../../core/money.ts';
 import type { ExchangeAccount, ExchangeTransferRequest } from '../../core/ports.ts';
 import { withCircuitBreaker } from '../../usecases/breaker.ts';
-import { type FakeBitget, type FakeFault, startFakeBitget } from '../fake-bitget.ts';
+import type { FakeFault } from '../fake-venue.ts';
 import type { LocalRuntimeOptions } from '../runtime.ts';
+import { type DrivenFake, FAKE_EXCHANGES, type FakeExchange } from './fakes.ts';
 
-export const VENUES = ['paper', 'bitget'] as const;
+export const VENUES = ['paper', ...REAL_EXCHANGES] as const;
 export type VenueName = (typeof VENUES)[number];
 
 /** What the storm needs of the venue under test. */
@@ -51,16 +52,6 @@ export function paperVenue(exchange: PaperExchange): StormVenue {
   };
 }
 
-/** Bitget's endpoints, as the fault plan's operations. */
-const OPS: Readonly<Record<string, FaultOp>> = {
-  'v2/spot/account/subaccount-assets': 'balances',
-  'v2/mix/account/sub-account-assets': 'balances',
-  'v2/spot/account/assets': 'master',
-  'v2/mix/account/accounts': 'master',
-  'v2/spot/wallet/subaccount-transfer': 'transfer',
-  'v2/spot/account/sub-main-trans-record': 'find',
-};
-
 /** What a garbled futures answer shows for an account: left out, null, negative, absurd. */
 const GARBLED_EQUITY: Readonly<Record<Garble, unknown>> = {
   absent: undefined,
@@ -69,8 +60,8 @@ const GARBLED_EQUITY: Readonly<Record<Garble, unknown>> = {
   huge: `1${'0'.repeat(30)}`,
 };
 
-/** A fault of the plan, as the fake Bitget injects it on the wire. */
-function onTheWire(fault: Fault | undefined): FakeFault | undefined {
+/** A fault of the plan, as the fake injects it on the wire, in the exchange's own words. */
+function onTheWire(fault: Fault | undefined, exchange: FakeExchange): FakeFault | undefined {
   switch (fault?.kind) {
     case undefined:
     case 'latency':
@@ -86,124 +77,117 @@ function onTheWire(fault: Fault | undefined): FakeFault | undefined {
     case 'timeout_after':
       return { kind: 'reset', applied: true };
     case 'insufficient':
-      return { kind: 'error', code: '43012', msg: 'Insufficient balance' };
+      return exchange.insufficient;
     case 'auth':
-      return { kind: 'error', code: '40006', msg: 'Invalid ACCESS_KEY', status: 401 };
+      return exchange.auth;
   }
 }
 
 /**
- * The fake Bitget holding the portfolio's money (the reserves in the master's spot account, the
+ * The fake `name` holding the portfolio's money (the reserves in the master's spot account, the
  * bots' equity in their futures accounts), its endpoints' real rate limits on the run's clock,
  * and the runtime's exchanges: the real adapter against it, behind the circuit breaker, as
- * `botfolio run --exchange bitget` and the cycle Lambda wire it.
+ * `botfolio run --exchange NAME` and the cycle Lambda wire it.
  */
-export async function bitgetVenue(
+export async function fakeExchangeVenue(
+  name: RealExchange,
   config: Config,
   plan: FaultPlan,
   now: () => number,
 ): Promise<{ venue: StormVenue; exchanges: NonNullable<LocalRuntimeOptions['exchanges']> }> {
+  const exchange = FAKE_EXCHANGES[name];
   const coin = config.currency;
   const uids = config.bots.map((b) => b.account);
   let faulty = true;
-  const calls = new Map<FaultOp, number>();
-  let fake: FakeBitget | undefined;
-  const account = (uid: unknown): ExchangeAccount =>
-    uid === fake?.masterUid ? { kind: 'master' } : { kind: 'sub', uid: String(uid) };
-  fake = await startFakeBitget({
-    master: { spot: { [coin]: formatMoney(config.totalCapital) } },
-    subAccounts: Object.fromEntries(uids.map((uid) => [uid, { futures: { [coin]: 0 } }])),
-    now,
-    faults: ({ path, body }) => {
-      const op = OPS[path];
-      if (!faulty || op === undefined) return undefined;
-      const call = (calls.get(op) ?? 0) + 1;
-      calls.set(op, call);
-      const request: ExchangeTransferRequest | undefined =
-        op === 'transfer' && body
-          ? {
-              clientOid: String(body.clientOid),
-              from: account(body.fromUserId),
-              to: account(body.toUserId),
-              amount: money(String(body.amount)),
-              currency: coin,
-            }
-          : undefined;
-      return onTheWire(
-        plan(op, { call, ...(request && { request, clientOid: request.clientOid }) }),
-      );
+  const calls = new Map<string, number>();
+  let driven: DrivenFake | undefined;
+  const account = (id: string): ExchangeAccount =>
+    id === driven?.masterId ? { kind: 'master' } : { kind: 'sub', uid: id };
+  driven = await exchange.start(
+    {
+      master: { spot: { [coin]: formatMoney(config.totalCapital) } },
+      subAccounts: Object.fromEntries(uids.map((uid) => [uid, { futures: { [coin]: 0 } }])),
     },
-  });
-  const started = fake;
+    {
+      now,
+      // ccxt signs with the wall clock, not the run's.
+      clientClock: Date.now,
+      faults: ({ path, query, body }) => {
+        const op = exchange.opOf(path, query);
+        if (!faulty || op === undefined) return undefined;
+        const call = (calls.get(op) ?? 0) + 1;
+        calls.set(op, call);
+        const asked =
+          op === 'transfer' && body && driven ? exchange.asked(body, driven.masterId) : undefined;
+        const request: ExchangeTransferRequest | undefined = asked && {
+          clientOid: asked.clientOid,
+          from: account(asked.from),
+          to: account(asked.to),
+          amount: asked.amount,
+          currency: coin,
+        };
+        return onTheWire(
+          plan(op, { call, ...(request && { request, clientOid: request.clientOid }) }),
+          exchange,
+        );
+      },
+    },
+  );
+  const { fake, masterId } = driven;
+  const started = driven;
   const equityOf = (uid: string) =>
-    add(started.balance(uid, 'spot', coin), started.balance(uid, 'futures', coin));
+    add(fake.balance(uid, 'spot', coin), fake.balance(uid, 'futures', coin));
   const tradingPnl = new Map<string, Money>();
   const venue: StormVenue = {
-    name: 'bitget',
+    name,
     uids: () => [...uids],
     equityOf,
     trade(uid, equity) {
       tradingPnl.set(uid, add(tradingPnl.get(uid) ?? ZERO, sub(equity, equityOf(uid))));
-      const futures = sub(equity, started.balance(uid, 'spot', coin));
-      started.setBalance(uid, 'futures', coin, formatMoney(futures));
+      const futures = sub(equity, fake.balance(uid, 'spot', coin));
+      fake.setBalance(uid, 'futures', coin, formatMoney(futures));
     },
     books: () => ({
       currency: coin,
-      master: {
-        balance: equityOf(started.masterUid),
-        opening: config.totalCapital,
-        tradingPnl: ZERO,
-      },
+      master: { balance: equityOf(masterId), opening: config.totalCapital, tradingPnl: ZERO },
       subAccounts: new Map(
         uids.map((uid) => [
           uid,
           { balance: equityOf(uid), opening: ZERO, tradingPnl: tradingPnl.get(uid) ?? ZERO },
         ]),
       ),
-      transfers: started.transfers.map((t) => ({
+      transfers: started.applied().map((t) => ({
         clientOid: t.clientOid,
-        exchangeTransferId: t.transferId,
-        from: account(t.fromUserId),
-        to: account(t.toUserId),
+        exchangeTransferId: t.exchangeTransferId,
+        from: account(t.from),
+        to: account(t.to),
         amount: t.amount,
         currency: t.coin,
-        // The fake refuses a clientOid it has seen, as Bitget does: each record moved money once.
+        // Every fake refuses a client id it has seen, as its exchange does: each record moved
+        // money once.
         applied: 1,
       })),
     }),
     garble(accounts) {
-      for (const uid of uids) started.restore(uid);
-      for (const [uid, g] of Object.entries(accounts))
-        started.corruptFutures(uid, GARBLED_EQUITY[g]);
+      for (const uid of uids) fake.restore(uid);
+      for (const [uid, g] of Object.entries(accounts)) fake.corruptFutures(uid, GARBLED_EQUITY[g]);
     },
     calm() {
       faulty = false;
-      for (const uid of uids) started.restore(uid);
+      for (const uid of uids) fake.restore(uid);
     },
-    close: () => started.close(),
+    close: () => fake.close(),
   };
-  const key = new ExchangeKey(
-    fake.masterKey.apiKey,
-    fake.masterKey.secret,
-    fake.masterKey.passphrase,
-  );
   const exchanges: NonNullable<LocalRuntimeOptions['exchanges']> = ({ alerter, breakers }) =>
     new Map([
       [
-        'bitget',
-        withCircuitBreaker(
-          new BitgetExchange({
-            key: async () => key,
-            apiUrl: started.url,
-            masterUid: started.masterUid,
-            // A lost answer is given up on soon; a rate limit fails at once (the workflow retries).
-            timeoutMs: 2_000,
-            maxRateWaitMs: 0,
-            now,
-            ...bitgetOptionsFromConfig(config),
-          }),
-          { store: breakers, alerter, portfolioId: config.portfolioId, now },
-        ),
+        name,
+        withCircuitBreaker(started.adapter(config, now), {
+          store: breakers,
+          alerter,
+          portfolioId: config.portfolioId,
+          now,
+        }),
       ],
     ]);
   return { venue, exchanges };

@@ -7,45 +7,23 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { binanceOptionsFromConfig } from '../../../functions/adapters/binance/exchange.ts';
-import { parseConfig } from '../../../functions/core/config.ts';
-import { type Money, money } from '../../../functions/core/money.ts';
-import type { LocalRuntime } from '../../../functions/local/runtime.ts';
+import { money } from '../../../functions/core/money.ts';
 import { type FakeBinance, startFakeBinance, TRANSFER_PATH } from '../../helpers/fake-binance.ts';
 import { cycleAt } from '../../helpers/runtime.ts';
-import { reservesInBooks, runtimeWith, statuses } from '../workflow-support.ts';
-import { BINANCE_EMAILS, binanceFor, binanceSpec } from './support.ts';
+import { closeOpened, onFake, reservesAndMaster, statuses } from '../workflow-support.ts';
+import { BINANCE_EMAILS, binanceFor } from './support.ts';
 
 const [LORENTZIAN, SWING] = BINANCE_EMAILS as [string, string, string, string];
 
-let fake: FakeBinance | undefined;
-let rt: LocalRuntime | undefined;
-afterEach(async () => {
-  await rt?.close();
-  await fake?.close();
-  rt = undefined;
-  fake = undefined;
-});
+afterEach(closeOpened);
 
-async function binanceRuntime() {
-  const config = parseConfig(binanceSpec());
-  const f = await startFakeBinance({
-    master: { spot: { USDT: 1000 } },
-    subAccounts: Object.fromEntries(BINANCE_EMAILS.map((e) => [e, { futures: { USDT: 0 } }])),
-  });
-  const runtime = await runtimeWith(
-    config,
-    'binance',
-    binanceFor(f, { ...binanceOptionsFromConfig(config), masterEmail: f.masterEmail }),
+const binanceRuntime = () =>
+  onFake('binance', BINANCE_EMAILS, startFakeBinance, (f, config, now) =>
+    binanceFor(f, { ...binanceOptionsFromConfig(config), masterEmail: f.masterEmail, now }),
   );
-  fake = f;
-  rt = runtime;
-  return { f, runtime };
-}
 
-/** Σ reserves in the books, and the fake master's spot USDT: they must be equal. */
-async function reservesAndMaster(runtime: LocalRuntime, f: FakeBinance): Promise<[Money, Money]> {
-  return [await reservesInBooks(runtime), f.balance(f.masterEmail, 'spot', 'USDT')];
-}
+/** The fake master's spot USDT. */
+const masterOf = (f: FakeBinance) => f.balance(f.masterEmail, 'spot', 'USDT');
 
 describe('the transfer workflow on Binance', () => {
   it('funds every bot from the master’s spot into its USDⓈ-M futures, verified by clientTranId', async () => {
@@ -58,7 +36,7 @@ describe('the transfer workflow on Binance', () => {
     expect(await statuses(runtime, ids)).toEqual(Array(4).fill('completed'));
     expect(f.transfers.map((t) => t.clientTranId).sort()).toEqual([...ids].sort());
     expect(f.balance(LORENTZIAN, 'futures', 'USDT')).toBe(money(150));
-    const [reserves, master] = await reservesAndMaster(runtime, f);
+    const [reserves, master] = await reservesAndMaster(runtime, masterOf(f));
     expect(reserves).toBe(master);
   });
 
@@ -76,7 +54,7 @@ describe('the transfer workflow on Binance', () => {
       (r) => r.path === 'sapi/v1/sub-account/universalTransfer' && r.query.fromEmail === LORENTZIAN,
     );
     expect(lookups.length).toBeGreaterThan(0);
-    const [reserves, master] = await reservesAndMaster(runtime, f);
+    const [reserves, master] = await reservesAndMaster(runtime, masterOf(f));
     expect(reserves).toBe(master);
   });
 
@@ -93,7 +71,7 @@ describe('the transfer workflow on Binance', () => {
     expect(refill?.kind).toBe('refill');
     expect(await statuses(runtime, [refill?.id ?? ''])).toEqual(['completed']);
     expect(f.transfers.filter((t) => t.clientTranId === refill?.id)).toHaveLength(1);
-    const [reserves, master] = await reservesAndMaster(runtime, f);
+    const [reserves, master] = await reservesAndMaster(runtime, masterOf(f));
     expect(reserves).toBe(master);
   });
 
@@ -111,7 +89,7 @@ describe('the transfer workflow on Binance', () => {
       amount: money('149.5'),
       askedAmount: money(150),
     });
-    const [reserves, master] = await reservesAndMaster(runtime, f);
+    const [reserves, master] = await reservesAndMaster(runtime, masterOf(f));
     expect(reserves).toBe(master);
   });
 });
