@@ -8,25 +8,12 @@ import { DEMO_SEED } from '../functions/adapters/paper/market.ts';
 import { DeployedStackError } from '../functions/adapters/stack-outputs.ts';
 import { InvalidConfigError } from '../functions/core/problems.ts';
 import type { BooksAt } from '../functions/local/books.ts';
-import { VENUES } from '../functions/local/chaos/venues.ts';
-import { backtestCommand } from '../functions/local/commands/backtest.ts';
-import { chaosCommand } from '../functions/local/commands/chaos.ts';
-import { demo } from '../functions/local/commands/demo.ts';
-import {
-  cycleOnce,
-  showState,
-  showStatus,
-  showTransfers,
-} from '../functions/local/commands/local-data.ts';
-import {
-  confirmBalanceCommand,
-  haltCommand,
-  resumeCommand,
-} from '../functions/local/commands/operator.ts';
-import { planCommand, validateCommand } from '../functions/local/commands/plan.ts';
-import { rebuildCommand, reconcileCommand } from '../functions/local/commands/reconcile.ts';
-import { RUN_EXCHANGES, run } from '../functions/local/commands/run.ts';
+import { RUN_EXCHANGES, VENUES } from '../functions/local/choices.ts';
 import { loadConfigFile, UserFileError } from '../functions/local/files.ts';
+
+// Each command imports its own modules when it runs (`await import`), so a read-only command
+// never loads ccxt, CDK or the AWS SDK clients it does not use: start-up is a Node start plus
+// what that command needs (README, "Start-up").
 
 const DEFAULT_CONFIG = 'examples/spec-portfolio.json';
 
@@ -69,6 +56,7 @@ program
     process.stdout.isTTY ? 400 : 0,
   )
   .action(async (o) => {
+    const { demo } = await import('../functions/local/commands/demo.ts');
     process.exitCode = await demo({
       config: loadConfigFile(o.config),
       configFile: o.config,
@@ -84,6 +72,7 @@ program
   .description('check a config file; every problem is listed with its path')
   .argument('<file>', 'config file')
   .action(async (file: string) => {
+    const { validateCommand } = await import('../functions/local/commands/plan.ts');
     process.exitCode = await validateCommand(file);
   });
 
@@ -94,6 +83,7 @@ program
   .requiredOption('--state <file>', 'portfolio state file (the `botfolio state` form)')
   .option('--json', 'print the plan as JSON (the contract form)', false)
   .action(async (o) => {
+    const { planCommand } = await import('../functions/local/commands/plan.ts');
     process.exitCode = await planCommand(o.config, o.state, o.json);
   });
 
@@ -104,6 +94,7 @@ program
   .addOption(configOption())
   .addOption(dataOption())
   .action(async (o) => {
+    const { cycleOnce } = await import('../functions/local/commands/local-data.ts');
     process.exitCode = await cycleOnce(loadConfigFile(o.config), o.data, o.config);
   });
 
@@ -126,6 +117,7 @@ program
     positiveInt('--cycles'),
   )
   .action(async (o) => {
+    const { run } = await import('../functions/local/commands/run.ts');
     process.exitCode = await run({
       config: loadConfigFile(o.config),
       configFile: o.config,
@@ -144,6 +136,7 @@ program
   .addOption(stackOption())
   .option('--json', 'as JSON', false)
   .action(async (o) => {
+    const { showStatus } = await import('../functions/local/commands/local-data.ts');
     process.exitCode = await showStatus(loadConfigFile(o.config), booksAt(o), o.json);
   });
 
@@ -158,6 +151,8 @@ program
   .option('--json', 'with --rebuild: as JSON', false)
   .action(async (o) => {
     const config = loadConfigFile(o.config);
+    const { rebuildCommand } = await import('../functions/local/commands/reconcile.ts');
+    const { showState } = await import('../functions/local/commands/local-data.ts');
     process.exitCode = o.rebuild
       ? await rebuildCommand(config, booksAt(o), { dryRun: o.dryRun, json: o.json })
       : await showState(config, booksAt(o));
@@ -171,6 +166,7 @@ program
   .addOption(stackOption())
   .option('--json', 'as JSON', false)
   .action(async (o) => {
+    const { reconcileCommand } = await import('../functions/local/commands/reconcile.ts');
     process.exitCode = await reconcileCommand(loadConfigFile(o.config), booksAt(o), {
       json: o.json,
     });
@@ -201,6 +197,7 @@ program
   )
   .option('--json', 'print one JSON object', false)
   .action(async (o) => {
+    const { chaosCommand } = await import('../functions/local/commands/chaos.ts');
     process.exitCode = await chaosCommand({
       exchange: o.exchange,
       configFile: o.config,
@@ -223,6 +220,7 @@ program
   .option('--id <id>', 'one transfer, with its whole history')
   .option('--json', 'as JSON', false)
   .action(async (o) => {
+    const { showTransfers } = await import('../functions/local/commands/local-data.ts');
     process.exitCode = await showTransfers(loadConfigFile(o.config), booksAt(o), {
       bot: o.bot,
       id: o.id,
@@ -237,6 +235,7 @@ program
   .addOption(dataOption())
   .addOption(stackOption())
   .action(async (o) => {
+    const { haltCommand } = await import('../functions/local/commands/operator.ts');
     process.exitCode = await haltCommand(loadConfigFile(o.config), booksAt(o));
   });
 
@@ -255,6 +254,7 @@ program
     [] as string[],
   )
   .action(async (o) => {
+    const { resumeCommand } = await import('../functions/local/commands/operator.ts');
     process.exitCode = await resumeCommand(loadConfigFile(o.config), booksAt(o), o.unblock);
   });
 
@@ -270,6 +270,7 @@ program
   .addOption(dataOption())
   .addOption(stackOption())
   .action(async (bot: string, o) => {
+    const { confirmBalanceCommand } = await import('../functions/local/commands/operator.ts');
     process.exitCode = await confirmBalanceCommand(loadConfigFile(o.config), booksAt(o), bot, {
       amount: o.amount,
       reason: o.reason,
@@ -283,6 +284,7 @@ program
   .requiredOption('--curves <path>', 'a CSV file of equity curves, or a folder of them')
   .option('--json', 'as JSON', false)
   .action(async (o) => {
+    const { backtestCommand } = await import('../functions/local/commands/backtest.ts');
     process.exitCode = await backtestCommand(loadConfigFile(o.config), o.config, o.curves, o.json);
   });
 

@@ -13,11 +13,11 @@ import type { Config } from '../../core/config.ts';
 import { add, formatMoney, type Money, money, sub, ZERO } from '../../core/money.ts';
 import type { ExchangeAccount, ExchangeTransferRequest } from '../../core/ports.ts';
 import { withCircuitBreaker } from '../../usecases/breaker.ts';
+import type { VenueName } from '../choices.ts';
 import { type FakeBitget, type FakeFault, startFakeBitget } from '../fake-bitget.ts';
 import type { LocalRuntimeOptions } from '../runtime.ts';
 
-export const VENUES = ['paper', 'bitget'] as const;
-export type VenueName = (typeof VENUES)[number];
+export { VENUES, type VenueName } from '../choices.ts';
 
 /** What the storm needs of the venue under test. */
 export interface StormVenue {

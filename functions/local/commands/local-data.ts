@@ -10,7 +10,7 @@ import { stateToJson } from '../../core/state.ts';
 import { renderAlert, renderBoard } from '../board.ts';
 import { type BooksAt, withStoredState, withStores } from '../books.ts';
 import { dataDirOf } from '../local-store.ts';
-import { type LocalRuntime, startLocalRuntime } from '../runtime.ts';
+import type { LocalRuntime } from '../runtime.ts';
 import { showTransfers as printTransfers } from './transfers.ts';
 
 export async function withRuntime<T>(
@@ -19,6 +19,8 @@ export async function withRuntime<T>(
   fn: (rt: LocalRuntime) => Promise<T>,
   configFile?: string,
 ): Promise<T> {
+  // Loaded here: the runtime synthesizes the state machine (CDK); `status` and `transfers` never need it.
+  const { startLocalRuntime } = await import('../runtime.ts');
   const rt = await startLocalRuntime({
     config,
     dataDir: dataDirOf(config, dir),

@@ -10,7 +10,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { styleText } from 'node:util';
-import { REAL_EXCHANGES, type RealExchange, realExchange } from '../../adapters/exchanges.ts';
+import { type RealExchange, realExchange } from '../../adapters/exchanges.ts';
 import {
   type ExchangeKey,
   keyEnvNames,
@@ -28,12 +28,12 @@ import { withCircuitBreaker } from '../../usecases/breaker.ts';
 import { cycleIdFor } from '../../usecases/cycle.ts';
 import { decideCycle, previewState, readCycleFacts } from '../../usecases/cycle-input.ts';
 import { renderAlert, showAmount } from '../board.ts';
+import type { RunExchange } from '../choices.ts';
 import { UserFileError } from '../files.ts';
 import { dataDirOf } from '../local-store.ts';
 import { type LocalRuntime, startLocalRuntime } from '../runtime.ts';
 
-export const RUN_EXCHANGES = ['paper', ...REAL_EXCHANGES] as const;
-export type RunExchange = (typeof RUN_EXCHANGES)[number];
+export { RUN_EXCHANGES, type RunExchange } from '../choices.ts';
 
 export interface RunOptions {
   readonly config: Config;
