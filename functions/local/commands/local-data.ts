@@ -3,6 +3,7 @@
  * `cycle --once`, `status`, `state`, `transfers` (transfers.ts); the last three also on a
  * deployed stack (`--stack`, books.ts).
  */
+import { announcesTransfer } from '../../core/alerts.ts';
 import type { Config } from '../../core/config.ts';
 import { formatMoney } from '../../core/money.ts';
 import { modeOf, portfolioEquity } from '../../core/policy.ts';
@@ -11,7 +12,7 @@ import { renderAlert, renderBoard } from '../board.ts';
 import { type BooksAt, withStoredState, withStores } from '../books.ts';
 import { dataDirOf } from '../local-store.ts';
 import type { LocalRuntime } from '../runtime.ts';
-import { showTransfers as printTransfers } from './transfers.ts';
+import { showTransfers as printTransfers, transferLine } from './transfers.ts';
 
 export async function withRuntime<T>(
   config: Config,
@@ -33,22 +34,21 @@ export async function withRuntime<T>(
   }
 }
 
-/** `cycle --once`; `configFile` is where `config` was read (a custom module is found from it). */
+/** `cycle`; `configFile` is where `config` was read (a custom module is found from it). */
 export function cycleOnce(config: Config, dir?: string, configFile?: string): Promise<number> {
-  const alerts: string[] = [];
   const once = async (rt: LocalRuntime) => {
     rt.trade(); // the simulated bots trade one step between cycles
     const result = await rt.cycle(new Date());
+    const lines = [
+      `cycle ${result.cycleId}: mode ${result.plan.mode}, ${result.entries.length} transfer(s)`,
+    ];
     for (const e of result.entries) {
       const entry = await rt.store.journal.get(e.id);
-      process.stdout.write(
-        `${e.kind} ${e.botId} ${formatMoney(e.amount, 2)}: ${entry?.status ?? 'planned'}\n`,
-      );
+      lines.push(`  ${transferLine(e, config.currency)}: ${entry?.status ?? 'planned'}`);
     }
-    for (const a of result.plan.alerts) alerts.push(renderAlert(a));
-    process.stdout.write(
-      `cycle ${result.cycleId}: mode ${result.plan.mode}, ${result.entries.length} transfer(s)\n${alerts.join('\n')}\n`,
-    );
+    // Each transfer is shown above; its info alert would only say it again.
+    for (const a of result.plan.alerts) if (!announcesTransfer(a)) lines.push(renderAlert(a));
+    process.stdout.write(`${lines.join('\n')}\n`);
     return 0;
   };
   return withRuntime(config, dir, once, configFile);

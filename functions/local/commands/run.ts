@@ -18,7 +18,7 @@ import {
   needsPassphrase,
   withDotEnv,
 } from '../../adapters/secrets.ts';
-import type { Alert } from '../../core/alerts.ts';
+import { type Alert, announcesTransfer } from '../../core/alerts.ts';
 import type { Config } from '../../core/config.ts';
 import { AuthenticationFailedError } from '../../core/errors.ts';
 import { sum } from '../../core/money.ts';
@@ -260,6 +260,7 @@ export async function previewCycle(
       `  would ${t.kind.padEnd(10)} ${showAmount(t.amount).padStart(12)} ${t.from} → ${t.to}  (${t.reason})`,
     );
   }
-  for (const a of decided.alerts) print(`  would alert ${renderAlert(a).trimStart()}`);
+  for (const a of decided.alerts.filter((a) => !announcesTransfer(a)))
+    print(`  would alert ${renderAlert(a).trimStart()}`);
   return decided;
 }
