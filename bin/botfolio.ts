@@ -6,10 +6,16 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEMO_SEED } from '../functions/adapters/paper/market.ts';
 import { DeployedStackError } from '../functions/adapters/stack-outputs.ts';
+import {
+  checkIntervalProblem,
+  DURATION_PATTERN,
+  parseDuration,
+} from '../functions/core/duration.ts';
 import { InvalidConfigError } from '../functions/core/problems.ts';
 import type { BooksAt } from '../functions/local/books.ts';
 import { RUN_EXCHANGES, VENUES } from '../functions/local/choices.ts';
 import { loadConfigFile, UserFileError } from '../functions/local/files.ts';
+import packageJson from '../package.json' with { type: 'json' };
 
 // Each command imports its own modules when it runs (`await import`), so a read-only command
 // never loads ccxt, CDK or the AWS SDK clients it does not use: start-up is a Node start plus
@@ -24,15 +30,29 @@ const positiveInt = (what: string) => (value: string) => {
   return n;
 };
 
+/** A check interval ("5m", "1h"), by the same rule as `monitoring.check_interval`. */
+const interval = (value: string) => {
+  const ms = DURATION_PATTERN.test(value) ? parseDuration(value) : Number.NaN;
+  const problem = Number.isNaN(ms)
+    ? 'expected a duration such as "5m" or "1h"'
+    : checkIntervalProblem(ms);
+  if (problem !== undefined) throw new InvalidArgumentError(`--interval ${value}: ${problem}`);
+  return ms;
+};
+
 const program = new Command('botfolio')
   .description('Capital manager for fleets of trading bots')
+  .version(packageJson.version, '-V, --version', 'the version of botfolio')
   .showHelpAfterError()
   .exitOverride();
 
 const configOption = () =>
   new Option('-c, --config <file>', 'portfolio config file').default(DEFAULT_CONFIG);
 const dataOption = () =>
-  new Option('-d, --data <dir>', 'local data folder (store and paper exchange)');
+  new Option(
+    '-d, --data <dir>',
+    'local data folder (store and paper exchange) (default: .local/<portfolio_id>)',
+  );
 const stackOption = () =>
   new Option(
     '--stack <name>',
@@ -89,8 +109,8 @@ program
 
 program
   .command('cycle')
-  .description('run monitoring cycles against the local store and paper exchange')
-  .requiredOption('--once', 'run exactly one cycle')
+  .description('run one monitoring cycle against the local store and paper exchange')
+  .option('--once', 'one cycle (what `cycle` always does; kept for scripts)')
   .addOption(configOption())
   .addOption(dataOption())
   .action(async (o) => {
@@ -116,10 +136,17 @@ program
     'stop after this many cycles (default: until Ctrl+C)',
     positiveInt('--cycles'),
   )
+  .option(
+    '-i, --interval <duration>',
+    "this run's check interval, e.g. 1m (default: the config's monitoring.check_interval)",
+    interval,
+  )
   .action(async (o) => {
     const { run } = await import('../functions/local/commands/run.ts');
+    const config = loadConfigFile(o.config);
     process.exitCode = await run({
-      config: loadConfigFile(o.config),
+      // `--interval` is this run's check interval: its cycles are slotted and named by it.
+      config: o.interval === undefined ? config : { ...config, checkIntervalMs: o.interval },
       configFile: o.config,
       exchange: o.exchange,
       dataDir: o.data,
@@ -150,6 +177,10 @@ program
   .option('--dry-run', 'with --rebuild: only show how the ledger differs from the journal', false)
   .option('--json', 'with --rebuild: as JSON', false)
   .action(async (o) => {
+    if (!o.rebuild && o.dryRun)
+      throw new InvalidArgumentError(
+        '--dry-run goes with --rebuild: `state` alone changes nothing',
+      );
     const config = loadConfigFile(o.config);
     const { rebuildCommand } = await import('../functions/local/commands/reconcile.ts');
     const { showState } = await import('../functions/local/commands/local-data.ts');
@@ -292,6 +323,8 @@ try {
   await program.parseAsync();
 } catch (error) {
   if (
+    // an action's own refusal (commander prints and wraps the ones it raises while parsing)
+    error instanceof InvalidArgumentError ||
     error instanceof InvalidConfigError ||
     error instanceof UserFileError ||
     error instanceof DeployedStackError

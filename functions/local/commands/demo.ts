@@ -14,6 +14,7 @@ import { TRANSFER_STATUSES } from '../../core/transfer.ts';
 import { renderAlert, renderBoard, showAmount } from '../board.ts';
 import { auditAgainstPaper } from '../paper-audit.ts';
 import { startLocalRuntime } from '../runtime.ts';
+import { onStopSignal } from '../stop-signal.ts';
 
 export interface DemoOptions {
   readonly config: Config;
@@ -50,20 +51,13 @@ export async function demo(opts: DemoOptions): Promise<number> {
     onAlert: (a) => cycleAlerts.push(a),
   });
 
-  let stopping = false;
-  const onSignal = () => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    print(styleText('yellow', '\nstopping after this cycle (Ctrl+C again to quit at once)…'));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stop = onStopSignal(print);
 
   const lastAction = new Map<string, string>();
   let cyclesRun = 0;
   let firstEquity: Money | undefined;
   try {
-    for (let i = 1; i <= opts.cycles && !stopping; i++) {
+    for (let i = 1; i <= opts.cycles && !stop.stopping; i++) {
       if (i > 1) runtime.trade();
       clock = new Date(start.getTime() + (i - 1) * config.checkIntervalMs);
       cycleAlerts.length = 0;
@@ -114,6 +108,10 @@ export async function demo(opts: DemoOptions): Promise<number> {
         sum(all.filter((e) => e.kind === kind && e.status === 'completed').map((e) => e.amount)),
         2,
       );
+    if (cyclesRun === 0) {
+      print(styleText('bold', `Demo summary — no cycle run, seed ${opts.seed}: nothing moved`));
+      return stop.exitCode(0);
+    }
     const check = await auditAgainstPaper(runtime.store, runtime.exchange, config);
     const books = await runtime.store.portfolio.load(config.portfolioId);
     const endEquity = books ? portfolioEquity(books) : undefined;
@@ -152,10 +150,9 @@ export async function demo(opts: DemoOptions): Promise<number> {
             `  books            MISMATCH:\n${check.mismatches.map((m) => `    ${m}`).join('\n')}`,
           ),
     );
-    return check.agree ? 0 : 1;
+    return stop.exitCode(check.agree ? 0 : 1);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.dispose();
     await runtime.close();
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Commands on a local data folder (the embedded store and the paper exchange kept on disk):
- * `cycle --once`, `status`, `state`, `transfers` (transfers.ts); the last three also on a
+ * `cycle`, `status`, `state`, `transfers` (transfers.ts); the last three also on a
  * deployed stack (`--stack`, books.ts).
  */
 import { announcesTransfer } from '../../core/alerts.ts';

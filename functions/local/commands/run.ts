@@ -20,6 +20,7 @@ import {
 } from '../../adapters/secrets.ts';
 import { type Alert, announcesTransfer } from '../../core/alerts.ts';
 import type { Config } from '../../core/config.ts';
+import { formatDuration } from '../../core/duration.ts';
 import { AuthenticationFailedError } from '../../core/errors.ts';
 import { sum } from '../../core/money.ts';
 import { type Plan, portfolioEquity } from '../../core/policy.ts';
@@ -32,6 +33,7 @@ import type { RunExchange } from '../choices.ts';
 import { UserFileError } from '../files.ts';
 import { dataDirOf } from '../local-store.ts';
 import { type LocalRuntime, startLocalRuntime } from '../runtime.ts';
+import { onStopSignal } from '../stop-signal.ts';
 
 export { RUN_EXCHANGES, type RunExchange } from '../choices.ts';
 
@@ -65,6 +67,7 @@ export interface RunOptions {
 /** Runs the loop; resolves to the exit code. */
 export async function run(opts: RunOptions): Promise<number> {
   const { config } = opts;
+  const intervalMs = opts.intervalMs ?? config.checkIntervalMs;
   const print = opts.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const now = opts.now ?? (() => new Date());
   const venue = opts.exchange === 'paper' ? undefined : opts.exchange;
@@ -77,7 +80,6 @@ export async function run(opts: RunOptions): Promise<number> {
       key: async () => key,
       ...(apiUrl !== undefined && { apiUrl }),
     }));
-  const intervalMs = opts.intervalMs ?? config.checkIntervalMs;
 
   const alerts: Alert[] = [];
   const runtime = await startLocalRuntime({
@@ -102,28 +104,16 @@ export async function run(opts: RunOptions): Promise<number> {
       }),
   });
 
-  const stop = new AbortController();
-  let stopping = false;
-  const onSignal = () => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    stop.abort();
-    print(styleText('yellow', 'stopping after this cycle (Ctrl+C again to quit at once)…'));
-  };
-  const onAbort = () => {
-    stopping = true;
-    stop.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stop = onStopSignal(print);
+  const onAbort = () => stop.stop();
   opts.signal?.addEventListener('abort', onAbort);
 
   print(
-    `botfolio run — portfolio ${config.portfolioId} on ${opts.exchange}${opts.dryRun ? ' (dry run: nothing is recorded, nothing moves)' : ''}, a cycle every ${Math.round(intervalMs / 1000)} s`,
+    `botfolio run — portfolio ${config.portfolioId} on ${opts.exchange}${opts.dryRun ? ' (dry run: nothing is recorded, nothing moves)' : ''}, a cycle every ${formatDuration(intervalMs)}`,
   );
   let failures = 0;
   try {
-    for (let i = 1; !stopping && (opts.cycles === undefined || i <= opts.cycles); i++) {
+    for (let i = 1; !stop.stopping && (opts.cycles === undefined || i <= opts.cycles); i++) {
       alerts.length = 0;
       try {
         if (opts.dryRun) await previewCycle(runtime, now(), print);
@@ -143,16 +133,23 @@ export async function run(opts: RunOptions): Promise<number> {
       }
       for (const a of alerts) print(renderAlert(a));
       const last = opts.cycles !== undefined && i >= opts.cycles;
-      if (!last && !stopping)
+      if (!last && !stop.stopping) {
+        const next = new Date(now().getTime() + intervalMs);
+        print(
+          styleText(
+            'dim',
+            `  next cycle at ${next.toISOString().slice(0, 19).replace('T', ' ')} UTC (in ${formatDuration(intervalMs)}); Ctrl+C stops`,
+          ),
+        );
         await sleep(intervalMs, undefined, { signal: stop.signal }).catch(() => {});
+      }
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.dispose();
     opts.signal?.removeEventListener('abort', onAbort);
     await runtime.close();
   }
-  return failures === 0 ? 0 : 1;
+  return stop.exitCode(failures === 0 ? 0 : 1);
 }
 
 const VENUE_NAMES: Readonly<Record<RealExchange, string>> = {
