@@ -4,7 +4,7 @@
  * exchange the config names (or the real exchanges a caller passes in), simulated bots, and the
  * CDK-synthesized transfer state machine executed in-process.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAllocationModule } from '../adapters/allocation-module.ts';
 import { DynamoBreakerStore } from '../adapters/dynamodb/breaker.ts';
@@ -26,6 +26,7 @@ import type { TransferDeps } from '../usecases/transfer-settlement.ts';
 import { makeTransferSteps, runStep } from '../usecases/transfer-steps.ts';
 import { synthesizeTransferDefinition } from './definition.ts';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from './dynamo.ts';
+import { ensureDataFolder } from './local-store.ts';
 import { LocalTransferWorkflow, type Reaper, type StateMachineDefinition } from './workflow.ts';
 
 export interface LocalRuntimeOptions {
@@ -105,7 +106,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
   const customWeights = opts.configFile
     ? await loadAllocationModule(config, opts.configFile)
     : undefined;
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  if (dataDir) ensureDataFolder(dataDir);
 
   const dynamo =
     opts.dynamo ?? (await startEmbeddedDynamo(dataDir ? { dataDir: join(dataDir, 'dynamo') } : {}));
