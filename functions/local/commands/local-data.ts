@@ -7,8 +7,11 @@ import { announcesTransfer } from '../../core/alerts.ts';
 import type { Config } from '../../core/config.ts';
 import { formatMoney } from '../../core/money.ts';
 import { modeOf, portfolioEquity } from '../../core/policy.ts';
-import { stateToJson } from '../../core/state.ts';
-import { renderAlert, renderBoard } from '../board.ts';
+import { type PortfolioState, stateToJson } from '../../core/state.ts';
+import type { Stores } from '../../core/store-ports.ts';
+import { OPEN_STATUSES } from '../../core/transfer.ts';
+import { cycleIdFor } from '../../usecases/cycle.ts';
+import { type BoardInput, boardJson, type LastAction, renderAlert, renderBoard } from '../board.ts';
 import { type BooksAt, withStoredState, withStores } from '../books.ts';
 import { dataDirOf } from '../local-store.ts';
 import type { LocalRuntime } from '../runtime.ts';
@@ -55,20 +58,58 @@ export function cycleOnce(config: Config, dir?: string, configFile?: string): Pr
 }
 
 export function showStatus(config: Config, at: BooksAt, json: boolean): Promise<number> {
-  return withStoredState(config, at, (_store, state) => {
-    const equity = portfolioEquity(state);
-    if (json) {
-      process.stdout.write(
-        `${JSON.stringify({ ...stateToJson(state), equity: equity === undefined ? null : formatMoney(equity) }, null, 2)}\n`,
-      );
-      return 0;
-    }
-    const mode = modeOf(state.flags);
+  return withStoredState(config, at, async (store, state) => {
+    const input = await statusBoard(config, store, state);
     process.stdout.write(
-      `${renderBoard({ config, state, cycleId: state.asOf, mode, equity, peakEquity: state.peakEquity, lastAction: new Map() })}\n`,
+      json ? `${JSON.stringify(statusJson(state, input), null, 2)}\n` : `${renderBoard(input)}\n`,
     );
     return 0;
   });
+}
+
+/**
+ * `status --json`: the state (every amount a decimal string), its equity, and the board — each
+ * bot's row, the transfers in flight, the next cycle — under `board`.
+ */
+export function statusJson(state: PortfolioState, board: BoardInput): Record<string, unknown> {
+  const equity = portfolioEquity(state);
+  return {
+    ...stateToJson(state, 'decimal'),
+    equity: equity === undefined ? null : formatMoney(equity),
+    board: boardJson(board),
+  };
+}
+
+/** The board of the stored books: each bot's last transfer, the ones in flight, the next cycle. */
+async function statusBoard(
+  config: Config,
+  store: Stores,
+  state: PortfolioState,
+): Promise<BoardInput> {
+  const lastAction = new Map<string, LastAction>();
+  for (const bot of config.bots) {
+    const [last] = await store.journal.byBot(config.portfolioId, bot.botId, 1);
+    if (last)
+      lastAction.set(bot.botId, {
+        kind: last.kind,
+        amount: last.amount,
+        status: last.status,
+        at: last.createdAt,
+      });
+  }
+  const interval = config.checkIntervalMs;
+  const slot = Math.floor(Date.parse(state.asOf) / interval) * interval;
+  return {
+    config,
+    state,
+    cycleId: cycleIdFor(new Date(state.asOf), interval),
+    mode: modeOf(state.flags),
+    equity: portfolioEquity(state),
+    peakEquity: state.peakEquity,
+    nextCycleAt: new Date(slot + interval).toISOString(),
+    lastAction,
+    inFlight: await store.journal.byStatus(config.portfolioId, OPEN_STATUSES),
+  };
 }
 
 export function showState(config: Config, at: BooksAt): Promise<number> {
