@@ -260,6 +260,24 @@ program
   });
 
 program
+  .command('bot')
+  .description(
+    "one bot's story: its equity over time, its metrics and what they are computed from, its transfers",
+  )
+  .argument('<id>', 'the bot')
+  .addOption(configOption())
+  .addOption(dataOption())
+  .addOption(stackOption())
+  .action(async (id: string, o) => {
+    const { botCommand } = await import('../functions/local/commands/bot.ts');
+    const { withStores } = await import('../functions/local/books.ts');
+    const config = loadConfigFile(o.config);
+    process.exitCode = await withStores(config, booksAt(o), (stores) =>
+      botCommand(config, stores, id),
+    );
+  });
+
+program
   .command('halt')
   .description('emergency stop: nothing moves toward a bot until `resume` (harvests go on)')
   .addOption(configOption())
