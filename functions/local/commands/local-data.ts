@@ -87,16 +87,19 @@ async function statusBoard(
   state: PortfolioState,
 ): Promise<BoardInput> {
   const lastAction = new Map<string, LastAction>();
-  for (const bot of config.bots) {
-    const [last] = await store.journal.byBot(config.portfolioId, bot.botId, 1);
+  // Each bot's newest entry, asked for all bots at once (one query each).
+  const [inFlight, ...lasts] = await Promise.all([
+    store.journal.byStatus(config.portfolioId, OPEN_STATUSES),
+    ...config.bots.map((b) => store.journal.byBot(config.portfolioId, b.botId, 1)),
+  ]);
+  for (const [last] of lasts)
     if (last)
-      lastAction.set(bot.botId, {
+      lastAction.set(last.botId, {
         kind: last.kind,
         amount: last.amount,
         status: last.status,
         at: last.createdAt,
       });
-  }
   const interval = config.checkIntervalMs;
   const slot = Math.floor(Date.parse(state.asOf) / interval) * interval;
   return {
@@ -108,7 +111,7 @@ async function statusBoard(
     peakEquity: state.peakEquity,
     nextCycleAt: new Date(slot + interval).toISOString(),
     lastAction,
-    inFlight: await store.journal.byStatus(config.portfolioId, OPEN_STATUSES),
+    inFlight: inFlight ?? [],
   };
 }
 
