@@ -53,7 +53,30 @@ export interface BoardInput {
   readonly nextCycleAt?: string;
   readonly lastAction: ReadonlyMap<string, LastAction>;
   readonly inFlight?: readonly JournalEntry[];
+  /** This cycle's alerts, with their messages (the demo, a run). */
   readonly alerts?: readonly Alert[];
+  /** The alerts sent lately, as the store remembers them: what, about whom, when. */
+  readonly recentAlerts?: readonly SentAlert[];
+}
+
+/** An alert the store remembers sending (its cooldown key), without its message. */
+export interface SentAlert {
+  readonly code: string;
+  /** `bot 4h_swing_btc`, `transfer 3f2a9c1b`, or '' for the whole portfolio. */
+  readonly about: string;
+  readonly at: string;
+}
+
+/** A cooldown key (`<code>#<bot or ->` or `<code>#transfer#<id>[#status]`) as a sent alert. */
+export function sentAlertOf(key: string, sentAt: number): SentAlert {
+  const [code = key, first = '-', id, status] = key.split('#');
+  const about =
+    first === 'transfer'
+      ? `transfer ${(id ?? '').slice(0, 8)}${status ? ` (${status})` : ''}`
+      : first === '-'
+        ? ''
+        : `bot ${first}`;
+  return { code, about, at: new Date(sentAt).toISOString() };
 }
 
 export type BotStatus = 'disabled' | 'not funded' | 'unknown' | 'in flight' | 'active';
@@ -214,7 +237,13 @@ export function renderBoard(b: BoardInput): string {
     ...(b.alerts === undefined
       ? []
       : [`Alerts: ${alerts.length === 0 ? 'none' : `\n${alerts.join('\n')}`}`]),
+    ...(b.recentAlerts === undefined ? [] : [recentAlertsText(b.recentAlerts)]),
   ].join('\n');
+}
+
+function recentAlertsText(sent: readonly SentAlert[]): string {
+  const lines = sent.map((a) => `  ${minute(a.at)}  ${a.code}${a.about ? ` [${a.about}]` : ''}`);
+  return `Alerts sent in the last 24 h: ${lines.length === 0 ? 'none' : `\n${lines.join('\n')}`}`;
 }
 
 /** The board for machines: every amount and ratio a decimal string, times ISO. */
@@ -262,6 +291,7 @@ export function boardJson(b: BoardInput): Record<string, unknown> {
       status: e.status,
       since: e.updatedAt,
     })),
+    recent_alerts: (b.recentAlerts ?? []).map((a) => ({ ...a })),
     alerts: (b.alerts ?? []).map((a) => ({
       severity: a.severity,
       code: a.code,

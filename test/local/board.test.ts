@@ -6,10 +6,17 @@
 import { spawnSync } from 'node:child_process';
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { dynamoStores } from '../../functions/adapters/dynamodb/store.ts';
 import { money } from '../../functions/core/money.ts';
 import { plannedEntry } from '../../functions/core/transfer.ts';
-import { type BoardInput, boardJson, renderBoard } from '../../functions/local/board.ts';
+import {
+  type BoardInput,
+  boardJson,
+  renderBoard,
+  sentAlertOf,
+} from '../../functions/local/board.ts';
 import { demo } from '../../functions/local/commands/demo.ts';
+import { startEmbeddedDynamo } from '../../functions/local/dynamo.ts';
 import { specConfig, stateOf } from '../core/fixtures.ts';
 import { root } from '../helpers/cli.ts';
 
@@ -110,6 +117,36 @@ describe('the status board', () => {
       /In flight: \n {2}[0-9a-f]{8} harvest 12\.00 bot:5m_scalping_sol → reserve:high_frequency: submitted/,
     );
     expect(text).toMatch(/Alerts: \n {2}warning {2}unusual_loss \[4h_swing_btc\]: fell 9 %/);
+  });
+
+  it('lists the alerts the store remembers sending, what and about whom and when', async () => {
+    // Prepare: two alerts sent through the cooldown store, one of them a day and a half ago
+    const dynamo = await startEmbeddedDynamo();
+    try {
+      const { cooldowns } = dynamoStores(dynamo.client, dynamo.tableNames);
+      const now = Date.parse('2026-11-20T12:00:00Z');
+      await cooldowns.claimAlert('main', 'unusual_loss#4h_swing_btc', now - 60_000, 3_600_000);
+      await cooldowns.claimAlert(
+        'main',
+        'transfer_failed#transfer#3f2a9c1b77#failed',
+        now - 36 * 3_600_000,
+        3_600_000,
+      );
+      // Act
+      const sent = await cooldowns.sentSince('main', now - 24 * 3_600_000);
+      const text = stripVTControlCharacters(
+        renderBoard(input({}, { recentAlerts: sent.map((a) => sentAlertOf(a.key, a.sentAt)) })),
+      );
+      // Assess
+      expect(text).toMatch(
+        /Alerts sent in the last 24 h: \n {2}2026-11-20 11:59 {2}unusual_loss \[bot 4h_swing_btc\]$/,
+      );
+      expect(sentAlertOf('transfer_failed#transfer#3f2a9c1b77#failed', now).about).toBe(
+        'transfer 3f2a9c1b (failed)',
+      );
+    } finally {
+      await dynamo.close();
+    }
   });
 
   it('gives machines decimal strings for every amount and ratio', () => {

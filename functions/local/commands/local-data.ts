@@ -11,7 +11,14 @@ import { type PortfolioState, stateToJson } from '../../core/state.ts';
 import type { Stores } from '../../core/store-ports.ts';
 import { OPEN_STATUSES } from '../../core/transfer.ts';
 import { cycleIdFor } from '../../usecases/cycle.ts';
-import { type BoardInput, boardJson, type LastAction, renderAlert, renderBoard } from '../board.ts';
+import {
+  type BoardInput,
+  boardJson,
+  type LastAction,
+  renderAlert,
+  renderBoard,
+  sentAlertOf,
+} from '../board.ts';
 import { type BooksAt, withStoredState, withStores } from '../books.ts';
 import { dataDirOf } from '../local-store.ts';
 import type { LocalRuntime } from '../runtime.ts';
@@ -88,7 +95,9 @@ async function statusBoard(
 ): Promise<BoardInput> {
   const lastAction = new Map<string, LastAction>();
   // Each bot's newest entry, asked for all bots at once (one query each).
-  const [inFlight, ...lasts] = await Promise.all([
+  const day = 24 * 3_600_000;
+  const [sent, inFlight, ...lasts] = await Promise.all([
+    store.cooldowns.sentSince(config.portfolioId, Date.now() - day),
     store.journal.byStatus(config.portfolioId, OPEN_STATUSES),
     ...config.bots.map((b) => store.journal.byBot(config.portfolioId, b.botId, 1)),
   ]);
@@ -112,6 +121,7 @@ async function statusBoard(
     nextCycleAt: new Date(slot + interval).toISOString(),
     lastAction,
     inFlight: inFlight ?? [],
+    recentAlerts: (sent ?? []).map((a) => sentAlertOf(a.key, a.sentAt)),
   };
 }
 
