@@ -21,6 +21,7 @@ import {
   formatMoney,
   type Money,
   type Ratio,
+  sum,
   toFloat,
   ZERO,
 } from '../core/money.ts';
@@ -143,6 +144,20 @@ export function drawdownOf(b: Pick<BoardInput, 'equity' | 'peakEquity'>): number
   return Math.max(0, 1 - toFloat(b.equity) / toFloat(b.peakEquity));
 }
 
+/** What the bots' books add up to: harvested from them, protected, contributed to them. */
+export function totals(state: PortfolioState): {
+  harvested: Money;
+  protected: Money;
+  contributed: Money;
+} {
+  const bots = [...state.bots.values()];
+  return {
+    harvested: sum(bots.map((b) => b.harvested)),
+    protected: sum(bots.map((b) => b.protected)),
+    contributed: sum(bots.map((b) => b.contributed)),
+  };
+}
+
 /** The floor a reserve may not be drawn below: the emergency reserve's minimum, else zero. */
 const floorOf = (config: Config, reserve: string): Money =>
   reserve === EMERGENCY_RESERVE ? config.emergencyReserve.minimum : ZERO;
@@ -167,6 +182,7 @@ export function renderBoard(b: BoardInput): string {
       ? styleText('green', b.mode)
       : styleText(['bold', 'red'], b.mode.toUpperCase());
   const drawdown = drawdownOf(b);
+  const books = totals(state);
   const stop = config.emergencyStop?.maxDrawdownPercent;
   const reserves = [...state.reserves]
     .map(([k, v]) => {
@@ -180,6 +196,7 @@ export function renderBoard(b: BoardInput): string {
     `${styleText('bold', `BOTFOLIO · ${config.portfolioId}`)}  cycle ${b.cycleNumber === undefined ? '' : `#${b.cycleNumber} `}${cycleLabel(b.cycleId)}  mode ${modeText}${b.nextCycleAt ? `  next cycle ${minute(b.nextCycleAt)} UTC` : ''}`,
     `Equity ${b.equity === undefined ? 'unknown (a balance is unknown)' : `${n(b.equity)} ${config.currency}`}  peak ${n(b.peakEquity)}  drawdown ${drawdown === undefined ? '—' : percent(drawdown)}${stop ? ` of the ${showRatio(stop)} % emergency stop` : ' (no emergency stop)'}`,
     `Reserves ${reserves}`,
+    `Harvested ${n(books.harvested)} ${config.currency} in all · protected ${n(books.protected)} · contributed ${n(books.contributed)}`,
   ];
   const table = new Table({
     head: [
@@ -261,6 +278,7 @@ export function boardJson(b: BoardInput): Record<string, unknown> {
       ? showRatio(b.config.emergencyStop.maxDrawdownPercent)
       : null,
     next_cycle_at: b.nextCycleAt ?? null,
+    totals: Object.fromEntries(Object.entries(totals(b.state)).map(([k, v]) => [k, m(v)])),
     reserves: Object.fromEntries(
       [...b.state.reserves].map(([k, v]) => [k, { balance: m(v), floor: m(floorOf(b.config, k)) }]),
     ),

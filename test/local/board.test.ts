@@ -54,6 +54,7 @@ describe('the status board', () => {
     expect(text).toContain('next cycle 2026-11-20 12:15 UTC');
     expect(text).toContain('drawdown 20.0 % of the 25 % emergency stop');
     expect(text).toContain('emergency 150.00 (floor 200.00) BELOW FLOOR');
+    expect(text).toContain('Harvested 0.00 USDT in all · protected 0.00 · contributed 500.00');
   });
 
   it('rounds every amount down to the cent, so balance and PnL agree (149.59 and −0.41)', () => {
