@@ -10,24 +10,30 @@
  *   call, batched (the adapter) against one balance call per bot in turn (the spec's loop);
  * - `exchanges.<name>`: Binance's, OKX's and Bybit's `balance_calls_per_cycle` for 500 bots and
  *   `cycle_ms` at 50 ms per call under the adapter's rate limits (OKX and Bybit, one call per bot,
- *   timed on a smaller fleet and scaled), and `bundle_bytes` of each exchange's own cycle bundle.
+ *   timed on a smaller fleet and scaled), and `bundle_bytes` of each exchange's own cycle bundle;
+ * - `cli_status_ms` / `node_start_ms`: `botfolio status` from the shipped build on a data folder
+ *   with 10 bots and 500 journal entries, against a bare Node start (medians, interleaved).
  *
+ * `--cli` measures only the last two (for work on the CLI's start-up).
  * Without `--json` it prints a table with the targets.
  */
 import Table from 'cli-table3';
 import { batchedCalls, batchedCycleMs, perBotCycleMs, startFleet } from './balances.ts';
 import { buildBundles, importTimes } from './bundles.ts';
+import { cliStartup } from './cli.ts';
 import { venueFigures } from './venues.ts';
 
 const BOTS = 500;
 const LATENCY_MS = 50;
 const IMPORT_RUNS = 7;
 const CYCLE_RUNS = 5;
+const CLI_RUNS = 9;
 const TARGETS = {
   bundleBytes: 1.5 * 1024 * 1024,
   importSpeedup: 4,
   callsPerCycle: 5,
   cycleSpeedup: 50,
+  cliStatusOverNodeStart: 3,
 };
 
 const json = process.argv.includes('--json');
@@ -35,6 +41,25 @@ const progress = (text: string) => {
   if (!json) process.stderr.write(`${text}\n`);
 };
 const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+
+progress(`timing \`botfolio status\` (10 bots, 500 journal entries) against a bare Node start…`);
+const cli = await cliStartup(CLI_RUNS);
+const cliFigures = {
+  cli_status_ms: round(cli.cliStatusMs),
+  node_start_ms: round(cli.nodeStartMs),
+  cli_status_over_node_start: round(cli.cliStatusMs / cli.nodeStartMs),
+  cli_runs: CLI_RUNS,
+};
+const cliMet = cli.cliStatusMs <= TARGETS.cliStatusOverNodeStart * cli.nodeStartMs;
+if (process.argv.includes('--cli')) {
+  const only = { ...cliFigures, node: process.version, targets_met: { cli_status_ms: cliMet } };
+  process.stdout.write(
+    json
+      ? `${JSON.stringify(only)}\n`
+      : `status ${only.cli_status_ms} ms, node start ${only.node_start_ms} ms: ${only.cli_status_over_node_start}× (target ≤ ${TARGETS.cliStatusOverNodeStart}×)\n`,
+  );
+  process.exit(0);
+}
 
 progress('bundling the Lambdas as the stack does…');
 const { lambdas, slim, cycles } = await buildBundles();
@@ -81,12 +106,14 @@ const result = {
   cycle_ms_per_bot: round(perBotMs),
   cycle_speedup: round(perBotMs / batchedMs),
   exchanges,
+  ...cliFigures,
   node: process.version,
   targets_met: {
     bundle_bytes: largest.bytes <= TARGETS.bundleBytes,
     import_speedup: imports.full / imports.slim >= TARGETS.importSpeedup,
     balance_calls_per_cycle: calls <= TARGETS.callsPerCycle,
     cycle_speedup: perBotMs / batchedMs >= TARGETS.cycleSpeedup,
+    cli_status_ms: cliMet,
   },
 };
 
@@ -138,6 +165,18 @@ if (json) {
       yes(result.targets_met.cycle_speedup),
     ],
   );
+  table.push([
+    '`botfolio status` (10 bots, 500 journal entries; median)',
+    `${result.cli_status_ms} ms`,
+    '',
+    '',
+  ]);
+  table.push([
+    '  against a bare Node start',
+    `${result.node_start_ms} ms: ${result.cli_status_over_node_start}×`,
+    `≤ ${TARGETS.cliStatusOverNodeStart}×`,
+    yes(cliMet),
+  ]);
   for (const [name, e] of Object.entries(exchanges)) {
     const read = 'cycle_ms' in e ? `${e.balance_calls_per_cycle} calls, ${e.cycle_ms} ms` : '';
     table.push([

@@ -6,30 +6,22 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEMO_SEED } from '../functions/adapters/paper/market.ts';
 import { DeployedStackError } from '../functions/adapters/stack-outputs.ts';
+import {
+  checkIntervalProblem,
+  DURATION_PATTERN,
+  parseDuration,
+} from '../functions/core/duration.ts';
 import { type Money, money } from '../functions/core/money.ts';
 import { InvalidConfigError } from '../functions/core/problems.ts';
 import type { BooksAt } from '../functions/local/books.ts';
-import { VENUES } from '../functions/local/chaos/venues.ts';
-import { backtestCommand } from '../functions/local/commands/backtest.ts';
-import { chaosCommand } from '../functions/local/commands/chaos.ts';
-import { demo } from '../functions/local/commands/demo.ts';
-import {
-  cycleOnce,
-  showState,
-  showStatus,
-  showTransfers,
-} from '../functions/local/commands/local-data.ts';
-import { operationCommand } from '../functions/local/commands/operations.ts';
-import {
-  confirmBalanceCommand,
-  haltCommand,
-  resumeCommand,
-} from '../functions/local/commands/operator.ts';
-import { planCommand, validateCommand } from '../functions/local/commands/plan.ts';
-import { rebuildCommand, reconcileCommand } from '../functions/local/commands/reconcile.ts';
-import { RUN_EXCHANGES, run } from '../functions/local/commands/run.ts';
+import { RUN_EXCHANGES, VENUES } from '../functions/local/choices.ts';
 import { loadConfigFile, UserFileError } from '../functions/local/files.ts';
 import type { OperationRequest } from '../functions/usecases/operations.ts';
+import packageJson from '../package.json' with { type: 'json' };
+
+// Each command imports its own modules when it runs (`await import`), so a read-only command
+// never loads ccxt, CDK or the AWS SDK clients it does not use: start-up is a Node start plus
+// what that command needs (README, "Start-up").
 
 const DEFAULT_CONFIG = 'examples/spec-portfolio.json';
 
@@ -40,15 +32,29 @@ const positiveInt = (what: string) => (value: string) => {
   return n;
 };
 
+/** A check interval ("5m", "1h"), by the same rule as `monitoring.check_interval`. */
+const interval = (value: string) => {
+  const ms = DURATION_PATTERN.test(value) ? parseDuration(value) : Number.NaN;
+  const problem = Number.isNaN(ms)
+    ? 'expected a duration such as "5m" or "1h"'
+    : checkIntervalProblem(ms);
+  if (problem !== undefined) throw new InvalidArgumentError(`--interval ${value}: ${problem}`);
+  return ms;
+};
+
 const program = new Command('botfolio')
   .description('Capital manager for fleets of trading bots')
+  .version(packageJson.version, '-V, --version', 'the version of botfolio')
   .showHelpAfterError()
   .exitOverride();
 
 const configOption = () =>
   new Option('-c, --config <file>', 'portfolio config file').default(DEFAULT_CONFIG);
 const dataOption = () =>
-  new Option('-d, --data <dir>', 'local data folder (store and paper exchange)');
+  new Option(
+    '-d, --data <dir>',
+    'local data folder (store and paper exchange) (default: .local/<portfolio_id>)',
+  );
 const stackOption = () =>
   new Option(
     '--stack <name>',
@@ -72,6 +78,7 @@ program
     process.stdout.isTTY ? 400 : 0,
   )
   .action(async (o) => {
+    const { demo } = await import('../functions/local/commands/demo.ts');
     process.exitCode = await demo({
       config: loadConfigFile(o.config),
       configFile: o.config,
@@ -87,6 +94,7 @@ program
   .description('check a config file; every problem is listed with its path')
   .argument('<file>', 'config file')
   .action(async (file: string) => {
+    const { validateCommand } = await import('../functions/local/commands/plan.ts');
     process.exitCode = await validateCommand(file);
   });
 
@@ -97,16 +105,18 @@ program
   .requiredOption('--state <file>', 'portfolio state file (the `botfolio state` form)')
   .option('--json', 'print the plan as JSON (the contract form)', false)
   .action(async (o) => {
+    const { planCommand } = await import('../functions/local/commands/plan.ts');
     process.exitCode = await planCommand(o.config, o.state, o.json);
   });
 
 program
   .command('cycle')
-  .description('run monitoring cycles against the local store and paper exchange')
-  .requiredOption('--once', 'run exactly one cycle')
+  .description('run one monitoring cycle against the local store and paper exchange')
+  .option('--once', 'one cycle (what `cycle` always does; kept for scripts)')
   .addOption(configOption())
   .addOption(dataOption())
   .action(async (o) => {
+    const { cycleOnce } = await import('../functions/local/commands/local-data.ts');
     process.exitCode = await cycleOnce(loadConfigFile(o.config), o.data, o.config);
   });
 
@@ -128,9 +138,17 @@ program
     'stop after this many cycles (default: until Ctrl+C)',
     positiveInt('--cycles'),
   )
+  .option(
+    '-i, --interval <duration>',
+    "this run's check interval, e.g. 1m (default: the config's monitoring.check_interval)",
+    interval,
+  )
   .action(async (o) => {
+    const { run } = await import('../functions/local/commands/run.ts');
+    const config = loadConfigFile(o.config);
     process.exitCode = await run({
-      config: loadConfigFile(o.config),
+      // `--interval` is this run's check interval: its cycles are slotted and named by it.
+      config: o.interval === undefined ? config : { ...config, checkIntervalMs: o.interval },
       configFile: o.config,
       exchange: o.exchange,
       dataDir: o.data,
@@ -147,6 +165,7 @@ program
   .addOption(stackOption())
   .option('--json', 'as JSON', false)
   .action(async (o) => {
+    const { showStatus } = await import('../functions/local/commands/local-data.ts');
     process.exitCode = await showStatus(loadConfigFile(o.config), booksAt(o), o.json);
   });
 
@@ -160,7 +179,13 @@ program
   .option('--dry-run', 'with --rebuild: only show how the ledger differs from the journal', false)
   .option('--json', 'with --rebuild: as JSON', false)
   .action(async (o) => {
+    if (!o.rebuild && o.dryRun)
+      throw new InvalidArgumentError(
+        '--dry-run goes with --rebuild: `state` alone changes nothing',
+      );
     const config = loadConfigFile(o.config);
+    const { rebuildCommand } = await import('../functions/local/commands/reconcile.ts');
+    const { showState } = await import('../functions/local/commands/local-data.ts');
     process.exitCode = o.rebuild
       ? await rebuildCommand(config, booksAt(o), { dryRun: o.dryRun, json: o.json })
       : await showState(config, booksAt(o));
@@ -174,6 +199,7 @@ program
   .addOption(stackOption())
   .option('--json', 'as JSON', false)
   .action(async (o) => {
+    const { reconcileCommand } = await import('../functions/local/commands/reconcile.ts');
     process.exitCode = await reconcileCommand(loadConfigFile(o.config), booksAt(o), {
       json: o.json,
     });
@@ -204,6 +230,7 @@ program
   )
   .option('--json', 'print one JSON object', false)
   .action(async (o) => {
+    const { chaosCommand } = await import('../functions/local/commands/chaos.ts');
     process.exitCode = await chaosCommand({
       exchange: o.exchange,
       configFile: o.config,
@@ -226,11 +253,30 @@ program
   .option('--id <id>', 'one transfer, with its whole history')
   .option('--json', 'as JSON', false)
   .action(async (o) => {
+    const { showTransfers } = await import('../functions/local/commands/local-data.ts');
     process.exitCode = await showTransfers(loadConfigFile(o.config), booksAt(o), {
       bot: o.bot,
       id: o.id,
       json: o.json,
     });
+  });
+
+program
+  .command('bot')
+  .description(
+    "one bot's story: its equity over time, its metrics and what they are computed from, its transfers",
+  )
+  .argument('<id>', 'the bot')
+  .addOption(configOption())
+  .addOption(dataOption())
+  .addOption(stackOption())
+  .action(async (id: string, o) => {
+    const { botCommand } = await import('../functions/local/commands/bot.ts');
+    const { withStores } = await import('../functions/local/books.ts');
+    const config = loadConfigFile(o.config);
+    process.exitCode = await withStores(config, booksAt(o), (stores) =>
+      botCommand(config, stores, id),
+    );
   });
 
 program
@@ -240,6 +286,7 @@ program
   .addOption(dataOption())
   .addOption(stackOption())
   .action(async (o) => {
+    const { haltCommand } = await import('../functions/local/commands/operator.ts');
     process.exitCode = await haltCommand(loadConfigFile(o.config), booksAt(o));
   });
 
@@ -258,6 +305,7 @@ program
     [] as string[],
   )
   .action(async (o) => {
+    const { resumeCommand } = await import('../functions/local/commands/operator.ts');
     process.exitCode = await resumeCommand(loadConfigFile(o.config), booksAt(o), o.unblock);
   });
 
@@ -273,6 +321,7 @@ program
   .addOption(dataOption())
   .addOption(stackOption())
   .action(async (bot: string, o) => {
+    const { confirmBalanceCommand } = await import('../functions/local/commands/operator.ts');
     process.exitCode = await confirmBalanceCommand(loadConfigFile(o.config), booksAt(o), bot, {
       amount: o.amount,
       reason: o.reason,
@@ -300,6 +349,7 @@ const operate = async (
   o: { config: string; data?: string; reason: string; dryRun: boolean; json: boolean },
   request: OperationRequest,
 ) => {
+  const { operationCommand } = await import('../functions/local/commands/operations.ts');
   process.exitCode = await operationCommand(loadConfigFile(o.config), request, {
     reason: o.reason,
     dryRun: o.dryRun,
@@ -385,6 +435,7 @@ program
   .requiredOption('--curves <path>', 'a CSV file of equity curves, or a folder of them')
   .option('--json', 'as JSON', false)
   .action(async (o) => {
+    const { backtestCommand } = await import('../functions/local/commands/backtest.ts');
     process.exitCode = await backtestCommand(loadConfigFile(o.config), o.config, o.curves, o.json);
   });
 
@@ -392,6 +443,8 @@ try {
   await program.parseAsync();
 } catch (error) {
   if (
+    // an action's own refusal (commander prints and wraps the ones it raises while parsing)
+    error instanceof InvalidArgumentError ||
     error instanceof InvalidConfigError ||
     error instanceof UserFileError ||
     error instanceof DeployedStackError

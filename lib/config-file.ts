@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadAllocationModule } from '../functions/adapters/allocation-module.ts';
 import { type Config, parseConfig } from '../functions/core/config.ts';
+import { JsonTextError, parseJsonText } from '../functions/core/json-text.ts';
 import { InvalidConfigError, type Problem } from '../functions/core/problems.ts';
 import { scheduleProblems } from './cycle.ts';
 
@@ -42,11 +43,10 @@ export async function loadDeployConfig(path: string): Promise<DeployConfig> {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJsonText(text);
   } catch (e) {
-    throw new ConfigFileError(`config file ${file} is not JSON: ${(e as Error).message}`, {
-      cause: e,
-    });
+    if (!(e instanceof JsonTextError)) throw e;
+    throw new ConfigFileError(`config file ${file} ${e.message}`, { cause: e });
   }
   const config = parseConfig(json);
   const problems: Problem[] = scheduleProblems(config.checkIntervalMs);

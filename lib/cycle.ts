@@ -6,7 +6,7 @@
 import { Annotations, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
-import { formatDuration } from '../functions/core/duration.ts';
+import { checkIntervalProblem, formatDuration } from '../functions/core/duration.ts';
 import { METRIC_NAMES, type MetricName } from '../functions/core/metrics.ts';
 import { formatProblem, type Problem } from '../functions/core/problems.ts';
 import { portfolioMetric } from './portfolio-metric.ts';
@@ -102,16 +102,13 @@ export class Cycle extends ScheduledFunction {
 }
 
 /**
- * What makes a check interval impossible on AWS: EventBridge schedules count in whole minutes.
- * (Local mode runs any interval, so the config schema accepts seconds.)
+ * A check interval the schedule cannot run: the one rule of `checkIntervalProblem`, which the
+ * config schema applies too — locally and at synth alike.
  */
 export function scheduleProblems(checkIntervalMs: number): Problem[] {
-  if (checkIntervalMs >= MINUTE_MS && checkIntervalMs % MINUTE_MS === 0) return [];
+  const problem = checkIntervalProblem(checkIntervalMs);
+  if (problem === undefined) return [];
   return [
-    {
-      path: 'monitoring.check_interval',
-      value: formatDuration(checkIntervalMs),
-      message: 'expected whole minutes, at least "1m", for the AWS schedule',
-    },
+    { path: 'monitoring.check_interval', value: formatDuration(checkIntervalMs), message: problem },
   ];
 }

@@ -13,19 +13,15 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ALLOCATION_MODULE_ENV } from '../functions/adapters/allocation-module.ts';
 import { REAL_EXCHANGES } from '../functions/adapters/exchanges.ts';
+import { CCXT_UNUSED_IMPORTS, ESM_REQUIRE_BANNER } from './bundle-options.ts';
+
+export { CCXT_UNUSED_IMPORTS, ESM_REQUIRE_BANNER };
 
 /** The config file's name inside every bundle, relative to LAMBDA_TASK_ROOT. */
 export const BUNDLED_CONFIG_FILE = 'botfolio.config.json';
 
 /** The `custom` strategy's module inside the cycle bundle, relative to LAMBDA_TASK_ROOT. */
 export const BUNDLED_ALLOCATION_MODULE = 'botfolio.allocation.mjs';
-
-/**
- * esbuild's ESM output calls `require` for the CommonJS dependencies it bundles (ccxt's, for
- * one); ESM has no `require`, so the bundle defines one.
- */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __botfolioCreateRequire } from 'node:module'; const require = __botfolioCreateRequire(import.meta.url);";
 
 /**
  * What a bundle defines so that it carries only the exchange adapters of `exchanges` (the
@@ -46,25 +42,6 @@ function exchangesOf(configFile: string): string[] {
   const json = JSON.parse(readFileSync(configFile, 'utf8')) as { exchanges?: object };
   return Object.keys(json.exchanges ?? {});
 }
-
-/**
- * What ccxt's base class imports lazily (`await import(…)`) and a REST client of Bitget never
- * loads: undici (ccxt falls back to Node's built-in fetch, the same engine, when it cannot be
- * imported), fflate (websocket compression), the MEXC and dYdX protobuf codecs, and the native
- * add-ons the `ws` package tries and does without. Left out of the bundles, they cost nothing;
- * bundled, they would double ccxt's share.
- */
-export const CCXT_UNUSED_IMPORTS = [
-  'undici',
-  'fflate',
-  'bufferutil',
-  'utf-8-validate',
-  'protobufjs',
-  '../protobuf/mexc/compiled.cjs',
-  '../static_dependencies/dydx-v4-client/registry.js',
-  '../static_dependencies/dydx-v4-client/cosmos/tx/v1beta1/tx.js',
-  '../static_dependencies/dydx-v4-client/cosmos/tx/signing/v1beta1/signing.js',
-] as const;
 
 /** Modules every bundle leaves out: the AWS SDK (the runtime has it) and ccxt's unused imports. */
 export const BUNDLE_EXTERNALS = ['@aws-sdk/*', ...CCXT_UNUSED_IMPORTS] as const;

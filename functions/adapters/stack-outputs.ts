@@ -5,7 +5,7 @@
  * `AWS_ENDPOINT_URL` for an emulator). The output keys are defined here once: the stack writes
  * them (lib/stack.ts), the CLI reads them.
  */
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 
 /** The stack's output keys, by what they name. */
 export const STACK_OUTPUTS = {
@@ -36,6 +36,10 @@ export async function describeDeployedStack(
   stackName: string,
   client?: CloudFormationClient,
 ): Promise<DeployedStack> {
+  // Loaded here: the CLI's local commands import this module (its error class) and never call AWS.
+  const { CloudFormationClient, DescribeStacksCommand } = await import(
+    '@aws-sdk/client-cloudformation'
+  );
   const cfn = client ?? new CloudFormationClient({});
   let outputs: ReadonlyMap<string, string>;
   try {

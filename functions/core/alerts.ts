@@ -1,4 +1,5 @@
 /** Alert codes and severities (DESIGN.md §3). */
+import { TRANSFER_KINDS } from './transfer.ts';
 
 export const ALERT_SEVERITY = {
   black_swan_entered: 'critical',
@@ -51,3 +52,10 @@ export function alert(code: AlertCode, message: string, botId?: string): Alert {
     ? { severity: ALERT_SEVERITY[code], code, message }
     : { severity: ALERT_SEVERITY[code], code, botId, message };
 }
+
+/**
+ * An info alert that only announces a planned transfer (`harvest`, `refill`…): whoever shows the
+ * transfer itself leaves it out, and the workflow reports each transfer when it ends.
+ */
+export const announcesTransfer = (a: Alert): boolean =>
+  a.severity === 'info' && (TRANSFER_KINDS as readonly string[]).includes(a.code);

@@ -106,6 +106,47 @@ function transferLimitsInOrder(name: string, e: Exchange | undefined): Problem[]
   return problems;
 }
 
+/**
+ * The currencies whose futures accounts each exchange's adapter reads and moves money into:
+ * Bitget's USDT-M and USDC-M products; Binance's USDⓈ-M summary, read as USDT. (OKX and Bybit
+ * hold every currency in one account.)
+ */
+export const FUTURES_CURRENCIES: Readonly<Record<string, readonly string[]>> = {
+  bitget: ['USDT', 'USDC'],
+  binance: ['USDT'],
+};
+
+/**
+ * The portfolio's currency can be moved into every futures account the config uses: refused now,
+ * not when the first transfer fails.
+ */
+export const currencyMovable: Rule = (f) => {
+  const currency = f.currency;
+  if (currency === undefined) return [];
+  return Object.entries(f.exchanges ?? {}).flatMap(([name, e]): Problem[] => {
+    const allowed = FUTURES_CURRENCIES[name];
+    if (allowed === undefined || allowed.includes(currency)) return [];
+    const futuresBots = (f.bots ?? []).filter(
+      (b) =>
+        b?.exchange === name && (b.account_type ?? e?.bot_account_type ?? 'futures') === 'futures',
+    );
+    const where = [
+      ...(futuresBots.length > 0
+        ? [`the futures accounts of ${futuresBots.map((b) => b?.bot_id).join(', ')}`]
+        : []),
+      ...(e?.master_account_type === 'futures' ? ['the master futures account'] : []),
+    ];
+    if (where.length === 0) return [];
+    return [
+      {
+        path: 'currency',
+        value: currency,
+        message: `${name} has no futures account in ${currency} for ${where.join(' and ')}: use ${allowed.join(' or ')}, or spot accounts (exchanges.${name}.bot_account_type "spot")`,
+      },
+    ];
+  });
+};
+
 /** No pool's bots are allocated more than its deployable capital. */
 export const poolsNotOverAllocated: Rule = (f) => {
   const T = f.total_capital;
@@ -166,6 +207,7 @@ export const RULES: readonly Rule[] = [
   emergencyMinimumWithinCapital,
   noPoolNamedEmergency,
   exchangesUsable,
+  currencyMovable,
   botProblems,
   poolsNotOverAllocated,
   customStrategyHasModule,

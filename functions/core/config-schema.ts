@@ -5,7 +5,12 @@
  * (share sum, unknown pool, over-allocation…) can run and be reported alongside schema problems.
  */
 import { z } from 'zod';
-import { DURATION_PATTERN, parseDuration } from './duration.ts';
+import {
+  checkIntervalProblem,
+  DURATION_PATTERN,
+  MAX_DURATION_MS,
+  parseDuration,
+} from './duration.ts';
 import {
   compareRatios,
   InvalidAmountError,
@@ -93,11 +98,25 @@ const ratioIn = (lo: number, hi: number, opts: { loOpen?: boolean; hiOpen?: bool
     return r;
   });
 
-const duration = z
+const durationText = z
   .string()
-  .regex(DURATION_PATTERN, 'a duration such as "30s", "15m", "1h" or "1d"')
-  .transform(parseDuration)
-  .refine((ms) => ms > 0, 'a duration longer than zero');
+  .regex(DURATION_PATTERN, 'a duration such as "30s", "15m", "1h" or "1d"');
+
+// Checked on the text, before it becomes milliseconds, so a problem shows what was written.
+const duration = durationText
+  .refine((t) => parseDuration(t) > 0, 'a duration longer than zero')
+  .refine((t) => parseDuration(t) <= MAX_DURATION_MS, 'a duration of at most "365d"')
+  .transform(parseDuration);
+
+/** How often the cycle runs: the same rule here as for the AWS schedule (`checkIntervalProblem`). */
+const checkInterval = durationText
+  .superRefine((t, ctx) => {
+    const problem = checkIntervalProblem(parseDuration(t));
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .transform(parseDuration);
+
+const currencyCode = z.string().regex(/^[A-Z0-9]{2,10}$/, 'a currency code such as "USDT"');
 
 const emergencyShape = {
   share: ratioIn(0, 1),
@@ -169,7 +188,7 @@ const allocationShape = {
 
 export const fileSchema = z.strictObject({
   portfolio_id: idText('portfolio id'),
-  currency: z.string().regex(/^[A-Z0-9]{2,10}$/, 'a currency code such as "USDT"'),
+  currency: currencyCode,
   total_capital: amount(),
   emergency_reserve: z.strictObject(emergencyShape),
   pools: z.record(idText('pool name'), z.strictObject(poolShape)),
@@ -184,7 +203,7 @@ export const fileSchema = z.strictObject({
   bots: z.array(z.strictObject(botShape)).min(1, 'at least one bot'),
   monitoring: z
     .strictObject({
-      check_interval: duration,
+      check_interval: checkInterval,
       // A balance more than this many times the bot's last known one is not believed (DESIGN.md §3).
       max_plausible_jump: ratioIn(1, 1_000_000, { loOpen: true }).optional(),
       // How old the cycle's reading of a bot may be for a transfer's guards to re-check on it (DESIGN.md §4).
@@ -205,6 +224,7 @@ const kept = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefin
  * record keeps the names of its entries even when an entry does not parse.
  */
 export const lenientFileSchema = z.object({
+  currency: kept(currencyCode),
   total_capital: kept(amount()),
   emergency_reserve: kept(z.object(emergencyShape)),
   // A pool's fields are kept one by one: a bad harvest_percentage must not hide its share from

@@ -1,6 +1,8 @@
 /** Durations in the config ("15m", "1h", "1d", "30s"), parsed to milliseconds. */
 
-const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+const UNITS: Record<string, number> = { s: 1_000, m: MINUTE_MS, h: 3_600_000, d: DAY_MS };
 export const DURATION_PATTERN = /^(\d+)(s|m|h|d)$/;
 
 export function parseDuration(text: string): number {
@@ -10,6 +12,19 @@ export function parseDuration(text: string): number {
     throw new Error(`invalid duration "${text}": expected a number and s, m, h or d`);
   return Number(m[1]) * (UNITS[unit] ?? 0);
 }
+
+/**
+ * The one rule for a check interval, wherever it comes from (`monitoring.check_interval`, `run
+ * --interval`) and wherever it runs (this machine, the AWS schedule): whole minutes — EventBridge's
+ * grain — from one minute to one day. Undefined when `ms` follows it, else what is expected.
+ */
+export function checkIntervalProblem(ms: number): string | undefined {
+  if (ms >= MINUTE_MS && ms <= DAY_MS && ms % MINUTE_MS === 0) return undefined;
+  return 'expected whole minutes from "1m" to "1d" (a cycle at least once a day; EventBridge schedules count in minutes)';
+}
+
+/** The longest duration a config may give (a cooldown, a rebalance interval): a year. */
+export const MAX_DURATION_MS = 365 * DAY_MS;
 
 export function formatDuration(ms: number): string {
   for (const [unit, size] of [

@@ -333,8 +333,13 @@ export function initialState(
 }
 
 /** The contract's JSON form (amounts as numbers where exact, else decimal strings). */
-export function stateToJson(state: PortfolioState): Record<string, unknown> {
+export function stateToJson(
+  state: PortfolioState,
+  /** `decimal`: every amount a decimal string ("150.00000000"), for machines that compare. */
+  amounts: 'shortest' | 'decimal' = 'shortest',
+): Record<string, unknown> {
   const n = (m: Money) => {
+    if (amounts === 'decimal') return formatMoney(m);
     const text = showMoney(m);
     return Number(text).toString() === text ? Number(text) : formatMoney(m);
   };

@@ -323,6 +323,8 @@ export interface PlanStore {
 export interface CooldownStore {
   /** True (and remembers now) if the alert `key` was not sent within the cooldown. */
   claimAlert(portfolioId: string, key: string, nowMs: number, cooldownMs: number): Promise<boolean>;
+  /** The alerts last sent at or after `sinceMs` (their keys, `<code>#<bot>` or `<code>#transfer#<id>…`), newest first. */
+  sentSince(portfolioId: string, sinceMs: number): Promise<{ key: string; sentAt: number }[]>;
 }
 
 /** Per-bot performance series (`performance` table). */

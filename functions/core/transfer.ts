@@ -140,7 +140,13 @@ export interface JournalEntry extends Omit<PlannedTransfer, 'kind'> {
   readonly id: string;
   readonly portfolioId: string;
   readonly cycleId: string;
+  /** The config's name of the exchange (`bots[].exchange`). */
   readonly exchange: string;
+  /**
+   * The exchange it really ran on, when another stands in for `exchange`: `paper` on one
+   * machine without a key. Absent when it ran on `exchange` itself, and for older entries.
+   */
+  readonly venue?: string;
   readonly status: TransferStatus;
   readonly history: readonly StatusChange[];
   /** The id the exchange knows the transfer by: equal to `id`. */
@@ -233,6 +239,8 @@ export function plannedEntry(
     portfolioId: string;
     cycleId: string;
     exchange: string;
+    /** The adapter's name (`Exchange.name`); recorded when it is not `exchange`. */
+    venue?: string | undefined;
     now: string;
     /** The bot's balance the plan was made on (a funded bot's). */
     reading?: BotReading;
@@ -253,6 +261,7 @@ export function plannedEntry(
     portfolioId: ctx.portfolioId,
     cycleId: ctx.cycleId,
     exchange: ctx.exchange,
+    ...(ctx.venue !== undefined && ctx.venue !== ctx.exchange && { venue: ctx.venue }),
     status: 'planned',
     history: [{ status: 'planned', at: ctx.now }],
     clientOid: id,

@@ -1,17 +1,45 @@
 /**
- * The terminal status board, in the spirit of the launcher's status report: the portfolio, its
- * mode, equity and reserves, then one row per bot with its pool, balance, capital base, PnL and
- * the last thing Botfolio did for it.
+ * The status board, what a trader acts on: the portfolio (mode, equity against its peak, the
+ * drawdown against the emergency stop, each reserve against its floor, when the next cycle runs),
+ * one row per bot (pool, status, balance, capital base, PnL, its balance's ratio to the capital
+ * base against the harvest and refill triggers, refills used of the maximum, a refill block,
+ * compounding, the last action and when), the transfers in flight and the last alerts. `boardOf`
+ * gathers it (pure), `renderBoard` writes it for a person, `boardJson` for machines — amounts
+ * as decimal strings, ratios as decimal strings too.
+ *
+ * Amounts for a person are rounded down to the cent, all of them, so that the columns add up: a
+ * balance of 149.596 shows 149.59 and its PnL against 150 shows −0.41, not −0.40.
  */
 import { styleText } from 'node:util';
 import Table from 'cli-table3';
+import { EMERGENCY_RESERVE } from '../core/accounts.ts';
 import type { Alert } from '../core/alerts.ts';
 import { totalPnl } from '../core/analytics.ts';
 import type { Config } from '../core/config.ts';
-import { formatMoney, type Money } from '../core/money.ts';
+import {
+  floorToDecimals,
+  formatMoney,
+  type Money,
+  type Ratio,
+  sum,
+  toFloat,
+  ZERO,
+} from '../core/money.ts';
+import { showRatio } from '../core/policy-amounts.ts';
+import { compounds } from '../core/policy-rules.ts';
 import { isKnown, type PortfolioState } from '../core/state.ts';
+import type { JournalEntry } from '../core/transfer.ts';
 
-const n = (m: Money) => formatMoney(m, 2);
+const n = (m: Money) => formatMoney(floorToDecimals(m, 2), 2);
+const ratioText = (r: Ratio) => showRatio(r);
+
+/** The last thing Botfolio did for a bot: a transfer, its status, and when it was planned. */
+export interface LastAction {
+  readonly kind: string;
+  readonly amount: Money;
+  readonly status: string;
+  readonly at: string;
+}
 
 export interface BoardInput {
   readonly config: Config;
@@ -22,8 +50,129 @@ export interface BoardInput {
   /** Undefined while a bot's balance is unknown. */
   readonly equity: Money | undefined;
   readonly peakEquity: Money;
-  /** Last action per bot, e.g. "harvest 30.00 ✓". */
-  readonly lastAction: ReadonlyMap<string, string>;
+  /** When the next cycle runs (ISO), when one is scheduled. */
+  readonly nextCycleAt?: string;
+  readonly lastAction: ReadonlyMap<string, LastAction>;
+  readonly inFlight?: readonly JournalEntry[];
+  /** This cycle's alerts, with their messages (the demo, a run). */
+  readonly alerts?: readonly Alert[];
+  /** The alerts sent lately, as the store remembers them: what, about whom, when. */
+  readonly recentAlerts?: readonly SentAlert[];
+}
+
+/** An alert the store remembers sending (its cooldown key), without its message. */
+export interface SentAlert {
+  readonly code: string;
+  /** `bot 4h_swing_btc`, `transfer 3f2a9c1b`, or '' for the whole portfolio. */
+  readonly about: string;
+  readonly at: string;
+}
+
+/** A cooldown key (`<code>#<bot or ->` or `<code>#transfer#<id>[#status]`) as a sent alert. */
+export function sentAlertOf(key: string, sentAt: number): SentAlert {
+  const [code = key, first = '-', id, status] = key.split('#');
+  const about =
+    first === 'transfer'
+      ? `transfer ${(id ?? '').slice(0, 8)}${status ? ` (${status})` : ''}`
+      : first === '-'
+        ? ''
+        : `bot ${first}`;
+  return { code, about, at: new Date(sentAt).toISOString() };
+}
+
+export type BotStatus = 'disabled' | 'not funded' | 'unknown' | 'in flight' | 'active';
+
+/** One bot's row, as numbers the board shows. */
+export interface BotRow {
+  readonly botId: string;
+  readonly pool: string;
+  readonly status: BotStatus;
+  readonly balance: Money | undefined;
+  readonly capitalBase: Money | undefined;
+  readonly pnl: Money | undefined;
+  /** balance ÷ capital base, when both are known. */
+  readonly ratio: number | undefined;
+  readonly harvestAt: Ratio | undefined;
+  readonly refillAt: Ratio | undefined;
+  readonly refills: number;
+  readonly maxRefills: number | undefined;
+  readonly refillBlocked: boolean;
+  /** Past `compound_threshold`: it keeps its profit and is no longer harvested. */
+  readonly compounding: boolean;
+  readonly lastAction: LastAction | undefined;
+}
+
+export function botRows(b: BoardInput): BotRow[] {
+  const { config, state } = b;
+  return config.bots.map((bot) => {
+    const s = state.bots.get(bot.botId);
+    const pool = config.pools.get(bot.pool);
+    const known = s !== undefined && isKnown(s);
+    const status: BotStatus = !bot.enabled
+      ? 'disabled'
+      : s === undefined
+        ? 'not funded'
+        : s.inFlight
+          ? 'in flight'
+          : known
+            ? 'active'
+            : 'unknown';
+    return {
+      botId: bot.botId,
+      pool: bot.pool,
+      status,
+      balance: known ? s.balance : undefined,
+      capitalBase: s?.capitalBase,
+      pnl: known ? totalPnl(s) : undefined,
+      ratio: known && s.capitalBase > 0n ? toFloat(s.balance) / toFloat(s.capitalBase) : undefined,
+      harvestAt: pool?.harvestThreshold,
+      refillAt: config.lossRecovery?.enabled
+        ? config.lossRecovery.interventionThreshold
+        : undefined,
+      refills: s?.refills ?? 0,
+      maxRefills: config.lossRecovery?.enabled ? config.lossRecovery.maxRefills : undefined,
+      refillBlocked: s?.refillBlocked ?? false,
+      compounding: known ? compounds(config, s) : false,
+      lastAction: b.lastAction.get(bot.botId),
+    };
+  });
+}
+
+/** Drawdown from the peak, as a share (0.12 = 12 %); undefined while equity is unknown. */
+export function drawdownOf(b: Pick<BoardInput, 'equity' | 'peakEquity'>): number | undefined {
+  if (b.equity === undefined || b.peakEquity <= 0n) return undefined;
+  return Math.max(0, 1 - toFloat(b.equity) / toFloat(b.peakEquity));
+}
+
+/** What the bots' books add up to: harvested from them, protected, contributed to them. */
+export function totals(state: PortfolioState): {
+  harvested: Money;
+  protected: Money;
+  contributed: Money;
+} {
+  const bots = [...state.bots.values()];
+  return {
+    harvested: sum(bots.map((b) => b.harvested)),
+    protected: sum(bots.map((b) => b.protected)),
+    contributed: sum(bots.map((b) => b.contributed)),
+  };
+}
+
+/** The floor a reserve may not be drawn below: the emergency reserve's minimum, else zero. */
+const floorOf = (config: Config, reserve: string): Money =>
+  reserve === EMERGENCY_RESERVE ? config.emergencyReserve.minimum : ZERO;
+
+const minute = (iso: string) => iso.slice(0, 16).replace('T', ' ');
+const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
+
+/** A cycle id (`20261202T0745Z-15m`) as a person reads it: `2026-12-02 07:45 UTC (15m)`. */
+export function cycleLabel(cycleId: string): string {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z-(\w+)$/.exec(cycleId);
+  return m ? `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]} UTC (every ${m[6]})` : cycleId;
+}
+
+function lastActionText(a: LastAction | undefined): string {
+  return a === undefined ? '' : `${a.kind} ${n(a.amount)} ${a.status} · ${minute(a.at)}`;
 }
 
 export function renderBoard(b: BoardInput): string {
@@ -32,55 +181,142 @@ export function renderBoard(b: BoardInput): string {
     b.mode === 'normal'
       ? styleText('green', b.mode)
       : styleText(['bold', 'red'], b.mode.toUpperCase());
-  const reserves = [...state.reserves].map(([k, v]) => `${k} ${n(v)}`).join(' · ');
+  const drawdown = drawdownOf(b);
+  const books = totals(state);
+  const stop = config.emergencyStop?.maxDrawdownPercent;
+  const reserves = [...state.reserves]
+    .map(([k, v]) => {
+      const floor = floorOf(config, k);
+      const low = v < floor;
+      const text = `${k} ${n(v)}${floor > 0n ? ` (floor ${n(floor)})` : ''}`;
+      return low ? styleText('red', `${text} BELOW FLOOR`) : text;
+    })
+    .join(' · ');
   const header = [
-    styleText('bold', `BOTFOLIO · ${config.portfolioId}`) +
-      `  cycle ${b.cycleNumber === undefined ? '' : `#${b.cycleNumber} `}${b.cycleId}  mode ${modeText}`,
-    `Equity ${b.equity === undefined ? 'unknown (a balance is unknown)' : `${n(b.equity)} ${config.currency}`} (peak ${n(b.peakEquity)})   Reserves: ${reserves}`,
+    `${styleText('bold', `BOTFOLIO · ${config.portfolioId}`)}  cycle ${b.cycleNumber === undefined ? '' : `#${b.cycleNumber} `}${cycleLabel(b.cycleId)}  mode ${modeText}${b.nextCycleAt ? `  next cycle ${minute(b.nextCycleAt)} UTC` : ''}`,
+    `Equity ${b.equity === undefined ? 'unknown (a balance is unknown)' : `${n(b.equity)} ${config.currency}`}  peak ${n(b.peakEquity)}  drawdown ${drawdown === undefined ? '—' : percent(drawdown)}${stop ? ` of the ${showRatio(stop)} % emergency stop` : ' (no emergency stop)'}`,
+    `Reserves ${reserves}`,
+    `Harvested ${n(books.harvested)} ${config.currency} in all · protected ${n(books.protected)} · contributed ${n(books.contributed)}`,
   ];
   const table = new Table({
-    head: ['bot', 'pool', 'balance', 'capital base', 'PnL', 'last action'],
-    colAligns: ['left', 'left', 'right', 'right', 'right', 'left'],
+    head: [
+      'bot',
+      'pool',
+      'status',
+      'balance',
+      'capital base',
+      'PnL',
+      'B/C (harvest · refill)',
+      'refills',
+      'last action',
+    ],
+    colAligns: ['left', 'left', 'left', 'right', 'right', 'right', 'left', 'left', 'left'],
     style: process.stdout.isTTY
       ? { head: ['cyan'], compact: true }
       : { head: [], border: [], compact: true },
   });
-  for (const bot of config.bots) {
-    const s = state.bots.get(bot.botId);
-    if (!s) {
-      table.push([
-        bot.botId,
-        bot.pool,
-        '—',
-        '—',
-        '—',
-        b.lastAction.get(bot.botId) ?? (bot.enabled ? 'not funded' : 'disabled'),
-      ]);
-      continue;
-    }
-    if (!isKnown(s)) {
-      table.push([
-        bot.botId,
-        bot.pool,
-        'unknown',
-        n(s.capitalBase),
-        '—',
-        b.lastAction.get(bot.botId) ?? '',
-      ]);
-      continue;
-    }
-    const pnl = totalPnl(s);
-    const pnlText = pnl < 0n ? styleText('red', n(pnl)) : styleText('green', n(pnl));
+  for (const r of botRows(b)) {
+    const pnl =
+      r.pnl === undefined
+        ? '—'
+        : r.pnl < 0n
+          ? styleText('red', n(r.pnl))
+          : styleText('green', n(r.pnl));
+    const triggers = [
+      r.harvestAt && `≥${ratioText(r.harvestAt)}`,
+      r.refillAt && `≤${ratioText(r.refillAt)}`,
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    const ratio = `${r.ratio === undefined ? '—' : r.ratio.toFixed(2)}${triggers ? ` (${triggers})` : ''}${r.compounding ? ' compounding' : ''}`;
+    const refills = `${r.refills}${r.maxRefills === undefined ? '' : `/${r.maxRefills}`}${r.refillBlocked ? ' BLOCKED' : ''}`;
     table.push([
-      bot.botId,
-      bot.pool,
-      n(s.balance),
-      n(s.capitalBase),
-      pnlText,
-      b.lastAction.get(bot.botId) ?? '',
+      r.botId,
+      r.pool,
+      r.status,
+      r.balance === undefined ? (r.status === 'unknown' ? 'unknown' : '—') : n(r.balance),
+      r.capitalBase === undefined ? '—' : n(r.capitalBase),
+      pnl,
+      ratio,
+      refills,
+      lastActionText(r.lastAction),
     ]);
   }
-  return `${header.join('\n')}\n${table.toString()}`;
+  const inFlight = (b.inFlight ?? []).map(
+    (e) =>
+      `  ${e.id.slice(0, 8)} ${e.kind} ${n(e.amount)} ${e.from} → ${e.to}: ${e.status} since ${minute(e.updatedAt)}`,
+  );
+  const alerts = (b.alerts ?? []).map(renderAlert);
+  return [
+    ...header,
+    table.toString(),
+    `In flight: ${inFlight.length === 0 ? 'none' : `\n${inFlight.join('\n')}`}`,
+    ...(b.alerts === undefined
+      ? []
+      : [`Alerts: ${alerts.length === 0 ? 'none' : `\n${alerts.join('\n')}`}`]),
+    ...(b.recentAlerts === undefined ? [] : [recentAlertsText(b.recentAlerts)]),
+  ].join('\n');
+}
+
+function recentAlertsText(sent: readonly SentAlert[]): string {
+  const lines = sent.map((a) => `  ${minute(a.at)}  ${a.code}${a.about ? ` [${a.about}]` : ''}`);
+  return `Alerts sent in the last 24 h: ${lines.length === 0 ? 'none' : `\n${lines.join('\n')}`}`;
+}
+
+/** The board for machines: every amount and ratio a decimal string, times ISO. */
+export function boardJson(b: BoardInput): Record<string, unknown> {
+  const m = (x: Money | undefined) => (x === undefined ? null : formatMoney(x));
+  const drawdown = drawdownOf(b);
+  return {
+    portfolio_id: b.config.portfolioId,
+    cycle_id: b.cycleId,
+    mode: b.mode,
+    equity: m(b.equity),
+    peak_equity: m(b.peakEquity),
+    drawdown: drawdown === undefined ? null : drawdown.toFixed(6),
+    emergency_stop_percent: b.config.emergencyStop
+      ? showRatio(b.config.emergencyStop.maxDrawdownPercent)
+      : null,
+    next_cycle_at: b.nextCycleAt ?? null,
+    totals: Object.fromEntries(Object.entries(totals(b.state)).map(([k, v]) => [k, m(v)])),
+    reserves: Object.fromEntries(
+      [...b.state.reserves].map(([k, v]) => [k, { balance: m(v), floor: m(floorOf(b.config, k)) }]),
+    ),
+    bots: botRows(b).map((r) => ({
+      bot_id: r.botId,
+      pool: r.pool,
+      status: r.status,
+      balance: m(r.balance),
+      capital_base: m(r.capitalBase),
+      pnl: m(r.pnl),
+      ratio: r.ratio === undefined ? null : r.ratio.toFixed(6),
+      harvest_at: r.harvestAt ? showRatio(r.harvestAt) : null,
+      refill_at: r.refillAt ? showRatio(r.refillAt) : null,
+      refills: r.refills,
+      max_refills: r.maxRefills ?? null,
+      refill_blocked: r.refillBlocked,
+      compounding: r.compounding,
+      last_action: r.lastAction
+        ? { ...r.lastAction, amount: formatMoney(r.lastAction.amount) }
+        : null,
+    })),
+    in_flight: (b.inFlight ?? []).map((e) => ({
+      id: e.id,
+      kind: e.kind,
+      amount: formatMoney(e.amount),
+      from: e.from,
+      to: e.to,
+      status: e.status,
+      since: e.updatedAt,
+    })),
+    recent_alerts: (b.recentAlerts ?? []).map((a) => ({ ...a })),
+    alerts: (b.alerts ?? []).map((a) => ({
+      severity: a.severity,
+      code: a.code,
+      bot_id: a.botId ?? null,
+      message: a.message,
+    })),
+  };
 }
 
 export function renderAlert(a: Alert): string {

@@ -65,7 +65,7 @@ export function withStoredState(
     if (state) return fn(stores, state);
     process.stderr.write(
       at.stack === undefined
-        ? `no state yet in ${dataDirOf(config, at.dir)}: run \`botfolio cycle --once\` first\n`
+        ? `no state yet in ${dataDirOf(config, at.dir)}: run \`botfolio cycle\` first\n`
         : `no state yet in stack ${at.stack}: its first cycle has not run\n`,
     );
     return 1;

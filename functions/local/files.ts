@@ -1,6 +1,7 @@
 /** Reading the user's files: a missing file or bad JSON is reported with the path, never a stack trace. */
 import { readFileSync } from 'node:fs';
 import { type Config, parseConfig } from '../core/config.ts';
+import { JsonTextError, parseJsonText } from '../core/json-text.ts';
 import { InvalidConfigError } from '../core/problems.ts';
 
 export class UserFileError extends Error {
@@ -21,9 +22,10 @@ export function readJsonFile(path: string, what: string): unknown {
     );
   }
   try {
-    return JSON.parse(text);
+    return parseJsonText(text);
   } catch (e) {
-    throw new UserFileError(`${what} file ${path} is not valid JSON: ${(e as Error).message}`);
+    if (e instanceof JsonTextError) throw new UserFileError(`${what} file ${path}: ${e.message}`);
+    throw e;
   }
 }
 

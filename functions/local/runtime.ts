@@ -5,7 +5,7 @@
  * CDK-synthesized transfer state machine executed in-process. On a data folder it owns the store
  * and announces it (live.ts): the paper exchange it loads is its own, never shared.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAllocationModule } from '../adapters/allocation-module.ts';
 import { DynamoBreakerStore } from '../adapters/dynamodb/breaker.ts';
@@ -28,6 +28,7 @@ import { makeTransferSteps, runStep } from '../usecases/transfer-steps.ts';
 import { synthesizeTransferDefinition } from './definition.ts';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from './dynamo.ts';
 import { type OwnedStore, openFolderStore } from './live.ts';
+import { ensureDataFolder } from './local-store.ts';
 import { LocalTransferWorkflow, type Reaper, type StateMachineDefinition } from './workflow.ts';
 
 export interface LocalRuntimeOptions {
@@ -111,7 +112,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
   const customWeights = opts.configFile
     ? await loadAllocationModule(config, opts.configFile)
     : undefined;
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  if (dataDir) ensureDataFolder(dataDir);
 
   // A data folder's store is owned, never borrowed: beside `botfolio run` this is refused.
   const folder =

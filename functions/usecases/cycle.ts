@@ -4,7 +4,7 @@
  * A cycle is identified by its schedule slot, so a retried cycle plans the same transfer ids and
  * its journal writes and workflow starts are no-ops.
  */
-import { type Alert, alert } from '../core/alerts.ts';
+import { type Alert, alert, announcesTransfer } from '../core/alerts.ts';
 import { netContributed, totalPnl } from '../core/analytics.ts';
 import type { Config } from '../core/config.ts';
 import { formatDuration } from '../core/duration.ts';
@@ -22,7 +22,6 @@ import {
   OPEN_STATUSES,
   type PlannedTransfer,
   plannedEntry,
-  TRANSFER_KINDS,
 } from '../core/transfer.ts';
 import { claimBots } from './bot-plans.ts';
 import { decideCycle, readCycleFacts } from './cycle-input.ts';
@@ -188,10 +187,12 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
   };
   const wanted = decided.transfers.map((t) => {
     const balance = state.bots.get(t.botId)?.balance;
+    const exchange = botsById.get(t.botId)?.exchange ?? 'unknown';
     return plannedEntry(t, {
       portfolioId,
       cycleId,
-      exchange: botsById.get(t.botId)?.exchange ?? 'unknown',
+      exchange,
+      venue: deps.exchanges.get(exchange)?.name,
       now: asOf,
       ...(balance != null && { reading: { balance, at: readAt.toISOString() } }),
       ...ends(t),
@@ -286,7 +287,5 @@ async function sendAll(
   alerts: readonly Alert[],
   context: { portfolioId: string; cycleId: string },
 ) {
-  const announcesTransfer = (a: Alert) =>
-    a.severity === 'info' && (TRANSFER_KINDS as readonly string[]).includes(a.code);
   for (const a of alerts) if (!announcesTransfer(a)) await alerter.send(a, context);
 }

@@ -72,6 +72,19 @@ describe('botfolio plan --json', () => {
     ]);
   });
 
+  it('shows each transfer once for a person, not again as its info alert', () => {
+    const state = file(
+      'state.json',
+      withPaths(stateFile(), { 'bots.1h_lorentzian_sol.balance': 200 }),
+    );
+    const r = botfolio('plan', '--config', 'examples/spec-portfolio.json', '--state', state);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /harvest +30\.00 USDT {2}bot 1h_lorentzian_sol → reserve low_frequency/,
+    );
+    expect(r.stdout.match(/harvest/g)).toHaveLength(1);
+  });
+
   it('prints no plan for an invalid state and names the bad field', () => {
     const state = file(
       'state.json',

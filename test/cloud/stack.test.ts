@@ -370,9 +370,11 @@ cloud('the deployed stack on an AWS emulator', () => {
     const halted = await cycleToTheEnd(w());
     // Assess
     expect([status.code, status.stderr]).toEqual([0, '']);
-    expect(JSON.parse(status.stdout)).toEqual(
-      JSON.parse(JSON.stringify({ ...stateToJson(stored ?? never()), equity: '1050.00000000' })),
-    );
+    expect(JSON.parse(status.stdout)).toEqual({
+      ...JSON.parse(JSON.stringify(stateToJson(stored ?? never(), 'decimal'))),
+      equity: '1050.00000000',
+      board: expect.objectContaining({ portfolio_id: PORTFOLIO, equity: '1050.00000000' }),
+    });
     expect([halt.code, halt.stdout]).toEqual([
       0,
       expect.stringContaining(`portfolio ${PORTFOLIO} halted`),

@@ -1,5 +1,6 @@
 import { Annotations, Capture, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../functions/core/config.ts';
 import { scheduleProblems } from '../../lib/cycle.ts';
 import { exampleConfigJson, logicalIdOf, synthesize } from './support.ts';
 
@@ -51,11 +52,17 @@ describe('monitoring cycle', () => {
     expect(scheduleProblems(15 * 60_000)).toEqual([]);
   });
 
-  it('builds with a sub-minute interval (local mode) but flags it as an error for a deploy', () => {
-    // Prepare
+  it('refuses a sub-minute interval in the config itself, as on one machine', () => {
+    // Assess: the same rule, at parse time, wherever the config is read
     const fast = { ...exampleConfigJson(), monitoring: { check_interval: '30s' } };
+    expect(() => synthesize({ configJson: fast })).toThrow(/monitoring\.check_interval/);
+  });
+
+  it('flags a sub-minute interval given past the config (a construct prop) as an error', () => {
+    // Prepare: a config object that skipped the schema
+    const config = { ...parseConfig(exampleConfigJson()), checkIntervalMs: 30_000 };
     // Act
-    const { stack: s, template: t } = synthesize({ configJson: fast });
+    const { stack: s, template: t } = synthesize({ props: { config } });
     // Assess
     t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
     // A run never outlasts the interval, so two cycles do not overlap.

@@ -170,6 +170,7 @@ export function journalItem(e: JournalEntry): Item {
     reason: e.reason,
     leg: BigInt(e.leg),
     exchange: e.exchange,
+    venue: e.venue,
     status: e.status,
     status_key: indexKeyOf(e),
     bot_key: botKey(e.portfolioId, e.botId),
@@ -282,6 +283,7 @@ export function journalEntryFromItem(item: Item): JournalEntry {
   const fromEnd = readOptionalString(where, item, 'from_end');
   const toEnd = readOptionalString(where, item, 'to_end');
   const error = readOptionalString(where, item, 'error');
+  const venue = readOptionalString(where, item, 'venue');
   const submitLeaseUntil = readOptionalString(where, item, 'submit_lease_until');
   const operation = operationOf(where, item);
   return {
@@ -312,6 +314,7 @@ export function journalEntryFromItem(item: Item): JournalEntry {
       readingAt !== undefined && { reading: { balance: readingBalance, at: readingAt } }),
     ...(fromEnd !== undefined && toEnd !== undefined && { ends: { from: fromEnd, to: toEnd } }),
     ...(error !== undefined && { error }),
+    ...(venue !== undefined && { venue }),
     ...(submitLeaseUntil !== undefined && { submitLeaseUntil }),
     ...(operation !== undefined && { operation }),
   };

@@ -3,7 +3,7 @@
  * with one conditional write, so the cooldown holds across Lambda invocations.
  */
 import type { CooldownStore } from '../../core/store-ports.ts';
-import { conditionalPut, type StoreContext } from './context.ts';
+import { conditionalPut, itemsByPrefix, type StoreContext } from './context.ts';
 
 export const alertKey = (portfolioId: string, key: string) => ({
   pk: portfolioId,
@@ -27,5 +27,13 @@ export class DynamoCooldownStore implements CooldownStore {
       { '#sent': 'sent_at' },
       { ':cutoff': nowMs - cooldownMs },
     );
+  }
+
+  async sentSince(portfolioId: string, sinceMs: number) {
+    const items = await itemsByPrefix(this.ctx, portfolioId, 'alert#');
+    return items
+      .map(({ key, item }) => ({ key, sentAt: Number(item.sent_at) }))
+      .filter((a) => a.sentAt >= sinceMs)
+      .sort((a, b) => b.sentAt - a.sentAt);
   }
 }

@@ -42,7 +42,9 @@ export async function ensureTables(
   await Promise.all(
     DEFS.map(async ([def, which]) => {
       const tableName = names[which];
-      if ((await describe(client, tableName)) === undefined) {
+      const table = await describe(client, tableName);
+      if (isActive(table)) return; // the usual case: one call per table
+      if (table === undefined) {
         try {
           await client.send(new CreateTableCommand(createTableInput(def, tableName)));
         } catch (err) {

@@ -59,7 +59,12 @@ export async function runCampaign(
   return results.sort((a, b) => a.run - b.run);
 }
 
-const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+/** The worker's module: its source, or in the shipped CLI (bin/build-cli.ts) its own entry beside this chunk. */
+const WORKER = fileURLToPath(
+  process.env.BOTFOLIO_CLI_BUNDLE === '1'
+    ? new URL('./chaos-worker.mjs', import.meta.url)
+    : new URL('./worker.ts', import.meta.url),
+);
 
 /** One worker process over its share; rejects if it dies before sending every result. */
 function inWorker(job: ChaosJob, take: (r: RunResult) => void): Promise<void> {

@@ -13,12 +13,12 @@ import type { Config } from '../../core/config.ts';
 import { add, formatMoney, type Money, sub, ZERO } from '../../core/money.ts';
 import type { ExchangeAccount, ExchangeTransferRequest } from '../../core/ports.ts';
 import { withCircuitBreaker } from '../../usecases/breaker.ts';
+import type { VenueName } from '../choices.ts';
 import type { FakeFault } from '../fake-venue.ts';
 import type { LocalRuntimeOptions } from '../runtime.ts';
 import { type DrivenFake, FAKE_EXCHANGES, type FakeExchange } from './fakes.ts';
 
-export const VENUES = ['paper', ...REAL_EXCHANGES] as const;
-export type VenueName = (typeof VENUES)[number];
+export { VENUES, type VenueName } from '../choices.ts';
 
 /** What the storm needs of the venue under test. */
 export interface StormVenue {

@@ -48,6 +48,13 @@ export function parseCurvesCsv(text: string, file: string, problems: string[]): 
     const at = `${file}:${i + 2}`;
     if (line.trim() === '') return;
     const cells = line.split(',').map((c) => c.trim());
+    // A short row is a cut line or a missing comma, not a carried-over value (that is ",,").
+    if (cells.length !== header.length) {
+      problems.push(
+        `${at}: ${cells.length} cell(s) where the header has ${header.length} (time, ${bots.join(', ')}): give every cell, an empty one (",,") to carry a value over`,
+      );
+      return;
+    }
     const timeText = cells[0] ?? '';
     const ms = Date.parse(DATE_ONLY.test(timeText) ? `${timeText}T00:00:00Z` : timeText);
     if (Number.isNaN(ms)) {

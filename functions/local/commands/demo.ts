@@ -10,10 +10,19 @@ import type { Alert } from '../../core/alerts.ts';
 import type { Config } from '../../core/config.ts';
 import { formatMoney, type Money, sum } from '../../core/money.ts';
 import { portfolioEquity } from '../../core/policy.ts';
-import { TRANSFER_STATUSES } from '../../core/transfer.ts';
-import { renderAlert, renderBoard, showAmount } from '../board.ts';
+import { OPEN_STATUSES, TRANSFER_STATUSES } from '../../core/transfer.ts';
+import {
+  type BoardInput,
+  boardJson,
+  type LastAction,
+  renderAlert,
+  renderBoard,
+  showAmount,
+} from '../board.ts';
+import { boardOutputFor, liveBoard } from '../live-board.ts';
 import { auditAgainstPaper } from '../paper-audit.ts';
 import { startLocalRuntime } from '../runtime.ts';
+import { onStopSignal } from '../stop-signal.ts';
 
 export interface DemoOptions {
   readonly config: Config;
@@ -50,20 +59,18 @@ export async function demo(opts: DemoOptions): Promise<number> {
     onAlert: (a) => cycleAlerts.push(a),
   });
 
-  let stopping = false;
-  const onSignal = () => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    print(styleText('yellow', '\nstopping after this cycle (Ctrl+C again to quit at once)…'));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stop = onStopSignal(print);
 
-  const lastAction = new Map<string, string>();
+  const lastAction = new Map<string, LastAction>();
+  // --quiet: one line per cycle even on a terminal; a pipe gets those lines anyway
+  const output = opts.quiet
+    ? 'lines'
+    : boardOutputFor(false, opts.out === undefined && process.stdout.isTTY === true);
+  const board = liveBoard(output, print);
   let cyclesRun = 0;
   let firstEquity: Money | undefined;
   try {
-    for (let i = 1; i <= opts.cycles && !stopping; i++) {
+    for (let i = 1; i <= opts.cycles && !stop.stopping; i++) {
       if (i > 1) runtime.trade();
       clock = new Date(start.getTime() + (i - 1) * config.checkIntervalMs);
       cycleAlerts.length = 0;
@@ -73,39 +80,45 @@ export async function demo(opts: DemoOptions): Promise<number> {
       for (const planned of result.entries) {
         const entry = await runtime.store.journal.get(planned.id);
         const status = entry?.status ?? 'planned';
-        lastAction.set(
-          planned.botId,
-          `#${i} ${planned.kind} ${formatMoney(planned.amount, 2)} ${SYMBOL[status] ?? status}`,
-        );
+        lastAction.set(planned.botId, {
+          kind: planned.kind,
+          amount: planned.amount,
+          status: `${SYMBOL[status] ?? ''} ${status}`.trim(),
+          at: planned.createdAt,
+        });
       }
       const books = await runtime.store.portfolio.load(config.portfolioId);
       if (!books) throw new Error('the portfolio state vanished');
       const equity = portfolioEquity(books);
-      if (opts.quiet) {
-        const moves = result.entries
-          .map((e) => `${e.kind} ${e.botId} ${formatMoney(e.amount, 2)}`)
-          .join(', ');
-        print(
+      const moves = result.entries
+        .map((e) => `${e.kind} ${e.botId} ${formatMoney(e.amount, 2)}`)
+        .join(', ');
+      const input: BoardInput = {
+        config,
+        state: books,
+        cycleId: result.cycleId,
+        cycleNumber: i,
+        mode: result.plan.mode,
+        equity,
+        peakEquity: result.plan.peakEquity,
+        lastAction,
+        inFlight: await runtime.store.journal.byStatus(config.portfolioId, OPEN_STATUSES),
+        alerts: [...cycleAlerts],
+        ...(i < opts.cycles && {
+          nextCycleAt: new Date(clock.getTime() + config.checkIntervalMs).toISOString(),
+        }),
+      };
+      board.update({
+        board: renderBoard(input),
+        line: [
           `cycle ${String(i).padStart(3)} ${result.cycleId} ${result.plan.mode} equity ${showAmount(equity)}${moves ? ` — ${moves}` : ''}`,
-        );
-      } else {
-        print(
-          renderBoard({
-            config,
-            state: books,
-            cycleId: result.cycleId,
-            cycleNumber: i,
-            mode: result.plan.mode,
-            equity,
-            peakEquity: result.plan.peakEquity,
-            lastAction,
-          }),
-        );
-        for (const a of cycleAlerts) print(renderAlert(a));
-        print('');
-        if (opts.delayMs > 0 && i < opts.cycles) await sleep(opts.delayMs);
-      }
+          ...cycleAlerts.map(renderAlert),
+        ].join('\n'),
+        json: boardJson(input),
+      });
+      if (opts.delayMs > 0 && i < opts.cycles && output === 'redraw') await sleep(opts.delayMs);
     }
+    board.done();
 
     const all = await runtime.store.journal.byStatus(config.portfolioId, TRANSFER_STATUSES);
     const count = (pred: (e: (typeof all)[number]) => boolean) => all.filter(pred).length;
@@ -114,6 +127,10 @@ export async function demo(opts: DemoOptions): Promise<number> {
         sum(all.filter((e) => e.kind === kind && e.status === 'completed').map((e) => e.amount)),
         2,
       );
+    if (cyclesRun === 0) {
+      print(styleText('bold', `Demo summary — no cycle run, seed ${opts.seed}: nothing moved`));
+      return stop.exitCode(0);
+    }
     const check = await auditAgainstPaper(runtime.store, runtime.exchange, config);
     const books = await runtime.store.portfolio.load(config.portfolioId);
     const endEquity = books ? portfolioEquity(books) : undefined;
@@ -152,10 +169,9 @@ export async function demo(opts: DemoOptions): Promise<number> {
             `  books            MISMATCH:\n${check.mismatches.map((m) => `    ${m}`).join('\n')}`,
           ),
     );
-    return check.agree ? 0 : 1;
+    return stop.exitCode(check.agree ? 0 : 1);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.dispose();
     await runtime.close();
   }
 }

@@ -4,12 +4,14 @@
  * the history-based strategies need the performance series only a cycle reads.
  */
 import { loadAllocationModule } from '../../adapters/allocation-module.ts';
+import { announcesTransfer } from '../../core/alerts.ts';
 import { formatMoney } from '../../core/money.ts';
 import { planToJson } from '../../core/plan-json.ts';
 import { plan } from '../../core/policy.ts';
 import { InvalidConfigError } from '../../core/problems.ts';
 import { parseState } from '../../core/state.ts';
 import { loadConfigFile, readJsonFile } from '../files.ts';
+import { transferLine } from './transfers.ts';
 
 export async function validateCommand(file: string): Promise<number> {
   const config = loadConfigFile(file);
@@ -48,12 +50,10 @@ export async function planCommand(
     `mode ${decided.mode}, peak equity ${formatMoney(decided.peakEquity, 2)} ${config.currency}`,
   ];
   if (decided.transfers.length === 0) lines.push('no transfers');
-  for (const t of decided.transfers) {
-    lines.push(
-      `  ${t.kind.padEnd(10)} ${formatMoney(t.amount, 2).padStart(12)} ${t.from} → ${t.to}  (${t.reason})`,
-    );
-  }
-  for (const a of decided.alerts)
+  for (const t of decided.transfers)
+    lines.push(`  ${transferLine(t, config.currency)}  (${t.reason})`);
+  // Each transfer is shown above; its info alert would only say it again.
+  for (const a of decided.alerts.filter((a) => !announcesTransfer(a)))
     lines.push(`  ${a.severity}: ${a.code}${a.botId ? ` [${a.botId}]` : ''} ${a.message}`);
   for (const c of decided.refillBlocks)
     lines.push(`  ${c.botId}: refills ${c.blocked ? 'blocked' : 'unblocked'} (${c.reason})`);

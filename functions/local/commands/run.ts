@@ -14,7 +14,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { styleText } from 'node:util';
-import { REAL_EXCHANGES, type RealExchange, realExchange } from '../../adapters/exchanges.ts';
+import { type RealExchange, realExchange } from '../../adapters/exchanges.ts';
 import {
   type ExchangeKey,
   keyEnvNames,
@@ -22,8 +22,9 @@ import {
   needsPassphrase,
   withDotEnv,
 } from '../../adapters/secrets.ts';
-import type { Alert } from '../../core/alerts.ts';
+import { type Alert, announcesTransfer } from '../../core/alerts.ts';
 import type { Config } from '../../core/config.ts';
+import { formatDuration } from '../../core/duration.ts';
 import { AuthenticationFailedError } from '../../core/errors.ts';
 import { sum } from '../../core/money.ts';
 import { type Plan, portfolioEquity } from '../../core/policy.ts';
@@ -32,14 +33,15 @@ import { withCircuitBreaker } from '../../usecases/breaker.ts';
 import { cycleIdFor } from '../../usecases/cycle.ts';
 import { decideCycle, previewState, readCycleFacts } from '../../usecases/cycle-input.ts';
 import { renderAlert, showAmount } from '../board.ts';
+import type { RunExchange } from '../choices.ts';
 import { type ControlServer, oneAtATime, startControlServer } from '../control.ts';
 import { UserFileError } from '../files.ts';
 import { dataDirOf } from '../local-store.ts';
 import { type LocalRuntime, startLocalRuntime } from '../runtime.ts';
+import { onStopSignal } from '../stop-signal.ts';
 import { LOOP_COMMANDS } from './loop-commands.ts';
 
-export const RUN_EXCHANGES = ['paper', ...REAL_EXCHANGES] as const;
-export type RunExchange = (typeof RUN_EXCHANGES)[number];
+export { RUN_EXCHANGES, type RunExchange } from '../choices.ts';
 
 export interface RunOptions {
   readonly config: Config;
@@ -71,6 +73,7 @@ export interface RunOptions {
 /** Runs the loop; resolves to the exit code. */
 export async function run(opts: RunOptions): Promise<number> {
   const { config } = opts;
+  const intervalMs = opts.intervalMs ?? config.checkIntervalMs;
   const print = opts.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const now = opts.now ?? (() => new Date());
   const venue = opts.exchange === 'paper' ? undefined : opts.exchange;
@@ -83,7 +86,6 @@ export async function run(opts: RunOptions): Promise<number> {
       key: async () => key,
       ...(apiUrl !== undefined && { apiUrl }),
     }));
-  const intervalMs = opts.intervalMs ?? config.checkIntervalMs;
 
   const alerts: Alert[] = [];
   const runtime = await startLocalRuntime({
@@ -119,28 +121,16 @@ export async function run(opts: RunOptions): Promise<number> {
     throw error;
   }
 
-  const stop = new AbortController();
-  let stopping = false;
-  const onSignal = () => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    stop.abort();
-    print(styleText('yellow', 'stopping after this cycle (Ctrl+C again to quit at once)…'));
-  };
-  const onAbort = () => {
-    stopping = true;
-    stop.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stop = onStopSignal(print);
+  const onAbort = () => stop.stop();
   opts.signal?.addEventListener('abort', onAbort);
 
   print(
-    `botfolio run — portfolio ${config.portfolioId} on ${opts.exchange}${opts.dryRun ? ' (dry run: nothing is recorded, nothing moves)' : ''}, a cycle every ${Math.round(intervalMs / 1000)} s`,
+    `botfolio run — portfolio ${config.portfolioId} on ${opts.exchange}${opts.dryRun ? ' (dry run: nothing is recorded, nothing moves)' : ''}, a cycle every ${formatDuration(intervalMs)}`,
   );
   let failures = 0;
   try {
-    for (let i = 1; !stopping && (opts.cycles === undefined || i <= opts.cycles); i++) {
+    for (let i = 1; !stop.stopping && (opts.cycles === undefined || i <= opts.cycles); i++) {
       alerts.length = 0;
       try {
         await exclusive(async () => {
@@ -162,18 +152,25 @@ export async function run(opts: RunOptions): Promise<number> {
       }
       for (const a of alerts) print(renderAlert(a));
       const last = opts.cycles !== undefined && i >= opts.cycles;
-      if (!last && !stopping)
+      if (!last && !stop.stopping) {
+        const next = new Date(now().getTime() + intervalMs);
+        print(
+          styleText(
+            'dim',
+            `  next cycle at ${next.toISOString().slice(0, 19).replace('T', ' ')} UTC (in ${formatDuration(intervalMs)}); Ctrl+C stops`,
+          ),
+        );
         await sleep(intervalMs, undefined, { signal: stop.signal }).catch(() => {});
+      }
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.dispose();
     opts.signal?.removeEventListener('abort', onAbort);
     // Commands already sent are answered; then nobody else uses the runtime.
     await control?.close();
     await runtime.close();
   }
-  return failures === 0 ? 0 : 1;
+  return stop.exitCode(failures === 0 ? 0 : 1);
 }
 
 /** The control endpoint, announced in the folder's live.json; undefined in memory. */
@@ -297,6 +294,7 @@ export async function previewCycle(
       `  would ${t.kind.padEnd(10)} ${showAmount(t.amount).padStart(12)} ${t.from} → ${t.to}  (${t.reason})`,
     );
   }
-  for (const a of decided.alerts) print(`  would alert ${renderAlert(a).trimStart()}`);
+  for (const a of decided.alerts.filter((a) => !announcesTransfer(a)))
+    print(`  would alert ${renderAlert(a).trimStart()}`);
   return decided;
 }

@@ -1,0 +1,55 @@
+/**
+ * Builds the CLI as it ships: `dist/botfolio.mjs`, one esbuild bundle of `bin/botfolio.ts` split
+ * at each command's `await import`, so a command loads only its own code (`status` neither ccxt
+ * nor CDK) and Node starts it without compiling TypeScript. `npm ci` runs it (`prepare`); run
+ * `npm run build` after changing the code. Tests run the sources (tsx), not this bundle.
+ *
+ * Left out of the bundle and loaded from node_modules: dynalite (it loads LevelDB's native
+ * add-on), CDK (aws-cdk-lib reads its own files at run time; only commands that synthesize load
+ * it), and ccxt's imports a REST client never makes (as in the Lambda bundles).
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import { build } from 'esbuild';
+import { CCXT_UNUSED_IMPORTS, ESM_REQUIRE_BANNER } from '../lib/bundle-options.ts';
+
+/** `dist`, or the folder after `--outdir` (the tests build a copy of their own). */
+const outIndex = process.argv.indexOf('--outdir');
+const CLI_OUT_DIR = (outIndex > 0 && process.argv[outIndex + 1]) || 'dist';
+
+rmSync(CLI_OUT_DIR, { recursive: true, force: true });
+await build({
+  entryPoints: {
+    cli: 'bin/botfolio.ts',
+    // forked by the chaos campaign (functions/local/chaos/campaign.ts finds it beside its chunk)
+    'chaos-worker': 'functions/local/chaos/worker.ts',
+  },
+  outdir: CLI_OUT_DIR,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunk-[hash]',
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  sourcemap: true,
+  sourcesContent: false,
+  // Error classes name themselves and messages print those names.
+  keepNames: true,
+  define: { 'process.env.BOTFOLIO_CLI_BUNDLE': '"1"' },
+  banner: { js: ESM_REQUIRE_BANNER },
+  external: ['dynalite', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', ...CCXT_UNUSED_IMPORTS],
+  logLevel: 'warning',
+});
+
+// The entry: turns on Node's compile cache (V8's code for every module, kept in the temp folder)
+// before the CLI loads, so from the second run on Node does not compile the bundle again.
+writeFileSync(
+  `${CLI_OUT_DIR}/botfolio.mjs`,
+  `#!/usr/bin/env node
+import module from 'node:module';
+module.enableCompileCache?.();
+await import('./cli.mjs');
+`,
+  { mode: 0o755 },
+);

@@ -1,0 +1,59 @@
+/**
+ * The CLI as it ships: `npm ci` builds `dist/botfolio.mjs` (bin/build-cli.ts). The build must run
+ * from any folder, and a read-only command must not load what it does not use.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { root } from '../helpers/cli.ts';
+
+const out = join(root, 'dist-test', `build-${process.pid}`);
+
+/** Runs the built CLI with the checkout as working folder (its example config). */
+function built(args: string[], nodeArgs: string[] = []) {
+  const r = spawnSync(process.execPath, [...nodeArgs, join(out, 'botfolio.mjs'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('the shipped CLI build', () => {
+  beforeAll(() => {
+    const build = spawnSync(
+      join(root, 'node_modules/.bin/tsx'),
+      ['bin/build-cli.ts', '--outdir', out],
+      { cwd: root, encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(build.stderr).toBe('');
+    expect(build.status).toBe(0);
+  }, 120_000);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('validates a config', () => {
+    const r = built(['validate', 'examples/spec-portfolio.json']);
+    expect(r.stdout).toMatch(/valid — portfolio main/);
+    expect(r.code).toBe(0);
+  });
+
+  it('answers `status` on an empty data folder without loading CDK', () => {
+    // Prepare: a preload that lists the CommonJS modules loaded when the process ends
+    const dir = mkdtempSync(join(tmpdir(), 'botfolio-build-'));
+    const probe = join(dir, 'probe.cjs');
+    writeFileSync(
+      probe,
+      "process.on('exit', () => process.stderr.write('LOADED ' + Object.keys(require.cache).join(' ') + '\\n'));",
+    );
+    // Act
+    const r = built(['status', '--data', join(dir, 'data')], ['--require', probe]);
+    // Assess
+    expect(r.stderr).toMatch(/no state yet in .*data: run `botfolio cycle/);
+    expect(r.code).toBe(1);
+    const loaded = r.stderr.split('LOADED ')[1] ?? '';
+    expect(loaded).toContain('dynalite');
+    expect(loaded).not.toContain('aws-cdk-lib');
+  });
+});
