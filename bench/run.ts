@@ -10,10 +10,13 @@
  *   call, batched (the adapter) against one balance call per bot in turn (the spec's loop);
  * - `exchanges.<name>`: Binance's, OKX's and Bybit's `balance_calls_per_cycle` for 500 bots and
  *   `cycle_ms` at 50 ms per call under the adapter's rate limits (OKX and Bybit, one call per bot,
- *   timed on a smaller fleet and scaled), and `bundle_bytes` of each exchange's own cycle bundle.
+ *   timed on a smaller fleet and scaled), and `bundle_bytes` of each exchange's own cycle bundle;
+ * - `backtest_bot_cycles_per_s`, `backtest_peak_rss_mb` (and the rest of bench/backtest.ts's
+ *   line): 100 bots × 35,040 15-minute steps through the backtest, in a process of its own.
  *
  * Without `--json` it prints a table with the targets.
  */
+import { execFileSync } from 'node:child_process';
 import Table from 'cli-table3';
 import { batchedCalls, batchedCycleMs, perBotCycleMs, startFleet } from './balances.ts';
 import { buildBundles, importTimes } from './bundles.ts';
@@ -28,6 +31,8 @@ const TARGETS = {
   importSpeedup: 4,
   callsPerCycle: 5,
   cycleSpeedup: 50,
+  backtestBotCyclesPerS: 2_000_000,
+  backtestPeakRssMb: 300,
 };
 
 const json = process.argv.includes('--json');
@@ -66,6 +71,11 @@ const exchanges = Object.fromEntries(
   }),
 );
 
+progress('backtest: 100 bots × 35,040 15-minute steps, in a process of its own…');
+const backtestFigures = JSON.parse(
+  execFileSync(process.execPath, ['--import', 'tsx', 'bench/backtest.ts'], { encoding: 'utf8' }),
+) as { backtest_bot_cycles_per_s: number; backtest_peak_rss_mb: number };
+
 const result = {
   bundle_bytes: largest.bytes,
   bundle_name: largest.name,
@@ -81,12 +91,16 @@ const result = {
   cycle_ms_per_bot: round(perBotMs),
   cycle_speedup: round(perBotMs / batchedMs),
   exchanges,
+  ...backtestFigures,
   node: process.version,
   targets_met: {
     bundle_bytes: largest.bytes <= TARGETS.bundleBytes,
     import_speedup: imports.full / imports.slim >= TARGETS.importSpeedup,
     balance_calls_per_cycle: calls <= TARGETS.callsPerCycle,
     cycle_speedup: perBotMs / batchedMs >= TARGETS.cycleSpeedup,
+    backtest_bot_cycles_per_s:
+      backtestFigures.backtest_bot_cycles_per_s >= TARGETS.backtestBotCyclesPerS,
+    backtest_peak_rss_mb: backtestFigures.backtest_peak_rss_mb <= TARGETS.backtestPeakRssMb,
   },
 };
 
