@@ -26,6 +26,7 @@ import {
 import { planCommand, validateCommand } from '../functions/local/commands/plan.ts';
 import { rebuildCommand, reconcileCommand } from '../functions/local/commands/reconcile.ts';
 import { RUN_EXCHANGES, run } from '../functions/local/commands/run.ts';
+import { sweepCommand } from '../functions/local/commands/sweep.ts';
 import { loadConfigFile, UserFileError } from '../functions/local/files.ts';
 
 const DEFAULT_CONFIG = 'examples/spec-portfolio.json';
@@ -282,8 +283,11 @@ program
   .requiredOption('-c, --config <file>', 'portfolio config file')
   .requiredOption('--curves <path>', 'a CSV file of equity curves, or a folder of them')
   .option('--json', 'as JSON', false)
+  .option('--sweep <file>', 'backtest every parameter set of a sweep file (JSON) and rank them')
   .action(async (o) => {
-    process.exitCode = await backtestCommand(loadConfigFile(o.config), o.config, o.curves, o.json);
+    process.exitCode = o.sweep
+      ? await sweepCommand(o.config, o.curves, o.sweep, o.json)
+      : await backtestCommand(loadConfigFile(o.config), o.config, o.curves, o.json);
   });
 
 try {

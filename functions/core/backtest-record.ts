@@ -29,6 +29,18 @@ export interface EquityCurves {
   readonly values: ReadonlyMap<string, Float64Array>;
 }
 
+/** Each time's UTC day as a number, days numbered in the order they first appear. */
+export function dayNumbers(times: readonly string[]): number[] {
+  const days = new Map<string, number>();
+  return times.map((at) => {
+    const key = at.slice(0, 10);
+    const known = days.get(key);
+    if (known !== undefined) return known;
+    days.set(key, days.size);
+    return days.size - 1;
+  });
+}
+
 /** A curve from amounts (undefined where it has no value). */
 export const curveOf = (points: readonly (Money | undefined)[]): Float64Array =>
   Float64Array.from(points, (p) => (p === undefined ? Number.NaN : Number(p)));
@@ -75,6 +87,10 @@ export interface BacktestResult {
   readonly timeline: readonly TimelineTransfer[];
   /** Σ the transfers' fees (`transfer_fee` × amount), paid out of the bots' balances. */
   readonly fees: Money;
+  /** Largest fall of portfolio equity from its peak, cycle by cycle (0.25 = 25%). */
+  readonly maxDrawdown: number;
+  /** UTC days on which the portfolio ended a cycle halted. */
+  readonly daysHalted: number;
   /** Mode changes and warnings, with the cycle time they happened at. */
   readonly events: readonly { readonly at: string; readonly alert: Alert }[];
 }
@@ -91,6 +107,9 @@ export class BacktestRecord {
   #fees: Money = ZERO;
   #mode: Mode = 'normal';
   #planned = 0;
+  #peak = 0;
+  #worst = 0;
+  readonly #haltedDays = new Set<number>();
   /** Per bot (config order): refilled at least once, and back at its capital base since the last refill. */
   readonly wasRefilled: boolean[];
   readonly recovered: boolean[];
@@ -106,6 +125,14 @@ export class BacktestRecord {
   /** A refilled bot whose balance (before this cycle's transfers) is back at its capital base. */
   sampled(k: number, atOrAboveBase: boolean): void {
     if (atOrAboveBase && this.wasRefilled[k] && !this.recovered[k]) this.recovered[k] = true;
+  }
+
+  /** Every cycle: portfolio equity (10⁻⁸ units) as the market left it, and the flags after it. */
+  cycle(equity: number, halted: boolean, day: number): void {
+    if (equity > this.#peak) this.#peak = equity;
+    else if (this.#peak > 0)
+      this.#worst = Math.max(this.#worst, (this.#peak - equity) / this.#peak);
+    if (halted) this.#haltedDays.add(day);
   }
 
   /** A warning (or a mode change) to keep, as the events keep them. */
@@ -179,6 +206,8 @@ export class BacktestRecord {
       transfers: this.#transfers,
       timeline: this.#timeline,
       fees: this.#fees,
+      maxDrawdown: this.#worst,
+      daysHalted: this.#haltedDays.size,
       events: this.#events,
     };
   }

@@ -5,10 +5,15 @@
  * hold exactly (2⁵³ units: about 90 million in the currency).
  */
 import { botMetrics, type EquitySample, netContributed } from './analytics.ts';
-import { BacktestRecord, type BacktestResult, type EquityCurves } from './backtest-record.ts';
+import {
+  BacktestRecord,
+  type BacktestResult,
+  dayNumbers,
+  type EquityCurves,
+} from './backtest-record.ts';
 import type { Config } from './config.ts';
 import type { Money } from './money.ts';
-import { historySamplesToRead, plan } from './policy.ts';
+import { historySamplesToRead, plan, portfolioEquity } from './policy.ts';
 import { balanceOf, initialState, type PortfolioState } from './state.ts';
 import type { WeightsFunction } from './strategies.ts';
 
@@ -23,6 +28,7 @@ export function replayEveryCycle(
   const record = new BacktestRecord(config);
   const samples = new Map<string, EquitySample[]>();
   const last = new Map<string, Money>();
+  const dayOf = dayNumbers(times);
   times.forEach((at, i) => {
     state = { ...state, asOf: at, bots: moved(state, curves.values, i, last) };
     const window = historySamplesToRead(config, state);
@@ -39,7 +45,9 @@ export function replayEveryCycle(
       samples.set(bot.botId, list);
       record.sampled(k, balanceOf(b) >= b.capitalBase);
     });
+    const equity = portfolioEquity(state) ?? 0n;
     state = record.planned(at, state, decided);
+    record.cycle(Number(equity), state.flags.halted, dayOf[i] ?? 0);
   });
   return record.result(times, state, (k, bot) =>
     botMetrics(bot, samples.get(config.bots[k]?.botId ?? '') ?? []),

@@ -19,7 +19,12 @@
  */
 import { netContributed, periodReturn } from './analytics.ts';
 import { RunningMetrics } from './backtest-metrics.ts';
-import { BacktestRecord, type BacktestResult, type EquityCurves } from './backtest-record.ts';
+import {
+  BacktestRecord,
+  type BacktestResult,
+  dayNumbers,
+  type EquityCurves,
+} from './backtest-record.ts';
 import { replayEveryCycle } from './backtest-replay.ts';
 import { Bands, modesMayChange, portfolioBooks } from './backtest-screen.ts';
 import { ReturnWindows, SampleRings } from './backtest-window.ts';
@@ -182,6 +187,7 @@ function screened(config: Config, curves: EquityCurves, opts: BacktestOptions): 
       !rebalanceDue(config, { ...books, asOf: at })
     ) {
       if (equity > peak) peak = equity;
+      record.cycle(Number(equity), pb.flags.halted, day);
       for (let k = 0; k < n; k++) {
         if (!flagged[k]) continue;
         for (const a of returnAlerts(bots[k] as BotConfig, windows.returns(k))) record.alert(at, a);
@@ -216,6 +222,7 @@ function screened(config: Config, curves: EquityCurves, opts: BacktestOptions): 
     }
     bands.set(config, books);
     pb = portfolioBooks(config, books);
+    record.cycle(Number(equity), books.flags.halted, day);
   }
 
   const final = new Map<string, BotState>();
@@ -225,16 +232,4 @@ function screened(config: Config, curves: EquityCurves, opts: BacktestOptions): 
   return record.result(times, { ...books, peakEquity: peak, bots: final }, (k, bot) =>
     metrics.metrics(k, bot),
   );
-}
-
-/** Each time's UTC day as a number, days numbered in the order they first appear. */
-function dayNumbers(times: readonly string[]): number[] {
-  const days = new Map<string, number>();
-  return times.map((at) => {
-    const key = at.slice(0, 10);
-    const known = days.get(key);
-    if (known !== undefined) return known;
-    days.set(key, days.size);
-    return days.size - 1;
-  });
 }
