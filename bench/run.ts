@@ -13,10 +13,13 @@
  *   timed on a smaller fleet and scaled), and `bundle_bytes` of each exchange's own cycle bundle;
  * - `cli_status_ms` / `node_start_ms`: `botfolio status` from the shipped build on a data folder
  *   with 10 bots and 500 journal entries, against a bare Node start (medians, interleaved).
+ * - `backtest_bot_cycles_per_s`, `backtest_peak_rss_mb` (and the rest of bench/backtest.ts's
+ *   line): 100 bots × 35,040 15-minute steps through the backtest, in a process of its own.
  *
  * `--cli` measures only the last two (for work on the CLI's start-up).
  * Without `--json` it prints a table with the targets.
  */
+import { execFileSync } from 'node:child_process';
 import Table from 'cli-table3';
 import { batchedCalls, batchedCycleMs, perBotCycleMs, startFleet } from './balances.ts';
 import { buildBundles, importTimes } from './bundles.ts';
@@ -34,6 +37,8 @@ const TARGETS = {
   callsPerCycle: 5,
   cycleSpeedup: 50,
   cliStatusOverNodeStart: 3,
+  backtestBotCyclesPerS: 2_000_000,
+  backtestPeakRssMb: 300,
 };
 
 const json = process.argv.includes('--json');
@@ -91,6 +96,11 @@ const exchanges = Object.fromEntries(
   }),
 );
 
+progress('backtest: 100 bots × 35,040 15-minute steps, in a process of its own…');
+const backtestFigures = JSON.parse(
+  execFileSync(process.execPath, ['--import', 'tsx', 'bench/backtest.ts'], { encoding: 'utf8' }),
+) as { backtest_bot_cycles_per_s: number; backtest_peak_rss_mb: number };
+
 const result = {
   bundle_bytes: largest.bytes,
   bundle_name: largest.name,
@@ -107,6 +117,7 @@ const result = {
   cycle_speedup: round(perBotMs / batchedMs),
   exchanges,
   ...cliFigures,
+  ...backtestFigures,
   node: process.version,
   targets_met: {
     bundle_bytes: largest.bytes <= TARGETS.bundleBytes,
@@ -114,6 +125,9 @@ const result = {
     balance_calls_per_cycle: calls <= TARGETS.callsPerCycle,
     cycle_speedup: perBotMs / batchedMs >= TARGETS.cycleSpeedup,
     cli_status_ms: cliMet,
+    backtest_bot_cycles_per_s:
+      backtestFigures.backtest_bot_cycles_per_s >= TARGETS.backtestBotCyclesPerS,
+    backtest_peak_rss_mb: backtestFigures.backtest_peak_rss_mb <= TARGETS.backtestPeakRssMb,
   },
 };
 

@@ -434,7 +434,13 @@ program
   .requiredOption('-c, --config <file>', 'portfolio config file')
   .requiredOption('--curves <path>', 'a CSV file of equity curves, or a folder of them')
   .option('--json', 'as JSON', false)
+  .option('--sweep <file>', 'backtest every parameter set of a sweep file (JSON) and rank them')
   .action(async (o) => {
+    if (o.sweep) {
+      const { sweepCommand } = await import('../functions/local/commands/sweep.ts');
+      process.exitCode = await sweepCommand(o.config, o.curves, o.sweep, o.json);
+      return;
+    }
     const { backtestCommand } = await import('../functions/local/commands/backtest.ts');
     process.exitCode = await backtestCommand(loadConfigFile(o.config), o.config, o.curves, o.json);
   });

@@ -41,11 +41,25 @@ export function flowAdjustedReturns(samples: readonly EquitySample[]): PeriodRet
   for (let i = 1; i < samples.length; i++) {
     const prev = samples[i - 1];
     const cur = samples[i];
-    if (!prev || !cur || prev.balance <= 0n) continue;
-    const flow = sub(cur.netContributed, prev.netContributed);
-    out.push({ at: cur.at, r: toFloat(sub(cur.balance, flow)) / toFloat(prev.balance) - 1 });
+    if (!prev || !cur) continue;
+    const r = periodReturn(prev.balance, prev.netContributed, cur.balance, cur.netContributed);
+    if (r !== undefined) out.push({ at: cur.at, r });
   }
   return out;
+}
+
+/**
+ * The flow-adjusted return of one period from its two samples' balances and net contributions;
+ * undefined when it starts from a zero balance (nothing was at risk).
+ */
+export function periodReturn(
+  prevBalance: Money,
+  prevNet: Money,
+  balance: Money,
+  net: Money,
+): number | undefined {
+  if (prevBalance <= 0n) return undefined;
+  return toFloat(sub(balance, sub(net, prevNet))) / toFloat(prevBalance) - 1;
 }
 
 /** Period returns compounded into one return per UTC day (the day the period ends), oldest first. */
@@ -59,14 +73,28 @@ export function dailyReturns(returns: readonly PeriodReturn[]): PeriodReturn[] {
 }
 
 export function mean(xs: readonly number[]): number | undefined {
-  return xs.length === 0 ? undefined : xs.reduce((s, x) => s + x, 0) / xs.length;
+  return meanOf(xs, 0, xs.length);
+}
+
+/** Mean of `xs[from..to)`, summed in order (the analytics alerts read windows without copying them). */
+function meanOf(xs: readonly number[], from: number, to: number): number | undefined {
+  if (to <= from) return undefined;
+  let s = 0;
+  for (let i = from; i < to; i++) s += xs[i] ?? 0;
+  return s / (to - from);
 }
 
 /** Sample standard deviation (n − 1); undefined below two values. */
 export function stdev(xs: readonly number[]): number | undefined {
-  const m = mean(xs);
-  if (m === undefined || xs.length < 2) return undefined;
-  return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1));
+  return stdevOf(xs, 0, xs.length);
+}
+
+function stdevOf(xs: readonly number[], from: number, to: number): number | undefined {
+  const m = meanOf(xs, from, to);
+  if (m === undefined || to - from < 2) return undefined;
+  let s = 0;
+  for (let i = from; i < to; i++) s += ((xs[i] ?? 0) - m) ** 2;
+  return Math.sqrt(s / (to - from - 1));
 }
 
 /** Share of strictly positive returns; undefined without any. */
@@ -199,21 +227,21 @@ export interface UnusualLoss {
  */
 export function unusualLoss(returns: readonly number[]): UnusualLoss | undefined {
   const r = returns.at(-1);
-  const earlier = returns.slice(0, -1);
-  if (r === undefined || r >= 0 || earlier.length < UNUSUAL_LOSS_MIN_SAMPLES) return undefined;
-  const m = mean(earlier) ?? 0;
-  const sd = stdev(earlier) ?? 0;
+  const earlier = returns.length - 1;
+  if (r === undefined || r >= 0 || earlier < UNUSUAL_LOSS_MIN_SAMPLES) return undefined;
+  const m = meanOf(returns, 0, earlier) ?? 0;
+  const sd = stdevOf(returns, 0, earlier) ?? 0;
   if (sd === 0) return r < m ? { r, mean: m, sd, z: Number.NEGATIVE_INFINITY } : undefined;
   const z = (r - m) / sd;
   return z < -UNUSUAL_LOSS_Z ? { r, mean: m, sd, z } : undefined;
 }
 
 /** Mean returns closer to zero than this are zero (float noise of sums that cancel out). */
-const FLAT = 1e-12;
+export const FLAT = 1e-12;
 
 /** Sign of the Sharpe ratio of a window: the sign of its mean (a flat window counts as zero). */
-function sharpeSign(xs: readonly number[]): number {
-  const m = mean(xs) ?? 0;
+function sharpeSign(xs: readonly number[], from: number, to: number): number {
+  const m = meanOf(xs, from, to) ?? 0;
   return Math.abs(m) < FLAT ? 0 : Math.sign(m);
 }
 
@@ -221,9 +249,7 @@ function sharpeSign(xs: readonly number[]): number {
 function degradedAt(returns: readonly number[], end: number): boolean {
   const w = DEGRADED_WINDOW;
   if (end - 2 * w < 0) return false;
-  const recent = returns.slice(end - w, end);
-  const before = returns.slice(end - 2 * w, end - w);
-  return sharpeSign(recent) < 0 && sharpeSign(before) > 0;
+  return sharpeSign(returns, end - w, end) < 0 && sharpeSign(returns, end - 2 * w, end - w) > 0;
 }
 
 export interface Degradation {
@@ -243,8 +269,8 @@ export function performanceDegraded(returns: readonly number[]): Degradation | u
   if (!degradedAt(returns, n) || degradedAt(returns, n - 1)) return undefined;
   const w = DEGRADED_WINDOW;
   return {
-    recentMean: mean(returns.slice(n - w)) ?? 0,
-    beforeMean: mean(returns.slice(n - 2 * w, n - w)) ?? 0,
+    recentMean: meanOf(returns, n - w, n) ?? 0,
+    beforeMean: meanOf(returns, n - 2 * w, n - w) ?? 0,
   };
 }
 

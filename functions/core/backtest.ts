@@ -5,73 +5,61 @@
  * plans exactly as the cycle would — with the same window of history — and every planned transfer
  * completes (simulate.ts), paying its exchange's `transfer_fee` out of its bot's balance. The
  * result carries per-bot metrics, the portfolio's profit retention and the fees paid.
+ *
+ * Fast, and the same answers as planning every cycle (backtest-replay.ts; a property test holds
+ * the two together):
+ * - only the cycles the screen cannot prove quiet are planned (backtest-screen.ts); on the others
+ *   only the analytics alerts can fire, and the policy's `returnAlerts` is asked for just the bots
+ *   whose window says one might (backtest-window.ts);
+ * - nothing per cycle grows with history: the windows are fixed rings, the metrics are kept as
+ *   the cycles go (backtest-metrics.ts);
+ * - nothing is allocated per bot and cycle: balances are exact integers of 10⁻⁸ units held in
+ *   doubles (exact-float.ts), turned into Money for each plan. Past 2⁵³ units (about 90 million in
+ *   the currency) the replay falls back to bigint, planning every cycle.
  */
-import type { Alert } from './alerts.ts';
+import { netContributed, periodReturn } from './analytics.ts';
+import { RunningMetrics } from './backtest-metrics.ts';
 import {
-  type BotMetrics,
-  botMetrics,
-  type EquitySample,
-  lossRecoveryRate,
-  netContributed,
-  type PortfolioMetrics,
-  portfolioMetrics,
-} from './analytics.ts';
-import type { Config } from './config.ts';
-import { add, type Money, min, sub, ZERO } from './money.ts';
-import { historySamplesToRead, type Mode, plan } from './policy.ts';
-import { feeOf } from './policy-amounts.ts';
-import { afterPlan } from './simulate.ts';
-import { balanceOf, initialState, type PortfolioState } from './state.ts';
+  BacktestRecord,
+  type BacktestResult,
+  dayNumbers,
+  type EquityCurves,
+} from './backtest-record.ts';
+import { replayEveryCycle } from './backtest-replay.ts';
+import { Bands, modesMayChange, portfolioBooks } from './backtest-screen.ts';
+import { ReturnWindows, SampleRings } from './backtest-window.ts';
+import type { BotConfig, Config } from './config.ts';
+import { mulDivFloor } from './exact-float.ts';
+import type { Money } from './money.ts';
+import { historySamplesToRead, plan, rebalanceDue, returnAlerts } from './policy.ts';
+import { type BotState, balanceOf, initialState, type PortfolioState } from './state.ts';
 import type { WeightsFunction } from './strategies.ts';
-import { type PlannedTransfer, TRANSFER_KINDS, type TransferKind } from './transfer.ts';
 
-/** Equity curves on a common clock: `values[bot][i]` at `times[i]`, undefined where a curve has no value. */
-export interface EquityCurves {
-  /** ISO times, strictly increasing. */
-  readonly times: readonly string[];
-  readonly values: ReadonlyMap<string, readonly (Money | undefined)[]>;
-}
+export {
+  type BacktestResult,
+  type BotOutcome,
+  curveOf,
+  type EquityCurves,
+  type TimelineTransfer,
+} from './backtest-record.ts';
 
-export interface BotOutcome {
-  readonly botId: string;
-  readonly pool: string;
-  /** The bot's books at the end. */
-  readonly balance: Money;
-  readonly capitalBase: Money;
-  readonly contributed: Money;
-  readonly harvested: Money;
-  readonly protected: Money;
-  readonly refilled: Money;
-  readonly refills: number;
-  readonly metrics: BotMetrics;
-}
-
-export interface BacktestResult {
-  readonly cycles: number;
-  readonly from: string;
-  readonly to: string;
-  readonly startEquity: Money;
-  readonly endEquity: Money;
-  readonly peakEquity: Money;
-  readonly mode: Mode;
-  readonly bots: readonly BotOutcome[];
-  readonly portfolio: PortfolioMetrics & {
-    readonly lossRecovery: ReturnType<typeof lossRecoveryRate>;
-  };
-  /** Completed transfers by kind: how many, how much. */
-  readonly transfers: Readonly<Record<TransferKind, { count: number; amount: Money }>>;
-  /** Σ the transfers' fees (`transfer_fee` × amount), paid out of the bots' balances. */
-  readonly fees: Money;
-  /** Mode changes and warnings, with the cycle time they happened at. */
-  readonly events: readonly { readonly at: string; readonly alert: Alert }[];
+export interface BacktestOptions {
+  readonly customWeights?: WeightsFunction;
 }
 
 /** Curves every enabled bot of `config` must have; a curve for an unknown bot is refused. */
 export function curveProblems(config: Config, curves: EquityCurves): string[] {
   const known = new Set(config.bots.map((b) => b.botId));
   const problems: string[] = [];
-  for (const id of curves.values.keys()) {
+  for (const [id, curve] of curves.values) {
     if (!known.has(id)) problems.push(`curve "${id}": bot not in the config`);
+    if (curve.length !== curves.times.length) {
+      problems.push(`curve "${id}": ${curve.length} points for ${curves.times.length} times`);
+    }
+    const bad = curve.findIndex((x) => !Number.isNaN(x) && !(Number.isSafeInteger(x) && x >= 0));
+    if (bad >= 0) {
+      problems.push(`curve "${id}" at ${curves.times[bad]}: not an amount ≥ 0 of 8 decimals`);
+    }
   }
   for (const b of config.bots) {
     if (b.enabled && !curves.values.has(b.botId)) {
@@ -82,141 +70,166 @@ export function curveProblems(config: Config, curves: EquityCurves): string[] {
   return problems;
 }
 
+/** An amount past what a double holds exactly: the backtest starts over in bigint. */
+class BeyondDoublesError extends Error {
+  constructor() {
+    super('an amount is beyond 2^53 units');
+    this.name = 'BeyondDoublesError';
+  }
+}
+
+/** A Money as a double, exactly, or the fallback. */
+function exact(m: Money): number {
+  const x = Number(m);
+  if (!Number.isSafeInteger(x)) throw new BeyondDoublesError();
+  return x;
+}
+
 /** Replays `curves` through the policy; `curveProblems` must be empty. */
 export function backtest(
   config: Config,
   curves: EquityCurves,
-  opts: { readonly customWeights?: WeightsFunction } = {},
+  opts: BacktestOptions = {},
 ): BacktestResult {
-  const { times } = curves;
-  const first = times[0] ?? new Date(0).toISOString();
-  let state: PortfolioState = initialState(config, first);
-  const startEquity = config.totalCapital;
-  const samples = new Map<string, EquitySample[]>();
-  const last = new Map<string, Money>();
-  const refilled = new Map<string, Money>();
-  const recovery = new Map<string, { refilled: boolean; recovered: boolean }>();
-  const transfers = Object.fromEntries(
-    TRANSFER_KINDS.map((k) => [k, { count: 0, amount: ZERO }]),
-  ) as Record<TransferKind, { count: number; amount: Money }>;
-  const events: { at: string; alert: Alert }[] = [];
-  let mode: Mode = 'normal';
-  let fees: Money = ZERO;
+  try {
+    return screened(config, curves, opts);
+  } catch (e) {
+    if (e instanceof BeyondDoublesError) return replayEveryCycle(config, curves, opts);
+    throw e;
+  }
+}
 
-  times.forEach((at, i) => {
-    state = { ...state, asOf: at, bots: moved(state, curves.values, i, last) };
+function screened(config: Config, curves: EquityCurves, opts: BacktestOptions): BacktestResult {
+  const { times } = curves;
+  const bots = config.bots;
+  const n = bots.length;
+  const index = new Map(bots.map((b, k) => [b.botId, k]));
+  const record = new BacktestRecord(config);
+  let books: PortfolioState = initialState(config, times[0] ?? new Date(0).toISOString());
+  let peak = books.peakEquity;
+
+  const none = new Float64Array(times.length).fill(Number.NaN);
+  const curveOf = bots.map((b) => curves.values.get(b.botId) ?? none);
+  const enabled = Uint8Array.from(bots, (b) => (b.enabled ? 1 : 0));
+  const funded = new Uint8Array(n);
+  const sampled = new Uint8Array(n);
+  const flagged = new Uint8Array(n);
+  const last = new Float64Array(n).fill(Number.NaN);
+  // Exact integers of 10⁻⁸ units: balance, net contribution and capital base from the books.
+  const balance = new Float64Array(n);
+  const net = new Float64Array(n);
+  const capitalBase = new Float64Array(n);
+  const prevBalance = new Float64Array(n);
+  const prevNet = new Float64Array(n);
+
+  const dayOf = dayNumbers(times);
+  const metrics = new RunningMetrics(n, (dayOf.at(-1) ?? 0) + 1);
+  const windows = new ReturnWindows(n);
+  const longest = historySamplesToRead(config, { ...books, lastRebalance: undefined });
+  const rings = new SampleRings(n, longest + 1);
+  const bands = new Bands(config);
+  bands.set(config, books);
+  let pb = portfolioBooks(config, books);
+
+  for (let i = 0; i < times.length; i++) {
+    const at = times[i] as string;
+    const day = dayOf[i] ?? 0;
+    let active = pb.alwaysPlan;
+    let total = 0;
+    let deployed = 0;
+    for (let k = 0; k < n; k++) {
+      const now = (curveOf[k] as Float64Array)[i] as number;
+      if (!Number.isNaN(now)) {
+        const before = last[k] as number;
+        last[k] = now;
+        if (funded[k] && before > 0) {
+          const moved = mulDivFloor(balance[k] as number, now, before);
+          if (Number.isNaN(moved)) throw new BeyondDoublesError();
+          balance[k] = moved;
+        }
+      }
+      if (!funded[k]) continue;
+      const b = balance[k] as number;
+      const N = net[k] as number;
+      total += b;
+      if (enabled[k]) deployed += b;
+      rings.put(k, i, b, N);
+      flagged[k] = 0;
+      if (sampled[k]) {
+        const was = prevBalance[k] as number;
+        // With no flow since the last sample, periodReturn's own float expression, without bigints.
+        const r =
+          N !== prevNet[k]
+            ? periodReturn(
+                BigInt(was) as Money,
+                BigInt(prevNet[k] as number) as Money,
+                BigInt(b) as Money,
+                BigInt(N) as Money,
+              )
+            : was > 0
+              ? b / 1e8 / (was / 1e8) - 1
+              : undefined;
+        windows.push(k, r);
+        if (r !== undefined) metrics.push(k, r, day);
+        if (enabled[k] && windows.mayAlert(k)) flagged[k] = 1;
+      }
+      sampled[k] = 1;
+      prevBalance[k] = b;
+      prevNet[k] = N;
+      if (record.wasRefilled[k]) record.sampled(k, b >= (capitalBase[k] as number));
+      if (!active && bands.acts(k, b)) active = true;
+    }
+    if (total + Number(pb.reserves) > Number.MAX_SAFE_INTEGER) throw new BeyondDoublesError();
+    const equity = (BigInt(total) + pb.reserves) as Money;
+    if (
+      !active &&
+      !modesMayChange(config, pb, peak, equity, BigInt(deployed) as Money) &&
+      !rebalanceDue(config, { ...books, asOf: at })
+    ) {
+      if (equity > peak) peak = equity;
+      record.cycle(Number(equity), pb.flags.halted, day);
+      for (let k = 0; k < n; k++) {
+        if (!flagged[k]) continue;
+        for (const a of returnAlerts(bots[k] as BotConfig, windows.returns(k))) record.alert(at, a);
+      }
+      continue;
+    }
+
+    const moved = new Map<string, BotState>();
+    for (const [botId, s] of books.bots) {
+      moved.set(botId, { ...s, balance: BigInt(balance[index.get(botId) ?? -1] ?? 0) as Money });
+    }
+    const state: PortfolioState = { ...books, asOf: at, peakEquity: peak, bots: moved };
     const window = historySamplesToRead(config, state);
-    const history = new Map([...samples].map(([id, xs]) => [id, xs.slice(-window)]));
+    const due = rebalanceDue(config, state);
+    const history = new Map(
+      bots.flatMap((b, k) =>
+        funded[k] && (due || flagged[k]) ? [[b.botId, rings.history(k, i, window, times)]] : [],
+      ),
+    );
     const decided = plan(config, state, {
       history,
       ...(opts.customWeights && { customWeights: opts.customWeights }),
     });
-    mode = decided.mode;
-
-    for (const [botId, b] of state.bots) {
-      const list = samples.get(botId) ?? [];
-      list.push({ at, balance: balanceOf(b), netContributed: netContributed(b) });
-      samples.set(botId, list);
-      const r = recovery.get(botId);
-      if (r?.refilled && !r.recovered && balanceOf(b) >= b.capitalBase) r.recovered = true;
+    books = record.planned(at, state, decided);
+    peak = books.peakEquity;
+    for (const [botId, s] of books.bots) {
+      const k = index.get(botId) ?? -1;
+      funded[k] = 1;
+      balance[k] = exact(balanceOf(s));
+      net[k] = exact(netContributed(s));
+      capitalBase[k] = exact(s.capitalBase);
     }
-    for (const t of decided.transfers) {
-      const k = transfers[t.kind];
-      transfers[t.kind] = { count: k.count + 1, amount: add(k.amount, t.amount) };
-      if (t.kind === 'refill') {
-        refilled.set(t.botId, add(refilled.get(t.botId) ?? ZERO, t.amount));
-        recovery.set(t.botId, { refilled: true, recovered: false });
-      }
-    }
-    for (const a of decided.alerts) {
-      if (a.severity !== 'info' || a.code === 'black_swan_exited') events.push({ at, alert: a });
-    }
-    const paid = payFees(config, afterPlan(state, decided), decided.transfers);
-    state = paid.state;
-    fees = add(fees, paid.fees);
-  });
-
-  const bots = config.bots.flatMap((b): BotOutcome[] => {
-    const s = state.bots.get(b.botId);
-    if (!s) return [];
-    return [
-      {
-        botId: b.botId,
-        pool: b.pool,
-        balance: balanceOf(s),
-        capitalBase: s.capitalBase,
-        contributed: s.contributed,
-        harvested: s.harvested,
-        protected: s.protected,
-        refilled: refilled.get(b.botId) ?? ZERO,
-        refills: s.refills,
-        metrics: botMetrics({ ...s, balance: balanceOf(s) }, samples.get(b.botId) ?? []),
-      },
-    ];
-  });
-  const metrics = portfolioMetrics(state);
-  return {
-    cycles: times.length,
-    from: first,
-    to: times.at(-1) ?? first,
-    startEquity,
-    endEquity: metrics.equity,
-    peakEquity: state.peakEquity,
-    mode,
-    bots,
-    portfolio: { ...metrics, lossRecovery: lossRecoveryRate([...recovery.values()]) },
-    transfers,
-    fees,
-    events,
-  };
-}
-
-/**
- * Each transfer's fee (`transfer_fee` × amount), paid out of its bot's balance: the exchange's
- * side of the bot, never the books — reserves, capital bases and contributions stay what the
- * transfers made them (DESIGN.md §4: a backtest cost, never a deduction the books invent).
- */
-function payFees(
-  config: Config,
-  state: PortfolioState,
-  transfers: readonly PlannedTransfer[],
-): { state: PortfolioState; fees: Money } {
-  const bots = new Map(state.bots);
-  let fees: Money = ZERO;
-  for (const t of transfers) {
-    const b = bots.get(t.botId);
-    const exchange = config.bots.find((c) => c.botId === t.botId)?.exchange;
-    const fee = feeOf(t.amount, exchange && config.exchanges.get(exchange)?.transferFee);
-    if (!b || fee === ZERO) continue;
-    const paid = min(fee, balanceOf(b));
-    bots.set(t.botId, { ...b, balance: sub(balanceOf(b), paid) });
-    fees = add(fees, paid);
+    bands.set(config, books);
+    pb = portfolioBooks(config, books);
+    record.cycle(Number(equity), books.flags.halted, day);
   }
-  return { state: { ...state, bots }, fees };
-}
 
-/**
- * Every funded bot's balance after the market of row `i`: B × E_i ÷ E_{i−1} with the bot's last
- * curve value before (carried over gaps), rounded down to 10⁻⁸. A curve that reached zero no
- * longer moves the bot.
- */
-function moved(
-  state: PortfolioState,
-  values: ReadonlyMap<string, readonly (Money | undefined)[]>,
-  i: number,
-  last: Map<string, Money>,
-): PortfolioState['bots'] {
-  const bots = new Map(state.bots);
-  for (const [botId, curve] of values) {
-    const now = curve[i];
-    if (now === undefined) continue;
-    const before = last.get(botId);
-    last.set(botId, now);
-    const b = bots.get(botId);
-    if (!b || before === undefined) continue;
-    const held = balanceOf(b);
-    const balance = before > 0n ? (((held * now) / before) as Money) : held;
-    bots.set(botId, { ...b, balance });
+  const final = new Map<string, BotState>();
+  for (const [botId, s] of books.bots) {
+    final.set(botId, { ...s, balance: BigInt(balance[index.get(botId) ?? -1] ?? 0) as Money });
   }
-  return bots;
+  return record.result(times, { ...books, peakEquity: peak, bots: final }, (k, bot) =>
+    metrics.metrics(k, bot),
+  );
 }

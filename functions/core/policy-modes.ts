@@ -38,7 +38,7 @@ export interface Sums {
 }
 
 /** `1 − p/100` as an exact ratio. */
-const keptShare = (p: Ratio): Ratio => ({ num: 100n * p.den - p.num, den: 100n * p.den });
+export const keptShare = (p: Ratio): Ratio => ({ num: 100n * p.den - p.num, den: 100n * p.den });
 
 /** The flags after this cycle, and what changed. */
 export function nextModes(config: Config, state: PortfolioState, sums: Sums): Modes {

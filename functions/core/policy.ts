@@ -312,9 +312,20 @@ function samplesWithNow(
 /** `unusual_loss` and `performance_degraded` from the bot's own cycle returns. */
 function historyAlerts(bot: BotConfig, samples: readonly EquitySample[] | undefined): Alert[] {
   if (!bot.enabled || !samples) return [];
-  const returns = flowAdjustedReturns(samples).map((p) => p.r);
+  return returnAlerts(
+    bot,
+    flowAdjustedReturns(samples).map((p) => p.r),
+  );
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+/**
+ * `unusual_loss` and `performance_degraded` of an enabled bot from its flow-adjusted cycle returns,
+ * oldest first, this cycle's last (the backtest asks it directly on the cycles it does not plan).
+ */
+export function returnAlerts(bot: BotConfig, returns: readonly number[]): Alert[] {
   const alerts: Alert[] = [];
-  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
   const loss = unusualLoss(returns);
   if (loss) {
     const how =

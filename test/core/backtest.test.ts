@@ -1,6 +1,11 @@
 /** Backtests: equity curves replayed through the policy, every transfer completing. */
 import { describe, expect, it } from 'vitest';
-import { backtest, curveProblems, type EquityCurves } from '../../functions/core/backtest.ts';
+import {
+  backtest,
+  curveOf,
+  curveProblems,
+  type EquityCurves,
+} from '../../functions/core/backtest.ts';
 import { type Money, money, showMoney } from '../../functions/core/money.ts';
 import { plan } from '../../functions/core/policy.ts';
 import { afterPlan, withCompleted } from '../../functions/core/simulate.ts';
@@ -19,10 +24,12 @@ function curves(days: number, given: Record<string, (number | undefined)[]> = {}
     values: new Map(
       BOTS.map((id) => [
         id,
-        times.map((_, i) => {
-          const v = given[id] ? given[id][i] : 1000;
-          return v === undefined ? undefined : money(v);
-        }),
+        curveOf(
+          times.map((_, i) => {
+            const v = given[id] ? given[id][i] : 1000;
+            return v === undefined ? undefined : money(v);
+          }),
+        ),
       ]),
     ),
   };
@@ -70,7 +77,7 @@ describe('backtest', () => {
     const c = curves(2);
     const values = new Map(c.values);
     values.delete('4h_swing_btc');
-    values.set('ghost', [money(1), money(1)]);
+    values.set('ghost', curveOf([money(1), money(1)]));
     expect(curveProblems(config, { times: c.times, values })).toEqual([
       'curve "ghost": bot not in the config',
       'bot "4h_swing_btc": no equity curve',

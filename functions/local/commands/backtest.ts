@@ -23,60 +23,80 @@ import {
   type EquityCurves,
 } from '../../core/backtest.ts';
 import type { Config } from '../../core/config.ts';
-import { formatMoney, type Money, money } from '../../core/money.ts';
+import { formatMoney, type Money } from '../../core/money.ts';
 import { TRANSFER_KINDS } from '../../core/transfer.ts';
 import { UserFileError } from '../files.ts';
 
-/** One CSV file's rows: time → bot id → equity. */
-type Rows = Map<number, Map<string, Money>>;
+/** One CSV file's curves: its rows' times (ms, in file order) and a column per bot, in 10⁻⁸ units. */
+interface CsvCurves {
+  readonly times: number[];
+  readonly columns: Map<string, Float64Array>;
+}
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const AMOUNT = /^(\d+)(?:\.(\d{0,8})0*)?$/;
+
+/** An amount ≥ 0 of at most 8 decimals as exact 10⁻⁸ units, or undefined. */
+function unitsOf(cell: string): number | undefined {
+  const m = AMOUNT.exec(cell);
+  if (!m) return undefined;
+  const units = Number(m[1]) * 1e8 + Number((m[2] ?? '').padEnd(8, '0'));
+  return Number.isSafeInteger(units) ? units : undefined;
+}
 
 /** Reads a CSV of equity curves, collecting every problem with its file and line. */
-export function parseCurvesCsv(text: string, file: string, problems: string[]): Rows {
-  const rows: Rows = new Map();
+export function parseCurvesCsv(text: string, file: string, problems: string[]): CsvCurves {
   const lines = text.split(/\r?\n/);
+  while (lines.length > 1 && (lines.at(-1) ?? '').trim() === '') lines.pop();
   const header = (lines[0] ?? '').split(',').map((h) => h.trim());
   if (header[0]?.toLowerCase() !== 'time' || header.length < 2) {
     problems.push(
       `${file}:1: expected a header "time,<bot id>,<bot id>…" (got "${lines[0] ?? ''}")`,
     );
-    return rows;
+    return { times: [], columns: new Map() };
   }
   const bots = header.slice(1);
-  lines.slice(1).forEach((line, i) => {
+  const rows = lines.length - 1;
+  const columns = new Map(bots.map((b) => [b, new Float64Array(rows).fill(Number.NaN)]));
+  const times: number[] = [];
+  const seen = new Set<number>();
+  for (let i = 0; i < rows; i++) {
+    const line = lines[i + 1] ?? '';
     const at = `${file}:${i + 2}`;
-    if (line.trim() === '') return;
+    if (line.trim() === '') continue;
     const cells = line.split(',').map((c) => c.trim());
     // A short row is a cut line or a missing comma, not a carried-over value (that is ",,").
     if (cells.length !== header.length) {
       problems.push(
         `${at}: ${cells.length} cell(s) where the header has ${header.length} (time, ${bots.join(', ')}): give every cell, an empty one (",,") to carry a value over`,
       );
-      return;
+      continue;
     }
     const timeText = cells[0] ?? '';
     const ms = Date.parse(DATE_ONLY.test(timeText) ? `${timeText}T00:00:00Z` : timeText);
     if (Number.isNaN(ms)) {
       problems.push(`${at}: time "${timeText}" is not an ISO date or date-time`);
-      return;
+      continue;
     }
-    if (rows.has(ms)) problems.push(`${at}: time ${timeText} appears twice`);
-    const row = new Map<string, Money>();
-    bots.forEach((bot, k) => {
-      const cell = cells[k + 1] ?? '';
-      if (cell === '') return;
-      try {
-        const m = money(cell);
-        if (m < 0n) throw new Error('negative');
-        row.set(bot, m);
-      } catch {
-        problems.push(`${at}: ${bot} equity "${cell}" is not an amount ≥ 0`);
+    if (seen.has(ms)) problems.push(`${at}: time ${timeText} appears twice`);
+    seen.add(ms);
+    const row = times.length;
+    times.push(ms);
+    for (let k = 0; k < bots.length; k++) {
+      const cell = (cells[k + 1] ?? '').trim();
+      if (cell === '') continue;
+      const units = unitsOf(cell);
+      if (units === undefined) {
+        problems.push(
+          `${at}: ${bots[k]} equity "${cell}" is not an amount ≥ 0 of at most 8 decimals (and below 90 million)`,
+        );
+      } else {
+        (columns.get(bots[k] ?? '') as Float64Array)[row] = units;
       }
-    });
-    rows.set(ms, row);
-  });
-  return rows;
+    }
+  }
+  for (const [bot, column] of columns) columns.set(bot, column.subarray(0, times.length));
+  return { times, columns };
 }
 
 /** The curves of a CSV file, or of every CSV file of a folder, on one clock. */
@@ -94,31 +114,33 @@ export function readCurves(path: string): EquityCurves {
   }
   if (files.length === 0) throw new UserFileError(`no .csv file in ${path}`);
   const problems: string[] = [];
-  const merged: Rows = new Map();
+  const parsed = files.map((file) => ({
+    file,
+    ...parseCurvesCsv(readFileSync(file, 'utf8'), file, problems),
+  }));
   const owner = new Map<string, string>();
-  for (const file of files) {
-    const rows = parseCurvesCsv(readFileSync(file, 'utf8'), file, problems);
-    for (const [ms, row] of rows) {
-      const into = merged.get(ms) ?? new Map<string, Money>();
-      for (const [bot, value] of row) {
-        const first = owner.get(bot);
-        if (first !== undefined && first !== file) {
-          problems.push(`${file}: bot ${bot} already has a curve in ${first}`);
-        }
-        owner.set(bot, file);
-        into.set(bot, value);
-      }
-      merged.set(ms, into);
+  for (const { file, columns } of parsed) {
+    for (const bot of columns.keys()) {
+      const first = owner.get(bot);
+      if (first !== undefined) problems.push(`${file}: bot ${bot} already has a curve in ${first}`);
+      else owner.set(bot, file);
     }
   }
   if (problems.length > 0) throw new UserFileError(`invalid curves:\n  ${problems.join('\n  ')}`);
-  const times = [...merged.keys()].sort((a, b) => a - b);
-  const values = new Map<string, (Money | undefined)[]>();
-  for (const bot of owner.keys()) {
-    values.set(
-      bot,
-      times.map((ms) => merged.get(ms)?.get(bot)),
-    );
+  // Merged on time: each file's rows placed at their time's row of the union.
+  const times = [...new Set(parsed.flatMap((p) => p.times))].sort((a, b) => a - b);
+  const rowOf = new Map(times.map((ms, i) => [ms, i]));
+  const values = new Map<string, Float64Array>();
+  for (const { columns, times: own } of parsed) {
+    const rows = own.map((ms) => rowOf.get(ms) ?? 0);
+    for (const [bot, column] of columns) {
+      if (values.has(bot)) continue;
+      const merged = new Float64Array(times.length).fill(Number.NaN);
+      column.forEach((x, i) => {
+        merged[rows[i] ?? 0] = x;
+      });
+      values.set(bot, merged);
+    }
   }
   return { times: times.map((ms) => new Date(ms).toISOString().replace('.000Z', 'Z')), values };
 }

@@ -1,0 +1,170 @@
+/**
+ * `botfolio backtest --sweep FILE`: the backtest of every parameter set of a sweep file
+ * (core/sweep.ts), in worker threads (one per core), with a progress bar on a terminal, then a
+ * ranked table of the outcomes beside the current config and no manager at all.
+ *
+ *     { "mode": "grid", "parameters": {
+ *         "pools.low_frequency.harvest_threshold": [1.15, 1.25, 1.5],
+ *         "loss_recovery.refill_target": [0.5, 0.75] } }
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import Table from 'cli-table3';
+import { curveProblems } from '../../core/backtest.ts';
+import { parseConfig } from '../../core/config.ts';
+import { InvalidConfigError } from '../../core/problems.ts';
+import {
+  InvalidSweepError,
+  type Outcome,
+  type ParameterSet,
+  parseSweep,
+  rank,
+  unmanagedOutcome,
+  withParameters,
+} from '../../core/sweep.ts';
+import { readJsonFile, UserFileError } from '../files.ts';
+import { readCurves } from './backtest.ts';
+
+const CURRENT = 'current config';
+
+/** The sets' outcomes, in the sets' order, computed by `workers` threads. */
+async function runAll(
+  job: { configJson: unknown; configFile: string; curvesPath: string },
+  sets: readonly { index: number; label: string; set: ParameterSet }[],
+  workers: number,
+  progress: (done: number) => void,
+): Promise<Outcome[]> {
+  const outcomes: Outcome[] = new Array(sets.length);
+  let done = 0;
+  const shares = Array.from({ length: workers }, (_, w) =>
+    sets.filter((_, i) => i % workers === w),
+  );
+  await Promise.all(
+    shares.map(
+      (share) =>
+        new Promise<void>((resolve, reject) => {
+          const worker = new Worker(new URL('./sweep-worker.ts', import.meta.url), {
+            workerData: { ...job, sets: share },
+            execArgv: ['--import', 'tsx'],
+          });
+          worker.on('message', (m: { index: number; outcome: Outcome }) => {
+            outcomes[m.index] = m.outcome;
+            progress(++done);
+          });
+          worker.on('error', reject);
+          worker.on('exit', (code) =>
+            code === 0 ? resolve() : reject(new Error(`sweep worker exited with ${code}`)),
+          );
+        }),
+    ),
+  );
+  return outcomes;
+}
+
+const label = (set: ParameterSet) =>
+  Object.entries(set)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+
+export async function sweepCommand(
+  configFile: string,
+  curvesPath: string,
+  sweepFile: string,
+  json: boolean,
+): Promise<number> {
+  const configJson = readJsonFile(configFile, 'config');
+  const config = parseConfig(configJson);
+  let sets: readonly ParameterSet[];
+  try {
+    sets = parseSweep(readJsonFile(sweepFile, 'sweep'), configJson).sets;
+  } catch (e) {
+    if (e instanceof InvalidSweepError) throw new UserFileError(`sweep ${sweepFile}: ${e.message}`);
+    throw e;
+  }
+  sets.forEach((set, i) => {
+    try {
+      parseConfig(withParameters(configJson, set));
+    } catch (e) {
+      if (!(e instanceof InvalidConfigError)) throw e;
+      const why = e.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+      throw new UserFileError(
+        `sweep ${sweepFile}: set ${i + 1} (${label(set)}) makes an invalid config: ${why}`,
+      );
+    }
+  });
+  const curves = readCurves(curvesPath);
+  const problems = curveProblems(config, curves);
+  if (problems.length > 0) {
+    throw new UserFileError(
+      `curves ${curvesPath} do not fit config ${configFile}:\n  ${problems.join('\n  ')}`,
+    );
+  }
+
+  const jobs = [{}, ...sets].map((set, index) => ({
+    index,
+    label: index === 0 ? CURRENT : label(set),
+    set,
+  }));
+  const tty = process.stderr.isTTY === true && !json;
+  const bar = (done: number) => {
+    if (!tty) return;
+    const width = 30;
+    const filled = Math.round((done / jobs.length) * width);
+    process.stderr.write(
+      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${jobs.length} backtests`,
+    );
+    if (done === jobs.length) process.stderr.write('\n');
+  };
+  const workers = Math.max(1, Math.min(availableParallelism(), jobs.length));
+  const outcomes = await runAll({ configJson, configFile, curvesPath }, jobs, workers, bar);
+  const none = unmanagedOutcome(config, curves);
+  const ranked = rank(outcomes);
+
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ no_manager: none, ranked }, null, 2)}\n`);
+    return 0;
+  }
+  const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
+  const table = new Table({
+    head: [
+      '#',
+      'parameters',
+      'end equity',
+      'max DD',
+      'retention',
+      'recovery',
+      'transfers',
+      'fees',
+      'days halted',
+    ],
+    style: { head: [], border: [], compact: true },
+  });
+  table.push([
+    '—',
+    'no manager (each bot keeps its allocation)',
+    none.endEquity.toFixed(2),
+    pct(none.maxDrawdown),
+    '—',
+    '—',
+    '0',
+    '0.00',
+    '0',
+  ]);
+  ranked.forEach((o, i) => {
+    table.push([
+      String(i + 1),
+      o.label,
+      o.endEquity.toFixed(2),
+      pct(o.maxDrawdown),
+      pct(o.profitRetention),
+      pct(o.lossRecovery),
+      String(o.transfers),
+      o.fees.toFixed(2),
+      String(o.daysHalted),
+    ]);
+  });
+  process.stdout.write(
+    `sweep of ${sweepFile}: ${sets.length} parameter sets on ${curvesPath} (${curves.times.length} cycles), ranked by end equity ${config.currency}\n${table.toString()}\n`,
+  );
+  return 0;
+}
