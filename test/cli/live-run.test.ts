@@ -127,7 +127,7 @@ describe('operator commands while botfolio run runs', () => {
     const after = cycles().slice(cyclesBeforeHalt + 1);
     expect(after.length).toBeGreaterThanOrEqual(2);
     for (const line of after) expect(line, out).toMatch(/mode halted/);
-    expect(code).toBe(0);
+    expect(code, 'Ctrl+C: the shell’s code for SIGINT, after the cycle under way').toBe(130);
     expect(existsSync(join(data, LIVE_FILE))).toBe(false);
     expect(out).not.toMatch(/cycle failed/);
 

@@ -71,7 +71,7 @@ export type PaperCallCounts = Readonly<Record<FaultOp, number>>;
 
 interface AccountState {
   balance: Money;
-  readonly opening: Money;
+  opening: Money;
   tradingPnl: Money;
 }
 
@@ -173,6 +173,17 @@ export class PaperExchange implements Exchange {
     nonNegative(equity, `the equity of sub-account ${uid}`);
     account.tradingPnl = add(account.tradingPnl, sub(equity, account.balance));
     account.balance = equity;
+  }
+
+  /**
+   * The trader puts money into the master account (`delta` > 0) or takes it out, by hand, outside
+   * any transfer of ours: counted with the account's opening, so its net transfers stay ours alone.
+   */
+  traderMovesMaster(delta: Money): void {
+    const balance = add(this.#master.balance, delta);
+    nonNegative(balance, 'the master balance after the trader’s move');
+    this.#master.balance = balance;
+    this.#master.opening = add(this.#master.opening, delta);
   }
 
   books(): PaperBooks {

@@ -4,6 +4,7 @@
  * calls `runOnFolder(config, dir, COMMAND, args)` (local-data.ts).
  */
 import { type LoopCommands, loopCommands } from '../control.ts';
+import { OPERATE } from './operations.ts';
 import { RECONCILE } from './reconcile.ts';
 
-export const LOOP_COMMANDS: LoopCommands = loopCommands(RECONCILE);
+export const LOOP_COMMANDS: LoopCommands = loopCommands(RECONCILE, OPERATE);

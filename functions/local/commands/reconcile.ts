@@ -111,6 +111,11 @@ export function rebuildCommand(
           (d) => `  ${d.field}: projection ${d.projection}, journal ${d.journal}`,
         ),
       ];
+      lines.push(
+        report.openingRecorded
+          ? '(from the recorded opening layout and the journal, not from the config)'
+          : '(no opening recorded in these books: from the config as it is now)',
+      );
       if (report.replaced) lines.push('the projection was rebuilt from the journal');
       out(`${lines.join('\n')}\n`);
     }
