@@ -6,11 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEMO_SEED } from '../functions/adapters/paper/market.ts';
 import { DeployedStackError } from '../functions/adapters/stack-outputs.ts';
-import {
-  checkIntervalProblem,
-  DURATION_PATTERN,
-  parseDuration,
-} from '../functions/core/duration.ts';
+import { DURATION_PATTERN, parseDuration } from '../functions/core/duration.ts';
 import { type Money, money } from '../functions/core/money.ts';
 import { InvalidConfigError } from '../functions/core/problems.ts';
 import type { BooksAt } from '../functions/local/books.ts';
@@ -32,12 +28,17 @@ const positiveInt = (what: string) => (value: string) => {
   return n;
 };
 
-/** A check interval ("5m", "1h"), by the same rule as `monitoring.check_interval`. */
+/**
+ * `run --interval`: this machine's loop is not an EventBridge schedule, so whole seconds from 1s
+ * to 1d (a deployed `check_interval` counts in whole minutes).
+ */
 const interval = (value: string) => {
   const ms = DURATION_PATTERN.test(value) ? parseDuration(value) : Number.NaN;
   const problem = Number.isNaN(ms)
-    ? 'expected a duration such as "5m" or "1h"'
-    : checkIntervalProblem(ms);
+    ? 'expected a duration such as "30s", "5m" or "1h"'
+    : ms < 1_000 || ms > 86_400_000 || ms % 1_000 !== 0
+      ? 'expected whole seconds from "1s" to "1d"'
+      : undefined;
   if (problem !== undefined) throw new InvalidArgumentError(`--interval ${value}: ${problem}`);
   return ms;
 };
@@ -140,7 +141,7 @@ program
   )
   .option(
     '-i, --interval <duration>',
-    "this run's check interval, e.g. 1m (default: the config's monitoring.check_interval)",
+    "this run's check interval, e.g. 30s or 5m (whole seconds, 1s–1d; default: the config's monitoring.check_interval)",
     interval,
   )
   .action(async (o) => {

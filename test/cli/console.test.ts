@@ -63,9 +63,9 @@ describe('the botfolio console', () => {
     expect(r.code).toBe(1);
   });
 
-  it('refuses an --interval the schedule rule does not allow, naming it', () => {
-    const r = botfolio('run', '--interval', '10s', '--cycles', '1');
-    expect(r.stderr).toMatch(/--interval 10s: expected whole minutes from "1m" to "1d"/);
+  it('refuses an --interval outside whole seconds from 1s to 1d, naming it', () => {
+    const r = botfolio('run', '--interval', '2d', '--cycles', '1');
+    expect(r.stderr).toMatch(/--interval 2d: expected whole seconds from "1s" to "1d"/);
     expect(r.code).toBe(1);
   });
 

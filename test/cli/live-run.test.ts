@@ -49,7 +49,6 @@ describe('operator commands while botfolio run runs', () => {
       configFile,
       JSON.stringify(
         withPaths(specFile(), {
-          'monitoring.check_interval': '2s',
           'black_swan_protection.enabled': false,
         }),
       ),
@@ -70,7 +69,7 @@ describe('operator commands while botfolio run runs', () => {
     let out = '';
     loop = spawn(
       join(root, 'node_modules/.bin/tsx'),
-      ['bin/botfolio.ts', 'run', '-c', configFile, '-d', data],
+      ['bin/botfolio.ts', 'run', '-c', configFile, '-d', data, '--interval', '2s'],
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     loop.stdout?.on('data', (d: Buffer) => {
@@ -111,7 +110,7 @@ describe('operator commands while botfolio run runs', () => {
     expect(status.stdout).toMatch(/BOTFOLIO · main .* mode HALTED/);
     expect(transfers).toMatchObject({ code: 0, stderr: '' });
     expect(transfers.stdout).toMatch(
-      /allocation +150\.00 reserve:low_frequency → bot:1h_lorentzian_sol completed/,
+      /allocation +150\.00 +reserve low_frequency +bot 1h_lorentzian_sol .* completed/,
     );
     expect(reconcile).toMatchObject({ code: 0, stderr: '' });
     expect(reconcile.stdout).toMatch(/books +agree: reserves/);

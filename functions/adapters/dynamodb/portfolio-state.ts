@@ -235,7 +235,7 @@ export function stateFromItem(portfolioId: string, item: Item): PortfolioState {
   return {
     asOf: readString(where, item, 'as_of'),
     peakEquity: (peak + flows - (readOptionalMoney(where, item, PEAK_FLOWS_SEEN) ?? ZERO)) as Money,
-    peakFlows: flows,
+    ...(item[PEAK_FLOWS] !== undefined && { peakFlows: flows }),
     flags: {
       halted: readBoolean(where, item, 'halted', false),
       blackSwan: readBoolean(where, item, 'black_swan', false),
