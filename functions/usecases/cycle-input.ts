@@ -212,18 +212,37 @@ async function readBalances(
   stored: PortfolioState,
 ): Promise<Pick<CycleFacts, 'balances' | 'confirmationsEnded'>> {
   const byExchange = new Map<string, { botId: string; account: string }[]>();
+  const read = (botId: string, exchange: string, account: string) => {
+    const list = byExchange.get(exchange) ?? [];
+    list.push({ botId, account });
+    byExchange.set(exchange, list);
+  };
+  const configured = new Set<string>();
   for (const bot of deps.config.bots) {
+    configured.add(bot.botId);
     // An unfunded bot is read too: one of unknown balance gets no allocation either.
     if (!stored.bots.has(bot.botId) && !bot.enabled) continue;
-    const list = byExchange.get(bot.exchange) ?? [];
-    list.push({ botId: bot.botId, account: bot.account });
-    byExchange.set(bot.exchange, list);
+    // A booked bot is read where its books say it sits: a changed account or exchange in the
+    // config (drift) must not read as the empty new account — its money is still at the old one.
+    const binding = stored.bots.get(bot.botId)?.binding;
+    read(bot.botId, binding?.exchange ?? bot.exchange, binding?.account ?? bot.account);
+  }
+  // Booked bots the config no longer names still hold the portfolio's money: read them too.
+  for (const [botId, b] of stored.bots) {
+    if (!configured.has(botId) && b.binding) read(botId, b.binding.exchange, b.binding.account);
   }
   const balances = new Map<string, BalanceReading>();
   const confirmationsEnded = new Set<string>();
   for (const [name, bots] of byExchange) {
     const exchange = deps.exchanges.get(name);
-    if (!exchange) throw new Error(`no exchange adapter for "${name}"`);
+    // An exchange the config dropped: its bots stay unknown (never zero) until settled.
+    if (!exchange) {
+      if ((deps.config.exchanges as ReadonlyMap<string, unknown>).has(name))
+        throw new Error(`no exchange adapter for "${name}"`);
+      for (const b of bots)
+        balances.set(b.botId, unknown(`exchange ${name} is no longer configured`));
+      continue;
+    }
     const equity = await exchange.subAccountBalances(
       bots.map((b) => b.account),
       deps.config.currency,

@@ -130,6 +130,10 @@ describe('the portfolio’s life', () => {
     const renamed = specConfig({ 'bots[0].bot_id': 'lorentzian_v2' });
     const second = await runtime(dir, renamed);
     const result = await cycle(second, 1);
+    // The old name's money still counts, read at its booked sub-account
+    expect(result.state.bots.get('1h_lorentzian_sol')?.balance).toBe(
+      second.exchange.equityOf('6712345678'),
+    );
     expect(result.entries.filter((e) => e.kind === 'allocation')).toEqual([]);
     const drift = result.plan.alerts.filter((a) => a.code === 'config_drift');
     expect(drift.map((a) => a.botId).sort()).toEqual(['1h_lorentzian_sol', 'lorentzian_v2']);
@@ -153,6 +157,11 @@ describe('the portfolio’s life', () => {
     const second = await runtime(dir, moved);
     const result = await cycle(second, 1);
     expect(result.entries.filter((e) => e.botId === '15m_momentum_eth')).toEqual([]);
+    // Read where its books say it sits, not as the empty new account (equity stays whole)
+    expect(result.state.bots.get('15m_momentum_eth')?.balance).toBe(
+      second.exchange.equityOf('6712345681'),
+    );
+    expect(result.equity).toBeDefined();
     expect(
       result.plan.alerts.find((a) => a.code === 'config_drift' && a.botId === '15m_momentum_eth')
         ?.message,
