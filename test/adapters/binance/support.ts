@@ -26,7 +26,7 @@ export function binanceFor(
   return new BinanceExchange({
     key: async () => new ExchangeKey(fake.masterKey.apiKey, fake.masterKey.secret),
     apiUrl: fake.url,
-    timeoutMs: 300,
+    timeoutMs: 1_000, // a loaded 2-core machine can take 300 ms to answer; a fault test waits this long
     ...options,
   });
 }

@@ -37,7 +37,7 @@ const bybitFor = (f: FakeBybit, options: Partial<BybitExchangeOptions> = {}) =>
   new BybitExchange({
     key: async () => new ExchangeKey(f.masterKey.apiKey, f.masterKey.secret),
     apiUrl: f.url,
-    timeoutMs: 300,
+    timeoutMs: 1_000, // a loaded 2-core machine can take 300 ms to answer; a fault test waits this long
     ...options,
   });
 

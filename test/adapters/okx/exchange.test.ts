@@ -32,7 +32,7 @@ const okxFor = (f: FakeOkx, options: Partial<OkxExchangeOptions> = {}) =>
     key: async () =>
       new ExchangeKey(f.masterKey.apiKey, f.masterKey.secret, f.masterKey.passphrase),
     apiUrl: f.url,
-    timeoutMs: 300,
+    timeoutMs: 1_000, // a loaded 2-core machine can take 300 ms to answer; a fault test waits this long
     ...options,
   });
 
