@@ -265,7 +265,11 @@ describe('overlapping cycles (one plan per bot)', () => {
     rt.exchange.setSubAccountEquity(LORENTZIAN, money(200));
     // Act: its transfer was never journaled and the claim is young: it may be being written
     const next = await rt.cycle(cycleAt(1));
-    // Assess
+    // Assess: its harvest was decided, not journaled, and the bot is named as held
     expect(next.entries).toEqual([]);
+    expect(next.plan.transfers.map((t) => [t.kind, t.botId])).toEqual([
+      ['harvest', '1h_lorentzian_sol'],
+    ]);
+    expect(next.held).toEqual(['1h_lorentzian_sol']);
   });
 });
