@@ -307,7 +307,8 @@ export interface BotPlan {
 export interface PlanStore {
   /**
    * Claims the bot for `plan` when no plan holds it (none ever did, or the last one was released
-   * by `plan.readAt`), when `plan`'s own cycle does (a retried cycle), or when the cycle
+   * by `plan.readAt`), when `plan`'s own cycle does with the same transfer ids (a retried cycle
+   * that decided the same), or when the cycle
    * `over` does — one the caller found ended. False otherwise.
    */
   claimBot(portfolioId: string, botId: string, plan: BotPlan, over?: string): Promise<boolean>;

@@ -57,6 +57,8 @@ export interface CycleResult {
   readonly entries: readonly JournalEntry[];
   /** Entries of earlier cycles whose workflow was started again. */
   readonly restarted: number;
+  /** Bots this cycle decided for but could not claim (another plan holds them): nothing journaled. */
+  readonly held: readonly string[];
 }
 
 /** Statuses of a transfer that is still running: its bot is left alone this cycle. */
@@ -245,6 +247,9 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     equity,
     entries,
     restarted: stale.length,
+    held: [...new Set(wanted.map((e) => e.botId))].filter(
+      (b) => !claimed.some((e) => e.botId === b),
+    ),
   };
 }
 

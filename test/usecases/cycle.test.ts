@@ -241,6 +241,25 @@ describe('overlapping cycles (one plan per bot)', () => {
     expect(next.entries.map((e) => [e.kind, e.botId])).toEqual([['harvest', '1h_lorentzian_sol']]);
   });
 
+  it('lets a retried run of a slot claim its bot again only for the same transfers', async () => {
+    // Prepare: a run of the slot claimed the bot for a refill
+    rt = await testRuntime();
+    const plan = (transferIds: string[]) => ({
+      cycleId: '20260105T2330Z-15m',
+      transferIds,
+      at: T0.toISOString(),
+    });
+    await rt.store.plans.claimBot('main', '4h_swing_btc', plan(['refill-id']));
+    // Act: a retry deciding the same, and a run of the same slot that read a black swan
+    const same = await rt.store.plans.claimBot('main', '4h_swing_btc', plan(['refill-id']));
+    const other = await rt.store.plans.claimBot('main', '4h_swing_btc', plan(['protect-id']));
+    // Assess: the refill's plan holds the bot; the protect waits for the next cycle
+    expect([same, other]).toEqual([true, false]);
+    expect((await rt.store.plans.planOf('main', '4h_swing_btc'))?.transferIds).toEqual([
+      'refill-id',
+    ]);
+  });
+
   it('leaves a bot alone while another cycle’s plan for it is still running', async () => {
     // Prepare: a plan of another cycle holds the bot, its transfer still open (planned)
     rt = await testRuntime();
@@ -265,7 +284,11 @@ describe('overlapping cycles (one plan per bot)', () => {
     rt.exchange.setSubAccountEquity(LORENTZIAN, money(200));
     // Act: its transfer was never journaled and the claim is young: it may be being written
     const next = await rt.cycle(cycleAt(1));
-    // Assess
+    // Assess: its harvest was decided, not journaled, and the bot is named as held
     expect(next.entries).toEqual([]);
+    expect(next.plan.transfers.map((t) => [t.kind, t.botId])).toEqual([
+      ['harvest', '1h_lorentzian_sol'],
+    ]);
+    expect(next.held).toEqual(['1h_lorentzian_sol']);
   });
 });

@@ -42,6 +42,7 @@ export class DynamoPlanStore implements PlanStore {
         ...planKey(portfolioId, botId),
         cycle_id: plan.cycleId,
         transfer_ids: [...plan.transferIds],
+        transfer_key: plan.transferIds.join(','),
         at: plan.at,
         ...(plan.readAt !== undefined && { read_at: plan.readAt }),
       },
@@ -49,12 +50,15 @@ export class DynamoPlanStore implements PlanStore {
         'attribute_not_exists(pk)',
         // Released by the time of this plan's reading: whatever that plan moved, the reading shows.
         plan.readAt === undefined ? 'attribute_exists(#released)' : '#released <= :read',
-        // Held by this cycle (a retried one), or by the ended plan the caller takes over.
-        `(attribute_not_exists(#released) AND (#cycle = :cycle${over === undefined ? '' : ' OR #cycle = :over'}))`,
+        // Held by this cycle with the same transfers (a retried one deciding the same), or by the
+        // ended plan the caller takes over. A run of the same slot that decided other transfers
+        // (another reading: a protect beside a refill) is a second plan: the bot waits for it.
+        `(attribute_not_exists(#released) AND ${over === undefined ? '#cycle = :cycle AND #key = :key' : '((#cycle = :cycle AND #key = :key) OR #cycle = :over)'})`,
       ].join(' OR '),
-      { '#cycle': 'cycle_id', '#released': 'released_at' },
+      { '#cycle': 'cycle_id', '#released': 'released_at', '#key': 'transfer_key' },
       {
         ':cycle': plan.cycleId,
+        ':key': plan.transferIds.join(','),
         ...(plan.readAt !== undefined && { ':read': plan.readAt }),
         ...(over !== undefined && { ':over': over }),
       },

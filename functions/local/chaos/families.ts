@@ -67,6 +67,8 @@ export interface CycleSeen {
   readonly decisions: readonly PlannedTransfer[];
   readonly journaled: readonly JournalEntry[];
   readonly unknownBots: ReadonlySet<string>;
+  /** Bots the run decided for but could not claim (another plan held them): nothing journaled. */
+  readonly held: ReadonlySet<string>;
   /** Cycle runs of one batch ran at once (overlapping cycles); batches ran one after another. */
   readonly batch: number;
 }
@@ -211,6 +213,8 @@ export function silentDrops(
       const stored = byId.get(id);
       const taker = first.get(id);
       if (journaled.has(id) || !stored || alerted.has(id)) continue;
+      // Left out because another plan held the bot: the id was never tried.
+      if (c.held.has(d.botId)) continue;
       if (taker !== undefined && taker.batch > c.batch) continue;
       if (stored.amount === d.amount && stored.from === d.from && stored.to === d.to) continue;
       n += 1;

@@ -377,6 +377,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
             decisions: o.value.plan.transfers,
             journaled: o.value.entries,
             unknownBots,
+            held: new Set(o.value.held),
             batch,
           });
         }
