@@ -391,7 +391,7 @@ cloud('the deployed stack on an AWS emulator', () => {
     expect([resume.code, resume.stdout]).toEqual([0, expect.stringContaining('resumed')]);
     expect(refills.map((e) => [e.botId, e.status])).toEqual([['5m_scalping_sol', 'completed']]);
     expect([story.code, story.stderr]).toEqual([0, '']);
-    expect(story.stdout).toMatch(/refill of .* USDT: reserve:high_frequency → bot:5m_scalping_sol/);
+    expect(story.stdout).toMatch(/refill of .* USDT: reserve high_frequency → bot 5m_scalping_sol/);
     expect(story.stdout).toContain('completed, in the ledger');
 
     // Act: the books, through the deployed reconcile function and from the journal
