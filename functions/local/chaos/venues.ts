@@ -6,7 +6,7 @@
  * checks read the venue's books: what each account holds, what trading did to it, and every
  * transfer the venue applied.
  */
-import { REAL_EXCHANGES, type RealExchange } from '../../adapters/exchanges.ts';
+import type { RealExchange } from '../../adapters/exchanges.ts';
 import type { PaperBooks, PaperExchange } from '../../adapters/paper/exchange.ts';
 import type { Fault, FaultPlan, Garble } from '../../adapters/paper/faults.ts';
 import type { Config } from '../../core/config.ts';
