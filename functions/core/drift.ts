@@ -110,21 +110,23 @@ export function configDrift(config: Config, state: PortfolioState): Drift {
     );
   }
 
-  // The layout: each reserve's booked capital against the config's.
+  // The layout: the capital the books hold against the config's total. Only a config that claims
+  // more than the books hold freezes the reserves (allocations would be sized on money never
+  // booked); a config that claims less sizes on less than is there, which moves nothing wrong. The
+  // split across pools is the shares' to size, not the books' to match: each reserve gives only
+  // what it holds, above its floor.
   const capital = state.capital;
   if (capital) {
     const booked = sum(capital.values());
-    if (booked !== config.totalCapital) {
+    const since = `the opening's ${showMoney(state.opening?.totalCapital ?? booked)} and the operations since`;
+    if (config.totalCapital > booked) {
+      for (const name of state.reserves.keys()) frozen.add(name);
       drift(
-        `total_capital is ${showMoney(config.totalCapital)} ${cur} in the config, ${showMoney(booked)} in the books (the opening's ${showMoney(state.opening?.totalCapital ?? booked)} and the operations since): \`botfolio deposit\` books money added, \`botfolio withdraw\` money taken out, or set total_capital back`,
+        `total_capital is ${showMoney(config.totalCapital)} ${cur} in the config, ${showMoney(booked)} in the books (${since}): no reserve gives money until they agree — \`botfolio deposit AMOUNT --to RESERVE\` books money added to the master, or set total_capital to ${showMoney(booked)}`,
       );
-    }
-    for (const [name, amount] of wanted) {
-      const has = capital.get(name);
-      if (has === undefined || has === amount || !state.reserves.has(name)) continue;
-      frozen.add(name);
+    } else if (config.totalCapital < booked) {
       drift(
-        `${name === EMERGENCY_RESERVE ? 'the emergency reserve' : `pool ${name}`}'s capital is ${showMoney(amount)} ${cur} in the config, ${showMoney(has)} in the books: nothing comes out of ${reserveAccount(name)} until they agree — \`botfolio deposit\`, \`botfolio withdraw\` or \`botfolio move\` books the change, or set it back`,
+        `total_capital is ${showMoney(config.totalCapital)} ${cur} in the config, ${showMoney(booked)} in the books (${since}): allocations are sized on the config's — set total_capital to ${showMoney(booked)} to use it all, or \`botfolio withdraw\` books money taken out`,
       );
     }
   }
