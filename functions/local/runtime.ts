@@ -78,7 +78,15 @@ export interface LocalRuntimeOptions {
 }
 
 export interface LocalRuntime {
+  /** The config the cycles, the workflow and reconciliation run on now. */
   readonly config: Config;
+  /**
+   * Runs everything from now on on `config`, as a redeploy does: cycles, reconciliation and the
+   * steps of transfers already in flight (which act on their entries' recorded accounts, never on
+   * the config's). The exchanges and the store stay; a bot's new account is opened on the paper
+   * exchange. For the fault campaign's config changes between cycles.
+   */
+  reconfigure(config: Config): void;
   readonly store: Stores;
   readonly exchange: PaperExchange;
   /** The exchanges the cycles use, by config name (the paper exchange unless others were given). */
@@ -156,7 +164,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       breakers: new DynamoBreakerStore(dynamo.client, dynamo.tableNames.state, config.portfolioId),
     }) ?? new Map<string, Exchange>([...config.exchanges.keys()].map((name) => [name, exchange]));
 
-  const stepDeps: TransferDeps = {
+  let stepDeps: TransferDeps = {
     config,
     ...store,
     exchanges,
@@ -164,7 +172,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     metrics,
     now,
   };
-  const steps = makeTransferSteps(stepDeps);
+  let steps = makeTransferSteps(stepDeps);
   const workflow = new LocalTransferWorkflow(
     opts.definition ?? synthesizeTransferDefinition(),
     (input) => runStep(steps, input),
@@ -188,8 +196,19 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     }
   };
 
+  let current = config;
   return {
-    config,
+    get config() {
+      return current;
+    },
+    reconfigure(next: Config) {
+      current = next;
+      stepDeps = { ...stepDeps, config: next };
+      steps = makeTransferSteps(stepDeps);
+      for (const b of next.bots) {
+        if (!exchange.subAccountIds().includes(b.account)) exchange.openSubAccount(b.account);
+      }
+    },
     store,
     exchange,
     exchanges,
@@ -198,7 +217,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     customWeights,
     async cycle(at: Date) {
       const result = await runCycle(
-        { config, ...store, exchanges, workflow, alerter, metrics, customWeights, now },
+        { config: current, ...store, exchanges, workflow, alerter, metrics, customWeights, now },
         at,
       );
       await workflow.drain();

@@ -38,13 +38,14 @@ const run = (held: readonly string[], batch: number, journaled = false): CycleSe
   unknownBots: new Set(),
   held: new Set(held),
   batch,
+  portfolioId: config.portfolioId,
 });
 
 describe('silent drops', () => {
   it('counts a later run of the slot that decided other content for a taken id, unalerted', () => {
     // Act
     const problems: string[] = [];
-    const n = silentDrops(config, [run([], 1, true), run([], 2)], [first], new Set(), problems);
+    const n = silentDrops([run([], 1, true), run([], 2)], [first], new Set(), problems);
     // Assess
     expect(n).toBe(1);
     expect(problems).toEqual([
@@ -56,7 +57,6 @@ describe('silent drops', () => {
     // Act: a slow run of the slot, alongside the next slot's cycle that claimed the bot
     const problems: string[] = [];
     const n = silentDrops(
-      config,
       [run([], 1, true), run(['1h_lorentzian_sol'], 2)],
       [first],
       new Set(),

@@ -114,6 +114,9 @@ describe('the fault campaign', () => {
       'stale_moves',
       'silent_drops',
       'unprotected',
+      'drift_moves',
+      'double_funding',
+      'unsettled',
     ]) {
       expect(typeof out[field], field).toBe('number');
     }
@@ -122,6 +125,7 @@ describe('the fault campaign', () => {
       'overlapping_cycles',
       'stale_restarts',
       'rate_limit_storms',
+      'lifecycle',
     ]);
     expect(out.runs).toBe(2);
     expect(r.stderr).toMatch(/chaos: 2\/2 runs/);

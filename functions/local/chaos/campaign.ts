@@ -111,6 +111,9 @@ const SUMMED = [
   'stale_moves',
   'silent_drops',
   'unprotected',
+  'drift_moves',
+  'double_funding',
+  'unsettled',
 ] as const satisfies readonly (keyof RunResult)[];
 
 /** The campaign's totals: the sums of its runs, and the runs that found something wrong. */
@@ -122,6 +125,8 @@ export type ChaosSummary = {
   readonly faults: Readonly<Record<string, number>>;
   /** How often each fault family was injected, over all runs. */
   readonly families: Readonly<Record<string, number>>;
+  /** The lifecycle family's events, by kind, over all runs. */
+  readonly lifecycle_events: Readonly<Record<string, number>>;
   /** The first runs with a problem (at most 20): replay one with `--run N`. */
   readonly failures: readonly { run: number; seed: number; problems: readonly string[] }[];
 } & Pick<RunResult, (typeof SUMMED)[number]>;
@@ -148,6 +153,7 @@ export function summarize(
     ...totals,
     faults: counted((r) => r.faults),
     families: counted((r) => r.families),
+    lifecycle_events: counted((r) => r.lifecycle_events ?? {}),
     failures: sorted
       .filter((r) => r.problems.length > 0)
       .slice(0, 20)
@@ -157,7 +163,7 @@ export function summarize(
 
 /**
  * The campaign holds: nothing doubled, nothing lost, no account off, no money moved on unknown or
- * stale facts, nothing else broken.
+ * stale facts or in config drift, no bot funded twice, nothing left unsettled or else broken.
  */
 export const holds = (s: ChaosSummary): boolean =>
   s.duplicates === 0 &&
@@ -171,4 +177,7 @@ export const holds = (s: ChaosSummary): boolean =>
   s.stale_moves === 0 &&
   s.silent_drops === 0 &&
   s.unprotected === 0 &&
+  s.drift_moves === 0 &&
+  s.double_funding === 0 &&
+  s.unsettled === 0 &&
   s.failures.length === 0;

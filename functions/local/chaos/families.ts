@@ -16,6 +16,7 @@ import type { PortfolioState } from '../../core/state.ts';
 import {
   isTerminal,
   type JournalEntry,
+  movesMoney,
   type PlannedTransfer,
   transferId,
 } from '../../core/transfer.ts';
@@ -25,6 +26,7 @@ export const FAMILIES = [
   'overlapping_cycles',
   'stale_restarts',
   'rate_limit_storms',
+  'lifecycle',
 ] as const;
 export type Family = (typeof FAMILIES)[number];
 
@@ -71,6 +73,8 @@ export interface CycleSeen {
   readonly held: ReadonlySet<string>;
   /** Cycle runs of one batch ran at once (overlapping cycles); batches ran one after another. */
   readonly batch: number;
+  /** The portfolio the cycle ran for (the lifecycle family changes it). */
+  readonly portfolioId: string;
 }
 
 const decisionKey = (e: Pick<JournalEntry, 'cycleId' | 'kind' | 'botId'>) =>
@@ -104,7 +108,7 @@ export function unknownDecisions(seen: readonly CycleSeen[], problems: string[])
 export function doubleMoves(all: readonly JournalEntry[], problems: string[]): number {
   const spans = new Map<string, { bot: string; key: string; from: number; to: number }>();
   for (const e of all) {
-    if (e.status !== 'completed') continue;
+    if (e.status !== 'completed' || !movesMoney(e)) continue;
     const key = decisionKey(e);
     const from = Date.parse(e.reading?.at ?? e.createdAt);
     const to = completedAt(e);
@@ -137,7 +141,7 @@ export function doubleMoves(all: readonly JournalEntry[], problems: string[]): n
  * what the exchange itself held at that moment (a refill's own earlier legs discounted).
  */
 export function staleMoves(
-  config: Config,
+  configOf: (e: JournalEntry) => Config,
   all: readonly JournalEntry[],
   submissions: ReadonlyMap<string, Submission>,
   problems: string[],
@@ -147,7 +151,7 @@ export function staleMoves(
   for (const [id, s] of submissions) {
     const e = byId.get(id);
     if (!e) continue;
-    const why = staleWhy(config, e, s, byId);
+    const why = staleWhy(configOf(e), e, s, byId);
     if (why === undefined) continue;
     n += 1;
     problems.push(`stale move: ${e.kind} ${e.id} of ${e.botId} submitted, ${why}`);
@@ -193,7 +197,6 @@ function staleWhy(
  * `transfer_id_collision` alert named.
  */
 export function silentDrops(
-  config: Config,
   seen: readonly CycleSeen[],
   all: readonly JournalEntry[],
   alerted: ReadonlySet<string>,
@@ -209,7 +212,7 @@ export function silentDrops(
   for (const c of seen) {
     const journaled = new Set(c.journaled.map((e) => e.id));
     for (const d of c.decisions) {
-      const id = transferId({ ...d, portfolioId: config.portfolioId, cycleId: c.cycleId });
+      const id = transferId({ ...d, portfolioId: c.portfolioId, cycleId: c.cycleId });
       const stored = byId.get(id);
       const taker = first.get(id);
       if (journaled.has(id) || !stored || alerted.has(id)) continue;
@@ -249,6 +252,8 @@ export function unprotectedBots(
      */
     readonly since: number;
     readonly now: number;
+    /** Bots config drift held still meanwhile (the lifecycle family): nothing moves for them. */
+    readonly drifting?: ReadonlySet<string>;
   },
   problems: string[],
 ): number {
@@ -258,6 +263,7 @@ export function unprotectedBots(
   for (const bot of config.bots) {
     const b = input.state.bots.get(bot.botId);
     if (!bot.enabled || !b || input.unknownInEpisode.has(bot.botId)) continue;
+    if (input.drifting?.has(bot.botId)) continue;
     // A bot with another transfer open meanwhile waits for it (one transfer in flight per bot).
     // So does one whose protect's outcome was unknown a while (reconciliation settles it), and
     // one whose protect the trader's own daily limit refused (the guards hold for every transfer).

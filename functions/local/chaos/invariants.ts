@@ -9,9 +9,9 @@ import type { PaperExchange } from '../../adapters/paper/exchange.ts';
 import { botOf, EMERGENCY_RESERVE } from '../../core/accounts.ts';
 import type { Config } from '../../core/config.ts';
 import { add, type Money, showMoney, sub, ZERO } from '../../core/money.ts';
-import { isTerminal, type JournalEntry } from '../../core/transfer.ts';
+import { isTerminal, type JournalEntry, movesMoney } from '../../core/transfer.ts';
 import { rebuildLedger } from '../../usecases/ledger-rebuild.ts';
-import { auditAgainstPaper } from '../paper-audit.ts';
+import { auditAgainstPaper, type PaperAudit } from '../paper-audit.ts';
 import type { LocalRuntime } from '../runtime.ts';
 
 /** What the checks found wrong in one run. */
@@ -40,6 +40,11 @@ export interface RunEnd {
   readonly all: readonly JournalEntry[];
   /** How many times reconciliation raised `reconciliation_mismatch` during the run. */
   readonly mismatchAlerts: number;
+  /**
+   * The journal of each store the run used, when it used several (lost books, a new portfolio
+   * id): the exchange is audited against all of them, the books against the last.
+   */
+  readonly eras?: readonly (readonly JournalEntry[])[];
 }
 
 /** Checks a finished run: nothing doubled, lost, unapplied or off, no guard broken. */
@@ -48,6 +53,7 @@ export async function checkInvariants({
   config,
   all,
   mismatchAlerts,
+  eras,
 }: RunEnd): Promise<Findings> {
   const problems: string[] = [];
   const pid = config.portfolioId;
@@ -56,7 +62,9 @@ export async function checkInvariants({
   const unapplied = await rt.store.journal.completedUnapplied(pid);
   for (const e of unapplied) problems.push(`unapplied: ${e.id} completed, not in the ledger`);
 
-  const audit = await auditAgainstPaper(rt.store, rt.exchange, config);
+  const audit = eras
+    ? auditAcrossEras(all, rt.exchange)
+    : await auditAgainstPaper(rt.store, rt.exchange, config);
   problems.push(...audit.mismatches);
   const mismatched = new Set(audit.mismatched);
   const rebuild = await rebuildLedger({ config, ...rt.store }, { replace: false });
@@ -68,7 +76,7 @@ export async function checkInvariants({
     problems.push(`reconciliation raised reconciliation_mismatch ${mismatchAlerts} time(s)`);
   }
 
-  const violations = await guardViolations(rt.store, config, all);
+  const violations = await guardViolations(rt.store, config, eras ?? [all]);
   problems.push(...violations);
   return {
     duplicates: audit.duplicates.length,
@@ -85,7 +93,7 @@ export async function checkInvariants({
 async function guardViolations(
   store: LocalRuntime['store'],
   config: Config,
-  all: readonly JournalEntry[],
+  eras: readonly (readonly JournalEntry[])[],
 ): Promise<string[]> {
   const out: string[] = [];
   const pid = config.portfolioId;
@@ -95,7 +103,8 @@ async function guardViolations(
     if (amount < floor)
       out.push(`reserve:${name} at ${showMoney(amount)}, below ${showMoney(floor)}`);
   }
-  out.push(...overDailyLimit(config, all));
+  // Each store counts its own day: books lost lose the day's count with them.
+  for (const all of eras) out.push(...overDailyLimit(config, all));
   const locks = await store.locks.lockHolders(pid);
   for (const [bot, owner] of locks) out.push(`lock of ${bot} left held by ${owner}`);
   for (const id of await store.claims.holders(pid)) out.push(`reserve hold left by ${id}`);
@@ -110,6 +119,7 @@ async function guardViolations(
 /**
  * Every 24 hours' worth of completed transfers of an exchange, by when each was validated (its
  * claim on the limit), within the exchange's daily_transfer_limit (a rolling day, DESIGN.md §4).
+ * Book-only operations move no money and claim no share of it.
  */
 function overDailyLimit(config: Config, all: readonly JournalEntry[]): string[] {
   const out: string[] = [];
@@ -117,7 +127,7 @@ function overDailyLimit(config: Config, all: readonly JournalEntry[]): string[] 
     Date.parse(e.history.find((h) => h.status === 'validated')?.at ?? e.createdAt);
   for (const [exchange, settings] of config.exchanges) {
     const done = all
-      .filter((e) => e.status === 'completed' && e.exchange === exchange)
+      .filter((e) => e.status === 'completed' && movesMoney(e) && e.exchange === exchange)
       .sort((a, b) => claimedAt(a) - claimedAt(b));
     let total: Money = ZERO;
     let first = 0;
@@ -136,4 +146,54 @@ function overDailyLimit(config: Config, all: readonly JournalEntry[]): string[] 
     }
   }
   return out;
+}
+
+/**
+ * The exchange against every journal the run used: each account's net transfers on the exchange
+ * (the master, each sub-account) against the completed transfers that name it as an end, and
+ * every applied clientOid completed exactly once in some journal. Book-only operations move no
+ * money and are left out; the books themselves are the last store's rebuild check.
+ */
+function auditAcrossEras(
+  all: readonly JournalEntry[],
+  exchange: Pick<PaperExchange, 'books'>,
+): Pick<PaperAudit, 'mismatched' | 'mismatches' | 'duplicates' | 'unjournaled'> {
+  const books = exchange.books();
+  const net = new Map<string, Money>();
+  const mismatches: string[] = [];
+  const completed = all.filter((e) => e.status === 'completed' && movesMoney(e));
+  for (const e of completed) {
+    if (!e.ends) {
+      mismatches.push(`${e.id}: completed without its accounts recorded`);
+      continue;
+    }
+    net.set(e.ends.from, sub(net.get(e.ends.from) ?? ZERO, e.amount));
+    net.set(e.ends.to, add(net.get(e.ends.to) ?? ZERO, e.amount));
+  }
+  const netOf = (a: { balance: Money; opening: Money; tradingPnl: Money }) =>
+    sub(sub(a.balance, a.opening), a.tradingPnl);
+  const mismatched: string[] = [];
+  const accounts: [string, { balance: Money; opening: Money; tradingPnl: Money }][] = [
+    ['master', books.master],
+    ...books.subAccounts,
+  ];
+  for (const [uid, a] of accounts) {
+    const journal = net.get(uid) ?? ZERO;
+    const other = netOf(a);
+    if (journal === other) continue;
+    mismatched.push(uid);
+    mismatches.push(
+      `${uid}: net transfers on the exchange ${showMoney(other)}, the journals ${showMoney(journal)} (off by ${showMoney(sub(other, journal))})`,
+    );
+  }
+  const duplicates = books.transfers.filter((t) => t.applied > 1).map((t) => t.clientOid);
+  for (const oid of duplicates) mismatches.push(`clientOid ${oid} applied more than once`);
+  const done = new Set(completed.map((e) => e.clientOid));
+  const unjournaled = books.transfers
+    .filter((t) => t.applied > 0 && !done.has(t.clientOid))
+    .map((t) => t.clientOid);
+  for (const oid of unjournaled) {
+    mismatches.push(`clientOid ${oid} applied by the exchange, not completed in any journal`);
+  }
+  return { mismatched, mismatches, duplicates, unjournaled };
 }

@@ -52,6 +52,7 @@ import {
   unprotectedBots,
 } from './families.ts';
 import { checkInvariants, type Findings } from './invariants.ts';
+import { Lifecycle, type LifecycleFindings } from './lifecycle.ts';
 import { fakeExchangeVenue, paperVenue, type StormVenue, type VenueName } from './venues.ts';
 
 /**
@@ -62,7 +63,7 @@ const T0 = Date.parse('2026-01-05T23:00:00Z');
 const MINUTE = 60_000;
 
 /** What one run saw, and what it found wrong. */
-export interface RunResult extends Findings, FamilyFindings {
+export interface RunResult extends Findings, FamilyFindings, LifecycleFindings {
   readonly run: number;
   readonly seed: number;
   readonly transfers: number;
@@ -83,6 +84,8 @@ export interface RunResult extends Findings, FamilyFindings {
   readonly surprises: number;
   /** How often each family of ./families.ts was injected (0: not drawn for this run). */
   readonly families: Readonly<Record<Family, number>>;
+  /** The lifecycle family's events, by kind (./lifecycle.ts). */
+  readonly lifecycle_events: Readonly<Record<string, number>>;
 }
 
 /** What a run needs besides its index: the campaign's settings, and a store and a definition. */
@@ -116,7 +119,7 @@ function runConfig(
   rng: Rng,
   families: ReadonlySet<Family>,
   exchange: VenueName,
-): Config {
+): { config: Config; raw: Record<string, unknown> } {
   const copy = structuredClone(base) as Record<string, unknown> & {
     exchanges: Record<string, Record<string, unknown>>;
     bots: Record<string, unknown>[];
@@ -147,8 +150,11 @@ function runConfig(
       ),
     ).flat();
   }
+  // Room for a portfolio's life: a bot added or moved between pools, capital taken out — each a
+  // config the rules accept (the base fleet allocates its pools in full).
+  if (families.has('lifecycle')) copy.total_capital *= 2;
   if (exchange !== 'paper') placedOn(copy, exchange);
-  return parseConfig(copy);
+  return { config: parseConfig(copy), raw: copy };
 }
 
 /** The Bitget endpoint each paper operation stands for: the storm gives it that one's limit. */
@@ -182,7 +188,11 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
   const familyRng = seededRng(seed, 'families');
   const drawn = new Set(FAMILIES.filter(() => uniform(familyRng) < 0.4));
   const exchange = opts.exchange ?? 'paper';
-  const config = runConfig(opts.base, `chaos-${opts.seed}-${run}`, rng, drawn, exchange);
+  // A portfolio's life is played on the paper exchange, which opens any sub-account asked for.
+  if (exchange !== 'paper') drawn.delete('lifecycle');
+  const made = runConfig(opts.base, `chaos-${opts.seed}-${run}`, rng, drawn, exchange);
+  /** The config in force: the lifecycle family changes it between cycles. */
+  let config = made.config;
   const families = Object.fromEntries(FAMILIES.map((f) => [f, 0])) as Record<Family, number>;
 
   // The run's clock: set to each moment of the storm, and a millisecond on at every look, so
@@ -304,7 +314,9 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
     retryIntervalMs: 0,
     now: () => new Date(tick()),
     onAlert: (a) => {
-      if (a.code === 'reconciliation_mismatch') mismatchAlerts += 1;
+      if (a.code === 'reconciliation_mismatch' && !lifecycle?.expectingMismatch) {
+        mismatchAlerts += 1;
+      }
       if (a.code === 'transfer_id_collision') {
         for (const id of a.message.match(/[0-9a-f]{32}/g) ?? []) collisions.add(id);
       }
@@ -312,9 +324,27 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
   });
   venue = onFake?.venue ?? paperVenue(rt.exchange);
   const market = venue;
-  const pid = config.portfolioId;
+  const lifecycle = drawn.has('lifecycle')
+    ? new Lifecycle(
+        {
+          rt,
+          venue: market,
+          dynamo: opts.dynamo,
+          rng: seededRng(seed, 'lifecycle'),
+          now: tick,
+          wait: (ms) => setClock(current() + ms),
+          apply: (next) => {
+            config = next;
+            rt.reconfigure(next);
+          },
+          problems: [],
+        },
+        made.raw,
+        config,
+      )
+    : undefined;
   const load = async () => {
-    books = await rt.store.portfolio.load(pid);
+    books = await rt.store.portfolio.load(config.portfolioId);
     return books;
   };
   let duplicateStarts = 0;
@@ -330,9 +360,15 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
   let episodeSince = T0;
   let unknownInEpisode = new Set<string>();
   try {
-    const interval = config.checkIntervalMs;
+    let at = T0 - config.checkIntervalMs;
     for (let c = 0; c < opts.cycles; c++) {
-      const at = T0 + c * interval;
+      // The operator settles and the trader changes things between cycles (lifecycle family).
+      if (lifecycle) {
+        setClock(at + 2 * MINUTE);
+        await lifecycle.between(c);
+      }
+      const interval = config.checkIntervalMs;
+      at = c === 0 ? T0 : at + interval;
       const before = await load();
       const funded = (uid: string) =>
         before?.bots.has(config.bots.find((b) => b.account === uid)?.botId ?? '') ?? false;
@@ -379,6 +415,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
             unknownBots,
             held: new Set(o.value.held),
             batch,
+            portfolioId: config.portfolioId,
           });
         }
         const error = outcomes.find((o) => o.status === 'rejected')?.reason;
@@ -438,7 +475,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
               episode,
               unknownInEpisode,
               equityOf: (uid) => market.equityOf(uid),
-              all: await rt.store.journal.byStatus(pid, TRANSFER_STATUSES),
+              all: await rt.store.journal.byStatus(config.portfolioId, TRANSFER_STATUSES),
               applied: new Set(
                 market
                   .books()
@@ -447,6 +484,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
               ),
               since: episodeSince,
               now: current(),
+              ...(lifecycle && { drifting: lifecycle.botsInDrift(episodeSince, current()) }),
             },
             problems,
           );
@@ -472,27 +510,44 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
     // The storm is over: a reconciliation right after, then one once every workflow must be over.
     calm = true;
     market.calm();
-    const end = T0 + opts.cycles * interval;
+    // The operator settles what is left (the exchange is calm now).
+    setClock(at + 2 * MINUTE);
+    const unsettled = (await lifecycle?.settleAll()) ?? 0;
+    const end = Math.max(current(), at + config.checkIntervalMs);
     for (const at of [end, end + Math.max(STUCK_AFTER_MS, PLANNED_EXPIRY_MS) + SETTLE_DELAY_MS]) {
       setClock(at);
       await rt.reconcile();
       reconciliations += 1;
     }
-    const all = await rt.store.journal.byStatus(pid, TRANSFER_STATUSES);
+    const groups = (await lifecycle?.journals()) ?? [
+      await rt.store.journal.byStatus(config.portfolioId, TRANSFER_STATUSES),
+    ];
+    const all = groups.flat();
     opts.journal?.(all, config);
     const found = await checkInvariants({
       rt: { store: rt.store, exchange: market },
       config,
       all,
       mismatchAlerts,
+      ...(lifecycle && { eras: groups }),
     });
     const family: FamilyFindings = {
       unknown_decisions: unknownDecisions(seen, problems),
       double_moves: doubleMoves(all, problems),
-      stale_moves: staleMoves(config, all, submissions, problems),
-      silent_drops: silentDrops(config, seen, all, collisions, problems),
+      stale_moves: staleMoves(
+        (e) => lifecycle?.configAt(Date.parse(e.createdAt)) ?? config,
+        all,
+        submissions,
+        problems,
+      ),
+      silent_drops: silentDrops(seen, all, collisions, problems),
       unprotected,
     };
+    const life = lifecycle ? lifecycle.findings(all, submissions) : undefined;
+    if (lifecycle) {
+      families.lifecycle = lifecycle.injected;
+      problems.push(...lifecycle.problems);
+    }
     // Spelled out, not spread: the keys keep the order a replay's JSON has always shown.
     const count = (pred: (e: JournalEntry) => boolean) => all.filter(pred).length;
     return {
@@ -518,6 +573,10 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
       surprises,
       families,
       ...family,
+      lifecycle_events: lifecycle?.counts ?? {},
+      drift_moves: life?.drift_moves ?? 0,
+      double_funding: life?.double_funding ?? 0,
+      unsettled,
       problems: [...found.problems, ...problems],
     };
   } finally {
