@@ -92,9 +92,34 @@ program
 
 program
   .command('validate')
-  .description('check a config file; every problem is listed with its path')
+  .description(
+    "check a config file; every problem is listed with its path (--against-state: and the config drift a deploy of it would cause against the portfolio's books)",
+  )
   .argument('<file>', 'config file')
-  .action(async (file: string) => {
+  .option(
+    '--against-state',
+    "compare it with the portfolio's books (the local data folder, or --stack): one line per config_drift",
+    false,
+  )
+  .addOption(dataOption())
+  .addOption(stackOption())
+  .option('--json', 'with --against-state: as JSON', false)
+  .addHelpText(
+    'after',
+    '\nExit codes: 0 valid (and, with --against-state, no config drift); 1 invalid, or no books to compare with; 2 valid but it drifts from the books.\n',
+  )
+  .action(async (file: string, o) => {
+    if (!o.againstState && (o.data !== undefined || o.stack !== undefined || o.json))
+      throw new InvalidArgumentError(
+        '--data, --stack and --json go with --against-state: `validate FILE` alone reads only the file',
+      );
+    if (o.againstState) {
+      const { validateAgainstState } = await import(
+        '../functions/local/commands/validate-drift.ts'
+      );
+      process.exitCode = await validateAgainstState(file, booksAt(o), { json: o.json });
+      return;
+    }
     const { validateCommand } = await import('../functions/local/commands/plan.ts');
     process.exitCode = await validateCommand(file);
   });

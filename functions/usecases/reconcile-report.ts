@@ -5,6 +5,28 @@
  */
 import { formatMoney, type Money } from '../core/money.ts';
 import type { ReconcileReport } from './reconcile.ts';
+import type { SubAccountBooks } from './reconcile-subaccounts.ts';
+
+/** One bot's sub-account as reconciliation read it (reconcile-subaccounts.ts). */
+export interface SubAccountJson {
+  readonly botId: string;
+  readonly exchange: string;
+  readonly account: string;
+  /** `booked`, `unbooked` (configured, no books) or `not_in_config` (books the config dropped). */
+  readonly books: SubAccountBooks;
+  /** The balance read, or null when unknown (`unknownWhy`) — never zero for unknown. */
+  readonly balance: string | null;
+  readonly unknownWhy?: string;
+  /** An unbooked bot's account booked to another bot (a rename): that bot's money. */
+  readonly bookedTo?: string;
+  /** Booked bots: the capital base, and balance − capital base (its PnL, not a mismatch). */
+  readonly capitalBase?: string;
+  readonly pnl?: string;
+  /** Not judged: a transfer for the bot was in flight. */
+  readonly inFlight: boolean;
+  /** Unbooked and holding `min_transfer` or more: money the books do not have. */
+  readonly drift: boolean;
+}
 
 export interface ReconcileJson {
   readonly at: string;
@@ -22,6 +44,8 @@ export interface ReconcileJson {
     readonly master?: string;
     readonly agree?: boolean;
   };
+  /** Every bot's sub-account; absent from a stack deployed before sub-accounts were checked. */
+  readonly subAccounts?: readonly SubAccountJson[];
   readonly watermark: {
     readonly applied: number;
     readonly lastApplied: { readonly id: string; readonly at: string } | null;
@@ -43,6 +67,19 @@ export function reconcileReportJson(r: ReconcileReport): ReconcileJson {
     holdsReleased: r.holdsReleased,
     plansReleased: r.plansReleased,
     books: { ...reserves, reserves: amount(reserves.reserves), master: amount(reserves.master) },
+    subAccounts: r.subAccounts.map((c) => ({
+      botId: c.botId,
+      exchange: c.exchange,
+      account: c.account,
+      books: c.books,
+      balance: c.balance === null ? null : formatMoney(c.balance),
+      ...(c.unknownWhy !== undefined && { unknownWhy: c.unknownWhy }),
+      ...(c.bookedTo !== undefined && { bookedTo: c.bookedTo }),
+      ...(c.capitalBase !== undefined && { capitalBase: formatMoney(c.capitalBase) }),
+      ...(c.pnl !== undefined && { pnl: formatMoney(c.pnl) }),
+      inFlight: c.inFlight,
+      drift: c.drift,
+    })),
     watermark: {
       applied: Number(r.watermark.applied),
       lastApplied: r.watermark.lastApplied ?? null,

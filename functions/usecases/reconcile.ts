@@ -5,7 +5,8 @@
  * left to its running workflow, or settled by a lookup by clientOid. Completed entries the ledger
  * never applied (a step died in between) are applied; holds and locks left by transfers that
  * ended are released; and Σ reserves is checked against the master accounts' balance once
- * nothing is in flight — any difference raises `reconciliation_mismatch`.
+ * nothing is in flight — any difference raises `reconciliation_mismatch`. Every bot's sub-account
+ * is read too: an unbooked one holding money raises `unexpected_balance` (reconcile-subaccounts.ts).
  */
 import { alert } from '../core/alerts.ts';
 import type { Config } from '../core/config.ts';
@@ -15,6 +16,7 @@ import { reconcileDecision } from '../core/settlement.ts';
 import type { LedgerWatermark } from '../core/store-ports.ts';
 import { isTerminal, type JournalEntry, OPEN_STATUSES } from '../core/transfer.ts';
 import { releaseEndedPlans } from './bot-plans.ts';
+import { checkSubAccounts, type SubAccountCheck } from './reconcile-subaccounts.ts';
 import { announce } from './transfer-alerts.ts';
 import { holdOf, sourceReserve } from './transfer-guards.ts';
 import { type TransferDeps, transferSettlement } from './transfer-settlement.ts';
@@ -51,6 +53,11 @@ export interface ReconcileReport {
   /** Bots whose plan, over but still holding them, was released. */
   readonly plansReleased: readonly string[];
   readonly reserves: ReservesVersusMaster;
+  /**
+   * Every bot's sub-account as read now (reconcile-subaccounts.ts): a booked bot's balance
+   * against its capital base is its PnL; an unbooked one holding money is drift.
+   */
+  readonly subAccounts: readonly SubAccountCheck[];
   /** The projection's watermark after the run. */
   readonly watermark: LedgerWatermark;
   /** Transfers holding reserve money after the run (in flight). */
@@ -143,6 +150,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
 
   const reserves = await reservesVersusMaster(deps);
   await settleReserveHold(deps, reserves, now);
+  const subAccounts = await checkSubAccounts(deps);
   return {
     at: now.toISOString(),
     restarted,
@@ -153,6 +161,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     holdsReleased,
     plansReleased,
     reserves,
+    subAccounts,
     watermark: await ledger.watermark(pid),
     holding: await claims.holders(pid),
   };

@@ -238,4 +238,50 @@ describe('the portfolio’s life', () => {
     await operate(rt, { kind: 'deposit', amount: money(300), to: 'reserve:emergency' });
     expect((await rt.store.portfolio.load('main'))?.reserves.get('emergency')).toBe(money(500));
   });
+
+  it('reconciles a renamed bot at its booked sub-account: the old name holds it, the new name is no drift', async () => {
+    // Prepare: every bot funded, then 1h_lorentzian_sol renamed in the config; its trading made 20
+    const dir = folder();
+    const first = await runtime(dir);
+    await cycle(first, 0);
+    await stop(first);
+    const second = await runtime(dir, specConfig({ 'bots[0].bot_id': 'lorentzian_v2' }));
+    second.exchange.setSubAccountEquity('6712345678', money(170));
+    // Act
+    const report = await second.reconcile();
+    // Assess
+    expect(report.subAccounts.find((c) => c.botId === '1h_lorentzian_sol')).toMatchObject({
+      books: 'not_in_config',
+      account: '6712345678',
+      balance: money(170),
+      capitalBase: money(150),
+      pnl: money(20),
+      drift: false,
+    });
+    expect(report.subAccounts.find((c) => c.botId === 'lorentzian_v2')).toMatchObject({
+      books: 'unbooked',
+      account: '6712345678',
+      bookedTo: '1h_lorentzian_sol',
+      drift: false,
+    });
+    expect(codes(second.alerts)).not.toContain('unexpected_balance');
+    expect(report.reserves).toMatchObject({ checked: true, agree: true });
+  });
+
+  it('reconciles a retired bot still in the config, its money left in its sub-account, as drift to adopt', async () => {
+    // Prepare: 4h_swing_btc retired where it is (its money stays in its sub-account)
+    const dir = folder();
+    const rt = await runtime(dir);
+    await cycle(rt, 0);
+    await operate(rt, { kind: 'retirement', botId: '4h_swing_btc', sweep: false });
+    // Act
+    const report = await rt.reconcile();
+    // Assess
+    const swing = report.subAccounts.find((c) => c.botId === '4h_swing_btc');
+    expect(swing).toMatchObject({ books: 'unbooked', account: '6712345679', drift: true });
+    expect(swing?.balance).toBe(rt.exchange.equityOf('6712345679'));
+    const raised = rt.alerts.filter((a) => a.code === 'unexpected_balance');
+    expect(raised.map((a) => a.botId)).toEqual(['4h_swing_btc']);
+    expect(raised[0]?.message).toContain('botfolio adopt 4h_swing_btc');
+  });
 });

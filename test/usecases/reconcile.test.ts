@@ -3,9 +3,11 @@
  * and the exchange's records, and the books are checked against the exchange and the journal.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { scriptedFaults } from '../../functions/adapters/paper/faults.ts';
 import { money } from '../../functions/core/money.ts';
 import { PLANNED_EXPIRY_MS, STUCK_AFTER_MS } from '../../functions/core/settlement.ts';
 import { rebuildLedger } from '../../functions/usecases/ledger-rebuild.ts';
+import type { ReconcileReport } from '../../functions/usecases/reconcile.ts';
 import { specConfig } from '../core/fixtures.ts';
 import {
   CYCLE,
@@ -203,5 +205,106 @@ describe('the ledger rebuilt from the journal', () => {
     expect(fixed.replaced).toBe(true);
     expect(after.differences).toEqual([]);
     expect((await h.store.portfolio.load('main'))?.reserves.get('emergency')).toBe(money(200));
+  });
+});
+
+describe("reconciliation of the bots' sub-accounts", () => {
+  const checkOf = (report: ReconcileReport, botId: string) =>
+    report.subAccounts.find((c) => c.botId === botId);
+
+  it("reads a booked bot's balance against its capital base as its PnL, not a mismatch", async () => {
+    // Prepare: every bot funded, then Lorentzian's trading made 30
+    h = await harness();
+    await h.cycle(h.at(T0));
+    h.exchange.setSubAccountEquity(UID.lorentzian, money(180));
+    // Act
+    const report = await h.reconcile();
+    // Assess
+    expect(checkOf(report, LORENTZIAN)).toMatchObject({
+      books: 'booked',
+      account: UID.lorentzian,
+      balance: money(180),
+      capitalBase: money(150),
+      pnl: money(30),
+      drift: false,
+    });
+    expect(report.reserves).toMatchObject({ checked: true, agree: true });
+    expect(h.alerts.map((a) => a.code)).not.toContain('unexpected_balance');
+    expect(h.alerts.map((a) => a.code)).not.toContain('reconciliation_mismatch');
+  });
+
+  it('raises unexpected_balance, naming adopt, for an unbooked bot whose sub-account received money', async () => {
+    // Prepare: no bot funded yet; money lands in Momentum's sub-account, dust in Scalping's
+    h = await harness();
+    await initialised(h);
+    h.exchange.setSubAccountEquity(UID.momentum, money(50));
+    h.exchange.setSubAccountEquity(UID.scalping, money('0.5'));
+    // Act
+    const report = await h.reconcile();
+    // Assess
+    expect(checkOf(report, '15m_momentum_eth')).toMatchObject({
+      books: 'unbooked',
+      balance: money(50),
+      drift: true,
+    });
+    expect(checkOf(report, '5m_scalping_sol')).toMatchObject({
+      balance: money('0.5'),
+      drift: false,
+    });
+    const raised = h.alerts.filter((a) => a.code === 'unexpected_balance');
+    expect(raised.map((a) => a.botId)).toEqual(['15m_momentum_eth']);
+    expect(raised[0]?.message).toContain('`botfolio adopt 15m_momentum_eth`');
+  });
+
+  it('keeps a sub-account the answer leaves out unknown, never zero, and judges nothing on it', async () => {
+    // Prepare: Momentum holds money, but the balance answer leaves its account out
+    h = await harness();
+    await initialised(h);
+    h.exchange.setSubAccountEquity(UID.momentum, money(50));
+    h.exchange.setFaults(
+      scriptedFaults([{ op: 'balances', kind: 'partial', accounts: { [UID.momentum]: 'absent' } }]),
+    );
+    // Act
+    const report = await h.reconcile();
+    // Assess
+    expect(checkOf(report, '15m_momentum_eth')).toMatchObject({ balance: null, drift: false });
+    expect(checkOf(report, '15m_momentum_eth')).toHaveProperty('unknownWhy');
+    expect(h.alerts.map((a) => a.code)).not.toContain('unexpected_balance');
+  });
+
+  it('leaves every sub-account unknown when the exchange fails, and still reconciles', async () => {
+    // Prepare
+    h = await harness();
+    await h.cycle(h.at(T0));
+    h.exchange.setFaults(scriptedFaults([{ op: 'balances', kind: 'unavailable' }]));
+    // Act
+    const report = await h.reconcile();
+    // Assess
+    expect(report.subAccounts).toHaveLength(4);
+    expect(report.subAccounts.every((c) => c.balance === null && c.unknownWhy)).toBe(true);
+    expect(report.subAccounts.some((c) => 'pnl' in c)).toBe(false);
+    expect(report.reserves).toMatchObject({ checked: true, agree: true });
+  });
+
+  it('does not judge an unbooked bot a transfer is funding', async () => {
+    // Prepare: an allocation to Lorentzian validated, its workflow still running (reconciliation
+    // waits for it), and money on its sub-account before the books have it
+    h = await harness();
+    await initialised(h);
+    const planned = await journaled(h, allocation);
+    await stepsOf(h).validate(planned.id);
+    h.exchange.setSubAccountEquity(UID.lorentzian, money(150));
+    // Act
+    h.at(T0 + 60_000);
+    const report = await h.reconcile();
+    // Assess
+    expect(report.unresolved.map((u) => u.id)).toEqual([planned.id]);
+    expect(checkOf(report, LORENTZIAN)).toMatchObject({
+      books: 'unbooked',
+      balance: money(150),
+      inFlight: true,
+      drift: false,
+    });
+    expect(h.alerts.filter((a) => a.code === 'unexpected_balance')).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { loadAllocationModule } from '../../adapters/allocation-module.ts';
 import { announcesTransfer } from '../../core/alerts.ts';
+import type { Config } from '../../core/config.ts';
 import { formatMoney } from '../../core/money.ts';
 import { planToJson } from '../../core/plan-json.ts';
 import { plan } from '../../core/policy.ts';
@@ -13,15 +14,18 @@ import { parseState } from '../../core/state.ts';
 import { loadConfigFile, readJsonFile } from '../files.ts';
 import { transferLine } from './transfers.ts';
 
-export async function validateCommand(file: string): Promise<number> {
-  const config = loadConfigFile(file);
-  await loadAllocationModule(config, file);
+/** The line a valid config gets: its portfolio, capital and pools. */
+export function validSummary(config: Config, file: string): string {
   const pools = [...config.pools.values()].map(
     (p) => `${p.name} (${config.bots.filter((b) => b.pool === p.name).length} bots)`,
   );
-  process.stdout.write(
-    `${file}: valid — portfolio ${config.portfolioId}, ${formatMoney(config.totalCapital, 2)} ${config.currency}, pools ${pools.join(', ')}\n`,
-  );
+  return `${file}: valid — portfolio ${config.portfolioId}, ${formatMoney(config.totalCapital, 2)} ${config.currency}, pools ${pools.join(', ')}`;
+}
+
+export async function validateCommand(file: string): Promise<number> {
+  const config = loadConfigFile(file);
+  await loadAllocationModule(config, file);
+  process.stdout.write(`${validSummary(config, file)}\n`);
   return 0;
 }
 

@@ -15,6 +15,7 @@ import {
   booksDisagree,
   type ReconcileJson,
   reconcileReportJson,
+  type SubAccountJson,
 } from '../../usecases/reconcile-report.ts';
 import { type BooksAt, deployedStackOf, withStores } from '../books.ts';
 import type { LoopCommand } from '../control.ts';
@@ -86,10 +87,41 @@ function describe(r: ReconcileJson): string {
         ? `  books      agree: reserves ${amount(b.reserves)} = master accounts`
         : `  books      MISMATCH: reserves ${amount(b.reserves)}, master accounts ${amount(b.master)}`,
   );
+  if (r.subAccounts && r.subAccounts.length > 0) {
+    lines.push(
+      "  sub-accts  a booked bot's balance other than its capital base is its PnL, not a mismatch; money in a sub-account without books is drift",
+    );
+    for (const c of r.subAccounts) lines.push(`  sub-acct   ${subAccountLine(c)}`);
+  }
   lines.push(
     `  watermark  ${r.watermark.applied} completed transfers in the ledger${r.watermark.lastApplied ? ` (last ${r.watermark.lastApplied.id} at ${r.watermark.lastApplied.at})` : ''}`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** One bot's sub-account: what was read, and what it means for the books. */
+function subAccountLine(c: SubAccountJson): string {
+  const amount = (m: string) => formatMoney(money(m), 2);
+  const where = `${c.botId} (${c.exchange} ${c.account})`;
+  const read = c.balance === null ? `unknown (${c.unknownWhy ?? 'not read'})` : amount(c.balance);
+  const base = `capital base ${amount(c.capitalBase ?? '0')}`;
+  const booked =
+    c.pnl === undefined
+      ? `${read}, ${base}`
+      : `${read} = ${base} ${c.pnl.startsWith('-') ? '−' : '+'} PnL ${amount(c.pnl.replace(/^-/, ''))}`;
+  const moving = c.inFlight ? ' (a transfer in flight)' : '';
+  switch (c.books) {
+    case 'booked':
+      return `${where}: ${booked}${moving}`;
+    case 'not_in_config':
+      return `${where}: ${booked}, booked but not in the config: \`botfolio retire ${c.botId} [--sweep]\``;
+    case 'unbooked':
+      if (c.bookedTo !== undefined)
+        return `${where}: ${read}, no books of its own: the account is booked to ${c.bookedTo}`;
+      if (c.drift)
+        return `${where}: DRIFT — holds ${read} and has no books: \`botfolio adopt ${c.botId}\` books it`;
+      return `${where}: ${read}, no books${c.inFlight ? ' (a transfer in flight: not judged)' : ''}`;
+  }
 }
 
 export function rebuildCommand(
