@@ -46,6 +46,24 @@ describe('the fault campaign', () => {
     });
   });
 
+  it("plays a portfolio's life in the storm: every change settled, nothing moved in drift, no bot funded twice", async () => {
+    // Act: runs of seed 8 that drew the lifecycle family, between them every kind of its events
+    const runs = [8, 10, 17, 18, 21, 28];
+    const summary = summarize(
+      await runCampaign({ base, seed: 8, cycles: 8, runs }, { workers: 1 }),
+      { seed: 8, cycles: 8 },
+    );
+    // Assess
+    expect(summary.failures).toEqual([]);
+    expect(holds(summary)).toBe(true);
+    expect(summary).toMatchObject({ drift_moves: 0, double_funding: 0, unsettled: 0 });
+    const played = Object.entries(summary.lifecycle_events).filter(([, n]) => n > 0);
+    expect(played.map(([k]) => k).sort()).toEqual(
+      expect.arrayContaining(['account', 'lost_books', 'new_portfolio_id', 'rename', 'withdraw']),
+    );
+    expect(played.length).toBeGreaterThanOrEqual(10);
+  });
+
   it('holds on a fake Bitget through the real adapter, its own parsing included', async () => {
     // Act
     const runs = Array.from({ length: 4 }, (_, i) => i);
