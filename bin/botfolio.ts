@@ -456,9 +456,14 @@ operationOptions(
 
 program
   .command('backtest')
-  .description('replay equity curves (CSV) through the policy: per-bot metrics, profit retention')
+  .description(
+    'replay equity curves (CSV, or a Freqtrade backtest result) through the policy: per-bot metrics, profit retention',
+  )
   .requiredOption('-c, --config <file>', 'portfolio config file')
-  .requiredOption('--curves <path>', 'a CSV file of equity curves, or a folder of them')
+  .requiredOption(
+    '--curves <path>',
+    'a CSV file of equity curves, a folder of them, or a Freqtrade backtest-result-*.json / .zip (one bot per strategy)',
+  )
   .option('--json', 'as JSON', false)
   .option('--sweep <file>', 'backtest every parameter set of a sweep file (JSON) and rank them')
   .action(async (o) => {

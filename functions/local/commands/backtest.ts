@@ -9,7 +9,9 @@
  *     2026-01-02T00:00:00Z,1012.5,990
  *
  * Only the ratios between rows matter (a bot's balance moves as its curve did); an empty cell
- * carries the last value over. A folder means every `*.csv` in it, merged on time.
+ * carries the last value over. A folder means every `*.csv` in it, merged on time. A Freqtrade
+ * backtest result (`backtest-result-*.json` or `.zip`) gives one curve per strategy instead
+ * (core/freqtrade.ts).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,9 +25,11 @@ import {
   type EquityCurves,
 } from '../../core/backtest.ts';
 import type { Config } from '../../core/config.ts';
+import type { CurveTarget } from '../../core/freqtrade.ts';
 import { formatMoney, type Money } from '../../core/money.ts';
 import { TRANSFER_KINDS } from '../../core/transfer.ts';
 import { UserFileError } from '../files.ts';
+import { freqtradeFileCurves, isResultsFile } from '../freqtrade-file.ts';
 
 /** One CSV file's curves: its rows' times (ms, in file order) and a column per bot, in 10⁻⁸ units. */
 interface CsvCurves {
@@ -99,8 +103,19 @@ export function parseCurvesCsv(text: string, file: string, problems: string[]): 
   return { times, columns };
 }
 
-/** The curves of a CSV file, or of every CSV file of a folder, on one clock. */
-export function readCurves(path: string): EquityCurves {
+/** What a Freqtrade results file's curves are fitted to: the config's bots, currency and step. */
+export const curveTarget = (config: Config): CurveTarget => ({
+  botIds: config.bots.map((b) => b.botId),
+  currency: config.currency,
+  stepMs: config.checkIntervalMs,
+});
+
+/**
+ * The curves of a CSV file, of every CSV file of a folder (on one clock), or of a Freqtrade
+ * backtest result (`.json`, or the `.zip` around it; told by extension or content) fitted to
+ * `target` (freqtrade-file.ts).
+ */
+export function readCurves(path: string, target: CurveTarget): EquityCurves {
   let files: string[];
   try {
     files = statSync(path).isDirectory()
@@ -113,6 +128,10 @@ export function readCurves(path: string): EquityCurves {
     throw new UserFileError(`cannot read curves ${path}: no such file or folder`);
   }
   if (files.length === 0) throw new UserFileError(`no .csv file in ${path}`);
+  if (files.length === 1 && files[0] === path) {
+    const bytes = readFileSync(path);
+    if (isResultsFile(path, bytes)) return freqtradeFileCurves(path, bytes, target);
+  }
   const problems: string[] = [];
   const parsed = files.map((file) => ({
     file,
@@ -281,7 +300,7 @@ export async function backtestCommand(
   json: boolean,
 ): Promise<number> {
   const customWeights = await loadAllocationModule(config, configFile);
-  const curves = readCurves(curvesPath);
+  const curves = readCurves(curvesPath, curveTarget(config));
   const problems = curveProblems(config, curves);
   if (problems.length > 0) {
     throw new UserFileError(

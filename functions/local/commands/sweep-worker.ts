@@ -7,7 +7,7 @@ import { loadAllocationModule } from '../../adapters/allocation-module.ts';
 import { backtest } from '../../core/backtest.ts';
 import { parseConfig } from '../../core/config.ts';
 import { outcomeOf, type ParameterSet, withParameters } from '../../core/sweep.ts';
-import { readCurves } from './backtest.ts';
+import { curveTarget, readCurves } from './backtest.ts';
 
 interface Job {
   readonly configJson: unknown;
@@ -21,7 +21,7 @@ interface Job {
 }
 
 const job = workerData as Job;
-const curves = readCurves(job.curvesPath);
+const curves = readCurves(job.curvesPath, curveTarget(parseConfig(job.configJson)));
 for (const { index, label, set } of job.sets) {
   const config = parseConfig(withParameters(job.configJson, set));
   const customWeights = await loadAllocationModule(config, job.configFile);

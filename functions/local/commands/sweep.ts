@@ -23,7 +23,7 @@ import {
   withParameters,
 } from '../../core/sweep.ts';
 import { readJsonFile, UserFileError } from '../files.ts';
-import { readCurves } from './backtest.ts';
+import { curveTarget, readCurves } from './backtest.ts';
 
 const CURRENT = 'current config';
 
@@ -92,7 +92,7 @@ export async function sweepCommand(
       );
     }
   });
-  const curves = readCurves(curvesPath);
+  const curves = readCurves(curvesPath, curveTarget(config));
   const problems = curveProblems(config, curves);
   if (problems.length > 0) {
     throw new UserFileError(
