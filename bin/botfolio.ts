@@ -9,6 +9,11 @@ import { DeployedStackError } from '../functions/adapters/stack-outputs.ts';
 import { DURATION_PATTERN, parseDuration } from '../functions/core/duration.ts';
 import { type Money, money } from '../functions/core/money.ts';
 import { InvalidConfigError } from '../functions/core/problems.ts';
+import {
+  parseStress,
+  type StressScenario,
+  StressSpecError,
+} from '../functions/core/stress-spec.ts';
 import type { BooksAt } from '../functions/local/books.ts';
 import { RUN_EXCHANGES, VENUES } from '../functions/local/choices.ts';
 import { loadConfigFile, UserFileError } from '../functions/local/files.ts';
@@ -25,6 +30,23 @@ const positiveInt = (what: string) => (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0)
     throw new InvalidArgumentError(`${what} must be a whole number ≥ 0`);
+  return n;
+};
+
+/** `backtest --stress`: the scenarios, or the one part of one that is wrong. */
+const stressArgument = (value: string): StressScenario[] => {
+  try {
+    return parseStress(value);
+  } catch (e) {
+    if (e instanceof StressSpecError) throw new InvalidArgumentError(e.message);
+    throw e;
+  }
+};
+
+const seedArgument = (value: string) => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n))
+    throw new InvalidArgumentError(`--seed ${value}: expected a whole number`);
   return n;
 };
 
@@ -466,14 +488,31 @@ program
   )
   .option('--json', 'as JSON', false)
   .option('--sweep <file>', 'backtest every parameter set of a sweep file (JSON) and rank them')
+  .option(
+    '--stress <scenarios>',
+    'also backtest the curves under each scenario, beside the baseline: crash:X%:DUR[@TIME], bleed:X%:DUR[@TIME], flash:X%:DUR[@TIME], correlated:X%:DUR:BOT+BOT|N[@TIME], bootstrap:N[:BLOCK] (comma-separated; DUR 30m/6h/14d; README, "Stress tests")',
+    stressArgument,
+  )
+  .option('--seed <n>', 'seed of the stress scenarios’ random choices', seedArgument, 1)
   .action(async (o) => {
+    if (o.sweep && o.stress) {
+      throw new InvalidArgumentError(
+        '--stress and --sweep do not go together: stress one config at a time',
+      );
+    }
     if (o.sweep) {
       const { sweepCommand } = await import('../functions/local/commands/sweep.ts');
       process.exitCode = await sweepCommand(o.config, o.curves, o.sweep, o.json);
       return;
     }
     const { backtestCommand } = await import('../functions/local/commands/backtest.ts');
-    process.exitCode = await backtestCommand(loadConfigFile(o.config), o.config, o.curves, o.json);
+    process.exitCode = await backtestCommand(
+      loadConfigFile(o.config),
+      o.config,
+      o.curves,
+      o.json,
+      o.stress ? { scenarios: o.stress, seed: o.seed } : undefined,
+    );
   });
 
 try {

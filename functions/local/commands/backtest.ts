@@ -27,6 +27,7 @@ import {
 import type { Config } from '../../core/config.ts';
 import type { CurveTarget } from '../../core/freqtrade.ts';
 import { formatMoney, type Money } from '../../core/money.ts';
+import type { StressScenario } from '../../core/stress-spec.ts';
 import { TRANSFER_KINDS } from '../../core/transfer.ts';
 import { UserFileError } from '../files.ts';
 import { freqtradeFileCurves, isResultsFile } from '../freqtrade-file.ts';
@@ -298,6 +299,7 @@ export async function backtestCommand(
   configFile: string,
   curvesPath: string,
   json: boolean,
+  stress?: { readonly scenarios: readonly StressScenario[]; readonly seed: number },
 ): Promise<number> {
   const customWeights = await loadAllocationModule(config, configFile);
   const curves = readCurves(curvesPath, curveTarget(config));
@@ -306,6 +308,14 @@ export async function backtestCommand(
     throw new UserFileError(
       `curves ${curvesPath} do not fit config ${configFile}:\n  ${problems.join('\n  ')}`,
     );
+  }
+  if (stress) {
+    const { renderStress, stressReport, stressToJson } = await import('./stress.ts');
+    const report = stressReport(config, curves, stress.scenarios, stress.seed, customWeights);
+    process.stdout.write(
+      `${json ? JSON.stringify(stressToJson(report), null, 2) : renderStress(config, curvesPath, curves, report)}\n`,
+    );
+    return 0;
   }
   const result = backtest(config, curves, customWeights ? { customWeights } : {});
   process.stdout.write(
