@@ -107,9 +107,10 @@ function hitBots(s: Shock, ids: readonly string[], rng: RandomGenerator): string
     case 'all':
       return [...ids];
     case 'ids': {
+      const wanted = new Set(s.bots.ids);
       const unknown = s.bots.ids.filter((id) => !ids.includes(id));
       if (unknown.length > 0) throw refuse(s.spec, `no curve for bot ${unknown.join(', ')}`);
-      return ids.filter((id) => (s.bots.kind === 'ids' ? s.bots.ids.includes(id) : false));
+      return ids.filter((id) => wanted.has(id));
     }
     case 'count': {
       const n = s.bots.count;
