@@ -113,7 +113,8 @@ async function journalPlanned(
         `transfer ${e.id} (${e.kind} of ${showMoney(e.amount)} ${e.from} → ${e.to}) was not journaled: the journal holds that id as ${stored ? `${stored.kind} of ${showMoney(stored.amount)} ${stored.from} → ${stored.to} (${stored.status})` : 'nothing readable'}; the journal's entry stands, this plan's is dropped`,
         e.botId,
       ),
-      context,
+      // About one transfer: its own event, so a second colliding id of the bot is reported too.
+      { ...context, transferId: e.id },
     );
   }
   return kept;

@@ -75,6 +75,8 @@ export interface CycleSeen {
   readonly batch: number;
   /** The portfolio the cycle ran for (the lifecycle family changes it). */
   readonly portfolioId: string;
+  /** The store it ran on (the lifecycle family loses books): an index of the run's journals. */
+  readonly era?: number;
 }
 
 const decisionKey = (e: Pick<JournalEntry, 'cycleId' | 'kind' | 'botId'>) =>

@@ -53,6 +53,9 @@ import type { StormVenue } from './venues.ts';
 
 const DAY = 86_400_000;
 
+/** A config amount moved by `delta`, kept to the 8 decimals an amount may have. */
+const plus = (amount: number, delta: number): number => Number((amount + delta).toFixed(8));
+
 export const LIFECYCLE_EVENTS = [
   'account',
   'pool',
@@ -68,6 +71,13 @@ export const LIFECYCLE_EVENTS = [
   'new_portfolio_id',
 ] as const;
 export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
+
+const CAPITAL_EVENTS: ReadonlySet<LifecycleEvent> = new Set([
+  'deposit',
+  'withdraw',
+  'phantom_capital',
+  'adopt_new',
+]);
 
 export interface LifecycleFindings {
   readonly drift_moves: number;
@@ -89,8 +99,15 @@ interface Window {
   readonly what: string;
   readonly bots: readonly string[];
   readonly reserves: boolean;
+  /** When it opened and closed (run clock, ms). */
   readonly from: number;
   to: number;
+  /**
+   * The batches of cycles it spans: those after `fromBatch`, up to `toBatch`. A cycle's entries
+   * are stamped with its slot's time, not the run's clock, so a decision is placed by its batch.
+   */
+  readonly fromBatch: number;
+  toBatch: number;
 }
 
 /** What the operator does about an event, retried each gap until `done` says it holds. */
@@ -98,8 +115,9 @@ interface Settlement {
   readonly what: string;
   readonly due: number;
   readonly window?: Window;
-  /** One try; true once settled. A refused operation is tried again later. */
-  readonly attempt: () => Promise<boolean>;
+  /** One try (the first is 0); true once settled. A refused operation is tried again later. */
+  readonly attempt: (tries: number) => Promise<boolean>;
+  tries: number;
 }
 
 export interface LifecycleDeps {
@@ -111,6 +129,8 @@ export interface LifecycleDeps {
   readonly now: () => number;
   /** Lets the run's clock pass (the trader waits, e.g. for tomorrow's daily limit). */
   readonly wait: (ms: number) => void;
+  /** The batches of cycles run so far. */
+  readonly batch: () => number;
   /** Puts a new config in force: the runtime and the run's checks. */
   readonly apply: (config: Config) => void;
   readonly problems: string[];
@@ -126,13 +146,17 @@ export class Lifecycle {
   #config: Config;
   readonly #windows: Window[] = [];
   #pending: Settlement[] = [];
-  /** Every portfolio id the run used; the journal of a lost store, kept as the trader's copy. */
-  readonly #pids: string[];
-  readonly #lost: JournalEntry[][] = [];
+  /**
+   * The stores the run used, in order: a portfolio id's books, and for books lost their journal
+   * as the trader kept it. A cycle belongs to the last one when it ran.
+   */
+  readonly #eras: { pid: string; entries?: JournalEntry[] }[];
   /** The configs in force, from when: a transfer is judged on the config it was decided on. */
   readonly #history: { from: number; config: Config }[];
   /** Mismatches are expected while lost books are not settled yet. */
   #booksUnsettled = 0;
+  /** Why the config's rules last refused a change (for an unsettled run's story). */
+  #refused: string | undefined;
   #k = 0;
   readonly counts: Record<LifecycleEvent, number> = Object.fromEntries(
     LIFECYCLE_EVENTS.map((e) => [e, 0]),
@@ -142,7 +166,7 @@ export class Lifecycle {
     this.#d = deps;
     this.#raw = structuredClone(raw) as Raw;
     this.#config = config;
-    this.#pids = [config.portfolioId];
+    this.#eras = [{ pid: config.portfolioId }];
     this.#history = [{ from: Number.NEGATIVE_INFINITY, config }];
   }
 
@@ -172,6 +196,8 @@ export class Lifecycle {
     await this.#settle(cycle);
     if (cycle < 1 || uniform(this.#d.rng) >= 0.35) return;
     const event = pickFrom(this.#d.rng, LIFECYCLE_EVENTS);
+    // The trader settles lost books before touching the capital again.
+    if (event && CAPITAL_EVENTS.has(event) && this.#booksUnsettled > 0) return;
     if (event && (await this.#inject(event, cycle))) this.counts[event] += 1;
   }
 
@@ -183,10 +209,13 @@ export class Lifecycle {
       await this.#settle(Number.POSITIVE_INFINITY);
       await this.#d.rt.reconcile().catch(() => undefined);
     }
+    await this.#syncCapital();
     let unsettled = 0;
     for (const s of this.#pending) {
       unsettled += 1;
-      this.#d.problems.push(`unsettled: ${s.what}`);
+      this.#d.problems.push(
+        `unsettled: ${s.what}${this.#refused ? ` (the config's last refusal: ${this.#refused})` : ''}`,
+      );
     }
     const state = await this.#books();
     if (state) {
@@ -203,11 +232,18 @@ export class Lifecycle {
    * together, the exchange's whole story.
    */
   async journals(): Promise<JournalEntry[][]> {
-    const groups = this.#lost.map((g) => [...g]);
-    for (const pid of new Set(this.#pids)) {
-      groups.push(await this.#d.rt.store.journal.byStatus(pid, TRANSFER_STATUSES));
+    const groups: JournalEntry[][] = [];
+    for (const era of this.#eras) {
+      groups.push(
+        era.entries ?? (await this.#d.rt.store.journal.byStatus(era.pid, TRANSFER_STATUSES)),
+      );
     }
     return groups;
+  }
+
+  /** The store cycles run on now: an index into `journals()`. */
+  get era(): number {
+    return this.#eras.length - 1;
   }
 
   get problems(): readonly string[] {
@@ -215,16 +251,23 @@ export class Lifecycle {
   }
 
   /** The checks: money moved in drift, and allocations into sub-accounts that held money. */
-  findings(all: readonly JournalEntry[], submissions: ReadonlyMap<string, Submission>) {
+  findings(
+    all: readonly JournalEntry[],
+    submissions: ReadonlyMap<string, Submission>,
+    /** The batch of cycles that journaled each entry. */
+    batchOf: ReadonlyMap<string, number>,
+  ) {
     const problems = this.#d.problems;
     let driftMoves = 0;
     for (const e of all) {
       if (!movesMoney(e) || e.kind === 'retirement') continue;
+      const b = batchOf.get(e.id);
       const at = Date.parse(e.createdAt);
       const fromReserve = parseAccount(e.from)?.kind === 'reserve';
       const w = this.#windows.find(
         (x) =>
-          x.from <= at && at < x.to && (x.bots.includes(e.botId) || (x.reserves && fromReserve)),
+          (b !== undefined ? x.fromBatch < b && b <= x.toBatch : x.from <= at && at < x.to) &&
+          (x.bots.includes(e.botId) || (x.reserves && fromReserve)),
       );
       if (!w) continue;
       driftMoves += 1;
@@ -267,8 +310,9 @@ export class Lifecycle {
           return this.#drop(w);
         }
         const revert = uniform(this.#d.rng) < 0.3;
-        this.#later(cycle, `${bot.bot_id}: account ${old} → ${to}`, w, async () => {
-          if (revert) {
+        this.#later(cycle, `${bot.bot_id}: account ${old} → ${to}`, w, async (tries) => {
+          // A sweep refused twice (below min_transfer, above max_transfer): the config put back.
+          if (revert || tries >= 2) {
             return this.#change((r) =>
               this.#bot(r, bot.bot_id, (b) => Object.assign(b, { account: old })),
             );
@@ -325,9 +369,10 @@ export class Lifecycle {
           return this.#drop(w);
         }
         const putBack = uniform(this.#d.rng) < 0.3;
-        this.#later(cycle, `${bot.bot_id} removed`, w, async () => {
+        this.#later(cycle, `${bot.bot_id} removed`, w, async (tries) => {
           if (putBack) return this.#change((r) => void r.bots.push(copy));
-          return this.#retired(bot.bot_id, true);
+          // A sweep refused twice: retired where it is (its money no longer managed).
+          return this.#retired(bot.bot_id, tries < 2);
         });
         return true;
       }
@@ -352,7 +397,7 @@ export class Lifecycle {
         const w = this.#window(`total_capital raised by ${amount}`, [], true);
         if (
           !this.#change((r) => {
-            r.total_capital += amount;
+            r.total_capital = plus(r.total_capital, amount);
           })
         )
           return this.#drop(w);
@@ -373,7 +418,7 @@ export class Lifecycle {
         const m = moneyFromFloat(amount);
         // A config the rules refuse cannot be deployed: no payout that needs one.
         const lowered = this.#edited((r) => {
-          r.total_capital -= amount;
+          r.total_capital = plus(r.total_capital, -amount);
         });
         if (!lowered) return false;
         if (!(await this.#operate({ kind: 'withdrawal', amount: m, from: `reserve:${reserve}` }))) {
@@ -392,13 +437,13 @@ export class Lifecycle {
         const w = this.#window(`total_capital raised by ${amount} without money`, [], true);
         if (
           !this.#change((r) => {
-            r.total_capital += amount;
+            r.total_capital = plus(r.total_capital, amount);
           })
         )
           return this.#drop(w);
         this.#later(cycle, `total_capital set back by ${amount}`, w, async () =>
           this.#change((r) => {
-            r.total_capital -= amount;
+            r.total_capital = plus(r.total_capital, -amount);
           }),
         );
         return true;
@@ -428,15 +473,10 @@ export class Lifecycle {
         }
         const held = moneyFromFloat(20 + uniform(this.#d.rng) * 200);
         this.#d.venue.trade(uid, held);
-        this.#later(cycle, `${name} adopted`, w, async () => {
-          if (!(await this.#adopted(name, { fromReserve: false }))) return false;
-          const b = (await this.#books())?.bots.get(name);
-          // New money in the portfolio: total_capital follows it.
-          const added = toFloat(b?.capitalBase ?? ZERO);
-          return this.#change((r) => {
-            r.total_capital = Number((r.total_capital + added).toFixed(8));
-          });
-        });
+        // New money in the portfolio: total_capital follows it (#syncCapital).
+        this.#later(cycle, `${name} adopted`, w, async () =>
+          this.#adopted(name, { fromReserve: false }),
+        );
         return true;
       }
       case 'lost_books':
@@ -466,8 +506,10 @@ export class Lifecycle {
     const after = sub(this.#config.totalCapital, sum([...capitals.values()]));
     if (this.#d.venue.books().master.balance < after) return false;
     if (event === 'lost_books') {
-      this.#lost.push(await rt.store.journal.byStatus(pid, TRANSFER_STATUSES));
+      const era = this.#eras.at(-1);
+      if (era) era.entries = await rt.store.journal.byStatus(pid, TRANSFER_STATUSES);
       await forgetPortfolio(this.#d.dynamo, pid, [...state.bots.keys()]);
+      this.#eras.push({ pid });
     } else if (
       !this.#change((r) => {
         r.portfolio_id = `${pid}-n${++this.#k}`;
@@ -475,26 +517,37 @@ export class Lifecycle {
     ) {
       return false;
     } else {
-      this.#pids.push(this.#config.portfolioId);
+      this.#eras.push({ pid: this.#config.portfolioId });
     }
-    const w = this.#window(
-      event === 'lost_books' ? 'the books lost' : 'a new portfolio id',
-      [],
-      true,
-    );
+    // Each bot holding money is in drift until adopted: nothing may move for it meanwhile (an
+    // allocation would fund it twice). An empty one is the next cycle's to allocate.
+    const what = event === 'lost_books' ? 'the books lost' : 'a new portfolio id';
+    const windows = new Map([...capitals.keys()].map((id) => [id, this.#window(what, [id])]));
     this.#booksUnsettled += 1;
-    this.#later(cycle, `${event}: adopt every funded bot, then settle the master`, w, async () => {
-      const now = await this.#books();
-      if (!now) return false; // no cycle yet: it records the opening first
-      for (const [id, capital] of capitals) {
-        const bot = this.#raw.bots.find((b) => b.bot_id === id);
-        if (!bot || now.bots.has(id)) continue;
-        if (!(await this.#adopted(id, { fromReserve: true, capital }))) return false;
-      }
-      if (!(await this.#settleMaster())) return false;
-      this.#booksUnsettled -= 1;
-      return true;
-    });
+    this.#later(
+      cycle,
+      `${event}: adopt every funded bot, then settle the master`,
+      undefined,
+      async () => {
+        const now = await this.#books();
+        if (!now) return false; // no cycle yet: it records the opening first
+        for (const [id, capital] of capitals) {
+          const bot = this.#raw.bots.find((b) => b.bot_id === id);
+          const w = windows.get(id);
+          if (
+            bot &&
+            !now.bots.has(id) &&
+            !(await this.#adopted(id, { fromReserve: true, capital }))
+          ) {
+            return false;
+          }
+          if (w && w.to === Number.POSITIVE_INFINITY) this.#close(w);
+        }
+        if (!(await this.#settleMaster())) return false;
+        this.#booksUnsettled -= 1;
+        return true;
+      },
+    );
     return true;
   }
 
@@ -561,26 +614,60 @@ export class Lifecycle {
         still.push(s);
         continue;
       }
-      const done = await s.attempt();
+      const done = await s.attempt(s.tries++);
       await this.#d.rt.workflow.drain();
       if (!done) {
         still.push(s);
         continue;
       }
-      if (s.window) s.window.to = this.#d.now();
+      if (s.window) this.#close(s.window);
     }
     this.#pending = still;
+    await this.#syncCapital();
   }
 
-  #later(cycle: number, what: string, window: Window | undefined, attempt: () => Promise<boolean>) {
+  /**
+   * total_capital set to the capital the books hold, as the `config_drift` warning asks, once no
+   * change of it is waiting for its operation (a deposit raised it first, the books follow).
+   */
+  async #syncCapital(): Promise<void> {
+    if (this.#pending.some((s) => s.window?.reserves)) return;
+    const state = await this.#books();
+    if (!state?.capital) return;
+    const booked = sum([...state.capital.values()]);
+    if (booked === this.#config.totalCapital) return;
+    this.#change((r) => {
+      r.total_capital = toFloat(booked);
+    });
+  }
+
+  #later(
+    cycle: number,
+    what: string,
+    window: Window | undefined,
+    attempt: (tries: number) => Promise<boolean>,
+  ) {
     const due = cycle + 1 + Math.floor(uniform(this.#d.rng) * 3);
-    this.#pending.push({ what, due, ...(window && { window }), attempt });
+    this.#pending.push({ what, due, ...(window && { window }), attempt, tries: 0 });
   }
 
   #window(what: string, bots: readonly string[], reserves = false): Window {
-    const w: Window = { what, bots, reserves, from: this.#d.now(), to: Number.POSITIVE_INFINITY };
+    const w: Window = {
+      what,
+      bots,
+      reserves,
+      from: this.#d.now(),
+      to: Number.POSITIVE_INFINITY,
+      fromBatch: this.#d.batch(),
+      toBatch: Number.POSITIVE_INFINITY,
+    };
     this.#windows.push(w);
     return w;
+  }
+
+  #close(w: Window): void {
+    w.to = this.#d.now();
+    w.toBatch = this.#d.batch();
   }
 
   #drop(w: Window): false {
@@ -615,7 +702,8 @@ export class Lifecycle {
     edit(raw);
     try {
       return { raw, config: parseConfig(raw) };
-    } catch {
+    } catch (error) {
+      this.#refused = error instanceof Error ? error.message.replace(/\s+/g, ' ') : String(error);
       return undefined;
     }
   }

@@ -333,6 +333,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
           rng: seededRng(seed, 'lifecycle'),
           now: tick,
           wait: (ms) => setClock(current() + ms),
+          batch: () => batch,
           apply: (next) => {
             config = next;
             rt.reconfigure(next);
@@ -353,6 +354,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
   let reconciliations = 0;
   const seen: CycleSeen[] = [];
   let batch = 0;
+  const batchOf = new Map<string, number>();
   const problems: string[] = [];
   let flagsChanged = 0;
   let unprotected = 0;
@@ -416,7 +418,13 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
             held: new Set(o.value.held),
             batch,
             portfolioId: config.portfolioId,
+            era: lifecycle?.era ?? 0,
           });
+        }
+        // Which batch journaled each entry (a failed cycle's entries too): the lifecycle's windows.
+        if (lifecycle) {
+          const journal = await rt.store.journal.byStatus(config.portfolioId, TRANSFER_STATUSES);
+          for (const e of journal) if (!batchOf.has(e.id)) batchOf.set(e.id, batch);
         }
         const error = outcomes.find((o) => o.status === 'rejected')?.reason;
         if (error === undefined) {
@@ -540,10 +548,21 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
         submissions,
         problems,
       ),
-      silent_drops: silentDrops(seen, all, collisions, problems),
+      // Each store by itself: lost books' ids may be taken again by the store after them.
+      silent_drops: groups.reduce(
+        (n, era, i) =>
+          n +
+          silentDrops(
+            seen.filter((c) => (c.era ?? 0) === i),
+            era,
+            collisions,
+            problems,
+          ),
+        0,
+      ),
       unprotected,
     };
-    const life = lifecycle ? lifecycle.findings(all, submissions) : undefined;
+    const life = lifecycle ? lifecycle.findings(all, submissions, batchOf) : undefined;
     if (lifecycle) {
       families.lifecycle = lifecycle.injected;
       problems.push(...lifecycle.problems);
