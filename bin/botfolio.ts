@@ -166,7 +166,7 @@ program
   .addOption(stackOption())
   .option('--json', 'as JSON', false)
   .action(async (o) => {
-    const { showStatus } = await import('../functions/local/commands/local-data.ts');
+    const { showStatus } = await import('../functions/local/commands/status.ts');
     process.exitCode = await showStatus(loadConfigFile(o.config), booksAt(o), o.json);
   });
 
