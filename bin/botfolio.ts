@@ -4,7 +4,7 @@
  * command, turn user errors into a clear message on stderr and a non-zero exit.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEMO_SEED } from '../functions/adapters/paper/market.ts';
+import { DEMO_SEED } from '../functions/adapters/paper/demo-seed.ts';
 import { DeployedStackError } from '../functions/adapters/stack-outputs.ts';
 import { DURATION_PATTERN, parseDuration } from '../functions/core/duration.ts';
 import { type Money, money } from '../functions/core/money.ts';

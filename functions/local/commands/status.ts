@@ -6,12 +6,12 @@
  * usual way (books.ts), loaded only then.
  */
 import type { Config } from '../../core/config.ts';
+import { cycleIdFor } from '../../core/cycle-id.ts';
 import { formatMoney } from '../../core/money.ts';
 import { modeOf, portfolioEquity } from '../../core/policy.ts';
 import { type PortfolioState, stateToJson } from '../../core/state.ts';
 import type { Stores } from '../../core/store-ports.ts';
 import { type JournalEntry, OPEN_STATUSES, type TransferStatus } from '../../core/transfer.ts';
-import { cycleIdFor } from '../../usecases/cycle.ts';
 import { type BoardInput, boardJson, type LastAction, renderBoard, sentAlertOf } from '../board.ts';
 import type { BooksAt } from '../books.ts';
 import { dataDirOf, localTableNames, storeDirOf } from '../data-folder.ts';
