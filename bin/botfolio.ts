@@ -3,6 +3,8 @@
  * The `botfolio` CLI. Composition and translation only: parse arguments (commander), call a
  * command, turn user errors into a clear message on stderr and a non-zero exit.
  */
+// First, before any module builds its schemas (zod-jitless.ts says why).
+import '../functions/local/zod-jitless.ts';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEMO_SEED } from '../functions/adapters/paper/demo-seed.ts';
 import { DeployedStackError } from '../functions/adapters/stack-outputs.ts';

@@ -22,6 +22,8 @@ await build({
     cli: 'bin/botfolio.ts',
     // forked by the chaos campaign (functions/local/chaos/campaign.ts finds it beside its chunk)
     'chaos-worker': 'functions/local/chaos/worker.ts',
+    // imported by the entry before the CLI, so it runs before any schema is built
+    'zod-jitless': 'functions/local/zod-jitless.ts',
   },
   outdir: CLI_OUT_DIR,
   outExtension: { '.js': '.mjs' },
@@ -43,12 +45,15 @@ await build({
 });
 
 // The entry: turns on Node's compile cache (V8's code for every module, kept in the temp folder)
-// before the CLI loads, so from the second run on Node does not compile the bundle again.
+// before the CLI loads, so from the second run on Node does not compile the bundle again, and
+// sets zod up before the CLI's modules build their schemas (in the bundle, the CLI's own import
+// of zod-jitless.ts would run after the chunks it imports).
 writeFileSync(
   `${CLI_OUT_DIR}/botfolio.mjs`,
   `#!/usr/bin/env node
 import module from 'node:module';
 module.enableCompileCache?.();
+await import('./zod-jitless.mjs');
 await import('./cli.mjs');
 `,
   { mode: 0o755 },
