@@ -169,7 +169,7 @@ program
   .option('--json', 'as JSON', false)
   .action(async (o) => {
     const { showStatus } = await import('../functions/local/commands/status.ts');
-    process.exitCode = await showStatus(loadConfigFile(o.config), booksAt(o), o.json);
+    process.exitCode = await showStatus(() => loadConfigFile(o.config), booksAt(o), o.json);
   });
 
 program

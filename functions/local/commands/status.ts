@@ -30,7 +30,29 @@ const readsOf = (stores: Stores): StatusReads => ({
   byBot: (portfolioId, botId, limit) => stores.journal.byBot(portfolioId, botId, limit),
 });
 
-export async function showStatus(config: Config, at: BooksAt, json: boolean): Promise<number> {
+/**
+ * `status`; `loadConfig` reads the config. A data folder given by path starts opening before the
+ * config is parsed, so LevelDB reads its files (on libuv's threads) meanwhile.
+ */
+export async function showStatus(
+  loadConfig: () => Config,
+  at: BooksAt,
+  json: boolean,
+): Promise<number> {
+  const early =
+    at.stack === undefined && at.dir !== undefined
+      ? openStoreFile(storeDirOf(at.dir), localTableNames())
+      : undefined;
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    await early?.then(
+      (file) => file?.close(),
+      () => {},
+    );
+    throw error;
+  }
   const show = async (reads: StatusReads, state: PortfolioState) => {
     const input = await statusBoard(config, reads, state);
     process.stdout.write(
@@ -39,8 +61,8 @@ export async function showStatus(config: Config, at: BooksAt, json: boolean): Pr
     return 0;
   };
   if (at.stack === undefined) {
-    const storeDir = storeDirOf(dataDirOf(config, at.dir));
-    const file = await openStoreFile(storeDir, localTableNames());
+    const file = await (early ??
+      openStoreFile(storeDirOf(dataDirOf(config, at.dir)), localTableNames()));
     if (file) {
       try {
         const state = await file.loadState(config.portfolioId);
