@@ -49,9 +49,17 @@ type LevelClass = new (
 ) => LevelDb;
 
 const requireHere = createRequire(import.meta.url);
-/** dynalite's own LevelDB class: its `level`, resolved from dynalite (not loaded). */
+/**
+ * dynalite's own LevelDB class: its `level`, resolved from dynalite (not loaded) — in the shipped
+ * CLI that same `level` bundled beside this chunk as one file (bin/build-cli.ts), 35 modules
+ * fewer to find and load, its add-on still loaded from where npm installed it.
+ */
 const levelOfDynalite = (): LevelClass =>
-  (createRequire(requireHere.resolve('dynalite'))('level') as { Level: LevelClass }).Level;
+  (
+    (process.env.BOTFOLIO_CLI_BUNDLE === '1'
+      ? requireHere('./level.cjs')
+      : createRequire(requireHere.resolve('dynalite'))('level')) as { Level: LevelClass }
+  ).Level;
 
 /** A DynamoDB attribute value (JSON form) as lib-dynamodb unmarshals it, numbers as digit strings. */
 function native(av: unknown): unknown {
