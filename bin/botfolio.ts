@@ -3,8 +3,10 @@
  * The `botfolio` CLI. Composition and translation only: parse arguments (commander), call a
  * command, turn user errors into a clear message on stderr and a non-zero exit.
  */
+// First, before any module builds its schemas (zod-jitless.ts says why).
+import '../functions/local/zod-jitless.ts';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEMO_SEED } from '../functions/adapters/paper/market.ts';
+import { DEMO_SEED } from '../functions/adapters/paper/demo-seed.ts';
 import { DeployedStackError } from '../functions/adapters/stack-outputs.ts';
 import { DURATION_PATTERN, parseDuration } from '../functions/core/duration.ts';
 import { type Money, money } from '../functions/core/money.ts';
@@ -213,8 +215,8 @@ program
   .addOption(stackOption())
   .option('--json', 'as JSON', false)
   .action(async (o) => {
-    const { showStatus } = await import('../functions/local/commands/local-data.ts');
-    process.exitCode = await showStatus(loadConfigFile(o.config), booksAt(o), o.json);
+    const { showStatus } = await import('../functions/local/commands/status.ts');
+    process.exitCode = await showStatus(() => loadConfigFile(o.config), booksAt(o), o.json);
   });
 
 program

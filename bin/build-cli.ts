@@ -9,6 +9,7 @@
  * it), and ccxt's imports a REST client never makes (as in the Lambda bundles).
  */
 import { rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 import { CCXT_UNUSED_IMPORTS, ESM_REQUIRE_BANNER } from '../lib/bundle-options.ts';
 
@@ -22,6 +23,8 @@ await build({
     cli: 'bin/botfolio.ts',
     // forked by the chaos campaign (functions/local/chaos/campaign.ts finds it beside its chunk)
     'chaos-worker': 'functions/local/chaos/worker.ts',
+    // imported by the entry before the CLI, so it runs before any schema is built
+    'zod-jitless': 'functions/local/zod-jitless.ts',
   },
   outdir: CLI_OUT_DIR,
   outExtension: { '.js': '.mjs' },
@@ -42,13 +45,47 @@ await build({
   logLevel: 'warning',
 });
 
+// dynalite's LevelDB library (`level`, found from dynalite as store-file.ts finds it) as one file
+// beside the chunks, for status's reader of the store: CommonJS, with the native add-on still
+// found at run time where npm installed it (from dynalite, through level and classic-level).
+const fromDynalite = createRequire(createRequire(import.meta.url).resolve('dynalite'));
+await build({
+  entryPoints: [fromDynalite.resolve('level')],
+  outfile: `${CLI_OUT_DIR}/level.cjs`,
+  external: ['dynalite'],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node22',
+  logLevel: 'warning',
+  plugins: [
+    {
+      name: 'classic-level-add-on',
+      setup(b) {
+        b.onLoad({ filter: /classic-level[\\/]binding\.js$/ }, () => ({
+          loader: 'js',
+          contents: `const { createRequire } = require('node:module');
+const { dirname } = require('node:path');
+const fromLevel = createRequire(createRequire(require.resolve('dynalite')).resolve('level'));
+const manifest = fromLevel.resolve('classic-level/package.json');
+module.exports = createRequire(manifest)('node-gyp-build')(dirname(manifest));
+`,
+        }));
+      },
+    },
+  ],
+});
+
 // The entry: turns on Node's compile cache (V8's code for every module, kept in the temp folder)
-// before the CLI loads, so from the second run on Node does not compile the bundle again.
+// before the CLI loads, so from the second run on Node does not compile the bundle again, and
+// sets zod up before the CLI's modules build their schemas (in the bundle, the CLI's own import
+// of zod-jitless.ts would run after the chunks it imports).
 writeFileSync(
   `${CLI_OUT_DIR}/botfolio.mjs`,
   `#!/usr/bin/env node
 import module from 'node:module';
 module.enableCompileCache?.();
+await import('./zod-jitless.mjs');
 await import('./cli.mjs');
 `,
   { mode: 0o755 },

@@ -4,7 +4,7 @@
  * keeps every section that parses on its own and drops the rest, so that the semantic checks
  * (share sum, unknown pool, over-allocation…) can run and be reported alongside schema problems.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   checkIntervalProblem,
   DURATION_PATTERN,

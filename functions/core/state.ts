@@ -3,7 +3,7 @@
  * prints. Parsed from its JSON form against the config, so a bot or reserve the config does not
  * know, or a balance that is not a non-negative amount, is refused with its path.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { EMERGENCY_RESERVE } from './accounts.ts';
 import type { Config } from './config.ts';
 import { formatMoney, type Money, money, showMoney, ZERO } from './money.ts';

@@ -4,7 +4,7 @@
  * seeded random sample of it. Each set is the config file with those values put in, validated
  * as any config is. Pure: reading files and running backtests are the caller's.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BacktestResult, EquityCurves } from './backtest.ts';
 import type { Config } from './config.ts';
 import { toFloat } from './money.ts';

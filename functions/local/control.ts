@@ -14,7 +14,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import { listenOnLoopback } from './dynamo.ts';
 import { DataFolderBusyError, type Live } from './live.ts';
 import type { LocalRuntime } from './runtime.ts';

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { TableNames } from '../adapters/dynamodb/context.ts';
 import { ensureTables } from '../adapters/dynamodb/ensure-tables.ts';
+import { localTableNames } from './data-folder.ts';
 
 /** dynalite ships no types: the part of its API we use. */
 type Dynalite = (options: {
@@ -72,14 +73,7 @@ async function openDynalite(dataDir: string | undefined): Promise<Server> {
   return server;
 }
 
-/** Table names of local mode: `botfolio-state`, `botfolio-performance`, `botfolio-transactions`. */
-export function localTableNames(prefix = 'botfolio'): TableNames {
-  return {
-    state: `${prefix}-state`,
-    performance: `${prefix}-performance`,
-    transactions: `${prefix}-transactions`,
-  };
-}
+export { localTableNames } from './data-folder.ts';
 
 /**
  * A client for an emulator on this machine: dummy credentials (DynamoDB Local wants letters and

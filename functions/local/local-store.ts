@@ -10,12 +10,11 @@ import { join } from 'node:path';
 import { dynamoStores } from '../adapters/dynamodb/store.ts';
 import type { Config } from '../core/config.ts';
 import type { Stores } from '../core/store-ports.ts';
+import { dataDirOf } from './data-folder.ts';
 import { UserFileError } from './files.ts';
 import { lostStore, openFolderStore } from './live.ts';
 
-/** `.local/<portfolio id>` unless given. */
-export const dataDirOf = (config: Config, dir?: string) =>
-  dir ?? join('.local', config.portfolioId);
+export { dataDirOf } from './data-folder.ts';
 
 /**
  * Makes sure `dir` can hold the local data — a folder (created if missing) that this process can

@@ -7,7 +7,7 @@
 import { type Alert, alert, announcesTransfer } from '../core/alerts.ts';
 import { netContributed, totalPnl } from '../core/analytics.ts';
 import type { Config } from '../core/config.ts';
-import { formatDuration } from '../core/duration.ts';
+import { cycleIdFor } from '../core/cycle-id.ts';
 import { METRIC_NAMES, type Metrics } from '../core/metrics.ts';
 import { type Money, showMoney, sum, toFloat } from '../core/money.ts';
 import { deployedSums, type Plan, portfolioEquity } from '../core/policy.ts';
@@ -61,23 +61,11 @@ export interface CycleResult {
   readonly held: readonly string[];
 }
 
-/** Statuses of a transfer that is still running: its bot is left alone this cycle. */
-export { OPEN_STATUSES };
-
 /**
- * The cycle id of a schedule slot: the slot's start and the interval, e.g. 20261120T1215Z-15m.
- * The interval is part of it, so a changed `check_interval` can never give a new cycle the id
- * (and so the transfer ids) of an old slot.
+ * The statuses of a transfer that is still running (its bot is left alone this cycle), and the
+ * cycle id of a schedule slot (core/cycle-id.ts).
  */
-export function cycleIdFor(at: Date, intervalMs: number): string {
-  const slot = new Date(Math.floor(at.getTime() / intervalMs) * intervalMs);
-  const start = slot
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')
-    .replace(/00Z$/, 'Z');
-  return `${start}-${formatDuration(intervalMs)}`;
-}
+export { cycleIdFor, OPEN_STATUSES };
 
 /** What makes a planned transfer what it is: an entry with its id must say the same. */
 const sameTransfer = (a: JournalEntry, b: JournalEntry): boolean =>

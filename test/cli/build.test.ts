@@ -56,4 +56,24 @@ describe('the shipped CLI build', () => {
     expect(loaded).toContain('dynalite');
     expect(loaded).not.toContain('aws-cdk-lib');
   });
+
+  it('answers `status` on a data folder from the store files, without starting dynalite', () => {
+    // Prepare: books written by one cycle, and the preload listing the CommonJS modules loaded
+    const dir = mkdtempSync(join(tmpdir(), 'botfolio-build-'));
+    const data = join(dir, 'data');
+    expect(built(['cycle', '--data', data]).code).toBe(0);
+    const probe = join(dir, 'probe.cjs');
+    writeFileSync(
+      probe,
+      "process.on('exit', () => process.stderr.write('LOADED ' + Object.keys(require.cache).join(' ') + '\\n'));",
+    );
+    // Act
+    const r = built(['status', '--data', data], ['--require', probe]);
+    // Assess
+    expect(r.stdout).toMatch(/^BOTFOLIO · main /);
+    expect(r.code).toBe(0);
+    const loaded = r.stderr.split('LOADED ')[1] ?? '';
+    expect(loaded).toContain('level.cjs');
+    expect(loaded).not.toContain('dynalite');
+  });
 });

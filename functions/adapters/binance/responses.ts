@@ -3,7 +3,7 @@
  * amounts as decimal strings; JSON numbers are read too (older endpoints), never through a float
  * sum. An answer of the wrong shape is a BadResponse in ccxt's terms.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Money, ZERO } from '../../core/money.ts';
 import type { BalanceReading, ExchangeTransferRecord } from '../../core/ports.ts';
 import { checked, decimal, equityReading, id, optionalDecimal } from '../venue/answers.ts';

@@ -3,7 +3,7 @@
  * arrive as decimal strings, sometimes with more decimals than our 10⁻⁸ unit (futures equity).
  * An answer of the wrong shape is a BadResponse in ccxt's terms.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Money, ZERO } from '../../core/money.ts';
 import type { BalanceReading, ExchangeTransferRecord } from '../../core/ports.ts';
 import { checked, decimal, equityReading, id, optionalDecimal } from '../venue/answers.ts';

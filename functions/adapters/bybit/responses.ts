@@ -2,7 +2,7 @@
  * Bybit's answers (`{"retCode":0,"retMsg":"OK","result":{…}}`), parsed once at the edge into
  * exact money (venue/answers.ts). An answer of the wrong shape is a BadResponse in ccxt's terms.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BalanceReading, ExchangeTransferRecord } from '../../core/ports.ts';
 import { unknown } from '../../core/readings.ts';
 import { checked, decimal, equityReading, id } from '../venue/answers.ts';

@@ -4,7 +4,7 @@
  * string, so no amount ever passes through a JS number. Attribute names such as `bot:<id>:balance`
  * contain `:`, `.` and `-`, so every expression names them through placeholders (`Expr`).
  */
-import { NumberValue } from '@aws-sdk/lib-dynamodb';
+import type { NumberValue } from '@aws-sdk/lib-dynamodb';
 import { isLedgerAccount, type LedgerAccount } from '../../core/accounts.ts';
 import type { LedgerField } from '../../core/ledger.ts';
 import { type Money, moneyFromUnits } from '../../core/money.ts';
@@ -58,10 +58,21 @@ export class Expr {
 
 // ── numbers ────────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * lib-dynamodb's wrapped number (`wrapNumbers`: its exact digit string in `value`), known by its
+ * shape rather than its class so the decoders load no SDK (`status` reads the store's own files,
+ * functions/local/store-file.ts): an instance of a class, not a plain map, Set or list.
+ */
+const isWrappedNumber = (v: unknown): v is NumberValue =>
+  typeof v === 'object' &&
+  v !== null &&
+  Object.getPrototypeOf(v) !== Object.prototype &&
+  typeof (v as { value?: unknown }).value === 'string';
+
 /** An integer N attribute as a bigint; refuses a JS number (it may already have lost digits). */
 export function readInteger(where: string, item: Item, attribute: string): bigint {
   const v = item[attribute];
-  const text = v instanceof NumberValue ? v.value : typeof v === 'string' ? v : undefined;
+  const text = isWrappedNumber(v) ? v.value : typeof v === 'string' ? v : undefined;
   if (text === undefined || !/^-?\d+$/.test(text)) {
     throw new MalformedItemError(where, attribute, v, 'an integer number (N)');
   }
@@ -148,6 +159,17 @@ export const indexKeyOf = (
     ? unappliedKey(e.portfolioId)
     : statusKey(e.portfolioId, e.status);
 export const botKey = (portfolioId: string, botId: string): string => `${portfolioId}#${botId}`;
+
+/**
+ * Entries found under several index keys, oldest first (then by id), each once: an entry the
+ * index shows under two keys while it moves between them is listed once.
+ */
+export function oldestFirstOnce(found: readonly JournalEntry[]): JournalEntry[] {
+  const unique = [...new Map(found.map((e) => [e.id, e])).values()];
+  return unique.sort((a, b) =>
+    a.createdAt === b.createdAt ? a.id.localeCompare(b.id) : a.createdAt.localeCompare(b.createdAt),
+  );
+}
 
 /** A history element as stored: `{ status, at, note? }`. */
 export const historyItem = (c: StatusChange): Item => ({

@@ -19,6 +19,7 @@ import {
   type Item,
   journalEntryFromItem,
   journalItem,
+  oldestFirstOnce,
   statusKey,
   unappliedKey,
 } from './codec.ts';
@@ -312,13 +313,7 @@ export class DynamoJournal implements Journal {
       );
       if (status === 'completed') found.push(...(await this.completedUnapplied(portfolioId)));
     }
-    // An entry the index shows under two keys while it moves between them is listed once.
-    const unique = [...new Map(found.map((e) => [e.id, e])).values()];
-    return unique.sort((a, b) =>
-      a.createdAt === b.createdAt
-        ? a.id.localeCompare(b.id)
-        : a.createdAt.localeCompare(b.createdAt),
-    );
+    return oldestFirstOnce(found);
   }
 
   completedUnapplied(portfolioId: string): Promise<JournalEntry[]> {

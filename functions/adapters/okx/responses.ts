@@ -2,7 +2,7 @@
  * OKX's answers (`{"code":"0","msg":"","data":[…]}`), parsed once at the edge into exact money
  * (venue/answers.ts). An answer of the wrong shape is a BadResponse in ccxt's terms.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Money, ZERO } from '../../core/money.ts';
 import type { BalanceReading, ExchangeTransferRecord } from '../../core/ports.ts';
 import { unknown } from '../../core/readings.ts';

@@ -5,7 +5,7 @@
  * curve, with optional market-wide crashes. Each bot draws from its own stream of the seed, so its
  * path depends only on the seed, its UID and the step — not on which other bots exist.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Money, moneyFromFloat, toFloat } from '../../core/money.ts';
 import { type Rng, rngFromState, rngState, seededRng, standardNormal } from './rng.ts';
 
@@ -194,8 +194,7 @@ export function multipliersFromEquityCurve(equity: readonly number[]): number[] 
   return multipliers;
 }
 
-/** The seed the demo runs with: its default path shows a harvest and a refill early. */
-export const DEMO_SEED = 7;
+export { DEMO_SEED } from './demo-seed.ts';
 
 /** A clear winner: +3% a step, calm; crosses 1.25× in about 8 steps. */
 export const WINNER: RandomWalkProfile = { drift: 0.03, volatility: 0.02 };

@@ -2,7 +2,7 @@
  * The paper exchange's saved form (local mode keeps it in its data folder). Money is written as
  * decimal strings and read back exactly; the file is parsed once, here, into typed values.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatMoney, type Money, money } from '../../core/money.ts';
 import type { ExchangeAccount } from '../../core/ports.ts';
 

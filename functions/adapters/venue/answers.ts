@@ -5,7 +5,7 @@
  * check whose failure is a BadResponse in ccxt's terms (the caller maps it like any unreadable
  * answer).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MONEY_DECIMALS, type Money, money, ZERO } from '../../core/money.ts';
 import type { BalanceReading } from '../../core/ports.ts';
 import { known, unknown } from '../../core/readings.ts';

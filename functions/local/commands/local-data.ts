@@ -5,20 +5,8 @@
  */
 import { announcesTransfer } from '../../core/alerts.ts';
 import type { Config } from '../../core/config.ts';
-import { formatMoney } from '../../core/money.ts';
-import { modeOf, portfolioEquity } from '../../core/policy.ts';
-import { type PortfolioState, stateToJson } from '../../core/state.ts';
-import type { Stores } from '../../core/store-ports.ts';
-import { OPEN_STATUSES } from '../../core/transfer.ts';
-import { cycleIdFor } from '../../usecases/cycle.ts';
-import {
-  type BoardInput,
-  boardJson,
-  type LastAction,
-  renderAlert,
-  renderBoard,
-  sentAlertOf,
-} from '../board.ts';
+import { stateToJson } from '../../core/state.ts';
+import { renderAlert } from '../board.ts';
 import { type BooksAt, withStoredState, withStores } from '../books.ts';
 import { type CommandAnswer, callLoop, type LoopCommand } from '../control.ts';
 import { DataFolderBusyError, findLive } from '../live.ts';
@@ -97,67 +85,6 @@ export function cycleOnce(config: Config, dir?: string, configFile?: string): Pr
     return 0;
   };
   return withRuntime(config, dir, once, configFile);
-}
-
-export function showStatus(config: Config, at: BooksAt, json: boolean): Promise<number> {
-  return withStoredState(config, at, async (store, state) => {
-    const input = await statusBoard(config, store, state);
-    process.stdout.write(
-      json ? `${JSON.stringify(statusJson(state, input), null, 2)}\n` : `${renderBoard(input)}\n`,
-    );
-    return 0;
-  });
-}
-
-/**
- * `status --json`: the state (every amount a decimal string), its equity, and the board — each
- * bot's row, the transfers in flight, the next cycle — under `board`.
- */
-export function statusJson(state: PortfolioState, board: BoardInput): Record<string, unknown> {
-  const equity = portfolioEquity(state);
-  return {
-    ...stateToJson(state, 'decimal'),
-    equity: equity === undefined ? null : formatMoney(equity),
-    board: boardJson(board),
-  };
-}
-
-/** The board of the stored books: each bot's last transfer, the ones in flight, the next cycle. */
-async function statusBoard(
-  config: Config,
-  store: Stores,
-  state: PortfolioState,
-): Promise<BoardInput> {
-  const lastAction = new Map<string, LastAction>();
-  // Each bot's newest entry, asked for all bots at once (one query each).
-  const day = 24 * 3_600_000;
-  const [sent, inFlight, ...lasts] = await Promise.all([
-    store.cooldowns.sentSince(config.portfolioId, Date.now() - day),
-    store.journal.byStatus(config.portfolioId, OPEN_STATUSES),
-    ...config.bots.map((b) => store.journal.byBot(config.portfolioId, b.botId, 1)),
-  ]);
-  for (const [last] of lasts)
-    if (last)
-      lastAction.set(last.botId, {
-        kind: last.kind,
-        amount: last.amount,
-        status: last.status,
-        at: last.createdAt,
-      });
-  const interval = config.checkIntervalMs;
-  const slot = Math.floor(Date.parse(state.asOf) / interval) * interval;
-  return {
-    config,
-    state,
-    cycleId: cycleIdFor(new Date(state.asOf), interval),
-    mode: modeOf(state.flags),
-    equity: portfolioEquity(state),
-    peakEquity: state.peakEquity,
-    nextCycleAt: new Date(slot + interval).toISOString(),
-    lastAction,
-    inFlight: inFlight ?? [],
-    recentAlerts: (sent ?? []).map((a) => sentAlertOf(a.key, a.sentAt)),
-  };
 }
 
 export function showState(config: Config, at: BooksAt): Promise<number> {

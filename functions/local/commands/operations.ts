@@ -4,7 +4,7 @@
  * runtime uses. `--dry-run` checks and describes, and writes nothing.
  */
 import { userInfo } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Config } from '../../core/config.ts';
 import { formatMoney, money } from '../../core/money.ts';
 import type { JournalEntry } from '../../core/transfer.ts';

@@ -6,7 +6,7 @@
  * projection with it (or only shows the differences).
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DeployedStackError } from '../../adapters/stack-outputs.ts';
 import type { Config } from '../../core/config.ts';
 import { formatMoney, money } from '../../core/money.ts';

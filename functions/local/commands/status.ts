@@ -1,0 +1,129 @@
+/**
+ * `status`: the portfolio's books on the board (or as JSON). On a local data folder it reads the
+ * embedded store's files directly when it can take the store's lock (store-file.ts) — the same
+ * items decoded by the same code, without starting dynalite and the SDK client; otherwise (the
+ * folder held by `botfolio run` or another command, no store yet, a deployed stack) it goes the
+ * usual way (books.ts), loaded only then.
+ */
+import type { Config } from '../../core/config.ts';
+import { cycleIdFor } from '../../core/cycle-id.ts';
+import { formatMoney } from '../../core/money.ts';
+import { modeOf, portfolioEquity } from '../../core/policy.ts';
+import { type PortfolioState, stateToJson } from '../../core/state.ts';
+import type { Stores } from '../../core/store-ports.ts';
+import { type JournalEntry, OPEN_STATUSES, type TransferStatus } from '../../core/transfer.ts';
+import { type BoardInput, boardJson, type LastAction, renderBoard, sentAlertOf } from '../board.ts';
+import type { BooksAt } from '../books.ts';
+import { dataDirOf, localTableNames, storeDirOf } from '../data-folder.ts';
+import { openStoreFile } from '../store-file.ts';
+
+/** What the board reads of the books besides the state. */
+interface StatusReads {
+  sentSince(portfolioId: string, sinceMs: number): Promise<{ key: string; sentAt: number }[]>;
+  byStatus(portfolioId: string, statuses: readonly TransferStatus[]): Promise<JournalEntry[]>;
+  byBot(portfolioId: string, botId: string, limit: number): Promise<JournalEntry[]>;
+}
+
+const readsOf = (stores: Stores): StatusReads => ({
+  sentSince: (portfolioId, sinceMs) => stores.cooldowns.sentSince(portfolioId, sinceMs),
+  byStatus: (portfolioId, statuses) => stores.journal.byStatus(portfolioId, statuses),
+  byBot: (portfolioId, botId, limit) => stores.journal.byBot(portfolioId, botId, limit),
+});
+
+/**
+ * `status`; `loadConfig` reads the config. A data folder given by path starts opening before the
+ * config is parsed, so LevelDB reads its files (on libuv's threads) meanwhile.
+ */
+export async function showStatus(
+  loadConfig: () => Config,
+  at: BooksAt,
+  json: boolean,
+): Promise<number> {
+  const early =
+    at.stack === undefined && at.dir !== undefined
+      ? openStoreFile(storeDirOf(at.dir), localTableNames())
+      : undefined;
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    await early?.then(
+      (file) => file?.close(),
+      () => {},
+    );
+    throw error;
+  }
+  const show = async (reads: StatusReads, state: PortfolioState) => {
+    const input = await statusBoard(config, reads, state);
+    process.stdout.write(
+      json ? `${JSON.stringify(statusJson(state, input), null, 2)}\n` : `${renderBoard(input)}\n`,
+    );
+    return 0;
+  };
+  if (at.stack === undefined) {
+    const file = await (early ??
+      openStoreFile(storeDirOf(dataDirOf(config, at.dir)), localTableNames()));
+    if (file) {
+      try {
+        const state = await file.loadState(config.portfolioId);
+        // No state yet: the usual way explains it.
+        if (state) return await show(file, state);
+      } finally {
+        await file.close();
+      }
+    }
+  }
+  const { withStoredState } = await import('../books.ts');
+  return withStoredState(config, at, (stores, state) => show(readsOf(stores), state));
+}
+
+/**
+ * `status --json`: the state (every amount a decimal string), its equity, and the board — each
+ * bot's row, the transfers in flight, the next cycle — under `board`.
+ */
+export function statusJson(state: PortfolioState, board: BoardInput): Record<string, unknown> {
+  const equity = portfolioEquity(state);
+  return {
+    ...stateToJson(state, 'decimal'),
+    equity: equity === undefined ? null : formatMoney(equity),
+    board: boardJson(board),
+  };
+}
+
+/** The board of the stored books: each bot's last transfer, the ones in flight, the next cycle. */
+async function statusBoard(
+  config: Config,
+  store: StatusReads,
+  state: PortfolioState,
+): Promise<BoardInput> {
+  const lastAction = new Map<string, LastAction>();
+  // Each bot's newest entry, asked for all bots at once (one query each).
+  const day = 24 * 3_600_000;
+  const [sent, inFlight, ...lasts] = await Promise.all([
+    store.sentSince(config.portfolioId, Date.now() - day),
+    store.byStatus(config.portfolioId, OPEN_STATUSES),
+    ...config.bots.map((b) => store.byBot(config.portfolioId, b.botId, 1)),
+  ]);
+  for (const [last] of lasts)
+    if (last)
+      lastAction.set(last.botId, {
+        kind: last.kind,
+        amount: last.amount,
+        status: last.status,
+        at: last.createdAt,
+      });
+  const interval = config.checkIntervalMs;
+  const slot = Math.floor(Date.parse(state.asOf) / interval) * interval;
+  return {
+    config,
+    state,
+    cycleId: cycleIdFor(new Date(state.asOf), interval),
+    mode: modeOf(state.flags),
+    equity: portfolioEquity(state),
+    peakEquity: state.peakEquity,
+    nextCycleAt: new Date(slot + interval).toISOString(),
+    lastAction,
+    inFlight: inFlight ?? [],
+    recentAlerts: (sent ?? []).map((a) => sentAlertOf(a.key, a.sentAt)),
+  };
+}

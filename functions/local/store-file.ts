@@ -1,0 +1,213 @@
+/**
+ * The embedded store's own files read directly, for `botfolio status`: the data folder's LevelDB
+ * opened with the library dynalite itself uses (its `level`), its items decoded as the store
+ * decodes them (codec.ts, state-item.ts) — no dynalite server, no SDK client, no HTTP, so the
+ * command costs little more than Node's start.
+ *
+ * Only when this process can take the folder's LevelDB lock: while another process has the store
+ * open (`botfolio run`, another command) LevelDB refuses, and so does a folder without a store or
+ * without the three tables ready; `openStoreFile` then answers undefined and the command takes
+ * the usual way (local-store.ts: the holder's served store, or a dynalite of its own). Holding
+ * the lock, nobody writes while it reads: what it reads is what dynalite would answer.
+ *
+ * dynalite's layout (its db/index.js): one LevelDB, values JSON in DynamoDB's attribute-value
+ * form; an item under `item-<table>~<key>`, a global index's copy (projection ALL) under
+ * `index-global~<table>~<index>~<key>`, the table's description under `table~<table>`. A key is
+ * `<6 hex of md5("Outliers" + hash key)>/<hex of the hash key>/` then, if any, `<hex of the range
+ * key>/`, and for an index the table key's hash prefix: a query reads one hash key's range in key
+ * order (reversed for newest first), which this module reads the same way.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import {
+  botKey,
+  journalEntryFromItem,
+  oldestFirstOnce,
+  statusKey,
+} from '../adapters/dynamodb/codec.ts';
+import type { TableNames } from '../adapters/dynamodb/context.ts';
+import { STATE_SK, stateFromItem } from '../adapters/dynamodb/state-item.ts';
+import type { PortfolioState } from '../core/state.ts';
+import type { JournalEntry, TransferStatus } from '../core/transfer.ts';
+
+/** The part of classic-level's API used here (dynalite ships it through `level`). */
+interface LevelDb {
+  open(): Promise<void>;
+  close(): Promise<void>;
+  iterator(range: {
+    gte: string;
+    lt: string;
+    reverse?: boolean;
+    limit?: number;
+  }): AsyncIterable<[string, string]>;
+}
+type LevelClass = new (
+  location: string,
+  options: { valueEncoding: 'utf8'; createIfMissing: false },
+) => LevelDb;
+
+const requireHere = createRequire(import.meta.url);
+/**
+ * dynalite's own LevelDB class: its `level`, resolved from dynalite (not loaded) — in the shipped
+ * CLI that same `level` bundled beside this chunk as one file (bin/build-cli.ts), 35 modules
+ * fewer to find and load, its add-on still loaded from where npm installed it.
+ */
+const levelOfDynalite = (): LevelClass =>
+  (
+    (process.env.BOTFOLIO_CLI_BUNDLE === '1'
+      ? requireHere('./level.cjs')
+      : createRequire(requireHere.resolve('dynalite'))('level')) as { Level: LevelClass }
+  ).Level;
+
+/** A DynamoDB attribute value (JSON form) as lib-dynamodb unmarshals it, numbers as digit strings. */
+function native(av: unknown): unknown {
+  const [type, v] = Object.entries(av as Record<string, unknown>)[0] ?? [];
+  switch (type) {
+    case 'S':
+    case 'N':
+    case 'BOOL':
+      return v;
+    case 'NULL':
+      return null;
+    case 'SS':
+    case 'NS':
+      return new Set(v as string[]);
+    case 'L':
+      return (v as unknown[]).map(native);
+    case 'M':
+      return unmarshall(v as Record<string, unknown>);
+    default:
+      // Binary values: the store writes none.
+      throw new TypeError(`store file: attribute type ${type} is not read here`);
+  }
+}
+
+function unmarshall(item: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, av] of Object.entries(item)) out[name] = native(av);
+  return out;
+}
+
+const hex = (s: string) => Buffer.from(s, 'utf8').toString('hex');
+/** The key prefix of one hash key (a string) in dynalite's layout. */
+const hashKeyPrefix = (value: string) =>
+  `${createHash('md5').update('Outliers').update(Buffer.from(value, 'utf8')).digest('hex').slice(0, 6)}/${hex(value)}/`;
+
+/** Whether the table's description is there, ACTIVE, with these indexes ACTIVE. */
+function ready(description: string | undefined, indexes: readonly string[]): boolean {
+  if (description === undefined) return false;
+  const t = JSON.parse(description) as {
+    TableStatus?: string;
+    GlobalSecondaryIndexes?: { IndexName?: string; IndexStatus?: string }[];
+  };
+  const gsis = t.GlobalSecondaryIndexes ?? [];
+  return (
+    t.TableStatus === 'ACTIVE' &&
+    gsis.every((i) => i.IndexStatus === 'ACTIVE') &&
+    indexes.every((name) => gsis.some((i) => i.IndexName === name))
+  );
+}
+
+/** What `status` reads of the books, straight from the store's files. */
+export interface StoreFile {
+  /** The portfolio's state, as `PortfolioStore.load`. */
+  loadState(portfolioId: string): Promise<PortfolioState | undefined>;
+  /** As `CooldownStore.sentSince`. */
+  sentSince(portfolioId: string, sinceMs: number): Promise<{ key: string; sentAt: number }[]>;
+  /** As `Journal.byStatus`, for statuses other than `completed`. */
+  byStatus(portfolioId: string, statuses: readonly TransferStatus[]): Promise<JournalEntry[]>;
+  /** As `Journal.byBot`: the bot's newest entries first. */
+  byBot(portfolioId: string, botId: string, limit: number): Promise<JournalEntry[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * The store in `storeDir` (`<data>/dynamo`), opened here and locked until `close`; undefined when
+ * it cannot be read this way (locked by another process, missing, tables not ready).
+ */
+export async function openStoreFile(
+  storeDir: string,
+  tables: TableNames,
+): Promise<StoreFile | undefined> {
+  // No store yet: left to the usual way, which creates it (LevelDB would make the folder first).
+  if (!existsSync(join(storeDir, 'CURRENT'))) return undefined;
+  const db = new (levelOfDynalite())(storeDir, { valueEncoding: 'utf8', createIfMissing: false });
+  try {
+    await db.open();
+  } catch {
+    return undefined; // locked (LEVEL_LOCKED) or unreadable: the usual way decides
+  }
+  const range = async (prefix: string, opts: { reverse?: boolean; limit?: number } = {}) => {
+    const entries: [string, string][] = [];
+    for await (const entry of db.iterator({ gte: prefix, lt: `${prefix}~`, ...opts })) {
+      entries.push(entry);
+    }
+    return entries;
+  };
+  const items = async (prefix: string, opts?: { reverse?: boolean; limit?: number }) =>
+    (await range(prefix, opts)).map(([, v]) =>
+      unmarshall(JSON.parse(v) as Record<string, unknown>),
+    );
+  /** The value under exactly `key`. */
+  const exact = async (key: string) => {
+    const [entry] = await range(key, { limit: 1 });
+    return entry?.[0] === key ? entry[1] : undefined;
+  };
+  try {
+    const [state, performance, transactions] = await Promise.all([
+      exact(`table~${tables.state}`),
+      exact(`table~${tables.performance}`),
+      exact(`table~${tables.transactions}`),
+    ]);
+    if (
+      !ready(state, []) ||
+      !ready(performance, []) ||
+      !ready(transactions, ['by-status', 'by-bot'])
+    ) {
+      await db.close();
+      return undefined;
+    }
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const stateItems = (pk: string) => items(`item-${tables.state}~${hashKeyPrefix(pk)}`);
+  const indexItems = (index: string, key: string, opts?: { reverse?: boolean; limit?: number }) =>
+    items(`index-global~${tables.transactions}~${index}~${hashKeyPrefix(key)}`, opts);
+  return {
+    async loadState(portfolioId) {
+      const item = (await stateItems(portfolioId)).find((i) => i.sk === STATE_SK);
+      return item && stateFromItem(portfolioId, item);
+    },
+    async sentSince(portfolioId, sinceMs) {
+      return (await stateItems(portfolioId))
+        .flatMap((item) =>
+          typeof item.sk === 'string' && item.sk.startsWith('alert#')
+            ? [{ key: item.sk.slice('alert#'.length), sentAt: Number(item.sent_at) }]
+            : [],
+        )
+        .filter((a) => a.sentAt >= sinceMs)
+        .sort((a, b) => b.sentAt - a.sentAt);
+    },
+    async byStatus(portfolioId, statuses) {
+      if (statuses.includes('completed')) {
+        throw new RangeError('store file: completed entries are not read here');
+      }
+      const found: JournalEntry[] = [];
+      for (const status of new Set(statuses)) {
+        const key = statusKey(portfolioId, status);
+        for (const item of await indexItems('by-status', key)) {
+          found.push(journalEntryFromItem(item));
+        }
+      }
+      return oldestFirstOnce(found);
+    },
+    async byBot(portfolioId, botId, limit) {
+      const key = botKey(portfolioId, botId);
+      return (await indexItems('by-bot', key, { reverse: true, limit })).map(journalEntryFromItem);
+    },
+    close: () => db.close(),
+  };
+}
