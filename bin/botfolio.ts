@@ -461,14 +461,45 @@ program
   .requiredOption('--curves <path>', 'a CSV file of equity curves, or a folder of them')
   .option('--json', 'as JSON', false)
   .option('--sweep <file>', 'backtest every parameter set of a sweep file (JSON) and rank them')
+  .option(
+    '--report <file>',
+    'also write an HTML report (charts of equity with and without the manager, drawdown, reserves, transfers, each bot; with --sweep its heat map)',
+  )
+  .option(
+    '--heatmap <a,b>',
+    "with --sweep and --report: the heat map's two parameters (default: the first two swept)",
+  )
   .action(async (o) => {
+    if (o.heatmap !== undefined && (o.sweep === undefined || o.report === undefined))
+      throw new InvalidArgumentError('--heatmap goes with --sweep and --report');
     if (o.sweep) {
       const { sweepCommand } = await import('../functions/local/commands/sweep.ts');
-      process.exitCode = await sweepCommand(o.config, o.curves, o.sweep, o.json);
+      process.exitCode = await sweepCommand(
+        o.config,
+        o.curves,
+        o.sweep,
+        o.json,
+        o.report === undefined
+          ? undefined
+          : {
+              file: o.report,
+              ...(o.heatmap !== undefined && {
+                heatmap: String(o.heatmap)
+                  .split(',')
+                  .map((p) => p.trim()),
+              }),
+            },
+      );
       return;
     }
     const { backtestCommand } = await import('../functions/local/commands/backtest.ts');
-    process.exitCode = await backtestCommand(loadConfigFile(o.config), o.config, o.curves, o.json);
+    process.exitCode = await backtestCommand(
+      loadConfigFile(o.config),
+      o.config,
+      o.curves,
+      o.json,
+      o.report,
+    );
   });
 
 try {

@@ -279,6 +279,7 @@ export async function backtestCommand(
   configFile: string,
   curvesPath: string,
   json: boolean,
+  report?: string,
 ): Promise<number> {
   const customWeights = await loadAllocationModule(config, configFile);
   const curves = readCurves(curvesPath);
@@ -288,7 +289,20 @@ export async function backtestCommand(
       `curves ${curvesPath} do not fit config ${configFile}:\n  ${problems.join('\n  ')}`,
     );
   }
-  const result = backtest(config, curves, customWeights ? { customWeights } : {});
+  const result = backtest(config, curves, {
+    ...(customWeights && { customWeights }),
+    series: report !== undefined,
+  });
+  if (report !== undefined) {
+    const { writeReport } = await import('./report.ts');
+    writeReport({
+      file: report,
+      config,
+      curves,
+      result,
+      title: `Backtest of ${configFile} on ${curvesPath}`,
+    });
+  }
   process.stdout.write(
     `${json ? JSON.stringify(backtestToJson(result), null, 2) : renderBacktest(config, curvesPath, result)}\n`,
   );
