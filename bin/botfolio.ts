@@ -306,6 +306,26 @@ program
   });
 
 program
+  .command('dashboard')
+  .description(
+    'the portfolio in a browser on 127.0.0.1 (read-only, refreshing by itself): mode, equity, drawdown, reserves, bots, transfers and their stories, alerts',
+  )
+  .addOption(configOption())
+  .addOption(dataOption())
+  .addOption(stackOption())
+  .option('-p, --port <n>', 'port on 127.0.0.1 (0: any free one)', positiveInt('--port'), 4280)
+  .option('--refresh <duration>', 'how often the page reads the books again', interval, 3_000)
+  .action(async (o) => {
+    const { dashboardCommand } = await import('../functions/local/commands/dashboard.ts');
+    process.exitCode = await dashboardCommand({
+      config: loadConfigFile(o.config),
+      at: booksAt(o),
+      port: o.port,
+      refreshMs: o.refresh,
+    });
+  });
+
+program
   .command('halt')
   .description('emergency stop: nothing moves toward a bot until `resume` (harvests go on)')
   .addOption(configOption())

@@ -141,9 +141,9 @@ export function reportCharts(d: ReportData): Chart[] {
         `bot-${b.botId}`,
         `${b.botId} (${b.pool})`,
         {
-          title: { text: `${b.botId} (${b.pool})`, left: 'center', textStyle: { fontSize: 13 } },
-          legend: { top: 26, itemHeight: 8, textStyle: { fontSize: 10 } },
-          grid: { left: 52, right: 12, top: 56, bottom: 28 },
+          title: { text: `${b.botId} (${b.pool})`, left: 8, top: 6, textStyle: { fontSize: 13 } },
+          legend: { top: 28, right: 8, itemHeight: 8, textStyle: { fontSize: 10 } },
+          grid: { left: 52, right: 12, top: 52, bottom: 28 },
           yAxis: { type: 'value', scale: true },
           series: [
             lineSeries(t, b.balance),

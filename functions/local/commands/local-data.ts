@@ -123,7 +123,7 @@ export function statusJson(state: PortfolioState, board: BoardInput): Record<str
 }
 
 /** The board of the stored books: each bot's last transfer, the ones in flight, the next cycle. */
-async function statusBoard(
+export async function statusBoard(
   config: Config,
   store: Stores,
   state: PortfolioState,
