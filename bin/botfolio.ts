@@ -313,7 +313,16 @@ program
   .addOption(configOption())
   .addOption(dataOption())
   .addOption(stackOption())
-  .option('-p, --port <n>', 'port on 127.0.0.1 (0: any free one)', positiveInt('--port'), 4280)
+  .option(
+    '-p, --port <n>',
+    'port on 127.0.0.1 (0: any free one)',
+    (v: string) => {
+      const n = positiveInt('--port')(v);
+      if (n > 65_535) throw new InvalidArgumentError('--port must be from 0 to 65535');
+      return n;
+    },
+    4280,
+  )
   .option('--refresh <duration>', 'how often the page reads the books again', interval, 3_000)
   .action(async (o) => {
     const { dashboardCommand } = await import('../functions/local/commands/dashboard.ts');

@@ -17,6 +17,7 @@ import { type BooksAt, withStores } from '../books.ts';
 import { dashboardCharts } from '../dashboard-charts.ts';
 import { portfolioHistory, sparkline } from '../dashboard-data.ts';
 import { dashboardPage } from '../dashboard-page.ts';
+import { UserFileError } from '../files.ts';
 import { dataDirOf } from '../local-store.ts';
 import { statusBoard, statusJson } from './local-data.ts';
 import { entryStory, entryToJson } from './transfers.ts';
@@ -130,7 +131,15 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
     res.writeHead(404, headers).end('not found\n');
   });
   await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      fail(
+        error.code === 'EADDRINUSE' || error.code === 'EACCES'
+          ? new UserFileError(
+              `cannot serve on 127.0.0.1:${o.port} (${error.code === 'EADDRINUSE' ? 'in use' : 'not allowed'}): give another --port (0: any free one)`,
+            )
+          : error,
+      ),
+    );
     server.listen(o.port, '127.0.0.1', () => ok());
   });
   const { port } = server.address() as AddressInfo;
