@@ -73,7 +73,8 @@ describe.skipIf(missing && !ci)('in a browser', () => {
     await browser?.close();
   });
 
-  const newPage = async (): Promise<Page> => {
+  /** A page that may reach only 127.0.0.1 and local files; `elsewhere` lists what it tried beyond. */
+  const newPage = async (): Promise<{ page: Page; elsewhere: string[] }> => {
     const page = await (browser as Browser).newPage({ viewport: { width: 1320, height: 900 } });
     page.setDefaultTimeout(30_000);
     // Nothing but 127.0.0.1 and local files: any other request fails the test.
@@ -84,8 +85,7 @@ describe.skipIf(missing && !ci)('in a browser', () => {
       elsewhere.push(url);
       return route.abort();
     });
-    page.on('close', () => expect(elsewhere).toEqual([]));
-    return page;
+    return { page, elsewhere };
   };
 
   it('shows the portfolio beside a running loop, refreshes after its next cycle, and reads the folder alone once it stopped', async () => {
@@ -129,7 +129,7 @@ describe.skipIf(missing && !ci)('in a browser', () => {
     expect(dashboard.out).toMatch(/read-only/);
 
     // Act: open it.
-    const page = await newPage();
+    const { page, elsewhere } = await newPage();
     await page.goto(url);
     await page.locator('#mode', { hasText: 'normal' }).waitFor();
 
@@ -191,6 +191,7 @@ describe.skipIf(missing && !ci)('in a browser', () => {
     );
     await expect(page.locator('#error').textContent()).resolves.toBe('');
     await expect(page.locator('#mode').textContent()).resolves.toBe('normal');
+    expect(elsewhere).toEqual([]);
     await page.close();
     dashboard.child.kill('SIGINT');
     expect(await Promise.race([dashboard.exited, sleep(30_000).then(() => 'still running')])).toBe(
@@ -222,12 +223,13 @@ describe.skipIf(missing && !ci)('in a browser', () => {
       file,
     );
     expect(r.code).toBe(0);
-    const page = await newPage();
+    const { page, elsewhere } = await newPage();
     await page.goto(`file://${file}`);
     expect(await page.locator('figure svg').count()).toBe(4 + BOTS.length + 1);
     const box = await page.locator('figure#equity svg').boundingBox();
     expect(box?.width).toBeGreaterThan(500);
     await page.screenshot({ path: join(root, 'docs/report.png'), fullPage: true });
+    expect(elsewhere).toEqual([]);
     await page.close();
   }, 180_000);
 });
