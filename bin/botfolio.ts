@@ -330,6 +330,35 @@ program
   });
 
 program
+  .command('dashboard')
+  .description(
+    'the portfolio in a browser on 127.0.0.1 (read-only, refreshing by itself): mode, equity, drawdown, reserves, bots, transfers and their stories, alerts',
+  )
+  .addOption(configOption())
+  .addOption(dataOption())
+  .addOption(stackOption())
+  .option(
+    '-p, --port <n>',
+    'port on 127.0.0.1 (0: any free one)',
+    (v: string) => {
+      const n = positiveInt('--port')(v);
+      if (n > 65_535) throw new InvalidArgumentError('--port must be from 0 to 65535');
+      return n;
+    },
+    4280,
+  )
+  .option('--refresh <duration>', 'how often the page reads the books again', interval, 3_000)
+  .action(async (o) => {
+    const { dashboardCommand } = await import('../functions/local/commands/dashboard.ts');
+    process.exitCode = await dashboardCommand({
+      config: loadConfigFile(o.config),
+      at: booksAt(o),
+      port: o.port,
+      refreshMs: o.refresh,
+    });
+  });
+
+program
   .command('halt')
   .description('emergency stop: nothing moves toward a bot until `resume` (harvests go on)')
   .addOption(configOption())
@@ -496,15 +525,40 @@ program
     stressArgument,
   )
   .option('--seed <n>', 'seed of the stress scenarios’ random choices', seedArgument, 1)
+  .option(
+    '--report <file>',
+    'also write an HTML report (charts of equity with and without the manager, drawdown, reserves, transfers, each bot; with --sweep its heat map)',
+  )
+  .option(
+    '--heatmap <a,b>',
+    "with --sweep and --report: the heat map's two parameters (default: the first two swept)",
+  )
   .action(async (o) => {
     if (o.sweep && o.stress) {
       throw new InvalidArgumentError(
         '--stress and --sweep do not go together: stress one config at a time',
       );
     }
+    if (o.heatmap !== undefined && (o.sweep === undefined || o.report === undefined))
+      throw new InvalidArgumentError('--heatmap goes with --sweep and --report');
     if (o.sweep) {
       const { sweepCommand } = await import('../functions/local/commands/sweep.ts');
-      process.exitCode = await sweepCommand(o.config, o.curves, o.sweep, o.json);
+      process.exitCode = await sweepCommand(
+        o.config,
+        o.curves,
+        o.sweep,
+        o.json,
+        o.report === undefined
+          ? undefined
+          : {
+              file: o.report,
+              ...(o.heatmap !== undefined && {
+                heatmap: String(o.heatmap)
+                  .split(',')
+                  .map((p) => p.trim()),
+              }),
+            },
+      );
       return;
     }
     const { backtestCommand } = await import('../functions/local/commands/backtest.ts');
@@ -514,6 +568,7 @@ program
       o.curves,
       o.json,
       o.stress ? { scenarios: o.stress, seed: o.seed } : undefined,
+      o.report,
     );
   });
 

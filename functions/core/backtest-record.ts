@@ -10,6 +10,7 @@ import {
   type PortfolioMetrics,
   portfolioMetrics,
 } from './analytics.ts';
+import type { BacktestSeries } from './backtest-series.ts';
 import type { Config } from './config.ts';
 import { add, type Money, min, sub, ZERO } from './money.ts';
 import type { Mode, Plan } from './policy.ts';
@@ -93,6 +94,8 @@ export interface BacktestResult {
   readonly daysHalted: number;
   /** Mode changes and warnings, with the cycle time they happened at. */
   readonly events: readonly { readonly at: string; readonly alert: Alert }[];
+  /** Every cycle's equity, reserves and balances, when asked for (`series: true`). */
+  readonly series?: BacktestSeries;
 }
 
 export class BacktestRecord {

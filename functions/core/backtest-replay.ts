@@ -11,6 +11,7 @@ import {
   dayNumbers,
   type EquityCurves,
 } from './backtest-record.ts';
+import { SeriesRecorder } from './backtest-series.ts';
 import type { Config } from './config.ts';
 import type { Money } from './money.ts';
 import { historySamplesToRead, plan, portfolioEquity } from './policy.ts';
@@ -21,7 +22,7 @@ import type { WeightsFunction } from './strategies.ts';
 export function replayEveryCycle(
   config: Config,
   curves: EquityCurves,
-  opts: { readonly customWeights?: WeightsFunction } = {},
+  opts: { readonly customWeights?: WeightsFunction; readonly series?: boolean } = {},
 ): BacktestResult {
   const { times } = curves;
   let state: PortfolioState = initialState(config, times[0] ?? new Date(0).toISOString());
@@ -29,6 +30,7 @@ export function replayEveryCycle(
   const samples = new Map<string, EquitySample[]>();
   const last = new Map<string, Money>();
   const dayOf = dayNumbers(times);
+  const trace = opts.series ? new SeriesRecorder(config, times) : undefined;
   times.forEach((at, i) => {
     state = { ...state, asOf: at, bots: moved(state, curves.values, i, last) };
     const window = historySamplesToRead(config, state);
@@ -48,10 +50,22 @@ export function replayEveryCycle(
     const equity = portfolioEquity(state) ?? 0n;
     state = record.planned(at, state, decided);
     record.cycle(Number(equity), state.flags.halted, dayOf[i] ?? 0);
+    const books = state;
+    trace?.cycle(
+      i,
+      Number(equity),
+      books.reserves,
+      (k) => {
+        const b = books.bots.get(config.bots[k]?.botId ?? '');
+        return b ? [Number(balanceOf(b)), Number(b.capitalBase)] : undefined;
+      },
+      books.flags.halted,
+    );
   });
-  return record.result(times, state, (k, bot) =>
+  const result = record.result(times, state, (k, bot) =>
     botMetrics(bot, samples.get(config.bots[k]?.botId ?? '') ?? []),
   );
+  return trace ? { ...result, series: trace.series() } : result;
 }
 
 /**

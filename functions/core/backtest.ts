@@ -27,6 +27,7 @@ import {
 } from './backtest-record.ts';
 import { replayEveryCycle } from './backtest-replay.ts';
 import { Bands, modesMayChange, portfolioBooks } from './backtest-screen.ts';
+import { SeriesRecorder } from './backtest-series.ts';
 import { ReturnWindows, SampleRings } from './backtest-window.ts';
 import type { BotConfig, Config } from './config.ts';
 import { mulDivFloor } from './exact-float.ts';
@@ -42,9 +43,12 @@ export {
   type EquityCurves,
   type TimelineTransfer,
 } from './backtest-record.ts';
+export type { BacktestSeries } from './backtest-series.ts';
 
 export interface BacktestOptions {
   readonly customWeights?: WeightsFunction;
+  /** Keep every cycle's equity, reserves and balances in `result.series` (for the report). */
+  readonly series?: boolean;
 }
 
 /** Curves every enabled bot of `config` must have; a curve for an unknown bot is refused. */
@@ -105,6 +109,7 @@ function screened(config: Config, curves: EquityCurves, opts: BacktestOptions): 
   const n = bots.length;
   const index = new Map(bots.map((b, k) => [b.botId, k]));
   const record = new BacktestRecord(config);
+  const trace = opts.series ? new SeriesRecorder(config, times) : undefined;
   let books: PortfolioState = initialState(config, times[0] ?? new Date(0).toISOString());
   let peak = books.peakEquity;
 
@@ -121,6 +126,9 @@ function screened(config: Config, curves: EquityCurves, opts: BacktestOptions): 
   const capitalBase = new Float64Array(n);
   const prevBalance = new Float64Array(n);
   const prevNet = new Float64Array(n);
+
+  const botAt = (k: number): readonly [number, number] | undefined =>
+    funded[k] ? [balance[k] as number, capitalBase[k] as number] : undefined;
 
   const dayOf = dayNumbers(times);
   const metrics = new RunningMetrics(n, (dayOf.at(-1) ?? 0) + 1);
@@ -188,6 +196,7 @@ function screened(config: Config, curves: EquityCurves, opts: BacktestOptions): 
     ) {
       if (equity > peak) peak = equity;
       record.cycle(Number(equity), pb.flags.halted, day);
+      trace?.cycle(i, Number(equity), books.reserves, botAt, pb.flags.halted);
       for (let k = 0; k < n; k++) {
         if (!flagged[k]) continue;
         for (const a of returnAlerts(bots[k] as BotConfig, windows.returns(k))) record.alert(at, a);
@@ -223,13 +232,15 @@ function screened(config: Config, curves: EquityCurves, opts: BacktestOptions): 
     bands.set(config, books);
     pb = portfolioBooks(config, books);
     record.cycle(Number(equity), books.flags.halted, day);
+    trace?.cycle(i, Number(equity), books.reserves, botAt, books.flags.halted);
   }
 
   const final = new Map<string, BotState>();
   for (const [botId, s] of books.bots) {
     final.set(botId, { ...s, balance: BigInt(balance[index.get(botId) ?? -1] ?? 0) as Money });
   }
-  return record.result(times, { ...books, peakEquity: peak, bots: final }, (k, bot) =>
+  const result = record.result(times, { ...books, peakEquity: peak, bots: final }, (k, bot) =>
     metrics.metrics(k, bot),
   );
+  return trace ? { ...result, series: trace.series() } : result;
 }

@@ -143,11 +143,11 @@ export function outcomeOf(label: string, r: BacktestResult): Outcome {
 export const rank = (outcomes: readonly Outcome[]): Outcome[] =>
   [...outcomes].sort((a, b) => b.endEquity - a.endEquity || a.maxDrawdown - b.maxDrawdown);
 
-/** No manager at all: each bot left with its allocation, the rest of the capital idle. */
-export function unmanagedOutcome(
-  config: Config,
-  curves: EquityCurves,
-): Pick<Outcome, 'endEquity' | 'maxDrawdown'> {
+/**
+ * No manager at all, cycle by cycle: each bot left with its allocation, moving with its curve,
+ * the rest of the capital idle. Portfolio equity in the currency, one point per curve row.
+ */
+export function unmanagedEquity(config: Config, curves: EquityCurves): Float64Array {
   const idle =
     toFloat(config.totalCapital) - config.bots.reduce((s, b) => s + toFloat(b.allocation), 0);
   const held = config.bots.map((b) => ({
@@ -156,11 +156,9 @@ export function unmanagedOutcome(
   }));
   const firsts = held.map((h) => h.curve?.find((x) => !Number.isNaN(x)));
   const lasts = firsts.map(() => Number.NaN);
-  let peak = 0;
-  let worst = 0;
-  let equity = idle;
+  const out = new Float64Array(curves.times.length);
   for (let i = 0; i < curves.times.length; i++) {
-    equity = idle;
+    let equity = idle;
     held.forEach((h, k) => {
       const x = h.curve?.[i];
       if (x !== undefined && !Number.isNaN(x)) lasts[k] = x;
@@ -168,8 +166,24 @@ export function unmanagedOutcome(
       const last = lasts[k] ?? Number.NaN;
       equity += first && !Number.isNaN(last) ? (h.allocation * last) / first : h.allocation;
     });
+    out[i] = equity;
+  }
+  return out;
+}
+
+/** No manager at all: each bot left with its allocation, the rest of the capital idle. */
+export function unmanagedOutcome(
+  config: Config,
+  curves: EquityCurves,
+): Pick<Outcome, 'endEquity' | 'maxDrawdown'> {
+  const series = unmanagedEquity(config, curves);
+  let peak = 0;
+  let worst = 0;
+  for (const equity of series) {
     if (equity > peak) peak = equity;
     else if (peak > 0) worst = Math.max(worst, (peak - equity) / peak);
   }
-  return { endEquity: equity, maxDrawdown: worst };
+  const idle =
+    toFloat(config.totalCapital) - config.bots.reduce((s, b) => s + toFloat(b.allocation), 0);
+  return { endEquity: series.at(-1) ?? idle, maxDrawdown: worst };
 }

@@ -300,6 +300,7 @@ export async function backtestCommand(
   curvesPath: string,
   json: boolean,
   stress?: { readonly scenarios: readonly StressScenario[]; readonly seed: number },
+  report?: string,
 ): Promise<number> {
   const customWeights = await loadAllocationModule(config, configFile);
   const curves = readCurves(curvesPath, curveTarget(config));
@@ -317,7 +318,20 @@ export async function backtestCommand(
     );
     return 0;
   }
-  const result = backtest(config, curves, customWeights ? { customWeights } : {});
+  const result = backtest(config, curves, {
+    ...(customWeights && { customWeights }),
+    series: report !== undefined,
+  });
+  if (report !== undefined) {
+    const { writeReport } = await import('./report.ts');
+    writeReport({
+      file: report,
+      config,
+      curves,
+      result,
+      title: `Backtest of ${configFile} on ${curvesPath}`,
+    });
+  }
   process.stdout.write(
     `${json ? JSON.stringify(backtestToJson(result), null, 2) : renderBacktest(config, curvesPath, result)}\n`,
   );

@@ -24,7 +24,7 @@ interface StatusReads {
   byBot(portfolioId: string, botId: string, limit: number): Promise<JournalEntry[]>;
 }
 
-const readsOf = (stores: Stores): StatusReads => ({
+export const readsOf = (stores: Stores): StatusReads => ({
   sentSince: (portfolioId, sinceMs) => stores.cooldowns.sentSince(portfolioId, sinceMs),
   byStatus: (portfolioId, statuses) => stores.journal.byStatus(portfolioId, statuses),
   byBot: (portfolioId, botId, limit) => stores.journal.byBot(portfolioId, botId, limit),
@@ -91,7 +91,7 @@ export function statusJson(state: PortfolioState, board: BoardInput): Record<str
 }
 
 /** The board of the stored books: each bot's last transfer, the ones in flight, the next cycle. */
-async function statusBoard(
+export async function statusBoard(
   config: Config,
   store: StatusReads,
   state: PortfolioState,

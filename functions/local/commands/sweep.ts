@@ -66,11 +66,19 @@ const label = (set: ParameterSet) =>
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
 
+export interface SweepReport {
+  /** The HTML report's file. */
+  readonly file: string;
+  /** The heat map's two parameters (default: the first two swept). */
+  readonly heatmap?: readonly string[];
+}
+
 export async function sweepCommand(
   configFile: string,
   curvesPath: string,
   sweepFile: string,
   json: boolean,
+  report?: SweepReport,
 ): Promise<number> {
   const configJson = readJsonFile(configFile, 'config');
   const config = parseConfig(configJson);
@@ -92,6 +100,18 @@ export async function sweepCommand(
       );
     }
   });
+  const swept = Object.keys(sets[0] ?? {});
+  const axes = report?.heatmap ?? swept.slice(0, 2);
+  for (const a of axes) {
+    if (!swept.includes(a)) {
+      throw new UserFileError(
+        `--heatmap ${axes.join(',')}: ${a} is not a swept parameter (${swept.join(', ')})`,
+      );
+    }
+  }
+  if (axes.length < 1 || axes.length > 2 || axes[0] === axes[1]) {
+    throw new UserFileError(`--heatmap ${axes.join(',')}: name two different swept parameters`);
+  }
   const curves = readCurves(curvesPath, curveTarget(config));
   const problems = curveProblems(config, curves);
   if (problems.length > 0) {
@@ -119,6 +139,25 @@ export async function sweepCommand(
   const outcomes = await runAll({ configJson, configFile, curvesPath }, jobs, workers, bar);
   const none = unmanagedOutcome(config, curves);
   const ranked = rank(outcomes);
+  if (report !== undefined) {
+    const { writeReport } = await import('./report.ts');
+    const { heatmapOf } = await import('../../core/report-data.ts');
+    const { loadAllocationModule } = await import('../../adapters/allocation-module.ts');
+    const customWeights = await loadAllocationModule(config, configFile);
+    writeReport({
+      file: report.file,
+      config,
+      curves,
+      title: `Sweep of ${sweepFile}: ${configFile} on ${curvesPath}`,
+      ...(customWeights && { customWeights }),
+      heatmap: heatmapOf(
+        jobs.map((j, i) => ({ set: j.set, outcome: outcomes[i] as Outcome })),
+        axes[0] as string,
+        axes[1],
+      ),
+      ranked,
+    });
+  }
 
   if (json) {
     process.stdout.write(`${JSON.stringify({ no_manager: none, ranked }, null, 2)}\n`);
