@@ -12,9 +12,14 @@ export const YEAR_STEPS = 35_040;
 
 /** The spec's portfolio with `bots` bots, half in each pool, and enough capital to fund them. */
 export function fleetConfig(bots: number): Config {
+  return parseConfig(fleetConfigJson(bots));
+}
+
+/** `fleetConfig`'s file, as a trader would write it. */
+export function fleetConfigJson(bots: number): Record<string, unknown> {
   const low = Math.ceil(bots / 2);
   const high = bots - low;
-  return parseConfig({
+  return {
     portfolio_id: 'bench',
     currency: 'USDT',
     total_capital: 1000 * bots,
@@ -66,7 +71,7 @@ export function fleetConfig(bots: number): Config {
       enabled: true,
     })),
     monitoring: { check_interval: '15m' },
-  });
+  };
 }
 
 /** One random walk per bot of `config`, `steps` points 15 minutes apart from 2026-01-01. */

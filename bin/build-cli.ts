@@ -23,6 +23,8 @@ await build({
     cli: 'bin/botfolio.ts',
     // forked by the chaos campaign (functions/local/chaos/campaign.ts finds it beside its chunk)
     'chaos-worker': 'functions/local/chaos/worker.ts',
+    // started by `backtest --sweep` (functions/local/commands/sweep.ts finds it beside its chunk)
+    'sweep-worker': 'functions/local/commands/sweep-worker.ts',
     // imported by the entry before the CLI, so it runs before any schema is built
     'zod-jitless': 'functions/local/zod-jitless.ts',
   },

@@ -39,6 +39,34 @@ describe('the shipped CLI build', () => {
     expect(r.code).toBe(0);
   });
 
+  it('runs a sweep in its worker threads (their module ships beside the CLI)', () => {
+    // Prepare: two parameter sets over the example curves
+    const dir = mkdtempSync(join(tmpdir(), 'botfolio-build-'));
+    const sweep = join(dir, 'sweep.json');
+    writeFileSync(
+      sweep,
+      JSON.stringify({
+        mode: 'grid',
+        parameters: { 'pools.low_frequency.harvest_threshold': [1.2, 1.3] },
+      }),
+    );
+    // Act
+    const r = built([
+      'backtest',
+      '-c',
+      'examples/spec-portfolio.json',
+      '--curves',
+      'examples/spec-curves.csv',
+      '--sweep',
+      sweep,
+      '--json',
+    ]);
+    // Assess
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.stringify(JSON.parse(r.stdout))).toContain('harvest_threshold');
+  });
+
   it('answers `status` on an empty data folder without loading CDK', () => {
     // Prepare: a preload that lists the CommonJS modules loaded when the process ends
     const dir = mkdtempSync(join(tmpdir(), 'botfolio-build-'));

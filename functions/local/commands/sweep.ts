@@ -25,6 +25,15 @@ import {
 import { readJsonFile, UserFileError } from '../files.ts';
 import { curveTarget, readCurves } from './backtest.ts';
 
+/**
+ * The worker's module: its source, or in the shipped CLI (bin/build-cli.ts) its own entry beside
+ * this chunk.
+ */
+const BUNDLED = process.env.BOTFOLIO_CLI_BUNDLE === '1';
+const WORKER = BUNDLED
+  ? new URL('./sweep-worker.mjs', import.meta.url)
+  : new URL('./sweep-worker.ts', import.meta.url);
+
 const CURRENT = 'current config';
 
 /** The sets' outcomes, in the sets' order, computed by `workers` threads. */
@@ -43,9 +52,10 @@ async function runAll(
     shares.map(
       (share) =>
         new Promise<void>((resolve, reject) => {
-          const worker = new Worker(new URL('./sweep-worker.ts', import.meta.url), {
+          const worker = new Worker(WORKER, {
             workerData: { ...job, sets: share },
-            execArgv: ['--import', 'tsx'],
+            // The source needs tsx to load; the shipped CLI's worker is plain JavaScript.
+            execArgv: BUNDLED ? [] : ['--import', 'tsx'],
           });
           worker.on('message', (m: { index: number; outcome: Outcome }) => {
             outcomes[m.index] = m.outcome;
