@@ -311,6 +311,8 @@ export class Lifecycle {
         }
         const revert = uniform(this.#d.rng) < 0.3;
         this.#later(cycle, `${bot.bot_id}: account ${old} → ${to}`, w, async (tries) => {
+          // Retired already (a sweep that was in flight has completed): settled.
+          if (!(await this.#books())?.bots.has(bot.bot_id)) return true;
           // A sweep refused twice (below min_transfer, above max_transfer): the config put back.
           if (revert || tries >= 2) {
             return this.#change((r) =>
