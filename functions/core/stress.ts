@@ -17,9 +17,9 @@
  * together as they did): a moving-block bootstrap.
  */
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import type { EquityCurves } from './backtest-record.ts';
+import { seededRng } from './rng.ts';
 import { type StressScenario, StressSpecError } from './stress-spec.ts';
 
 type Shock = Extract<StressScenario, { kind: 'shock' }>;
@@ -27,18 +27,7 @@ type Bootstrap = Extract<StressScenario, { kind: 'bootstrap' }>;
 
 /** The generator of scenario `index` of a run seeded `seed`: each scenario its own stream. */
 export function scenarioRng(seed: number, index: number): RandomGenerator {
-  // FNV-1a then a murmur3 finalizer: nearby seeds must not start correlated streams.
-  let h = 0x811c9dc5;
-  for (const ch of `${seed}:stress:${index}`) {
-    h ^= ch.codePointAt(0) ?? 0;
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return xoroshiro128plus(h | 0);
+  return seededRng(seed, `stress:${index}`);
 }
 
 /** A curve with each empty point holding the last value (empty before the first stays empty). */
