@@ -93,7 +93,10 @@ function stdevOf(xs: readonly number[], from: number, to: number): number | unde
   const m = meanOf(xs, from, to);
   if (m === undefined || to - from < 2) return undefined;
   let s = 0;
-  for (let i = from; i < to; i++) s += ((xs[i] ?? 0) - m) ** 2;
+  for (let i = from; i < to; i++) {
+    const d = (xs[i] ?? 0) - m;
+    s += d * d;
+  }
   return Math.sqrt(s / (to - from - 1));
 }
 

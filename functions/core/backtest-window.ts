@@ -27,7 +27,7 @@ const PERIODS = ALERT_HISTORY_SAMPLES;
 const RING = 64;
 const MASK = RING - 1;
 const W = DEGRADED_WINDOW;
-/** Pushes between exact recounts of a bot's rolling sums. */
+/** Pushes between exact recounts of a bot's rolling sums (a power of two: the test is a mask). */
 const RECOUNT = 1024;
 /** Tolerance of the screen's means and deviations: float error of the rolling sums is ~1e-15. */
 const TOL = 1e-11;
@@ -52,6 +52,8 @@ export class ReturnWindows {
   /** Σ of the squares over the window, and its skipped periods. */
   readonly #squares: Float64Array;
   readonly #skipped: Int32Array;
+  /** `returns`' array, kept: a window per flagged bot-cycle would be garbage for the collector. */
+  readonly #scratch: number[] = [0.5];
 
   constructor(bots: number) {
     this.#x = new Float64Array(bots * RING);
@@ -75,7 +77,7 @@ export class ReturnWindows {
     xs[base + (t & MASK)] = x;
     valid[base + (t & MASK)] = r === undefined ? 0 : 1;
     this.#periods[k] = t + 1;
-    if ((t + 1) % RECOUNT === 0) {
+    if (((t + 1) & (RECOUNT - 1)) === 0) {
       this.#recount(k, t);
       return;
     }
@@ -163,14 +165,19 @@ export class ReturnWindows {
     return r - mean < -Z * sd + TOL + 1e-6 * sd + 1e-8 * Math.abs(mean);
   }
 
-  /** Bot `k`'s returns of the window, oldest first, skipped periods left out (as the plan has them). */
-  returns(k: number): number[] {
+  /**
+   * Bot `k`'s returns of the window, oldest first, skipped periods left out (as the plan has them),
+   * in one array that the next call overwrites: read it before asking again.
+   */
+  returns(k: number): readonly number[] {
     const end = this.#periods[k] as number;
     const base = k * RING;
-    const out: number[] = [];
+    const out = this.#scratch;
+    let m = 0;
     for (let t = Math.max(0, end - PERIODS); t < end; t++) {
-      if (this.#valid[base + (t & MASK)]) out.push(this.#x[base + (t & MASK)] as number);
+      if (this.#valid[base + (t & MASK)]) out[m++] = this.#x[base + (t & MASK)] as number;
     }
+    out.length = m;
     return out;
   }
 }
@@ -192,9 +199,14 @@ export class SampleRings {
     this.#first = new Int32Array(bots).fill(-1);
   }
 
-  put(k: number, cycle: number, balance: number, net: number): void {
+  /** The ring slot of `cycle`: computed once per cycle, then handed to `put` for every bot. */
+  slot(cycle: number): number {
+    return cycle % this.#capacity;
+  }
+
+  put(k: number, cycle: number, slot: number, balance: number, net: number): void {
     if ((this.#first[k] as number) < 0) this.#first[k] = cycle;
-    const i = k * this.#capacity + (cycle % this.#capacity);
+    const i = k * this.#capacity + slot;
     this.#balance[i] = balance;
     this.#net[i] = net;
   }

@@ -125,6 +125,8 @@ function screened(config: Config, curves: EquityCurves, opts: BacktestOptions): 
   const net = new Float64Array(n);
   const capitalBase = new Float64Array(n);
   const prevBalance = new Float64Array(n);
+  /** prevBalance ÷ 10⁸, the divisor periodReturn's float expression has. */
+  const prevUnits = new Float64Array(n);
   const prevNet = new Float64Array(n);
 
   const botAt = (k: number): readonly [number, number] | undefined =>
@@ -142,6 +144,7 @@ function screened(config: Config, curves: EquityCurves, opts: BacktestOptions): 
   for (let i = 0; i < times.length; i++) {
     const at = times[i] as string;
     const day = dayOf[i] ?? 0;
+    const slot = rings.slot(i);
     let active = pb.alwaysPlan;
     let total = 0;
     let deployed = 0;
@@ -161,8 +164,9 @@ function screened(config: Config, curves: EquityCurves, opts: BacktestOptions): 
       const N = net[k] as number;
       total += b;
       if (enabled[k]) deployed += b;
-      rings.put(k, i, b, N);
+      rings.put(k, i, slot, b, N);
       flagged[k] = 0;
+      const units = b / 1e8;
       if (sampled[k]) {
         const was = prevBalance[k] as number;
         // With no flow since the last sample, periodReturn's own float expression, without bigints.
@@ -175,7 +179,7 @@ function screened(config: Config, curves: EquityCurves, opts: BacktestOptions): 
                 BigInt(N) as Money,
               )
             : was > 0
-              ? b / 1e8 / (was / 1e8) - 1
+              ? units / (prevUnits[k] as number) - 1
               : undefined;
         windows.push(k, r);
         if (r !== undefined) metrics.push(k, r, day);
@@ -183,6 +187,7 @@ function screened(config: Config, curves: EquityCurves, opts: BacktestOptions): 
       }
       sampled[k] = 1;
       prevBalance[k] = b;
+      prevUnits[k] = units;
       prevNet[k] = N;
       if (record.wasRefilled[k]) record.sampled(k, b >= (capitalBase[k] as number));
       if (!active && bands.acts(k, b)) active = true;
