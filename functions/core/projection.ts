@@ -17,8 +17,11 @@ import { type JournalEntry, movesMoney } from './transfer.ts';
  */
 export function projectLedger(opening: Opening, completed: readonly JournalEntry[]): Ledger {
   // The same fold the backtests use (core/simulate.ts); a bot's balance is the exchange's, not
-  // the journal's, so it is left out.
-  const state = withCompleted(initialState(undefined, '', opening), completed);
+  // the journal's, so it is left out. Folded in the order the entries completed: a retirement
+  // closes a bot's books and an allocation opens them, so the two do not commute, and the
+  // journal's own order (by creation) puts a late run of an older cycle slot before a retirement
+  // its allocation was planned after.
+  const state = withCompleted(initialState(undefined, '', opening), inCompletionOrder(completed));
   return {
     reserves: new Map(state.reserves),
     ...(state.capital && { capital: new Map(state.capital) }),
@@ -38,6 +41,24 @@ export function projectLedger(opening: Opening, completed: readonly JournalEntry
       ),
     ),
   };
+}
+
+/** When an entry completed (its last `completed` status), for the fold's order. */
+const completedAt = (e: JournalEntry): string =>
+  e.history.findLast((h) => h.status === 'completed')?.at ?? e.createdAt;
+
+/**
+ * Completed entries in the order they completed (ties by creation, then id). Every entry whose
+ * effects depend on another's was planned on books where that one was applied, after it had
+ * completed, so this order is the books' own where it matters.
+ */
+export function inCompletionOrder(completed: readonly JournalEntry[]): JournalEntry[] {
+  return [...completed].sort(
+    (a, b) =>
+      completedAt(a).localeCompare(completedAt(b)) ||
+      a.createdAt.localeCompare(b.createdAt) ||
+      a.id.localeCompare(b.id),
+  );
 }
 
 export interface LedgerDifference {

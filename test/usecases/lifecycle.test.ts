@@ -187,6 +187,35 @@ describe('the portfolio’s life', () => {
     ]);
   });
 
+  it('rebuilds a bot funded again by a late run of an older slot after its retirement: the journal is folded in completion order', async () => {
+    const dir = folder();
+    const first = await runtime(dir);
+    await cycle(first, 0);
+    await stop(first);
+    const second = await runtime(dir, specConfig({ 'bots[3].account': '6712349999' }));
+    await cycle(second, 1);
+    clock = T0 + 1.5 * CYCLE;
+    await operate(second, { kind: 'retirement', botId: '15m_momentum_eth', sweep: true });
+    await second.workflow.drain();
+    // Slot 1 run again late (a retried invocation): it reads the books as they are now
+    clock = T0 + 2 * CYCLE;
+    const late = await second.cycle(new Date(T0 + CYCLE));
+    const allocation = late.entries.find((e) => e.botId === '15m_momentum_eth');
+    expect(allocation?.kind).toBe('allocation');
+    await second.workflow.drain();
+    const entries = await journal(second);
+    const retirement = entries.find((e) => e.kind === 'retirement');
+    // The journal's creation order has the allocation first: the late run keeps its slot's time
+    expect(allocation && retirement && allocation.createdAt < retirement.createdAt).toBe(true);
+    const report = await rebuildLedger(
+      { config: second.config, ...second.store },
+      { replace: false },
+    );
+    expect(report.differences).toEqual([]);
+    const books = await second.store.portfolio.load('main');
+    expect(books?.bots.get('15m_momentum_eth')?.binding?.account).toBe('6712349999');
+  });
+
   it('rebuilds the books from the recorded opening, not from a changed config', async () => {
     const dir = folder();
     const first = await runtime(dir);

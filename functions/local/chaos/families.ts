@@ -105,14 +105,22 @@ export function unknownDecisions(seen: readonly CycleSeen[], problems: string[])
 /**
  * Decisions that moved money for one bot at once: for each bot, each decision (cycle, kind) with
  * a completed transfer spans from the reading it was planned on to its last completion; two
- * decisions whose spans overlap moved money for the bot on facts the other one changed.
+ * decisions whose spans overlap moved money for the bot on facts the other one changed. An entry
+ * without a reading (an allocation) was read no earlier than `journaledFrom` says (when the batch
+ * of cycles that journaled it started), nor than it was created.
  */
-export function doubleMoves(all: readonly JournalEntry[], problems: string[]): number {
+export function doubleMoves(
+  all: readonly JournalEntry[],
+  problems: string[],
+  journaledFrom: (e: JournalEntry) => number | undefined = () => undefined,
+): number {
   const spans = new Map<string, { bot: string; key: string; from: number; to: number }>();
   for (const e of all) {
     if (e.status !== 'completed' || !movesMoney(e)) continue;
     const key = decisionKey(e);
-    const from = Date.parse(e.reading?.at ?? e.createdAt);
+    const from = e.reading
+      ? Date.parse(e.reading.at)
+      : Math.max(Date.parse(e.createdAt), journaledFrom(e) ?? Number.NEGATIVE_INFINITY);
     const to = completedAt(e);
     const s = spans.get(key);
     spans.set(key, {

@@ -311,8 +311,10 @@ export class Lifecycle {
         }
         const revert = uniform(this.#d.rng) < 0.3;
         this.#later(cycle, `${bot.bot_id}: account ${old} → ${to}`, w, async (tries) => {
-          // Retired already (a sweep that was in flight has completed): settled.
-          if (!(await this.#books())?.bots.has(bot.bot_id)) return true;
+          // Retired already (a sweep that was in flight has completed), or since allocated at the
+          // new account by a cycle: settled.
+          const now = (await this.#books())?.bots.get(bot.bot_id);
+          if (!now || now.binding?.account === to) return true;
           // A sweep refused twice (below min_transfer, above max_transfer): the config put back.
           if (revert || tries >= 2) {
             return this.#change((r) =>
@@ -749,7 +751,17 @@ export class Lifecycle {
   async #retired(botId: string, sweep: boolean): Promise<boolean> {
     if (!(await this.#books())?.bots.has(botId)) return true;
     await this.#operate({ kind: 'retirement', botId, sweep });
-    return !(await this.#books())?.bots.has(botId);
+    // A sweep goes through the workflow: settled once it completed, booked or not yet (a workflow
+    // that died after the exchange moved it leaves the booking to the next cycle).
+    await this.#d.rt.workflow.drain();
+    return !(await this.#books())?.bots.has(botId) || (await this.#retirementCompleted(botId));
+  }
+
+  /** The bot's latest retirement in the journal completed. */
+  async #retirementCompleted(botId: string): Promise<boolean> {
+    const pid = this.#config.portfolioId;
+    const entries = await this.#d.rt.store.journal.byStatus(pid, ['completed']);
+    return entries.some((e) => e.kind === 'retirement' && e.botId === botId);
   }
 
   /** The bot is booked, by an adoption tried now if not; an empty sub-account needs none. */

@@ -231,19 +231,26 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
   /** Accounts whose balance answers are garbled this slot (partial_balances). */
   let garbled: Record<string, Garble> = {};
   const submissions = new Map<string, Submission>();
+  const bookedAt = (b: PortfolioState | undefined, botId: string, uid: string) => {
+    const s = b?.bots.get(botId);
+    return s && (s.binding === undefined || s.binding.account === uid) ? s.capitalBase : undefined;
+  };
   const plan: FaultPlan = (op: FaultOp, ctx) => {
     const req = ctx.request;
     const uid = req && subAccountOf(req);
     if (op === 'transfer' && venue && req && uid !== undefined) {
       // What the exchange held when first asked to move it, before anything else happens.
       if (!submissions.has(req.clientOid)) {
-        const botId = config.bots.find((b) => b.account === uid)?.botId ?? '';
+        const now = lifecycle?.configAt(current()) ?? config;
+        const botId = now.bots.find((b) => b.account === uid)?.botId ?? '';
         const applied = venue.books().transfers.filter((t) => t.applied > 0);
         submissions.set(req.clientOid, {
           at: current(),
           balance: venue.equityOf(uid),
           appliedBefore: new Set(applied.map((t) => t.clientOid)),
-          capitalBase: books?.bots.get(botId)?.capitalBase,
+          // Funded already means at this sub-account: books that still bind the bot elsewhere
+          // (a retirement from its old one completed, not yet booked) fund nothing here.
+          capitalBase: bookedAt(books, botId, uid),
         });
       }
       // Its bot may trade away money between the guard's read and the submit.
@@ -355,6 +362,8 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
   const seen: CycleSeen[] = [];
   let batch = 0;
   const batchOf = new Map<string, number>();
+  /** When each batch of cycles started (run clock): no cycle of it read the exchange earlier. */
+  const batchAt = new Map<number, number>();
   const problems: string[] = [];
   let flagsChanged = 0;
   let unprotected = 0;
@@ -404,6 +413,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
         if (attempt > 0) repeatedCycles += 1;
         const slots = attempt === 0 && overlap !== undefined ? [overlap, at] : [at];
         batch += 1;
+        batchAt.set(batch, at + attempt * MINUTE);
         const outcomes = await Promise.allSettled(slots.map((s) => rt.cycle(new Date(s))));
         loseStarts = false;
         for (const o of outcomes) {
@@ -421,11 +431,11 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
             era: lifecycle?.era ?? 0,
           });
         }
-        // Which batch journaled each entry (a failed cycle's entries too): the lifecycle's windows.
-        if (lifecycle) {
-          const journal = await rt.store.journal.byStatus(config.portfolioId, TRANSFER_STATUSES);
-          for (const e of journal) if (!batchOf.has(e.id)) batchOf.set(e.id, batch);
-        }
+        // Which batch journaled each entry (a failed cycle's entries too): the lifecycle's windows,
+        // and a lower bound of when its decision's facts were read (a late run of an older slot
+        // journals with the slot's time).
+        const journal = await rt.store.journal.byStatus(config.portfolioId, TRANSFER_STATUSES);
+        for (const e of journal) if (!batchOf.has(e.id)) batchOf.set(e.id, batch);
         const error = outcomes.find((o) => o.status === 'rejected')?.reason;
         if (error === undefined) {
           if (attempt > 0 || uniform(rng) >= 0.15) break;
@@ -541,7 +551,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
     });
     const family: FamilyFindings = {
       unknown_decisions: unknownDecisions(seen, problems),
-      double_moves: doubleMoves(all, problems),
+      double_moves: doubleMoves(all, problems, (e) => batchAt.get(batchOf.get(e.id) ?? -1)),
       stale_moves: staleMoves(
         (e) => lifecycle?.configAt(Date.parse(e.createdAt)) ?? config,
         all,
