@@ -40,6 +40,7 @@ import {
   movesMoney,
   OPEN_STATUSES,
   TRANSFER_STATUSES,
+  type TransferStatus,
 } from '../../core/transfer.ts';
 import {
   OperationRefusedError,
@@ -315,6 +316,8 @@ export class Lifecycle {
           // new account by a cycle: settled.
           const now = (await this.#books())?.bots.get(bot.bot_id);
           if (!now || now.binding?.account === to) return true;
+          // A sweep still in flight decides it: the config is not put back under it.
+          if (await this.#retirementOpen(bot.bot_id)) return false;
           // A sweep refused twice (below min_transfer, above max_transfer): the config put back.
           if (revert || tries >= 2) {
             return this.#change((r) =>
@@ -757,10 +760,19 @@ export class Lifecycle {
     return !(await this.#books())?.bots.has(botId) || (await this.#retirementCompleted(botId));
   }
 
-  /** The bot's latest retirement in the journal completed. */
-  async #retirementCompleted(botId: string): Promise<boolean> {
+  /** A retirement of the bot completed. */
+  #retirementCompleted(botId: string): Promise<boolean> {
+    return this.#retirementIn(botId, ['completed']);
+  }
+
+  /** A retirement of the bot is still in flight (its sweep not ended). */
+  #retirementOpen(botId: string): Promise<boolean> {
+    return this.#retirementIn(botId, OPEN_STATUSES);
+  }
+
+  async #retirementIn(botId: string, statuses: readonly TransferStatus[]): Promise<boolean> {
     const pid = this.#config.portfolioId;
-    const entries = await this.#d.rt.store.journal.byStatus(pid, ['completed']);
+    const entries = await this.#d.rt.store.journal.byStatus(pid, statuses);
     return entries.some((e) => e.kind === 'retirement' && e.botId === botId);
   }
 
