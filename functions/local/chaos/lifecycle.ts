@@ -109,6 +109,12 @@ interface Window {
    */
   readonly fromBatch: number;
   toBatch: number;
+  /**
+   * A bot that joined holding money: what it held was the reason to wait. An allocation into its
+   * sub-account once that held less than min_transfer (traded away) is the ordinary funding an
+   * empty sub-account gets, as the adoption itself would find.
+   */
+  readonly untilEmpty?: boolean;
 }
 
 /** What the operator does about an event, retried each gap until `done` says it holds. */
@@ -271,6 +277,8 @@ export class Lifecycle {
           (x.bots.includes(e.botId) || (x.reserves && fromReserve)),
       );
       if (!w) continue;
+      const s = submissions.get(e.id);
+      if (w.untilEmpty && e.kind === 'allocation' && s && s.balance < this.#minAt(e, s)) continue;
       driftMoves += 1;
       problems.push(`drift move: ${e.kind} ${e.id} of ${e.botId} decided during ${w.what}`);
     }
@@ -278,14 +286,19 @@ export class Lifecycle {
     for (const e of all) {
       const s = submissions.get(e.id);
       if (e.kind !== 'allocation' || !s) continue;
-      const min = this.configAt(s.at).exchanges.get(e.exchange as ExchangeName)?.minTransfer ?? 0n;
-      if (s.balance < min || s.balance === ZERO) continue;
+      if (s.balance < this.#minAt(e, s)) continue;
       doubleFunding += 1;
       problems.push(
         `double funding: allocation ${e.id} of ${e.botId} submitted while its sub-account held ${showMoney(s.balance)}`,
       );
     }
     return { drift_moves: driftMoves, double_funding: doubleFunding };
+  }
+
+  /** min_transfer of the entry's exchange when it was submitted, and never below one unit. */
+  #minAt(e: JournalEntry, s: Submission): Money {
+    const min = this.configAt(s.at).exchanges.get(e.exchange as ExchangeName)?.minTransfer ?? 0n;
+    return (min > 1n ? min : 1n) as Money;
   }
 
   // —— events ——
@@ -461,7 +474,7 @@ export class Lifecycle {
         if (pool === undefined) return false;
         const name = `adopted_${++this.#k}`;
         const uid = this.#uid();
-        const w = this.#window(`${name} joined holding money`, [name]);
+        const w = this.#window(`${name} joined holding money`, [name], false, true);
         const allocation = Number(this.#raw.bots[0]?.allocation ?? 100);
         if (
           !this.#change(
@@ -658,11 +671,12 @@ export class Lifecycle {
     this.#pending.push({ what, due, ...(window && { window }), attempt, tries: 0 });
   }
 
-  #window(what: string, bots: readonly string[], reserves = false): Window {
+  #window(what: string, bots: readonly string[], reserves = false, untilEmpty = false): Window {
     const w: Window = {
       what,
       bots,
       reserves,
+      ...(untilEmpty && { untilEmpty }),
       from: this.#d.now(),
       to: Number.POSITIVE_INFINITY,
       fromBatch: this.#d.batch(),

@@ -413,7 +413,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
         if (attempt > 0) repeatedCycles += 1;
         const slots = attempt === 0 && overlap !== undefined ? [overlap, at] : [at];
         batch += 1;
-        batchAt.set(batch, at + attempt * MINUTE);
+        batchAt.set(batch, current());
         const outcomes = await Promise.allSettled(slots.map((s) => rt.cycle(new Date(s))));
         loseStarts = false;
         for (const o of outcomes) {
