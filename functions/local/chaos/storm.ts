@@ -25,7 +25,7 @@ import {
 } from '../../adapters/paper/faults.ts';
 import { type Rng, seededRng, standardNormal, uniform } from '../../adapters/paper/rng.ts';
 import { EndpointRateLimiter, type RateLimit } from '../../adapters/venue/rate-limiter.ts';
-import { type Config, parseConfig } from '../../core/config.ts';
+import { type BotConfig, type Config, parseConfig } from '../../core/config.ts';
 import { BotfolioError } from '../../core/errors.ts';
 import { moneyFromFloat, mulRatio, ratio, toFloat } from '../../core/money.ts';
 import { PLANNED_EXPIRY_MS, SETTLE_DELAY_MS, STUCK_AFTER_MS } from '../../core/settlement.ts';
@@ -381,8 +381,11 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
       const interval = config.checkIntervalMs;
       at = c === 0 ? T0 : at + interval;
       const before = await load();
+      // Where the cycle reads each bot: at the account its books bind (a config that moved it is
+      // drift, read where the money is), else at the config's.
+      const readAt = (b: BotConfig) => before?.bots.get(b.botId)?.binding?.account ?? b.account;
       const funded = (uid: string) =>
-        before?.bots.has(config.bots.find((b) => b.account === uid)?.botId ?? '') ?? false;
+        config.bots.some((b) => readAt(b) === uid && (before?.bots.has(b.botId) ?? false));
       const crash = drawn.has('rate_limit_storms') && c === STORM_CRASH_AT;
       if (crash) families.rate_limit_storms += 1;
       if (c > 0) moveBots(market, marketRng, crash);
@@ -392,7 +395,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
       market.garble(garbled);
       if (Object.keys(garbled).length > 0) families.partial_balances += 1;
       const unknownBots = new Set(
-        config.bots.filter((b) => garbled[b.account] !== undefined).map((b) => b.botId),
+        config.bots.filter((b) => garbled[readAt(b)] !== undefined).map((b) => b.botId),
       );
       for (const b of unknownBots) unknownInEpisode.add(b);
       // A slow cycle of the slot before, or the same slot delivered twice, alongside this one.
