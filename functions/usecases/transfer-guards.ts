@@ -17,7 +17,7 @@ import {
 } from '../core/accounts.ts';
 import { type Config, type ExchangeName, ledgerAccounts } from '../core/config.ts';
 import { ExchangeUnavailableError, RateLimitedError } from '../core/errors.ts';
-import { showMoney, sum, ZERO } from '../core/money.ts';
+import { min, showMoney, sum, ZERO } from '../core/money.ts';
 import type { BalanceReading, Exchange } from '../core/ports.ts';
 import { believed, readingOf, unknown } from '../core/readings.ts';
 import {
@@ -256,14 +256,17 @@ async function botBalanceNow(
     answer = await exchange.subAccountBalances([uid], config.currency);
   } catch (error) {
     // A protect moves money to safety: when the endpoint is rate limited or down (a black swan
-    // is when it is busiest), it goes on its plan's reading — it only ever shrinks with it, and
-    // the exchange refuses it if the bot no longer holds that much, moving nothing.
+    // is when it is busiest), it goes on the last balance the cycles believed — the state's,
+    // saved by the cycle that planned it or by a later one (the one that restarts it read the
+    // bot afresh) — never above its plan's reading: it only ever shrinks with the bot, and the
+    // exchange refuses it if the bot no longer holds that much, moving nothing.
     if (
       e.kind === 'protect' &&
       e.reading &&
       (error instanceof RateLimitedError || error instanceof ExchangeUnavailableError)
     ) {
-      return { known: true, balance: { balance: e.reading.balance, fresh: false } };
+      const last = state.bots.get(e.botId)?.balance ?? e.reading.balance;
+      return { known: true, balance: { balance: min(last, e.reading.balance), fresh: false } };
     }
     throw error;
   }

@@ -304,6 +304,23 @@ describe('a protect restarted in a black swan', () => {
     expect(movedOnExchange(h, protect.id)).toBe(money(9));
   });
 
+  it('shrinks to its share of the restarting cycle’s reading when its own read is rate limited', async () => {
+    // Prepare: planned at 45 (9); the bot falls to 20; one-bot reads are rate limited, the
+    // cycle's batched read is not
+    const limited = { on: false };
+    const { x, protect } = await crashedProtects(limited);
+    h = x;
+    h.exchange.setSubAccountEquity(UID.lorentzian, money(20));
+    limited.on = true;
+    // Act: the cycle that restarts it reads 20 and saves it before the guards run
+    await h.cycle(h.at(T0 + 2 * CYCLE));
+    // Assess: 0.2 × 20, not the 9 of a reading 15 minutes old
+    expect(await h.store.journal.get(protect.id)).toMatchObject({
+      status: 'completed',
+      amount: money(4),
+    });
+  });
+
   it('shrinks to its share of what the bot holds now when it can read it', async () => {
     // Prepare: planned at 45 (9); the bot falls to 20 before the restart
     const limited = { on: false };
