@@ -564,6 +564,9 @@ export class Lifecycle {
           if (w && w.to === Number.POSITIVE_INFINITY) this.#close(w);
         }
         if (!(await this.#settleMaster())) return false;
+        // Settled once a reconciliation agrees: until then the cycles keep the reserves' hold
+        // of the lost books (and say so); a reconciliation the storm failed is tried again.
+        if ((await this.#books())?.reserveHold) return false;
         this.#booksUnsettled -= 1;
         return true;
       },
