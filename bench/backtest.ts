@@ -7,9 +7,9 @@
  *
  * Side by side, in the same process right after: `replay_bot_cycles_per_s`, the replay that plans
  * every cycle (the backtest before the screen, and its fallback past 2^53 units) on the year's
- * first REPLAY_STEPS steps, and `speedup_over_replay`, the ratio of the two rates. On this shared
- * machine the rates move with the neighbours; the ratio moves much less (the issue's target of
- * 2,000,000/s was set against 48,000/s for the replay: about 42×).
+ * first REPLAY_STEPS steps, and `speedup_over_replay`, the ratio of the two rates: on this shared
+ * machine both rates move with the neighbours, their ratio less. (The replay is faster over a
+ * short slice than over a year, so the ratio understates the year's.)
  */
 import { backtest } from '../functions/core/backtest.ts';
 import { replayEveryCycle } from '../functions/core/backtest-replay.ts';
