@@ -771,9 +771,8 @@ export class Lifecycle {
   async #retired(botId: string, sweep: boolean): Promise<boolean> {
     if (!(await this.#books())?.bots.has(botId)) return true;
     await this.#operate({ kind: 'retirement', botId, sweep });
-    // A sweep goes through the workflow: settled once it completed, booked or not yet (a workflow
-    // that died after the exchange moved it leaves the booking to the next cycle).
-    await this.#d.rt.workflow.drain();
+    // A sweep goes through the workflow (drained by #operate): settled once it completed, booked
+    // or not yet (a workflow that died after the exchange moved it leaves the booking to a cycle).
     return !(await this.#books())?.bots.has(botId) || (await this.#retirementCompleted(botId));
   }
 
