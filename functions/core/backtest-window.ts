@@ -52,7 +52,10 @@ export class ReturnWindows {
   /** Σ of the squares over the window, and its skipped periods. */
   readonly #squares: Float64Array;
   readonly #skipped: Int32Array;
-  /** `returns`' array, kept: a window per flagged bot-cycle would be garbage for the collector. */
+  /**
+   * `returns`' array, kept: a window per flagged bot-cycle would be garbage for the collector.
+   * Made from a double so that it holds unboxed doubles from the start.
+   */
   readonly #scratch: number[] = [0.5];
 
   constructor(bots: number) {

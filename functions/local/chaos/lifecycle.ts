@@ -776,20 +776,29 @@ export class Lifecycle {
     return !(await this.#books())?.bots.has(botId) || (await this.#retirementCompleted(botId));
   }
 
-  /** A retirement of the bot completed. */
+  /** A retirement of the bot from where its books bind it now completed. */
   #retirementCompleted(botId: string): Promise<boolean> {
     return this.#retirementIn(botId, ['completed']);
   }
 
-  /** A retirement of the bot is still in flight (its sweep not ended). */
+  /** A retirement of the bot from where its books bind it now is still in flight. */
   #retirementOpen(botId: string): Promise<boolean> {
     return this.#retirementIn(botId, OPEN_STATUSES);
   }
 
+  /**
+   * A retirement of the bot in `statuses` from the account its books bind now: one from an
+   * account it left before (retired, then funded again elsewhere) settles nothing of today's.
+   */
   async #retirementIn(botId: string, statuses: readonly TransferStatus[]): Promise<boolean> {
+    const account = (await this.#books())?.bots.get(botId)?.binding?.account;
+    if (account === undefined) return false;
     const pid = this.#config.portfolioId;
     const entries = await this.#d.rt.store.journal.byStatus(pid, statuses);
-    return entries.some((e) => e.kind === 'retirement' && e.botId === botId);
+    return entries.some(
+      (e) =>
+        e.kind === 'retirement' && e.botId === botId && e.operation?.binding?.account === account,
+    );
   }
 
   /** The bot is booked, by an adoption tried now if not; an empty sub-account needs none. */
