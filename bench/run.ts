@@ -20,7 +20,7 @@
  * Without `--json` it prints a table with the targets.
  */
 import { execFileSync } from 'node:child_process';
-import Table from 'cli-table3';
+import { renderTable } from '../functions/local/table.ts';
 import { batchedCalls, batchedCycleMs, perBotCycleMs, startFleet } from './balances.ts';
 import { buildBundles, importTimes } from './bundles.ts';
 import { cliStartup } from './cli.ts';
@@ -134,12 +134,9 @@ const result = {
 if (json) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } else {
-  const table = new Table({
-    head: ['measure', 'value', 'target', 'met'],
-    style: process.stdout.isTTY ? { head: ['cyan'] } : { head: [], border: [] },
-  });
+  const rows: string[][] = [];
   const yes = (ok: boolean) => (ok ? 'yes' : 'NO');
-  table.push(
+  rows.push(
     [
       `largest Lambda bundle with ccxt (${largest.name}; ccxt exchanges: ${largest.ccxtExchanges.join(', ')})`,
       `${(largest.bytes / 1024 / 1024).toFixed(2)} MB`,
@@ -179,13 +176,13 @@ if (json) {
       yes(result.targets_met.cycle_speedup),
     ],
   );
-  table.push([
+  rows.push([
     '`botfolio status` (10 bots, 500 journal entries; median)',
     `${result.cli_status_ms} ms`,
     '',
     '',
   ]);
-  table.push([
+  rows.push([
     '  against a bare Node start',
     `${result.node_start_ms} ms: ${result.cli_status_over_node_start}×`,
     `≤ ${TARGETS.cliStatusOverNodeStart}×`,
@@ -193,12 +190,12 @@ if (json) {
   ]);
   for (const [name, e] of Object.entries(exchanges)) {
     const read = 'cycle_ms' in e ? `${e.balance_calls_per_cycle} calls, ${e.cycle_ms} ms` : '';
-    table.push([
+    rows.push([
       `${name}: cycle bundle; ${BOTS} bots' read (${LATENCY_MS} ms/call)`,
       `${(e.bundle_bytes / 1024 / 1024).toFixed(2)} MB; ${read}`,
       '≤ 1.5 MB',
       yes(e.bundle_bytes <= TARGETS.bundleBytes),
     ]);
   }
-  process.stdout.write(`${table.toString()}\n`);
+  process.stdout.write(`${renderTable({ head: ['measure', 'value', 'target', 'met'] }, rows)}\n`);
 }

@@ -125,6 +125,16 @@ export interface Outcome {
   readonly daysHalted: number;
 }
 
+/** The columns a table of outcomes shows after the end equity, in Outcome's order. */
+export const OUTCOME_COLUMNS = [
+  'max DD',
+  'retention',
+  'recovery',
+  'transfers',
+  'fees',
+  'days halted',
+] as const;
+
 /** What the table shows of a backtest. */
 export function outcomeOf(label: string, r: BacktestResult): Outcome {
   return {

@@ -11,7 +11,6 @@
  * balance of 149.596 shows 149.59 and its PnL against 150 shows −0.41, not −0.40.
  */
 import { styleText } from 'node:util';
-import Table from 'cli-table3';
 import { EMERGENCY_RESERVE } from '../core/accounts.ts';
 import type { Alert } from '../core/alerts.ts';
 import { totalPnl } from '../core/analytics.ts';
@@ -29,6 +28,7 @@ import { showRatio } from '../core/policy-amounts.ts';
 import { compounds } from '../core/policy-rules.ts';
 import { isKnown, type PortfolioState } from '../core/state.ts';
 import type { JournalEntry } from '../core/transfer.ts';
+import { renderTable } from './table.ts';
 
 const n = (m: Money) => formatMoney(floorToDecimals(m, 2), 2);
 const ratioText = (r: Ratio) => showRatio(r);
@@ -165,6 +165,18 @@ const floorOf = (config: Config, reserve: string): Money =>
 const minute = (iso: string) => iso.slice(0, 16).replace('T', ' ');
 const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
 
+const BOARD_HEAD = [
+  'bot',
+  'pool',
+  'status',
+  'balance',
+  'capital base',
+  'PnL',
+  'B/C (harvest · refill)',
+  'refills',
+  'last action',
+];
+
 /** A cycle id (`20261202T0745Z-15m`) as a person reads it: `2026-12-02 07:45 UTC (15m)`. */
 export function cycleLabel(cycleId: string): string {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z-(\w+)$/.exec(cycleId);
@@ -198,23 +210,7 @@ export function renderBoard(b: BoardInput): string {
     `Reserves ${reserves}`,
     `Harvested ${n(books.harvested)} ${config.currency} in all · protected ${n(books.protected)} · contributed ${n(books.contributed)}`,
   ];
-  const table = new Table({
-    head: [
-      'bot',
-      'pool',
-      'status',
-      'balance',
-      'capital base',
-      'PnL',
-      'B/C (harvest · refill)',
-      'refills',
-      'last action',
-    ],
-    colAligns: ['left', 'left', 'left', 'right', 'right', 'right', 'left', 'left', 'left'],
-    style: process.stdout.isTTY
-      ? { head: ['cyan'], compact: true }
-      : { head: [], border: [], compact: true },
-  });
+  const rows: string[][] = [];
   for (const r of botRows(b)) {
     const pnl =
       r.pnl === undefined
@@ -230,7 +226,7 @@ export function renderBoard(b: BoardInput): string {
       .join(' · ');
     const ratio = `${r.ratio === undefined ? '—' : r.ratio.toFixed(2)}${triggers ? ` (${triggers})` : ''}${r.compounding ? ' compounding' : ''}`;
     const refills = `${r.refills}${r.maxRefills === undefined ? '' : `/${r.maxRefills}`}${r.refillBlocked ? ' BLOCKED' : ''}`;
-    table.push([
+    rows.push([
       r.botId,
       r.pool,
       r.status,
@@ -249,7 +245,14 @@ export function renderBoard(b: BoardInput): string {
   const alerts = (b.alerts ?? []).map(renderAlert);
   return [
     ...header,
-    table.toString(),
+    renderTable(
+      {
+        head: BOARD_HEAD,
+        align: ['left', 'left', 'left', 'right', 'right', 'right', 'left', 'left', 'left'],
+        colour: process.stdout.isTTY,
+      },
+      rows,
+    ),
     `In flight: ${inFlight.length === 0 ? 'none' : `\n${inFlight.join('\n')}`}`,
     ...(b.alerts === undefined
       ? []

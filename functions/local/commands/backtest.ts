@@ -15,7 +15,6 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import Table from 'cli-table3';
 import { loadAllocationModule } from '../../adapters/allocation-module.ts';
 import { WIN_RATE_NOTE } from '../../core/analytics.ts';
 import {
@@ -31,6 +30,7 @@ import type { StressScenario } from '../../core/stress-spec.ts';
 import { TRANSFER_KINDS } from '../../core/transfer.ts';
 import { UserFileError } from '../files.ts';
 import { freqtradeFileCurves, isResultsFile } from '../freqtrade-file.ts';
+import { type Align, renderTable } from '../table.ts';
 
 /** One CSV file's curves: its rows' times (ms, in file order) and a column per bot, in 10⁻⁸ units. */
 interface CsvCurves {
@@ -168,38 +168,26 @@ export function readCurves(path: string, target: CurveTarget): EquityCurves {
 const pct = (x: number | undefined) => (x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(2));
 
+const BOT_TABLE_HEAD = [
+  'bot',
+  'pool',
+  'balance',
+  'PnL',
+  'harvested',
+  'refilled',
+  'protected',
+  'win rate*',
+  'Sharpe*',
+  'max DD',
+];
+const BOT_TABLE_ALIGN: Align[] = ['left', 'left', ...Array<Align>(8).fill('right')];
+
 /** The result as text: a table of bots, then the portfolio. */
 export function renderBacktest(config: Config, source: string, r: BacktestResult): string {
   const m2 = (m: Money) => formatMoney(m, 2);
-  const table = new Table({
-    head: [
-      'bot',
-      'pool',
-      'balance',
-      'PnL',
-      'harvested',
-      'refilled',
-      'protected',
-      'win rate*',
-      'Sharpe*',
-      'max DD',
-    ],
-    colAligns: [
-      'left',
-      'left',
-      'right',
-      'right',
-      'right',
-      'right',
-      'right',
-      'right',
-      'right',
-      'right',
-    ],
-    style: { head: [], border: [], compact: true },
-  });
+  const rows: string[][] = [];
   for (const b of r.bots) {
-    table.push([
+    rows.push([
       b.botId,
       b.pool,
       m2(b.balance),
@@ -220,7 +208,7 @@ export function renderBacktest(config: Config, source: string, r: BacktestResult
   const lines = [
     `backtest of ${source}: ${r.bots.length} bots, ${r.cycles} cycles, ${r.from} → ${r.to}`,
     '',
-    table.toString(),
+    renderTable({ head: BOT_TABLE_HEAD, align: BOT_TABLE_ALIGN }, rows),
     `* ${WIN_RATE_NOTE}; Sharpe annualised (√365) on daily returns, risk-free 0; all on flow-adjusted returns`,
     '',
     `portfolio: equity ${m2(r.startEquity)} → ${m2(r.endEquity)} ${config.currency} (peak ${m2(r.peakEquity)}), mode at the end: ${r.mode}`,

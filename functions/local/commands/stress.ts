@@ -3,14 +3,15 @@
  * recorded (the baseline) beside the backtest of each scenario's bent curves (core/stress.ts),
  * the same policy replayed on each; a bootstrap gives the p5 / p50 / p95 of its variants.
  */
-import Table from 'cli-table3';
+
 import { backtest, type EquityCurves } from '../../core/backtest.ts';
 import type { Config } from '../../core/config.ts';
 import type { WeightsFunction } from '../../core/strategies.ts';
 import { applyShock, bootstrapVariants, percentile, scenarioRng } from '../../core/stress.ts';
 import { type StressScenario, StressSpecError } from '../../core/stress-spec.ts';
-import { type Outcome, outcomeOf } from '../../core/sweep.ts';
+import { OUTCOME_COLUMNS, type Outcome, outcomeOf } from '../../core/sweep.ts';
 import { UserFileError } from '../files.ts';
+import { type Align, renderTable } from '../table.ts';
 
 type Metrics = Omit<Outcome, 'label'>;
 
@@ -131,6 +132,9 @@ export function stressToJson(r: StressReport): Record<string, unknown> {
 
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
 
+const SCENARIO_TABLE_HEAD = ['scenario', 'from', 'end equity', 'vs baseline', ...OUTCOME_COLUMNS];
+const SCENARIO_TABLE_ALIGN: Align[] = ['left', 'left', ...Array<Align>(8).fill('right')];
+
 /** The report as a table: the baseline first, then each scenario (a bootstrap on three rows). */
 export function renderStress(
   config: Config,
@@ -138,33 +142,7 @@ export function renderStress(
   curves: EquityCurves,
   r: StressReport,
 ): string {
-  const table = new Table({
-    head: [
-      'scenario',
-      'from',
-      'end equity',
-      'vs baseline',
-      'max DD',
-      'retention',
-      'recovery',
-      'transfers',
-      'fees',
-      'days halted',
-    ],
-    colAligns: [
-      'left',
-      'left',
-      'right',
-      'right',
-      'right',
-      'right',
-      'right',
-      'right',
-      'right',
-      'right',
-    ],
-    style: { head: [], border: [], compact: true },
-  });
+  const rows: string[][] = [];
   const line = (label: string, from: string, m: Metrics) => [
     label,
     from,
@@ -179,20 +157,20 @@ export function renderStress(
     m.fees.toFixed(2),
     String(m.daysHalted),
   ];
-  table.push(line('baseline', '', r.baseline));
+  rows.push(line('baseline', '', r.baseline));
   for (const row of r.rows) {
     if (row.kind === 'shock') {
-      table.push(line(row.scenario, row.at, row.metrics));
+      rows.push(line(row.scenario, row.at, row.metrics));
     } else {
       for (const p of ['p5', 'p50', 'p95'] as const) {
-        table.push(line(`${row.scenario} ${p}`, `${row.variants} variants`, row[p]));
+        rows.push(line(`${row.scenario} ${p}`, `${row.variants} variants`, row[p]));
       }
     }
   }
   const bootstrap = r.rows.some((row) => row.kind === 'bootstrap');
   return [
     `stress test of ${source}: ${curves.values.size} bots, ${curves.times.length} cycles, ${curves.times[0]} → ${curves.times.at(-1)}, seed ${r.seed}; end equity in ${config.currency}`,
-    table.toString(),
+    renderTable({ head: SCENARIO_TABLE_HEAD, align: SCENARIO_TABLE_ALIGN }, rows),
     ...(bootstrap
       ? ['a bootstrap row (p5, p50, p95) is each metric’s own percentile over the variants']
       : []),

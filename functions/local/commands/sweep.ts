@@ -9,12 +9,12 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import Table from 'cli-table3';
 import { curveProblems } from '../../core/backtest.ts';
 import { parseConfig } from '../../core/config.ts';
 import { InvalidConfigError } from '../../core/problems.ts';
 import {
   InvalidSweepError,
+  OUTCOME_COLUMNS,
   type Outcome,
   type ParameterSet,
   parseSweep,
@@ -23,6 +23,7 @@ import {
   withParameters,
 } from '../../core/sweep.ts';
 import { readJsonFile, UserFileError } from '../files.ts';
+import { renderTable } from '../table.ts';
 import { curveTarget, readCurves } from './backtest.ts';
 
 /**
@@ -82,6 +83,8 @@ export interface SweepReport {
   /** The heat map's two parameters (default: the first two swept). */
   readonly heatmap?: readonly string[];
 }
+
+const RANKING_TABLE_HEAD = ['#', 'parameters', 'end equity', ...OUTCOME_COLUMNS];
 
 export async function sweepCommand(
   configFile: string,
@@ -174,21 +177,8 @@ export async function sweepCommand(
     return 0;
   }
   const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
-  const table = new Table({
-    head: [
-      '#',
-      'parameters',
-      'end equity',
-      'max DD',
-      'retention',
-      'recovery',
-      'transfers',
-      'fees',
-      'days halted',
-    ],
-    style: { head: [], border: [], compact: true },
-  });
-  table.push([
+  const rows: string[][] = [];
+  rows.push([
     '—',
     'no manager (each bot keeps its allocation)',
     none.endEquity.toFixed(2),
@@ -200,7 +190,7 @@ export async function sweepCommand(
     '0',
   ]);
   ranked.forEach((o, i) => {
-    table.push([
+    rows.push([
       String(i + 1),
       o.label,
       o.endEquity.toFixed(2),
@@ -213,7 +203,7 @@ export async function sweepCommand(
     ]);
   });
   process.stdout.write(
-    `sweep of ${sweepFile}: ${sets.length} parameter sets on ${curvesPath} (${curves.times.length} cycles), ranked by end equity ${config.currency}\n${table.toString()}\n`,
+    `sweep of ${sweepFile}: ${sets.length} parameter sets on ${curvesPath} (${curves.times.length} cycles), ranked by end equity ${config.currency}\n${renderTable({ head: RANKING_TABLE_HEAD }, rows)}\n`,
   );
   return 0;
 }

@@ -5,13 +5,13 @@
  * of each change, the calls made to the exchange, its id there, the error, and the reserve's
  * balance before and after.
  */
-import Table from 'cli-table3';
 import { type LedgerAccount, parseAccount, reserveOf } from '../../core/accounts.ts';
 import type { Config } from '../../core/config.ts';
 import { formatMoney, type Money } from '../../core/money.ts';
 import type { Journal } from '../../core/store-ports.ts';
 import { type JournalEntry, TRANSFER_STATUSES } from '../../core/transfer.ts';
 import type { LocalRuntime } from '../runtime.ts';
+import { renderTable } from '../table.ts';
 
 /** How many characters of a transfer's id the journal shows (and `--id` needs at most). */
 export const SHORT_ID_LENGTH = 8;
@@ -55,44 +55,25 @@ export function transferLine(
 
 /** The journal as a table: a header row, then one line per transfer. */
 export function journalTable(entries: readonly JournalEntry[], currency: string): string {
-  const table = new Table({
-    head: ['id', 'planned (UTC)', 'kind', `amount ${currency}`, 'from', 'to', 'on', 'status'],
-    colAligns: ['left', 'left', 'left', 'right', 'left', 'left', 'left', 'left'],
-    chars: Object.fromEntries(
-      [
-        'top',
-        'top-mid',
-        'top-left',
-        'top-right',
-        'bottom',
-        'bottom-mid',
-        'bottom-left',
-        'bottom-right',
-        'left',
-        'left-mid',
-        'mid',
-        'mid-mid',
-        'right',
-        'right-mid',
-        'middle',
-      ].map((c) => [c, c === 'middle' ? '  ' : '']),
-    ),
-    style: { head: process.stdout.isTTY ? ['cyan'] : [], border: [], 'padding-left': 0 },
-  });
-  for (const e of entries) {
-    table.push([
-      shortId(e.id),
-      minuteOf(e.createdAt),
-      e.kind,
-      formatMoney(e.amount, 2),
-      placeName(e.from),
-      placeName(e.to),
-      ranOn(e),
-      `${e.status}${e.error ? `: ${e.error}` : ''}`,
-    ]);
-  }
-  return table
-    .toString()
+  const rows = entries.map((e) => [
+    shortId(e.id),
+    minuteOf(e.createdAt),
+    e.kind,
+    formatMoney(e.amount, 2),
+    placeName(e.from),
+    placeName(e.to),
+    ranOn(e),
+    `${e.status}${e.error ? `: ${e.error}` : ''}`,
+  ]);
+  return renderTable(
+    {
+      head: ['id', 'planned (UTC)', 'kind', `amount ${currency}`, 'from', 'to', 'on', 'status'],
+      align: ['left', 'left', 'left', 'right'],
+      layout: 'columns',
+      colour: process.stdout.isTTY,
+    },
+    rows,
+  )
     .split('\n')
     .map((line) => line.trimEnd())
     .join('\n');
