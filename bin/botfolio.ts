@@ -18,7 +18,8 @@ import {
 } from '../functions/core/stress-spec.ts';
 import type { BooksAt } from '../functions/local/books.ts';
 import { RUN_EXCHANGES, VENUES } from '../functions/local/choices.ts';
-import { loadConfigFile, UserFileError } from '../functions/local/files.ts';
+import { rememberedConfig } from '../functions/local/config-memo.ts';
+import { UserFileError } from '../functions/local/user-file.ts';
 import type { OperationRequest } from '../functions/usecases/operations.ts';
 import packageJson from '../package.json' with { type: 'json' };
 
@@ -27,6 +28,10 @@ import packageJson from '../package.json' with { type: 'json' };
 // what that command needs (README, "Start-up").
 
 const DEFAULT_CONFIG = 'examples/spec-portfolio.json';
+
+/** The config file, validated (the validation's modules load only when a command needs them). */
+const configOf = async (file: string) =>
+  (await import('../functions/local/files.ts')).loadConfigFile(file);
 
 const positiveInt = (what: string) => (value: string) => {
   const n = Number(value);
@@ -105,7 +110,7 @@ program
   .action(async (o) => {
     const { demo } = await import('../functions/local/commands/demo.ts');
     process.exitCode = await demo({
-      config: loadConfigFile(o.config),
+      config: await configOf(o.config),
       configFile: o.config,
       cycles: o.cycles,
       seed: o.seed,
@@ -167,7 +172,7 @@ program
   .addOption(dataOption())
   .action(async (o) => {
     const { cycleOnce } = await import('../functions/local/commands/local-data.ts');
-    process.exitCode = await cycleOnce(loadConfigFile(o.config), o.data, o.config);
+    process.exitCode = await cycleOnce(await configOf(o.config), o.data, o.config);
   });
 
 program
@@ -195,7 +200,7 @@ program
   )
   .action(async (o) => {
     const { run } = await import('../functions/local/commands/run.ts');
-    const config = loadConfigFile(o.config);
+    const config = await configOf(o.config);
     process.exitCode = await run({
       // `--interval` is this run's check interval: its cycles are slotted and named by it.
       config: o.interval === undefined ? config : { ...config, checkIntervalMs: o.interval },
@@ -216,7 +221,7 @@ program
   .option('--json', 'as JSON', false)
   .action(async (o) => {
     const { showStatus } = await import('../functions/local/commands/status.ts');
-    process.exitCode = await showStatus(() => loadConfigFile(o.config), booksAt(o), o.json);
+    process.exitCode = await showStatus(() => rememberedConfig(o.config), booksAt(o), o.json);
   });
 
 program
@@ -233,7 +238,8 @@ program
       throw new InvalidArgumentError(
         '--dry-run goes with --rebuild: `state` alone changes nothing',
       );
-    const config = loadConfigFile(o.config);
+    // Only a rebuild changes the books: it validates; showing the state may use the memo.
+    const config = o.rebuild ? await configOf(o.config) : await rememberedConfig(o.config);
     const { rebuildCommand } = await import('../functions/local/commands/reconcile.ts');
     const { showState } = await import('../functions/local/commands/local-data.ts');
     process.exitCode = o.rebuild
@@ -250,7 +256,7 @@ program
   .option('--json', 'as JSON', false)
   .action(async (o) => {
     const { reconcileCommand } = await import('../functions/local/commands/reconcile.ts');
-    process.exitCode = await reconcileCommand(loadConfigFile(o.config), booksAt(o), {
+    process.exitCode = await reconcileCommand(await configOf(o.config), booksAt(o), {
       json: o.json,
     });
   });
@@ -304,7 +310,7 @@ program
   .option('--json', 'as JSON', false)
   .action(async (o) => {
     const { showTransfers } = await import('../functions/local/commands/local-data.ts');
-    process.exitCode = await showTransfers(loadConfigFile(o.config), booksAt(o), {
+    process.exitCode = await showTransfers(await rememberedConfig(o.config), booksAt(o), {
       bot: o.bot,
       id: o.id,
       json: o.json,
@@ -323,7 +329,7 @@ program
   .action(async (id: string, o) => {
     const { botCommand } = await import('../functions/local/commands/bot.ts');
     const { withStores } = await import('../functions/local/books.ts');
-    const config = loadConfigFile(o.config);
+    const config = await rememberedConfig(o.config);
     process.exitCode = await withStores(config, booksAt(o), (stores) =>
       botCommand(config, stores, id),
     );
@@ -351,7 +357,7 @@ program
   .action(async (o) => {
     const { dashboardCommand } = await import('../functions/local/commands/dashboard.ts');
     process.exitCode = await dashboardCommand({
-      config: loadConfigFile(o.config),
+      config: await configOf(o.config),
       at: booksAt(o),
       port: o.port,
       refreshMs: o.refresh,
@@ -366,7 +372,7 @@ program
   .addOption(stackOption())
   .action(async (o) => {
     const { haltCommand } = await import('../functions/local/commands/operator.ts');
-    process.exitCode = await haltCommand(loadConfigFile(o.config), booksAt(o));
+    process.exitCode = await haltCommand(await configOf(o.config), booksAt(o));
   });
 
 program
@@ -385,7 +391,7 @@ program
   )
   .action(async (o) => {
     const { resumeCommand } = await import('../functions/local/commands/operator.ts');
-    process.exitCode = await resumeCommand(loadConfigFile(o.config), booksAt(o), o.unblock);
+    process.exitCode = await resumeCommand(await configOf(o.config), booksAt(o), o.unblock);
   });
 
 program
@@ -401,7 +407,7 @@ program
   .addOption(stackOption())
   .action(async (bot: string, o) => {
     const { confirmBalanceCommand } = await import('../functions/local/commands/operator.ts');
-    process.exitCode = await confirmBalanceCommand(loadConfigFile(o.config), booksAt(o), bot, {
+    process.exitCode = await confirmBalanceCommand(await configOf(o.config), booksAt(o), bot, {
       amount: o.amount,
       reason: o.reason,
     });
@@ -429,7 +435,7 @@ const operate = async (
   request: OperationRequest,
 ) => {
   const { operationCommand } = await import('../functions/local/commands/operations.ts');
-  process.exitCode = await operationCommand(loadConfigFile(o.config), request, {
+  process.exitCode = await operationCommand(await configOf(o.config), request, {
     reason: o.reason,
     dryRun: o.dryRun,
     json: o.json,
@@ -563,7 +569,7 @@ program
     }
     const { backtestCommand } = await import('../functions/local/commands/backtest.ts');
     process.exitCode = await backtestCommand(
-      loadConfigFile(o.config),
+      await configOf(o.config),
       o.config,
       o.curves,
       o.json,

@@ -8,7 +8,8 @@
  * add-on), CDK (aws-cdk-lib reads its own files at run time; only commands that synthesize load
  * it), and ccxt's imports a REST client never makes (as in the Lambda bundles).
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 import { CCXT_UNUSED_IMPORTS, ESM_REQUIRE_BANNER } from '../lib/bundle-options.ts';
@@ -16,6 +17,23 @@ import { CCXT_UNUSED_IMPORTS, ESM_REQUIRE_BANNER } from '../lib/bundle-options.t
 /** `dist`, or the folder after `--outdir` (the tests build a copy of their own). */
 const outIndex = process.argv.indexOf('--outdir');
 const CLI_OUT_DIR = (outIndex > 0 && process.argv[outIndex + 1]) || 'dist';
+
+/**
+ * The build's id: a hash of every source and the locked dependencies, so a config the CLI has
+ * validated is validated again by any other build (functions/local/config-memo.ts).
+ */
+const sources = ['package-lock.json', 'bin/botfolio.ts'].concat(
+  readdirSync('functions', { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => `functions/${f}`)
+    .sort(),
+);
+const buildId = sources
+  .reduce(
+    (h, f) => h.update(f).update('\0').update(readFileSync(f)).update('\0'),
+    createHash('sha256'),
+  )
+  .digest('hex');
 
 rmSync(CLI_OUT_DIR, { recursive: true, force: true });
 await build({
@@ -41,7 +59,10 @@ await build({
   sourcesContent: false,
   // Error classes name themselves and messages print those names.
   keepNames: true,
-  define: { 'process.env.BOTFOLIO_CLI_BUNDLE': '"1"' },
+  define: {
+    'process.env.BOTFOLIO_CLI_BUNDLE': '"1"',
+    __BOTFOLIO_BUILD_ID__: JSON.stringify(buildId),
+  },
   banner: { js: ESM_REQUIRE_BANNER },
   external: ['dynalite', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', ...CCXT_UNUSED_IMPORTS],
   logLevel: 'warning',

@@ -1,26 +1,16 @@
 /** Reading the user's files: a missing file or bad JSON is reported with the path, never a stack trace. */
-import { readFileSync } from 'node:fs';
 import { type Config, parseConfig } from '../core/config.ts';
 import { JsonTextError, parseJsonText } from '../core/json-text.ts';
 import { InvalidConfigError } from '../core/problems.ts';
+import { readUserText, UserFileError } from './user-file.ts';
 
-export class UserFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UserFileError';
-  }
-}
+export { UserFileError };
 
 export function readJsonFile(path: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserFileError(
-      `cannot read ${what} file ${path}: ${code === 'ENOENT' ? 'no such file' : String(e)}`,
-    );
-  }
+  return parseJson(path, what, readUserText(path, what));
+}
+
+function parseJson(path: string, what: string, text: string): unknown {
   try {
     return parseJsonText(text);
   } catch (e) {
@@ -31,7 +21,12 @@ export function readJsonFile(path: string, what: string): unknown {
 
 /** Reads and validates a config file; InvalidConfigError names the file. */
 export function loadConfigFile(path: string): Config {
-  const raw = readJsonFile(path, 'config');
+  return parseConfigText(path, readUserText(path, 'config'));
+}
+
+/** Validates a config file's text (read from `path`); InvalidConfigError names the file. */
+export function parseConfigText(path: string, text: string): Config {
+  const raw = parseJson(path, 'config', text);
   try {
     return parseConfig(raw);
   } catch (e) {

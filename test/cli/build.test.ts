@@ -3,7 +3,7 @@
  * from any folder, and a read-only command must not load what it does not use.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,12 +11,16 @@ import { root } from '../helpers/cli.ts';
 
 const out = join(root, 'dist-test', `build-${process.pid}`);
 
+/** Its config memo, apart from the user's (functions/local/config-memo.ts). */
+const cache = join(out, 'cache');
+
 /** Runs the built CLI with the checkout as working folder (its example config). */
 function built(args: string[], nodeArgs: string[] = []) {
   const r = spawnSync(process.execPath, [...nodeArgs, join(out, 'botfolio.mjs'), ...args], {
     cwd: root,
     encoding: 'utf8',
     timeout: 60_000,
+    env: { ...process.env, BOTFOLIO_CACHE_DIR: cache },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -103,5 +107,36 @@ describe('the shipped CLI build', () => {
     const loaded = r.stderr.split('LOADED ')[1] ?? '';
     expect(loaded).toContain('level.cjs');
     expect(loaded).not.toContain('dynalite');
+  });
+
+  it('answers `status` again from its config memo without loading zod, the same board', () => {
+    // Prepare: books written by one cycle; a first `status` validates the config and remembers it
+    const dir = mkdtempSync(join(tmpdir(), 'botfolio-build-'));
+    const data = join(dir, 'data');
+    expect(built(['cycle', '--data', data]).code).toBe(0);
+    const first = built(['status', '--data', data]);
+    const probe = join(dir, 'probe.mjs');
+    writeFileSync(
+      probe,
+      "import { registerHooks } from 'node:module'; const seen = []; registerHooks({ load(url, c, next) { seen.push(url); return next(url, c); } }); process.on('exit', () => process.stderr.write('LOADED ' + seen.join(' ') + '\\n'));",
+    );
+    // Act
+    const again = built(['status', '--data', data], ['--import', probe]);
+    // Assess
+    expect(first.code).toBe(0);
+    expect(readdirSync(cache).some((f) => f.startsWith('config-'))).toBe(true);
+    expect(again.code).toBe(0);
+    expect(again.stdout.replace(/\d\d:\d\d UTC/g, '')).toBe(
+      first.stdout.replace(/\d\d:\d\d UTC/g, ''),
+    );
+    const loaded = again.stderr.split('LOADED ')[1] ?? '';
+    expect(loaded).toContain('level.cjs');
+    const zodChunk = readdirSync(out).find(
+      (f) =>
+        f.endsWith('.mjs') &&
+        readFileSync(join(out, f), 'utf8').includes('// node_modules/zod/v4/core/core.js'),
+    );
+    expect(zodChunk).toBeDefined();
+    expect(loaded).not.toContain(zodChunk);
   });
 });

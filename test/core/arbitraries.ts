@@ -13,7 +13,8 @@ import {
   mulRatio,
   type Ratio,
 } from '../../functions/core/money.ts';
-import { type PortfolioState, parseState } from '../../functions/core/state.ts';
+import type { PortfolioState } from '../../functions/core/state.ts';
+import { parseState } from '../../functions/core/state-file.ts';
 import type { Json } from './fixtures.ts';
 
 /** `n / 100` as exact decimal text: 7 → "0.07", 125 → "1.25". */

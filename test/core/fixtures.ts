@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { type Config, parseConfig } from '../../functions/core/config.ts';
-import { type PortfolioState, parseState } from '../../functions/core/state.ts';
+import type { PortfolioState } from '../../functions/core/state.ts';
+import { parseState } from '../../functions/core/state-file.ts';
 
 export type Json = Record<string, unknown>;
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { planToJson } from '../../functions/core/plan-json.ts';
 import { plan } from '../../functions/core/policy.ts';
-import { parseState } from '../../functions/core/state.ts';
+import { parseState } from '../../functions/core/state-file.ts';
 import { specConfig, stateOf } from './fixtures.ts';
 
 describe('botfolio plan --json', () => {

@@ -4,7 +4,8 @@ import { ledgerAccounts } from '../../functions/core/config.ts';
 import { floorToDecimals, type Money, mulRatio, sub, sum } from '../../functions/core/money.ts';
 import { type Plan, plan } from '../../functions/core/policy.ts';
 import { afterPlan } from '../../functions/core/simulate.ts';
-import { balanceOf, parseState } from '../../functions/core/state.ts';
+import { balanceOf } from '../../functions/core/state.ts';
+import { parseState } from '../../functions/core/state-file.ts';
 import { addsRisk, type PlannedTransfer } from '../../functions/core/transfer.ts';
 import { configArb, type Scenario, scenarioArb } from './arbitraries.ts';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { money } from '../../functions/core/money.ts';
-import { initialState, parseState, stateToJson } from '../../functions/core/state.ts';
+import { initialState, stateToJson } from '../../functions/core/state.ts';
+import { parseState } from '../../functions/core/state-file.ts';
 import { AS_OF, problemsOf, specConfig, stateFile, stateOf, withPaths } from './fixtures.ts';
 
 const config = specConfig();

@@ -27,7 +27,7 @@ import { allocationModulePath } from '../../functions/adapters/allocation-module
 import { dynamoStores } from '../../functions/adapters/dynamodb/store.ts';
 import { parseConfig } from '../../functions/core/config.ts';
 import { formatMoney } from '../../functions/core/money.ts';
-import { parseState } from '../../functions/core/state.ts';
+import { parseState } from '../../functions/core/state-file.ts';
 import { TRANSFER_STATUSES } from '../../functions/core/transfer.ts';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../functions/local/dynamo.ts';
 import { Cycle } from '../../lib/cycle.ts';

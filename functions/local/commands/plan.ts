@@ -10,7 +10,7 @@ import { formatMoney } from '../../core/money.ts';
 import { planToJson } from '../../core/plan-json.ts';
 import { plan } from '../../core/policy.ts';
 import { InvalidConfigError } from '../../core/problems.ts';
-import { parseState } from '../../core/state.ts';
+import { parseState } from '../../core/state-file.ts';
 import { loadConfigFile, readJsonFile } from '../files.ts';
 import { transferLine } from './transfers.ts';
 

@@ -32,10 +32,10 @@ export const readsOf = (stores: Stores): StatusReads => ({
 
 /**
  * `status`; `loadConfig` reads the config. A data folder given by path starts opening before the
- * config is parsed, so LevelDB reads its files (on libuv's threads) meanwhile.
+ * config is read, so LevelDB reads its files (on libuv's threads) meanwhile.
  */
 export async function showStatus(
-  loadConfig: () => Config,
+  loadConfig: () => Promise<Config>,
   at: BooksAt,
   json: boolean,
 ): Promise<number> {
@@ -45,7 +45,7 @@ export async function showStatus(
       : undefined;
   let config: Config;
   try {
-    config = loadConfig();
+    config = await loadConfig();
   } catch (error) {
     await early?.then(
       (file) => file?.close(),
