@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { CCXT_UNUSED_IMPORTS, ESM_REQUIRE_BANNER } from '../lib/bundle-options.ts';
 
@@ -69,9 +70,18 @@ await build({
 });
 
 // dynalite's LevelDB library (`level`, found from dynalite as store-file.ts finds it) as one file
-// beside the chunks, for status's reader of the store: CommonJS, with the native add-on still
-// found at run time where npm installed it (from dynalite, through level and classic-level).
+// beside the chunks, for status's reader of the store: CommonJS, with the native add-on loaded
+// from where npm installed it. Its path is found now, as node-gyp-build finds it (from dynalite,
+// through level and classic-level), and kept relative to the bundle: the search costs `status`
+// ~10 ms of module resolution. Should node_modules change under dist, it is searched at run time.
 const fromDynalite = createRequire(createRequire(import.meta.url).resolve('dynalite'));
+const classicLevel = dirname(
+  createRequire(fromDynalite.resolve('level')).resolve('classic-level/package.json'),
+);
+const addOn = relative(
+  resolve(CLI_OUT_DIR),
+  createRequire(join(classicLevel, 'package.json'))('node-gyp-build').path(classicLevel),
+);
 await build({
   entryPoints: [fromDynalite.resolve('level')],
   outfile: `${CLI_OUT_DIR}/level.cjs`,
@@ -87,11 +97,17 @@ await build({
       setup(b) {
         b.onLoad({ filter: /classic-level[\\/]binding\.js$/ }, () => ({
           loader: 'js',
-          contents: `const { createRequire } = require('node:module');
-const { dirname } = require('node:path');
-const fromLevel = createRequire(createRequire(require.resolve('dynalite')).resolve('level'));
-const manifest = fromLevel.resolve('classic-level/package.json');
-module.exports = createRequire(manifest)('node-gyp-build')(dirname(manifest));
+          contents: `const { existsSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { dirname, join } = require('node:path');
+const addOn = join(__dirname, ${JSON.stringify(addOn)});
+if (existsSync(addOn)) {
+  module.exports = require(addOn);
+} else {
+  const fromLevel = createRequire(createRequire(require.resolve('dynalite')).resolve('level'));
+  const manifest = fromLevel.resolve('classic-level/package.json');
+  module.exports = createRequire(manifest)('node-gyp-build')(dirname(manifest));
+}
 `,
         }));
       },
