@@ -114,6 +114,24 @@ export interface Config {
    */
   readonly freshReadMaxAgeMs: number;
   readonly alertCooldownMs: number;
+  /**
+   * How often a bot is expected to send a heartbeat (`monitoring.heartbeat_interval`), and how
+   * often a bot's own API is polled (`monitoring.health_check_interval`); undefined when not set.
+   */
+  readonly heartbeatIntervalMs: number | undefined;
+  readonly healthCheckIntervalMs: number | undefined;
+  /** Risk limits (`risk`, DESIGN.md §11); each one undefined is not checked. */
+  readonly risk: RiskLimits;
+}
+
+export interface RiskLimits {
+  /** Σ position notional ÷ portfolio equity (`risk.max_total_exposure`). */
+  readonly maxTotalExposure: Ratio | undefined;
+  readonly maxBotLeverage: Ratio | undefined;
+  /** `bots_correlated` above this average pairwise correlation in a pool (`risk.max_correlation`). */
+  readonly maxCorrelation: number | undefined;
+  /** Days of daily returns correlation is computed over (`risk.correlation_window`, default 30). */
+  readonly correlationWindowDays: number;
 }
 
 /** Parses and validates a config; throws InvalidConfigError listing every problem. */
