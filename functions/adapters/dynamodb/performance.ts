@@ -49,7 +49,8 @@ function snapshotAttributes(s: BotSnapshot): Item {
   };
 }
 
-function snapshotFromItem(item: Item): BotSnapshot {
+/** A performance row as the store decodes it (also read straight from the files by `status`). */
+export function snapshotFromItem(item: Item): BotSnapshot {
   const where = `snapshot ${String(item.pk)} ${String(item.sk)}`;
   return {
     botId: readString(where, item, 'bot_id'),
@@ -102,5 +103,31 @@ export class DynamoPerformanceStore implements PerformanceStore {
       start = out.LastEvaluatedKey;
     } while (start !== undefined);
     return found.reverse();
+  }
+
+  async endOfDay(
+    portfolioId: string,
+    botId: string,
+    days: readonly string[],
+  ): Promise<BotSnapshot[]> {
+    // The sort key starts with the snapshot's ISO time: the day's newest row is its close.
+    const closes = await Promise.all(
+      days.map(async (day) => {
+        const out = await this.ctx.doc.send(
+          new QueryCommand({
+            TableName: this.ctx.tables.performance,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :day)',
+            ExpressionAttributeValues: { ':pk': botKey(portfolioId, botId), ':day': `${day}T` },
+            ScanIndexForward: false,
+            Limit: 1,
+          }),
+        );
+        const item = out.Items?.[0];
+        return item === undefined ? undefined : snapshotFromItem(item);
+      }),
+    );
+    return closes
+      .filter((s): s is BotSnapshot => s !== undefined)
+      .sort((a, b) => a.at.localeCompare(b.at));
   }
 }
