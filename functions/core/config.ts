@@ -16,7 +16,7 @@ import {
   type SUPPORTED_EXCHANGES,
 } from './config-schema.ts';
 import type { Money, Ratio } from './money.ts';
-import { InvalidConfigError, zodProblems } from './problems.ts';
+import { InvalidConfigError, withBlanksNamed, zodProblems } from './problems.ts';
 
 /** An exchange with an adapter: one the config may name. */
 export type ExchangeName = (typeof SUPPORTED_EXCHANGES)[number];
@@ -141,10 +141,10 @@ export function parseConfig(input: unknown): Config {
     // Report what the semantic checks can still see beside the schema's problems.
     const readable = lenientFileSchema.safeParse(input);
     const more = readable.success ? semanticProblems(readable.data) : [];
-    throw new InvalidConfigError([...zodProblems(parsed.error), ...more]);
+    throw new InvalidConfigError([...zodProblems(parsed.error), ...more].map(withBlanksNamed));
   }
   const problems = semanticProblems(parsed.data);
-  if (problems.length > 0) throw new InvalidConfigError(problems);
+  if (problems.length > 0) throw new InvalidConfigError(problems.map(withBlanksNamed));
   return assemble(parsed.data);
 }
 
