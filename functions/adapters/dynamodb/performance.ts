@@ -11,6 +11,8 @@ import { UnprocessedWritesError } from './errors.ts';
 
 const BATCH_SIZE = 25;
 const MAX_ATTEMPTS = 8;
+/** End-of-day reads of one bot in flight at once. */
+const END_OF_DAY_CONCURRENCY = 31;
 
 export const snapshotKey = (
   portfolioId: string,
@@ -110,24 +112,26 @@ export class DynamoPerformanceStore implements PerformanceStore {
     botId: string,
     days: readonly string[],
   ): Promise<BotSnapshot[]> {
-    // The sort key starts with the snapshot's ISO time: the day's newest row is its close.
-    const closes = await Promise.all(
-      days.map(async (day) => {
-        const out = await this.ctx.doc.send(
-          new QueryCommand({
-            TableName: this.ctx.tables.performance,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :day)',
-            ExpressionAttributeValues: { ':pk': botKey(portfolioId, botId), ':day': `${day}T` },
-            ScanIndexForward: false,
-            Limit: 1,
-          }),
-        );
-        const item = out.Items?.[0];
-        return item === undefined ? undefined : snapshotFromItem(item);
-      }),
-    );
-    return closes
-      .filter((s): s is BotSnapshot => s !== undefined)
-      .sort((a, b) => a.at.localeCompare(b.at));
+    // The sort key starts with the snapshot's ISO time: a day's newest row is its close.
+    const close = async (day: string) => {
+      const out = await this.ctx.doc.send(
+        new QueryCommand({
+          TableName: this.ctx.tables.performance,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :day)',
+          ExpressionAttributeValues: { ':pk': botKey(portfolioId, botId), ':day': `${day}T` },
+          ScanIndexForward: false,
+          Limit: 1,
+        }),
+      );
+      const item = out.Items?.[0];
+      return item === undefined ? [] : [snapshotFromItem(item)];
+    };
+    const closes: BotSnapshot[] = [];
+    // A month of days at a time: a year's window is not 366 requests in flight at once.
+    for (let i = 0; i < days.length; i += END_OF_DAY_CONCURRENCY) {
+      const batch = await Promise.all(days.slice(i, i + END_OF_DAY_CONCURRENCY).map(close));
+      closes.push(...batch.flat());
+    }
+    return closes.sort((a, b) => a.at.localeCompare(b.at));
   }
 }
