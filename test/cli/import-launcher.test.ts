@@ -124,6 +124,13 @@ describe('botfolio import-launcher on the launcher README’s example', () => {
     expect(r.stderr).toMatch(/^--out .*mine\.json exists: not overwritten/);
     expect(readFileSync(out, 'utf8')).toBe('{"keep": true}');
   });
+
+  it('says so when the --out folder does not exist', () => {
+    const r = botfolio('import-launcher', EXAMPLE, '--out', join(tempDir(), 'no', 'such.json'));
+    expect(r.code).toBe(1);
+    expect(r.stderr.trimEnd()).toMatch(/^--out .*such\.json: cannot write it \(no such folder\)$/);
+    expect(r.stdout).toBe('');
+  });
 });
 
 describe('a bad launcher file, refused in one line naming the field', () => {

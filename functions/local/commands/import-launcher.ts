@@ -63,7 +63,14 @@ export async function importLauncherCommand(
     write.out(text);
     write.err(report);
   } else {
-    writeFileSync(opts.out, text, { flag: 'wx' });
+    try {
+      writeFileSync(opts.out, text, { flag: 'wx' });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UserFileError(
+        `--out ${opts.out}: cannot write it (${code === 'EEXIST' ? 'it exists: not overwritten' : code === 'ENOENT' ? 'no such folder' : String(e)})`,
+      );
+    }
     write.out(report);
   }
   return 0;
