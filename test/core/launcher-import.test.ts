@@ -2,10 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/core/config.ts';
+import { parseLauncherFile } from '../../functions/core/launcher-file.ts';
 import {
   importLauncher,
   isPlaceholder,
-  parseLauncherFile,
   portfolioIdOf,
   profitSharingNote,
 } from '../../functions/core/launcher-import.ts';

@@ -5,12 +5,8 @@
  * and every blank still to fill in — go to stdout with `--out`, else to stderr, so `> file` works.
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import {
-  InvalidLauncherFileError,
-  importLauncher,
-  parseLauncherFile,
-  portfolioIdOf,
-} from '../../core/launcher-import.ts';
+import { InvalidLauncherFileError, parseLauncherFile } from '../../core/launcher-file.ts';
+import { importLauncher, portfolioIdOf } from '../../core/launcher-import.ts';
 import { readJsonFile, UserFileError } from '../files.ts';
 
 export interface ImportLauncherOptions {
