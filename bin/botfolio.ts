@@ -8,6 +8,7 @@ import '../functions/local/zod-jitless.ts';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEMO_SEED } from '../functions/adapters/paper/demo-seed.ts';
 import { DeployedStackError } from '../functions/adapters/stack-outputs.ts';
+import { SUPPORTED_EXCHANGES } from '../functions/core/config-schema.ts';
 import { DURATION_PATTERN, parseDuration } from '../functions/core/duration.ts';
 import { type Money, money } from '../functions/core/money.ts';
 import { InvalidConfigError } from '../functions/core/problems.ts';
@@ -162,6 +163,49 @@ program
   .action(async (o) => {
     const { planCommand } = await import('../functions/local/commands/plan.ts');
     process.exitCode = await planCommand(o.config, o.state, o.json);
+  });
+
+program
+  .command('import-launcher')
+  .description(
+    "turn a launcher portfolio file (the portfolio launcher's JSON) into a Botfolio config, and list what must still be filled in (sub-accounts, pools, exchange limits)",
+  )
+  .argument('<file>', 'launcher portfolio file, e.g. aave_hype_equal_weight.json')
+  .option('-o, --out <file>', 'write the config here (never over an existing file); else to stdout')
+  .option(
+    '--exchange <name>',
+    `the bots' exchange (the launcher's -exchange): ${SUPPORTED_EXCHANGES.join(', ')}; else a blank to fill in`,
+    (v: string) => {
+      if (!(SUPPORTED_EXCHANGES as readonly string[]).includes(v))
+        throw new InvalidArgumentError(
+          `--exchange ${v}: expected one of ${SUPPORTED_EXCHANGES.join(', ')}`,
+        );
+      return v;
+    },
+  )
+  .option(
+    '--currency <code>',
+    'the portfolio currency (the launcher names none)',
+    (v: string) => {
+      if (!/^[A-Z0-9]{2,10}$/.test(v))
+        throw new InvalidArgumentError(`--currency ${v}: expected a currency code such as USDT`);
+      return v;
+    },
+    'USDT',
+  )
+  .addHelpText(
+    'after',
+    '\nThe config goes to --out (the notes to stdout) or to stdout (the notes to stderr). Exit 1 on a bad launcher file, with the field named.\n',
+  )
+  .action(async (file: string, o) => {
+    const { importLauncherCommand } = await import(
+      '../functions/local/commands/import-launcher.ts'
+    );
+    process.exitCode = await importLauncherCommand(file, {
+      currency: o.currency,
+      ...(o.out !== undefined && { out: o.out }),
+      ...(o.exchange !== undefined && { exchange: o.exchange }),
+    });
   });
 
 program

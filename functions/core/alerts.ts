@@ -24,6 +24,7 @@ export const ALERT_SEVERITY = {
   config_drift: 'warning',
   unexpected_balance: 'warning',
   unbooked_surplus: 'warning',
+  bots_correlated: 'warning',
   adoption: 'info',
   deposit: 'info',
   withdrawal: 'info',
@@ -44,6 +45,8 @@ export interface Alert {
   readonly severity: Severity;
   readonly code: AlertCode;
   readonly botId?: string;
+  /** The pool an alert about a whole pool is about (`bots_correlated`): its cooldown is per pool. */
+  readonly pool?: string;
   readonly message: string;
 }
 
@@ -51,6 +54,11 @@ export function alert(code: AlertCode, message: string, botId?: string): Alert {
   return botId === undefined
     ? { severity: ALERT_SEVERITY[code], code, message }
     : { severity: ALERT_SEVERITY[code], code, botId, message };
+}
+
+/** An alert about one pool as a whole: the same (code, pool) is not re-sent within the cooldown. */
+export function poolAlert(code: AlertCode, message: string, pool: string): Alert {
+  return { severity: ALERT_SEVERITY[code], code, pool, message };
 }
 
 /**

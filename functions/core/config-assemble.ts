@@ -5,6 +5,7 @@
  */
 import type { BotConfig, Config, ExchangeName, ExchangeSettings, PoolConfig } from './config.ts';
 import { type ConfigFile, isSupportedExchange } from './config-schema.ts';
+import { DAY_MS, DEFAULT_CORRELATION_WINDOW_DAYS } from './duration.ts';
 import { type Money, mulRatio, type Ratio, ratio, sub } from './money.ts';
 
 /** `share × T`, and of it `share × T × (1 − reserve_ratio)`, what the pool's bots may be allocated. */
@@ -104,5 +105,16 @@ export function assemble(f: ConfigFile): Config {
     maxPlausibleJump: f.monitoring?.max_plausible_jump ?? ratio(10),
     freshReadMaxAgeMs: f.monitoring?.fresh_read_max_age ?? 60_000,
     alertCooldownMs: f.alerts?.cooldown ?? 60 * 60_000,
+    heartbeatIntervalMs: f.monitoring?.heartbeat_interval,
+    healthCheckIntervalMs: f.monitoring?.health_check_interval,
+    risk: {
+      maxTotalExposure: f.risk?.max_total_exposure,
+      maxBotLeverage: f.risk?.max_bot_leverage,
+      maxCorrelation: f.risk?.max_correlation,
+      correlationWindowDays:
+        f.risk?.correlation_window === undefined
+          ? DEFAULT_CORRELATION_WINDOW_DAYS
+          : f.risk.correlation_window / DAY_MS,
+    },
   };
 }

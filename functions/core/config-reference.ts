@@ -304,10 +304,50 @@ export const CONFIG_REFERENCE: readonly ConfigKey[] = [
     example: '"90s"',
   },
   {
+    path: 'monitoring.heartbeat_interval',
+    meaning:
+      'how often a bot is expected to send a heartbeat (DESIGN.md §11, the launcher’s `heartbeat_interval`)',
+    default: 'none: no heartbeat expected',
+    example: '"30s"',
+  },
+  {
+    path: 'monitoring.health_check_interval',
+    meaning:
+      'how often a bot’s own API, where it has one, is polled for its health (DESIGN.md §11, the launcher’s `health_check_interval`)',
+    default: 'none',
+    example: '"60s"',
+  },
+  {
     path: 'alerts.cooldown',
     meaning: 'the same alert (code, bot) is not sent again within this duration',
     default: '"1h"',
     example: '"30m"',
+  },
+  {
+    path: 'risk.max_total_exposure',
+    meaning:
+      'the most Σ position notional ÷ portfolio equity may be (where positions can be read) before a warning; never moves money',
+    default: 'none: not checked',
+    example: '3',
+  },
+  {
+    path: 'risk.max_bot_leverage',
+    meaning: 'the most leverage one bot may carry before a warning (at most 500)',
+    default: 'none: not checked',
+    example: '10',
+  },
+  {
+    path: 'risk.max_correlation',
+    meaning:
+      'a pool whose bots’ average pairwise correlation of daily returns exceeds this (in (−1, 1]) raises a `bots_correlated` warning',
+    default: 'none: correlation is shown, never alerted',
+    example: '0.8',
+  },
+  {
+    path: 'risk.correlation_window',
+    meaning: 'the complete UTC days correlation is computed over: whole days, from "7d" to "365d"',
+    default: '"30d"',
+    example: '"14d"',
   },
 ];
 

@@ -7,6 +7,7 @@
 import * as z from 'zod';
 import {
   checkIntervalProblem,
+  correlationWindowProblem,
   DURATION_PATTERN,
   MAX_DURATION_MS,
   parseDuration,
@@ -98,9 +99,12 @@ const ratioIn = (lo: number, hi: number, opts: { loOpen?: boolean; hiOpen?: bool
     return r;
   });
 
-const durationText = z
-  .string()
-  .regex(DURATION_PATTERN, 'a duration such as "30s", "15m", "1h" or "1d"');
+// `abort`: the checks after this one parse the text, which is only safe once it is a duration
+// (without it, "1 hour" threw from parseDuration instead of being reported at its path).
+const durationText = z.string().regex(DURATION_PATTERN, {
+  message: 'a duration such as "30s", "15m", "1h" or "1d"',
+  abort: true,
+});
 
 // Checked on the text, before it becomes milliseconds, so a problem shows what was written.
 const duration = durationText
@@ -115,6 +119,27 @@ const checkInterval = durationText
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
   })
   .transform(parseDuration);
+
+/** `risk.correlation_window`: whole days, at least a week (`correlationWindowProblem`). */
+const correlationWindow = durationText
+  .superRefine((t, ctx) => {
+    const problem = correlationWindowProblem(parseDuration(t));
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .transform(parseDuration);
+
+/**
+ * `risk.max_correlation`, in (−1, 1]: a plain number, since a correlation is a float computed in
+ * analytics (it never becomes money) and may be negative, which a `Ratio` may not.
+ */
+const correlationLimit = numberText.transform((v, ctx): number => {
+  const x = typeof v === 'number' ? v : v.trim() === '' ? Number.NaN : Number(v);
+  if (!Number.isFinite(x) || x <= -1 || x > 1) {
+    ctx.issues.push({ code: 'custom', input: v, message: 'expected a number in (-1, 1]' });
+    return z.NEVER;
+  }
+  return x;
+});
 
 const currencyCode = z.string().regex(/^[A-Z0-9]{2,10}$/, 'a currency code such as "USDT"');
 
@@ -186,6 +211,19 @@ const allocationShape = {
   module: z.string().min(1).optional(),
 };
 
+/**
+ * Risk limits (DESIGN.md §11, the launcher's risk management): each one left out is not checked.
+ * Exceeding one raises a warning; none of them moves money.
+ */
+const riskShape = {
+  /** Σ position notional ÷ portfolio equity, where positions are known. */
+  max_total_exposure: ratioIn(0, 1000, { loOpen: true }).optional(),
+  max_bot_leverage: ratioIn(0, 500, { loOpen: true }).optional(),
+  /** Above this, a pool's average pairwise correlation of daily returns raises `bots_correlated`. */
+  max_correlation: correlationLimit.optional(),
+  correlation_window: correlationWindow.optional(),
+};
+
 export const fileSchema = z.strictObject({
   portfolio_id: idText('portfolio id'),
   currency: currencyCode,
@@ -208,9 +246,13 @@ export const fileSchema = z.strictObject({
       max_plausible_jump: ratioIn(1, 1_000_000, { loOpen: true }).optional(),
       // How old the cycle's reading of a bot may be for a transfer's guards to re-check on it (DESIGN.md §4).
       fresh_read_max_age: duration.optional(),
+      // How often a bot is expected to send a heartbeat; how often a bot's own API is polled (DESIGN.md §11).
+      heartbeat_interval: duration.optional(),
+      health_check_interval: duration.optional(),
     })
     .optional(),
   alerts: z.strictObject({ cooldown: duration }).optional(),
+  risk: z.strictObject(riskShape).optional(),
 });
 
 export type ConfigFile = z.output<typeof fileSchema>;

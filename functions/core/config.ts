@@ -16,7 +16,7 @@ import {
   type SUPPORTED_EXCHANGES,
 } from './config-schema.ts';
 import type { Money, Ratio } from './money.ts';
-import { InvalidConfigError, zodProblems } from './problems.ts';
+import { InvalidConfigError, withBlanksNamed, zodProblems } from './problems.ts';
 
 /** An exchange with an adapter: one the config may name. */
 export type ExchangeName = (typeof SUPPORTED_EXCHANGES)[number];
@@ -114,6 +114,24 @@ export interface Config {
    */
   readonly freshReadMaxAgeMs: number;
   readonly alertCooldownMs: number;
+  /**
+   * How often a bot is expected to send a heartbeat (`monitoring.heartbeat_interval`), and how
+   * often a bot's own API is polled (`monitoring.health_check_interval`); undefined when not set.
+   */
+  readonly heartbeatIntervalMs: number | undefined;
+  readonly healthCheckIntervalMs: number | undefined;
+  /** Risk limits (`risk`, DESIGN.md §11); each one undefined is not checked. */
+  readonly risk: RiskLimits;
+}
+
+export interface RiskLimits {
+  /** Σ position notional ÷ portfolio equity (`risk.max_total_exposure`). */
+  readonly maxTotalExposure: Ratio | undefined;
+  readonly maxBotLeverage: Ratio | undefined;
+  /** `bots_correlated` above this average pairwise correlation in a pool (`risk.max_correlation`). */
+  readonly maxCorrelation: number | undefined;
+  /** Days of daily returns correlation is computed over (`risk.correlation_window`, default 30). */
+  readonly correlationWindowDays: number;
 }
 
 /** Parses and validates a config; throws InvalidConfigError listing every problem. */
@@ -123,10 +141,10 @@ export function parseConfig(input: unknown): Config {
     // Report what the semantic checks can still see beside the schema's problems.
     const readable = lenientFileSchema.safeParse(input);
     const more = readable.success ? semanticProblems(readable.data) : [];
-    throw new InvalidConfigError([...zodProblems(parsed.error), ...more]);
+    throw new InvalidConfigError([...zodProblems(parsed.error), ...more].map(withBlanksNamed));
   }
   const problems = semanticProblems(parsed.data);
-  if (problems.length > 0) throw new InvalidConfigError(problems);
+  if (problems.length > 0) throw new InvalidConfigError(problems.map(withBlanksNamed));
   return assemble(parsed.data);
 }
 

@@ -1,7 +1,7 @@
 /** Durations in the config ("15m", "1h", "1d", "30s"), parsed to milliseconds. */
 
 const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 const UNITS: Record<string, number> = { s: 1_000, m: MINUTE_MS, h: 3_600_000, d: DAY_MS };
 export const DURATION_PATTERN = /^(\d+)(s|m|h|d)$/;
 
@@ -25,6 +25,22 @@ export function checkIntervalProblem(ms: number): string | undefined {
 
 /** The longest duration a config may give (a cooldown, a rebalance interval): a year. */
 export const MAX_DURATION_MS = 365 * DAY_MS;
+
+/** Days correlation is computed over when `risk.correlation_window` is not set. */
+export const DEFAULT_CORRELATION_WINDOW_DAYS = 30;
+
+/** The shortest correlation window: fewer days cannot say two bots move together. */
+export const MIN_CORRELATION_WINDOW_DAYS = 7;
+
+/**
+ * The rule for `risk.correlation_window`: whole days (daily returns are its grain) from
+ * MIN_CORRELATION_WINDOW_DAYS to a year. Undefined when `ms` follows it, else what is expected.
+ */
+export function correlationWindowProblem(ms: number): string | undefined {
+  if (ms % DAY_MS === 0 && ms >= MIN_CORRELATION_WINDOW_DAYS * DAY_MS && ms <= MAX_DURATION_MS)
+    return undefined;
+  return `expected whole days from "${MIN_CORRELATION_WINDOW_DAYS}d" to "365d" (correlation is of daily returns)`;
+}
 
 export function formatDuration(ms: number): string {
   for (const [unit, size] of [

@@ -22,6 +22,20 @@ export class InvalidConfigError extends Error {
   }
 }
 
+/** A value `botfolio import-launcher` left for the trader to give: `<fill in: what>`. */
+export const isPlaceholder = (v: unknown): v is string =>
+  typeof v === 'string' && v.startsWith('<fill in: ') && v.endsWith('>');
+
+/**
+ * A problem whose value (or key) is a placeholder says only that: the key was left blank on
+ * purpose, and what goes there is in the placeholder itself.
+ */
+export function withBlanksNamed(p: Problem): Problem {
+  const blank = [p.value, p.path.match(/<fill in: [^>]*>/)?.[0]].find(isPlaceholder);
+  if (blank === undefined) return p;
+  return { path: p.path, message: `not filled in yet: ${blank.slice('<fill in: '.length, -1)}` };
+}
+
 /** `  bots[2].pool: unknown pool (…) (got "mid_frequency")` */
 export function formatProblem(p: Problem): string {
   const got = p.value === undefined ? '' : ` (got ${JSON.stringify(p.value)})`;

@@ -333,6 +333,11 @@ export interface PerformanceStore {
   putSnapshots(portfolioId: string, snapshots: readonly BotSnapshot[]): Promise<void>;
   /** A bot's snapshots, oldest first, at most `limit` of the newest. */
   history(portfolioId: string, botId: string, limit?: number): Promise<BotSnapshot[]>;
+  /**
+   * A bot's end-of-day equity: the last snapshot of each of `days` (UTC, `2026-11-20`) that has
+   * one, oldest first — one small read per day, however often the cycles ran.
+   */
+  endOfDay(portfolioId: string, botId: string, days: readonly string[]): Promise<BotSnapshot[]>;
 }
 
 /** Every store of a portfolio, as one composition root builds them. */

@@ -74,9 +74,11 @@ export function sentAlertOf(key: string, sentAt: number): SentAlert {
   const about =
     first === 'transfer'
       ? `transfer ${(id ?? '').slice(0, 8)}${status ? ` (${status})` : ''}`
-      : first === '-'
-        ? ''
-        : `bot ${first}`;
+      : first === 'pool' && id !== undefined
+        ? `pool ${id}`
+        : first === '-'
+          ? ''
+          : `bot ${first}`;
   return { code, about, at: new Date(sentAt).toISOString() };
 }
 

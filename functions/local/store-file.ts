@@ -28,8 +28,10 @@ import {
   statusKey,
 } from '../adapters/dynamodb/codec.ts';
 import type { TableNames } from '../adapters/dynamodb/context.ts';
+import { snapshotFromItem } from '../adapters/dynamodb/performance.ts';
 import { STATE_SK, stateFromItem } from '../adapters/dynamodb/state-item.ts';
 import type { PortfolioState } from '../core/state.ts';
+import type { BotSnapshot } from '../core/store-ports.ts';
 import type { JournalEntry, TransferStatus } from '../core/transfer.ts';
 
 /** The part of classic-level's API used here (dynalite ships it through `level`). */
@@ -120,6 +122,8 @@ export interface StoreFile {
   byStatus(portfolioId: string, statuses: readonly TransferStatus[]): Promise<JournalEntry[]>;
   /** As `Journal.byBot`: the bot's newest entries first. */
   byBot(portfolioId: string, botId: string, limit: number): Promise<JournalEntry[]>;
+  /** As `PerformanceStore.endOfDay`: the last snapshot of each day that has one, oldest first. */
+  endOfDay(portfolioId: string, botId: string, days: readonly string[]): Promise<BotSnapshot[]>;
   close(): Promise<void>;
 }
 
@@ -207,6 +211,16 @@ export async function openStoreFile(
     async byBot(portfolioId, botId, limit) {
       const key = botKey(portfolioId, botId);
       return (await indexItems('by-bot', key, { reverse: true, limit })).map(journalEntryFromItem);
+    },
+    async endOfDay(portfolioId, botId, days) {
+      // The range key starts with the snapshot's ISO time, so a day's rows share a key prefix.
+      const bot = `item-${tables.performance}~${hashKeyPrefix(botKey(portfolioId, botId))}`;
+      const closes: BotSnapshot[] = [];
+      for (const day of days) {
+        const [item] = await items(`${bot}${hex(`${day}T`)}`, { reverse: true, limit: 1 });
+        if (item) closes.push(snapshotFromItem(item));
+      }
+      return closes;
     },
     close: () => db.close(),
   };

@@ -15,6 +15,12 @@ import { withCompleted } from '../core/simulate.ts';
 import { type BotState, initialState, type PortfolioState } from '../core/state.ts';
 import type { BotSnapshot } from '../core/store-ports.ts';
 import { type JournalEntry, OPEN_STATUSES } from '../core/transfer.ts';
+import {
+  comparedBots,
+  correlationAlerts,
+  correlationDue,
+  readPoolCorrelations,
+} from './correlation.ts';
 import type { CycleDeps } from './cycle.ts';
 
 /** What a cycle reads besides the stored state: the transfers still open, and fresh balances. */
@@ -183,7 +189,41 @@ export async function decideCycle(
     drift: { ...drift, frozen, alerts: [...check.alerts, ...drift.alerts] },
     ...(deps.customWeights && { customWeights: deps.customWeights }),
   });
-  return { state, plan: decided, openingVerified: check.verified };
+  const correlated = await correlationCheck(deps, stored, state);
+  return {
+    state,
+    plan:
+      correlated.length === 0
+        ? decided
+        : { ...decided, alerts: [...decided.alerts, ...correlated] },
+    openingVerified: check.verified,
+  };
+}
+
+/**
+ * `bots_correlated` on the first cycle of each UTC day, when `risk.max_correlation` is set: the
+ * figure rests on complete days only, so later cycles of the day would compute the same one
+ * (and the cooldown keeps a repeat from being sent within it). Enabled, funded bots only.
+ */
+async function correlationCheck(
+  deps: Pick<CycleDeps, 'config' | 'performance'>,
+  stored: PortfolioState,
+  state: PortfolioState,
+): Promise<Alert[]> {
+  const { config } = deps;
+  if (config.risk.maxCorrelation === undefined || !correlationDue(stored.asOf, state.asOf)) {
+    return [];
+  }
+  const pools = comparedBots(config);
+  for (const [pool, bots] of pools)
+    pools.set(
+      pool,
+      bots.filter((b) => state.bots.has(b)),
+    );
+  return correlationAlerts(
+    config,
+    await readPoolCorrelations(config, deps.performance, state.asOf, pools),
+  );
 }
 
 /**

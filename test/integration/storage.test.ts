@@ -609,6 +609,26 @@ describe.each(BACKENDS)('the DynamoDB stores on $name', (backend) => {
       expect(await store.performance.history(p, LF_BOT, 10)).toEqual(mine.slice(-10));
       expect(await store.performance.history(p, HF_BOT)).toEqual([other]);
     });
+
+    it('reads each day’s last snapshot as its end-of-day equity, skipping a day without one', async () => {
+      const p = freshPortfolio();
+      // every 15 minutes over 2026-11-20 and 11-21 (192 rows), none on 11-22
+      const mine = Array.from({ length: 192 }, (_, i) => snapshot(i));
+      await store.performance.putSnapshots(p, mine);
+
+      const closes = await store.performance.endOfDay(p, LF_BOT, [
+        '2026-11-19',
+        '2026-11-20',
+        '2026-11-21',
+        '2026-11-22',
+      ]);
+
+      expect(closes).toEqual([mine[95], mine[191]]);
+      expect(closes.map((s) => s.at)).toEqual([
+        '2026-11-20T23:45:00.000Z',
+        '2026-11-21T23:45:00.000Z',
+      ]);
+    });
   });
 
   // ── helpers that reach past the store, on their own connection ──

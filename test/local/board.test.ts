@@ -145,6 +145,10 @@ describe('the status board', () => {
       expect(sentAlertOf('transfer_failed#transfer#3f2a9c1b77#failed', now).about).toBe(
         'transfer 3f2a9c1b (failed)',
       );
+      expect(sentAlertOf('bots_correlated#pool#low_frequency', now).about).toBe(
+        'pool low_frequency',
+      );
+      expect(sentAlertOf('unusual_loss#pool', now).about).toBe('bot pool');
     } finally {
       await dynamo.close();
     }

@@ -20,6 +20,7 @@ import { AS_OF, specConfig, stateOf } from '../core/fixtures.ts';
 const config = specConfig();
 const pid = config.portfolioId;
 const BOTS = ['bot_a', 'bot_b'];
+const DAYS = ['2026-11-19', '2026-11-20', '2026-11-21', '2026-11-22', '2026-11-23'];
 
 /** A harvest of `botId` planned in cycle `cycle` (two share a `createdAt` when `cycle` does). */
 const harvest = (botId: string, cycle: number, leg = 0) =>
@@ -62,6 +63,28 @@ async function fillBooks(stores: Stores): Promise<void> {
       }
     }
   }
+  // Snapshots every 8 hours over three days, none on 2026-11-22: end-of-day equity reads them.
+  for (const botId of BOTS) {
+    await stores.performance.putSnapshots(
+      pid,
+      [0, 1, 2, 3, 4, 5, 9, 10, 11].map((i) => {
+        const m = money(100 + i);
+        const at = new Date(Date.parse('2026-11-20T02:00:00.000Z') + i * 8 * 3_600_000);
+        return {
+          botId,
+          cycleId: `c-${i}`,
+          at: at.toISOString(),
+          balance: m,
+          capitalBase: m,
+          contributed: m,
+          harvested: money(0),
+          protected: money(0),
+          netContributed: m,
+          pnl: money(0),
+        };
+      }),
+    );
+  }
   const now = Date.now();
   await stores.cooldowns.claimAlert(pid, 'drawdown', now - 60_000, 0);
   await stores.cooldowns.claimAlert(pid, 'reserve-low', now - 3_600_000, 0);
@@ -79,6 +102,7 @@ async function overDynalite(dataDir: string) {
       open: await stores.journal.byStatus(pid, OPEN_STATUSES),
       lasts: await Promise.all(BOTS.map((b) => stores.journal.byBot(pid, b, 1))),
       threes: await Promise.all(BOTS.map((b) => stores.journal.byBot(pid, b, 3))),
+      closes: await Promise.all(BOTS.map((b) => stores.performance.endOfDay(pid, b, DAYS))),
     };
   } finally {
     await dynamo.close();
@@ -108,6 +132,7 @@ describe("status's reader of the store's files", () => {
           open: await file.byStatus(pid, OPEN_STATUSES),
           lasts: await Promise.all(BOTS.map((b) => file.byBot(pid, b, 1))),
           threes: await Promise.all(BOTS.map((b) => file.byBot(pid, b, 3))),
+          closes: await Promise.all(BOTS.map((b) => file.endOfDay(pid, b, DAYS))),
         };
       } finally {
         await file.close();
@@ -118,6 +143,12 @@ describe("status's reader of the store's files", () => {
     expect(expected.state).toBeDefined();
     expect(expected.open).toHaveLength(8);
     expect(expected.alerts.map((a) => a.key)).toEqual(['drawdown', 'reserve-low']);
+    // each day's last snapshot (18:00), none for the day without one
+    expect(expected.closes[0]?.map((s) => s.at)).toEqual([
+      '2026-11-20T18:00:00.000Z',
+      '2026-11-21T18:00:00.000Z',
+      '2026-11-23T18:00:00.000Z',
+    ]);
     expect(read).toEqual(expected);
   });
 

@@ -11,6 +11,8 @@ import { UnprocessedWritesError } from './errors.ts';
 
 const BATCH_SIZE = 25;
 const MAX_ATTEMPTS = 8;
+/** End-of-day reads of one bot in flight at once. */
+const END_OF_DAY_CONCURRENCY = 31;
 
 export const snapshotKey = (
   portfolioId: string,
@@ -49,7 +51,8 @@ function snapshotAttributes(s: BotSnapshot): Item {
   };
 }
 
-function snapshotFromItem(item: Item): BotSnapshot {
+/** A performance row as the store decodes it (also read straight from the files by `status`). */
+export function snapshotFromItem(item: Item): BotSnapshot {
   const where = `snapshot ${String(item.pk)} ${String(item.sk)}`;
   return {
     botId: readString(where, item, 'bot_id'),
@@ -102,5 +105,33 @@ export class DynamoPerformanceStore implements PerformanceStore {
       start = out.LastEvaluatedKey;
     } while (start !== undefined);
     return found.reverse();
+  }
+
+  async endOfDay(
+    portfolioId: string,
+    botId: string,
+    days: readonly string[],
+  ): Promise<BotSnapshot[]> {
+    // The sort key starts with the snapshot's ISO time: a day's newest row is its close.
+    const close = async (day: string) => {
+      const out = await this.ctx.doc.send(
+        new QueryCommand({
+          TableName: this.ctx.tables.performance,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :day)',
+          ExpressionAttributeValues: { ':pk': botKey(portfolioId, botId), ':day': `${day}T` },
+          ScanIndexForward: false,
+          Limit: 1,
+        }),
+      );
+      const item = out.Items?.[0];
+      return item === undefined ? [] : [snapshotFromItem(item)];
+    };
+    const closes: BotSnapshot[] = [];
+    // A month of days at a time: a year's window is not 366 requests in flight at once.
+    for (let i = 0; i < days.length; i += END_OF_DAY_CONCURRENCY) {
+      const batch = await Promise.all(days.slice(i, i + END_OF_DAY_CONCURRENCY).map(close));
+      closes.push(...batch.flat());
+    }
+    return closes.sort((a, b) => a.at.localeCompare(b.at));
   }
 }

@@ -7,10 +7,12 @@
  */
 import asciichart from 'asciichart';
 import { botMetrics, WIN_RATE_NOTE } from '../../core/analytics.ts';
-import type { Config } from '../../core/config.ts';
+import type { BotConfig, Config } from '../../core/config.ts';
+import { MIN_COMMON_DAYS } from '../../core/correlation.ts';
 import { formatMoney, toFloat } from '../../core/money.ts';
 import { isKnown } from '../../core/state.ts';
 import type { Stores } from '../../core/store-ports.ts';
+import { comparedBots, readPoolCorrelations } from '../../usecases/correlation.ts';
 import { journalTable } from './transfers.ts';
 
 /** How many snapshots the chart and the metrics read: the newest, oldest first. */
@@ -44,7 +46,8 @@ export async function botCommand(
     );
     return 1;
   }
-  const state = (await stores.portfolio.load(config.portfolioId))?.bots.get(botId);
+  const portfolio = await stores.portfolio.load(config.portfolioId);
+  const state = portfolio?.bots.get(botId);
   const lines = [
     `bot ${botId}${bot ? `  pool ${bot.pool} · ${bot.exchange} sub-account ${bot.account}` : '  (no longer in the config)'}`,
   ];
@@ -82,8 +85,41 @@ export async function botCommand(
     lines.push(`  none yet: ${state ? 'its balance is unknown this cycle' : 'not funded yet'}`);
   }
 
+  if (bot) lines.push(await correlationLine(config, stores, bot, portfolio?.asOf));
+
   lines.push('', `transfers (${transfers.length})`);
   lines.push(transfers.length === 0 ? '  none yet' : journalTable(transfers, config.currency));
   out(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/**
+ * The bot's average correlation with its pool mates' daily returns (DESIGN.md §11), over the
+ * complete days before the last cycle's: unknown, never 0, without enough common days.
+ */
+async function correlationLine(
+  config: Config,
+  stores: Stores,
+  bot: BotConfig,
+  asOf: string | undefined,
+): Promise<string> {
+  const w = config.risk.correlationWindowDays;
+  const mates = (comparedBots(config).get(bot.pool) ?? []).filter((b) => b !== bot.botId);
+  const label = '  correlation  ';
+  if (mates.length === 0)
+    return `${label} —  (no enabled pool mate in ${bot.pool} to compare with)`;
+  if (asOf === undefined) return `${label} unknown  (no cycle recorded yet)`;
+  const [pool] = await readPoolCorrelations(
+    config,
+    stores.performance,
+    asOf,
+    new Map([[bot.pool, [bot.botId, ...mates]]]),
+  );
+  const mine = pool?.perBot.get(bot.botId);
+  const over = `daily returns over the ${w} complete UTC days before ${asOf.slice(0, 10)}`;
+  if (mine?.average === undefined) {
+    return `${label} unknown  (fewer than ${MIN_COMMON_DAYS} common ${over} with any of its ${mates.length} pool mates, or returns that never varied)`;
+  }
+  const limit = config.risk.maxCorrelation;
+  return `${label} ${mine.average.toFixed(2)}  (average Pearson correlation with ${mine.knownPairs} of its ${mates.length} pool mates in ${bot.pool}, ${over}, each pair on ≥ ${MIN_COMMON_DAYS} common days${limit === undefined ? '' : `; risk.max_correlation ${limit} applies to the pool's average`})`;
 }

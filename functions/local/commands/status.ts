@@ -6,19 +6,21 @@
  * usual way (books.ts), loaded only then.
  */
 import type { Config } from '../../core/config.ts';
+import type { PoolCorrelation } from '../../core/correlation.ts';
 import { cycleIdFor } from '../../core/cycle-id.ts';
 import { formatMoney } from '../../core/money.ts';
 import { modeOf, portfolioEquity } from '../../core/policy.ts';
 import { type PortfolioState, stateToJson } from '../../core/state.ts';
-import type { Stores } from '../../core/store-ports.ts';
+import type { PerformanceStore, Stores } from '../../core/store-ports.ts';
 import { type JournalEntry, OPEN_STATUSES, type TransferStatus } from '../../core/transfer.ts';
+import { correlationJson, readPoolCorrelations } from '../../usecases/correlation.ts';
 import { type BoardInput, boardJson, type LastAction, renderBoard, sentAlertOf } from '../board.ts';
 import type { BooksAt } from '../books.ts';
 import { dataDirOf, localTableNames, storeDirOf } from '../data-folder.ts';
 import { openStoreFile } from '../store-file.ts';
 
-/** What the board reads of the books besides the state. */
-interface StatusReads {
+/** What the board reads of the books besides the state (and `--json`, the end-of-day equity). */
+interface StatusReads extends Pick<PerformanceStore, 'endOfDay'> {
   sentSince(portfolioId: string, sinceMs: number): Promise<{ key: string; sentAt: number }[]>;
   byStatus(portfolioId: string, statuses: readonly TransferStatus[]): Promise<JournalEntry[]>;
   byBot(portfolioId: string, botId: string, limit: number): Promise<JournalEntry[]>;
@@ -28,6 +30,7 @@ export const readsOf = (stores: Stores): StatusReads => ({
   sentSince: (portfolioId, sinceMs) => stores.cooldowns.sentSince(portfolioId, sinceMs),
   byStatus: (portfolioId, statuses) => stores.journal.byStatus(portfolioId, statuses),
   byBot: (portfolioId, botId, limit) => stores.journal.byBot(portfolioId, botId, limit),
+  endOfDay: (portfolioId, botId, days) => stores.performance.endOfDay(portfolioId, botId, days),
 });
 
 /**
@@ -55,8 +58,12 @@ export async function showStatus(
   }
   const show = async (reads: StatusReads, state: PortfolioState) => {
     const input = await statusBoard(config, reads, state);
+    // Correlation as of the last cycle: over the complete days before its day.
+    const correlations = json ? await readPoolCorrelations(config, reads, state.asOf) : [];
     process.stdout.write(
-      json ? `${JSON.stringify(statusJson(state, input), null, 2)}\n` : `${renderBoard(input)}\n`,
+      json
+        ? `${JSON.stringify(statusJson(state, input, correlations), null, 2)}\n`
+        : `${renderBoard(input)}\n`,
     );
     return 0;
   };
@@ -79,14 +86,26 @@ export async function showStatus(
 
 /**
  * `status --json`: the state (every amount a decimal string), its equity, and the board — each
- * bot's row, the transfers in flight, the next cycle — under `board`.
+ * bot's row, the transfers in flight, the next cycle — under `board`; with `correlations`, each
+ * pool's correlation under `pools.<pool>.correlation` (an additive field: `average` null is
+ * unknown, never 0).
  */
-export function statusJson(state: PortfolioState, board: BoardInput): Record<string, unknown> {
+export function statusJson(
+  state: PortfolioState,
+  board: BoardInput,
+  correlations?: readonly PoolCorrelation[],
+): Record<string, unknown> {
   const equity = portfolioEquity(state);
+  const windowDays = board.config.risk.correlationWindowDays;
   return {
     ...stateToJson(state, 'decimal'),
     equity: equity === undefined ? null : formatMoney(equity),
     board: boardJson(board),
+    ...(correlations && {
+      pools: Object.fromEntries(
+        correlations.map((c) => [c.pool, { correlation: correlationJson(c, windowDays) }]),
+      ),
+    }),
   };
 }
 
