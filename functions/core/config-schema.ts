@@ -5,6 +5,7 @@
  * (share sum, unknown pool, over-allocation…) can run and be reported alongside schema problems.
  */
 import * as z from 'zod';
+import { SEVERITIES } from './alerts.ts';
 import {
   checkIntervalProblem,
   DURATION_PATTERN,
@@ -186,6 +187,74 @@ const allocationShape = {
   module: z.string().min(1).optional(),
 };
 
+/** Where alerts can go besides SNS email and SMS (DESIGN.md §11). */
+export const ALERT_CHANNEL_TYPES = ['telegram', 'discord', 'slack', 'webhook'] as const;
+
+/** A channel's name: its secret's and its env vars' (`ops_chat` → `OPS_CHAT_BOT_TOKEN`). */
+const CHANNEL_NAME = /^[a-z][a-z0-9_]{0,31}$/;
+
+/** Hosts a plain-http URL may name: this machine only (a local Bot API server, a test). */
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+
+/** An https URL, or http to this machine: tokens and signed alerts never cross a network in clear. */
+const secureUrl = z.string().refine((text) => {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  if (url.username || url.password) return false;
+  return (
+    url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.includes(url.hostname))
+  );
+}, 'an https URL (http only to 127.0.0.1 or localhost), without user or password');
+
+const channelCommon = {
+  /** Names the channel's secret and env vars; unique among the channels. Default: its type. */
+  name: z
+    .string()
+    .regex(CHANNEL_NAME, 'a channel name of lowercase letters, digits and "_" (at most 32)')
+    .optional(),
+  min_severity: z.enum(SEVERITIES).default('warning'),
+};
+
+const telegramChannel = z.strictObject({
+  type: z.literal('telegram'),
+  ...channelCommon,
+  // A chat's id (negative for groups and channels) or a public channel's @username.
+  chat_id: z.union([
+    z.number().int('an integer chat id'),
+    z
+      .string()
+      .regex(
+        /^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31})$/,
+        'a chat id such as "-1001234567890" or a channel\'s "@username"',
+      ),
+  ]),
+  api_url: secureUrl.optional(),
+});
+
+const discordChannel = z.strictObject({ type: z.literal('discord'), ...channelCommon });
+const slackChannel = z.strictObject({ type: z.literal('slack'), ...channelCommon });
+const webhookChannel = z.strictObject({
+  type: z.literal('webhook'),
+  ...channelCommon,
+  url: secureUrl.optional(),
+});
+
+const alertChannel = z.discriminatedUnion('type', [
+  telegramChannel,
+  discordChannel,
+  slackChannel,
+  webhookChannel,
+]);
+
+const alertsShape = {
+  cooldown: duration.optional(),
+  channels: z.array(alertChannel).max(20, 'at most 20 channels').optional(),
+};
+
 export const fileSchema = z.strictObject({
   portfolio_id: idText('portfolio id'),
   currency: currencyCode,
@@ -210,7 +279,7 @@ export const fileSchema = z.strictObject({
       fresh_read_max_age: duration.optional(),
     })
     .optional(),
-  alerts: z.strictObject({ cooldown: duration }).optional(),
+  alerts: z.strictObject(alertsShape).optional(),
 });
 
 export type ConfigFile = z.output<typeof fileSchema>;
@@ -247,6 +316,14 @@ export const lenientFileSchema = z.object({
   allocation: kept(z.object(allocationShape)),
   exchanges: kept(z.record(z.string(), kept(z.object(exchangeShape)))),
   bots: kept(z.array(kept(z.object(botShape)))),
+  // What the channel rules read: each channel's type and name.
+  alerts: kept(
+    z.object({
+      channels: kept(
+        z.array(kept(z.object({ type: z.enum(ALERT_CHANNEL_TYPES), name: channelCommon.name }))),
+      ),
+    }),
+  ),
 });
 
 /** The readable part of a config; a valid `ConfigFile` is one too. */
