@@ -166,6 +166,7 @@ export class BotfolioStack extends Stack {
       transferWorkflow: this.transferWorkflow,
       reconcileFunction: this.reconcile.function,
       alertTopic: this.alerts.topic,
+      alerts: this.alerts,
     });
     this.addOperatorOutputs(portfolioId);
   }

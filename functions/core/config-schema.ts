@@ -196,8 +196,15 @@ const CHANNEL_NAME = /^[a-z][a-z0-9_]{0,31}$/;
 /** Hosts a plain-http URL may name: this machine only (a local Bot API server, a test). */
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
 
-/** An https URL, or http to this machine: tokens and signed alerts never cross a network in clear. */
-const secureUrl = z.string().refine((text) => {
+/** What a channel's URL must be, as a problem says it. */
+export const SECURE_URL_RULE =
+  'an https URL (http only to 127.0.0.1 or localhost), without user or password';
+
+/**
+ * True for an https URL, or http to this machine, with no credentials in it: tokens and signed
+ * alerts never cross a network in clear (the config's URLs, and a webhook URL in a secret).
+ */
+export function isSecureUrl(text: string): boolean {
   let url: URL;
   try {
     url = new URL(text);
@@ -208,7 +215,9 @@ const secureUrl = z.string().refine((text) => {
   return (
     url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.includes(url.hostname))
   );
-}, 'an https URL (http only to 127.0.0.1 or localhost), without user or password');
+}
+
+const secureUrl = z.string().refine(isSecureUrl, SECURE_URL_RULE);
 
 const channelCommon = {
   /** Names the channel's secret and env vars; unique among the channels. Default: its type. */
