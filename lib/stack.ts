@@ -10,6 +10,7 @@ import { allocationModulePath } from '../functions/adapters/allocation-module.ts
 import { STACK_OUTPUTS } from '../functions/adapters/stack-outputs.ts';
 import type { Config } from '../functions/core/config.ts';
 import { TEST_EXCHANGE_URL_ENV } from '../functions/handlers/env.ts';
+import { AlertChannels } from './alert-channels.ts';
 import { Alerts } from './alerts.ts';
 import { Cycle } from './cycle.ts';
 import { BotfolioDashboard } from './dashboard.ts';
@@ -26,6 +27,7 @@ export const HANDLER_ENTRIES = {
   cycle: fileURLToPath(new URL('../functions/handlers/cycle.ts', import.meta.url)),
   transferStep: fileURLToPath(new URL('../functions/handlers/transfer-step.ts', import.meta.url)),
   reconcile: fileURLToPath(new URL('../functions/handlers/reconcile.ts', import.meta.url)),
+  alertChannels: fileURLToPath(new URL('../functions/handlers/alert-channels.ts', import.meta.url)),
 } as const;
 
 export interface BotfolioStackProps extends StackProps {
@@ -66,6 +68,8 @@ export const stackNameFor = (portfolioId: string): string =>
 export class BotfolioStack extends Stack {
   readonly storage: Storage;
   readonly alerts: Alerts;
+  /** The subscriber that sends alerts to Telegram, Discord, Slack, a webhook: when the config has channels. */
+  readonly alertChannels?: AlertChannels;
   readonly exchangeSecrets: ExchangeSecrets;
   readonly transferStep: BotfolioFunction;
   readonly transferWorkflow: TransferWorkflow;
@@ -100,6 +104,15 @@ export class BotfolioStack extends Stack {
       emails: props.alertEmails,
       smsNumbers: props.alertSms,
     });
+    if (config.alertChannels.length > 0) {
+      this.alertChannels = new AlertChannels(this, 'AlertChannels', {
+        portfolioId,
+        channels: config.alertChannels,
+        topic: this.alerts.topic,
+        entry: HANDLER_ENTRIES.alertChannels,
+        configFile,
+      });
+    }
 
     this.transferStep = new BotfolioFunction(this, 'TransferStep', {
       entry: HANDLER_ENTRIES.transferStep,

@@ -4,7 +4,18 @@
  * Markdown or HTML. Each platform caps a message's length; a longer one is cut with a marker, so
  * the reader knows there was more (the whole alert is in the email and the logs).
  */
-import type { Alert, Severity } from './alerts.ts';
+import type { Severity } from './alerts.ts';
+
+/**
+ * What a channel shows: an alert of ours (core/alerts.ts `Alert`), or another message of the
+ * alert topic (a CloudWatch alarm's), whose code is not one of ours.
+ */
+export interface ChannelAlert {
+  readonly severity: Severity;
+  readonly code: string;
+  readonly botId?: string;
+  readonly message: string;
+}
 
 /** Where an alert was raised: what SNS publishers add to it (adapters/sns.ts). */
 export interface AlertContext {
@@ -24,7 +35,7 @@ const ICON: Readonly<Record<Severity, string>> = {
 };
 
 /** The alert as lines of plain text: headline, message, then where it came from. */
-export function alertText(alert: Alert, context: AlertContext): string {
+export function alertText(alert: ChannelAlert, context: AlertContext): string {
   const where = [
     context.cycleId && `cycle ${context.cycleId}`,
     context.transferId &&

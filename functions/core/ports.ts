@@ -3,7 +3,7 @@
  * the transfer workflow, circuit breakers — what the use cases need, and nothing about how.
  * Adapters implement them; the handlers and the local runtime choose which.
  */
-import type { AlertContext } from './alert-text.ts';
+import type { AlertContext, ChannelAlert } from './alert-text.ts';
 import type { Alert, Severity } from './alerts.ts';
 import type { AlertChannelType } from './config.ts';
 import type { Money } from './money.ts';
@@ -112,7 +112,7 @@ export interface AlertChannel {
   readonly type: AlertChannelType;
   /** Only alerts at or above it are sent to the channel. */
   readonly minSeverity: Severity;
-  send(alert: Alert, context: AlertContext): Promise<void>;
+  send(alert: ChannelAlert, context: AlertContext): Promise<void>;
 }
 
 /** Starts the guarded-transfer workflow for a journal entry; a repeated start is harmless. */

@@ -6,15 +6,15 @@
  * sends (handlers/alert-channels.ts); locally `withChannels` sends right after the alert is
  * published, in the background, and `drain` waits for what is under way.
  */
-import type { AlertContext } from '../core/alert-text.ts';
-import { type Alert, atOrAbove } from '../core/alerts.ts';
+import type { AlertContext, ChannelAlert } from '../core/alert-text.ts';
+import { atOrAbove } from '../core/alerts.ts';
 import { METRIC_NAMES, type Metrics } from '../core/metrics.ts';
 import type { AlertChannel, Alerter } from '../core/ports.ts';
 
 /** One channel that did not get an alert. */
 export interface ChannelFailure {
   readonly channel: string;
-  readonly alert: Alert;
+  readonly alert: ChannelAlert;
   readonly error: Error;
 }
 
@@ -29,7 +29,7 @@ export interface ChannelReport {
 /** Sends `alert` to every channel whose floor it reaches; resolves once each has succeeded or failed. */
 export async function sendToChannels(
   channels: readonly AlertChannel[],
-  alert: Alert,
+  alert: ChannelAlert,
   context: AlertContext,
 ): Promise<ChannelReport> {
   const due = channels.filter((c) => atOrAbove(alert.severity, c.minSeverity));
