@@ -3,11 +3,15 @@
  * config's channels right after publishing it, with the secrets from its environment — and a
  * channel that is down never fails the cycle.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alertChannels } from '../../functions/adapters/channels/index.ts';
 import { channelSecretFromEnv } from '../../functions/adapters/channels/secrets.ts';
 import { alert } from '../../functions/core/alerts.ts';
 import type { MetricName } from '../../functions/core/metrics.ts';
+import { run } from '../../functions/local/commands/run.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../functions/local/runtime.ts';
 import { type ChannelFailure, withChannels } from '../../functions/usecases/alert-channels.ts';
 import { withCooldown } from '../../functions/usecases/alerting.ts';
@@ -138,5 +142,41 @@ describe('alert channels in local mode', () => {
     await channels.drain();
     // Assess
     expect(telegram.requests).toHaveLength(2);
+  });
+});
+
+describe('botfolio run with alert channels', () => {
+  it('says where alerts also go, which secret is not set, and sends with the ones that are', async () => {
+    // Prepare: Telegram's token is set, Slack's webhook URL is not
+    const telegram = await fake(startFakeTelegram());
+    const out: string[] = [];
+    const config = specConfig({
+      alerts: {
+        channels: [
+          { type: 'telegram', chat_id: 42, min_severity: 'info', api_url: telegram.url },
+          { type: 'slack', min_severity: 'critical' },
+        ],
+      },
+    });
+    // Act
+    const code = await run({
+      config,
+      exchange: 'paper',
+      dataDir: mkdtempSync(join(tmpdir(), 'botfolio-channels-run-')),
+      dryRun: false,
+      cycles: 1,
+      intervalMs: 0,
+      env: { TELEGRAM_BOT_TOKEN: FAKE_BOT_TOKEN },
+      out: (line) => out.push(line),
+    });
+    // Assess
+    expect(code).toBe(0);
+    expect(out).toContain('  alerts also to telegram (info and above), slack (critical and above)');
+    expect(
+      out.some((l) =>
+        l.includes('alert channel slack: set SLACK_WEBHOOK_URL in the environment or .env'),
+      ),
+    ).toBe(true);
+    expect(telegram.requests.length).toBeGreaterThan(0);
   });
 });
