@@ -1,6 +1,7 @@
 /**
- * The Botfolio stack (DESIGN.md §9) for one portfolio: storage, exchange keys, alerts, the
- * guarded-transfer workflow and its step function, the scheduled cycle, the dashboard and alarms.
+ * The Botfolio stack (DESIGN.md §9) for one portfolio: storage, exchange keys, alerts (and the
+ * alert channels' subscriber when the config has channels), the guarded-transfer workflow and its
+ * step function, the scheduled cycle, the dashboard and alarms.
  * Built from a parsed, validated Config, so a bad config never gets this far.
  */
 import { fileURLToPath } from 'node:url';

@@ -3,7 +3,8 @@
  * in-process (in memory, or persisted in a data folder), the paper exchange standing in for every
  * exchange the config names (or the real exchanges a caller passes in), simulated bots, and the
  * CDK-synthesized transfer state machine executed in-process. On a data folder it owns the store
- * and announces it (live.ts): the paper exchange it loads is its own, never shared.
+ * and announces it (live.ts): the paper exchange it loads is its own, never shared. Alerts that
+ * pass the cooldown go to `onAlert` and then, directly, to the config's alert channels.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
