@@ -18,6 +18,7 @@ import {
   verifyWebhookSignature,
   webhookSignature,
 } from '../../functions/adapters/channels/signature.ts';
+import { topicMessageAlert } from '../../functions/adapters/channels/topic-message.ts';
 import { TRUNCATION_MARKER } from '../../functions/core/alert-text.ts';
 import { type Alert, alert } from '../../functions/core/alerts.ts';
 import type { AlertChannelConfig } from '../../functions/core/config.ts';
@@ -500,5 +501,36 @@ describe('a channel that is down', () => {
     expect(failures.map((f) => f.error.message)).toEqual([
       'set DISCORD_WEBHOOK_URL (in the environment or .env) (README, "Alert channels")',
     ]);
+  });
+});
+
+describe('a message of the alert topic', () => {
+  it('is our alert with its context when our alerter published it', () => {
+    // Act
+    const read = topicMessageAlert(
+      JSON.stringify({
+        ...FAILED,
+        portfolioId: 'main',
+        transferId: 't-9',
+        transferStatus: 'failed',
+      }),
+      'Botfolio main critical: transfer_failed',
+      'other',
+    );
+    // Assess
+    expect(read).toEqual({
+      alert: FAILED,
+      context: { portfolioId: 'main', transferId: 't-9', transferStatus: 'failed' },
+    });
+  });
+
+  it('is shown as it came, as a warning, when it is nobody’s JSON', () => {
+    // Act
+    const read = topicMessageAlert('disk almost full', 'Ops note', 'main');
+    // Assess
+    expect(read).toEqual({
+      alert: { severity: 'warning', code: 'notification', message: 'Ops note\ndisk almost full' },
+      context: { portfolioId: 'main' },
+    });
   });
 });
