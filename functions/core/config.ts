@@ -8,10 +8,10 @@
 import { botAccount, EMERGENCY_RESERVE, reserveAccount } from './accounts.ts';
 import type { Severity } from './alerts.ts';
 import { assemble } from './config-assemble.ts';
+import type { ALERT_CHANNEL_TYPES } from './config-channels-schema.ts';
 import { semanticProblems } from './config-rules.ts';
 import {
   type ACCOUNT_TYPES,
-  type ALERT_CHANNEL_TYPES,
   type ALLOCATION_STRATEGIES,
   fileSchema,
   lenientFileSchema,

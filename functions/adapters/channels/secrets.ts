@@ -11,7 +11,7 @@
 import { inspect } from 'node:util';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AlertChannelConfig, AlertChannelType } from '../../core/config.ts';
-import { isSecureUrl, SECURE_URL_RULE } from '../../core/config-schema.ts';
+import { isSecureUrl, SECURE_URL_RULE } from '../../core/config-channels-schema.ts';
 import { SECRET_PLACEHOLDER } from '../secrets.ts';
 
 /** A field of a channel's secret. */
