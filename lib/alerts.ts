@@ -1,13 +1,17 @@
 /**
- * Where alerts go (DESIGN.md §3, §9): one SNS topic, encrypted with a key of the stack's, with
- * email subscriptions for every alert and SMS subscriptions for critical ones only. Publishers set
+ * Where alerts go (DESIGN.md §3, §9, §11): one SNS topic, encrypted with a key of the stack's, with
+ * email subscriptions for every alert and SMS subscriptions for critical ones only (the alert
+ * channels' subscriber, lib/alert-channels.ts, is one more subscription). Publishers set
  * the message attribute `severity` (info | warning | critical); the SMS filter reads it.
  */
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { METRIC_NAMES } from '../functions/core/metrics.ts';
+import { portfolioMetric } from './portfolio-metric.ts';
 
 /** The message attribute that carries an alert's severity, and the value SMS receives. */
 export const SEVERITY_ATTRIBUTE = 'severity';
@@ -29,8 +33,11 @@ export class Alerts extends Construct {
   /** The topic in `ALERT_TOPIC_ARN`: where a function granted `grantPublish` sends alerts. */
   readonly environment: Readonly<Record<string, string>>;
 
+  readonly #portfolioId: string;
+
   constructor(scope: Construct, id: string, props: AlertsProps) {
     super(scope, id);
+    this.#portfolioId = props.portfolioId;
     const key = new kms.Key(this, 'Key', {
       description: `Botfolio alerts of portfolio ${props.portfolioId}`,
       enableKeyRotation: true,
@@ -77,5 +84,15 @@ export class Alerts extends Construct {
       actions: ['sns:Publish'],
       resourceArns: [this.topic.topicArn],
     }).combine(this.key.grant(grantee, 'kms:Decrypt', 'kms:GenerateDataKey'));
+  }
+
+  /** Alerts the alert channels (Telegram, Discord, Slack, webhook) got, summed. Zero without channels. */
+  metricChannelDeliveries(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return portfolioMetric(this.#portfolioId, METRIC_NAMES.alertChannelDeliveries, 'Sum', props);
+  }
+
+  /** Alerts an alert channel did not get after its retries, summed. Zero without channels. */
+  metricChannelFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return portfolioMetric(this.#portfolioId, METRIC_NAMES.alertChannelFailures, 'Sum', props);
   }
 }

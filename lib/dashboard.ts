@@ -8,6 +8,7 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import type { Alerts } from './alerts.ts';
 import type { Cycle } from './cycle.ts';
 import type { TransferWorkflow } from './transfer-workflow.ts';
 
@@ -24,6 +25,8 @@ export interface BotfolioDashboardProps {
   readonly reconcileFunction: lambda.IFunction;
   /** Where the alarms notify. */
   readonly alertTopic: sns.ITopic;
+  /** The alert channels' deliveries and failures (graphed even before a channel is configured). */
+  readonly alerts: Pick<Alerts, 'metricChannelDeliveries' | 'metricChannelFailures'>;
 }
 
 /** Flows (amounts, counts) are summed per hour on the dashboard. */
@@ -124,6 +127,12 @@ export class BotfolioDashboard extends Construct {
               statistic: cloudwatch.Stats.MAXIMUM,
               label: 'transfer steps',
             }),
+          ]),
+        ],
+        [
+          graph('Alert channels (per hour)', [
+            props.alerts.metricChannelDeliveries(flow('delivered')),
+            props.alerts.metricChannelFailures(flow('failed')),
           ]),
         ],
       ],

@@ -1,6 +1,7 @@
 /**
- * The Botfolio stack (DESIGN.md §9) for one portfolio: storage, exchange keys, alerts, the
- * guarded-transfer workflow and its step function, the scheduled cycle, the dashboard and alarms.
+ * The Botfolio stack (DESIGN.md §9) for one portfolio: storage, exchange keys, alerts (and the
+ * alert channels' subscriber when the config has channels), the guarded-transfer workflow and its
+ * step function, the scheduled cycle, the dashboard and alarms.
  * Built from a parsed, validated Config, so a bad config never gets this far.
  */
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,7 @@ import { allocationModulePath } from '../functions/adapters/allocation-module.ts
 import { STACK_OUTPUTS } from '../functions/adapters/stack-outputs.ts';
 import type { Config } from '../functions/core/config.ts';
 import { TEST_EXCHANGE_URL_ENV } from '../functions/handlers/env.ts';
+import { AlertChannels } from './alert-channels.ts';
 import { Alerts } from './alerts.ts';
 import { Cycle } from './cycle.ts';
 import { BotfolioDashboard } from './dashboard.ts';
@@ -26,6 +28,7 @@ export const HANDLER_ENTRIES = {
   cycle: fileURLToPath(new URL('../functions/handlers/cycle.ts', import.meta.url)),
   transferStep: fileURLToPath(new URL('../functions/handlers/transfer-step.ts', import.meta.url)),
   reconcile: fileURLToPath(new URL('../functions/handlers/reconcile.ts', import.meta.url)),
+  alertChannels: fileURLToPath(new URL('../functions/handlers/alert-channels.ts', import.meta.url)),
 } as const;
 
 export interface BotfolioStackProps extends StackProps {
@@ -66,6 +69,8 @@ export const stackNameFor = (portfolioId: string): string =>
 export class BotfolioStack extends Stack {
   readonly storage: Storage;
   readonly alerts: Alerts;
+  /** The subscriber that sends alerts to Telegram, Discord, Slack, a webhook: when the config has channels. */
+  readonly alertChannels?: AlertChannels;
   readonly exchangeSecrets: ExchangeSecrets;
   readonly transferStep: BotfolioFunction;
   readonly transferWorkflow: TransferWorkflow;
@@ -100,6 +105,15 @@ export class BotfolioStack extends Stack {
       emails: props.alertEmails,
       smsNumbers: props.alertSms,
     });
+    if (config.alertChannels.length > 0) {
+      this.alertChannels = new AlertChannels(this, 'AlertChannels', {
+        portfolioId,
+        channels: config.alertChannels,
+        topic: this.alerts.topic,
+        entry: HANDLER_ENTRIES.alertChannels,
+        configFile,
+      });
+    }
 
     this.transferStep = new BotfolioFunction(this, 'TransferStep', {
       entry: HANDLER_ENTRIES.transferStep,
@@ -166,6 +180,7 @@ export class BotfolioStack extends Stack {
       transferWorkflow: this.transferWorkflow,
       reconcileFunction: this.reconcile.function,
       alertTopic: this.alerts.topic,
+      alerts: this.alerts,
     });
     this.addOperatorOutputs(portfolioId);
   }

@@ -14,7 +14,13 @@ export const PORTFOLIO_DIMENSION = 'Portfolio';
 
 /** The unit CloudWatch records for a metric: counts, the cycle's milliseconds, else none. */
 export function unitOf(name: MetricName): 'Count' | 'Milliseconds' | 'None' {
-  if (name.startsWith('Transfers') || name === METRIC_NAMES.exchangeErrors) return 'Count';
+  if (
+    name.startsWith('Transfers') ||
+    name.startsWith('AlertChannel') ||
+    name === METRIC_NAMES.exchangeErrors
+  ) {
+    return 'Count';
+  }
   if (name === METRIC_NAMES.cycleDuration) return 'Milliseconds';
   return 'None';
 }

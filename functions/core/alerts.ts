@@ -39,7 +39,13 @@ export const ALERT_SEVERITY = {
 } as const;
 
 export type AlertCode = keyof typeof ALERT_SEVERITY;
-export type Severity = 'info' | 'warning' | 'critical';
+/** Severities from the least to the most urgent: a channel's floor keeps this order. */
+export const SEVERITIES = ['info', 'warning', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** True when `severity` is at or above `floor` (`warning` passes a `warning` floor, `info` does not). */
+export const atOrAbove = (severity: Severity, floor: Severity): boolean =>
+  SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(floor);
 
 export interface Alert {
   readonly severity: Severity;

@@ -3,7 +3,14 @@
  * becomes camelCase, defaults are filled in, and each pool's capital is worked out once here, in
  * exact money, so no caller multiplies shares again.
  */
-import type { BotConfig, Config, ExchangeName, ExchangeSettings, PoolConfig } from './config.ts';
+import type {
+  AlertChannelConfig,
+  BotConfig,
+  Config,
+  ExchangeName,
+  ExchangeSettings,
+  PoolConfig,
+} from './config.ts';
 import { type ConfigFile, isSupportedExchange } from './config-schema.ts';
 import { DAY_MS, DEFAULT_CORRELATION_WINDOW_DAYS } from './duration.ts';
 import { type Money, mulRatio, type Ratio, ratio, sub } from './money.ts';
@@ -116,5 +123,29 @@ export function assemble(f: ConfigFile): Config {
           ? DEFAULT_CORRELATION_WINDOW_DAYS
           : f.risk.correlation_window / DAY_MS,
     },
+    alertChannels: (f.alerts?.channels ?? []).map(alertChannel),
   };
+}
+
+/** Telegram's own Bot API server. */
+export const TELEGRAM_API_URL = 'https://api.telegram.org';
+
+type ChannelFile = NonNullable<NonNullable<ConfigFile['alerts']>['channels']>[number];
+
+function alertChannel(c: ChannelFile): AlertChannelConfig {
+  const base = { name: c.name ?? c.type, minSeverity: c.min_severity };
+  switch (c.type) {
+    case 'telegram':
+      return {
+        ...base,
+        type: c.type,
+        chatId: String(c.chat_id),
+        // Without a trailing slash: the method's path is appended.
+        apiUrl: (c.api_url ?? TELEGRAM_API_URL).replace(/\/+$/, ''),
+      };
+    case 'webhook':
+      return { ...base, type: c.type, url: c.url };
+    default:
+      return { ...base, type: c.type };
+  }
 }

@@ -349,6 +349,47 @@ export const CONFIG_REFERENCE: readonly ConfigKey[] = [
     default: '"30d"',
     example: '"14d"',
   },
+  {
+    path: 'alerts.channels[].type',
+    meaning:
+      'where alerts also go besides SNS email and SMS: `telegram` (a bot’s `sendMessage`), `discord` or `slack` (an incoming webhook), `webhook` (a POST signed with HMAC-SHA256); its token or URL is a secret (README, “Alert channels”)',
+    default: 'required in a channel; no `channels`: SNS only',
+    example: '"telegram"',
+  },
+  {
+    path: 'alerts.channels[].name',
+    meaning:
+      'names the channel’s secret (`botfolio/<portfolio_id>/alerts/<name>`) and env vars (`<NAME>_BOT_TOKEN`…); unique among the channels',
+    default: 'its type',
+    example: '"ops_chat"',
+  },
+  {
+    path: 'alerts.channels[].min_severity',
+    meaning:
+      'the channel’s floor: only alerts at or above it are sent (`info`, `warning`, `critical`)',
+    default: '"warning"',
+    example: '"critical"',
+  },
+  {
+    path: 'alerts.channels[].chat_id',
+    meaning:
+      'for `telegram`: the chat the bot writes to, a numeric id (negative for groups) or a public channel’s `@username`',
+    default: 'required by `telegram`',
+    example: '"-1001234567890"',
+  },
+  {
+    path: 'alerts.channels[].api_url',
+    meaning: 'for `telegram`: the Bot API server (a self-hosted one); https, or http to 127.0.0.1',
+    default: '"https://api.telegram.org"',
+    example: '"http://127.0.0.1:8081"',
+  },
+  {
+    path: 'alerts.channels[].url',
+    meaning:
+      'for `webhook`: where the signed alerts are posted; https, or http to 127.0.0.1 (leave it out to keep it in the secret)',
+    default: 'the `url` of the channel’s secret',
+    example: '"https://hooks.example.com/botfolio"',
+  },
 ];
 
 /** The reference as a Markdown table (the README's section). */

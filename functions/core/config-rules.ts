@@ -201,6 +201,30 @@ export const resumeAboveDrawdown: Rule = (f) => {
   ];
 };
 
+/**
+ * Every alert channel has a name of its own: it names the channel's secret and env vars, so two
+ * channels of one type need names (`name`), else they would share one token.
+ */
+export const alertChannelNamesUnique: Rule = (f) => {
+  const seen = new Map<string, number>();
+  return (f.alerts?.channels ?? []).flatMap((c, i): Problem[] => {
+    if (!c) return [];
+    const name = c.name ?? c.type;
+    const first = seen.get(name);
+    if (first === undefined) {
+      seen.set(name, i);
+      return [];
+    }
+    return [
+      {
+        path: `alerts.channels[${i}]${c.name === undefined ? '' : '.name'}`,
+        value: name,
+        message: `channel name already taken by alerts.channels[${first}]: give each channel its own "name" (it names the channel's secret)`,
+      },
+    ];
+  });
+};
+
 /** Every rule, in the order its problems are reported. */
 export const RULES: readonly Rule[] = [
   sharesSumToOne,
@@ -213,6 +237,7 @@ export const RULES: readonly Rule[] = [
   customStrategyHasModule,
   refillTargetAboveIntervention,
   resumeAboveDrawdown,
+  alertChannelNamesUnique,
 ];
 
 /** The problems every rule finds in the readable part of a config, without repeats. */

@@ -5,6 +5,7 @@
  * (share sum, unknown pool, over-allocation…) can run and be reported alongside schema problems.
  */
 import * as z from 'zod';
+import { ALERT_CHANNEL_TYPES, alertChannel, channelName } from './config-channels-schema.ts';
 import {
   checkIntervalProblem,
   correlationWindowProblem,
@@ -224,6 +225,11 @@ const riskShape = {
   correlation_window: correlationWindow.optional(),
 };
 
+const alertsShape = {
+  cooldown: duration.optional(),
+  channels: z.array(alertChannel).max(20, 'at most 20 channels').optional(),
+};
+
 export const fileSchema = z.strictObject({
   portfolio_id: idText('portfolio id'),
   currency: currencyCode,
@@ -251,7 +257,7 @@ export const fileSchema = z.strictObject({
       health_check_interval: duration.optional(),
     })
     .optional(),
-  alerts: z.strictObject({ cooldown: duration }).optional(),
+  alerts: z.strictObject(alertsShape).optional(),
   risk: z.strictObject(riskShape).optional(),
 });
 
@@ -289,6 +295,16 @@ export const lenientFileSchema = z.object({
   allocation: kept(z.object(allocationShape)),
   exchanges: kept(z.record(z.string(), kept(z.object(exchangeShape)))),
   bots: kept(z.array(kept(z.object(botShape)))),
+  // What the channel rules read: each channel's type and name.
+  alerts: kept(
+    z.object({
+      channels: kept(
+        z.array(
+          kept(z.object({ type: z.enum(ALERT_CHANNEL_TYPES), name: channelName.optional() })),
+        ),
+      ),
+    }),
+  ),
 });
 
 /** The readable part of a config; a valid `ConfigFile` is one too. */

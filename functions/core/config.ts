@@ -6,7 +6,9 @@
  * so one run of `botfolio validate` lists everything to fix.
  */
 import { botAccount, EMERGENCY_RESERVE, reserveAccount } from './accounts.ts';
+import type { Severity } from './alerts.ts';
 import { assemble } from './config-assemble.ts';
+import type { ALERT_CHANNEL_TYPES } from './config-channels-schema.ts';
 import { semanticProblems } from './config-rules.ts';
 import {
   type ACCOUNT_TYPES,
@@ -23,6 +25,37 @@ export type ExchangeName = (typeof SUPPORTED_EXCHANGES)[number];
 export type AllocationStrategy = (typeof ALLOCATION_STRATEGIES)[number];
 /** The account inside an exchange account that transfers move money in and out of. */
 export type AccountType = (typeof ACCOUNT_TYPES)[number];
+
+/** Where alerts can go besides SNS email and SMS. */
+export type AlertChannelType = (typeof ALERT_CHANNEL_TYPES)[number];
+
+/** What every alert channel has: a name (its secret's) and a severity floor. */
+interface ChannelBase {
+  /** Unique among the channels; names its secret and env vars. Its type unless the file names it. */
+  readonly name: string;
+  /** Only alerts at or above it are sent (`min_severity`, default warning). */
+  readonly minSeverity: Severity;
+}
+
+/**
+ * An alert channel of `alerts.channels`. Its token or webhook URL is a secret, never in the
+ * config: Secrets Manager in AWS, the environment or `.env` locally (adapters/channels/secrets.ts).
+ */
+export type AlertChannelConfig =
+  | (ChannelBase & {
+      readonly type: 'telegram';
+      /** The chat the bot writes to: a numeric id, or a public channel's @username. */
+      readonly chatId: string;
+      /** The Bot API server (`api_url`, default Telegram's own). */
+      readonly apiUrl: string;
+    })
+  | (ChannelBase & { readonly type: 'discord' })
+  | (ChannelBase & { readonly type: 'slack' })
+  | (ChannelBase & {
+      readonly type: 'webhook';
+      /** Where the signed alerts are posted; in the channel's secret when undefined. */
+      readonly url: string | undefined;
+    });
 
 export interface PoolConfig {
   readonly name: string;
@@ -122,6 +155,8 @@ export interface Config {
   readonly healthCheckIntervalMs: number | undefined;
   /** Risk limits (`risk`, DESIGN.md §11); each one undefined is not checked. */
   readonly risk: RiskLimits;
+  /** Where alerts also go besides SNS (`alerts.channels`, default none), in config order. */
+  readonly alertChannels: readonly AlertChannelConfig[];
 }
 
 export interface RiskLimits {

@@ -30,6 +30,10 @@ export const METRIC_NAMES = {
   exchangeErrors: 'ExchangeErrors',
   /** A cycle's wall-clock duration, in milliseconds. */
   cycleDuration: 'CycleDuration',
+  /** Count of alerts delivered to an alert channel (Telegram, Discord, Slack, webhook). */
+  alertChannelDeliveries: 'AlertChannelDeliveries',
+  /** Count of alerts an alert channel did not get (after its retries). */
+  alertChannelFailures: 'AlertChannelFailures',
 } as const;
 
 export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];

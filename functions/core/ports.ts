@@ -3,7 +3,9 @@
  * the transfer workflow, circuit breakers — what the use cases need, and nothing about how.
  * Adapters implement them; the handlers and the local runtime choose which.
  */
-import type { Alert } from './alerts.ts';
+import type { AlertContext, ChannelAlert } from './alert-text.ts';
+import type { Alert, Severity } from './alerts.ts';
+import type { AlertChannelType } from './config.ts';
 import type { Money } from './money.ts';
 import type { JournalEntry } from './transfer.ts';
 
@@ -99,6 +101,18 @@ export interface Alerter {
       transferStatus?: string;
     },
   ): Promise<void>;
+}
+
+/**
+ * One alert channel (Telegram, Discord, Slack, a signed webhook): a name, a severity floor, and a
+ * send that delivers the alert or throws — what a failure means is the use case's business.
+ */
+export interface AlertChannel {
+  readonly name: string;
+  readonly type: AlertChannelType;
+  /** Only alerts at or above it are sent to the channel. */
+  readonly minSeverity: Severity;
+  send(alert: ChannelAlert, context: AlertContext): Promise<void>;
 }
 
 /** Starts the guarded-transfer workflow for a journal entry; a repeated start is harmless. */

@@ -66,6 +66,10 @@ export function zodProblems(error: z.ZodError): Problem[] {
       });
     }
     const path = formatPath(issue.path);
+    if (issue.code === 'invalid_union' && issue.discriminator !== undefined) {
+      const options = 'options' in issue ? issue.options : undefined;
+      return [discriminatorProblem(path, issue.discriminator, issue.input, options)];
+    }
     const input: unknown = 'input' in issue ? issue.input : undefined;
     const message = issueMessage(issue);
     if (input === undefined) {
@@ -74,6 +78,26 @@ export function zodProblems(error: z.ZodError): Problem[] {
     }
     return [{ path, value: input, message }];
   });
+}
+
+/**
+ * A tagged union whose tag (`type`) is missing or unknown: the tag's value and the ones allowed,
+ * rather than zod's whole object.
+ */
+function discriminatorProblem(
+  path: string,
+  discriminator: string,
+  input: unknown,
+  options: readonly unknown[] | undefined,
+): Problem {
+  const value =
+    typeof input === 'object' && input !== null
+      ? (input as Record<string, unknown>)[discriminator]
+      : undefined;
+  const allowed = `expected one of ${(options ?? []).map((o) => JSON.stringify(o)).join('|')}`;
+  return value === undefined
+    ? { path, message: `required: ${allowed}` }
+    : { path, value, message: allowed };
 }
 
 /** "expected number or string", "expected one of \"cross\"|\"isolated\"": what zod says, minus its noise. */

@@ -3,16 +3,21 @@
  * in-process (in memory, or persisted in a data folder), the paper exchange standing in for every
  * exchange the config names (or the real exchanges a caller passes in), simulated bots, and the
  * CDK-synthesized transfer state machine executed in-process. On a data folder it owns the store
- * and announces it (live.ts): the paper exchange it loads is its own, never shared.
+ * and announces it (live.ts): the paper exchange it loads is its own, never shared. Alerts that
+ * pass the cooldown go to `onAlert` and then, directly, to the config's alert channels.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAllocationModule } from '../adapters/allocation-module.ts';
+import type { DeliveryOptions } from '../adapters/channels/delivery.ts';
+import { alertChannels } from '../adapters/channels/index.ts';
+import { channelSecretFromEnv } from '../adapters/channels/secrets.ts';
 import { DynamoBreakerStore } from '../adapters/dynamodb/breaker.ts';
 import { dynamoStores } from '../adapters/dynamodb/store.ts';
 import { PaperExchange } from '../adapters/paper/exchange.ts';
 import type { FaultPlan } from '../adapters/paper/faults.ts';
 import { BotSimulator, DEMO_SEED, defaultProfiles } from '../adapters/paper/market.ts';
+import { withDotEnv } from '../adapters/secrets.ts';
 import type { Alert } from '../core/alerts.ts';
 import type { Config } from '../core/config.ts';
 import { type Metrics, NO_METRICS } from '../core/metrics.ts';
@@ -20,6 +25,7 @@ import { ZERO } from '../core/money.ts';
 import type { Alerter, BreakerStore, Exchange } from '../core/ports.ts';
 import type { Stores } from '../core/store-ports.ts';
 import type { WeightsFunction } from '../core/strategies.ts';
+import { type ChannelFailure, withChannels } from '../usecases/alert-channels.ts';
 import { withCooldown } from '../usecases/alerting.ts';
 import { type CycleResult, runCycle } from '../usecases/cycle.ts';
 import { type ReconcileReport, reconcile } from '../usecases/reconcile.ts';
@@ -53,6 +59,20 @@ export interface LocalRuntimeOptions {
   readonly metrics?: Metrics;
   /** Receives every alert that passes the cooldown. @default ignore */
   readonly onAlert?: (alert: Alert) => void;
+  /**
+   * Where the alert channels' secrets are read (`alerts.channels`: TELEGRAM_BOT_TOKEN…). Each
+   * alert that passes the cooldown goes to them right after `onAlert`, in the background; a cycle
+   * ends once they are done.
+   * @default the process environment over `.env` (read only when the config has channels)
+   */
+  readonly channelEnv?: Readonly<Record<string, string | undefined>>;
+  /** The channels' retries and time limits (tests make them short). @default those of AWS */
+  readonly channelDelivery?: DeliveryOptions;
+  /**
+   * Hears of an alert a channel did not get (after its retries); it is counted in `metrics` too.
+   * @default a line on stderr
+   */
+  readonly onChannelFailure?: (failure: ChannelFailure) => void;
   /**
    * The exchanges to use, by config name (a real one: Bitget), built with the runtime's alerter
    * and circuit-breaker store (the local `state` table, as in AWS). The paper exchange and the
@@ -156,7 +176,20 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     : new BotSimulator({ seed: opts.seed ?? DEMO_SEED, profiles: defaultProfiles(uids) });
 
   const printer: Alerter = { send: async (a) => opts.onAlert?.(a) };
-  const alerter = withCooldown(printer, store.cooldowns, config.alertCooldownMs, now);
+  // The channels of the config it starts with (a reconfigure keeps them, as it keeps the exchanges).
+  const channelEnv =
+    config.alertChannels.length > 0 ? (opts.channelEnv ?? withDotEnv(process.env)) : {};
+  const published = withChannels(
+    printer,
+    alertChannels(config, (c) => channelSecretFromEnv(c, channelEnv), opts.channelDelivery),
+    {
+      metrics,
+      onFailure:
+        opts.onChannelFailure ??
+        ((f) => process.stderr.write(`${f.error.message} (${f.alert.code})\n`)),
+    },
+  );
+  const alerter = withCooldown(published, store.cooldowns, config.alertCooldownMs, now);
   // The paper exchange stands in for every venue the config names, unless real ones are given.
   const exchanges: ReadonlyMap<string, Exchange> =
     opts.exchanges?.({
@@ -221,6 +254,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         at,
       );
       await workflow.drain();
+      await published.drain();
       save();
       return result;
     },
@@ -234,6 +268,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       });
       for (const entry of restarts) await workflow.start(entry);
       await workflow.drain();
+      await published.drain();
       save();
       return report;
     },
@@ -244,6 +279,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     folder,
     async close() {
       await workflow.drain();
+      await published.drain();
       save();
       if (folder) await folder.close();
       else if (!opts.dynamo) await dynamo.close();

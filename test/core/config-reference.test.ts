@@ -18,6 +18,9 @@ function keyPaths(schema: z.ZodType, prefix: string, names: Record<string, strin
     else if (def.type === 'pipe' && def.in) s = def.in;
     else break;
   }
+  // A tagged union (alerts.channels[]): the keys of every variant, each once.
+  if (s instanceof z.ZodDiscriminatedUnion)
+    return [...new Set(s.options.flatMap((o) => keyPaths(o as z.ZodType, prefix, names)))];
   if (s instanceof z.ZodObject)
     return Object.entries(s.shape).flatMap(([k, v]) =>
       keyPaths(v as z.ZodType, prefix ? `${prefix}.${k}` : k, names),

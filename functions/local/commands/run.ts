@@ -14,6 +14,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { styleText } from 'node:util';
+import { channelEnvNames } from '../../adapters/channels/secrets.ts';
 import { type RealExchange, realExchange } from '../../adapters/exchanges.ts';
 import {
   type ExchangeKey,
@@ -88,6 +89,9 @@ export async function run(opts: RunOptions): Promise<number> {
     }));
 
   const alerts: Alert[] = [];
+  // The alert channels' secrets, from where the exchange key is read.
+  const channelEnv =
+    config.alertChannels.length > 0 ? (opts.env ?? withDotEnv(process.env)) : undefined;
   const runtime = await startLocalRuntime({
     config,
     ...(opts.configFile !== undefined && { configFile: opts.configFile }),
@@ -95,6 +99,7 @@ export async function run(opts: RunOptions): Promise<number> {
     holder: 'botfolio run',
     now,
     onAlert: (a) => alerts.push(a),
+    ...(channelEnv && { channelEnv }),
     ...(venue &&
       adapter && {
         exchanges: ({ alerter, breakers }) =>
@@ -128,6 +133,7 @@ export async function run(opts: RunOptions): Promise<number> {
   print(
     `botfolio run — portfolio ${config.portfolioId} on ${opts.exchange}${opts.dryRun ? ' (dry run: nothing is recorded, nothing moves)' : ''}, a cycle every ${formatDuration(intervalMs)}`,
   );
+  if (channelEnv) for (const line of channelLines(config, channelEnv)) print(line);
   let failures = 0;
   try {
     for (let i = 1; !stop.stopping && (opts.cycles === undefined || i <= opts.cycles); i++) {
@@ -187,6 +193,25 @@ async function serveControl(
   });
   folder.announceControl(server.url);
   return server;
+}
+
+/** Where alerts also go, and the channels whose secret is not set (their alerts fail until it is). */
+function channelLines(config: Config, env: Readonly<Record<string, string | undefined>>): string[] {
+  const lines = [
+    `  alerts also to ${config.alertChannels.map((c) => `${c.name} (${c.minSeverity} and above)`).join(', ')}`,
+  ];
+  for (const c of config.alertChannels) {
+    const unset = channelEnvNames(c).filter((name) => !env[name]);
+    if (unset.length > 0) {
+      lines.push(
+        styleText(
+          'yellow',
+          `  alert channel ${c.name}: set ${unset.join(' and ')} in the environment or .env (README, "Alert channels"); its alerts fail until then`,
+        ),
+      );
+    }
+  }
+  return lines;
 }
 
 const VENUE_NAMES: Readonly<Record<RealExchange, string>> = {
