@@ -3,7 +3,14 @@
  * becomes camelCase, defaults are filled in, and each pool's capital is worked out once here, in
  * exact money, so no caller multiplies shares again.
  */
-import type { BotConfig, Config, ExchangeName, ExchangeSettings, PoolConfig } from './config.ts';
+import type {
+  BotConfig,
+  BotHealthConfig,
+  Config,
+  ExchangeName,
+  ExchangeSettings,
+  PoolConfig,
+} from './config.ts';
 import { type ConfigFile, isSupportedExchange } from './config-schema.ts';
 import { type Money, mulRatio, type Ratio, ratio, sub } from './money.ts';
 
@@ -60,6 +67,7 @@ export function assemble(f: ConfigFile): Config {
       enabled: b.enabled,
       accountType:
         b.account_type ?? exchanges.get(b.exchange as ExchangeName)?.botAccountType ?? 'futures',
+      health: healthOf(b.health),
     });
   }
 
@@ -103,6 +111,22 @@ export function assemble(f: ConfigFile): Config {
     checkIntervalMs: f.monitoring?.check_interval ?? 15 * 60_000,
     maxPlausibleJump: f.monitoring?.max_plausible_jump ?? ratio(10),
     freshReadMaxAgeMs: f.monitoring?.fresh_read_max_age ?? 60_000,
+    heartbeatIntervalMs: f.monitoring?.heartbeat_interval ?? 30_000,
+    healthCheckIntervalMs: f.monitoring?.health_check_interval ?? 60_000,
     alertCooldownMs: f.alerts?.cooldown ?? 60 * 60_000,
+  };
+}
+
+/** A bot's health sources; undefined when it names none (not monitored). */
+function healthOf(h: ConfigFile['bots'][number]['health']): BotHealthConfig | undefined {
+  if (!h || (h.heartbeat !== true && h.freqtrade === undefined)) return undefined;
+  return {
+    heartbeat: h.heartbeat === true,
+    freqtrade: h.freqtrade && {
+      url: h.freqtrade.url,
+      user: h.freqtrade.user,
+      passwordSecret: h.freqtrade.password_secret,
+    },
+    maxErrorsPerHour: h.max_errors_per_hour ?? 10,
   };
 }

@@ -30,6 +30,14 @@ export const METRIC_NAMES = {
   exchangeErrors: 'ExchangeErrors',
   /** A cycle's wall-clock duration, in milliseconds. */
   cycleDuration: 'CycleDuration',
+  /** Monitored bots `running` (gauge, each cycle; DESIGN.md §11). */
+  botsRunning: 'BotsRunning',
+  /** Monitored bots `stale`: not heard from for 3 heartbeat intervals (gauge, each cycle). */
+  botsStale: 'BotsStale',
+  /** Monitored bots `stopped`, by their own say (gauge, each cycle). */
+  botsStopped: 'BotsStopped',
+  /** Monitored bots in `error` (gauge, each cycle). */
+  botsError: 'BotsError',
 } as const;
 
 export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];
