@@ -64,8 +64,14 @@ describe('a bot’s health', () => {
     expect(judgeHealth(config, bot, pushed('running', SECOND, errors), NOW).status).toBe('error');
     // The older report has left the hour: 5 ≤ 10.
     const later = NOW + 11 * 60_000;
-    const fresh = {
-      push: { ...pushed('running', 0, errors).push!, receivedAt: new Date(later).toISOString() },
+    const fresh: HealthFacts = {
+      push: {
+        ts: later,
+        status: 'running',
+        errors: 0,
+        receivedAt: new Date(later).toISOString(),
+        recentErrors: errors,
+      },
     };
     expect(judgeHealth(config, bot, fresh, later).status).toBe('running');
   });
