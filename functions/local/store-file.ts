@@ -17,6 +17,7 @@
  * key>/`, and for an index the table key's hash prefix: a query reads one hash key's range in key
  * order (reversed for newest first), which this module reads the same way.
  */
+
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,7 +29,9 @@ import {
   statusKey,
 } from '../adapters/dynamodb/codec.ts';
 import type { TableNames } from '../adapters/dynamodb/context.ts';
+import { HEALTH_PREFIX, healthFactsOfItem } from '../adapters/dynamodb/heartbeats.ts';
 import { STATE_SK, stateFromItem } from '../adapters/dynamodb/state-item.ts';
+import type { HealthFacts } from '../core/health.ts';
 import type { PortfolioState } from '../core/state.ts';
 import type { JournalEntry, TransferStatus } from '../core/transfer.ts';
 
@@ -120,6 +123,8 @@ export interface StoreFile {
   byStatus(portfolioId: string, statuses: readonly TransferStatus[]): Promise<JournalEntry[]>;
   /** As `Journal.byBot`: the bot's newest entries first. */
   byBot(portfolioId: string, botId: string, limit: number): Promise<JournalEntry[]>;
+  /** As `HeartbeatStore.healthFacts`. */
+  healthFacts(portfolioId: string): Promise<Map<string, HealthFacts>>;
   close(): Promise<void>;
 }
 
@@ -207,6 +212,15 @@ export async function openStoreFile(
     async byBot(portfolioId, botId, limit) {
       const key = botKey(portfolioId, botId);
       return (await indexItems('by-bot', key, { reverse: true, limit })).map(journalEntryFromItem);
+    },
+    async healthFacts(portfolioId) {
+      const out = new Map<string, HealthFacts>();
+      for (const item of await stateItems(portfolioId)) {
+        if (typeof item.sk === 'string' && item.sk.startsWith(HEALTH_PREFIX)) {
+          out.set(item.sk.slice(HEALTH_PREFIX.length), healthFactsOfItem(item));
+        }
+      }
+      return out;
     },
     close: () => db.close(),
   };

@@ -12,7 +12,8 @@ import type { HeartbeatStore } from '../../core/store-ports.ts';
 import { itemsByPrefix, type StoreContext } from './context.ts';
 import { isConditionalCheckFailed } from './errors.ts';
 
-const PREFIX = 'health#';
+export const HEALTH_PREFIX = 'health#';
+const PREFIX = HEALTH_PREFIX;
 export const healthKey = (portfolioId: string, botId: string) => ({
   pk: portfolioId,
   sk: `${PREFIX}${botId}`,
@@ -21,7 +22,8 @@ export const healthKey = (portfolioId: string, botId: string) => ({
 const parsed = <T>(value: unknown): T | undefined =>
   typeof value === 'string' ? (JSON.parse(value) as T) : undefined;
 
-function factsOf(item: Record<string, unknown>): HealthFacts {
+/** A bot's health facts from its `health#<bot>` item. */
+export function healthFactsOfItem(item: Record<string, unknown>): HealthFacts {
   const push = parsed<PushedHealth>(item.push);
   const pull = parsed<PulledHealth>(item.pull);
   const judged = typeof item.judged === 'string' ? (item.judged as HealthStatus) : undefined;
@@ -33,7 +35,7 @@ export class DynamoHeartbeatStore implements HeartbeatStore {
 
   async healthFacts(portfolioId: string): Promise<Map<string, HealthFacts>> {
     const items = await itemsByPrefix(this.ctx, portfolioId, PREFIX);
-    return new Map(items.map(({ key, item }) => [key, factsOf(item)]));
+    return new Map(items.map(({ key, item }) => [key, healthFactsOfItem(item)]));
   }
 
   async pushRecord(portfolioId: string, botId: string): Promise<PushRecord | undefined> {
