@@ -5,11 +5,13 @@
  * never both be taken, and a replay never is), `pull` and `judged` by the cycle. Each is a JSON
  * string: small, read whole, and compared whole by the condition.
  */
+
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { HealthFacts, HealthStatus, PulledHealth, PushedHealth } from '../../core/health.ts';
 import type { PushRecord } from '../../core/heartbeat.ts';
 import type { HeartbeatStore } from '../../core/store-ports.ts';
-import { itemsByPrefix, type StoreContext } from './context.ts';
+import { documentClient, itemsByPrefix, type StoreContext } from './context.ts';
 import { isConditionalCheckFailed } from './errors.ts';
 
 export const HEALTH_PREFIX = 'health#';
@@ -118,4 +120,17 @@ export class DynamoHeartbeatStore implements HeartbeatStore {
       );
     }
   }
+}
+
+/**
+ * The heartbeat store alone, over the state table only: for the heartbeat function, which has
+ * access to nothing else.
+ */
+export function dynamoHeartbeatStore(client: DynamoDBClient, stateTable: string): HeartbeatStore {
+  return new DynamoHeartbeatStore({
+    doc: documentClient(client),
+    tables: { state: stateTable, performance: '', transactions: '' },
+    now: () => new Date(),
+    portfolioOfTransfer: new Map(),
+  });
 }
