@@ -15,6 +15,8 @@ export const PORTFOLIO_DIMENSION = 'Portfolio';
 /** The unit CloudWatch records for a metric: counts, the cycle's milliseconds, else none. */
 export function unitOf(name: MetricName): 'Count' | 'Milliseconds' | 'None' {
   if (name.startsWith('Transfers') || name === METRIC_NAMES.exchangeErrors) return 'Count';
+  // Bots by health status: gauges of how many bots, each cycle.
+  if (name.startsWith('Bots')) return 'Count';
   if (name === METRIC_NAMES.cycleDuration) return 'Milliseconds';
   return 'None';
 }

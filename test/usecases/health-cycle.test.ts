@@ -8,9 +8,11 @@ import {
   envHeartbeatSecrets,
   heartbeatSecretEnvName,
 } from '../../functions/adapters/health-secrets.ts';
+import { METRIC_NAMES } from '../../functions/core/metrics.ts';
 import { money } from '../../functions/core/money.ts';
 import { receiveHeartbeat, signHeartbeat } from '../../functions/usecases/heartbeat.ts';
 import { specConfig } from '../core/fixtures.ts';
+import { testRuntime } from '../helpers/runtime.ts';
 import { CYCLE, type Harness, harness, T0, UID } from './harness.ts';
 
 let h: Harness | undefined;
@@ -112,5 +114,33 @@ describe('a monitored bot', () => {
     expect(entry?.status).toBe('rejected');
     expect(entry?.error).toContain('it is stopped');
     expect(h.exchange.equityOf(UID.lorentzian)).toBe(money(30));
+  });
+});
+
+describe('the dashboard metrics', () => {
+  it('count the monitored bots by status each cycle', async () => {
+    const rt = await testRuntime({ config });
+    try {
+      await rt.cycle(new Date(T0));
+      const counts = rt.metricsEmitted.find((m) => METRIC_NAMES.botsStale in m);
+      expect(counts).toMatchObject({
+        [METRIC_NAMES.botsRunning]: 0,
+        [METRIC_NAMES.botsStale]: 1,
+        [METRIC_NAMES.botsStopped]: 0,
+        [METRIC_NAMES.botsError]: 0,
+      });
+    } finally {
+      await rt.close();
+    }
+  });
+
+  it('are not emitted for a portfolio without monitored bots', async () => {
+    const rt = await testRuntime();
+    try {
+      await rt.cycle(new Date(T0));
+      expect(rt.metricsEmitted.some((m) => METRIC_NAMES.botsStale in m)).toBe(false);
+    } finally {
+      await rt.close();
+    }
   });
 });
