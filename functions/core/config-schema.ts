@@ -103,14 +103,20 @@ const durationText = z
   .regex(DURATION_PATTERN, 'a duration such as "30s", "15m", "1h" or "1d"');
 
 // Checked on the text, before it becomes milliseconds, so a problem shows what was written.
+// A text the pattern refused is reported by it alone (parseDuration would throw on it).
+const wellFormed = (t: string) => DURATION_PATTERN.test(t);
 const duration = durationText
-  .refine((t) => parseDuration(t) > 0, 'a duration longer than zero')
-  .refine((t) => parseDuration(t) <= MAX_DURATION_MS, 'a duration of at most "365d"')
+  .refine((t) => !wellFormed(t) || parseDuration(t) > 0, 'a duration longer than zero')
+  .refine(
+    (t) => !wellFormed(t) || parseDuration(t) <= MAX_DURATION_MS,
+    'a duration of at most "365d"',
+  )
   .transform(parseDuration);
 
 /** How often the cycle runs: the same rule here as for the AWS schedule (`checkIntervalProblem`). */
 const checkInterval = durationText
   .superRefine((t, ctx) => {
+    if (!wellFormed(t)) return;
     const problem = checkIntervalProblem(parseDuration(t));
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
   })

@@ -184,3 +184,23 @@ describe('the money rule: toward safety only for a monitored bot that is not run
     expect(p.alerts.map((a) => a.code)).not.toContain('no_bots_running');
   });
 });
+
+describe('the transfer guards’ health check', () => {
+  it('refuses money into a monitored bot whose health cannot be read, or with no store', async () => {
+    const { notRunningNow } = await import('../../functions/usecases/health.ts');
+    const config = monitored();
+    const broken = {
+      healthFacts: async (): Promise<Map<string, HealthFacts>> => {
+        throw new Error('store down');
+      },
+    };
+    expect(await notRunningNow({ config, heartbeats: broken }, MOMENTUM, new Date(NOW))).toContain(
+      'could not be read (store down)',
+    );
+    expect(await notRunningNow({ config }, MOMENTUM, new Date(NOW))).toContain('unknown');
+    // A bot without a health source is not asked about.
+    expect(
+      await notRunningNow({ config, heartbeats: broken }, '1h_lorentzian_sol', new Date(NOW)),
+    ).toBeUndefined();
+  });
+});
