@@ -409,6 +409,32 @@ program
   });
 
 program
+  .command('serve')
+  .description(
+    'the heartbeat endpoint on 127.0.0.1: POST /heartbeat, signed by each bot with its own secret (BOTFOLIO_HEARTBEAT_SECRET_<BOT_ID>)',
+  )
+  .addOption(configOption())
+  .addOption(dataOption())
+  .option(
+    '-p, --port <n>',
+    'port on 127.0.0.1 (0: any free one)',
+    (v: string) => {
+      const n = positiveInt('--port')(v);
+      if (n > 65_535) throw new InvalidArgumentError('--port must be from 0 to 65535');
+      return n;
+    },
+    4281,
+  )
+  .action(async (o) => {
+    const { serveCommand } = await import('../functions/local/commands/serve.ts');
+    process.exitCode = await serveCommand({
+      config: await configOf(o.config),
+      at: booksAt(o),
+      port: o.port,
+    });
+  });
+
+program
   .command('halt')
   .description('emergency stop: nothing moves toward a bot until `resume` (harvests go on)')
   .addOption(configOption())

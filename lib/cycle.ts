@@ -88,6 +88,23 @@ export class Cycle extends ScheduledFunction {
     return this.metric(METRIC_NAMES.exchangeErrors, cloudwatch.Stats.SUM, props);
   }
 
+  /**
+   * How many monitored bots have `status` (DESIGN.md §11), as the last cycle judged them; not
+   * emitted by a portfolio without monitored bots. @default average over 5 minutes
+   */
+  metricBots(
+    status: 'running' | 'stale' | 'stopped' | 'error',
+    props?: cloudwatch.MetricOptions,
+  ): cloudwatch.Metric {
+    const names = {
+      running: METRIC_NAMES.botsRunning,
+      stale: METRIC_NAMES.botsStale,
+      stopped: METRIC_NAMES.botsStopped,
+      error: METRIC_NAMES.botsError,
+    } as const;
+    return this.gauge(names[status], props);
+  }
+
   private gauge(name: MetricName, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(name, cloudwatch.Stats.AVERAGE, props);
   }

@@ -87,6 +87,15 @@ export class BotfolioDashboard extends Construct {
         ],
         [
           graph(
+            'Monitored bots by health (money goes only into running ones)',
+            (['running', 'stale', 'stopped', 'error'] as const).map((status) =>
+              cycle.metricBots(status, { ...gauge, label: status }),
+            ),
+            { stacked: true, width: 24 },
+          ),
+        ],
+        [
+          graph(
             'Transfers by outcome (per hour)',
             [
               workflow.metricTransfers('completed', flow('completed')),

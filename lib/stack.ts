@@ -6,6 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { allocationModulePath } from '../functions/adapters/allocation-module.ts';
 import { STACK_OUTPUTS } from '../functions/adapters/stack-outputs.ts';
@@ -18,6 +19,7 @@ import { BotfolioDashboard } from './dashboard.ts';
 import { type EgressOption, FixedEgress } from './egress.ts';
 import { ExchangeSecrets } from './exchange-secrets.ts';
 import { BotfolioFunction } from './function.ts';
+import { HeartbeatEndpoint } from './heartbeat.ts';
 import { ScheduledFunction } from './scheduled-function.ts';
 import { Storage } from './storage.ts';
 import { testExchangeUrlProblems } from './test-exchange.ts';
@@ -29,6 +31,7 @@ export const HANDLER_ENTRIES = {
   transferStep: fileURLToPath(new URL('../functions/handlers/transfer-step.ts', import.meta.url)),
   reconcile: fileURLToPath(new URL('../functions/handlers/reconcile.ts', import.meta.url)),
   alertChannels: fileURLToPath(new URL('../functions/handlers/alert-channels.ts', import.meta.url)),
+  heartbeat: fileURLToPath(new URL('../functions/handlers/heartbeat.ts', import.meta.url)),
 } as const;
 
 export interface BotfolioStackProps extends StackProps {
@@ -80,6 +83,8 @@ export class BotfolioStack extends Stack {
   readonly dashboard: BotfolioDashboard;
   /** The fixed egress, when the `egress` prop asks for one. */
   readonly egress?: FixedEgress;
+  /** The heartbeat function URL, when a bot of the config sends heartbeats (DESIGN.md §11). */
+  readonly heartbeat?: HeartbeatEndpoint;
 
   constructor(scope: Construct, id: string, props: BotfolioStackProps) {
     super(scope, id, {
@@ -171,6 +176,31 @@ export class BotfolioStack extends Stack {
       };
       for (const [name, value] of Object.entries(environment)) fn.addEnvironment(name, value);
       if (this.egress) fn.node.addDependency(this.egress.egressEstablished);
+    }
+
+    // The cycle asks each Freqtrade bot's API with the password in the secret its config names.
+    const passwordSecrets = new Set(
+      config.bots.flatMap((b) => (b.health?.freqtrade ? [b.health.freqtrade.passwordSecret] : [])),
+    );
+    for (const [i, name] of [...passwordSecrets].entries()) {
+      secretsmanager.Secret.fromSecretNameV2(this, `FreqtradePassword${i}`, name).grantRead(
+        this.cycle.function,
+      );
+    }
+
+    const heartbeatBots = config.bots.filter((b) => b.health?.heartbeat).map((b) => b.botId);
+    if (heartbeatBots.length > 0) {
+      this.heartbeat = new HeartbeatEndpoint(this, 'Heartbeat', {
+        entry: HANDLER_ENTRIES.heartbeat,
+        portfolioId,
+        configFile,
+        botIds: heartbeatBots,
+        stateTable: this.storage.state,
+      });
+      new CfnOutput(this, 'HeartbeatUrl', {
+        value: `${this.heartbeat.url.url}heartbeat`,
+        description: 'Where the bots POST their signed heartbeats',
+      });
     }
 
     this.dashboard = new BotfolioDashboard(this, 'Dashboard', {

@@ -21,6 +21,8 @@ export function unitOf(name: MetricName): 'Count' | 'Milliseconds' | 'None' {
   ) {
     return 'Count';
   }
+  // Bots by health status: gauges of how many bots, each cycle.
+  if (name.startsWith('Bots')) return 'Count';
   if (name === METRIC_NAMES.cycleDuration) return 'Milliseconds';
   return 'None';
 }

@@ -6,6 +6,7 @@
 import type {
   AlertChannelConfig,
   BotConfig,
+  BotHealthConfig,
   Config,
   ExchangeName,
   ExchangeSettings,
@@ -68,6 +69,7 @@ export function assemble(f: ConfigFile): Config {
       enabled: b.enabled,
       accountType:
         b.account_type ?? exchanges.get(b.exchange as ExchangeName)?.botAccountType ?? 'futures',
+      health: healthOf(b.health),
     });
   }
 
@@ -111,9 +113,9 @@ export function assemble(f: ConfigFile): Config {
     checkIntervalMs: f.monitoring?.check_interval ?? 15 * 60_000,
     maxPlausibleJump: f.monitoring?.max_plausible_jump ?? ratio(10),
     freshReadMaxAgeMs: f.monitoring?.fresh_read_max_age ?? 60_000,
+    heartbeatIntervalMs: f.monitoring?.heartbeat_interval ?? 30_000,
+    healthCheckIntervalMs: f.monitoring?.health_check_interval ?? 60_000,
     alertCooldownMs: f.alerts?.cooldown ?? 60 * 60_000,
-    heartbeatIntervalMs: f.monitoring?.heartbeat_interval,
-    healthCheckIntervalMs: f.monitoring?.health_check_interval,
     risk: {
       maxTotalExposure: f.risk?.max_total_exposure,
       maxBotLeverage: f.risk?.max_bot_leverage,
@@ -148,4 +150,18 @@ function alertChannel(c: ChannelFile): AlertChannelConfig {
     default:
       return { ...base, type: c.type };
   }
+}
+
+/** A bot's health sources; undefined when it names none (not monitored). */
+function healthOf(h: ConfigFile['bots'][number]['health']): BotHealthConfig | undefined {
+  if (!h || (h.heartbeat !== true && h.freqtrade === undefined)) return undefined;
+  return {
+    heartbeat: h.heartbeat === true,
+    freqtrade: h.freqtrade && {
+      url: h.freqtrade.url,
+      user: h.freqtrade.user,
+      passwordSecret: h.freqtrade.password_secret,
+    },
+    maxErrorsPerHour: h.max_errors_per_hour ?? 10,
+  };
 }

@@ -283,6 +283,39 @@ export const CONFIG_REFERENCE: readonly ConfigKey[] = [
     example: '"spot"',
   },
   {
+    path: 'bots[].health.heartbeat',
+    meaning:
+      'the bot POSTs signed heartbeats (`botfolio serve` locally, the heartbeat function URL in AWS): it is monitored, and money goes into it only while it is `running`',
+    default: 'false (not monitored)',
+    example: 'true',
+  },
+  {
+    path: 'bots[].health.freqtrade.url',
+    meaning:
+      'the bot’s Freqtrade REST API, asked for `/api/v1/health`, `/api/v1/show_config` and `/api/v1/status` within 2 s: the bot is monitored',
+    default: 'none (not monitored)',
+    example: '"http://127.0.0.1:8080"',
+  },
+  {
+    path: 'bots[].health.freqtrade.user',
+    meaning: 'the Freqtrade API’s user name (its `api_server.username`)',
+    default: 'required with `url`',
+    example: '"botfolio"',
+  },
+  {
+    path: 'bots[].health.freqtrade.password_secret',
+    meaning:
+      'where the API’s password is: the env var of that name locally, the Secrets Manager secret of that name in AWS',
+    default: 'required with `url`',
+    example: '"FT_SOL_PASSWORD"',
+  },
+  {
+    path: 'bots[].health.max_errors_per_hour',
+    meaning: 'more errors than this reported by the bot within an hour make it `error`',
+    default: '10',
+    example: '3',
+  },
+  {
     path: 'monitoring.check_interval',
     meaning:
       'how often a cycle runs: whole minutes from "1m" to "1d", the same rule locally (`run`, `--interval`) and for the AWS schedule',
@@ -306,16 +339,16 @@ export const CONFIG_REFERENCE: readonly ConfigKey[] = [
   {
     path: 'monitoring.heartbeat_interval',
     meaning:
-      'how often a bot is expected to send a heartbeat (DESIGN.md §11, the launcher’s `heartbeat_interval`)',
-    default: 'none: no heartbeat expected',
-    example: '"30s"',
+      'how often a monitored bot is expected to report (a heartbeat, or a healthy answer of its API); not heard from for 3 of them, it is `stale` and no money goes into it',
+    default: '"30s"',
+    example: '"1m"',
   },
   {
     path: 'monitoring.health_check_interval',
     meaning:
-      'how often a bot’s own API, where it has one, is polled for its health (DESIGN.md §11, the launcher’s `health_check_interval`)',
-    default: 'none',
-    example: '"60s"',
+      'how often a bot’s own API (`bots[].health.freqtrade`) is asked for its health; a cycle asks at most once',
+    default: '"60s"',
+    example: '"5m"',
   },
   {
     path: 'alerts.cooldown',

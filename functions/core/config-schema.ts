@@ -172,6 +172,33 @@ const exchangeShape = {
   master_account_type: z.enum(ACCOUNT_TYPES).optional(),
 };
 
+/**
+ * Where Botfolio learns a bot's health (DESIGN.md §11): pushed heartbeats, its Freqtrade REST API,
+ * or both. A bot without it is not monitored and is managed as before.
+ */
+const healthShape = {
+  /** The bot POSTs signed heartbeats (`botfolio serve` locally, the function URL in AWS). */
+  heartbeat: z.boolean().optional(),
+  freqtrade: z
+    .strictObject({
+      url: z.url({
+        protocol: /^https?$/,
+        error: 'the http(s) URL of the bot’s Freqtrade REST API, such as "http://127.0.0.1:8080"',
+      }),
+      user: z.string().min(1, 'the Freqtrade API user name'),
+      /** Where its API password is: an env var locally, a Secrets Manager secret in AWS. */
+      password_secret: z
+        .string()
+        .regex(
+          /^[A-Za-z0-9_/+=.@-]{1,512}$/,
+          'a secret name (an env var locally, a Secrets Manager secret in AWS)',
+        ),
+    })
+    .optional(),
+  /** More errors than this reported within an hour make the bot `error` (default 10). */
+  max_errors_per_hour: z.number().int().min(0).optional(),
+};
+
 const botShape = {
   bot_id: idText('bot id'),
   pool: z.string(),
@@ -188,6 +215,8 @@ const botShape = {
   enabled: z.boolean().default(true),
   /** This bot's account type, overriding its exchange's `bot_account_type` (an extension). */
   account_type: z.enum(ACCOUNT_TYPES).optional(),
+  /** Where its health comes from (an extension, DESIGN.md §11); absent: not monitored. */
+  health: z.strictObject(healthShape).optional(),
 };
 
 const lossRecoveryShape = {
@@ -252,8 +281,9 @@ export const fileSchema = z.strictObject({
       max_plausible_jump: ratioIn(1, 1_000_000, { loOpen: true }).optional(),
       // How old the cycle's reading of a bot may be for a transfer's guards to re-check on it (DESIGN.md §4).
       fresh_read_max_age: duration.optional(),
-      // How often a bot is expected to send a heartbeat; how often a bot's own API is polled (DESIGN.md §11).
+      // How often a monitored bot is expected to send a heartbeat; 3 missed make it stale (DESIGN.md §11).
       heartbeat_interval: duration.optional(),
+      // How often a bot's own API (Freqtrade) is asked for its health, at most once a cycle.
       health_check_interval: duration.optional(),
     })
     .optional(),

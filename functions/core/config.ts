@@ -85,6 +85,18 @@ export interface ExchangeSettings {
   readonly masterAccountType: AccountType;
 }
 
+/** Where a bot's health comes from (DESIGN.md §11); a bot without one is not monitored. */
+export interface BotHealthConfig {
+  /** It POSTs signed heartbeats. */
+  readonly heartbeat: boolean;
+  /** Its Freqtrade REST API, asked each cycle. */
+  readonly freqtrade:
+    | { readonly url: string; readonly user: string; readonly passwordSecret: string }
+    | undefined;
+  /** More errors than this within an hour make it `error` (`max_errors_per_hour`, default 10). */
+  readonly maxErrorsPerHour: number;
+}
+
 export interface BotConfig {
   readonly botId: string;
   readonly pool: string;
@@ -96,6 +108,8 @@ export interface BotConfig {
   readonly enabled: boolean;
   /** The account its transfers use: its own `account_type`, else its exchange's `bot_account_type`. */
   readonly accountType: AccountType;
+  /** Its health sources (`health`); undefined: not monitored, managed as without health. */
+  readonly health: BotHealthConfig | undefined;
 }
 
 export interface Config {
@@ -146,13 +160,17 @@ export interface Config {
    * this old, and read the bot afresh after (`monitoring.fresh_read_max_age`, default 60 s).
    */
   readonly freshReadMaxAgeMs: number;
-  readonly alertCooldownMs: number;
   /**
-   * How often a bot is expected to send a heartbeat (`monitoring.heartbeat_interval`), and how
-   * often a bot's own API is polled (`monitoring.health_check_interval`); undefined when not set.
+   * How often a monitored bot is expected to report (`monitoring.heartbeat_interval`, default
+   * 30 s, the launcher's): a bot not heard from for 3 of them is stale.
    */
-  readonly heartbeatIntervalMs: number | undefined;
-  readonly healthCheckIntervalMs: number | undefined;
+  readonly heartbeatIntervalMs: number;
+  /**
+   * How often a bot's own API is asked for its health (`monitoring.health_check_interval`,
+   * default 60 s, the launcher's); a cycle asks at most once.
+   */
+  readonly healthCheckIntervalMs: number;
+  readonly alertCooldownMs: number;
   /** Risk limits (`risk`, DESIGN.md §11); each one undefined is not checked. */
   readonly risk: RiskLimits;
   /** Where alerts also go besides SNS (`alerts.channels`, default none), in config order. */

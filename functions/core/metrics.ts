@@ -34,6 +34,14 @@ export const METRIC_NAMES = {
   alertChannelDeliveries: 'AlertChannelDeliveries',
   /** Count of alerts an alert channel did not get (after its retries). */
   alertChannelFailures: 'AlertChannelFailures',
+  /** Monitored bots `running` (gauge, each cycle; DESIGN.md §11). */
+  botsRunning: 'BotsRunning',
+  /** Monitored bots `stale`: not heard from for 3 heartbeat intervals (gauge, each cycle). */
+  botsStale: 'BotsStale',
+  /** Monitored bots `stopped`, by their own say (gauge, each cycle). */
+  botsStopped: 'BotsStopped',
+  /** Monitored bots in `error` (gauge, each cycle). */
+  botsError: 'BotsError',
 } as const;
 
 export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];

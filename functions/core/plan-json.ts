@@ -2,9 +2,11 @@
  * The `botfolio plan --json` object (DESIGN.md §6, a contract): a plan in the contract's field
  * names, with amounts as 8-decimal strings and the peak equity as a number. Extensions beyond the
  * contract's sample (added fields only): `equity`, `refill_blocked` (blocks the cycle sets or
- * lifts) and `last_rebalance` (when the allocation strategy last ran, this plan included).
+ * lifts), `last_rebalance` (when the allocation strategy last ran, this plan included) and
+ * `bot_status` (each bot's health the plan was made on, DESIGN.md §11).
  */
 import type { AlertCode, Severity } from './alerts.ts';
+import type { HealthStatus } from './health.ts';
 import { formatMoney, showMoney } from './money.ts';
 import type { Mode, Plan } from './policy.ts';
 import type { TransferKind } from './transfer.ts';
@@ -37,6 +39,21 @@ export interface PlanJson {
     readonly reason: string;
   }[];
   readonly last_rebalance: string | null;
+  /**
+   * Each configured bot's health: `running`, `stale`, `stopped`, `error`, or `not_monitored` (no
+   * health source: managed as without one). Money goes into a monitored bot only while `running`.
+   */
+  readonly bot_status: Readonly<
+    Record<
+      string,
+      {
+        readonly status: HealthStatus;
+        readonly reason: string;
+        /** When it was last heard from (ISO), null if never or not monitored. */
+        readonly last_seen: string | null;
+      }
+    >
+  >;
 }
 
 /** The contract object of a plan, ready for `JSON.stringify`. */
@@ -68,5 +85,11 @@ export function planToJson(plan: Plan): PlanJson {
       reason: c.reason,
     })),
     last_rebalance: plan.lastRebalance ?? null,
+    bot_status: Object.fromEntries(
+      [...plan.health].map(([botId, h]) => [
+        botId,
+        { status: h.status, reason: h.reason, last_seen: h.lastSeen ?? null },
+      ]),
+    ),
   };
 }

@@ -39,7 +39,7 @@ import {
   ZERO,
 } from './money.ts';
 import { limitNote, showPercent, sizeTransfer } from './policy-amounts.ts';
-import { feeRefusal, nothing, permits, type Rule, type Target } from './policy-rules.ts';
+import { feeRefusal, mayMake, nothing, type Rule, type Target } from './policy-rules.ts';
 import { balanceOf, type PortfolioState, readingComplete } from './state.ts';
 import {
   NEEDS_HISTORY,
@@ -170,9 +170,7 @@ export const rebalance: Rule = (ctx, bot) => {
     lr !== undefined && compareToRatioOf(bot.state.balance, lr.interventionThreshold, C) <= 0;
   if (
     into &&
-    (bot.state.refillBlocked ||
-      crashed ||
-      !permits(ctx.config, ctx.flags, { kind: 'rebalance', to }))
+    (bot.state.refillBlocked || crashed || !mayMake(ctx, botId, { kind: 'rebalance', to }))
   ) {
     return nothing();
   }

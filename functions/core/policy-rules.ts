@@ -33,8 +33,27 @@ export function permits(config: Config, flags: Flags, t: Parameters<typeof addsR
   return true;
 }
 
+/**
+ * Whether the plan may make transfer `t` for bot `botId`: the flags permit it, and — for one
+ * that adds risk — the bot is not a monitored bot that is not `running` (DESIGN.md §11: money
+ * moves only toward safety for it).
+ */
+export function mayMake(
+  ctx: Pick<Context, 'config' | 'flags' | 'notRunning'>,
+  botId: string,
+  t: Parameters<typeof addsRisk>[0],
+): boolean {
+  if (!permits(ctx.config, ctx.flags, t)) return false;
+  return !addsRisk(t) || !ctx.notRunning.has(botId);
+}
+
 export interface Context {
   readonly config: Config;
+  /**
+   * Monitored bots that are not `running` this cycle (stale, stopped, error, or of unknown
+   * health), each with why: no allocation, refill or rebalance into them.
+   */
+  readonly notRunning: ReadonlyMap<string, string>;
   /** The flags after this cycle's mode check (policy-modes.ts). */
   readonly flags: Flags;
   /** The reserves as this plan has used them so far. */
@@ -115,7 +134,7 @@ export function portfolioAlerts(ctx: Context): Alert[] {
 export function allocate(ctx: Context, bot: Bot): Decision {
   const { botId, allocation } = bot.config;
   const to = botAccount(botId);
-  if (!permits(ctx.config, ctx.flags, { kind: 'allocation', to })) return nothing();
+  if (!mayMake(ctx, botId, { kind: 'allocation', to })) return nothing();
   const source = bot.pool.name;
   const sized = sizeTransfer(allocation, bot.limits);
   if (!sized) {
@@ -257,7 +276,7 @@ export const refill: Rule = (ctx, bot) => {
   if (!lr?.enabled || !refillDue(lr, B, C)) return undefined;
   const { botId } = bot.config;
   const to = botAccount(botId);
-  if (bot.state.refillBlocked || !permits(ctx.config, ctx.flags, { kind: 'refill', to })) {
+  if (bot.state.refillBlocked || !mayMake(ctx, botId, { kind: 'refill', to })) {
     return nothing();
   }
   const trigger = `balance ${showMoney(B)} ≤ ${showRatio(lr.interventionThreshold)} × ${showMoney(C)}`;

@@ -34,6 +34,7 @@ import {
 } from './analytics.ts';
 import type { BotConfig, Config } from './config.ts';
 import { type Drift, NO_DRIFT } from './drift.ts';
+import { type BotHealth, healthAlerts, isMonitored, notRunningWhy } from './health.ts';
 import { add, type Money, showMoney, sum, ZERO } from './money.ts';
 import { limitsOf, ReserveBudget } from './policy-amounts.ts';
 import { type Modes, nextModes } from './policy-modes.ts';
@@ -81,6 +82,8 @@ export interface Plan {
   readonly refillBlocks: RefillBlockChange[];
   /** When the allocation strategy last ran, this plan included (the state's `last_rebalance`). */
   readonly lastRebalance: string | undefined;
+  /** Every configured bot's health this plan was made on (DESIGN.md §11). */
+  readonly health: ReadonlyMap<string, BotHealth>;
 }
 
 export interface PlanOptions {
@@ -107,6 +110,32 @@ export interface PlanOptions {
   readonly unbooked?: ReadonlyMap<string, Money>;
   /** Where the books and the config disagree (drift.ts): what it names is left alone. */
   readonly drift?: Drift;
+  /**
+   * Each bot's health as the cycle judged it (core/health.ts). A monitored bot missing here is
+   * of unknown health: as good as not running, no money goes into it.
+   */
+  readonly health?: ReadonlyMap<string, BotHealth>;
+}
+
+/** Every configured bot's health: as given, or unknown (stale) for a monitored bot not given. */
+function fleetHealth(
+  config: Config,
+  given: ReadonlyMap<string, BotHealth> | undefined,
+): Map<string, BotHealth> {
+  const out = new Map<string, BotHealth>();
+  for (const bot of config.bots) {
+    const h = given?.get(bot.botId);
+    if (!isMonitored(bot))
+      out.set(bot.botId, { status: 'not_monitored', reason: 'no health source configured' });
+    else
+      out.set(
+        bot.botId,
+        h && h.status !== 'not_monitored'
+          ? h
+          : { status: 'stale', reason: 'its health was not read for this plan' },
+      );
+  }
+  return out;
 }
 
 /** The rules for a funded, enabled bot, in DESIGN.md §3's order; the first that applies decides. */
@@ -221,8 +250,15 @@ export function plan(config: Config, state: PortfolioState, opts: PlanOptions = 
     inFlight(botId) || unknown(botId) || drift.botsAside.has(botId) || held.has(botId);
   const samples = samplesWithNow(state, opts.history);
   const rebalancing = rebalanceTargets(config, state, samples, opts.customWeights);
+  const health = fleetHealth(config, opts.health);
+  const notRunning = new Map<string, string>();
+  for (const bot of config.bots) {
+    const why = notRunningWhy(health.get(bot.botId), bot);
+    if (why !== undefined) notRunning.set(bot.botId, why);
+  }
   const ctx: Context = {
     config,
+    notRunning,
     flags: modes.flags,
     budget: ReserveBudget.of(config, state, drift.frozen),
     blackSwanEntered: modes.blackSwanEntered,
@@ -246,7 +282,7 @@ export function plan(config: Config, state: PortfolioState, opts: PlanOptions = 
   );
   alerts.push(...unknownAlerts(config, state, opts));
   alerts.push(...drift.alerts, ...held.values());
-  alerts.push(...portfolioAlerts(ctx), ...rebalancing.alerts);
+  alerts.push(...portfolioAlerts(ctx), ...rebalancing.alerts, ...healthAlerts(config, health));
 
   const transfers: PlannedTransfer[] = [];
   for (const bot of config.bots) {
@@ -266,6 +302,7 @@ export function plan(config: Config, state: PortfolioState, opts: PlanOptions = 
     alerts,
     refillBlocks: refillBlockChanges(config, state, modes.flags, modes.blackSwanEntered, aside),
     lastRebalance: rebalancing.ran ? state.asOf : state.lastRebalance,
+    health,
   };
 }
 

@@ -4,6 +4,8 @@
  * and the performance series. A composition root builds them together (`Stores`); each use case
  * takes only the ones it needs.
  */
+import type { HealthFacts, HealthStatus, PulledHealth } from './health.ts';
+import type { PushRecord } from './heartbeat.ts';
 import type { Money } from './money.ts';
 import type {
   BalanceConfirmation,
@@ -340,6 +342,31 @@ export interface PerformanceStore {
   endOfDay(portfolioId: string, botId: string, days: readonly string[]): Promise<BotSnapshot[]>;
 }
 
+/**
+ * The bots' health (DESIGN.md §11): what each pushed (its last heartbeat, its rate window), what
+ * its API last answered, and the status the last cycle judged — one item per bot.
+ */
+export interface HeartbeatStore {
+  /** Every bot's health facts, by bot id (one query, consistent). */
+  healthFacts(portfolioId: string): Promise<Map<string, HealthFacts>>;
+  /** One bot's last heartbeat and rate window, read consistently. */
+  pushRecord(portfolioId: string, botId: string): Promise<PushRecord | undefined>;
+  /**
+   * Writes the bot's push record `next` if it is still `prev` (a conditional write on both); false
+   * when another heartbeat got there first — nothing written.
+   */
+  putPush(
+    portfolioId: string,
+    botId: string,
+    prev: PushRecord | undefined,
+    next: Required<PushRecord>,
+  ): Promise<boolean>;
+  /** What the bot's API answered (or not) when a cycle asked. */
+  recordPull(portfolioId: string, botId: string, pulled: PulledHealth): Promise<void>;
+  /** The statuses a cycle judged (the next one sees a restart from them). */
+  recordJudged(portfolioId: string, statuses: ReadonlyMap<string, HealthStatus>): Promise<void>;
+}
+
 /** Every store of a portfolio, as one composition root builds them. */
 export interface Stores {
   readonly journal: Journal;
@@ -350,4 +377,5 @@ export interface Stores {
   readonly plans: PlanStore;
   readonly cooldowns: CooldownStore;
   readonly performance: PerformanceStore;
+  readonly heartbeats: HeartbeatStore;
 }

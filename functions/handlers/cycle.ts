@@ -1,5 +1,8 @@
 /** Lambda entry point of the monitoring cycle, on the EventBridge schedule. */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { freqtradePuller } from '../adapters/freqtrade-api.ts';
+import { secretsManagerPasswords } from '../adapters/health-secrets.ts';
 import { StepFunctionsStarter } from '../adapters/stepfunctions/starter.ts';
 import { METRIC_NAMES } from '../core/metrics.ts';
 import type { WeightsFunction } from '../core/strategies.ts';
@@ -8,6 +11,11 @@ import { alerter, config, exchanges, logger, metrics, stores } from './aws.ts';
 import { loadBundledAllocationModule, requireEnv } from './env.ts';
 
 const workflow = new StepFunctionsStarter(new SFNClient({}), requireEnv('STATE_MACHINE_ARN'));
+
+/** The bots' Freqtrade APIs, each password read from the Secrets Manager secret its config names. */
+const freqtrade = config.bots.some((b) => b.health?.freqtrade)
+  ? freqtradePuller(secretsManagerPasswords(new SecretsManagerClient({})))
+  : undefined;
 
 /**
  * The custom strategy's weights. A module that cannot be loaded here (it passed at synth, so
@@ -35,7 +43,16 @@ export async function handler(event: ScheduledEvent) {
     throw new Error(`scheduled event with an invalid time: ${JSON.stringify(event.time)}`);
   const started = Date.now();
   const result = await runCycle(
-    { config, ...stores, exchanges, workflow, alerter, metrics, customWeights },
+    {
+      config,
+      ...stores,
+      exchanges,
+      workflow,
+      alerter,
+      metrics,
+      customWeights,
+      ...(freqtrade && { freqtrade }),
+    },
     at,
   );
   const durationMs = Date.now() - started;

@@ -15,6 +15,7 @@ import { EMERGENCY_RESERVE } from '../core/accounts.ts';
 import type { Alert } from '../core/alerts.ts';
 import { totalPnl } from '../core/analytics.ts';
 import type { Config } from '../core/config.ts';
+import { type BotHealth, countByStatus } from '../core/health.ts';
 import {
   floorToDecimals,
   formatMoney,
@@ -58,6 +59,8 @@ export interface BoardInput {
   readonly alerts?: readonly Alert[];
   /** The alerts sent lately, as the store remembers them: what, about whom, when. */
   readonly recentAlerts?: readonly SentAlert[];
+  /** Each bot's health (DESIGN.md §11), where any bot is monitored. */
+  readonly health?: ReadonlyMap<string, BotHealth>;
 }
 
 /** An alert the store remembers sending (its cooldown key), without its message. */
@@ -102,6 +105,8 @@ export interface BotRow {
   /** Past `compound_threshold`: it keeps its profit and is no longer harvested. */
   readonly compounding: boolean;
   readonly lastAction: LastAction | undefined;
+  /** Its health, where the board was given the fleet's. */
+  readonly health: BotHealth | undefined;
 }
 
 export function botRows(b: BoardInput): BotRow[] {
@@ -136,6 +141,7 @@ export function botRows(b: BoardInput): BotRow[] {
       refillBlocked: s?.refillBlocked ?? false,
       compounding: known ? compounds(config, s) : false,
       lastAction: b.lastAction.get(bot.botId),
+      health: b.health?.get(bot.botId),
     };
   });
 }
@@ -197,6 +203,7 @@ export function renderBoard(b: BoardInput): string {
       : styleText(['bold', 'red'], b.mode.toUpperCase());
   const drawdown = drawdownOf(b);
   const books = totals(state);
+  const fleet = healthCounts(b.health);
   const stop = config.emergencyStop?.maxDrawdownPercent;
   const reserves = [...state.reserves]
     .map(([k, v]) => {
@@ -211,7 +218,9 @@ export function renderBoard(b: BoardInput): string {
     `Equity ${b.equity === undefined ? 'unknown (a balance is unknown)' : `${n(b.equity)} ${config.currency}`}  peak ${n(b.peakEquity)}  drawdown ${drawdown === undefined ? '—' : percent(drawdown)}${stop ? ` of the ${showRatio(stop)} % emergency stop` : ' (no emergency stop)'}`,
     `Reserves ${reserves}`,
     `Harvested ${n(books.harvested)} ${config.currency} in all · protected ${n(books.protected)} · contributed ${n(books.contributed)}`,
+    ...(fleet === undefined ? [] : [fleet]),
   ];
+  const withHealth = b.health !== undefined;
   const rows: string[][] = [];
   for (const r of botRows(b)) {
     const pnl =
@@ -232,6 +241,7 @@ export function renderBoard(b: BoardInput): string {
       r.botId,
       r.pool,
       r.status,
+      ...(withHealth ? [healthText(r.health)] : []),
       r.balance === undefined ? (r.status === 'unknown' ? 'unknown' : '—') : n(r.balance),
       r.capitalBase === undefined ? '—' : n(r.capitalBase),
       pnl,
@@ -249,8 +259,20 @@ export function renderBoard(b: BoardInput): string {
     ...header,
     renderTable(
       {
-        head: BOARD_HEAD,
-        align: ['left', 'left', 'left', 'right', 'right', 'right', 'left', 'left', 'left'],
+        head: [
+          ...BOARD_HEAD.slice(0, 3),
+          ...(withHealth ? ['health'] : []),
+          ...BOARD_HEAD.slice(3),
+        ],
+        align: [
+          'left',
+          'left',
+          'left',
+          ...(withHealth ? ['left' as const] : []),
+          'right',
+          'right',
+          'right',
+        ],
         colour: process.stdout.isTTY,
       },
       rows,
@@ -261,6 +283,24 @@ export function renderBoard(b: BoardInput): string {
       : [`Alerts: ${alerts.length === 0 ? 'none' : `\n${alerts.join('\n')}`}`]),
     ...(b.recentAlerts === undefined ? [] : [recentAlertsText(b.recentAlerts)]),
   ].join('\n');
+}
+
+/** A bot's health for a person: running in green, not running in red, not monitored as "—". */
+function healthText(h: BotHealth | undefined): string {
+  if (!h || h.status === 'not_monitored') return '—';
+  if (h.status === 'running') return styleText('green', 'running');
+  const since = h.lastSeen ? ` (seen ${minute(h.lastSeen)})` : ' (never seen)';
+  return styleText('red', `${h.status.toUpperCase()}${h.status === 'stale' ? since : ''}`);
+}
+
+/** The board's counts of the fleet's health, for the header; undefined when none is monitored. */
+export function healthCounts(
+  health: ReadonlyMap<string, BotHealth> | undefined,
+): string | undefined {
+  if (!health) return undefined;
+  const c = countByStatus(health);
+  if (c.not_monitored === health.size) return undefined;
+  return `Bots ${c.running} running · ${c.stale} stale · ${c.stopped} stopped · ${c.error} error${c.not_monitored > 0 ? ` · ${c.not_monitored} not monitored` : ''}`;
 }
 
 function recentAlertsText(sent: readonly SentAlert[]): string {
@@ -304,7 +344,15 @@ export function boardJson(b: BoardInput): Record<string, unknown> {
       last_action: r.lastAction
         ? { ...r.lastAction, amount: formatMoney(r.lastAction.amount) }
         : null,
+      ...(r.health && {
+        health: {
+          status: r.health.status,
+          reason: r.health.reason,
+          last_seen: r.health.lastSeen ?? null,
+        },
+      }),
     })),
+    ...(b.health && { health_counts: countByStatus(b.health) }),
     in_flight: (b.inFlight ?? []).map((e) => ({
       id: e.id,
       kind: e.kind,

@@ -14,12 +14,15 @@ import { alertChannels } from '../adapters/channels/index.ts';
 import { channelSecretFromEnv } from '../adapters/channels/secrets.ts';
 import { DynamoBreakerStore } from '../adapters/dynamodb/breaker.ts';
 import { dynamoStores } from '../adapters/dynamodb/store.ts';
+import { freqtradePuller } from '../adapters/freqtrade-api.ts';
+import { envPasswords } from '../adapters/health-secrets.ts';
 import { PaperExchange } from '../adapters/paper/exchange.ts';
 import type { FaultPlan } from '../adapters/paper/faults.ts';
 import { BotSimulator, DEMO_SEED, defaultProfiles } from '../adapters/paper/market.ts';
 import { withDotEnv } from '../adapters/secrets.ts';
 import type { Alert } from '../core/alerts.ts';
 import type { Config } from '../core/config.ts';
+import type { FreqtradePull } from '../core/health.ts';
 import { type Metrics, NO_METRICS } from '../core/metrics.ts';
 import { ZERO } from '../core/money.ts';
 import type { Alerter, BreakerStore, Exchange } from '../core/ports.ts';
@@ -91,6 +94,11 @@ export interface LocalRuntimeOptions {
   readonly serial?: boolean;
   /** Kills transfer executions at chosen steps, as a dying process would. @default none */
   readonly reaper?: Reaper;
+  /**
+   * Asks a bot's Freqtrade API (`bots[].health.freqtrade`).
+   * @default over fetch, each password from the env var its `password_secret` names
+   */
+  readonly freqtrade?: FreqtradePull;
   /** The paper exchange answers a repeated clientOid with its first transfer. @default true */
   readonly dedupeClientOid?: boolean;
   /** Who holds the data folder, in other processes' messages. @default 'a botfolio command' */
@@ -115,6 +123,8 @@ export interface LocalRuntime {
   readonly workflow: LocalTransferWorkflow;
   /** The `custom` strategy's weights function, loaded from the config's `allocation.module`. */
   readonly customWeights: WeightsFunction | undefined;
+  /** Asks the bots' Freqtrade APIs (their health). */
+  readonly freqtrade: FreqtradePull;
   /** Runs one cycle at `at` and waits for the transfers it started to finish. */
   cycle(at: Date): Promise<CycleResult>;
   /** Reconciles (at the runtime's clock) and waits for the transfers it started again. */
@@ -134,6 +144,7 @@ const MARKET_FILE = 'market.json';
 export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<LocalRuntime> {
   const { config } = opts;
   const now = opts.now ?? (() => new Date());
+  const freqtrade = opts.freqtrade ?? freqtradePuller(envPasswords(withDotEnv(process.env)));
   const metrics = opts.metrics ?? NO_METRICS;
   const dataDir = opts.dataDir;
   // First: a module that cannot work is refused before anything starts.
@@ -248,9 +259,20 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     market,
     workflow,
     customWeights,
+    freqtrade,
     async cycle(at: Date) {
       const result = await runCycle(
-        { config: current, ...store, exchanges, workflow, alerter, metrics, customWeights, now },
+        {
+          config: current,
+          ...store,
+          exchanges,
+          workflow,
+          alerter,
+          metrics,
+          customWeights,
+          now,
+          freqtrade,
+        },
         at,
       );
       await workflow.drain();

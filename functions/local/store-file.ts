@@ -17,6 +17,7 @@
  * key>/`, and for an index the table key's hash prefix: a query reads one hash key's range in key
  * order (reversed for newest first), which this module reads the same way.
  */
+
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,8 +29,10 @@ import {
   statusKey,
 } from '../adapters/dynamodb/codec.ts';
 import type { TableNames } from '../adapters/dynamodb/context.ts';
+import { HEALTH_PREFIX, healthFactsOfItem } from '../adapters/dynamodb/heartbeats.ts';
 import { snapshotFromItem } from '../adapters/dynamodb/performance.ts';
 import { STATE_SK, stateFromItem } from '../adapters/dynamodb/state-item.ts';
+import type { HealthFacts } from '../core/health.ts';
 import type { PortfolioState } from '../core/state.ts';
 import type { BotSnapshot } from '../core/store-ports.ts';
 import type { JournalEntry, TransferStatus } from '../core/transfer.ts';
@@ -124,6 +127,8 @@ export interface StoreFile {
   byBot(portfolioId: string, botId: string, limit: number): Promise<JournalEntry[]>;
   /** As `PerformanceStore.endOfDay`: the last snapshot of each day that has one, oldest first. */
   endOfDay(portfolioId: string, botId: string, days: readonly string[]): Promise<BotSnapshot[]>;
+  /** As `HeartbeatStore.healthFacts`. */
+  healthFacts(portfolioId: string): Promise<Map<string, HealthFacts>>;
   close(): Promise<void>;
 }
 
@@ -221,6 +226,15 @@ export async function openStoreFile(
         if (item) closes.push(snapshotFromItem(item));
       }
       return closes;
+    },
+    async healthFacts(portfolioId) {
+      const out = new Map<string, HealthFacts>();
+      for (const item of await stateItems(portfolioId)) {
+        if (typeof item.sk === 'string' && item.sk.startsWith(HEALTH_PREFIX)) {
+          out.set(item.sk.slice(HEALTH_PREFIX.length), healthFactsOfItem(item));
+        }
+      }
+      return out;
     },
     close: () => db.close(),
   };

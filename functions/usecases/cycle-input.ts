@@ -7,6 +7,7 @@
 import { type Alert, alert } from '../core/alerts.ts';
 import type { Config } from '../core/config.ts';
 import { configDrift } from '../core/drift.ts';
+import type { BotHealth } from '../core/health.ts';
 import { type Money, showMoney, sum } from '../core/money.ts';
 import { historySamplesToRead, type Plan, plan } from '../core/policy.ts';
 import type { BalanceReading } from '../core/ports.ts';
@@ -22,6 +23,7 @@ import {
   readPoolCorrelations,
 } from './correlation.ts';
 import type { CycleDeps } from './cycle.ts';
+import { type HealthReading, readHealth } from './health.ts';
 
 /** What a cycle reads besides the stored state: the transfers still open, and fresh balances. */
 export interface CycleFacts {
@@ -40,6 +42,8 @@ export interface CycleFacts {
    * not verified yet and nothing is in flight; absent otherwise.
    */
   readonly masters?: BalanceReading;
+  /** The bots' health, judged when the balances were read, and what their APIs answered. */
+  readonly health: HealthReading;
 }
 
 /**
@@ -48,17 +52,20 @@ export interface CycleFacts {
  * run (`botfolio run --dry-run`) read alike through it.
  */
 export async function readCycleFacts(
-  deps: Pick<CycleDeps, 'config' | 'journal' | 'exchanges'>,
+  deps: Pick<CycleDeps, 'config' | 'journal' | 'exchanges' | 'heartbeats' | 'freqtrade' | 'now'>,
   stored: PortfolioState,
 ): Promise<CycleFacts> {
   const open = await deps.journal.byStatus(deps.config.portfolioId, OPEN_STATUSES);
   const { balances, confirmationsEnded } = await readBalances(deps, stored);
+  // Judged after the balances: a plan never rests on health older than its reading.
+  const health = await readHealth(deps, deps.now?.() ?? new Date());
   const unverified = stored.opening !== undefined && stored.opening.verifiedAt === undefined;
   return {
     open,
     inFlight: new Set(open.map((e) => e.botId)),
     balances,
     confirmationsEnded,
+    health,
     ...(unverified && open.length === 0 && { masters: await readMasters(deps) }),
   };
 }
@@ -149,6 +156,8 @@ export async function decideCycle(
     readonly asOf: string;
     /** The master accounts' reading, where the cycle made one (`CycleFacts.masters`). */
     readonly masters?: BalanceReading;
+    /** The bots' health (`CycleFacts.health`); without it a monitored bot gets no money in. */
+    readonly health?: ReadonlyMap<string, BotHealth>;
   },
 ): Promise<{ state: PortfolioState; plan: Plan; openingVerified: boolean }> {
   const { stored, balances, inFlight, asOf } = input;
@@ -187,6 +196,7 @@ export async function decideCycle(
     lastKnown,
     unbooked,
     drift: { ...drift, frozen, alerts: [...check.alerts, ...drift.alerts] },
+    ...(input.health && { health: input.health }),
     ...(deps.customWeights && { customWeights: deps.customWeights }),
   });
   const correlated = await correlationCheck(deps, stored, state);

@@ -8,7 +8,8 @@ import { type Alert, alert, announcesTransfer } from '../core/alerts.ts';
 import { netContributed, totalPnl } from '../core/analytics.ts';
 import type { Config } from '../core/config.ts';
 import { cycleIdFor } from '../core/cycle-id.ts';
-import { METRIC_NAMES, type Metrics } from '../core/metrics.ts';
+import { type BotHealth, countByStatus, type FreqtradePull } from '../core/health.ts';
+import { METRIC_NAMES, type MetricName, type Metrics } from '../core/metrics.ts';
 import { type Money, showMoney, sum, toFloat } from '../core/money.ts';
 import { deployedSums, type Plan, portfolioEquity } from '../core/policy.ts';
 import type { Alerter, BalanceReading, Exchange, WorkflowStarter } from '../core/ports.ts';
@@ -25,9 +26,11 @@ import {
 } from '../core/transfer.ts';
 import { claimBots } from './bot-plans.ts';
 import { decideCycle, readCycleFacts } from './cycle-input.ts';
+import type { HealthReading } from './health.ts';
 
 export interface CycleDeps
-  extends Pick<Stores, 'journal' | 'portfolio' | 'ledger' | 'plans' | 'performance'> {
+  extends Pick<Stores, 'journal' | 'portfolio' | 'ledger' | 'plans' | 'performance'>,
+    Partial<Pick<Stores, 'heartbeats'>> {
   readonly config: Config;
   readonly exchanges: ReadonlyMap<string, Exchange>;
   readonly workflow: WorkflowStarter;
@@ -43,6 +46,11 @@ export interface CycleDeps
    * it was really made). @default () => new Date()
    */
   readonly now?: () => Date;
+  /**
+   * Asks a bot's Freqtrade API (`bots[].health.freqtrade`). Without it such a bot learns its
+   * health from heartbeats only.
+   */
+  readonly freqtrade?: FreqtradePull;
 }
 
 export interface CycleResult {
@@ -137,7 +145,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
 
   // When the balances were really read (the slot's time may be long past: a retried cycle).
   const readAt = deps.now?.() ?? new Date();
-  const { open, inFlight, balances, confirmationsEnded, masters } = await readCycleFacts(
+  const { open, inFlight, balances, confirmationsEnded, masters, health } = await readCycleFacts(
     deps,
     stored,
   );
@@ -167,6 +175,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     inFlight,
     asOf,
     ...(masters && { masters }),
+    health: health.health,
   });
   if (openingVerified) await deps.portfolio.verifyOpening(portfolioId, readAt.toISOString());
 
@@ -214,6 +223,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     confirmationsEnded: [...confirmationsEnded],
   });
   await deps.performance.putSnapshots(portfolioId, snapshots(state, cycleId, asOf));
+  await recordHealth(deps, portfolioId, health);
 
   const equity = portfolioEquity(state);
   const deployed = deployedSums(config, state);
@@ -223,6 +233,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     ...(deployed && {
       [METRIC_NAMES.deployedRatio]: toFloat(deployed.balance) / toFloat(deployed.capitalBase),
     }),
+    ...healthMetrics(decided.health),
   });
 
   for (const entry of [...entries, ...stale]) await deps.workflow.start(entry);
@@ -239,6 +250,45 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     held: [...new Set(wanted.map((e) => e.botId))].filter(
       (b) => !claimed.some((e) => e.botId === b),
     ),
+  };
+}
+
+/**
+ * What the bots' APIs answered, and the statuses judged (the next cycle sees a restart from
+ * them). Bookkeeping, not money: a failed write is not the cycle's failure — the next cycle asks
+ * again, and a bot not heard from goes stale, which only keeps money out.
+ */
+async function recordHealth(
+  deps: Pick<CycleDeps, 'heartbeats'>,
+  portfolioId: string,
+  reading: HealthReading,
+): Promise<void> {
+  const store = deps.heartbeats;
+  if (!store) return;
+  try {
+    for (const [botId, pulled] of reading.pulls) await store.recordPull(portfolioId, botId, pulled);
+    const judged = new Map(
+      [...reading.health]
+        .filter(([, h]) => h.status !== 'not_monitored')
+        .map(([id, h]) => [id, h.status]),
+    );
+    if (judged.size > 0) await store.recordJudged(portfolioId, judged);
+  } catch {
+    // See above: nothing this cycle decided rests on these writes.
+  }
+}
+
+/** How many monitored bots have each status (the dashboard's counts); none when none is monitored. */
+function healthMetrics(
+  health: ReadonlyMap<string, BotHealth>,
+): Partial<Record<MetricName, number>> {
+  const counts = countByStatus(health);
+  if (counts.not_monitored === health.size) return {};
+  return {
+    [METRIC_NAMES.botsRunning]: counts.running,
+    [METRIC_NAMES.botsStale]: counts.stale,
+    [METRIC_NAMES.botsStopped]: counts.stopped,
+    [METRIC_NAMES.botsError]: counts.error,
   };
 }
 

@@ -32,11 +32,13 @@ import type { PortfolioState } from '../core/state.ts';
 import type {
   ClaimStore,
   DailyClaim,
+  HeartbeatStore,
   Journal,
   PortfolioStore,
   ReserveHold,
 } from '../core/store-ports.ts';
 import { addsRisk, claimedAmount, type JournalEntry } from '../core/transfer.ts';
+import { notRunningNow } from './health.ts';
 
 /** The reserve a transfer takes money out of, if it does. */
 export const sourceReserve = (e: Pick<JournalEntry, 'from'>): string | undefined =>
@@ -187,6 +189,8 @@ export interface GuardDeps {
   readonly config: Config;
   readonly portfolio: Pick<PortfolioStore, 'load'>;
   readonly journal: Pick<Journal, 'get'>;
+  /** The bots' stored health; without it a monitored bot gets no risk-adding transfer. */
+  readonly heartbeats?: Pick<HeartbeatStore, 'healthFacts'>;
   readonly now: () => Date;
 }
 
@@ -209,6 +213,11 @@ export async function guardsBeforeClaims(
   if (failures.length > 0) return refuse(failures.join('; '));
   if (!state) return refuse('the portfolio has no state');
   if (state.flags.halted && addsRisk(e)) return refuse(`${e.kind} into a bot refused while halted`);
+  // Money goes into a monitored bot only while it runs (DESIGN.md §11), as of now, not the plan.
+  if (addsRisk(e)) {
+    const why = await notRunningNow(deps, e.botId, deps.now());
+    if (why !== undefined) return refuse(`${e.kind} into ${e.botId} refused: ${why}`);
+  }
   const frozen = reservesFrozen(state);
   if (frozen !== undefined && sourceReserve(e) !== undefined) return refuse(frozen);
   // The other legs before the balance: a leg seen completed is then surely in a balance read now.

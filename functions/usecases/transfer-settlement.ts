@@ -24,7 +24,8 @@ import { releaseClaims } from './transfer-guards.ts';
 
 /** What the transfer steps and reconciliation work with. */
 export interface TransferDeps
-  extends Pick<Stores, 'journal' | 'portfolio' | 'ledger' | 'claims' | 'locks' | 'plans'> {
+  extends Pick<Stores, 'journal' | 'portfolio' | 'ledger' | 'claims' | 'locks' | 'plans'>,
+    Partial<Pick<Stores, 'heartbeats'>> {
   readonly config: Config;
   readonly exchanges: ReadonlyMap<string, Exchange>;
   readonly alerter: Alerter;

@@ -76,15 +76,15 @@ describe('the risk section', () => {
 });
 
 describe('the heartbeat durations of monitoring', () => {
-  it('reads heartbeat_interval and health_check_interval as durations, none by default', () => {
+  it('reads heartbeat_interval and health_check_interval as durations, the launcher's 30 s and 60 s by default', () => {
     const c = specConfig({
       monitoring: { ...MONITORING, heartbeat_interval: '30s', health_check_interval: '1m' },
     });
     expect(c.heartbeatIntervalMs).toBe(30_000);
     expect(c.healthCheckIntervalMs).toBe(60_000);
     const none = specConfig({ monitoring: MONITORING });
-    expect(none.heartbeatIntervalMs).toBeUndefined();
-    expect(none.healthCheckIntervalMs).toBeUndefined();
+    expect(none.heartbeatIntervalMs).toBe(30_000);
+    expect(none.healthCheckIntervalMs).toBe(60_000);
   });
 
   it.each([

@@ -37,6 +37,12 @@ describe('botfolio plan --json', () => {
       ],
       refill_blocked: [],
       last_rebalance: null,
+      bot_status: Object.fromEntries(
+        config.bots.map((b) => [
+          b.botId,
+          { status: 'not_monitored', reason: 'no health source configured', last_seen: null },
+        ]),
+      ),
     });
   });
 

@@ -11,6 +11,7 @@ import type { Stores } from '../../core/store-ports.ts';
 import { DynamoClaimStore } from './claims.ts';
 import { documentClient, type StoreContext, type TableNames } from './context.ts';
 import { DynamoCooldownStore } from './cooldowns.ts';
+import { DynamoHeartbeatStore } from './heartbeats.ts';
 import { DynamoJournal } from './journal.ts';
 import { DynamoLedgerStore } from './ledger.ts';
 import { DynamoLockStore } from './locks.ts';
@@ -50,5 +51,6 @@ export function dynamoStores(
     plans: new DynamoPlanStore(ctx),
     cooldowns: new DynamoCooldownStore(ctx),
     performance: new DynamoPerformanceStore(ctx),
+    heartbeats: new DynamoHeartbeatStore(ctx),
   };
 }

@@ -104,6 +104,9 @@ export async function demo(opts: DemoOptions): Promise<number> {
         lastAction,
         inFlight: await runtime.store.journal.byStatus(config.portfolioId, OPEN_STATUSES),
         alerts: [...cycleAlerts],
+        ...([...result.plan.health.values()].some((h) => h.status !== 'not_monitored') && {
+          health: result.plan.health,
+        }),
         ...(i < opts.cycles && {
           nextCycleAt: new Date(clock.getTime() + config.checkIntervalMs).toISOString(),
         }),

@@ -284,8 +284,14 @@ export async function previewCycle(
   const { config } = runtime;
   const asOf = at.toISOString();
   const stored = await previewState({ config, ...runtime.store }, asOf);
-  const { inFlight, balances, masters } = await readCycleFacts(
-    { config, ...runtime.store, exchanges: runtime.exchanges },
+  const { inFlight, balances, masters, health } = await readCycleFacts(
+    {
+      config,
+      ...runtime.store,
+      exchanges: runtime.exchanges,
+      freqtrade: runtime.freqtrade,
+      now: () => at,
+    },
     stored,
   );
 
@@ -307,7 +313,7 @@ export async function previewCycle(
   }
   const { state, plan: decided } = await decideCycle(
     { config, performance: runtime.store.performance, customWeights: runtime.customWeights },
-    { stored, balances, inFlight, asOf, ...(masters && { masters }) },
+    { stored, balances, inFlight, asOf, ...(masters && { masters }), health: health.health },
   );
   print(
     `dry run — cycle ${cycleIdFor(at, config.checkIntervalMs)}: mode ${decided.mode}, equity ${showAmount(portfolioEquity(state))} ${config.currency} (nothing recorded, nothing moved)`,

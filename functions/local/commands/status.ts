@@ -8,6 +8,7 @@
 import type { Config } from '../../core/config.ts';
 import type { PoolCorrelation } from '../../core/correlation.ts';
 import { cycleIdFor } from '../../core/cycle-id.ts';
+import { type HealthFacts, isMonitored, judgeFleet } from '../../core/health.ts';
 import { formatMoney } from '../../core/money.ts';
 import { modeOf, portfolioEquity } from '../../core/policy.ts';
 import { type PortfolioState, stateToJson } from '../../core/state.ts';
@@ -24,6 +25,7 @@ interface StatusReads extends Pick<PerformanceStore, 'endOfDay'> {
   sentSince(portfolioId: string, sinceMs: number): Promise<{ key: string; sentAt: number }[]>;
   byStatus(portfolioId: string, statuses: readonly TransferStatus[]): Promise<JournalEntry[]>;
   byBot(portfolioId: string, botId: string, limit: number): Promise<JournalEntry[]>;
+  healthFacts(portfolioId: string): Promise<Map<string, HealthFacts>>;
 }
 
 export const readsOf = (stores: Stores): StatusReads => ({
@@ -31,6 +33,7 @@ export const readsOf = (stores: Stores): StatusReads => ({
   byStatus: (portfolioId, statuses) => stores.journal.byStatus(portfolioId, statuses),
   byBot: (portfolioId, botId, limit) => stores.journal.byBot(portfolioId, botId, limit),
   endOfDay: (portfolioId, botId, days) => stores.performance.endOfDay(portfolioId, botId, days),
+  healthFacts: (portfolioId) => stores.heartbeats.healthFacts(portfolioId),
 });
 
 /**
@@ -118,9 +121,13 @@ export async function statusBoard(
   const lastAction = new Map<string, LastAction>();
   // Each bot's newest entry, asked for all bots at once (one query each).
   const day = 24 * 3_600_000;
-  const [sent, inFlight, ...lasts] = await Promise.all([
+  const monitored = config.bots.some(isMonitored);
+  const [sent, inFlight, facts, ...lasts] = await Promise.all([
     store.sentSince(config.portfolioId, Date.now() - day),
     store.byStatus(config.portfolioId, OPEN_STATUSES),
+    monitored
+      ? store.healthFacts(config.portfolioId).catch((error: unknown) => String(error))
+      : undefined,
     ...config.bots.map((b) => store.byBot(config.portfolioId, b.botId, 1)),
   ]);
   for (const [last] of lasts)
@@ -144,5 +151,14 @@ export async function statusBoard(
     lastAction,
     inFlight: inFlight ?? [],
     recentAlerts: (sent ?? []).map((a) => sentAlertOf(a.key, a.sentAt)),
+    ...(facts !== undefined && {
+      // As of now: a bot's health ages between cycles, and the board says what it is now.
+      health: judgeFleet(
+        config,
+        typeof facts === 'string' ? new Map() : facts,
+        Date.now(),
+        typeof facts === 'string' ? facts : undefined,
+      ),
+    }),
   };
 }

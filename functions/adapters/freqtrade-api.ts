@@ -1,0 +1,99 @@
+/**
+ * A bot's own Freqtrade REST API, asked for its health (DESIGN.md §11): a JWT from
+ * `POST /api/v1/token/login` (HTTP basic auth with the API's user and password), then
+ * `GET /api/v1/health` (`last_process_ts`: when its loop last ran), `GET /api/v1/show_config`
+ * (`state`: running, stopped, paused) and `GET /api/v1/status` (its open trades) — all within one
+ * short deadline. It never throws: a bot that does not answer in time is "no answer", which the
+ * cycle records and which makes the bot stale once it lasts.
+ */
+import type { FreqtradePull, ReportedStatus } from '../core/health.ts';
+import type { PasswordOf } from './health-secrets.ts';
+
+/** How long one bot's API may take for all its calls. */
+export const FREQTRADE_TIMEOUT_MS = 2_000;
+
+class AnsweredError extends Error {
+  constructor(
+    message: string,
+    readonly status: ReportedStatus | undefined,
+  ) {
+    super(message);
+    this.name = 'AnsweredError';
+  }
+}
+
+/** A puller over `fetch` with the passwords of `passwordOf`. */
+export function freqtradePuller(
+  passwordOf: PasswordOf,
+  opts: { readonly timeoutMs?: number; readonly fetch?: typeof fetch } = {},
+): FreqtradePull {
+  const doFetch = opts.fetch ?? fetch;
+  const timeoutMs = opts.timeoutMs ?? FREQTRADE_TIMEOUT_MS;
+  return async (target, now) => {
+    const at = now.toISOString();
+    const signal = AbortSignal.timeout(timeoutMs);
+    const base = target.url.replace(/\/+$/, '');
+    const call = async (path: string, init: RequestInit): Promise<unknown> => {
+      const res = await doFetch(`${base}${path}`, { ...init, signal, redirect: 'error' });
+      if (res.status === 401 || res.status === 403) {
+        throw new AnsweredError(
+          `${path} answered ${res.status}: the API refused Botfolio's credentials`,
+          'error',
+        );
+      }
+      if (!res.ok) throw new AnsweredError(`${path} answered HTTP ${res.status}`, 'error');
+      return res.json();
+    };
+    try {
+      const password = await passwordOf(target.passwordSecret);
+      if (password === undefined) {
+        return { at, answer: undefined, error: `no password in ${target.passwordSecret}` };
+      }
+      const basic = `Basic ${Buffer.from(`${target.user}:${password}`).toString('base64')}`;
+      const login = (await call('/api/v1/token/login', {
+        method: 'POST',
+        headers: { authorization: basic },
+      })) as { access_token?: unknown };
+      if (typeof login.access_token !== 'string') {
+        throw new AnsweredError('/api/v1/token/login gave no access_token', 'error');
+      }
+      const headers = { authorization: `Bearer ${login.access_token}` };
+      const [health, config, trades] = await Promise.all([
+        call('/api/v1/health', { headers }) as Promise<{ last_process_ts?: unknown }>,
+        call('/api/v1/show_config', { headers }) as Promise<{ state?: unknown }>,
+        call('/api/v1/status', { headers }),
+      ]);
+      const ts = health.last_process_ts;
+      const lastProcess =
+        typeof ts === 'number' && Number.isFinite(ts) && ts > 0
+          ? new Date(ts * 1000).toISOString()
+          : undefined;
+      const state = typeof config.state === 'string' ? config.state.toLowerCase() : undefined;
+      const open = Array.isArray(trades) ? trades.length : undefined;
+      const status: ReportedStatus = state === 'running' ? 'running' : 'stopped';
+      const note = [
+        `state ${state ?? 'not given'}`,
+        ...(open === undefined ? [] : [`${open} open trade${open === 1 ? '' : 's'}`]),
+        ...(lastProcess === undefined ? ['no loop run yet'] : []),
+      ].join(', ');
+      // A running bot whose loop never ran has not shown it runs.
+      return {
+        at,
+        answer: {
+          status: status === 'running' && lastProcess === undefined ? 'stopped' : status,
+          ...(lastProcess !== undefined && { lastProcess }),
+          note,
+        },
+      };
+    } catch (error) {
+      if (error instanceof AnsweredError && error.status !== undefined) {
+        return { at, answer: { status: error.status, note: error.message } };
+      }
+      const why =
+        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
+          ? `no answer within ${timeoutMs} ms`
+          : `unreachable (${error instanceof Error ? error.message : String(error)})`;
+      return { at, answer: undefined, error: why };
+    }
+  };
+}

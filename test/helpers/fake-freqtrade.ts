@@ -1,0 +1,80 @@
+/**
+ * A fake Freqtrade REST API on 127.0.0.1: `POST /api/v1/token/login` checks HTTP basic auth and
+ * gives a JWT-like token; `/api/v1/health`, `/api/v1/show_config` and `/api/v1/status` want it as
+ * a bearer token, as Freqtrade does. Its mood is set by the test: healthy, stopped, failing
+ * (HTTP 500), or hanging (never answers).
+ */
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeFreqtrade {
+  readonly url: string;
+  /** How it answers from now on. */
+  mood: 'healthy' | 'stopped' | 'failing' | 'hanging';
+  /** Its `last_process_ts` (Unix seconds); null before its loop first ran. */
+  lastProcessTs: number | null;
+  /** Paths asked, in order. */
+  readonly asked: string[];
+  close(): Promise<void>;
+}
+
+export async function startFakeFreqtrade(user: string, password: string): Promise<FakeFreqtrade> {
+  const token = 'eyJ.fake.token';
+  const hanging = new Set<ServerResponse>();
+  const fake: FakeFreqtrade = {
+    url: '',
+    mood: 'healthy',
+    lastProcessTs: null,
+    asked: [],
+    close: async () => {},
+  };
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    fake.asked.push(`${req.method} ${path}`);
+    const json = (status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (fake.mood === 'hanging') {
+      hanging.add(res);
+      return;
+    }
+    if (path === '/api/v1/token/login' && req.method === 'POST') {
+      const basic = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+      if (req.headers.authorization !== basic) return json(401, { detail: 'Unauthorized' });
+      return json(200, { access_token: token, refresh_token: 'r' });
+    }
+    if (req.headers.authorization !== `Bearer ${token}`)
+      return json(401, { detail: 'Unauthorized' });
+    if (fake.mood === 'failing') return json(500, { error: 'Internal Server Error' });
+    const state = fake.mood === 'stopped' ? 'stopped' : 'running';
+    if (path === '/api/v1/health') {
+      const ts = fake.lastProcessTs;
+      return json(
+        200,
+        ts === null
+          ? { last_process: null, last_process_loc: null, last_process_ts: null }
+          : {
+              last_process: new Date(ts * 1000).toISOString(),
+              last_process_loc: new Date(ts * 1000).toISOString(),
+              last_process_ts: ts,
+            },
+      );
+    }
+    if (path === '/api/v1/show_config')
+      return json(200, { state, strategy: 'Fake', dry_run: true });
+    // Freqtrade answers [] when the trader is not running.
+    if (path === '/api/v1/status')
+      return json(200, state === 'running' ? [{ trade_id: 1, pair: 'SOL/USDT' }] : []);
+    return json(404, { detail: 'Not Found' });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
+  const { port } = server.address() as AddressInfo;
+  return Object.assign(fake, {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((ok) => {
+        for (const r of hanging) r.destroy();
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  });
+}
