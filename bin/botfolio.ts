@@ -8,8 +8,8 @@ import '../functions/local/zod-jitless.ts';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEMO_SEED } from '../functions/adapters/paper/demo-seed.ts';
 import { DeployedStackError } from '../functions/adapters/stack-outputs.ts';
-import { SUPPORTED_EXCHANGES } from '../functions/core/config-schema.ts';
 import { DURATION_PATTERN, parseDuration } from '../functions/core/duration.ts';
+import { SUPPORTED_EXCHANGES } from '../functions/core/exchange-names.ts';
 import { type Money, money } from '../functions/core/money.ts';
 import { InvalidConfigError } from '../functions/core/problems.ts';
 import {

@@ -22,19 +22,10 @@ import {
   ratio,
 } from './money.ts';
 
-/**
- * Exchanges with an adapter; the config may name only these. A semantic rule, not the schema, refuses
- * any other name, so that its message can list these.
- */
-export const SUPPORTED_EXCHANGES = ['bitget', 'binance', 'okx', 'bybit', 'paper'] as const;
+export { isSupportedExchange, SUPPORTED_EXCHANGES } from './exchange-names.ts';
 
 /** Exchanges whose API key has a passphrase besides its key and secret. */
 export const PASSPHRASE_EXCHANGES: readonly string[] = ['bitget', 'okx'];
-
-/** True for the name of an exchange with an adapter. */
-export function isSupportedExchange(name: string): name is (typeof SUPPORTED_EXCHANGES)[number] {
-  return (SUPPORTED_EXCHANGES as readonly string[]).includes(name);
-}
 
 /** Where money sits in an exchange account (an extension for venues with several: Bitget). */
 export const ACCOUNT_TYPES = ['futures', 'spot'] as const;

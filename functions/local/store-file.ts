@@ -29,8 +29,8 @@ import {
   statusKey,
 } from '../adapters/dynamodb/codec.ts';
 import type { TableNames } from '../adapters/dynamodb/context.ts';
-import { HEALTH_PREFIX, healthFactsOfItem } from '../adapters/dynamodb/heartbeats.ts';
-import { snapshotFromItem } from '../adapters/dynamodb/performance.ts';
+import { HEALTH_PREFIX, healthFactsOfItem } from '../adapters/dynamodb/health-item.ts';
+import { snapshotFromItem } from '../adapters/dynamodb/performance-item.ts';
 import { STATE_SK, stateFromItem } from '../adapters/dynamodb/state-item.ts';
 import type { HealthFacts } from '../core/health.ts';
 import type { PortfolioState } from '../core/state.ts';

@@ -76,7 +76,7 @@ describe('the risk section', () => {
 });
 
 describe('the heartbeat durations of monitoring', () => {
-  it('reads heartbeat_interval and health_check_interval as durations, the launcher's 30 s and 60 s by default', () => {
+  it('reads heartbeat_interval and health_check_interval as durations, the launcher’s 30 s and 60 s by default', () => {
     const c = specConfig({
       monitoring: { ...MONITORING, heartbeat_interval: '30s', health_check_interval: '1m' },
     });

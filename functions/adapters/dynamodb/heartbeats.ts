@@ -13,30 +13,13 @@ import type { PushRecord } from '../../core/heartbeat.ts';
 import type { HeartbeatStore } from '../../core/store-ports.ts';
 import { documentClient, itemsByPrefix, type StoreContext } from './context.ts';
 import { isConditionalCheckFailed } from './errors.ts';
-
-export const HEALTH_PREFIX = 'health#';
-const PREFIX = HEALTH_PREFIX;
-export const healthKey = (portfolioId: string, botId: string) => ({
-  pk: portfolioId,
-  sk: `${PREFIX}${botId}`,
-});
-
-const parsed = <T>(value: unknown): T | undefined =>
-  typeof value === 'string' ? (JSON.parse(value) as T) : undefined;
-
-/** A bot's health facts from its `health#<bot>` item. */
-export function healthFactsOfItem(item: Record<string, unknown>): HealthFacts {
-  const push = parsed<PushedHealth>(item.push);
-  const pull = parsed<PulledHealth>(item.pull);
-  const judged = typeof item.judged === 'string' ? (item.judged as HealthStatus) : undefined;
-  return { ...(push && { push }), ...(pull && { pull }), ...(judged && { judged }) };
-}
+import { HEALTH_PREFIX, healthFactsOfItem, healthKey, parsed } from './health-item.ts';
 
 export class DynamoHeartbeatStore implements HeartbeatStore {
   constructor(private readonly ctx: StoreContext) {}
 
   async healthFacts(portfolioId: string): Promise<Map<string, HealthFacts>> {
-    const items = await itemsByPrefix(this.ctx, portfolioId, PREFIX);
+    const items = await itemsByPrefix(this.ctx, portfolioId, HEALTH_PREFIX);
     return new Map(items.map(({ key, item }) => [key, healthFactsOfItem(item)]));
   }
 

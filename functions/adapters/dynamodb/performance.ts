@@ -5,22 +5,15 @@
  */
 import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { BotSnapshot, PerformanceStore } from '../../core/store-ports.ts';
-import { botKey, type Item, readMoney, readString } from './codec.ts';
+import { botKey, type Item } from './codec.ts';
 import { backoffMs, type StoreContext, sleep } from './context.ts';
 import { UnprocessedWritesError } from './errors.ts';
+import { snapshotAttributes, snapshotFromItem, snapshotKey } from './performance-item.ts';
 
 const BATCH_SIZE = 25;
 const MAX_ATTEMPTS = 8;
 /** End-of-day reads of one bot in flight at once. */
 const END_OF_DAY_CONCURRENCY = 31;
-
-export const snapshotKey = (
-  portfolioId: string,
-  s: Pick<BotSnapshot, 'botId' | 'at' | 'cycleId'>,
-) => ({
-  pk: botKey(portfolioId, s.botId),
-  sk: `${s.at}#${s.cycleId}`,
-});
 
 /** One BatchWriteItem, retrying what DynamoDB leaves unprocessed with bounded backoff. */
 async function writeBatch(ctx: StoreContext, items: Item[]): Promise<void> {
@@ -34,38 +27,6 @@ async function writeBatch(ctx: StoreContext, items: Item[]): Promise<void> {
     requests = left as typeof requests;
     await sleep(backoffMs(attempt, 50, 2_000));
   }
-}
-
-function snapshotAttributes(s: BotSnapshot): Item {
-  return {
-    bot_id: s.botId,
-    cycle_id: s.cycleId,
-    at: s.at,
-    balance: s.balance,
-    capital_base: s.capitalBase,
-    contributed: s.contributed,
-    harvested: s.harvested,
-    protected: s.protected,
-    net_contributed: s.netContributed,
-    pnl: s.pnl,
-  };
-}
-
-/** A performance row as the store decodes it (also read straight from the files by `status`). */
-export function snapshotFromItem(item: Item): BotSnapshot {
-  const where = `snapshot ${String(item.pk)} ${String(item.sk)}`;
-  return {
-    botId: readString(where, item, 'bot_id'),
-    cycleId: readString(where, item, 'cycle_id'),
-    at: readString(where, item, 'at'),
-    balance: readMoney(where, item, 'balance'),
-    capitalBase: readMoney(where, item, 'capital_base'),
-    contributed: readMoney(where, item, 'contributed'),
-    harvested: readMoney(where, item, 'harvested'),
-    protected: readMoney(where, item, 'protected'),
-    netContributed: readMoney(where, item, 'net_contributed'),
-    pnl: readMoney(where, item, 'pnl'),
-  };
 }
 
 export class DynamoPerformanceStore implements PerformanceStore {
