@@ -24,6 +24,7 @@
  * - `unusual_loss` and `performance_degraded` (analytics.ts) judge only bots with no transfer in
  *   flight: a transfer half done would look like a loss.
  */
+
 import { type Alert, alert } from './alerts.ts';
 import {
   type EquitySample,
@@ -35,7 +36,7 @@ import {
 import type { BotConfig, Config } from './config.ts';
 import { type Drift, NO_DRIFT } from './drift.ts';
 import { type BotHealth, healthAlerts, isMonitored, notRunningWhy } from './health.ts';
-import { add, type Money, showMoney, sum, ZERO } from './money.ts';
+import { type Money, showMoney, sum, ZERO } from './money.ts';
 import { limitsOf, ReserveBudget } from './policy-amounts.ts';
 import { type Modes, nextModes } from './policy-modes.ts';
 import { rebalance, rebalanceTargets } from './policy-rebalance.ts';
@@ -51,14 +52,22 @@ import {
   type Rule,
   refill,
 } from './policy-rules.ts';
-import { type Flags, isKnown, type KnownBotState, type PortfolioState } from './state.ts';
+import {
+  type Flags,
+  isKnown,
+  type KnownBotState,
+  type Mode,
+  modeOf,
+  type PortfolioState,
+  portfolioEquity,
+} from './state.ts';
 import type { WeightsFunction } from './strategies.ts';
 import type { PlannedTransfer } from './transfer.ts';
 
 export { historySamplesToRead, rebalanceDue } from './policy-rebalance.ts';
 export { permits } from './policy-rules.ts';
 
-export type Mode = 'normal' | 'halted' | 'black_swan';
+export { type Mode, modeOf, portfolioEquity };
 
 /** A bot whose refills become blocked or unblocked with this plan. */
 export interface RefillBlockChange {
@@ -141,11 +150,6 @@ function fleetHealth(
 /** The rules for a funded, enabled bot, in DESIGN.md §3's order; the first that applies decides. */
 export const FUNDED_RULES: readonly Rule[] = [protect, harvest, refill, rebalance];
 
-/** `black_swan` if that flag is set, else `halted` if set, else `normal`. */
-export function modeOf(flags: Flags): Mode {
-  return flags.blackSwan ? 'black_swan' : flags.halted ? 'halted' : 'normal';
-}
-
 /**
  * The deployed ratio `R` = Σ B / Σ C over funded, enabled bots, as its two exact sums (the
  * black-swan test compares them exactly); undefined when no capital is deployed.
@@ -158,13 +162,6 @@ export function deployedSums(
   if (!bots.every(isKnown)) return undefined;
   const capitalBase = sum(bots.map((b) => b.capitalBase));
   return capitalBase > 0n ? { balance: sum(bots.map((b) => b.balance)), capitalBase } : undefined;
-}
-
-/** Portfolio equity `E`: Σ bot balances + Σ reserves; undefined while a balance is unknown. */
-export function portfolioEquity(state: PortfolioState): Money | undefined {
-  const bots = [...state.bots.values()];
-  if (!bots.every(isKnown)) return undefined;
-  return add(sum(bots.map((b) => b.balance)), sum(state.reserves.values()));
 }
 
 /** The flags and peak as latched, unchanged: a partial reading decides no mode (DESIGN.md §3). */

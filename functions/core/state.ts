@@ -4,7 +4,7 @@
  */
 import { EMERGENCY_RESERVE } from './accounts.ts';
 import type { Config } from './config.ts';
-import { formatMoney, type Money, showMoney } from './money.ts';
+import { add, formatMoney, type Money, showMoney, sum } from './money.ts';
 import type { BotBinding } from './transfer.ts';
 
 export interface BotState {
@@ -212,4 +212,19 @@ export function stateToJson(
         protected_this_episode: [...state.protectedThisEpisode].sort(),
       }),
   };
+}
+
+/** The portfolio's mode (DESIGN.md §3). */
+export type Mode = 'normal' | 'halted' | 'black_swan';
+
+/** `black_swan` if that flag is set, else `halted` if set, else `normal`. */
+export function modeOf(flags: Flags): Mode {
+  return flags.blackSwan ? 'black_swan' : flags.halted ? 'halted' : 'normal';
+}
+
+/** Portfolio equity `E`: Σ bot balances + Σ reserves; undefined while a balance is unknown. */
+export function portfolioEquity(state: PortfolioState): Money | undefined {
+  const bots = [...state.bots.values()];
+  if (!bots.every(isKnown)) return undefined;
+  return add(sum(bots.map((b) => b.balance)), sum(state.reserves.values()));
 }
