@@ -382,6 +382,11 @@ cloud('the deployed stack on an AWS emulator', () => {
       ...JSON.parse(JSON.stringify(stateToJson(stored ?? never(), 'decimal'))),
       equity: '1050.00000000',
       board: expect.objectContaining({ portfolio_id: PORTFOLIO, equity: '1050.00000000' }),
+      // Each pool's correlation: unknown after a few minutes of history (fewer than 7 days).
+      pools: {
+        low_frequency: { correlation: expect.objectContaining({ average: null, known: false }) },
+        high_frequency: { correlation: expect.objectContaining({ average: null, known: false }) },
+      },
     });
     expect([halt.code, halt.stdout]).toEqual([
       0,
