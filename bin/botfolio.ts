@@ -91,6 +91,15 @@ const stackOption = () =>
     '--stack <name>',
     'a deployed stack instead of the local data (AWS region and profile as usual; AWS_ENDPOINT_URL for an emulator)',
   ).conflicts('data');
+/** `--port` of a server on 127.0.0.1. */
+const portOption = (port: number) =>
+  new Option('-p, --port <n>', 'port on 127.0.0.1 (0: any free one)')
+    .argParser((v: string) => {
+      const n = positiveInt('--port')(v);
+      if (n > 65_535) throw new InvalidArgumentError('--port must be from 0 to 65535');
+      return n;
+    })
+    .default(port);
 /** Where a command finds the books: `--stack`, else the local data folder. */
 const booksAt = (o: { data?: string; stack?: string }): BooksAt =>
   o.stack === undefined ? { dir: o.data } : { stack: o.stack };
@@ -387,16 +396,7 @@ program
   .addOption(configOption())
   .addOption(dataOption())
   .addOption(stackOption())
-  .option(
-    '-p, --port <n>',
-    'port on 127.0.0.1 (0: any free one)',
-    (v: string) => {
-      const n = positiveInt('--port')(v);
-      if (n > 65_535) throw new InvalidArgumentError('--port must be from 0 to 65535');
-      return n;
-    },
-    4280,
-  )
+  .addOption(portOption(4280))
   .option('--refresh <duration>', 'how often the page reads the books again', interval, 3_000)
   .action(async (o) => {
     const { dashboardCommand } = await import('../functions/local/commands/dashboard.ts');
@@ -415,16 +415,7 @@ program
   )
   .addOption(configOption())
   .addOption(dataOption())
-  .option(
-    '-p, --port <n>',
-    'port on 127.0.0.1 (0: any free one)',
-    (v: string) => {
-      const n = positiveInt('--port')(v);
-      if (n > 65_535) throw new InvalidArgumentError('--port must be from 0 to 65535');
-      return n;
-    },
-    4281,
-  )
+  .addOption(portOption(4281))
   .action(async (o) => {
     const { serveCommand } = await import('../functions/local/commands/serve.ts');
     process.exitCode = await serveCommand({
