@@ -4,14 +4,13 @@
  * than the limit is cut off as it arrives (413), never buffered whole. Anything else is 404/405.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { MAX_BODY_BYTES, SIGNATURE_HEADER } from '../core/heartbeat.ts';
 import {
   type HeartbeatDeps,
   type HeartbeatResponse,
   receiveHeartbeat,
 } from '../usecases/heartbeat.ts';
-import { UserFileError } from './files.ts';
+import { listenOnLoopback } from './listen.ts';
 
 export interface HeartbeatServerOptions {
   /** 0: any free port. */
@@ -110,19 +109,7 @@ export async function startHeartbeatServer(
       () => res.destroy(),
     );
   });
-  await new Promise<void>((ok, fail) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      fail(
-        error.code === 'EADDRINUSE' || error.code === 'EACCES'
-          ? new UserFileError(
-              `cannot serve on 127.0.0.1:${o.port} (${error.code === 'EADDRINUSE' ? 'in use' : 'not allowed'}): give another --port (0: any free one)`,
-            )
-          : error,
-      ),
-    );
-    server.listen(o.port, '127.0.0.1', () => ok());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server, o.port);
   return {
     url: `http://127.0.0.1:${port}`,
     close: () =>

@@ -10,14 +10,13 @@
  * stories `transfers --id`'s (transfers.ts); polls that arrive during a read share its answer.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Config } from '../../core/config.ts';
 import { TRANSFER_STATUSES } from '../../core/transfer.ts';
 import { type BooksAt, withStores } from '../books.ts';
 import { dashboardCharts } from '../dashboard-charts.ts';
 import { portfolioHistory, sparkline } from '../dashboard-data.ts';
 import { dashboardPage } from '../dashboard-page.ts';
-import { UserFileError } from '../files.ts';
+import { listenOnLoopback } from '../listen.ts';
 import { dataDirOf } from '../local-store.ts';
 import { readsOf, statusBoard, statusJson } from './status.ts';
 import { entryStory, entryToJson } from './transfers.ts';
@@ -130,19 +129,7 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
     }
     res.writeHead(404, headers).end('not found\n');
   });
-  await new Promise<void>((ok, fail) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      fail(
-        error.code === 'EADDRINUSE' || error.code === 'EACCES'
-          ? new UserFileError(
-              `cannot serve on 127.0.0.1:${o.port} (${error.code === 'EADDRINUSE' ? 'in use' : 'not allowed'}): give another --port (0: any free one)`,
-            )
-          : error,
-      ),
-    );
-    server.listen(o.port, '127.0.0.1', () => ok());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server, o.port);
   return {
     url: `http://127.0.0.1:${port}/`,
     close: () =>
