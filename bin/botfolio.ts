@@ -5,41 +5,33 @@
  */
 // First, before any module builds its schemas (zod-jitless.ts says why).
 import '../functions/local/zod-jitless.ts';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEMO_SEED } from '../functions/adapters/paper/demo-seed.ts';
-import { DeployedStackError } from '../functions/adapters/stack-outputs.ts';
 import { DURATION_PATTERN, parseDuration } from '../functions/core/duration.ts';
 import { SUPPORTED_EXCHANGES } from '../functions/core/exchange-names.ts';
 import { type Money, money } from '../functions/core/money.ts';
-import { InvalidConfigError } from '../functions/core/problems.ts';
 import {
   parseStress,
   type StressScenario,
   StressSpecError,
 } from '../functions/core/stress-spec.ts';
-import type { BooksAt } from '../functions/local/books.ts';
 import { RUN_EXCHANGES, VENUES } from '../functions/local/choices.ts';
-import { rememberedConfig } from '../functions/local/config-memo.ts';
-import { UserFileError } from '../functions/local/user-file.ts';
 import type { OperationRequest } from '../functions/usecases/operations.ts';
-import packageJson from '../package.json' with { type: 'json' };
+import {
+  booksAt,
+  configOf,
+  configOption,
+  createProgram,
+  dataOption,
+  positiveInt,
+  runProgram,
+  stackOption,
+} from './cli-parts.ts';
+import { defineBot, defineState, defineStatus, defineTransfers } from './console-commands.ts';
 
 // Each command imports its own modules when it runs (`await import`), so a read-only command
 // never loads ccxt, CDK or the AWS SDK clients it does not use: start-up is a Node start plus
 // what that command needs (README, "Start-up").
-
-const DEFAULT_CONFIG = 'examples/spec-portfolio.json';
-
-/** The config file, validated (the validation's modules load only when a command needs them). */
-const configOf = async (file: string) =>
-  (await import('../functions/local/files.ts')).loadConfigFile(file);
-
-const positiveInt = (what: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new InvalidArgumentError(`${what} must be a whole number ≥ 0`);
-  return n;
-};
 
 /** `backtest --stress`: the scenarios, or the one part of one that is wrong. */
 const stressArgument = (value: string): StressScenario[] => {
@@ -73,24 +65,8 @@ const interval = (value: string) => {
   return ms;
 };
 
-const program = new Command('botfolio')
-  .description('Capital manager for fleets of trading bots')
-  .version(packageJson.version, '-V, --version', 'the version of botfolio')
-  .showHelpAfterError()
-  .exitOverride();
+const program = createProgram();
 
-const configOption = () =>
-  new Option('-c, --config <file>', 'portfolio config file').default(DEFAULT_CONFIG);
-const dataOption = () =>
-  new Option(
-    '-d, --data <dir>',
-    'local data folder (store and paper exchange) (default: .local/<portfolio_id>)',
-  );
-const stackOption = () =>
-  new Option(
-    '--stack <name>',
-    'a deployed stack instead of the local data (AWS region and profile as usual; AWS_ENDPOINT_URL for an emulator)',
-  ).conflicts('data');
 /** `--port` of a server on 127.0.0.1. */
 const portOption = (port: number) =>
   new Option('-p, --port <n>', 'port on 127.0.0.1 (0: any free one)')
@@ -100,10 +76,6 @@ const portOption = (port: number) =>
       return n;
     })
     .default(port);
-/** Where a command finds the books: `--stack`, else the local data folder. */
-const booksAt = (o: { data?: string; stack?: string }): BooksAt =>
-  o.stack === undefined ? { dir: o.data } : { stack: o.stack };
-
 program
   .command('demo')
   .description('run the demo: embedded store, paper exchange, simulated bots, accelerated cycles')
@@ -265,40 +237,8 @@ program
     });
   });
 
-program
-  .command('status')
-  .description('the portfolio: mode, equity, reserves, bots')
-  .addOption(configOption())
-  .addOption(dataOption())
-  .addOption(stackOption())
-  .option('--json', 'as JSON', false)
-  .action(async (o) => {
-    const { showStatus } = await import('../functions/local/commands/status.ts');
-    process.exitCode = await showStatus(() => rememberedConfig(o.config), booksAt(o), o.json);
-  });
-
-program
-  .command('state')
-  .description('the portfolio state, in the form `botfolio plan --state` reads')
-  .addOption(configOption())
-  .addOption(dataOption())
-  .addOption(stackOption())
-  .option('--rebuild', 'recompute the ledger (reserves, bot books) from the journal and replace it')
-  .option('--dry-run', 'with --rebuild: only show how the ledger differs from the journal', false)
-  .option('--json', 'with --rebuild: as JSON', false)
-  .action(async (o) => {
-    if (!o.rebuild && o.dryRun)
-      throw new InvalidArgumentError(
-        '--dry-run goes with --rebuild: `state` alone changes nothing',
-      );
-    // Only a rebuild changes the books: it validates; showing the state may use the memo.
-    const config = o.rebuild ? await configOf(o.config) : await rememberedConfig(o.config);
-    const { rebuildCommand } = await import('../functions/local/commands/reconcile.ts');
-    const { showState } = await import('../functions/local/commands/local-data.ts');
-    process.exitCode = o.rebuild
-      ? await rebuildCommand(config, booksAt(o), { dryRun: o.dryRun, json: o.json })
-      : await showState(config, booksAt(o));
-  });
+defineStatus(program, () => import('../functions/local/commands/status.ts'));
+defineState(program, () => import('../functions/local/commands/local-data.ts'));
 
 program
   .command('reconcile')
@@ -352,41 +292,11 @@ program
     });
   });
 
-program
-  .command('transfers')
-  .description('the transfer journal, newest first')
-  .addOption(configOption())
-  .addOption(dataOption())
-  .addOption(stackOption())
-  .option('-b, --bot <id>', 'only this bot')
-  .option('--id <id>', 'one transfer, with its whole history')
-  .option('--json', 'as JSON', false)
-  .action(async (o) => {
-    const { showTransfers } = await import('../functions/local/commands/local-data.ts');
-    process.exitCode = await showTransfers(await rememberedConfig(o.config), booksAt(o), {
-      bot: o.bot,
-      id: o.id,
-      json: o.json,
-    });
-  });
-
-program
-  .command('bot')
-  .description(
-    "one bot's story: its equity over time, its metrics and what they are computed from, its transfers",
-  )
-  .argument('<id>', 'the bot')
-  .addOption(configOption())
-  .addOption(dataOption())
-  .addOption(stackOption())
-  .action(async (id: string, o) => {
-    const { botCommand } = await import('../functions/local/commands/bot.ts');
-    const { withStores } = await import('../functions/local/books.ts');
-    const config = await rememberedConfig(o.config);
-    process.exitCode = await withStores(config, booksAt(o), (stores) =>
-      botCommand(config, stores, id),
-    );
-  });
+defineTransfers(program, () => import('../functions/local/commands/local-data.ts'));
+defineBot(program, async () => ({
+  ...(await import('../functions/local/commands/bot.ts')),
+  ...(await import('../functions/local/books.ts')),
+}));
 
 program
   .command('dashboard')
@@ -639,22 +549,4 @@ program
     );
   });
 
-try {
-  await program.parseAsync();
-} catch (error) {
-  if (
-    // an action's own refusal (commander prints and wraps the ones it raises while parsing)
-    error instanceof InvalidArgumentError ||
-    error instanceof InvalidConfigError ||
-    error instanceof UserFileError ||
-    error instanceof DeployedStackError
-  ) {
-    process.stderr.write(`${error.message}\n`);
-    process.exitCode = 1;
-  } else if (error instanceof Error && 'exitCode' in error && typeof error.exitCode === 'number') {
-    // commander's own exit (help, version, a usage error it already printed)
-    process.exitCode = error.exitCode;
-  } else {
-    throw error;
-  }
-}
+await runProgram(program);

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { CCXT_UNUSED_IMPORTS, ESM_REQUIRE_BANNER } from '../lib/bundle-options.ts';
 
 /** `dist`, or the folder after `--outdir` (the tests build a copy of their own). */
@@ -23,7 +23,13 @@ const CLI_OUT_DIR = (outIndex > 0 && process.argv[outIndex + 1]) || 'dist';
  * The build's id: a hash of every source and the locked dependencies, so a config the CLI has
  * validated is validated again by any other build (functions/local/config-memo.ts).
  */
-const sources = ['package-lock.json', 'bin/botfolio.ts'].concat(
+const sources = [
+  'package-lock.json',
+  ...readdirSync('bin', { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => `bin/${f}`)
+    .sort(),
+].concat(
   readdirSync('functions', { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.ts'))
     .map((f) => `functions/${f}`)
@@ -36,20 +42,10 @@ const buildId = sources
   )
   .digest('hex');
 
-rmSync(CLI_OUT_DIR, { recursive: true, force: true });
-await build({
-  entryPoints: {
-    cli: 'bin/botfolio.ts',
-    // forked by the chaos campaign (functions/local/chaos/campaign.ts finds it beside its chunk)
-    'chaos-worker': 'functions/local/chaos/worker.ts',
-    // started by `backtest --sweep` (functions/local/commands/sweep.ts finds it beside its chunk)
-    'sweep-worker': 'functions/local/commands/sweep-worker.ts',
-    // imported by the entry before the CLI, so it runs before any schema is built
-    'zod-jitless': 'functions/local/zod-jitless.ts',
-  },
+/** How every build bundles: ESM split at each `await import`, our packages outside the bundle. */
+const bundled = {
   outdir: CLI_OUT_DIR,
   outExtension: { '.js': '.mjs' },
-  chunkNames: 'chunk-[hash]',
   bundle: true,
   splitting: true,
   platform: 'node',
@@ -67,7 +63,37 @@ await build({
   banner: { js: ESM_REQUIRE_BANNER },
   external: ['dynalite', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', ...CCXT_UNUSED_IMPORTS],
   logLevel: 'warning',
+} as const satisfies BuildOptions;
+
+rmSync(CLI_OUT_DIR, { recursive: true, force: true });
+await build({
+  ...bundled,
+  entryPoints: {
+    cli: 'bin/botfolio.ts',
+    // forked by the chaos campaign (functions/local/chaos/campaign.ts finds it beside its chunk)
+    'chaos-worker': 'functions/local/chaos/worker.ts',
+    // started by `backtest --sweep` (functions/local/commands/sweep.ts finds it beside its chunk)
+    'sweep-worker': 'functions/local/commands/sweep-worker.ts',
+    // imported by the entry before the CLI, so it runs before any schema is built
+    'zod-jitless': 'functions/local/zod-jitless.ts',
+  },
+  chunkNames: 'chunk-[hash]',
 });
+// Each of the console's read-only commands on its own (bin/console/<name>.ts): a build apart per
+// command, of a program defining only it with its module bundled in, so `status` loads 6 files
+// instead of 27 — esbuild cuts chunks by which entries reach a module, and beside the other
+// commands and their `await import`s its code came in 20 pieces. A process runs one build only.
+const consoleCommands = readdirSync('bin/console')
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.slice(0, -'.ts'.length))
+  .sort();
+for (const name of consoleCommands) {
+  await build({
+    ...bundled,
+    entryPoints: { [name]: `bin/console/${name}.ts` },
+    chunkNames: `${name}-[hash]`,
+  });
+}
 
 // dynalite's LevelDB library (`level`, found from dynalite as store-file.ts finds it) as one file
 // beside the chunks, for status's reader of the store: CommonJS, with the native add-on loaded
@@ -118,14 +144,16 @@ if (existsSync(addOn)) {
 // The entry: turns on Node's compile cache (V8's code for every module, kept in the temp folder)
 // before the CLI loads, so from the second run on Node does not compile the bundle again, and
 // sets zod up before the CLI's modules build their schemas (in the bundle, the CLI's own import
-// of zod-jitless.ts would run after the chunks it imports).
+// of zod-jitless.ts would run after the chunks it imports); then a console command's own build,
+// or the whole CLI for anything else (help, a typo, the other commands).
 writeFileSync(
   `${CLI_OUT_DIR}/botfolio.mjs`,
   `#!/usr/bin/env node
 import module from 'node:module';
 module.enableCompileCache?.();
 await import('./zod-jitless.mjs');
-await import('./cli.mjs');
+const own = ${JSON.stringify(consoleCommands)};
+await import(own.includes(process.argv[2]) ? \`./\${process.argv[2]}.mjs\` : './cli.mjs');
 `,
   { mode: 0o755 },
 );

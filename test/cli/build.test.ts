@@ -25,6 +25,21 @@ function built(args: string[], nodeArgs: string[] = []) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * A preload in `dir` that prints `LOADED` and the modules the process loaded when it ends: as
+ * CommonJS, those in require's cache; as ESM, every module Node loaded (a load hook).
+ */
+function loadedProbe(dir: string, kind: 'cjs' | 'mjs'): string {
+  const probe = join(dir, `probe.${kind}`);
+  writeFileSync(
+    probe,
+    kind === 'cjs'
+      ? "process.on('exit', () => process.stderr.write('LOADED ' + Object.keys(require.cache).join(' ') + '\\n'));"
+      : "import { registerHooks } from 'node:module'; const seen = []; registerHooks({ load(url, c, next) { seen.push(url); return next(url, c); } }); process.on('exit', () => process.stderr.write('LOADED ' + seen.join(' ') + '\\n'));",
+  );
+  return probe;
+}
+
 describe('the shipped CLI build', () => {
   beforeAll(() => {
     const build = spawnSync(
@@ -74,11 +89,7 @@ describe('the shipped CLI build', () => {
   it('answers `status` on an empty data folder without loading CDK', () => {
     // Prepare: a preload that lists the CommonJS modules loaded when the process ends
     const dir = mkdtempSync(join(tmpdir(), 'botfolio-build-'));
-    const probe = join(dir, 'probe.cjs');
-    writeFileSync(
-      probe,
-      "process.on('exit', () => process.stderr.write('LOADED ' + Object.keys(require.cache).join(' ') + '\\n'));",
-    );
+    const probe = loadedProbe(dir, 'cjs');
     // Act
     const r = built(['status', '--data', join(dir, 'data')], ['--require', probe]);
     // Assess
@@ -94,11 +105,7 @@ describe('the shipped CLI build', () => {
     const dir = mkdtempSync(join(tmpdir(), 'botfolio-build-'));
     const data = join(dir, 'data');
     expect(built(['cycle', '--data', data]).code).toBe(0);
-    const probe = join(dir, 'probe.cjs');
-    writeFileSync(
-      probe,
-      "process.on('exit', () => process.stderr.write('LOADED ' + Object.keys(require.cache).join(' ') + '\\n'));",
-    );
+    const probe = loadedProbe(dir, 'cjs');
     // Act
     const r = built(['status', '--data', data], ['--require', probe]);
     // Assess
@@ -109,17 +116,37 @@ describe('the shipped CLI build', () => {
     expect(loaded).not.toContain('dynalite');
   });
 
+  it('starts each console command from its own build, defined as in the whole CLI', () => {
+    // Prepare: a preload listing the modules loaded
+    const dir = mkdtempSync(join(tmpdir(), 'botfolio-build-'));
+    const probe = loadedProbe(dir, 'mjs');
+    for (const command of ['status', 'state', 'transfers', 'bot']) {
+      // Act
+      const own = built([command, '--help'], ['--import', probe]);
+      const whole = spawnSync(process.execPath, [join(out, 'cli.mjs'), command, '--help'], {
+        cwd: root,
+        encoding: 'utf8',
+      });
+      // Assess: the same help (options, defaults, descriptions), from the command's own files
+      expect(own.code).toBe(0);
+      expect(own.stdout).toBe(whole.stdout);
+      const loaded = own.stderr.split('LOADED ')[1] ?? '';
+      expect(loaded).toContain(`/${command}.mjs`);
+      expect(loaded).not.toContain('/cli.mjs');
+    }
+    // Anything else goes to the whole CLI
+    const help = built(['--help'], ['--import', probe]);
+    expect(help.stdout).toMatch(/status.*\n[\s\S]*backtest/);
+    expect(help.stderr).toContain('/cli.mjs');
+  });
+
   it('answers `status` again from its config memo without loading zod or the AWS SDK, the same board', () => {
     // Prepare: books written by one cycle; a first `status` validates the config and remembers it
     const dir = mkdtempSync(join(tmpdir(), 'botfolio-build-'));
     const data = join(dir, 'data');
     expect(built(['cycle', '--data', data]).code).toBe(0);
     const first = built(['status', '--data', data]);
-    const probe = join(dir, 'probe.mjs');
-    writeFileSync(
-      probe,
-      "import { registerHooks } from 'node:module'; const seen = []; registerHooks({ load(url, c, next) { seen.push(url); return next(url, c); } }); process.on('exit', () => process.stderr.write('LOADED ' + seen.join(' ') + '\\n'));",
-    );
+    const probe = loadedProbe(dir, 'mjs');
     // Act
     const again = built(['status', '--data', data], ['--import', probe]);
     // Assess
