@@ -80,8 +80,8 @@ await build({
   chunkNames: 'chunk-[hash]',
 });
 // Each of the console's read-only commands on its own (bin/console/<name>.ts): a build apart per
-// command, of a program defining only it with its module bundled in, so `status` loads 6 files
-// instead of 27 — esbuild cuts chunks by which entries reach a module, and beside the other
+// command, of a program defining only it with its module bundled in, so `status` loads 10 files
+// instead of 30 — esbuild cuts chunks by which entries reach a module, and beside the other
 // commands and their `await import`s its code came in 20 pieces. A process runs one build only.
 const consoleCommands = readdirSync('bin/console')
   .filter((f) => f.endsWith('.ts'))
@@ -143,17 +143,21 @@ if (existsSync(addOn)) {
 
 // The entry: turns on Node's compile cache (V8's code for every module, kept in the temp folder)
 // before the CLI loads, so from the second run on Node does not compile the bundle again, and
-// sets zod up before the CLI's modules build their schemas (in the bundle, the CLI's own import
-// of zod-jitless.ts would run after the chunks it imports); then a console command's own build,
-// or the whole CLI for anything else (help, a typo, the other commands).
+// starts a console command's own build (which sets zod up itself), or for anything else (help, a
+// typo, the other commands) sets zod up before the whole CLI's modules build their schemas (in
+// the bundle, the CLI's own import of zod-jitless.ts would run after the chunks it imports).
 writeFileSync(
   `${CLI_OUT_DIR}/botfolio.mjs`,
   `#!/usr/bin/env node
 import module from 'node:module';
 module.enableCompileCache?.();
-await import('./zod-jitless.mjs');
 const own = ${JSON.stringify(consoleCommands)};
-await import(own.includes(process.argv[2]) ? \`./\${process.argv[2]}.mjs\` : './cli.mjs');
+if (own.includes(process.argv[2])) {
+  await import(\`./\${process.argv[2]}.mjs\`);
+} else {
+  await import('./zod-jitless.mjs');
+  await import('./cli.mjs');
+}
 `,
   { mode: 0o755 },
 );
