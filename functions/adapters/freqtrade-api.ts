@@ -6,7 +6,9 @@
  * short deadline. It never throws: a bot that does not answer in time is "no answer", which the
  * cycle records and which makes the bot stale once it lasts.
  */
-import type { FreqtradePull, ReportedStatus } from '../core/health.ts';
+import { exactDecimal, notionalOf } from '../core/exposure.ts';
+import type { FreqtradePositions, FreqtradePull, ReportedStatus } from '../core/health.ts';
+import { formatMoney, type Money } from '../core/money.ts';
 import type { PasswordOf } from './health-secrets.ts';
 
 /** How long one bot's API may take for all its calls. */
@@ -70,6 +72,7 @@ export function freqtradePuller(
           : undefined;
       const state = typeof config.state === 'string' ? config.state.toLowerCase() : undefined;
       const open = Array.isArray(trades) ? trades.length : undefined;
+      const positions = openTradePositions(trades, state);
       const status: ReportedStatus = state === 'running' ? 'running' : 'stopped';
       const note = [
         `state ${state ?? 'not given'}`,
@@ -83,6 +86,7 @@ export function freqtradePuller(
           status: status === 'running' && lastProcess === undefined ? 'stopped' : status,
           ...(lastProcess !== undefined && { lastProcess }),
           note,
+          positions,
         },
       };
     } catch (error) {
@@ -95,5 +99,60 @@ export function freqtradePuller(
           : `unreachable (${error instanceof Error ? error.message : String(error)})`;
       return { at, answer: undefined, error: why };
     }
+  };
+}
+
+const shown = (v: unknown) => JSON.stringify(v) ?? String(v);
+
+/**
+ * The bot's open trades (`GET /api/v1/status`) as notional by quote currency: Σ amount × current
+ * rate, exact. Unknown — never zero — when the trader is not running (Freqtrade then answers [],
+ * whatever it holds), the answer is not a list, or a trade's amount, rate or leverage is missing,
+ * negative or not a number.
+ */
+export function openTradePositions(trades: unknown, state: string | undefined): FreqtradePositions {
+  const refuse = (reason: string): FreqtradePositions => ({ known: false, reason });
+  if (state !== 'running') {
+    return refuse(
+      `its trader is ${state ?? 'in an unknown state'}: /api/v1/status lists no trades then`,
+    );
+  }
+  if (!Array.isArray(trades))
+    return refuse(`/api/v1/status answered ${shown(trades).slice(0, 80)}, not a list`);
+  const byQuote = new Map<string, Money>();
+  for (const [i, t] of trades.entries()) {
+    if (typeof t !== 'object' || t === null) return refuse(`trade ${i} is ${shown(t)}`);
+    const trade = t as Record<string, unknown>;
+    const name = `trade ${shown(trade.trade_id ?? i)}${typeof trade.pair === 'string' ? ` ${trade.pair}` : ''}`;
+    const quote =
+      typeof trade.quote_currency === 'string' && trade.quote_currency !== ''
+        ? trade.quote_currency
+        : typeof trade.pair === 'string'
+          ? /^[^/]+\/([^/:]+)(?::.*)?$/.exec(trade.pair)?.[1]
+          : undefined;
+    if (quote === undefined)
+      return refuse(`${name}: no quote currency (pair ${shown(trade.pair)})`);
+    const amount = exactDecimal(trade.amount);
+    if (!amount || amount.digits < 0n) {
+      return refuse(`${name}: amount ${shown(trade.amount)} is not an amount ≥ 0`);
+    }
+    const rate = exactDecimal(trade.current_rate);
+    if (!rate || rate.digits <= 0n) {
+      return refuse(`${name}: current_rate ${shown(trade.current_rate)} is not a price > 0`);
+    }
+    if (trade.leverage !== undefined && trade.leverage !== null) {
+      const lev = exactDecimal(trade.leverage);
+      if (!lev || lev.digits <= 0n) {
+        return refuse(`${name}: leverage ${shown(trade.leverage)} is not a number > 0`);
+      }
+    }
+    const notional = notionalOf(trade.amount, trade.current_rate);
+    if (notional === undefined) return refuse(`${name}: its notional could not be computed`);
+    byQuote.set(quote, ((byQuote.get(quote) ?? 0n) + notional) as Money);
+  }
+  return {
+    known: true,
+    trades: trades.length,
+    byQuote: Object.fromEntries([...byQuote].map(([q, m]) => [q, formatMoney(m)])),
   };
 }

@@ -25,6 +25,8 @@ export const ALERT_SEVERITY = {
   unexpected_balance: 'warning',
   unbooked_surplus: 'warning',
   bots_correlated: 'warning',
+  exposure_high: 'warning',
+  bot_leverage_high: 'warning',
   no_bots_running: 'critical',
   bot_stale: 'warning',
   bot_error_rate: 'warning',

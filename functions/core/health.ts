@@ -10,6 +10,7 @@
 import { type Alert, alert } from './alerts.ts';
 import type { BotConfig, Config } from './config.ts';
 import { formatDuration } from './duration.ts';
+import type { StoredPosition } from './exposure.ts';
 
 export const BOT_STATUSES = ['running', 'stale', 'stopped', 'error'] as const;
 /** The status of a monitored bot. */
@@ -50,6 +51,8 @@ export interface PulledHealth {
         /** When the bot last ran its loop (its `last_process`), if it said. */
         readonly lastProcess?: string;
         readonly note?: string;
+        /** Its open trades' notional (`/api/v1/status`), by quote currency, or why unknown. */
+        readonly positions?: FreqtradePositions;
       }
     | undefined;
   /** Why it did not answer. */
@@ -60,6 +63,18 @@ export interface PulledHealth {
   readonly lastAnswer?: ReportedStatus;
   readonly lastProcess?: string;
 }
+
+/**
+ * A Freqtrade bot's open trades as its API listed them: Σ amount × current rate by quote currency
+ * (exact decimal text), or why they could not be read. JSON-safe: it is stored with the pull.
+ */
+export type FreqtradePositions =
+  | {
+      readonly known: true;
+      readonly trades: number;
+      readonly byQuote: Readonly<Record<string, string>>;
+    }
+  | { readonly known: false; readonly reason: string };
 
 /** Where a bot's Freqtrade API is (`bots[].health.freqtrade`). */
 export interface FreqtradeTarget {
@@ -98,6 +113,8 @@ export interface HealthFacts {
   readonly pull?: PulledHealth;
   /** The status the last cycle judged (to see a restart). */
   readonly judged?: HealthStatus;
+  /** Its open positions as the last cycle read them (core/exposure.ts). */
+  readonly position?: StoredPosition;
 }
 
 /** A bot's health as judged now. */

@@ -6,6 +6,7 @@
 import type { AlertContext, ChannelAlert } from './alert-text.ts';
 import type { Alert, Severity } from './alerts.ts';
 import type { AlertChannelType } from './config.ts';
+import type { PositionReading } from './exposure.ts';
 import type { Money } from './money.ts';
 import type { JournalEntry } from './transfer.ts';
 
@@ -77,6 +78,16 @@ export interface Exchange {
     currency: string,
   ): Promise<Map<string, BalanceReading>>;
   masterBalance(currency: string): Promise<Money>;
+  /**
+   * The open positions' notional of many sub-accounts, in `currency` (DESIGN.md §11): an entry
+   * for every uid asked, known or unknown with why — never a position read as zero. Only where
+   * the master key can read them (Binance, the paper exchange); absent: every bot's is unknown.
+   * A call that fails throws.
+   */
+  subAccountPositions?(
+    uids: readonly string[],
+    currency: string,
+  ): Promise<Map<string, PositionReading>>;
   /** Submits a transfer; a repeated clientOid never moves money twice. */
   transfer(req: ExchangeTransferRequest): Promise<ExchangeTransferRecord>;
   /**

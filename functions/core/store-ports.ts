@@ -4,6 +4,7 @@
  * and the performance series. A composition root builds them together (`Stores`); each use case
  * takes only the ones it needs.
  */
+import type { PositionReading } from './exposure.ts';
 import type { HealthFacts, HealthStatus, PulledHealth } from './health.ts';
 import type { PushRecord } from './heartbeat.ts';
 import type { Money } from './money.ts';
@@ -365,6 +366,12 @@ export interface HeartbeatStore {
   recordPull(portfolioId: string, botId: string, pulled: PulledHealth): Promise<void>;
   /** The statuses a cycle judged (the next one sees a restart from them). */
   recordJudged(portfolioId: string, statuses: ReadonlyMap<string, HealthStatus>): Promise<void>;
+  /** The positions a cycle read at `asOf`, by bot (what `status` shows of exposure). */
+  recordPositions(
+    portfolioId: string,
+    positions: ReadonlyMap<string, PositionReading>,
+    asOf: string,
+  ): Promise<void>;
 }
 
 /** Every store of a portfolio, as one composition root builds them. */

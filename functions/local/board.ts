@@ -1,7 +1,7 @@
 /**
  * The status board, what a trader acts on: the portfolio (mode, equity against its peak, the
- * drawdown against the emergency stop, each reserve against its floor, when the next cycle runs),
- * one row per bot (pool, status, balance, capital base, PnL, its balance's ratio to the capital
+ * drawdown against the emergency stop, each reserve against its floor, when the next cycle runs,
+ * the exposure against its limit and each pool's correlation where given), one row per bot (pool, status, balance, capital base, PnL, its balance's ratio to the capital
  * base against the harvest and refill triggers, refills used of the maximum, a refill block,
  * compounding, the last action and when), the transfers in flight and the last alerts. `boardOf`
  * gathers it (pure), `renderBoard` writes it for a person, `boardJson` for machines — amounts
@@ -15,6 +15,8 @@ import { EMERGENCY_RESERVE } from '../core/accounts.ts';
 import type { Alert } from '../core/alerts.ts';
 import { totalPnl } from '../core/analytics.ts';
 import type { Config } from '../core/config.ts';
+import type { PoolCorrelation } from '../core/correlation.ts';
+import type { RiskView } from '../core/exposure.ts';
 import { type BotHealth, countByStatus } from '../core/health.ts';
 import {
   floorToDecimals,
@@ -29,6 +31,7 @@ import { showRatio } from '../core/policy-amounts.ts';
 import { compounds } from '../core/policy-rules.ts';
 import { isKnown, type PortfolioState } from '../core/state.ts';
 import type { JournalEntry } from '../core/transfer.ts';
+import { correlationText, exposureText } from './board-risk.ts';
 import { renderTable } from './table.ts';
 
 const n = (m: Money) => formatMoney(floorToDecimals(m, 2), 2);
@@ -61,6 +64,10 @@ export interface BoardInput {
   readonly recentAlerts?: readonly SentAlert[];
   /** Each bot's health (DESIGN.md §11), where any bot is monitored. */
   readonly health?: ReadonlyMap<string, BotHealth>;
+  /** Exposure and each booked bot's leverage (DESIGN.md §11). */
+  readonly risk?: RiskView;
+  /** Each pool's correlation, where it was computed. */
+  readonly correlations?: readonly PoolCorrelation[];
 }
 
 /** An alert the store remembers sending (its cooldown key), without its message. */
@@ -219,6 +226,8 @@ export function renderBoard(b: BoardInput): string {
     `Reserves ${reserves}`,
     `Harvested ${n(books.harvested)} ${config.currency} in all · protected ${n(books.protected)} · contributed ${n(books.contributed)}`,
     ...(fleet === undefined ? [] : [fleet]),
+    ...(b.risk === undefined ? [] : [exposureText(config, b.risk)]),
+    ...(b.correlations === undefined ? [] : [correlationText(b.correlations)]),
   ];
   const withHealth = b.health !== undefined;
   const rows: string[][] = [];

@@ -12,6 +12,8 @@
  * `replay` mode, answered with the first transfer's tranId — no money moves twice either way. The
  * history lists one side at a time (the master as sender by default) within 7 days, as documented.
  *
+ * The futures position risk (V2) lists a sub-account's USDⓈ-M positions as set (`setPositions`).
+ *
  * Faults are those of every fake (fake-venue.ts), injected per endpoint: the transfer is
  * `sapi/v1/sub-account/universalTransfer#post`, its history the same path without `#post`.
  */
@@ -38,6 +40,16 @@ export interface FakeBinanceAccountSpec {
   readonly spot?: Holdings;
   /** USDⓈ-M futures margin balance by coin; a sub-account without one has no futures account. */
   readonly futures?: Holdings;
+  /** Its USDⓈ-M positions as the position risk lists them (raw: a test may give nonsense). */
+  readonly positions?: readonly FakeBinancePosition[];
+}
+
+/** One row of the futures position risk, as Binance sends it (decimal strings). */
+export interface FakeBinancePosition {
+  readonly symbol: unknown;
+  readonly positionAmount: unknown;
+  readonly markPrice: unknown;
+  readonly leverage?: unknown;
 }
 
 export interface FakeBinanceOptions extends FakeVenueOptions {
@@ -68,6 +80,7 @@ export const FAKE_BINANCE_KEY: FakeBinanceKey = {
 export const TRANSFER_PATH = 'sapi/v1/sub-account/universalTransfer#post';
 export const HISTORY_PATH = 'sapi/v1/sub-account/universalTransfer';
 export const SUMMARY_PATH = 'sapi/v2/sub-account/futures/accountSummary';
+export const POSITION_RISK_PATH = 'sapi/v2/sub-account/futures/positionRisk';
 
 const MINUTE = 60_000;
 /**
@@ -81,6 +94,7 @@ const LIMITS: Readonly<Record<string, readonly [number, number]>> = {
   'fapi/v2/balance': [480, MINUTE], // weight 5
   [TRANSFER_PATH]: [500, MINUTE], // weight(UID) 360
   [HISTORY_PATH]: [12_000, MINUTE], // weight(IP) 1
+  [POSITION_RISK_PATH]: [12_000, MINUTE], // weight(IP) 1
 };
 
 const ACCOUNT_TYPES = new Set(['SPOT', 'USDT_FUTURE', 'COIN_FUTURE', 'MARGIN', 'ISOLATED_MARGIN']);
@@ -102,6 +116,8 @@ export class FakeBinance extends FakeVenue<Caller> {
   protected readonly venue = 'Binance';
   protected readonly limits = LIMITS;
   readonly #keys = new Map<string, Caller>();
+  /** Each sub-account's positions (the position risk's rows), by email. */
+  readonly #positions = new Map<string, readonly FakeBinancePosition[]>();
   #nextTranId = 92_275_823_339;
 
   constructor(options: FakeBinanceOptions = {}) {
@@ -110,7 +126,15 @@ export class FakeBinance extends FakeVenue<Caller> {
     this.masterKey = options.masterKey ?? FAKE_BINANCE_KEY;
     this.open(this.masterEmail, options.master ?? {});
     this.#keys.set(this.masterKey.apiKey, { ...this.masterKey, email: this.masterEmail });
-    for (const [email, spec] of Object.entries(options.subAccounts ?? {})) this.open(email, spec);
+    for (const [email, spec] of Object.entries(options.subAccounts ?? {})) {
+      this.open(email, spec);
+      if (spec.positions) this.#positions.set(email, spec.positions);
+    }
+  }
+
+  /** The bot traded: its sub-account's positions are now these rows. */
+  setPositions(email: string, positions: readonly FakeBinancePosition[]): void {
+    this.#positions.set(email, positions);
   }
 
   /** Makes a transfer `ms` older, as if it had been applied that long ago. */
@@ -180,6 +204,8 @@ export class FakeBinance extends FakeVenue<Caller> {
     switch (path) {
       case SUMMARY_PATH:
         return this.#masterOnly(caller) ?? this.#futuresSummary(params);
+      case POSITION_RISK_PATH:
+        return this.#masterOnly(caller) ?? this.#positionRisk(params);
       case 'sapi/v4/sub-account/assets':
         return this.#masterOnly(caller) ?? this.#subAccountAssets(params);
       case 'api/v3/account':
@@ -252,6 +278,31 @@ export class FakeBinance extends FakeVenue<Caller> {
         }),
       },
     });
+  }
+
+  /** Documented: email and futuresType (1 USDⓈ-M, 2 COIN-M) both mandatory. */
+  #positionRisk(params: Record<string, string>): Reply {
+    if (!params.email) return refuse(-1102, "Mandatory parameter 'email' was not sent.");
+    if (params.futuresType !== '1' && params.futuresType !== '2') {
+      return refuse(-1102, "Mandatory parameter 'futuresType' was not sent.");
+    }
+    if (!this.#isSub(params.email)) return refuse(-12_022, 'Sub-account not found.');
+    if (this.account(params.email).futures.size === 0) {
+      return refuse(-12_024, 'Sub-account futures not enabled.'); // assumed: not documented
+    }
+    const rows = (this.#positions.get(params.email) ?? []).map((p) => ({
+      entryPrice: p.markPrice,
+      leverage: p.leverage ?? '10',
+      maxNotional: '1000000',
+      liquidationPrice: '0',
+      unrealizedProfit: '0.00000000',
+      ...p,
+    }));
+    return answer(
+      params.futuresType === '1'
+        ? { futurePositionRiskVos: rows }
+        : { deliveryPositionRiskVos: [] },
+    );
   }
 
   #subAccountAssets(params: Record<string, string>): Reply {

@@ -117,6 +117,10 @@ export function withCircuitBreaker(exchange: Exchange, options: BreakerOptions):
       guarded(() => exchange.subAccountBalances(uids, currency)),
     masterBalance: (currency: string): Promise<Money> =>
       guarded(() => exchange.masterBalance(currency)),
+    ...(exchange.subAccountPositions && {
+      subAccountPositions: (uids: readonly string[], currency: string) =>
+        guarded(() => exchange.subAccountPositions?.(uids, currency) ?? Promise.resolve(new Map())),
+    }),
     transfer: (req: ExchangeTransferRequest): Promise<ExchangeTransferRecord> =>
       guarded(() => exchange.transfer(req)),
     findTransfer: (

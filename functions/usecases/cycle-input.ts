@@ -7,6 +7,7 @@
 import { type Alert, alert } from '../core/alerts.ts';
 import type { Config } from '../core/config.ts';
 import { configDrift } from '../core/drift.ts';
+import { type PositionReading, type RiskView, riskAlerts, riskOf } from '../core/exposure.ts';
 import type { BotHealth } from '../core/health.ts';
 import { type Money, showMoney, sum } from '../core/money.ts';
 import { historySamplesToRead, type Plan, plan } from '../core/policy.ts';
@@ -23,6 +24,7 @@ import {
   readPoolCorrelations,
 } from './correlation.ts';
 import type { CycleDeps } from './cycle.ts';
+import { readPositions } from './exposure.ts';
 import { type HealthReading, readHealth } from './health.ts';
 
 /** What a cycle reads besides the stored state: the transfers still open, and fresh balances. */
@@ -44,6 +46,8 @@ export interface CycleFacts {
   readonly masters?: BalanceReading;
   /** The bots' health, judged when the balances were read, and what their APIs answered. */
   readonly health: HealthReading;
+  /** Every booked bot's open positions, known or unknown with why (DESIGN.md §11). */
+  readonly positions: ReadonlyMap<string, PositionReading>;
 }
 
 /**
@@ -58,7 +62,9 @@ export async function readCycleFacts(
   const open = await deps.journal.byStatus(deps.config.portfolioId, OPEN_STATUSES);
   const { balances, confirmationsEnded } = await readBalances(deps, stored);
   // Judged after the balances: a plan never rests on health older than its reading.
-  const health = await readHealth(deps, deps.now?.() ?? new Date());
+  const healthAt = deps.now?.() ?? new Date();
+  const health = await readHealth(deps, healthAt);
+  const positions = await readPositions(deps, stored, health.facts, healthAt.getTime());
   const unverified = stored.opening !== undefined && stored.opening.verifiedAt === undefined;
   return {
     open,
@@ -66,6 +72,7 @@ export async function readCycleFacts(
     balances,
     confirmationsEnded,
     health,
+    positions,
     ...(unverified && open.length === 0 && { masters: await readMasters(deps) }),
   };
 }
@@ -158,8 +165,10 @@ export async function decideCycle(
     readonly masters?: BalanceReading;
     /** The bots' health (`CycleFacts.health`); without it a monitored bot gets no money in. */
     readonly health?: ReadonlyMap<string, BotHealth>;
+    /** The booked bots' positions (`CycleFacts.positions`); without them every one is unknown. */
+    readonly positions?: ReadonlyMap<string, PositionReading>;
   },
-): Promise<{ state: PortfolioState; plan: Plan; openingVerified: boolean }> {
+): Promise<{ state: PortfolioState; plan: Plan; openingVerified: boolean; risk: RiskView }> {
   const { stored, balances, inFlight, asOf } = input;
   const { config } = deps;
   const check = reservesCheck(config, stored, input.masters);
@@ -200,13 +209,14 @@ export async function decideCycle(
     ...(deps.customWeights && { customWeights: deps.customWeights }),
   });
   const correlated = await correlationCheck(deps, stored, state);
+  // Exposure and leverage: warnings only, on this cycle's balances and positions.
+  const risk = riskOf(state, input.positions ?? new Map());
+  const more = [...correlated, ...riskAlerts(config, risk)];
   return {
     state,
-    plan:
-      correlated.length === 0
-        ? decided
-        : { ...decided, alerts: [...decided.alerts, ...correlated] },
+    plan: more.length === 0 ? decided : { ...decided, alerts: [...decided.alerts, ...more] },
     openingVerified: check.verified,
+    risk,
   };
 }
 

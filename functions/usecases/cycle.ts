@@ -8,6 +8,7 @@ import { type Alert, alert, announcesTransfer } from '../core/alerts.ts';
 import { netContributed, totalPnl } from '../core/analytics.ts';
 import type { Config } from '../core/config.ts';
 import { cycleIdFor } from '../core/cycle-id.ts';
+import type { PositionReading, RiskView } from '../core/exposure.ts';
 import { type BotHealth, countByStatus, type FreqtradePull } from '../core/health.ts';
 import { METRIC_NAMES, type MetricName, type Metrics } from '../core/metrics.ts';
 import { type Money, showMoney, sum, toFloat } from '../core/money.ts';
@@ -59,6 +60,8 @@ export interface CycleResult {
   readonly plan: Plan;
   /** The state the plan was made on (fresh balances, the ledger as of the cycle's start). */
   readonly state: PortfolioState;
+  /** The booked bots' exposure and leverage this cycle (DESIGN.md §11). */
+  readonly risk: RiskView;
   /** Undefined when a balance was unknown this cycle. */
   readonly equity: Money | undefined;
   /** Journal entries this cycle planned (new, or already written by an earlier run of the same cycle). */
@@ -145,10 +148,8 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
 
   // When the balances were really read (the slot's time may be long past: a retried cycle).
   const readAt = deps.now?.() ?? new Date();
-  const { open, inFlight, balances, confirmationsEnded, masters, health } = await readCycleFacts(
-    deps,
-    stored,
-  );
+  const { open, inFlight, balances, confirmationsEnded, masters, health, positions } =
+    await readCycleFacts(deps, stored);
   // A `planned` transfer whose workflow never started is started again (a repeated start of the
   // same execution is harmless) while its plan is fresh — an older one is reconciliation's to
   // reject.
@@ -169,6 +170,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     state,
     plan: decided,
     openingVerified,
+    risk,
   } = await decideCycle(deps, {
     stored,
     balances,
@@ -176,6 +178,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     asOf,
     ...(masters && { masters }),
     health: health.health,
+    positions,
   });
   if (openingVerified) await deps.portfolio.verifyOpening(portfolioId, readAt.toISOString());
 
@@ -223,7 +226,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     confirmationsEnded: [...confirmationsEnded],
   });
   await deps.performance.putSnapshots(portfolioId, snapshots(state, cycleId, asOf));
-  await recordHealth(deps, portfolioId, health);
+  await recordHealth(deps, portfolioId, health, positions, asOf);
 
   const equity = portfolioEquity(state);
   const deployed = deployedSums(config, state);
@@ -244,6 +247,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     asOf,
     plan: decided,
     state,
+    risk,
     equity,
     entries,
     restarted: stale.length,
@@ -254,19 +258,23 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
 }
 
 /**
- * What the bots' APIs answered, and the statuses judged (the next cycle sees a restart from
- * them). Bookkeeping, not money: a failed write is not the cycle's failure — the next cycle asks
- * again, and a bot not heard from goes stale, which only keeps money out.
+ * What the bots' APIs answered, the statuses judged (the next cycle sees a restart from them),
+ * and the positions read (what `status` shows of exposure). Bookkeeping, not money: a failed
+ * write is not the cycle's failure — the next cycle asks again, and a bot not heard from goes
+ * stale, which only keeps money out.
  */
 async function recordHealth(
   deps: Pick<CycleDeps, 'heartbeats'>,
   portfolioId: string,
   reading: HealthReading,
+  positions: ReadonlyMap<string, PositionReading>,
+  asOf: string,
 ): Promise<void> {
   const store = deps.heartbeats;
   if (!store) return;
   try {
     for (const [botId, pulled] of reading.pulls) await store.recordPull(portfolioId, botId, pulled);
+    if (positions.size > 0) await store.recordPositions(portfolioId, positions, asOf);
     const judged = new Map(
       [...reading.health]
         .filter(([, h]) => h.status !== 'not_monitored')

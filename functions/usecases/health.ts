@@ -32,6 +32,8 @@ export interface HealthReading {
   readonly health: ReadonlyMap<string, BotHealth>;
   /** What each asked API answered (or not), to record. */
   readonly pulls: ReadonlyMap<string, PulledHealth>;
+  /** The facts it was judged on: the stored ones with this reading's pulls (none when unread). */
+  readonly facts: ReadonlyMap<string, HealthFacts>;
 }
 
 const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -44,16 +46,24 @@ export async function readHealth(deps: HealthDeps, now: Date): Promise<HealthRea
   const { config } = deps;
   const nowMs = now.getTime();
   if (!config.bots.some(isMonitored)) {
-    return { health: judgeFleet(config, new Map(), nowMs), pulls: new Map() };
+    return { health: judgeFleet(config, new Map(), nowMs), pulls: new Map(), facts: new Map() };
   }
   if (!deps.heartbeats) {
-    return { health: judgeFleet(config, new Map(), nowMs, 'no health store'), pulls: new Map() };
+    return {
+      health: judgeFleet(config, new Map(), nowMs, 'no health store'),
+      pulls: new Map(),
+      facts: new Map(),
+    };
   }
   let stored: Map<string, HealthFacts>;
   try {
     stored = await deps.heartbeats.healthFacts(config.portfolioId);
   } catch (error) {
-    return { health: judgeFleet(config, new Map(), nowMs, reasonOf(error)), pulls: new Map() };
+    return {
+      health: judgeFleet(config, new Map(), nowMs, reasonOf(error)),
+      pulls: new Map(),
+      facts: new Map(),
+    };
   }
   const pulls = new Map<string, PulledHealth>();
   const pull = deps.freqtrade;
@@ -81,7 +91,7 @@ export async function readHealth(deps: HealthDeps, now: Date): Promise<HealthRea
   }
   const facts = new Map(stored);
   for (const [botId, pulled] of pulls) facts.set(botId, { ...facts.get(botId), pull: pulled });
-  return { health: judgeFleet(config, facts, nowMs), pulls };
+  return { health: judgeFleet(config, facts, nowMs), pulls, facts };
 }
 
 /**

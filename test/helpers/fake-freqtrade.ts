@@ -13,6 +13,8 @@ export interface FakeFreqtrade {
   mood: 'healthy' | 'stopped' | 'failing' | 'hanging';
   /** Its `last_process_ts` (Unix seconds); null before its loop first ran. */
   lastProcessTs: number | null;
+  /** What `/api/v1/status` lists while running (its open trades, raw: a test may give nonsense). */
+  trades: unknown;
   /** Paths asked, in order. */
   readonly asked: string[];
   close(): Promise<void>;
@@ -25,6 +27,17 @@ export async function startFakeFreqtrade(user: string, password: string): Promis
     url: '',
     mood: 'healthy',
     lastProcessTs: null,
+    trades: [
+      {
+        trade_id: 1,
+        pair: 'SOL/USDT:USDT',
+        quote_currency: 'USDT',
+        amount: 2.5,
+        current_rate: 150.12,
+        leverage: 3,
+        is_short: false,
+      },
+    ],
     asked: [],
     close: async () => {},
   };
@@ -62,8 +75,7 @@ export async function startFakeFreqtrade(user: string, password: string): Promis
     if (path === '/api/v1/show_config')
       return json(200, { state, strategy: 'Fake', dry_run: true });
     // Freqtrade answers [] when the trader is not running.
-    if (path === '/api/v1/status')
-      return json(200, state === 'running' ? [{ trade_id: 1, pair: 'SOL/USDT' }] : []);
+    if (path === '/api/v1/status') return json(200, state === 'running' ? fake.trades : []);
     return json(404, { detail: 'Not Found' });
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));

@@ -23,5 +23,21 @@ describe('the demo', () => {
     expect(Number(byKind?.[2])).toBeGreaterThanOrEqual(1);
     expect(Number(byKind?.[3])).toBeGreaterThanOrEqual(1);
     expect(text).toContain("the journal's books agree with the exchange");
+    // One simulated bot falls silent in cycles 15–22: stale, alerted, and no money into it.
+    const cycle = (n: number) =>
+      lines.find((l) => l.startsWith(`cycle ${String(n).padStart(3)} `))?.split('\n')[0];
+    expect(cycle(14)).not.toContain('stale');
+    for (let n = 15; n <= 22; n++) {
+      expect(cycle(n)).toContain('· stale 15m_momentum_eth');
+      expect(cycle(n)).not.toMatch(/(refill|allocation|rebalance) 15m_momentum_eth/);
+    }
+    expect(cycle(23)).not.toContain('stale');
+    expect(text).toContain('15m_momentum_eth is running again (it was stale)');
+    expect(text).toMatch(/warning +bot_stale \[15m_momentum_eth\]/);
+    expect(text).toContain(
+      '15m_momentum_eth sent no heartbeat in cycles 15–22: judged stale in cycles 15, 16, 17, 18, 19, 20, 21, 22; no money went into it meanwhile',
+    );
+    // The simulated bots' positions are known: every cycle after the first shows the exposure.
+    expect(cycle(2)).toMatch(/· exposure \d+\.\d\d×/);
   });
 });

@@ -9,7 +9,8 @@
  * - futures account summary V2: weight(IP) 10 → 10/s = 6 000/min, half the IP budget;
  * - sub-account assets V4: weight(UID) 60 → 10/s = 36 000/min;
  * - universal transfer: weight(UID) 360 → 5/s = 108 000/min; its history: weight(IP) 1 → 10/s;
- * - the master's spot account: weight 20 → 2/s = 2 400/min; its futures balance: weight 5 → 2/s.
+ * - the master's spot account: weight 20 → 2/s = 2 400/min; its futures balance: weight 5 → 2/s;
+ * - a sub-account's futures position risk V2: weight(IP) 1 → 10/s = 600/min.
  */
 import { perSecond, type VenueEndpoint } from '../venue/calls.ts';
 import type { BinanceClient } from './ccxt.ts';
@@ -29,6 +30,12 @@ export const ENDPOINTS = {
     method: 'GET',
     limit: perSecond(10),
     call: (c, p) => c.sapiV4GetSubAccountAssets(p),
+  },
+  /** One sub-account's futures positions, by email and futuresType (master key only). */
+  'sapi/v2/sub-account/futures/positionRisk': {
+    method: 'GET',
+    limit: perSecond(10),
+    call: (c, p) => c.sapiV2GetSubAccountFuturesPositionRisk(p),
   },
   /** The caller's (the master's) spot account. */
   'api/v3/account': {

@@ -9,6 +9,8 @@
  * - Transfers: `POST /sapi/v1/sub-account/universalTransfer` with clientTranId = our transfer id
  *   (32 hex characters), the master's end left out (Binance: "transfer from/to master account by
  *   default if fromEmail/toEmail is not sent").
+ * - Positions: `GET /sapi/v2/sub-account/futures/positionRisk` (futuresType 1, USDⓈ-M) once per
+ *   futures bot, within its endpoint's limit; a spot bot's positions are unknown (never zero).
  * - Lookup: `GET /sapi/v1/sub-account/universalTransfer?clientTranId=…`. Documented: the history
  *   lists one side at a time (fromEmail or toEmail, default the master as sender) and at most 7
  *   days from startTime (the last 7 days without one). So the lookup asks as the sender of the
@@ -20,7 +22,12 @@
  *   both are handled, and the fake server plays both.
  */
 import type { Config } from '../../core/config.ts';
-import { ExchangeUnavailableError, TransferRejectedError } from '../../core/errors.ts';
+import {
+  AuthenticationFailedError,
+  ExchangeUnavailableError,
+  TransferRejectedError,
+} from '../../core/errors.ts';
+import { type PositionReading, unknownPosition } from '../../core/exposure.ts';
 import { type Money, showMoney } from '../../core/money.ts';
 import type {
   BalanceReading,
@@ -56,6 +63,7 @@ import {
   type BinanceTransferRecord,
   parseFuturesAvailable,
   parseFuturesSummaryPage,
+  parsePositionRisk,
   parseSpotFree,
   parseSubAccountSpot,
   parseTransferAnswer,
@@ -134,6 +142,42 @@ export class BinanceExchange implements Exchange {
       }
     }
     return balances;
+  }
+
+  /**
+   * Each futures bot's USDⓈ-M positions, one call per bot (Binance has no batched read of them);
+   * a read that fails leaves that bot unknown with why, a refused key fails them all.
+   */
+  async subAccountPositions(
+    uids: readonly string[],
+    currency: string,
+  ): Promise<Map<string, PositionReading>> {
+    const out = new Map<string, PositionReading>();
+    for (const uid of uids) {
+      if (subAccountTypeOf(this.#options, uid) === 'spot') {
+        out.set(
+          uid,
+          unknownPosition('a spot sub-account: Binance’s position risk is futures only'),
+        );
+        continue;
+      }
+      if (currency !== 'USDT') {
+        out.set(uid, unknownPosition(`Binance positions are read for USDT only, not ${currency}`));
+        continue;
+      }
+      try {
+        const answer = await this.#calls.call('sapi/v2/sub-account/futures/positionRisk', {
+          email: uid,
+          futuresType: '1',
+        });
+        out.set(uid, parsePositionRisk(answer, currency));
+      } catch (error) {
+        if (error instanceof AuthenticationFailedError) throw error;
+        const why = error instanceof Error ? error.message : String(error);
+        out.set(uid, unknownPosition(`Binance position risk read failed: ${why}`));
+      }
+    }
+    return out;
   }
 
   async masterBalance(currency: string): Promise<Money> {

@@ -4,6 +4,7 @@
  * sum. An answer of the wrong shape is a BadResponse in ccxt's terms.
  */
 import * as z from 'zod';
+import { exactDecimal, notionalOf, type PositionReading } from '../../core/exposure.ts';
 import { type Money, ZERO } from '../../core/money.ts';
 import type { BalanceReading, ExchangeTransferRecord } from '../../core/ports.ts';
 import { checked, decimal, equityReading, id, optionalDecimal } from '../venue/answers.ts';
@@ -138,4 +139,60 @@ export function parseTransferHistory(
       fromEmail: r.fromEmail ?? undefined,
       toEmail: r.toEmail ?? undefined,
     }));
+}
+
+const positionRisk = z.object({
+  futurePositionRiskVos: z
+    .array(
+      z.object({
+        symbol: z.unknown(),
+        positionAmount: z.unknown(),
+        markPrice: z.unknown(),
+      }),
+    )
+    .nullish(),
+});
+
+const shown = (v: unknown) => JSON.stringify(v) ?? String(v);
+
+/**
+ * `sapi/v2/sub-account/futures/positionRisk` (futuresType 1): one sub-account's USDⓈ-M positions,
+ * their notional Σ |positionAmount| × markPrice (a short's amount is negative). Unknown — never
+ * zero — when a position's amount or price is not a number, its price is negative, or its symbol
+ * is not quoted in `currency`. A list that is not there at all is a BadResponse.
+ */
+export function parsePositionRisk(answer: unknown, currency: string): PositionReading {
+  const { futurePositionRiskVos: list } = checked(
+    answer,
+    positionRisk,
+    'binance sub-account futures position risk',
+  );
+  if (!list) return { known: false, reason: 'Binance’s position risk listed no positions field' };
+  let notional = 0n;
+  let open = 0;
+  for (const p of list) {
+    const symbol = typeof p.symbol === 'string' ? p.symbol : undefined;
+    const amount = exactDecimal(p.positionAmount);
+    const value = notionalOf(p.positionAmount, p.markPrice);
+    if (amount === undefined || value === undefined) {
+      return {
+        known: false,
+        reason: `position ${shown(p.symbol)}: positionAmount ${shown(p.positionAmount)} × markPrice ${shown(p.markPrice)} is not a notional`,
+      };
+    }
+    if (amount.digits === 0n) continue;
+    if (symbol === undefined || !symbol.endsWith(currency)) {
+      return {
+        known: false,
+        reason: `position ${shown(p.symbol)} is not quoted in ${currency}`,
+      };
+    }
+    notional += value;
+    open++;
+  }
+  return {
+    known: true,
+    notional: notional as Money,
+    source: `Binance position risk (${open} open position${open === 1 ? '' : 's'})`,
+  };
 }

@@ -2,12 +2,13 @@
  * The bots' health in the `state` table: one item per bot, `health#<bot>`, beside the portfolio's
  * state item. Its attributes are written by different writers, each only its own: `push` and
  * `rate` by the heartbeat endpoint (one conditional write on both, so two heartbeats racing can
- * never both be taken, and a replay never is), `pull` and `judged` by the cycle. Each is a JSON
+ * never both be taken, and a replay never is), `pull`, `judged` and `position` by the cycle. Each is a JSON
  * string: small, read whole, and compared whole by the condition.
  */
 
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type PositionReading, storedPosition } from '../../core/exposure.ts';
 import type { HealthFacts, HealthStatus, PulledHealth, PushedHealth } from '../../core/health.ts';
 import type { PushRecord } from '../../core/heartbeat.ts';
 import type { HeartbeatStore } from '../../core/store-ports.ts';
@@ -85,6 +86,24 @@ export class DynamoHeartbeatStore implements HeartbeatStore {
         ExpressionAttributeValues: { ':pull': JSON.stringify(pulled) },
       }),
     );
+  }
+
+  async recordPositions(
+    portfolioId: string,
+    positions: ReadonlyMap<string, PositionReading>,
+    asOf: string,
+  ): Promise<void> {
+    for (const [botId, p] of positions) {
+      await this.ctx.doc.send(
+        new UpdateCommand({
+          TableName: this.ctx.tables.state,
+          Key: healthKey(portfolioId, botId),
+          UpdateExpression: 'SET #position = :position',
+          ExpressionAttributeNames: { '#position': 'position' },
+          ExpressionAttributeValues: { ':position': JSON.stringify(storedPosition(p, asOf)) },
+        }),
+      );
+    }
   }
 
   async recordJudged(

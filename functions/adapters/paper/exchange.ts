@@ -16,7 +16,18 @@ import {
   RateLimitedError,
   TransferRejectedError,
 } from '../../core/errors.ts';
-import { add, type Money, money, showMoney, sub, ZERO } from '../../core/money.ts';
+import { type PositionReading, unknownPosition } from '../../core/exposure.ts';
+import {
+  add,
+  type Money,
+  money,
+  mulRatio,
+  type Ratio,
+  showMoney,
+  sub,
+  ZERO,
+} from '../../core/money.ts';
+import { showRatio } from '../../core/policy-amounts.ts';
 import {
   type BalanceReading,
   type Exchange,
@@ -105,6 +116,8 @@ export class PaperExchange implements Exchange {
   readonly #subAccounts = new Map<string, AccountState>();
   /** By clientOid, in the order applied. */
   readonly #transfers = new Map<string, TransferState>();
+  /** Each sub-account's simulated position: its leverage on its equity. */
+  readonly #leverage = new Map<string, Ratio>();
   readonly #calls: Record<FaultOp, number> = { balances: 0, master: 0, transfer: 0, find: 0 };
   #faults: FaultPlan | undefined;
   readonly #dedupe: boolean;
@@ -133,11 +146,12 @@ export class PaperExchange implements Exchange {
     Object.assign(exchange.#master, data.master);
     for (const [uid, book] of data.subAccounts) exchange.#subAccounts.set(uid, { ...book });
     for (const t of data.transfers) exchange.#transfers.set(t.clientOid, { ...t });
+    for (const [uid, r] of data.leverage ?? []) exchange.#leverage.set(uid, r);
     return exchange;
   }
 
   toJSON(): PaperExchangeJson {
-    return paperExchangeToJson({ name: this.name, ...this.books() });
+    return paperExchangeToJson({ name: this.name, ...this.books(), leverage: this.#leverage });
   }
 
   get calls(): PaperCallCounts {
@@ -173,6 +187,45 @@ export class PaperExchange implements Exchange {
     nonNegative(equity, `the equity of sub-account ${uid}`);
     account.tradingPnl = add(account.tradingPnl, sub(equity, account.balance));
     account.balance = equity;
+  }
+
+  /**
+   * The simulated bot carries a position of `leverage` × its equity from now on (undefined: its
+   * position is not simulated, and reads as unknown).
+   */
+  setSubAccountLeverage(uid: string, leverage: Ratio | undefined): void {
+    this.#sub(uid, UnknownAccountError);
+    if (leverage === undefined) this.#leverage.delete(uid);
+    else this.#leverage.set(uid, leverage);
+  }
+
+  /**
+   * Each sub-account's simulated position: its leverage × its equity, or unknown when none is
+   * simulated. No call counted and no fault: the fault campaign's replays stay as they were.
+   */
+  async subAccountPositions(
+    uids: readonly string[],
+    currency: string,
+  ): Promise<Map<string, PositionReading>> {
+    this.#readCurrency(currency);
+    const out = new Map<string, PositionReading>();
+    for (const uid of uids) {
+      const account = this.#subAccounts.get(uid);
+      const leverage = this.#leverage.get(uid);
+      out.set(
+        uid,
+        !account
+          ? unknownPosition('no such sub-account on the paper exchange')
+          : leverage === undefined
+            ? unknownPosition('the paper exchange simulates no position for it')
+            : {
+                known: true,
+                notional: mulRatio(account.balance, leverage),
+                source: `the paper exchange (simulated ${showRatio(leverage)}× leverage)`,
+              },
+      );
+    }
+    return out;
   }
 
   /**

@@ -3,7 +3,8 @@
  * decimal strings and read back exactly; the file is parsed once, here, into typed values.
  */
 import * as z from 'zod';
-import { formatMoney, type Money, money } from '../../core/money.ts';
+import { formatMoney, type Money, money, type Ratio, ratio } from '../../core/money.ts';
+import { showRatio } from '../../core/policy-amounts.ts';
 import type { ExchangeAccount } from '../../core/ports.ts';
 
 const AMOUNT = /^\d+(\.\d{1,8})?$/;
@@ -45,6 +46,16 @@ const paperExchangeJson = z.object({
   master: accountBook,
   subAccounts: z.record(z.string().min(1), accountBook),
   transfers: z.array(appliedTransfer),
+  /** The simulated position of a sub-account: its leverage on its equity (absent: none known). */
+  leverage: z
+    .record(
+      z.string().min(1),
+      z
+        .string()
+        .regex(/^\d+(\.\d{1,8})?$/, 'expected a leverage such as "2.5"')
+        .transform((text) => ratio(text)),
+    )
+    .optional(),
 });
 
 /** One account as the exchange books it. `balance = opening + tradingPnl + transfers in − out`. */
@@ -77,6 +88,8 @@ export interface PaperExchangeData {
   readonly master: PaperAccountBook;
   readonly subAccounts: ReadonlyMap<string, PaperAccountBook>;
   readonly transfers: readonly PaperAppliedTransfer[];
+  /** Each sub-account's simulated leverage, where it carries a position. */
+  readonly leverage?: ReadonlyMap<string, Ratio>;
 }
 
 /** The saved form: what `JSON.stringify` writes. */
@@ -102,6 +115,10 @@ export function paperExchangeToJson(data: PaperExchangeData): PaperExchangeJson 
       amount: formatMoney(t.amount),
       ...(asked !== undefined && { asked: formatMoney(asked) }),
     })),
+    ...(data.leverage &&
+      data.leverage.size > 0 && {
+        leverage: Object.fromEntries([...data.leverage].map(([uid, r]) => [uid, showRatio(r)])),
+      }),
   };
 }
 
@@ -116,5 +133,6 @@ export function paperExchangeFromJson(json: unknown): PaperExchangeData {
     ...data,
     subAccounts: new Map(Object.entries(data.subAccounts)),
     transfers: data.transfers,
+    leverage: new Map(Object.entries(data.leverage ?? {})),
   };
 }

@@ -3,14 +3,20 @@
  * exchange, each accelerated cycle reads their equity, plans, journals and runs the transfers
  * through the synthesized state machine, and a status board shows where the money is. It ends by
  * itself with a summary — including a check that the journal's books agree with the exchange's.
+ * The simulated bots push heartbeats and carry positions (demo-fleet.ts): one falls silent part
+ * way, goes stale, and gets no money until it beats again; the board shows the exposure.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { styleText } from 'node:util';
 import type { Alert } from '../../core/alerts.ts';
 import type { Config } from '../../core/config.ts';
+import type { PoolCorrelation } from '../../core/correlation.ts';
+import { showTimes } from '../../core/exposure.ts';
 import { formatMoney, type Money, sum } from '../../core/money.ts';
 import { portfolioEquity } from '../../core/policy.ts';
 import { OPEN_STATUSES, TRANSFER_STATUSES } from '../../core/transfer.ts';
+import { readPoolCorrelations } from '../../usecases/correlation.ts';
+import type { CycleResult } from '../../usecases/cycle.ts';
 import {
   type BoardInput,
   boardJson,
@@ -19,6 +25,7 @@ import {
   renderBoard,
   showAmount,
 } from '../board.ts';
+import { demoFleet, demoSilence, monitoredConfig, type SilentStretch } from '../demo-fleet.ts';
 import { boardOutputFor, liveBoard } from '../live-board.ts';
 import { auditAgainstPaper } from '../paper-audit.ts';
 import { startLocalRuntime } from '../runtime.ts';
@@ -35,6 +42,11 @@ export interface DemoOptions {
   /** Pause between cycles, so a person can follow. */
   readonly delayMs: number;
   readonly out?: (line: string) => void;
+  /**
+   * The simulated bot that stops sending heartbeats, and when (false: none).
+   * @default the last enabled bot, from half way to three quarters of the run (demo-fleet.ts)
+   */
+  readonly silence?: SilentStretch | false;
 }
 
 const SYMBOL: Record<string, string> = {
@@ -46,7 +58,10 @@ const SYMBOL: Record<string, string> = {
 
 /** Runs the demo; resolves to the process exit code (0 when the books agree). */
 export async function demo(opts: DemoOptions): Promise<number> {
-  const { config } = opts;
+  // The demo's bots are monitored: it sends their heartbeats (demo-fleet.ts).
+  const config = monitoredConfig(opts.config);
+  const silence =
+    opts.silence === false ? undefined : (opts.silence ?? demoSilence(config, opts.cycles));
   const print = opts.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const start = new Date(Math.floor(Date.now() / config.checkIntervalMs) * config.checkIntervalMs);
   let clock = start;
@@ -60,6 +75,11 @@ export async function demo(opts: DemoOptions): Promise<number> {
   });
 
   const stop = onStopSignal(print);
+  const fleet = demoFleet(config, runtime.store.heartbeats, runtime.exchange, silence);
+  // Correlation rests on complete UTC days: computed again only when the day changes.
+  let correlations: { day: string; pools: PoolCorrelation[] } | undefined;
+  const staleCycles: number[] = [];
+  const intoSilent: string[] = [];
 
   const lastAction = new Map<string, LastAction>();
   // --quiet: one line per cycle even on a terminal; a pipe gets those lines anyway
@@ -74,6 +94,7 @@ export async function demo(opts: DemoOptions): Promise<number> {
       if (i > 1) runtime.trade();
       clock = new Date(start.getTime() + (i - 1) * config.checkIntervalMs);
       cycleAlerts.length = 0;
+      await fleet.beat(clock, i);
       const result = await runtime.cycle(clock);
       cyclesRun = i;
       firstEquity ??= result.equity;
@@ -86,6 +107,18 @@ export async function demo(opts: DemoOptions): Promise<number> {
           status: `${SYMBOL[status] ?? ''} ${status}`.trim(),
           at: planned.createdAt,
         });
+      }
+      if (silence && result.plan.health.get(silence.botId)?.status === 'stale') {
+        staleCycles.push(i);
+        for (const e of result.entries)
+          if (e.botId === silence.botId && e.to === e.botId) intoSilent.push(`${e.kind} ${e.id}`);
+      }
+      const day = clock.toISOString().slice(0, 10);
+      if (correlations?.day !== day) {
+        correlations = {
+          day,
+          pools: await readPoolCorrelations(config, runtime.store.performance, clock.toISOString()),
+        };
       }
       const books = await runtime.store.portfolio.load(config.portfolioId);
       if (!books) throw new Error('the portfolio state vanished');
@@ -107,6 +140,8 @@ export async function demo(opts: DemoOptions): Promise<number> {
         ...([...result.plan.health.values()].some((h) => h.status !== 'not_monitored') && {
           health: result.plan.health,
         }),
+        risk: result.risk,
+        correlations: correlations.pools,
         ...(i < opts.cycles && {
           nextCycleAt: new Date(clock.getTime() + config.checkIntervalMs).toISOString(),
         }),
@@ -114,7 +149,7 @@ export async function demo(opts: DemoOptions): Promise<number> {
       board.update({
         board: renderBoard(input),
         line: [
-          `cycle ${String(i).padStart(3)} ${result.cycleId} ${result.plan.mode} equity ${showAmount(equity)}${moves ? ` — ${moves}` : ''}`,
+          `cycle ${String(i).padStart(3)} ${result.cycleId} ${result.plan.mode} equity ${showAmount(equity)}${riskLine(result)}${moves ? ` — ${moves}` : ''}`,
           ...cycleAlerts.map(renderAlert),
         ].join('\n'),
         json: boardJson(input),
@@ -161,6 +196,11 @@ export async function demo(opts: DemoOptions): Promise<number> {
     print(
       `  harvested        ${total('harvest')} ${config.currency}; refilled ${total('refill')} ${config.currency}`,
     );
+    if (silence) {
+      print(
+        `  health           ${silence.botId} sent no heartbeat in cycles ${silence.from}–${silence.to}: judged stale in ${staleCycles.length === 0 ? 'none' : `cycles ${staleCycles.join(', ')}`}; ${intoSilent.length === 0 ? 'no money went into it meanwhile' : styleText('red', `money went into it meanwhile: ${intoSilent.join(', ')}`)}`,
+      );
+    }
     print(
       check.agree
         ? styleText(
@@ -172,9 +212,22 @@ export async function demo(opts: DemoOptions): Promise<number> {
             `  books            MISMATCH:\n${check.mismatches.map((m) => `    ${m}`).join('\n')}`,
           ),
     );
-    return stop.exitCode(check.agree ? 0 : 1);
+    return stop.exitCode(check.agree && intoSilent.length === 0 ? 0 : 1);
   } finally {
     stop.dispose();
     await runtime.close();
   }
+}
+
+/** A cycle's line's health and exposure: ` · stale 15m_momentum_eth · exposure 2.05×`. */
+function riskLine(result: CycleResult): string {
+  const notRunning = [...result.plan.health]
+    .filter(([, h]) => h.status !== 'running' && h.status !== 'not_monitored')
+    .map(([id, h]) => `${h.status} ${id}`);
+  const e = result.risk.exposure;
+  const exposure =
+    e.ratio === undefined
+      ? ''
+      : ` · exposure ${e.unknownBots.length > 0 ? '≥ ' : ''}${showTimes(e.ratio)}`;
+  return `${notRunning.map((t) => ` · ${t}`).join('')}${exposure}`;
 }

@@ -8,6 +8,7 @@
 import type { Config } from '../../core/config.ts';
 import type { PoolCorrelation } from '../../core/correlation.ts';
 import { cycleIdFor } from '../../core/cycle-id.ts';
+import { positionOfStored, riskJson, riskOf, unknownPosition } from '../../core/exposure.ts';
 import { type HealthFacts, isMonitored, judgeFleet } from '../../core/health.ts';
 import { formatMoney } from '../../core/money.ts';
 import { modeOf, type PortfolioState, portfolioEquity, stateToJson } from '../../core/state.ts';
@@ -59,9 +60,12 @@ export async function showStatus(
     throw error;
   }
   const show = async (reads: StatusReads, state: PortfolioState) => {
-    const input = await statusBoard(config, reads, state);
     // Correlation as of the last cycle: over the complete days before its day.
-    const correlations = json ? await readPoolCorrelations(config, reads, state.asOf) : [];
+    const [board, correlations] = await Promise.all([
+      statusBoard(config, reads, state),
+      readPoolCorrelations(config, reads, state.asOf),
+    ]);
+    const input = { ...board, correlations };
     process.stdout.write(
       json
         ? `${JSON.stringify(statusJson(state, input, correlations), null, 2)}\n`
@@ -90,7 +94,8 @@ export async function showStatus(
  * `status --json`: the state (every amount a decimal string), its equity, and the board — each
  * bot's row, the transfers in flight, the next cycle — under `board`; with `correlations`, each
  * pool's correlation under `pools.<pool>.correlation` (an additive field: `average` null is
- * unknown, never 0).
+ * unknown, never 0); with the board's risk, `risk`: total exposure (a lower bound, `partial`, when
+ * a bot's position is unknown) and each booked bot's notional and leverage, or "unknown".
  */
 export function statusJson(
   state: PortfolioState,
@@ -108,6 +113,7 @@ export function statusJson(
         correlations.map((c) => [c.pool, { correlation: correlationJson(c, windowDays) }]),
       ),
     }),
+    ...(board.risk && { risk: riskJson(board.config, board.risk, state.asOf) }),
   };
 }
 
@@ -121,12 +127,11 @@ export async function statusBoard(
   // Each bot's newest entry, asked for all bots at once (one query each).
   const day = 24 * 3_600_000;
   const monitored = config.bots.some(isMonitored);
+  // Read whatever is monitored: the bots' health items also hold their positions.
   const [sent, inFlight, facts, ...lasts] = await Promise.all([
     store.sentSince(config.portfolioId, Date.now() - day),
     store.byStatus(config.portfolioId, OPEN_STATUSES),
-    monitored
-      ? store.healthFacts(config.portfolioId).catch((error: unknown) => String(error))
-      : undefined,
+    store.healthFacts(config.portfolioId).catch((error: unknown) => String(error)),
     ...config.bots.map((b) => store.byBot(config.portfolioId, b.botId, 1)),
   ]);
   for (const [last] of lasts)
@@ -150,7 +155,18 @@ export async function statusBoard(
     lastAction,
     inFlight: inFlight ?? [],
     recentAlerts: (sent ?? []).map((a) => sentAlertOf(a.key, a.sentAt)),
-    ...(facts !== undefined && {
+    risk: riskOf(
+      state,
+      new Map(
+        [...state.bots.keys()].map((id) => [
+          id,
+          typeof facts === 'string'
+            ? unknownPosition(`the bots' health items could not be read (${facts})`)
+            : positionOfStored(facts.get(id)?.position, state.asOf),
+        ]),
+      ),
+    ),
+    ...(monitored && {
       // As of now: a bot's health ages between cycles, and the board says what it is now.
       health: judgeFleet(
         config,
