@@ -359,13 +359,14 @@ export const CONFIG_REFERENCE: readonly ConfigKey[] = [
   {
     path: 'risk.max_total_exposure',
     meaning:
-      'the most Σ position notional ÷ portfolio equity may be (where positions can be read) before a warning; never moves money',
+      'the most Σ position notional ÷ portfolio equity may be (over the bots whose positions can be read) before an `exposure_high` warning; never moves money',
     default: 'none: not checked',
     example: '3',
   },
   {
     path: 'risk.max_bot_leverage',
-    meaning: 'the most leverage one bot may carry before a warning (at most 500)',
+    meaning:
+      'the most leverage (notional ÷ equity) one bot may carry before a `bot_leverage_high` warning (at most 500; where positions can be read)',
     default: 'none: not checked',
     example: '10',
   },
