@@ -18,21 +18,26 @@ export function exposureText(config: Pick<Config, 'risk' | 'currency'>, risk: Ri
   const partial = e.unknownBots.length > 0;
   const over = riskAlerts(config, risk);
   const exposureHigh = over.some((a) => a.code === 'exposure_high');
+  const noneKnown = all > 0 && e.knownBots.length === 0;
   const figure =
     all === 0
       ? 'no bot funded'
-      : e.ratio === undefined
-        ? 'unknown (the equity is unknown)'
-        : `${partial ? '≥ ' : ''}${showTimes(e.ratio)} equity`;
+      : noneKnown
+        ? `unknown: no bot's positions are readable (0 of ${all} known)`
+        : e.ratio === undefined
+          ? 'unknown (the equity is unknown)'
+          : `${partial ? '≥ ' : ''}${showTimes(e.ratio)} equity`;
   const text = [
     `Exposure ${exposureHigh ? styleText(['bold', 'red'], `${figure} ABOVE LIMIT`) : figure}`,
     limit === undefined ? '(no limit)' : `(limit ${showRatio(limit)}×)`,
-    ...(all === 0
+    ...(all === 0 || noneKnown
       ? []
       : [
           `· Σ notional ${formatMoney(floorToDecimals(e.notional, 2), 2)} ${config.currency}, ${e.knownBots.length} of ${all} bots known`,
         ]),
-    ...(partial ? [styleText('yellow', `· partial: unknown ${e.unknownBots.join(', ')}`)] : []),
+    ...(partial && !noneKnown
+      ? [styleText('yellow', `· partial: unknown ${shortList(e.unknownBots)}`)]
+      : []),
   ].join(' ');
   const levered = over
     .filter((a) => a.code === 'bot_leverage_high' && a.botId !== undefined)
@@ -44,6 +49,13 @@ export function exposureText(config: Pick<Config, 'risk' | 'currency'>, risk: Ri
   return levered.length === 0 || maxLev === undefined
     ? text
     : `${text}\n${styleText('red', `Leverage above ${showRatio(maxLev)}×: ${levered.join(', ')}`)}`;
+}
+
+/** The first few names, then how many more (`status --json` lists them all). */
+function shortList(names: readonly string[], shown = 5): string {
+  return names.length <= shown
+    ? names.join(', ')
+    : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
 }
 
 /** `Correlation low_frequency 0.42 (1 of 1 pairs) · high_frequency unknown`. */

@@ -41,12 +41,13 @@ import type { JournalEntry, TransferStatus } from '../core/transfer.ts';
 interface LevelDb {
   open(): Promise<void>;
   close(): Promise<void>;
-  iterator(range: {
-    gte: string;
-    lt: string;
-    reverse?: boolean;
-    limit?: number;
-  }): AsyncIterable<[string, string]>;
+  iterator(range: { gte: string; lt: string; reverse?: boolean; limit?: number }): LevelIterator;
+}
+/** An iterator: read in a loop, or moved with `seek` (reverse: to the last key ≤ the target). */
+interface LevelIterator extends AsyncIterable<[string, string]> {
+  next(): Promise<[string, string] | undefined>;
+  seek(target: string): void;
+  close(): Promise<void>;
 }
 type LevelClass = new (
   location: string,
@@ -218,14 +219,30 @@ export async function openStoreFile(
       return (await indexItems('by-bot', key, { reverse: true, limit })).map(journalEntryFromItem);
     },
     async endOfDay(portfolioId, botId, days) {
-      // The range key starts with the snapshot's ISO time, so a day's rows share a key prefix.
+      // The range key starts with the snapshot's ISO time, so a day's rows share a key prefix:
+      // one iterator, newest first; each day's first row is its close, then a seek skips the rest
+      // of that day — a read per day that has rows (plus one), not an iterator per day.
       const bot = `item-${tables.performance}~${hashKeyPrefix(botKey(portfolioId, botId))}`;
+      const dayStart = (day: string) => `${bot}${hex(`${day}T`)}`;
+      const wanted = new Set(days);
+      const sorted = [...wanted].sort();
+      const [first, last] = [sorted[0], sorted.at(-1)];
+      if (first === undefined || last === undefined) return [];
+      const it = db.iterator({ gte: dayStart(first), lt: `${dayStart(last)}~`, reverse: true });
       const closes: BotSnapshot[] = [];
-      for (const day of days) {
-        const [item] = await items(`${bot}${hex(`${day}T`)}`, { reverse: true, limit: 1 });
-        if (item) closes.push(snapshotFromItem(item));
+      try {
+        for (let entry = await it.next(); entry; entry = await it.next()) {
+          const [key, value] = entry;
+          const day = Buffer.from(key.slice(bot.length, bot.length + 20), 'hex').toString('utf8');
+          if (wanted.has(day)) {
+            closes.push(snapshotFromItem(unmarshall(JSON.parse(value) as Record<string, unknown>)));
+          }
+          it.seek(dayStart(day)); // every row of `day` sorts at or after its day prefix
+        }
+      } finally {
+        await it.close();
       }
-      return closes;
+      return closes.reverse();
     },
     async healthFacts(portfolioId) {
       const out = new Map<string, HealthFacts>();

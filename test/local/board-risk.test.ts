@@ -74,6 +74,14 @@ describe('the board’s risk lines', () => {
     expect(text).toContain('3 of 4 bots known · partial: unknown 5m_scalping_sol');
     expect(text).toContain('Leverage above 5×: 1h_lorentzian_sol 10.00×, 15m_momentum_eth 6.00×');
   });
+
+  it('says plainly when no bot’s position is readable, instead of a lower bound of 0', () => {
+    const text = stripVTControlCharacters(renderBoard(input({ risk: riskOf(state, positions()) })));
+    expect(text).toContain(
+      "Exposure unknown: no bot's positions are readable (0 of 4 known) (limit 2×)\n",
+    );
+    expect(text).not.toContain('0.00×');
+  });
 });
 
 describe('exposure through a cycle and `status`', () => {

@@ -63,11 +63,12 @@ async function fillBooks(stores: Stores): Promise<void> {
       }
     }
   }
-  // Snapshots every 8 hours over three days, none on 2026-11-22: end-of-day equity reads them.
+  // Snapshots every 8 hours over three days, none on 2026-11-22, and one on each side of the days
+  // read (2026-11-18 and 2026-11-24): end-of-day equity reads them.
   for (const botId of BOTS) {
     await stores.performance.putSnapshots(
       pid,
-      [0, 1, 2, 3, 4, 5, 9, 10, 11].map((i) => {
+      [-4, 0, 1, 2, 3, 4, 5, 9, 10, 11, 12].map((i) => {
         const m = money(100 + i);
         const at = new Date(Date.parse('2026-11-20T02:00:00.000Z') + i * 8 * 3_600_000);
         return {
