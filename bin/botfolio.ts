@@ -337,7 +337,9 @@ program
 
 program
   .command('halt')
-  .description('emergency stop: nothing moves toward a bot until `resume` (harvests go on)')
+  .description(
+    'emergency stop: nothing moves toward a bot until `resume` (harvests go on); with emergency_stop.pause_bots, also pauses every bot with a control API',
+  )
   .addOption(configOption())
   .addOption(dataOption())
   .addOption(stackOption())
@@ -360,9 +362,12 @@ program
     (bot: string, previous: string[]) => [...previous, bot],
     [] as string[],
   )
+  .option('--json', 'as JSON (with the bots to restart by hand)', false)
   .action(async (o) => {
     const { resumeCommand } = await import('../functions/local/commands/operator.ts');
-    process.exitCode = await resumeCommand(await configOf(o.config), booksAt(o), o.unblock);
+    process.exitCode = await resumeCommand(await configOf(o.config), booksAt(o), o.unblock, {
+      json: o.json,
+    });
   });
 
 program

@@ -1,14 +1,21 @@
 /**
- * A bot's own Freqtrade REST API, asked for its health (DESIGN.md §11): a JWT from
- * `POST /api/v1/token/login` (HTTP basic auth with the API's user and password), then
- * `GET /api/v1/health` (`last_process_ts`: when its loop last ran), `GET /api/v1/show_config`
- * (`state`: running, stopped, paused) and `GET /api/v1/status` (its open trades) — all within one
- * short deadline. It never throws: a bot that does not answer in time is "no answer", which the
- * cycle records and which makes the bot stale once it lasts.
+ * A bot's own Freqtrade REST API (DESIGN.md §11): a JWT from `POST /api/v1/token/login` (HTTP
+ * basic auth with the API's user and password), then, for its health, `GET /api/v1/health`
+ * (`last_process_ts`: when its loop last ran), `GET /api/v1/show_config` (`state`: running,
+ * stopped, paused) and `GET /api/v1/status` (its open trades) — all within one short deadline; and
+ * for the coordinated stop (core/pause.ts), `POST /api/v1/stopentry` (no new trades; open ones are
+ * still managed). Neither ever throws: a bot that does not answer in time is "no answer", which
+ * the cycle records — and which makes the bot stale once it lasts.
  */
 import { exactDecimal, notionalOf } from '../core/exposure.ts';
-import type { FreqtradePositions, FreqtradePull, ReportedStatus } from '../core/health.ts';
+import type {
+  FreqtradePositions,
+  FreqtradePull,
+  FreqtradeTarget,
+  ReportedStatus,
+} from '../core/health.ts';
 import { formatMoney, type Money } from '../core/money.ts';
+import { type BotPause, PAUSE_TIMEOUT_MS } from '../core/pause.ts';
 import type { PasswordOf } from './health-secrets.ts';
 
 /** How long one bot's API may take for all its calls. */
@@ -18,11 +25,72 @@ class AnsweredError extends Error {
   constructor(
     message: string,
     readonly status: ReportedStatus | undefined,
+    /** The HTTP status it answered. */
+    readonly httpStatus?: number,
   ) {
     super(message);
     this.name = 'AnsweredError';
   }
 }
+
+/** No password for the API in its secret: the bot was not asked. */
+class NoPasswordError extends Error {
+  constructor(passwordSecret: string) {
+    super(`no password in ${passwordSecret}`);
+    this.name = 'NoPasswordError';
+  }
+}
+
+interface Session {
+  /** One call with the bot's JWT (its only header); an HTTP error is an `AnsweredError`. */
+  readonly call: (path: string, init?: Pick<RequestInit, 'method'>) => Promise<unknown>;
+}
+
+/**
+ * Logs in to a bot's API within `signal`: a session whose calls carry its JWT.
+ * @throws AnsweredError when the API answers an error, NoPasswordError without a password
+ */
+async function login(
+  target: FreqtradeTarget,
+  passwordOf: PasswordOf,
+  doFetch: typeof fetch,
+  signal: AbortSignal,
+): Promise<Session> {
+  const base = target.url.replace(/\/+$/, '');
+  const call = async (path: string, init: RequestInit): Promise<unknown> => {
+    const res = await doFetch(`${base}${path}`, { ...init, signal, redirect: 'error' });
+    if (res.status === 401 || res.status === 403) {
+      throw new AnsweredError(
+        `${path} answered ${res.status}: the API refused Botfolio's credentials`,
+        'error',
+        res.status,
+      );
+    }
+    if (!res.ok)
+      throw new AnsweredError(`${path} answered HTTP ${res.status}`, 'error', res.status);
+    return res.json();
+  };
+  const password = await passwordOf(target.passwordSecret);
+  if (password === undefined) throw new NoPasswordError(target.passwordSecret);
+  const basic = `Basic ${Buffer.from(`${target.user}:${password}`).toString('base64')}`;
+  const answer = (await call('/api/v1/token/login', {
+    method: 'POST',
+    headers: { authorization: basic },
+  })) as { access_token?: unknown };
+  if (typeof answer.access_token !== 'string') {
+    throw new AnsweredError('/api/v1/token/login gave no access_token', 'error');
+  }
+  const bearer = `Bearer ${answer.access_token}`;
+  return {
+    call: (path, init = {}) => call(path, { ...init, headers: { authorization: bearer } }),
+  };
+}
+
+/** Why a call got no answer: too slow, or not reachable. */
+const noAnswerWhy = (error: unknown, timeoutMs: number): string =>
+  error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
+    ? `no answer within ${timeoutMs} ms`
+    : `unreachable (${error instanceof Error ? error.message : String(error)})`;
 
 /** A puller over `fetch` with the passwords of `passwordOf`. */
 export function freqtradePuller(
@@ -33,37 +101,12 @@ export function freqtradePuller(
   const timeoutMs = opts.timeoutMs ?? FREQTRADE_TIMEOUT_MS;
   return async (target, now) => {
     const at = now.toISOString();
-    const signal = AbortSignal.timeout(timeoutMs);
-    const base = target.url.replace(/\/+$/, '');
-    const call = async (path: string, init: RequestInit): Promise<unknown> => {
-      const res = await doFetch(`${base}${path}`, { ...init, signal, redirect: 'error' });
-      if (res.status === 401 || res.status === 403) {
-        throw new AnsweredError(
-          `${path} answered ${res.status}: the API refused Botfolio's credentials`,
-          'error',
-        );
-      }
-      if (!res.ok) throw new AnsweredError(`${path} answered HTTP ${res.status}`, 'error');
-      return res.json();
-    };
     try {
-      const password = await passwordOf(target.passwordSecret);
-      if (password === undefined) {
-        return { at, answer: undefined, error: `no password in ${target.passwordSecret}` };
-      }
-      const basic = `Basic ${Buffer.from(`${target.user}:${password}`).toString('base64')}`;
-      const login = (await call('/api/v1/token/login', {
-        method: 'POST',
-        headers: { authorization: basic },
-      })) as { access_token?: unknown };
-      if (typeof login.access_token !== 'string') {
-        throw new AnsweredError('/api/v1/token/login gave no access_token', 'error');
-      }
-      const headers = { authorization: `Bearer ${login.access_token}` };
+      const api = await login(target, passwordOf, doFetch, AbortSignal.timeout(timeoutMs));
       const [health, config, trades] = await Promise.all([
-        call('/api/v1/health', { headers }) as Promise<{ last_process_ts?: unknown }>,
-        call('/api/v1/show_config', { headers }) as Promise<{ state?: unknown }>,
-        call('/api/v1/status', { headers }),
+        api.call('/api/v1/health') as Promise<{ last_process_ts?: unknown }>,
+        api.call('/api/v1/show_config') as Promise<{ state?: unknown }>,
+        api.call('/api/v1/status'),
       ]);
       const ts = health.last_process_ts;
       const lastProcess =
@@ -93,11 +136,45 @@ export function freqtradePuller(
       if (error instanceof AnsweredError && error.status !== undefined) {
         return { at, answer: { status: error.status, note: error.message } };
       }
-      const why =
-        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
-          ? `no answer within ${timeoutMs} ms`
-          : `unreachable (${error instanceof Error ? error.message : String(error)})`;
-      return { at, answer: undefined, error: why };
+      if (error instanceof NoPasswordError) return { at, answer: undefined, error: error.message };
+      return { at, answer: undefined, error: noAnswerWhy(error, timeoutMs) };
+    }
+  };
+}
+
+/**
+ * The coordinated stop's pauser over `fetch` with the passwords of `passwordOf`: logs in as the
+ * health pull does, then `POST /api/v1/stopentry`, all within `timeoutMs`. An answer of 2xx is
+ * `paused`; any HTTP error (at login or at the pause: a refused password is 401) is `refused`
+ * with its status; a timeout or an unreachable API is `no_answer`, as is a missing password (not
+ * asked). Never throws.
+ */
+export function freqtradePauser(
+  passwordOf: PasswordOf,
+  opts: { readonly timeoutMs?: number; readonly fetch?: typeof fetch } = {},
+): BotPause {
+  const doFetch = opts.fetch ?? fetch;
+  const timeoutMs = opts.timeoutMs ?? PAUSE_TIMEOUT_MS;
+  return async (target) => {
+    try {
+      const api = await login(target, passwordOf, doFetch, AbortSignal.timeout(timeoutMs));
+      const answer = (await api.call('/api/v1/stopentry', { method: 'POST' })) as {
+        status?: unknown;
+      };
+      const said = typeof answer?.status === 'string' ? answer.status : 'no new trades';
+      return { outcome: 'paused', detail: `stopentry: ${said}` };
+    } catch (error) {
+      if (error instanceof AnsweredError) {
+        return {
+          outcome: 'refused',
+          ...(error.httpStatus !== undefined && { status: error.httpStatus }),
+          detail: error.message,
+        };
+      }
+      if (error instanceof NoPasswordError) {
+        return { outcome: 'no_answer', detail: `not asked: ${error.message}` };
+      }
+      return { outcome: 'no_answer', detail: noAnswerWhy(error, timeoutMs) };
     }
   };
 }

@@ -10,11 +10,23 @@
  * the portfolio's sums are on the same side of the mode thresholds as before. Where a rule's
  * outcome would take more than a threshold to know (an allocation the mode allows still pending,
  * the emergency reserve below its minimum, a rebalance due) every cycle is planned. Analytics
- * alerts are screened apart (backtest-window.ts).
+ * alerts are screened apart (backtest-window.ts), and so is `allocation_drift` (`DriftScreen`).
  */
 import { EMERGENCY_RESERVE } from './accounts.ts';
+import type { Alert } from './alerts.ts';
+import { allocationDriftAlerts } from './allocation-drift.ts';
 import type { BotConfig, Config } from './config.ts';
-import { compareToRatioOf, type Money, max, mulRatio, type Ratio, sum, ZERO } from './money.ts';
+import { isMonitored } from './health.ts';
+import {
+  compareToRatioOf,
+  type Money,
+  max,
+  mulRatio,
+  type Ratio,
+  ratioToFloat,
+  sum,
+  ZERO,
+} from './money.ts';
 import { limitsOf, sizeTransfer } from './policy-amounts.ts';
 import { DEFAULT_RESUME_THRESHOLD, keptShare } from './policy-modes.ts';
 import { permits } from './policy-rules.ts';
@@ -167,4 +179,68 @@ export function modesMayChange(
     bs?.enabled === true &&
     compareToRatioOf(deployedBalance, bs.drawdownThreshold, books.deployedBase) <= 0
   );
+}
+
+/**
+ * `allocation_drift` on a quiet cycle (allocation-drift.ts): a float screen of each pool's equity
+ * shares against its capital-base shares, loose enough never to miss a drift the exact check
+ * would find (the products are beyond a double's exact range, so it flags anything close), and
+ * the policy's own exact check on the cycles it flags. A quiet cycle has no rebalance due and
+ * nothing planned, so the targets are the capital bases and no bot is set aside; a monitored bot
+ * is of unknown health in a backtest, as in its plans.
+ */
+export class DriftScreen {
+  readonly #pools: readonly (readonly number[])[];
+  readonly #threshold: number;
+  readonly #config: Config;
+  readonly #notRunning: ReadonlyMap<string, string>;
+
+  constructor(config: Config) {
+    this.#config = config;
+    this.#threshold = ratioToFloat(config.allocation.rebalanceThreshold);
+    this.#pools =
+      config.allocation.strategy === 'fixed'
+        ? []
+        : [...config.pools.keys()].map((pool) =>
+            config.bots.flatMap((b, k) => (b.pool === pool && b.enabled ? [k] : [])),
+          );
+    this.#notRunning = new Map(
+      config.bots.filter(isMonitored).map((b) => [b.botId, 'its health is not read in a backtest']),
+    );
+  }
+
+  /** Whether a pool's shares may be off by more than the threshold now. */
+  mayAlert(funded: Uint8Array, balance: Float64Array, capitalBase: Float64Array): boolean {
+    for (const members of this.#pools) {
+      let count = 0;
+      let sB = 0;
+      let sC = 0;
+      for (const k of members) {
+        if (!funded[k]) continue;
+        count++;
+        sB += balance[k] as number;
+        sC += capitalBase[k] as number;
+      }
+      if (count < 2) continue;
+      for (const k of members) {
+        if (!funded[k]) continue;
+        const value = (balance[k] as number) * sC;
+        const target = (capitalBase[k] as number) * sB;
+        // Generous: a relative error far above a double's, on both sides of the comparison.
+        const slack = 1e-9 * (value + target);
+        if (Math.abs(value - target) + slack >= this.#threshold * target) return true;
+      }
+    }
+    return false;
+  }
+
+  /** The policy's `allocation_drift` alerts of a quiet cycle on `state`. */
+  alerts(state: PortfolioState): Alert[] {
+    return allocationDriftAlerts(this.#config, state, {
+      targets: new Map(),
+      planned: new Set(),
+      aside: () => false,
+      notRunning: this.#notRunning,
+    });
+  }
 }

@@ -9,8 +9,9 @@
  * Fast, and the same answers as planning every cycle (backtest-replay.ts; a property test holds
  * the two together):
  * - only the cycles the screen cannot prove quiet are planned (backtest-screen.ts); on the others
- *   only the analytics alerts can fire, and the policy's `returnAlerts` is asked for just the bots
- *   whose window says one might (backtest-window.ts);
+ *   only the analytics alerts and `allocation_drift` can fire: the policy's `returnAlerts` is
+ *   asked for just the bots whose window says one might (backtest-window.ts), and its
+ *   `allocationDriftAlerts` only when a float screen of the pools' shares says one might;
  * - nothing per cycle grows with history: the windows are fixed rings, the metrics are kept as
  *   the cycles go (backtest-metrics.ts);
  * - nothing is allocated per bot and cycle: balances are exact integers of 10⁻⁸ units held in
@@ -26,7 +27,7 @@ import {
   type EquityCurves,
 } from './backtest-record.ts';
 import { replayEveryCycle } from './backtest-replay.ts';
-import { Bands, modesMayChange, portfolioBooks } from './backtest-screen.ts';
+import { Bands, DriftScreen, modesMayChange, portfolioBooks } from './backtest-screen.ts';
 import { SeriesRecorder } from './backtest-series.ts';
 import { ReturnWindows, SampleRings } from './backtest-window.ts';
 import type { BotConfig, Config } from './config.ts';
@@ -129,6 +130,16 @@ function screened(config: Config, curves: EquityCurves, opts: BacktestOptions): 
   const prevUnits = new Float64Array(n);
   const prevNet = new Float64Array(n);
 
+  /** The books with this cycle's balances. */
+  const movedBooks = (): Map<string, BotState> => {
+    const moved = new Map<string, BotState>();
+    for (const [botId, s] of books.bots) {
+      moved.set(botId, { ...s, balance: BigInt(balance[index.get(botId) ?? -1] ?? 0) as Money });
+    }
+    return moved;
+  };
+  const drift = new DriftScreen(config);
+
   const botAt = (k: number): readonly [number, number] | undefined =>
     funded[k] ? [balance[k] as number, capitalBase[k] as number] : undefined;
 
@@ -206,14 +217,16 @@ function screened(config: Config, curves: EquityCurves, opts: BacktestOptions): 
         if (!flagged[k]) continue;
         for (const a of returnAlerts(bots[k] as BotConfig, windows.returns(k))) record.alert(at, a);
       }
+      // A quiet cycle plans nothing, but a pool's shares may have drifted: the policy's own check,
+      // asked only when the float screen says one might have.
+      if (drift.mayAlert(funded, balance, capitalBase)) {
+        const state: PortfolioState = { ...books, asOf: at, peakEquity: peak, bots: movedBooks() };
+        for (const a of drift.alerts(state)) record.alert(at, a);
+      }
       continue;
     }
 
-    const moved = new Map<string, BotState>();
-    for (const [botId, s] of books.bots) {
-      moved.set(botId, { ...s, balance: BigInt(balance[index.get(botId) ?? -1] ?? 0) as Money });
-    }
-    const state: PortfolioState = { ...books, asOf: at, peakEquity: peak, bots: moved };
+    const state: PortfolioState = { ...books, asOf: at, peakEquity: peak, bots: movedBooks() };
     const window = historySamplesToRead(config, state);
     const due = rebalanceDue(config, state);
     const history = new Map(

@@ -101,6 +101,7 @@ export function assemble(f: ConfigFile): Config {
     },
     emergencyStop: f.emergency_stop && {
       maxDrawdownPercent: f.emergency_stop.max_drawdown_percent,
+      pauseBots: f.emergency_stop.pause_bots ?? false,
     },
     allocation: {
       strategy: f.allocation?.strategy ?? 'fixed',

@@ -165,6 +165,13 @@ export const CONFIG_REFERENCE: readonly ConfigKey[] = [
     example: '25',
   },
   {
+    path: 'emergency_stop.pause_bots',
+    meaning:
+      'on entering halted (the stop tripping in a cycle, or `botfolio halt`), pause every bot with a control API (today `health.freqtrade`: `POST /api/v1/stopentry`, within 2 s each) and journal each answer as a `pause_bots` operation; the halt’s alert counts the bots paused and not paused, and `botfolio resume` names the bots to restart by hand',
+    default: 'false: no bot is paused',
+    example: 'true',
+  },
+  {
     path: 'allocation.strategy',
     meaning:
       'how capital bases are set: `fixed`, `equal_weight`, `fixed_percentage`, `performance_based`, `risk_weighted`, `custom`',
@@ -173,7 +180,8 @@ export const CONFIG_REFERENCE: readonly ConfigKey[] = [
   },
   {
     path: 'allocation.rebalance_threshold',
-    meaning: 'rebalance a bot whose capital base drifts from its target by more than this share',
+    meaning:
+      'rebalance a bot whose capital base drifts from its target by more than this share; also the limit of `allocation_drift` (warning, strategies other than `fixed`): a running bot whose equity’s share of its pool’s equity is off its target share (its capital base’s share, or this cycle’s strategy targets’) by more than this share of it, with no rebalance or other transfer planned for it this cycle',
     default: '0.1',
     example: '0.1',
   },

@@ -260,7 +260,11 @@ export const fileSchema = z.strictObject({
   compound_threshold: ratioIn(1, 1000, { loOpen: true }).optional(),
   black_swan_protection: z.strictObject(blackSwanShape).optional(),
   emergency_stop: z
-    .strictObject({ max_drawdown_percent: ratioIn(0, 100, { loOpen: true, hiOpen: true }) })
+    .strictObject({
+      max_drawdown_percent: ratioIn(0, 100, { loOpen: true, hiOpen: true }),
+      // On entering halted, pause every bot that has a control API (DESIGN.md §11).
+      pause_bots: z.boolean().optional(),
+    })
     .optional(),
   allocation: z.strictObject(allocationShape).optional(),
   exchanges: z.record(z.string(), z.strictObject(exchangeShape)),

@@ -140,7 +140,16 @@ export interface Config {
         readonly resumeThreshold: Ratio;
       }
     | undefined;
-  readonly emergencyStop: { readonly maxDrawdownPercent: Ratio } | undefined;
+  readonly emergencyStop:
+    | {
+        readonly maxDrawdownPercent: Ratio;
+        /**
+         * On entering `halted` (the stop tripping, or an operator's `halt`), pause every bot
+         * with a control API (`emergency_stop.pause_bots`, default false; DESIGN.md §11).
+         */
+        readonly pauseBots: boolean;
+      }
+    | undefined;
   readonly allocation: {
     readonly strategy: AllocationStrategy;
     readonly rebalanceThreshold: Ratio;

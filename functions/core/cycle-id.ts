@@ -18,3 +18,14 @@ export function cycleIdFor(at: Date, intervalMs: number): string {
     .replace(/00Z$/, 'Z');
   return `${start}-${formatDuration(intervalMs)}`;
 }
+
+/**
+ * The cycle id of an operator's operation made at `at` (`op-20261120T121530Z`): unique per second
+ * and never a slot's, so an operation's journal ids never meet a cycle's.
+ */
+export function operationCycleId(at: Date): string {
+  return `op-${at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}`;
+}

@@ -96,6 +96,9 @@ export function ledgerDeltas(entry: LedgerInput): LedgerDelta[] {
       return [...moves, ...capital(reserveOf(entry.from), -a), peak(-a)];
     case 'move':
       return [...moves, ...capital(reserveOf(entry.from), -a), ...capital(reserveOf(entry.to), a)];
+    case 'pause_bots':
+      // The coordinated stop asked the bots to pause: no money, no books.
+      return [];
     case 'retirement': {
       // The bot's own books close (ledgerEffects); only the reserve side moves.
       const reserve = reserveOf(entry.to);

@@ -32,6 +32,7 @@ import {
   type Money,
   max,
   min,
+  type Ratio,
   showMoney,
   sub,
   sum,
@@ -144,10 +145,31 @@ export function rebalanceTargets(
   return { targets, alerts, ran: true };
 }
 
-/** "20%" of how far `drift` is from `target` (for reasons only). */
-function driftText(drift: Money, target: Money): string {
-  if (target <= 0n) return 'all of it';
-  return `${Number(((toFloat(drift) / toFloat(target)) * 100).toFixed(2))}%`;
+/** How far a value is from its target, and whether that is beyond the threshold. */
+export interface Drift {
+  /** |value − target|, exact. */
+  readonly drift: Money;
+  /** drift > threshold × target: the rebalance rule's trigger (relative to the target). */
+  readonly beyond: boolean;
+  /** "20%": how far, relative to the target (for reasons only). */
+  readonly text: string;
+}
+
+/**
+ * The drift of `value` from `target`, relative to the target: beyond `threshold` when
+ * |value − target| > threshold × target (compared exactly). The rebalance rule judges capital
+ * bases by it, and `allocation_drift` (allocation-drift.ts) equity shares.
+ */
+export function driftFrom(value: Money, target: Money, threshold: Ratio): Drift {
+  const drift = value > target ? sub(value, target) : sub(target, value);
+  return {
+    drift,
+    beyond: compareToRatioOf(drift, threshold, target) > 0,
+    text:
+      target <= 0n
+        ? 'all of it'
+        : `${Number(((toFloat(drift) / toFloat(target)) * 100).toFixed(2))}%`,
+  };
 }
 
 /** Rule 6: a drifted bot's capital base back to its target. */
@@ -156,9 +178,9 @@ export const rebalance: Rule = (ctx, bot) => {
   if (!target) return undefined;
   const C = bot.state.capitalBase;
   const T = target.capitalBase;
-  const drift = C > T ? sub(C, T) : sub(T, C);
   const threshold = ctx.config.allocation.rebalanceThreshold;
-  if (compareToRatioOf(drift, threshold, T) <= 0) return undefined;
+  const { drift, beyond, text } = driftFrom(C, T, threshold);
+  if (!beyond) return undefined;
 
   const { botId } = bot.config;
   const pool = bot.pool.name;
@@ -185,7 +207,7 @@ export const rebalance: Rule = (ctx, bot) => {
     sized.amount < drift && available < drift
       ? `; ${into ? `${reserveAccount(pool)} holds` : 'the bot holds'} only ${showMoney(available)}`
       : '';
-  const reason = `capital base ${showMoney(C)} is ${driftText(drift, T)} ${into ? 'below' : 'above'} its ${target.strategy} target ${showMoney(T)} (rebalance_threshold ${showPercent(threshold)})${short}${limitNote(sized, bot.limits)}`;
+  const reason = `capital base ${showMoney(C)} is ${text} ${into ? 'below' : 'above'} its ${target.strategy} target ${showMoney(T)} (rebalance_threshold ${showPercent(threshold)})${short}${limitNote(sized, bot.limits)}`;
   const transfer: PlannedTransfer = {
     kind: 'rebalance',
     botId,

@@ -26,6 +26,7 @@
  */
 
 import { type Alert, alert } from './alerts.ts';
+import { allocationDriftAlerts } from './allocation-drift.ts';
 import {
   type EquitySample,
   flowAdjustedReturns,
@@ -289,6 +290,14 @@ export function plan(config: Config, state: PortfolioState, opts: PlanOptions = 
     alerts.push(...d.alerts);
     if (!aside(bot.botId)) alerts.push(...historyAlerts(bot, samples.get(bot.botId)));
   }
+  alerts.push(
+    ...allocationDriftAlerts(config, state, {
+      targets: rebalancing.targets,
+      planned: new Set(transfers.map((t) => t.botId)),
+      aside,
+      notRunning,
+    }),
+  );
 
   return {
     mode: modeOf(modes.flags),

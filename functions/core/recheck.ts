@@ -128,6 +128,7 @@ export function recheck(config: Config, input: RecheckInput): Recheck {
     case 'deposit':
     case 'withdrawal':
     case 'move':
+    case 'pause_bots':
       return refused(`a ${entry.kind} moves no money on the exchange: it is never submitted`);
   }
 }

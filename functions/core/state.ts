@@ -131,6 +131,12 @@ export interface PortfolioState {
   readonly peakFlows?: Money;
   /** Set while the master account holds less than the books (reconciliation's hold). */
   readonly reserveHold?: ReserveHoldFlag;
+  /**
+   * When the halt in force began (ISO): the entering cycle's time, or the operator's `halt`.
+   * Absent when not halted, and for a halt entered before it was recorded. Kept by the store,
+   * outside the state contract: `botfolio resume` finds the halt's coordinated stop by it.
+   */
+  readonly haltedAt?: string;
 }
 
 /** The opening layout of a portfolio opened now with this config. */

@@ -35,6 +35,11 @@ export interface CycleSnapshot {
   readonly newProtectEpisode?: boolean;
   /** Bots whose operator-confirmed balance this cycle's reading ended (forgotten). @default none */
   readonly confirmationsEnded?: readonly string[];
+  /**
+   * This cycle entered `halted`, at this time (its `asOf`): recorded as the halt's start unless
+   * one is recorded already (an operator's halt made meanwhile). @default not entering
+   */
+  readonly haltedAt?: string;
 }
 
 /** One bot's row in the performance table for one cycle. */
@@ -199,11 +204,14 @@ export interface PortfolioStore {
   /**
    * Sets or clears the emergency stop (an operator's `halt` / `resume`); with `peak`, the
    * drawdown is measured from that equity from now on (`flowsSeen`: the state's `peakFlows`).
+   * Setting it records `at` as the halt's start (`PortfolioState.haltedAt`) unless one is
+   * recorded already; clearing it forgets the start.
    */
   setHalted(
     portfolioId: string,
     halted: boolean,
     peak?: { readonly equity: Money; readonly flowsSeen: Money },
+    at?: string,
   ): Promise<void>;
   /**
    * Records the opening layout of books written before openings were recorded (and each

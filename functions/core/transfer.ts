@@ -7,15 +7,25 @@
 import { createHash } from 'node:crypto';
 import { type LedgerAccount, parseAccount } from './accounts.ts';
 import type { Money } from './money.ts';
+import type { PauseAnswer } from './pause.ts';
 
 export const TRANSFER_KINDS = ['allocation', 'harvest', 'refill', 'rebalance', 'protect'] as const;
 export type TransferKind = (typeof TRANSFER_KINDS)[number];
 
 /**
  * An operator's capital operations (DESIGN.md §10), journaled beside the policy's transfers: only
- * a retirement's sweep moves money (through the same workflow); the others change the books alone.
+ * a retirement's sweep moves money (through the same workflow); the others change the books alone
+ * — and `pause_bots`, the coordinated stop of DESIGN.md §11 (core/pause.ts), changes neither: it
+ * records what each bot answered when asked to pause.
  */
-export const OPERATION_KINDS = ['adoption', 'deposit', 'withdrawal', 'retirement', 'move'] as const;
+export const OPERATION_KINDS = [
+  'adoption',
+  'deposit',
+  'withdrawal',
+  'retirement',
+  'move',
+  'pause_bots',
+] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 /** What a journal entry can be: a policy's transfer or an operator's operation. */
@@ -51,6 +61,8 @@ export interface OperationFacts {
   readonly binding?: BotBinding;
   /** A retirement's bot's capital base as booked. */
   readonly capitalBase?: Money;
+  /** A coordinated stop's (`pause_bots`): what each bot answered, in the config's order. */
+  readonly pauses?: readonly PauseAnswer[];
 }
 
 /** One money movement the policy wants; `leg` tells apart two transfers of one decision. */

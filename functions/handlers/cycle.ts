@@ -1,10 +1,11 @@
 /** Lambda entry point of the monitoring cycle, on the EventBridge schedule. */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { freqtradePuller } from '../adapters/freqtrade-api.ts';
+import { freqtradePauser, freqtradePuller } from '../adapters/freqtrade-api.ts';
 import { secretsManagerPasswords } from '../adapters/health-secrets.ts';
 import { StepFunctionsStarter } from '../adapters/stepfunctions/starter.ts';
 import { METRIC_NAMES } from '../core/metrics.ts';
+import { pausesBots } from '../core/pause.ts';
 import type { WeightsFunction } from '../core/strategies.ts';
 import { runCycle } from '../usecases/cycle.ts';
 import { alerter, config, exchanges, logger, metrics, stores } from './aws.ts';
@@ -12,10 +13,15 @@ import { loadBundledAllocationModule, requireEnv } from './env.ts';
 
 const workflow = new StepFunctionsStarter(new SFNClient({}), requireEnv('STATE_MACHINE_ARN'));
 
-/** The bots' Freqtrade APIs, each password read from the Secrets Manager secret its config names. */
-const freqtrade = config.bots.some((b) => b.health?.freqtrade)
-  ? freqtradePuller(secretsManagerPasswords(new SecretsManagerClient({})))
+/**
+ * The bots' Freqtrade APIs, each password read from the Secrets Manager secret its config names:
+ * asked for their health, and to pause on entering halted when `emergency_stop.pause_bots` is on.
+ */
+const passwords = config.bots.some((b) => b.health?.freqtrade)
+  ? secretsManagerPasswords(new SecretsManagerClient({}))
   : undefined;
+const freqtrade = passwords && freqtradePuller(passwords);
+const pauseBot = passwords && pausesBots(config) ? freqtradePauser(passwords) : undefined;
 
 /**
  * The custom strategy's weights. A module that cannot be loaded here (it passed at synth, so
@@ -52,6 +58,7 @@ export async function handler(event: ScheduledEvent) {
       metrics,
       customWeights,
       ...(freqtrade && { freqtrade }),
+      ...(pauseBot && { pauseBot }),
     },
     at,
   );
@@ -62,6 +69,13 @@ export async function handler(event: ScheduledEvent) {
     mode: result.plan.mode,
     transfers: result.entries.map((e) => ({ transferId: e.id, kind: e.kind, botId: e.botId })),
     restarted: result.restarted,
+    ...(result.stop && {
+      pausedBots: result.stop.answers.map((a) => ({ botId: a.botId, outcome: a.outcome })),
+      pauseJournaled: result.stop.journaled,
+      ...(result.stop.journalError !== undefined && {
+        pauseJournalError: result.stop.journalError,
+      }),
+    }),
     durationMs,
   });
   return {

@@ -14,7 +14,7 @@ import { alertChannels } from '../adapters/channels/index.ts';
 import { channelSecretFromEnv } from '../adapters/channels/secrets.ts';
 import { DynamoBreakerStore } from '../adapters/dynamodb/breaker.ts';
 import { dynamoStores } from '../adapters/dynamodb/store.ts';
-import { freqtradePuller } from '../adapters/freqtrade-api.ts';
+import { freqtradePauser, freqtradePuller } from '../adapters/freqtrade-api.ts';
 import { envPasswords } from '../adapters/health-secrets.ts';
 import { PaperExchange } from '../adapters/paper/exchange.ts';
 import type { FaultPlan } from '../adapters/paper/faults.ts';
@@ -25,6 +25,7 @@ import type { Config } from '../core/config.ts';
 import type { FreqtradePull } from '../core/health.ts';
 import { type Metrics, NO_METRICS } from '../core/metrics.ts';
 import { ZERO } from '../core/money.ts';
+import type { BotPause } from '../core/pause.ts';
 import type { Alerter, BreakerStore, Exchange } from '../core/ports.ts';
 import type { Stores } from '../core/store-ports.ts';
 import type { WeightsFunction } from '../core/strategies.ts';
@@ -99,6 +100,11 @@ export interface LocalRuntimeOptions {
    * @default over fetch, each password from the env var its `password_secret` names
    */
   readonly freqtrade?: FreqtradePull;
+  /**
+   * Asks a bot's control API to pause (the coordinated stop, `emergency_stop.pause_bots`).
+   * @default over fetch, each password from the env var its `password_secret` names
+   */
+  readonly pauseBot?: BotPause;
   /** The paper exchange answers a repeated clientOid with its first transfer. @default true */
   readonly dedupeClientOid?: boolean;
   /** Who holds the data folder, in other processes' messages. @default 'a botfolio command' */
@@ -144,7 +150,9 @@ const MARKET_FILE = 'market.json';
 export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<LocalRuntime> {
   const { config } = opts;
   const now = opts.now ?? (() => new Date());
-  const freqtrade = opts.freqtrade ?? freqtradePuller(envPasswords(withDotEnv(process.env)));
+  const passwords = () => envPasswords(withDotEnv(process.env));
+  const freqtrade = opts.freqtrade ?? freqtradePuller(passwords());
+  const pauseBot = opts.pauseBot ?? freqtradePauser(passwords());
   const metrics = opts.metrics ?? NO_METRICS;
   const dataDir = opts.dataDir;
   // First: a module that cannot work is refused before anything starts.
@@ -272,6 +280,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
           customWeights,
           now,
           freqtrade,
+          pauseBot,
         },
         at,
       );

@@ -12,6 +12,7 @@ import type { PositionReading, RiskView } from '../core/exposure.ts';
 import { type BotHealth, countByStatus, type FreqtradePull } from '../core/health.ts';
 import { METRIC_NAMES, type MetricName, type Metrics } from '../core/metrics.ts';
 import { type Money, showMoney, sum, toFloat } from '../core/money.ts';
+import { type BotPause, pauseSummary, pausesBots } from '../core/pause.ts';
 import { deployedSums, type Plan, portfolioEquity } from '../core/policy.ts';
 import type { Alerter, BalanceReading, Exchange, WorkflowStarter } from '../core/ports.ts';
 import { PLANNED_EXPIRY_MS } from '../core/settlement.ts';
@@ -28,6 +29,7 @@ import {
 import { claimBots } from './bot-plans.ts';
 import { decideCycle, readCycleFacts } from './cycle-input.ts';
 import type { HealthReading } from './health.ts';
+import { type CoordinatedStop, coordinatedStop } from './pause-bots.ts';
 
 export interface CycleDeps
   extends Pick<Stores, 'journal' | 'portfolio' | 'ledger' | 'plans' | 'performance'>,
@@ -52,6 +54,11 @@ export interface CycleDeps
    * health from heartbeats only.
    */
   readonly freqtrade?: FreqtradePull;
+  /**
+   * Asks a bot's control API to pause, for the coordinated stop (`emergency_stop.pause_bots`).
+   * Without it a bot with one is journaled as not asked.
+   */
+  readonly pauseBot?: BotPause;
 }
 
 export interface CycleResult {
@@ -70,6 +77,8 @@ export interface CycleResult {
   readonly restarted: number;
   /** Bots this cycle decided for but could not claim (another plan holds them): nothing journaled. */
   readonly held: readonly string[];
+  /** The coordinated stop, when this cycle entered `halted` with `pause_bots` on. */
+  readonly stop?: CoordinatedStop;
 }
 
 /**
@@ -181,6 +190,20 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     positions,
   });
   if (openingVerified) await deps.portfolio.verifyOpening(portfolioId, readAt.toISOString());
+  // Entering halted: the coordinated stop asks the bots to pause while the plan is journaled,
+  // and the halt is saved once they answered or the stop's deadline passed, whichever is first.
+  // Before the save, so a cycle that dies in between pauses again when retried (the journal
+  // keeps one entry per slot); after it, a halt in force, nobody is asked again.
+  const entersHalt = decided.flags.halted && !stored.flags.halted;
+  const stopping =
+    entersHalt && pausesBots(config)
+      ? coordinatedStop(deps, {
+          cycleId,
+          now: asOf,
+          why: `the emergency stop (cycle ${cycleId})`,
+          by: 'botfolio',
+        })
+      : undefined;
 
   const botsById = new Map(config.bots.map((b) => [b.botId, b]));
   const subAccountOf = (botId: string) => botsById.get(botId)?.account;
@@ -207,6 +230,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
   // Written before anything moves: from here on, a crash leaves `planned` entries that the
   // next cycle starts again.
   const entries = await journalPlanned(deps, claimed, { portfolioId, cycleId });
+  const stop = await stopping;
 
   // Refill blocks before the flags: a cycle that dies between the two is retried on the old flags
   // and decides the same blocks again (setting one twice is harmless).
@@ -224,6 +248,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     ...(decided.lastRebalance !== undefined && { lastRebalance: decided.lastRebalance }),
     newProtectEpisode: !decided.flags.blackSwan || !stored.flags.blackSwan,
     confirmationsEnded: [...confirmationsEnded],
+    ...(entersHalt && { haltedAt: asOf }),
   });
   await deps.performance.putSnapshots(portfolioId, snapshots(state, cycleId, asOf));
   await recordHealth(deps, portfolioId, health, positions, asOf);
@@ -240,7 +265,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
   });
 
   for (const entry of [...entries, ...stale]) await deps.workflow.start(entry);
-  await sendAll(deps.alerter, decided.alerts, { portfolioId, cycleId });
+  await sendAll(deps.alerter, withStop(decided.alerts, stop), { portfolioId, cycleId });
 
   return {
     cycleId,
@@ -254,7 +279,18 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     held: [...new Set(wanted.map((e) => e.botId))].filter(
       (b) => !claimed.some((e) => e.botId === b),
     ),
+    ...(stop && { stop }),
   };
+}
+
+/** The halt's critical alert, saying what the coordinated stop paused and what it did not. */
+function withStop(alerts: readonly Alert[], stop: CoordinatedStop | undefined): readonly Alert[] {
+  if (!stop) return alerts;
+  const journal = stop.journalError
+    ? `; the answers could not be journaled (${stop.journalError})`
+    : '';
+  const said = `; coordinated stop (pause_bots): ${pauseSummary(stop.answers)}${journal}`;
+  return alerts.map((a) => (a.code === 'halted' ? { ...a, message: `${a.message}${said}` } : a));
 }
 
 /**

@@ -23,6 +23,7 @@ import {
   reserveAccount,
 } from '../core/accounts.ts';
 import type { Config, ExchangeName } from '../core/config.ts';
+import { operationCycleId } from '../core/cycle-id.ts';
 import { type Money, showMoney, sub, sum, ZERO } from '../core/money.ts';
 import type { Exchange, WorkflowStarter } from '../core/ports.ts';
 import { believed, readingOf } from '../core/readings.ts';
@@ -109,10 +110,7 @@ export async function runOperation(
   const now = deps.now();
   const open = await deps.journal.byStatus(pid, OPEN_STATUSES);
   const prepared = await prepare(deps, books, request, open, opts.by);
-  const cycleId = `op-${now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')}`;
+  const cycleId = operationCycleId(now);
   const planned = plannedEntry(
     {
       kind: request.kind,
@@ -491,4 +489,5 @@ export const OPERATION_VERBS: Readonly<Record<OperationKind, string>> = {
   withdrawal: 'withdraw',
   retirement: 'retire',
   move: 'move',
+  pause_bots: 'halt',
 };

@@ -389,6 +389,8 @@ describe('strategies', () => {
     ]);
     expect(p.alerts.filter((a) => a.severity === 'warning').map((a) => a.message)).toEqual([
       'pool low_frequency not rebalanced (custom module ./my-weights.mjs): the custom weights function threw: no model for this pool',
+      // The pool left alone drifts on, and says so (the harvested bot is judged next cycle).
+      "4h_swing_btc: its equity 100 is 27.8% of pool low_frequency's 360, 16.67% below its target share 33.3% (its capital base 100 of 300; rebalance_threshold 10%); no rebalance is planned for it this cycle",
     ]);
   });
 

@@ -1,8 +1,9 @@
 /**
  * A fake Freqtrade REST API on 127.0.0.1: `POST /api/v1/token/login` checks HTTP basic auth and
- * gives a JWT-like token; `/api/v1/health`, `/api/v1/show_config` and `/api/v1/status` want it as
- * a bearer token, as Freqtrade does. Its mood is set by the test: healthy, stopped, failing
- * (HTTP 500), or hanging (never answers).
+ * gives a JWT-like token; `/api/v1/health`, `/api/v1/show_config`, `/api/v1/status` and
+ * `POST /api/v1/stopentry` want it as a bearer token, as Freqtrade does. Its mood is set by the
+ * test: healthy, stopped, failing (HTTP 500), or hanging (never answers); `refuseStop` makes it
+ * answer the pause 401 (a token it no longer accepts) while its health still answers.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +18,10 @@ export interface FakeFreqtrade {
   trades: unknown;
   /** Paths asked, in order. */
   readonly asked: string[];
+  /** `POST /api/v1/stopentry` answers 401. */
+  refuseStop: boolean;
+  /** Pauses it accepted (`POST /api/v1/stopentry` answered 200). */
+  stopEntries: number;
   close(): Promise<void>;
 }
 
@@ -39,6 +44,8 @@ export async function startFakeFreqtrade(user: string, password: string): Promis
       },
     ],
     asked: [],
+    refuseStop: false,
+    stopEntries: 0,
     close: async () => {},
   };
   const server: Server = createServer((req, res) => {
@@ -58,6 +65,13 @@ export async function startFakeFreqtrade(user: string, password: string): Promis
     if (req.headers.authorization !== `Bearer ${token}`)
       return json(401, { detail: 'Unauthorized' });
     if (fake.mood === 'failing') return json(500, { error: 'Internal Server Error' });
+    if (path === '/api/v1/stopentry' && req.method === 'POST') {
+      if (fake.refuseStop) return json(401, { detail: 'Unauthorized' });
+      fake.stopEntries += 1;
+      return json(200, {
+        status: 'No more entries will occur from now. Run /reload_config to reset.',
+      });
+    }
     const state = fake.mood === 'stopped' ? 'stopped' : 'running';
     if (path === '/api/v1/health') {
       const ts = fake.lastProcessTs;

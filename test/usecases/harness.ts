@@ -6,7 +6,9 @@
 import type { FaultPlan } from '../../functions/adapters/paper/faults.ts';
 import type { Alert } from '../../functions/core/alerts.ts';
 import type { Config } from '../../functions/core/config.ts';
+import type { FreqtradePull } from '../../functions/core/health.ts';
 import { type Money, money } from '../../functions/core/money.ts';
+import type { BotPause } from '../../functions/core/pause.ts';
 import { initialState } from '../../functions/core/state.ts';
 import { type JournalEntry, plannedEntry } from '../../functions/core/transfer.ts';
 import { synthesizeTransferDefinition } from '../../functions/local/definition.ts';
@@ -50,6 +52,10 @@ export async function harness(
     reaper?: Reaper;
     dedupeClientOid?: boolean;
     serial?: boolean;
+    /** Asks the bots' Freqtrade APIs for their health. @default the runtime's */
+    freqtrade?: FreqtradePull;
+    /** Asks a bot's control API to pause. @default the runtime's */
+    pauseBot?: BotPause;
   } = {},
 ): Promise<Harness> {
   const config = opts.config ?? specConfig();
@@ -65,6 +71,8 @@ export async function harness(
     ...(opts.reaper && { reaper: opts.reaper }),
     ...(opts.dedupeClientOid !== undefined && { dedupeClientOid: opts.dedupeClientOid }),
     ...(opts.serial !== undefined && { serial: opts.serial }),
+    ...(opts.freqtrade && { freqtrade: opts.freqtrade }),
+    ...(opts.pauseBot && { pauseBot: opts.pauseBot }),
   });
   return Object.assign(rt, {
     alerts,

@@ -8,6 +8,7 @@ import type { NumberValue } from '@aws-sdk/lib-dynamodb';
 import { isLedgerAccount, type LedgerAccount } from '../../core/accounts.ts';
 import type { LedgerField } from '../../core/ledger.ts';
 import { type Money, moneyFromUnits } from '../../core/money.ts';
+import { PAUSE_OUTCOMES, type PauseAnswer } from '../../core/pause.ts';
 import {
   ENTRY_KINDS,
   type EntryKind,
@@ -215,7 +216,10 @@ export function journalItem(e: JournalEntry): Item {
   };
 }
 
-/** An operation's facts as stored: `{ by, account?, pool?, exchange?, capital_base? }`. */
+/**
+ * An operation's facts as stored: `{ by, account?, pool?, exchange?, capital_base?, pauses? }`,
+ * `pauses` a list of `{ bot_id, outcome, status?, detail }`.
+ */
 const operationItem = (o: OperationFacts): Item => ({
   by: o.by,
   ...(o.binding && {
@@ -224,7 +228,35 @@ const operationItem = (o: OperationFacts): Item => ({
     exchange: o.binding.exchange,
   }),
   ...(o.capitalBase !== undefined && { capital_base: o.capitalBase }),
+  ...(o.pauses && {
+    pauses: o.pauses.map((p) => ({
+      bot_id: p.botId,
+      outcome: p.outcome,
+      ...(p.status !== undefined && { status: BigInt(p.status) }),
+      detail: p.detail,
+    })),
+  }),
 });
+
+function pausesOf(where: string, map: Item): PauseAnswer[] | undefined {
+  const v = map.pauses;
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v)) throw new MalformedItemError(where, 'pauses', v, 'a list');
+  return v.map((p: unknown, i) => {
+    const at = `${where} pauses[${i}]`;
+    if (typeof p !== 'object' || p === null) {
+      throw new MalformedItemError(at, 'element', p, 'a map');
+    }
+    const answer = p as Item;
+    const status = answer.status === undefined ? undefined : readCount(at, answer, 'status');
+    return {
+      botId: readString(at, answer, 'bot_id'),
+      outcome: oneOf(at, answer, 'outcome', PAUSE_OUTCOMES),
+      ...(status !== undefined && { status }),
+      detail: readString(at, answer, 'detail'),
+    };
+  });
+}
 
 function operationOf(where: string, item: Item): OperationFacts | undefined {
   const v = item.operation;
@@ -236,6 +268,7 @@ function operationOf(where: string, item: Item): OperationFacts | undefined {
   const at = `${where} operation`;
   const account = readOptionalString(at, map, 'account');
   const capitalBase = readOptionalMoney(at, map, 'capital_base');
+  const pauses = pausesOf(at, map);
   return {
     by: readString(at, map, 'by'),
     ...(account !== undefined && {
@@ -246,6 +279,7 @@ function operationOf(where: string, item: Item): OperationFacts | undefined {
       },
     }),
     ...(capitalBase !== undefined && { capitalBase }),
+    ...(pauses !== undefined && { pauses }),
   };
 }
 

@@ -31,7 +31,14 @@ import {
 } from './codec.ts';
 import type { StoreContext } from './context.ts';
 import { isConditionalCheckFailed, StateNotFoundError } from './errors.ts';
-import { OPENING, PROTECTED_EPISODE, RESERVE_HOLD, stateFromItem, stateKey } from './state-item.ts';
+import {
+  HALTED_AT,
+  OPENING,
+  PROTECTED_EPISODE,
+  RESERVE_HOLD,
+  stateFromItem,
+  stateKey,
+} from './state-item.ts';
 
 export { PROTECTED_EPISODE, STATE_SK, stateFromItem, stateKey } from './state-item.ts';
 
@@ -49,9 +56,16 @@ async function setAttributes(
   removes: readonly string[] = [],
   /** Only over a state of this cycle or an older one (never over a newer cycle's). */
   notNewerThan?: string,
+  /** SET only where the item has none yet. */
+  ifAbsent: readonly [string, unknown][] = [],
 ): Promise<boolean> {
   const x = new Expr();
-  const sets = attributes.map(([name, value]) => `${x.name(name)} = ${x.value(value)}`);
+  const sets = [
+    ...attributes.map(([name, value]) => `${x.name(name)} = ${x.value(value)}`),
+    ...ifAbsent.map(
+      ([name, value]) => `${x.name(name)} = if_not_exists(${x.name(name)}, ${x.value(value)})`,
+    ),
+  ];
   const remove = removes.length > 0 ? ` REMOVE ${removes.map((r) => x.name(r)).join(', ')}` : '';
   const older =
     notNewerThan === undefined
@@ -198,6 +212,7 @@ export class DynamoPortfolioStore implements PortfolioStore {
         ...(snapshot.confirmationsEnded ?? []).map(confirmationAttribute),
       ],
       snapshot.asOf,
+      snapshot.haltedAt === undefined ? [] : [[HALTED_AT, snapshot.haltedAt]],
     );
   }
 
@@ -273,15 +288,23 @@ export class DynamoPortfolioStore implements PortfolioStore {
     portfolioId: string,
     halted: boolean,
     peak?: { readonly equity: Money; readonly flowsSeen: Money },
+    at?: string,
   ): Promise<void> {
-    await setAttributes(this.ctx, portfolioId, [
-      ['halted', halted],
-      ...(peak === undefined
-        ? []
-        : ([
-            ['peak_equity', peak.equity],
-            [PEAK_FLOWS_SEEN, peak.flowsSeen],
-          ] as [string, unknown][])),
-    ]);
+    await setAttributes(
+      this.ctx,
+      portfolioId,
+      [
+        ['halted', halted],
+        ...(peak === undefined
+          ? []
+          : ([
+              ['peak_equity', peak.equity],
+              [PEAK_FLOWS_SEEN, peak.flowsSeen],
+            ] as [string, unknown][])),
+      ],
+      halted ? [] : [HALTED_AT],
+      undefined,
+      halted && at !== undefined ? [[HALTED_AT, at]] : [],
+    );
   }
 }

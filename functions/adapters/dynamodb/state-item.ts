@@ -44,6 +44,8 @@ export const stateKey = (portfolioId: string) => ({ pk: portfolioId, sk: STATE_S
 export const OPENING = 'opening';
 /** The state item's map of reconciliation's hold on the reserves. */
 export const RESERVE_HOLD = 'reserve_hold';
+/** When the halt in force began (ISO); removed by `resume`. */
+export const HALTED_AT = 'halted_at';
 function mapAt(where: string, item: Item, attribute: string): Item | undefined {
   const v = item[attribute];
   if (v === undefined) return undefined;
@@ -125,12 +127,14 @@ export function stateFromItem(portfolioId: string, item: Item): PortfolioState {
   const peak = readOptionalMoney(where, item, 'peak_equity') ?? ZERO;
   const flows = readOptionalMoney(where, item, PEAK_FLOWS) ?? ZERO;
   const reserveHold = reserveHoldFromItem(where, item);
+  const halted = readBoolean(where, item, 'halted', false);
+  const haltedAt = readOptionalString(where, item, HALTED_AT);
   return {
     asOf: readString(where, item, 'as_of'),
     peakEquity: (peak + flows - (readOptionalMoney(where, item, PEAK_FLOWS_SEEN) ?? ZERO)) as Money,
     ...(item[PEAK_FLOWS] !== undefined && { peakFlows: flows }),
     flags: {
-      halted: readBoolean(where, item, 'halted', false),
+      halted,
       blackSwan: readBoolean(where, item, 'black_swan', false),
     },
     reserves,
@@ -142,6 +146,7 @@ export function stateFromItem(portfolioId: string, item: Item): PortfolioState {
     ...(opening && { opening, capital }),
     ...(retired.size > 0 && { retired }),
     ...(reserveHold && { reserveHold }),
+    ...(halted && haltedAt !== undefined && { haltedAt }),
   };
 }
 

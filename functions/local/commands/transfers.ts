@@ -8,6 +8,7 @@
 import { type LedgerAccount, parseAccount, reserveOf } from '../../core/accounts.ts';
 import type { Config } from '../../core/config.ts';
 import { formatMoney, type Money } from '../../core/money.ts';
+import { OUTCOME_WORDS, pauseCounts } from '../../core/pause.ts';
 import type { Journal } from '../../core/store-ports.ts';
 import { type JournalEntry, TRANSFER_STATUSES } from '../../core/transfer.ts';
 import type { LocalRuntime } from '../runtime.ts';
@@ -55,16 +56,30 @@ export function transferLine(
 
 /** The journal as a table: a header row, then one line per transfer. */
 export function journalTable(entries: readonly JournalEntry[], currency: string): string {
-  const rows = entries.map((e) => [
-    shortId(e.id),
-    minuteOf(e.createdAt),
-    e.kind,
-    formatMoney(e.amount, 2),
-    placeName(e.from),
-    placeName(e.to),
-    ranOn(e),
-    `${e.status}${e.error ? `: ${e.error}` : ''}`,
-  ]);
+  const rows = entries.map((e) =>
+    // A coordinated stop moves no money: what the bots answered, instead.
+    e.kind === 'pause_bots'
+      ? [
+          shortId(e.id),
+          minuteOf(e.createdAt),
+          e.kind,
+          '—',
+          'every bot',
+          '—',
+          'their APIs',
+          `${e.status}: ${pauseCounts(e.operation?.pauses ?? [])}`,
+        ]
+      : [
+          shortId(e.id),
+          minuteOf(e.createdAt),
+          e.kind,
+          formatMoney(e.amount, 2),
+          placeName(e.from),
+          placeName(e.to),
+          ranOn(e),
+          `${e.status}${e.error ? `: ${e.error}` : ''}`,
+        ],
+  );
   return renderTable(
     {
       head: ['id', 'planned (UTC)', 'kind', `amount ${currency}`, 'from', 'to', 'on', 'status'],
@@ -79,8 +94,24 @@ export function journalTable(entries: readonly JournalEntry[], currency: string)
     .join('\n');
 }
 
+/** A coordinated stop's story: why, then each bot's answer. */
+function pauseStory(e: JournalEntry): string {
+  return [
+    `operation ${e.id}`,
+    `  pause_bots by ${e.operation?.by ?? 'an unknown user'} (cycle ${e.cycleId}): ${e.reason}`,
+    '  answers',
+    ...(e.operation?.pauses ?? []).map(
+      (a) =>
+        `    ${a.botId.padEnd(24)} ${OUTCOME_WORDS[a.outcome]}${a.status !== undefined ? ` (HTTP ${a.status})` : ''}: ${a.detail}`,
+    ),
+    '  history',
+    ...e.history.map((h) => `    ${h.at}  ${h.status.padEnd(10)} ${h.note ?? ''}`.trimEnd()),
+  ].join('\n');
+}
+
 /** The whole story of one transfer, for a person. */
 export function entryStory(e: JournalEntry, currency: string): string {
+  if (e.kind === 'pause_bots') return pauseStory(e);
   const reserve = reserveOf(e.from) ?? reserveOf(e.to);
   const reserveLine =
     reserve !== undefined && e.potBefore !== undefined && e.potAfter !== undefined
