@@ -16,7 +16,7 @@ export class SnsAlerter implements Alerter {
     alert: Alert,
     context: { portfolioId: string; cycleId?: string; transferId?: string },
   ): Promise<void> {
-    const subject = `Botfolio ${context.portfolioId} ${alert.severity}: ${alert.code}${alert.botId ? ` (${alert.botId})` : alert.pool ? ` (pool ${alert.pool})` : ''}`;
+    const subject = `Botfolio ${context.portfolioId} ${alert.severity}: ${alert.code}${alert.botId ? ` (${alert.botId})` : alert.bots ? ` (${alert.bots.length} bots)` : alert.pool ? ` (pool ${alert.pool})` : ''}`;
     await this.client.send(
       new PublishCommand({
         TopicArn: this.topicArn,

@@ -14,6 +14,8 @@ export interface ChannelAlert {
   readonly severity: Severity;
   readonly code: string;
   readonly botId?: string;
+  /** A digest's bots (core/alerts.ts `digestAlerts`). */
+  readonly bots?: readonly string[];
   readonly message: string;
 }
 
@@ -42,7 +44,7 @@ export function alertText(alert: ChannelAlert, context: AlertContext): string {
       `transfer ${context.transferId}${context.transferStatus ? ` (${context.transferStatus})` : ''}`,
   ].filter(Boolean);
   return [
-    `${ICON[alert.severity]} ${alert.severity.toUpperCase()} ${alert.code}${alert.botId ? ` · ${alert.botId}` : ''} · portfolio ${context.portfolioId}`,
+    `${ICON[alert.severity]} ${alert.severity.toUpperCase()} ${alert.code}${alert.botId ? ` · ${alert.botId}` : alert.bots ? ` · ${alert.bots.length} bots` : ''} · portfolio ${context.portfolioId}`,
     alert.message,
     ...(where.length > 0 ? [where.join(' · ')] : []),
   ].join('\n');

@@ -62,6 +62,8 @@ export interface Alert {
   /** The pool an alert about a whole pool is about (`bots_correlated`): its cooldown is per pool. */
   readonly pool?: string;
   readonly message: string;
+  /** A digest's bots (`digestAlerts`): one message for them all, `botId` unset. */
+  readonly bots?: readonly string[];
 }
 
 export function alert(code: AlertCode, message: string, botId?: string): Alert {
@@ -81,3 +83,55 @@ export function poolAlert(code: AlertCode, message: string, pool: string): Alert
  */
 export const announcesTransfer = (a: Alert): boolean =>
   a.severity === 'info' && (TRANSFER_KINDS as readonly string[]).includes(a.code);
+
+/** How many of a digest's bots have their own message quoted, and how many are named at most. */
+export const DIGEST_QUOTED = 10;
+export const DIGEST_NAMED = 50;
+
+/**
+ * A cycle's alerts as the trader gets them (DESIGN.md §3, issue 16): the warnings and infos about
+ * single bots that share a code become one digest naming the bots and quoting the first few
+ * messages — one message per (code, severity), however large the fleet. A code only one bot
+ * raised keeps its own alert; critical alerts, and those about the portfolio or a pool, stay as
+ * they are (few, and each one is acted on). Order: each group where its first alert was.
+ */
+export function digestAlerts(alerts: readonly Alert[]): Alert[] {
+  const groups = new Map<string, Alert[]>();
+  const out: (Alert | Alert[])[] = [];
+  for (const a of alerts) {
+    if (a.severity === 'critical' || a.botId === undefined) {
+      out.push(a);
+      continue;
+    }
+    const key = `${a.code}#${a.severity}`;
+    const group = groups.get(key);
+    if (group) group.push(a);
+    else {
+      const fresh = [a];
+      groups.set(key, fresh);
+      out.push(fresh);
+    }
+  }
+  return out.map((g) => (!Array.isArray(g) ? g : g.length === 1 ? (g[0] as Alert) : digestOf(g)));
+}
+
+function digestOf(group: readonly Alert[]): Alert {
+  const [first] = group;
+  if (!first) throw new RangeError('digestOf: an empty group');
+  const bots = group.map((a) => a.botId ?? '-');
+  const named =
+    bots.length > DIGEST_NAMED
+      ? `${bots.slice(0, DIGEST_NAMED).join(', ')} and ${bots.length - DIGEST_NAMED} more`
+      : bots.join(', ');
+  const rest = group.length - DIGEST_QUOTED;
+  return {
+    severity: first.severity,
+    code: first.code,
+    bots,
+    message: [
+      `${bots.length} bots: ${named}`,
+      ...group.slice(0, DIGEST_QUOTED).map((a) => `- ${a.message}`),
+      ...(rest > 0 ? [`- and ${rest} more bots of the same (botfolio status lists each)`] : []),
+    ].join('\n'),
+  };
+}

@@ -360,7 +360,8 @@ export const CONFIG_REFERENCE: readonly ConfigKey[] = [
   },
   {
     path: 'alerts.cooldown',
-    meaning: 'the same alert (code, bot) is not sent again within this duration',
+    meaning:
+      'the same alert (code, bot) is not sent again within this duration; a cycle’s warnings and infos of one code about several bots go out as one digest naming them, each bot still cooled down on its own',
     default: '"1h"',
     example: '"30m"',
   },

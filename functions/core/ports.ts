@@ -112,6 +112,14 @@ export interface Alerter {
       transferStatus?: string;
     },
   ): Promise<void>;
+  /**
+   * A cycle's alerts at once, where the alerter digests them (`withCooldown`: each alert claims
+   * its own cooldown, then the ones due go out as `digestAlerts` makes them).
+   */
+  sendMany?(
+    alerts: readonly Alert[],
+    context: { portfolioId: string; cycleId?: string },
+  ): Promise<void>;
 }
 
 /**

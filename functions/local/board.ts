@@ -388,7 +388,8 @@ export function renderAlert(a: Alert): string {
       : a.severity === 'warning'
         ? styleText('yellow', 'warning ')
         : styleText('dim', 'info    ');
-  return `  ${tag} ${a.code}${a.botId ? ` [${a.botId}]` : ''}: ${a.message}`;
+  const about = a.botId ? ` [${a.botId}]` : a.bots ? ` [${a.bots.length} bots]` : '';
+  return `  ${tag} ${a.code}${about}: ${a.message.replaceAll('\n', '\n      ')}`;
 }
 
 /** An amount for a person, or "unknown" (a total over a balance that is unknown). */

@@ -5,26 +5,42 @@
  * does not repeat it, two transfers of one bot are both reported, and so is an uncertain transfer
  * once reconciliation settles it.
  */
-import type { Alert } from '../core/alerts.ts';
+import { type Alert, digestAlerts } from '../core/alerts.ts';
 import type { Alerter } from '../core/ports.ts';
 import type { CooldownStore } from '../core/store-ports.ts';
 
+type Context = Parameters<Alerter['send']>[1];
+
+/** The cooldown's key of an alert: (code, bot), (code, pool), or the transfer and its status. */
+function cooldownKey(a: Alert, context: Context): string {
+  return context.transferId
+    ? `${a.code}#transfer#${context.transferId}${context.transferStatus ? `#${context.transferStatus}` : ''}`
+    : a.botId === undefined && a.pool !== undefined
+      ? `${a.code}#pool#${a.pool}`
+      : `${a.code}#${a.botId ?? '-'}`;
+}
+
+/**
+ * `inner` behind the cooldown. `sendMany` (a cycle's alerts) claims each alert's own key, then
+ * sends the ones due as digests (core/alerts.ts `digestAlerts`): the cooldown keeps its meaning
+ * per (code, bot), and a fleet's worth of one warning is one message.
+ */
 export function withCooldown(
   inner: Alerter,
   cooldowns: CooldownStore,
   cooldownMs: number,
   now: () => Date,
 ): Alerter {
+  const claim = (a: Alert, context: Context) =>
+    cooldowns.claimAlert(context.portfolioId, cooldownKey(a, context), now().getTime(), cooldownMs);
   return {
-    async send(a: Alert, context) {
-      const key = context.transferId
-        ? `${a.code}#transfer#${context.transferId}${context.transferStatus ? `#${context.transferStatus}` : ''}`
-        : a.botId === undefined && a.pool !== undefined
-          ? `${a.code}#pool#${a.pool}`
-          : `${a.code}#${a.botId ?? '-'}`;
-      if (await cooldowns.claimAlert(context.portfolioId, key, now().getTime(), cooldownMs)) {
-        await inner.send(a, context);
-      }
+    async send(a, context) {
+      if (await claim(a, context)) await inner.send(a, context);
+    },
+    async sendMany(alerts, context) {
+      const due: Alert[] = [];
+      for (const a of alerts) if (await claim(a, context)) due.push(a);
+      for (const d of digestAlerts(due)) await inner.send(d, context);
     },
   };
 }

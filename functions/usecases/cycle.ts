@@ -369,11 +369,14 @@ function snapshots(state: PortfolioState, cycleId: string, at: string): BotSnaps
 /**
  * Sends the plan's alerts, except the info alerts announcing a transfer: the workflow reports
  * each transfer when it ends (completed, failed or uncertain), which is what the trader needs.
+ * An alerter that digests (`sendMany`) gets them at once.
  */
 async function sendAll(
   alerter: Alerter,
   alerts: readonly Alert[],
   context: { portfolioId: string; cycleId: string },
 ) {
-  for (const a of alerts) if (!announcesTransfer(a)) await alerter.send(a, context);
+  const news = alerts.filter((a) => !announcesTransfer(a));
+  if (alerter.sendMany) await alerter.sendMany(news, context);
+  else for (const a of news) await alerter.send(a, context);
 }

@@ -19,8 +19,8 @@ import {
   webhookSignature,
 } from '../../functions/adapters/channels/signature.ts';
 import { topicMessageAlert } from '../../functions/adapters/channels/topic-message.ts';
-import { TRUNCATION_MARKER } from '../../functions/core/alert-text.ts';
-import { type Alert, alert } from '../../functions/core/alerts.ts';
+import { alertText, TRUNCATION_MARKER } from '../../functions/core/alert-text.ts';
+import { type Alert, alert, digestAlerts } from '../../functions/core/alerts.ts';
 import type { AlertChannelConfig } from '../../functions/core/config.ts';
 import type { MetricName } from '../../functions/core/metrics.ts';
 import type { Alerter } from '../../functions/core/ports.ts';
@@ -522,6 +522,25 @@ describe('a message of the alert topic', () => {
       alert: FAILED,
       context: { portfolioId: 'main', transferId: 't-9', transferStatus: 'failed' },
     });
+  });
+
+  it('keeps a digest’s bots, and the channels’ text says how many', () => {
+    // Prepare: what the cycle's alerter publishes for two stale bots (core/alerts.ts)
+    const [digest] = digestAlerts([
+      alert('bot_stale', 'a is stale', 'a'),
+      alert('bot_stale', 'b is stale', 'b'),
+    ]);
+    // Act
+    const read = topicMessageAlert(
+      JSON.stringify({ ...digest, ...CONTEXT }),
+      'Botfolio main warning: bot_stale (2 bots)',
+      'main',
+    );
+    // Assess
+    expect(read).toEqual({ alert: digest, context: CONTEXT });
+    expect(alertText(read.alert, read.context).split('\n')[0]).toContain(
+      'WARNING bot_stale · 2 bots · portfolio main',
+    );
   });
 
   it('is shown as it came, as a warning, when it is nobody’s JSON', () => {

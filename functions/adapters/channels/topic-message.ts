@@ -13,6 +13,7 @@ const ourAlert = z.object({
   code: z.string().min(1),
   message: z.string(),
   botId: z.string().optional(),
+  bots: z.array(z.string()).optional(),
   portfolioId: z.string().min(1),
   cycleId: z.string().optional(),
   transferId: z.string().optional(),
@@ -40,9 +41,24 @@ export function topicMessageAlert(
   }
   const ours = ourAlert.safeParse(json);
   if (ours.success) {
-    const { severity, code, message: text, botId, cycleId, transferId, transferStatus } = ours.data;
+    const {
+      severity,
+      code,
+      message: text,
+      botId,
+      bots,
+      cycleId,
+      transferId,
+      transferStatus,
+    } = ours.data;
     return {
-      alert: { severity, code, message: text, ...(botId !== undefined && { botId }) },
+      alert: {
+        severity,
+        code,
+        message: text,
+        ...(botId !== undefined && { botId }),
+        ...(bots !== undefined && { bots }),
+      },
       context: {
         portfolioId: ours.data.portfolioId,
         ...(cycleId !== undefined && { cycleId }),

@@ -44,6 +44,7 @@ export function webhookChannel(
         severity: alert.severity,
         code: alert.code,
         ...(alert.botId !== undefined && { bot_id: alert.botId }),
+        ...(alert.bots !== undefined && { bot_ids: alert.bots }),
         message: alert.message,
         ...(context.cycleId !== undefined && { cycle_id: context.cycleId }),
         ...(context.transferId !== undefined && { transfer_id: context.transferId }),

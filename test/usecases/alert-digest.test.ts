@@ -1,0 +1,113 @@
+/**
+ * Alert digests (issue 16 part 4): a cycle's warnings of one code about several bots go out as
+ * one message naming them, each bot still cooled down per (code, bot) in the store; a code only
+ * one bot raised, critical alerts and pool or portfolio alerts keep their own message.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Alert, alert, digestAlerts, poolAlert } from '../../functions/core/alerts.ts';
+import { ratio } from '../../functions/core/money.ts';
+import { renderAlert } from '../../functions/local/board.ts';
+import { specConfig } from '../core/fixtures.ts';
+import { cycleAt, type TestRuntime, testRuntime } from '../helpers/runtime.ts';
+
+const stale = (bot: string) => alert('bot_stale', `${bot} is stale`, bot);
+
+describe('digestAlerts', () => {
+  it('makes one message per (code, severity) of the bots, in the order the codes first came', () => {
+    // Prepare
+    const alerts: Alert[] = [
+      stale('a'),
+      alert('halted', 'portfolio halted'),
+      alert('account_changed', 'a moved', 'a'),
+      alert('account_changed', 'b moved', 'b'),
+      alert('unusual_loss', 'c lost much', 'c'),
+      stale('b'),
+      poolAlert('bots_correlated', 'pool p is one bet', 'p'),
+      stale('c'),
+    ];
+    // Act
+    const out = digestAlerts(alerts);
+    // Assess: critical, pool and lone alerts untouched; the three stale bots in one
+    expect(out).toEqual([
+      {
+        severity: 'warning',
+        code: 'bot_stale',
+        bots: ['a', 'b', 'c'],
+        message: '3 bots: a, b, c\n- a is stale\n- b is stale\n- c is stale',
+      },
+      alerts[1],
+      alerts[2],
+      alerts[3],
+      alerts[4],
+      alerts[6],
+    ]);
+    expect(digestAlerts([stale('a')])).toEqual([stale('a')]);
+    expect(digestAlerts([])).toEqual([]);
+  });
+
+  it('stays one bounded message for a fleet: 50 bots named, 10 quoted', () => {
+    // Act
+    const [digest, ...rest] = digestAlerts(
+      Array.from({ length: 10_000 }, (_, i) => stale(`b${i}`)),
+    );
+    // Assess
+    expect(rest).toEqual([]);
+    expect(digest?.bots).toHaveLength(10_000);
+    const lines = digest?.message.split('\n') ?? [];
+    expect(lines[0]).toBe(
+      `10000 bots: ${Array.from({ length: 50 }, (_, i) => `b${i}`).join(', ')} and 9950 more`,
+    );
+    expect(lines.slice(1, 11)).toEqual(Array.from({ length: 10 }, (_, i) => `- b${i} is stale`));
+    expect(lines.slice(11)).toEqual([
+      '- and 9990 more bots of the same (botfolio status lists each)',
+    ]);
+    expect(digest?.message.length).toBeLessThan(1000);
+    // On the console, the digest's lines stay under its tag.
+    expect(renderAlert(digestAlerts([stale('a'), stale('b')])[0] as Alert)).toContain(
+      'bot_stale [2 bots]: 2 bots: a, b\n      - a is stale\n      - b is stale',
+    );
+  });
+});
+
+describe('a cycle’s alerts, through the cooldown', () => {
+  let rt: TestRuntime | undefined;
+  afterEach(async () => {
+    await rt?.close();
+    rt = undefined;
+  });
+
+  it('sends one digest for three levered bots, none again within the cooldown, and a fourth bot alone', async () => {
+    // Prepare: three bots above risk.max_bot_leverage
+    const config = specConfig({ risk: { max_bot_leverage: 5 } });
+    rt = await testRuntime({ config });
+    const accounts = config.bots.map((b) => b.account);
+    await rt.cycle(cycleAt(0)); // allocations
+    for (const i of [0, 1, 2]) rt.exchange.setSubAccountLeverage(accounts[i] ?? '', ratio(8));
+    rt.alerts.length = 0;
+    // Act
+    await rt.cycle(cycleAt(1));
+    const first = rt.alerts.filter((a) => a.code === 'bot_leverage_high');
+    rt.alerts.length = 0;
+    await rt.cycle(cycleAt(2)); // 15 minutes later, within the 1 h cooldown
+    const again = rt.alerts.filter((a) => a.code === 'bot_leverage_high');
+    rt.exchange.setSubAccountLeverage(accounts[3] ?? '', ratio(9));
+    rt.alerts.length = 0;
+    await rt.cycle(cycleAt(3));
+    const fourth = rt.alerts.filter((a) => a.code === 'bot_leverage_high');
+    const claims = await rt.store.cooldowns.sentSince(config.portfolioId, 0);
+    // Assess
+    const three = config.bots.slice(0, 3).map((b) => b.botId);
+    expect(first).toEqual([expect.objectContaining({ severity: 'warning', bots: three })]);
+    expect(first[0]?.botId).toBeUndefined();
+    expect(first[0]?.message.split('\n')[0]).toBe(`3 bots: ${three.join(', ')}`);
+    expect(again).toEqual([]);
+    expect(fourth.map((a) => [a.botId, a.bots])).toEqual([[config.bots[3]?.botId, undefined]]);
+    // Each bot's claim is its own: the board's "alerts sent" still lists every bot.
+    expect(
+      claims
+        .map((c) => c.key)
+        .filter((k) => k.startsWith('bot_leverage_high#'))
+        .sort(),
+    ).toEqual(config.bots.map((b) => `bot_leverage_high#${b.botId}`).sort());
+  });
+});
