@@ -4,6 +4,7 @@
  * the plan made on them. The cycle and its dry run (`botfolio run --dry-run`) share it, so they
  * cannot drift apart.
  */
+import pMap from 'p-map';
 import { type Alert, alert } from '../core/alerts.ts';
 import type { Config } from '../core/config.ts';
 import { configDrift } from '../core/drift.ts';
@@ -246,6 +247,9 @@ async function correlationCheck(
   );
 }
 
+/** History queries in flight at once (the SDK's default socket pool is 50). */
+const HISTORY_CONCURRENCY = 16;
+
 /**
  * The performance series the plan judges bots on: a short window every cycle (the history
  * alerts), a longer one when a history-based rebalance is due. Enabled, funded bots only.
@@ -256,8 +260,11 @@ async function readHistory(
 ): Promise<Map<string, BotSnapshot[]>> {
   const limit = historySamplesToRead(deps.config, state);
   const bots = deps.config.bots.filter((b) => b.enabled && state.bots.has(b.botId));
-  const series = await Promise.all(
-    bots.map((b) => deps.performance.history(deps.config.portfolioId, b.botId, limit)),
+  // Bounded: a fleet's worth of queries at once waits for sockets until the client times out.
+  const series = await pMap(
+    bots,
+    (b) => deps.performance.history(deps.config.portfolioId, b.botId, limit),
+    { concurrency: HISTORY_CONCURRENCY },
   );
   return new Map(bots.map((b, i) => [b.botId, series[i] ?? []]));
 }

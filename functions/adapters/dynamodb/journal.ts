@@ -3,7 +3,9 @@
  * must agree is a single-item conditional write: an entry is created only if its id is new, and a
  * status moves only from the status the caller saw (DESIGN.md §4).
  */
+
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import pMap from 'p-map';
 import type { Journal, JournalPatch, NoCallInFlight, SubmitClaim } from '../../core/store-ports.ts';
 import {
   canMove,
@@ -142,24 +144,6 @@ async function queryIndex(
   return opts.limit === undefined ? found : found.slice(0, opts.limit);
 }
 
-/** `fn` over `items` with at most `limit` calls in flight; results in input order. */
-async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 export class DynamoJournal implements Journal {
   constructor(private readonly ctx: StoreContext) {}
 
@@ -169,7 +153,9 @@ export class DynamoJournal implements Journal {
         throw new IllegalTransitionError(e.id, e.status, 'planned');
       }
     }
-    const created = await mapLimit(entries, PUT_CONCURRENCY, (e) => putNew(this.ctx, e));
+    const created = await pMap(entries, (e) => putNew(this.ctx, e), {
+      concurrency: PUT_CONCURRENCY,
+    });
     return entries.filter((_, i) => created[i]).map((e) => e.id);
   }
 
