@@ -3,13 +3,15 @@
  * by aws-local-stepfunctions with every Task state handled by the same step function the step
  * Lambda runs. A repeated start of a transfer id is a no-op, as with Step Functions' execution names.
  *
- * Two things the fault campaign needs, off by default: `serial` runs executions one at a time in
+ * Executions run a few at a time (`concurrency`), the others queued in the order started. Two
+ * things the fault campaign needs, off by default: `serial` runs executions one at a time in
  * the order they were started (so a seed replays exactly), and a `reaper` kills an execution at a
  * chosen step — before it runs or after it ran — as if the process running it died there: nothing
  * after that point runs, not even the failure path, and the journal stays as the step left it. A
  * dead execution is forgotten, so a later start runs the transfer again, as a restarted process would.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { stepRequestOf, type TransferExecutionInput } from '../adapters/stepfunctions/contract.ts';
 import type { WorkflowStarter } from '../core/ports.ts';
 import type { StepRequest, StepResult } from '../core/workflow.ts';
@@ -50,11 +52,18 @@ export class ProcessDiedError extends Error {
 export interface LocalWorkflowOptions {
   /** Wait before each retry, instead of the definition's backoff (keeps demos and tests quick). @default the definition's */
   readonly retryIntervalMs?: number;
-  /** Run executions one at a time, in the order started. @default false: all at once */
+  /** Run executions one at a time, in the order started. @default false: `concurrency` at once */
   readonly serial?: boolean;
+  /**
+   * Executions running at once (more wait their turn, in the order started): a fleet's wave of
+   * transfers at once on one embedded store times out waiting for sockets. @default 8
+   */
+  readonly concurrency?: number;
   /** Kills executions at chosen steps. @default none die */
   readonly reaper?: Reaper;
 }
+
+const DEFAULT_CONCURRENCY = 8;
 
 /** One parsed machine per definition: parsing validates the whole definition, which is not free. */
 const machines = new WeakMap<StateMachineDefinition, StateMachine>();
@@ -72,8 +81,8 @@ export class LocalTransferWorkflow implements WorkflowStarter {
   private readonly machine: StateMachine;
   private readonly taskStates: string[];
   private readonly running = new Map<string, Promise<ExecutionOutcome>>();
-  /** The tail of the queue of serial executions. */
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Executions waiting for their turn, in the order started. */
+  private readonly turn: LimitFunction;
   /** The last outcome of each transfer's execution. */
   readonly outcomes = new Map<string, ExecutionOutcome>();
 
@@ -83,6 +92,7 @@ export class LocalTransferWorkflow implements WorkflowStarter {
     private readonly options: LocalWorkflowOptions = {},
   ) {
     this.machine = machineFor(definition);
+    this.turn = pLimit(options.serial ? 1 : (options.concurrency ?? DEFAULT_CONCURRENCY));
     this.taskStates = Object.entries(definition.States)
       .filter(([, s]) => s.Type === 'Task')
       .map(([name]) => name);
@@ -91,13 +101,7 @@ export class LocalTransferWorkflow implements WorkflowStarter {
   async start(entry: { id: string }): Promise<void> {
     const id = entry.id;
     if (this.running.has(id)) return;
-    let run: Promise<ExecutionOutcome>;
-    if (this.options.serial) {
-      run = this.queue.then(() => this.execute(id));
-      this.queue = run.catch(() => undefined);
-    } else {
-      run = this.execute(id);
-    }
+    const run = this.turn(() => this.execute(id));
     this.running.set(id, run);
     // A dead execution is forgotten once over: the next start runs the transfer afresh.
     void run.then((o) => {
