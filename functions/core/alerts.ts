@@ -85,8 +85,8 @@ export const announcesTransfer = (a: Alert): boolean =>
   a.severity === 'info' && (TRANSFER_KINDS as readonly string[]).includes(a.code);
 
 /** How many of a digest's bots have their own message quoted, and how many are named at most. */
-export const DIGEST_QUOTED = 10;
-export const DIGEST_NAMED = 50;
+const DIGEST_QUOTED = 10;
+const DIGEST_NAMED = 50;
 
 /**
  * A cycle's alerts as the trader gets them (DESIGN.md §3, issue 16): the warnings and infos about

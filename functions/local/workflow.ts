@@ -3,7 +3,7 @@
  * by aws-local-stepfunctions with every Task state handled by the same step function the step
  * Lambda runs. A repeated start of a transfer id is a no-op, as with Step Functions' execution names.
  *
- * Executions run a few at a time (`concurrency`), the others queued in the order started. Two
+ * Executions run a few at a time (`CONCURRENCY`), the others queued in the order started. Two
  * things the fault campaign needs, off by default: `serial` runs executions one at a time in
  * the order they were started (so a seed replays exactly), and a `reaper` kills an execution at a
  * chosen step — before it runs or after it ran — as if the process running it died there: nothing
@@ -52,18 +52,17 @@ export class ProcessDiedError extends Error {
 export interface LocalWorkflowOptions {
   /** Wait before each retry, instead of the definition's backoff (keeps demos and tests quick). @default the definition's */
   readonly retryIntervalMs?: number;
-  /** Run executions one at a time, in the order started. @default false: `concurrency` at once */
+  /** Run executions one at a time, in the order started. @default false: `CONCURRENCY` at once */
   readonly serial?: boolean;
-  /**
-   * Executions running at once (more wait their turn, in the order started): a fleet's wave of
-   * transfers at once on one embedded store times out waiting for sockets. @default 8
-   */
-  readonly concurrency?: number;
   /** Kills executions at chosen steps. @default none die */
   readonly reaper?: Reaper;
 }
 
-const DEFAULT_CONCURRENCY = 8;
+/**
+ * Executions running at once (more wait their turn, in the order started): a fleet's wave of
+ * transfers all at once on one embedded store times out waiting for sockets.
+ */
+const CONCURRENCY = 8;
 
 /** One parsed machine per definition: parsing validates the whole definition, which is not free. */
 const machines = new WeakMap<StateMachineDefinition, StateMachine>();
@@ -92,7 +91,7 @@ export class LocalTransferWorkflow implements WorkflowStarter {
     private readonly options: LocalWorkflowOptions = {},
   ) {
     this.machine = machineFor(definition);
-    this.turn = pLimit(options.serial ? 1 : (options.concurrency ?? DEFAULT_CONCURRENCY));
+    this.turn = pLimit(options.serial ? 1 : CONCURRENCY);
     this.taskStates = Object.entries(definition.States)
       .filter(([, s]) => s.Type === 'Task')
       .map(([name]) => name);
