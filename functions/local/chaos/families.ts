@@ -12,7 +12,7 @@ import type { Config } from '../../core/config.ts';
 import { type Money, mulRatio, showMoney, sub, sum, ZERO } from '../../core/money.ts';
 import { harvestDue, refillDue } from '../../core/policy-rules.ts';
 import { otherLegIds } from '../../core/recheck.ts';
-import type { PortfolioState } from '../../core/state.ts';
+import { isKnown, type PortfolioState } from '../../core/state.ts';
 import {
   isTerminal,
   type JournalEntry,
@@ -243,15 +243,19 @@ export function silentDrops(
  * Funded bots holding money worth protecting (its safety share at least `min_transfer`) with no
  * protect planned since the episode began applied on the exchange (safe, whether or not the journal knows
  * it yet), three cycles into a black-swan episode. Left out: bots whose balance was unknown
- * during the episode, bots with another transfer open meanwhile or a protect whose outcome was
- * unknown for a while, and bots whose protect the daily limit refused.
+ * during the episode (a garbled answer, or a read that failed in a cycle that ran: the cycle
+ * cannot size a protect, DESIGN.md §3), bots with another transfer open meanwhile or a protect
+ * whose outcome was unknown for a while, and bots whose protect the daily limit refused.
  */
 export function unprotectedBots(
   config: Config,
   input: {
     readonly state: PortfolioState;
     readonly episode: readonly string[];
+    /** Bots whose balance the storm garbled during the episode. */
     readonly unknownInEpisode: ReadonlySet<string>;
+    /** The states the episode's cycles planned on (each cycle that ran). */
+    readonly readings: readonly PortfolioState[];
     readonly equityOf: (account: string) => Money;
     readonly all: readonly JournalEntry[];
     /** clientOids the exchange has applied. */
@@ -269,10 +273,12 @@ export function unprotectedBots(
 ): number {
   const bs = config.blackSwan;
   if (!bs) return 0;
+  const unknown = new Set(input.unknownInEpisode);
+  for (const r of input.readings) for (const [id, s] of r.bots) if (!isKnown(s)) unknown.add(id);
   let n = 0;
   for (const bot of config.bots) {
     const b = input.state.bots.get(bot.botId);
-    if (!bot.enabled || !b || input.unknownInEpisode.has(bot.botId)) continue;
+    if (!bot.enabled || !b || unknown.has(bot.botId)) continue;
     if (input.drifting?.has(bot.botId)) continue;
     // A bot with another transfer open meanwhile waits for it (one transfer in flight per bot).
     // So does one whose protect's outcome was unknown a while (reconciliation settles it), and

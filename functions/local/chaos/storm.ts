@@ -370,6 +370,8 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
   let episode: string[] = [];
   let episodeSince = T0;
   let unknownInEpisode = new Set<string>();
+  /** The states this episode's cycles planned on (a failed read leaves a bot unknown there). */
+  let readings: PortfolioState[] = [];
   try {
     let at = T0 - config.checkIntervalMs;
     for (let c = 0; c < opts.cycles; c++) {
@@ -422,6 +424,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
         for (const o of outcomes) {
           if (o.status !== 'fulfilled') continue;
           ran = true;
+          readings.push(o.value.state);
           entries.push(...o.value.entries);
           seen.push({
             cycleId: o.value.cycleId,
@@ -495,6 +498,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
               state: after,
               episode,
               unknownInEpisode,
+              readings,
               equityOf: (uid) => market.equityOf(uid),
               all: await rt.store.journal.byStatus(config.portfolioId, TRANSFER_STATUSES),
               applied: new Set(
@@ -514,6 +518,7 @@ export async function chaosRun(opts: ChaosRunOptions, run: number): Promise<RunR
         episode = [];
         episodeSince = at;
         unknownInEpisode = new Set();
+        readings = [];
       }
 
       // Reconciliation now and then; in a storm run at the deployed stack's pace (every 10 min).
