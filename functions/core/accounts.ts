@@ -17,6 +17,17 @@ export const OUTSIDE_ACCOUNT = 'outside';
 /** The reserve that is not a pool's: no pool may take its name. */
 export const EMERGENCY_RESERVE = 'emergency';
 
+/**
+ * The emergency reserve's part on an exchange other than the primary (DESIGN.md §5, venues):
+ * `emergency@binance`, so `reserve:emergency@binance`. The primary's part keeps the plain name,
+ * and a pool can never take either ("@" is not allowed in a pool's name).
+ */
+export const emergencyPartName = (exchange: string): string => `${EMERGENCY_RESERVE}@${exchange}`;
+
+/** True for `emergency` and every `emergency@<exchange>`: a reserve with a minimum, of no pool. */
+export const isEmergencyReserve = (reserve: string): boolean =>
+  reserve === EMERGENCY_RESERVE || reserve.startsWith(`${EMERGENCY_RESERVE}@`);
+
 /** A ledger account, parsed. */
 export type Account =
   | { readonly kind: 'bot'; readonly botId: string }

@@ -8,6 +8,7 @@ export const ALERT_SEVERITY = {
   reconciliation_mismatch: 'critical',
   auth_failed: 'critical',
   pot_below_minimum: 'warning',
+  reserve_imbalance: 'warning',
   refill_unfunded: 'warning',
   allocation_unfunded: 'warning',
   refill_limit_reached: 'warning',

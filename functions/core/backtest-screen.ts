@@ -12,7 +12,6 @@
  * the emergency reserve below its minimum, a rebalance due) every cycle is planned. Analytics
  * alerts are screened apart (backtest-window.ts), and so is `allocation_drift` (`DriftScreen`).
  */
-import { EMERGENCY_RESERVE } from './accounts.ts';
 import type { Alert } from './alerts.ts';
 import { allocationDriftAlerts } from './allocation-drift.ts';
 import type { BotConfig, Config } from './config.ts';
@@ -120,12 +119,15 @@ export function portfolioBooks(config: Config, state: PortfolioState): Portfolio
   const allocating =
     enabled.some((b) => !state.bots.has(b.botId)) &&
     permits(config, state.flags, { kind: 'allocation', to: 'bot:' });
-  const emergency = state.reserves.get(EMERGENCY_RESERVE) ?? ZERO;
+  // A part below its minimum warns every cycle (pot_below_minimum, reserve_imbalance).
+  const partShort = config.emergencyReserve.parts.some(
+    (p) => (state.reserves.get(p.reserve) ?? ZERO) < p.minimum,
+  );
   return {
     flags: state.flags,
     reserves: sum(state.reserves.values()),
     deployedBase: sum(enabled.flatMap((b) => state.bots.get(b.botId)?.capitalBase ?? [])),
-    alwaysPlan: allocating || emergency < config.emergencyReserve.minimum,
+    alwaysPlan: allocating || partShort,
   };
 }
 

@@ -3,18 +3,20 @@
  * becomes camelCase, defaults are filled in, and each pool's capital is worked out once here, in
  * exact money, so no caller multiplies shares again.
  */
+import { EMERGENCY_RESERVE, emergencyPartName } from './accounts.ts';
 import type {
   AlertChannelConfig,
   BotConfig,
   BotHealthConfig,
   Config,
+  EmergencyPart,
   ExchangeName,
   ExchangeSettings,
   PoolConfig,
 } from './config.ts';
 import { type ConfigFile, isSupportedExchange } from './config-schema.ts';
 import { DAY_MS, DEFAULT_CORRELATION_WINDOW_DAYS } from './duration.ts';
-import { type Money, mulRatio, type Ratio, ratio, sub } from './money.ts';
+import { type Money, min, mulRatio, type Ratio, ratio, sub, sum, ZERO } from './money.ts';
 
 /** `share × T`, and of it `share × T × (1 − reserve_ratio)`, what the pool's bots may be allocated. */
 export function poolCapital(T: Money, p: { share: Ratio; reserve_ratio: Ratio }) {
@@ -22,9 +24,72 @@ export function poolCapital(T: Money, p: { share: Ratio; reserve_ratio: Ratio })
   return { capital, deployable: sub(capital, mulRatio(capital, p.reserve_ratio)) };
 }
 
+/**
+ * The primary exchange: the one marked `primary`, else the only one (validation asks for a mark
+ * when there are several; the first is a fallback for a file that did not pass it).
+ */
+export function primaryOf(
+  exchanges: Readonly<Record<string, { primary?: boolean | undefined } | undefined>>,
+): string | undefined {
+  const names = Object.keys(exchanges);
+  return names.find((n) => exchanges[n]?.primary === true) ?? names[0];
+}
+
+/**
+ * The emergency reserve split across `exchanges` (every one gets a part, share 0 when the split
+ * leaves it out). Shares are taken over their sum, so a split within 1e-9 of 1 never gives out
+ * more than there is; each other part is rounded down, and the primary's part is what remains:
+ * the parts add up to the whole, exactly.
+ */
+export function emergencyParts(
+  whole: { capital: Money; minimum: Money },
+  split: Readonly<Record<string, Ratio>> | undefined,
+  exchanges: readonly ExchangeName[],
+  primary: ExchangeName,
+): EmergencyPart[] {
+  const shares = new Map<ExchangeName, Ratio>(
+    exchanges.map((x) => [x, split ? (split[x] ?? ratio(0)) : ratio(x === primary ? 1 : 0)]),
+  );
+  const den = [...shares.values()].reduce((d, r) => (d * r.den) / gcd(d, r.den), 1n);
+  const total = [...shares.values()].reduce((n, r) => n + (r.num * den) / r.den, 0n);
+  // Over the sum: share / Σ shares (a split of nothing but zeros leaves it all on the primary).
+  const part = (m: Money, r: Ratio): Money =>
+    total === 0n ? ZERO : mulRatio(m, { num: r.num * den, den: r.den * total });
+  const others = exchanges
+    .filter((x) => x !== primary)
+    .map((x) => {
+      const share = shares.get(x) ?? ratio(0);
+      const capital = part(whole.capital, share);
+      return {
+        exchange: x,
+        reserve: emergencyPartName(x),
+        share,
+        capital,
+        minimum: min(capital, part(whole.minimum, share)),
+      };
+    });
+  const capital = sub(whole.capital, sum(others.map((o) => o.capital)));
+  const minimum = min(capital, sub(whole.minimum, sum(others.map((o) => o.minimum))));
+  return [
+    {
+      exchange: primary,
+      reserve: EMERGENCY_RESERVE,
+      share: shares.get(primary) ?? ratio(0),
+      capital,
+      minimum,
+    },
+    ...others,
+  ];
+}
+
+function gcd(a: bigint, b: bigint): bigint {
+  return b === 0n ? a : gcd(b, a % b);
+}
+
 /** The typed config of a file that passed every check. */
 export function assemble(f: ConfigFile): Config {
   const T = f.total_capital;
+  const primaryExchange = (primaryOf(f.exchanges) ?? 'bitget') as ExchangeName;
   const pools = new Map<string, PoolConfig>();
   for (const [name, p] of Object.entries(f.pools)) {
     pools.set(name, {
@@ -37,6 +102,7 @@ export function assemble(f: ConfigFile): Config {
       marginMode: p.margin_mode,
       maxLeverage: p.max_leverage,
       ...poolCapital(T, p),
+      exchange: (p.exchange ?? primaryExchange) as ExchangeName,
     });
   }
 
@@ -52,6 +118,7 @@ export function assemble(f: ConfigFile): Config {
       precision: e.precision,
       botAccountType: e.bot_account_type ?? 'futures',
       masterAccountType: e.master_account_type ?? 'spot',
+      primary: name === primaryExchange,
     });
   }
 
@@ -75,15 +142,25 @@ export function assemble(f: ConfigFile): Config {
 
   const lr = f.loss_recovery;
   const bs = f.black_swan_protection;
+  const emergency = {
+    capital: mulRatio(T, f.emergency_reserve.share),
+    minimum: f.emergency_reserve.minimum,
+  };
   return {
     portfolioId: f.portfolio_id,
     currency: f.currency,
     totalCapital: T,
     emergencyReserve: {
       share: f.emergency_reserve.share,
-      minimum: f.emergency_reserve.minimum,
-      capital: mulRatio(T, f.emergency_reserve.share),
+      ...emergency,
+      parts: emergencyParts(
+        emergency,
+        f.emergency_reserve.split,
+        [...exchanges.keys()],
+        primaryExchange,
+      ),
     },
+    primaryExchange,
     pools,
     lossRecovery: lr && {
       enabled: lr.enabled,

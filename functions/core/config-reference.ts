@@ -48,6 +48,13 @@ export const CONFIG_REFERENCE: readonly ConfigKey[] = [
     example: '200',
   },
   {
+    path: 'emergency_reserve.split.<exchange>',
+    meaning:
+      'the share of the emergency reserve, and of its minimum, kept on this exchange; the shares sum to 1. Each exchange’s part sits in its own master account (`reserve:emergency` on the primary, `reserve:emergency@<exchange>` on another): refills of its bots draw on it and protect goes to it; money never moves between exchanges',
+    default: 'all on the primary exchange',
+    example: '0.4',
+  },
+  {
     path: 'pools.<pool>.share',
     meaning:
       'share of `total_capital` the pool starts with in `reserve:<pool>`; all shares with the emergency one sum to 1',
@@ -92,6 +99,13 @@ export const CONFIG_REFERENCE: readonly ConfigKey[] = [
       'the leverage the pool’s bots may use (at most 500), recorded for the operator like `margin_mode`',
     default: 'none',
     example: '75',
+  },
+  {
+    path: 'pools.<pool>.exchange',
+    meaning:
+      'the exchange the pool’s reserve and bots are on (each bot’s `exchange` must be it); its reserve sits in that exchange’s master account',
+    default: 'the primary exchange',
+    example: '"binance"',
   },
   {
     path: 'loss_recovery.enabled',
@@ -240,6 +254,13 @@ export const CONFIG_REFERENCE: readonly ConfigKey[] = [
     meaning: 'the master’s account where the reserves sit: `spot` or `futures`',
     default: '"spot"',
     example: '"futures"',
+  },
+  {
+    path: 'exchanges.<exchange>.primary',
+    meaning:
+      'the primary exchange: it holds `reserve:emergency` and every pool that names no `exchange`; with several exchanges exactly one is marked',
+    default: 'the only exchange, when there is one (required on one of several)',
+    example: 'true',
   },
   {
     path: 'bots[].bot_id',

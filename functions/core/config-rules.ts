@@ -13,6 +13,7 @@ import {
   type LenientConfigFile,
   SUPPORTED_EXCHANGES,
 } from './config-schema.ts';
+import { VENUE_RULES } from './config-venue-rules.ts';
 import { compareRatios, mulRatio, ratioToFloat, showMoney, sum } from './money.ts';
 import type { Problem } from './problems.ts';
 
@@ -232,6 +233,7 @@ export const RULES: readonly Rule[] = [
   noPoolNamedEmergency,
   exchangesUsable,
   currencyMovable,
+  ...VENUE_RULES,
   botProblems,
   poolsNotOverAllocated,
   customStrategyHasModule,

@@ -138,6 +138,11 @@ const currencyCode = z.string().regex(/^[A-Z0-9]{2,10}$/, 'a currency code such 
 const emergencyShape = {
   share: ratioIn(0, 1),
   minimum: amount({ allowZero: true }),
+  /**
+   * How the emergency reserve (and its minimum) is split across exchanges, `{exchange: share}`
+   * summing to 1 (DESIGN.md §5, venues); default: all on the primary exchange.
+   */
+  split: z.record(z.string(), ratioIn(0, 1)).optional(),
 };
 
 const poolShape = {
@@ -148,6 +153,8 @@ const poolShape = {
   allocation_per_bot: amount().optional(),
   margin_mode: z.enum(['cross', 'isolated']).optional(),
   max_leverage: z.number().positive().max(500).optional(),
+  /** The exchange the pool's reserve and bots are on (DESIGN.md §5); default the primary. */
+  exchange: z.string().optional(),
 };
 
 const exchangeShape = {
@@ -161,6 +168,8 @@ const exchangeShape = {
   bot_account_type: z.enum(ACCOUNT_TYPES).optional(),
   /** The account of the master where the reserves sit (an extension; default spot). */
   master_account_type: z.enum(ACCOUNT_TYPES).optional(),
+  /** The exchange of `reserve:emergency` and of pools naming none; one of several must say so. */
+  primary: z.boolean().optional(),
 };
 
 /**
@@ -310,6 +319,7 @@ export const lenientFileSchema = z.object({
           share: kept(poolShape.share),
           reserve_ratio: kept(poolShape.reserve_ratio),
           allocation_per_bot: kept(poolShape.allocation_per_bot),
+          exchange: kept(poolShape.exchange),
         }),
       ),
     ),

@@ -5,7 +5,7 @@
  * problems and semantic ones (share sum, unknown pool, over-allocation…) are reported together,
  * so one run of `botfolio validate` lists everything to fix.
  */
-import { botAccount, EMERGENCY_RESERVE, reserveAccount } from './accounts.ts';
+import { botAccount, reserveAccount } from './accounts.ts';
 import type { Severity } from './alerts.ts';
 import { assemble } from './config-assemble.ts';
 import type { ALERT_CHANNEL_TYPES } from './config-channels-schema.ts';
@@ -70,6 +70,25 @@ export interface PoolConfig {
   readonly capital: Money;
   /** `share × T × (1 − reserve_ratio)`: what its bots may be allocated in all. */
   readonly deployable: Money;
+  /** Where the pool's reserve and bots are (`exchange`, default the primary exchange). */
+  readonly exchange: ExchangeName;
+}
+
+/**
+ * The emergency reserve's part on one exchange (DESIGN.md §5, venues): funded in that exchange's
+ * master account, drawn on by refills of that exchange's bots, and where they are protected to.
+ * Every configured exchange has one (share 0 when the split leaves it out).
+ */
+export interface EmergencyPart {
+  readonly exchange: ExchangeName;
+  /** The part's reserve: `emergency` on the primary, `emergency@<exchange>` on another. */
+  readonly reserve: string;
+  /** Its share of the emergency reserve (`emergency_reserve.split`). */
+  readonly share: Ratio;
+  /** Its share of the emergency reserve's capital; the primary's takes what rounding leaves. */
+  readonly capital: Money;
+  /** Its share of the minimum: refills never draw it below this. */
+  readonly minimum: Money;
 }
 
 export interface ExchangeSettings {
@@ -83,6 +102,8 @@ export interface ExchangeSettings {
   readonly botAccountType: AccountType;
   /** Where the master keeps the reserves (`master_account_type`, default spot). */
   readonly masterAccountType: AccountType;
+  /** The primary exchange (`primary`; the only one when there is one). */
+  readonly primary: boolean;
 }
 
 /** Where a bot's health comes from (DESIGN.md §11); a bot without one is not monitored. */
@@ -118,9 +139,15 @@ export interface Config {
   readonly totalCapital: Money;
   readonly emergencyReserve: {
     readonly share: Ratio;
+    /** The whole minimum, over every part (each part's own is in `parts`). */
     readonly minimum: Money;
+    /** The whole capital, over every part. */
     readonly capital: Money;
+    /** One part per configured exchange, the primary's first (`emergency_reserve.split`). */
+    readonly parts: readonly EmergencyPart[];
   };
+  /** The exchange of `reserve:emergency` and of pools that name none (`exchanges.<x>.primary`). */
+  readonly primaryExchange: ExchangeName;
   readonly pools: ReadonlyMap<string, PoolConfig>;
   readonly lossRecovery:
     | {
@@ -213,7 +240,7 @@ export function parseConfig(input: unknown): Config {
 /** Names every ledger account of a portfolio: the allowlist of transfer ends. */
 export function ledgerAccounts(config: Config): string[] {
   return [
-    reserveAccount(EMERGENCY_RESERVE),
+    ...config.emergencyReserve.parts.map((p) => reserveAccount(p.reserve)),
     ...[...config.pools.keys()].map(reserveAccount),
     ...config.bots.map((b) => botAccount(b.botId)),
   ];

@@ -6,11 +6,12 @@
  * --against-state` ask it alike.
  */
 
-import { EMERGENCY_RESERVE, reserveAccount } from './accounts.ts';
+import { reserveAccount } from './accounts.ts';
 import { type Alert, alert } from './alerts.ts';
 import type { Config } from './config.ts';
 import { type Money, showMoney, sum, ZERO } from './money.ts';
 import type { PortfolioState } from './state.ts';
+import { emergencyPartOf } from './venues.ts';
 
 export interface Drift {
   /** One `config_drift` warning per difference. */
@@ -90,7 +91,7 @@ export function configDrift(config: Config, state: PortfolioState): Drift {
 
   // Reserves: each configured one must have books, and books must have a configured reserve.
   const wanted = new Map<string, Money>([
-    [EMERGENCY_RESERVE, config.emergencyReserve.capital],
+    ...config.emergencyReserve.parts.map((p) => [p.reserve, p.capital] as const),
     ...[...config.pools.values()].map((p) => [p.name, p.capital] as const),
   ]);
   for (const [name, amount] of state.reserves) {
@@ -102,9 +103,18 @@ export function configDrift(config: Config, state: PortfolioState): Drift {
       `${reserveAccount(name)} holds ${showMoney(amount)} ${cur} but the config has no pool ${name}${bots.length > 0 ? ` (its bots: ${bots.join(', ')})` : ''}: \`botfolio move ${showMoney(amount)} --from ${reserveAccount(name)} --to ${reserveAccount('POOL')}\` moves it to a configured pool (a rename), or put the pool back`,
     );
   }
-  for (const name of wanted.keys()) {
+  for (const [name, amount] of wanted) {
     if (state.reserves.has(name)) continue;
+    const part = emergencyPartOf(config, name);
+    // An exchange's emergency part the split gives nothing holds nothing: no books are exact.
+    if (part && amount === ZERO) continue;
     frozen.add(name);
+    if (part) {
+      drift(
+        `${reserveAccount(name)}, the emergency reserve's part on ${part.exchange}, has no books: put the money in ${part.exchange}'s master account by hand, then \`botfolio deposit AMOUNT --to ${reserveAccount(name)}\` books it (Botfolio never moves money between exchanges)`,
+      );
+      continue;
+    }
     drift(
       `pool ${name} is in the config but has no reserve in the books: \`botfolio move AMOUNT --from ${reserveAccount('OLD')} --to ${reserveAccount(name)}\` funds it from another reserve (a rename), \`botfolio deposit AMOUNT --to ${reserveAccount(name)}\` books new money for it`,
     );

@@ -2,10 +2,12 @@
  * The `botfolio plan --json` object (DESIGN.md §6, a contract): a plan in the contract's field
  * names, with amounts as 8-decimal strings and the peak equity as a number. Extensions beyond the
  * contract's sample (added fields only): `equity`, `refill_blocked` (blocks the cycle sets or
- * lifts), `last_rebalance` (when the allocation strategy last ran, this plan included) and
- * `bot_status` (each bot's health the plan was made on, DESIGN.md §11).
+ * lifts), `last_rebalance` (when the allocation strategy last ran, this plan included),
+ * `bot_status` (each bot's health the plan was made on, DESIGN.md §11) and each transfer's
+ * `exchange` (where it moves: both its ends are on it, DESIGN.md §5).
  */
 import type { AlertCode, Severity } from './alerts.ts';
+import type { Config } from './config.ts';
 import type { HealthStatus } from './health.ts';
 import { formatMoney, showMoney } from './money.ts';
 import type { Mode, Plan } from './policy.ts';
@@ -25,6 +27,8 @@ export interface PlanJson {
     /** "30.00000000" */
     readonly amount: string;
     readonly reason: string;
+    /** The exchange it moves on: its bot's (money never moves between exchanges). */
+    readonly exchange: string;
   }[];
   readonly alerts: readonly {
     readonly severity: Severity;
@@ -56,8 +60,9 @@ export interface PlanJson {
   >;
 }
 
-/** The contract object of a plan, ready for `JSON.stringify`. */
-export function planToJson(plan: Plan): PlanJson {
+/** The contract object of a plan made on `config`, ready for `JSON.stringify`. */
+export function planToJson(plan: Plan, config: Pick<Config, 'bots'>): PlanJson {
+  const exchangeOf = new Map(config.bots.map((b) => [b.botId, b.exchange]));
   return {
     mode: plan.mode,
     flags: { halted: plan.flags.halted, black_swan: plan.flags.blackSwan },
@@ -72,6 +77,7 @@ export function planToJson(plan: Plan): PlanJson {
       to: t.to,
       amount: formatMoney(t.amount),
       reason: t.reason,
+      exchange: exchangeOf.get(t.botId) ?? 'unknown',
     })),
     alerts: plan.alerts.map((a) => ({
       severity: a.severity,

@@ -4,7 +4,7 @@
  * `min_transfer`; a reserve never gives more than the state says it holds, less its floor, less
  * what earlier transfers of the same plan took. Also the number formats reasons are written in.
  */
-import { EMERGENCY_RESERVE, reserveAccount } from './accounts.ts';
+import { reserveAccount } from './accounts.ts';
 import type { Config, ExchangeName } from './config.ts';
 import {
   add,
@@ -18,6 +18,7 @@ import {
   ZERO,
 } from './money.ts';
 import type { PortfolioState } from './state.ts';
+import { reserveFloors } from './venues.ts';
 
 export interface TransferLimits {
   readonly minTransfer: Money;
@@ -117,7 +118,7 @@ export class ReserveBudget {
   }
 
   /**
-   * The state's reserves; the emergency reserve's floor is its configured minimum. A `frozen`
+   * The state's reserves; each emergency part's floor is its minimum. A `frozen`
    * reserve (config drift, reconciliation's hold) gives nothing this plan.
    */
   static of(
@@ -125,11 +126,7 @@ export class ReserveBudget {
     state: PortfolioState,
     frozen: ReadonlySet<string> = new Set(),
   ): ReserveBudget {
-    return new ReserveBudget(
-      state.reserves,
-      new Map([[EMERGENCY_RESERVE, config.emergencyReserve.minimum]]),
-      frozen,
-    );
+    return new ReserveBudget(state.reserves, reserveFloors(config), frozen);
   }
 
   /** What the state says the reserve holds (zero when it says nothing). */

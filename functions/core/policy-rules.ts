@@ -5,7 +5,7 @@
  * size every amount with `sizeTransfer`. Rebalancing, the last rule, is in policy-rebalance.ts.
  */
 
-import { botAccount, EMERGENCY_ACCOUNT, EMERGENCY_RESERVE, reserveAccount } from './accounts.ts';
+import { botAccount, EMERGENCY_RESERVE, reserveAccount } from './accounts.ts';
 import { type Alert, type AlertCode, alert } from './alerts.ts';
 import type { BotConfig, Config, PoolConfig } from './config.ts';
 import { add, compareToRatioOf, type Money, min, mulRatio, showMoney, sub, sum } from './money.ts';
@@ -20,6 +20,7 @@ import {
 } from './policy-amounts.ts';
 import type { Flags, KnownBotState } from './state.ts';
 import { addsRisk, type PlannedTransfer } from './transfer.ts';
+import { emergencyReserveOn } from './venues.ts';
 
 /**
  * Whether the flags let a transfer be planned. Toward safety (harvest, protect, rebalance out of
@@ -117,17 +118,50 @@ export function feeRefusal(
   );
 }
 
-/** Alerts about the whole portfolio, before any bot's. */
+/**
+ * Alerts about the whole portfolio, before any bot's: each emergency part below its minimum, and
+ * (with several exchanges) what an operator could move by hand to even them (reserve_imbalance).
+ */
 export function portfolioAlerts(ctx: Context): Alert[] {
-  const held = ctx.budget.held(EMERGENCY_RESERVE);
-  const minimum = ctx.config.emergencyReserve.minimum;
-  if (held >= minimum) return [];
-  return [
-    alert(
-      'pot_below_minimum',
-      `${EMERGENCY_ACCOUNT} holds ${showMoney(held)}, below its minimum ${showMoney(minimum)}: refills cannot draw on it`,
-    ),
-  ];
+  const alerts: Alert[] = [];
+  for (const part of ctx.config.emergencyReserve.parts) {
+    const held = ctx.budget.held(part.reserve);
+    if (held >= part.minimum) continue;
+    alerts.push(
+      alert(
+        'pot_below_minimum',
+        `${reserveAccount(part.reserve)} holds ${showMoney(held)}, below its minimum ${showMoney(part.minimum)}: refills cannot draw on it`,
+      ),
+    );
+  }
+  return [...alerts, ...imbalanceAlerts(ctx)];
+}
+
+/**
+ * `reserve_imbalance`: an emergency part below its minimum while another is above its own. Money
+ * never moves between exchanges by itself (that would need a withdrawal permission), so the
+ * alert names what an operator could move by hand: the smaller of the shortfall and the surplus.
+ */
+function imbalanceAlerts(ctx: Context): Alert[] {
+  const parts = ctx.config.emergencyReserve.parts.map((p) => ({
+    ...p,
+    held: ctx.budget.held(p.reserve),
+  }));
+  const alerts: Alert[] = [];
+  for (const short of parts.filter((p) => p.held < p.minimum)) {
+    const shortfall = sub(short.minimum, short.held);
+    for (const over of parts.filter((p) => p.held > p.minimum)) {
+      const surplus = sub(over.held, over.minimum);
+      const amount = min(shortfall, surplus);
+      alerts.push(
+        alert(
+          'reserve_imbalance',
+          `${reserveAccount(short.reserve)} on ${short.exchange} holds ${showMoney(short.held)}, ${showMoney(shortfall)} below its minimum ${showMoney(short.minimum)}, while ${reserveAccount(over.reserve)} on ${over.exchange} holds ${showMoney(surplus)} above its own: ${showMoney(amount)} could be moved by hand from ${over.exchange} to ${short.exchange} (Botfolio never moves money between exchanges), then \`botfolio withdraw ${showMoney(amount)} --from ${reserveAccount(over.reserve)}\` and \`botfolio deposit ${showMoney(amount)} --to ${reserveAccount(short.reserve)}\` book it`,
+        ),
+      );
+    }
+  }
+  return alerts;
 }
 
 /** Not yet funded: its allocation from `reserve:<pool>`, whole or not at all. */
@@ -187,7 +221,8 @@ export const protect: Rule = (ctx, bot) => {
   if (!sized) return ctx.blackSwanEntered ? nothing() : undefined;
   const { botId } = bot.config;
   const from = botAccount(botId);
-  const to = EMERGENCY_ACCOUNT;
+  // To the emergency part of the bot's own exchange: money never moves between exchanges.
+  const to = reserveAccount(emergencyReserveOn(ctx.config, bot.config.exchange));
   const costly = feeRefusal(bot, { kind: 'protect', to, amount: sized.amount });
   if (costly) return costly;
   const when = ctx.blackSwanEntered ? 'black swan entered' : 'black swan, not yet protected';
@@ -233,11 +268,14 @@ export const refillDue = (lr: LossRecovery, B: Money, C: Money): boolean =>
 export const refillNeed = (lr: LossRecovery, B: Money, C: Money): Money =>
   sub(mulRatio(C, lr.refillTarget), B);
 
-/** Where a refill draws from, one leg each, in this order: its pool's reserve, then the emergency reserve. */
-export const refillSources = (pool: Pick<PoolConfig, 'name'>): readonly string[] => [
-  pool.name,
-  EMERGENCY_RESERVE,
-];
+/**
+ * Where a refill draws from, one leg each, in this order: its pool's reserve, then the emergency
+ * part of the pool's exchange (`reserve:emergency` on the primary).
+ */
+export const refillSources = (
+  config: Pick<Config, 'emergencyReserve' | 'primaryExchange'>,
+  pool: Pick<PoolConfig, 'name' | 'exchange'>,
+): readonly string[] => [pool.name, emergencyReserveOn(config, pool.exchange)];
 
 /** `B ≥ h_t × C`: `h_p × (B − C)` to `reserve:<pool>`, unless the bot compounds. */
 export const harvest: Rule = (ctx, bot) => {
@@ -303,7 +341,8 @@ export const refill: Rule = (ctx, bot) => {
 
   const legs: { source: string; amount: Money }[] = [];
   let rest = whole.amount;
-  for (const source of refillSources(bot.pool)) {
+  const sourceNames = refillSources(ctx.config, bot.pool);
+  for (const source of sourceNames) {
     const leg = sizeTransfer(min(rest, ctx.budget.available(source)), bot.limits);
     // A leg not worth its fee is one its source cannot fund.
     if (!leg || notWorthItsFee(leg.amount, bot.limits, false)) continue;
@@ -312,7 +351,8 @@ export const refill: Rule = (ctx, bot) => {
     rest = sub(rest, leg.amount);
     if (rest <= 0n) break;
   }
-  const sources = `${reserveAccount(bot.pool.name)} and ${EMERGENCY_ACCOUNT} above its minimum ${showMoney(ctx.budget.floor(EMERGENCY_RESERVE))}`;
+  const emergency = sourceNames[1] ?? EMERGENCY_RESERVE;
+  const sources = `${reserveAccount(bot.pool.name)} and ${reserveAccount(emergency)} above its minimum ${showMoney(ctx.budget.floor(emergency))}`;
   if (legs.length === 0) {
     return warning(
       'refill_unfunded',

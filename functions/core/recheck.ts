@@ -79,13 +79,13 @@ export const needsBalance = (e: Pick<JournalEntry, 'kind' | 'from'>): boolean =>
 
 /** The ids of a refill's other legs (one per source of `refillSources`); none for other kinds. */
 export function otherLegIds(
-  config: Pick<Config, 'bots' | 'pools'>,
+  config: Pick<Config, 'bots' | 'pools' | 'emergencyReserve' | 'primaryExchange'>,
   e: Pick<JournalEntry, 'kind' | 'leg' | 'portfolioId' | 'cycleId' | 'botId'>,
 ): string[] {
   if (e.kind !== 'refill') return [];
   const pool = config.pools.get(config.bots.find((b) => b.botId === e.botId)?.pool ?? '');
   if (!pool) return [];
-  return refillSources(pool)
+  return refillSources(config, pool)
     .map((_, leg) => leg)
     .filter((leg) => leg !== e.leg)
     .map((leg) => transferId({ ...e, leg }));

@@ -14,6 +14,7 @@ import type { Config } from './config.ts';
 import { ratioToFloat, toFloat } from './money.ts';
 import type { Outcome, ParameterSet } from './sweep.ts';
 import type { TransferKind } from './transfer.ts';
+import { reserveFloor } from './venues.ts';
 
 export const DEFAULT_MAX_POINTS = 600;
 
@@ -129,12 +130,7 @@ export function reportData(input: ReportInput): ReportData {
   const unmanagedEnd = unmanaged.at(-1) ?? toFloat(config.totalCapital);
   const unmanagedDrawdown = underwater(unmanaged);
   const managedDrawdown = underwater(s.equity);
-  const floors = new Map(
-    [...s.reserves.keys()].map((r) => [
-      r,
-      r === EMERGENCY_RESERVE ? toFloat(config.emergencyReserve.minimum) : 0,
-    ]),
-  );
+  const floors = new Map([...s.reserves.keys()].map((r) => [r, toFloat(reserveFloor(config, r))]));
   const stop = config.emergencyStop?.maxDrawdownPercent;
   const p = result.portfolio;
   const transfers = result.timeline.map((t) => ({

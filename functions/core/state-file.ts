@@ -4,7 +4,6 @@
  * refused with its path. Apart from state.ts so what only shows a state never loads zod.
  */
 import * as z from 'zod';
-import { EMERGENCY_RESERVE } from './accounts.ts';
 import type { Config } from './config.ts';
 import { type Money, money, ZERO } from './money.ts';
 import { InvalidConfigError, type Problem, zodProblems } from './problems.ts';
@@ -100,18 +99,19 @@ export function parseState(input: unknown, config: Config): PortfolioState {
   };
 
   const reserves = new Map<string, Money>();
+  const emergencyParts = config.emergencyReserve.parts.map((p) => p.reserve);
   for (const [name, v] of Object.entries(r.reserves ?? {})) {
-    if (name !== EMERGENCY_RESERVE && !config.pools.has(name)) {
+    if (!emergencyParts.includes(name) && !config.pools.has(name)) {
       problems.push({
         path: `reserves.${name}`,
         value: v,
-        message: `unknown reserve (expected "${EMERGENCY_RESERVE}" or a pool: ${[...config.pools.keys()].join(', ')})`,
+        message: `unknown reserve (expected ${emergencyParts.map((n) => `"${n}"`).join(', ')} or a pool: ${[...config.pools.keys()].join(', ')})`,
       });
     }
     reserves.set(name, amountAt(`reserves.${name}`, v));
   }
   if (r.reserves) {
-    for (const name of [EMERGENCY_RESERVE, ...config.pools.keys()]) {
+    for (const name of [...emergencyParts, ...config.pools.keys()]) {
       if (!Object.hasOwn(r.reserves, name))
         problems.push({
           path: `reserves.${name}`,

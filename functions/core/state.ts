@@ -2,7 +2,6 @@
  * Portfolio state (DESIGN.md §6, a contract): what the policy engine reads and `botfolio state`
  * prints (`stateToJson`). Its JSON form is parsed back by state-file.ts.
  */
-import { EMERGENCY_RESERVE } from './accounts.ts';
 import type { Config } from './config.ts';
 import { add, formatMoney, type Money, showMoney, sum } from './money.ts';
 import type { BotBinding } from './transfer.ts';
@@ -145,7 +144,7 @@ export function openingOf(config: Config, at: string): Opening {
     at,
     totalCapital: config.totalCapital,
     reserves: new Map([
-      [EMERGENCY_RESERVE, config.emergencyReserve.capital],
+      ...config.emergencyReserve.parts.map((p) => [p.reserve, p.capital] as const),
       ...[...config.pools.values()].map((p) => [p.name, p.capital] as const),
     ]),
   };

@@ -11,7 +11,6 @@
  * balance of 149.596 shows 149.59 and its PnL against 150 shows −0.41, not −0.40.
  */
 import { styleText } from 'node:util';
-import { EMERGENCY_RESERVE } from '../core/accounts.ts';
 import type { Alert } from '../core/alerts.ts';
 import { totalPnl } from '../core/analytics.ts';
 import type { Config } from '../core/config.ts';
@@ -25,12 +24,12 @@ import {
   type Ratio,
   sum,
   toFloat,
-  ZERO,
 } from '../core/money.ts';
 import { showRatio } from '../core/policy-amounts.ts';
 import { compounds } from '../core/policy-rules.ts';
 import { isKnown, type PortfolioState } from '../core/state.ts';
 import type { JournalEntry } from '../core/transfer.ts';
+import { exchangeOfReserve, hasVenues, reserveFloor } from '../core/venues.ts';
 import { correlationText, exposureText } from './board-risk.ts';
 import { renderTable } from './table.ts';
 
@@ -173,9 +172,12 @@ export function totals(state: PortfolioState): {
   };
 }
 
-/** The floor a reserve may not be drawn below: the emergency reserve's minimum, else zero. */
-const floorOf = (config: Config, reserve: string): Money =>
-  reserve === EMERGENCY_RESERVE ? config.emergencyReserve.minimum : ZERO;
+/** The floor a reserve may not be drawn below: its emergency part's minimum, else zero. */
+const floorOf = (config: Config, reserve: string): Money => reserveFloor(config, reserve);
+
+/** The exchange whose master account holds a reserve (one the config dropped: the primary's). */
+const reserveExchange = (config: Config, reserve: string): string =>
+  exchangeOfReserve(config, reserve) ?? config.primaryExchange;
 
 const minute = (iso: string) => iso.slice(0, 16).replace('T', ' ');
 const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
@@ -212,14 +214,21 @@ export function renderBoard(b: BoardInput): string {
   const books = totals(state);
   const fleet = healthCounts(b.health);
   const stop = config.emergencyStop?.maxDrawdownPercent;
-  const reserves = [...state.reserves]
-    .map(([k, v]) => {
-      const floor = floorOf(config, k);
-      const low = v < floor;
-      const text = `${k} ${n(v)}${floor > 0n ? ` (floor ${n(floor)})` : ''}`;
-      return low ? styleText('red', `${text} BELOW FLOOR`) : text;
-    })
-    .join(' · ');
+  const reserveText = ([k, v]: [string, Money]) => {
+    const floor = floorOf(config, k);
+    const low = v < floor;
+    const text = `${k} ${n(v)}${floor > 0n ? ` (floor ${n(floor)})` : ''}`;
+    return low ? styleText('red', `${text} BELOW FLOOR`) : text;
+  };
+  // With several exchanges, each one's reserves together: each holds its own money (DESIGN.md §5).
+  const reserves = hasVenues(config)
+    ? [...config.exchanges.keys()]
+        .map((x) => {
+          const here = [...state.reserves].filter(([k]) => reserveExchange(config, k) === x);
+          return `${x}: ${here.map(reserveText).join(' · ') || 'none'}`;
+        })
+        .join('  |  ')
+    : [...state.reserves].map(reserveText).join(' · ');
   const header = [
     `${styleText('bold', `BOTFOLIO · ${config.portfolioId}`)}  cycle ${b.cycleNumber === undefined ? '' : `#${b.cycleNumber} `}${cycleLabel(b.cycleId)}  mode ${modeText}${b.nextCycleAt ? `  next cycle ${minute(b.nextCycleAt)} UTC` : ''}`,
     `Equity ${b.equity === undefined ? 'unknown (a balance is unknown)' : `${n(b.equity)} ${config.currency}`}  peak ${n(b.peakEquity)}  drawdown ${drawdown === undefined ? '—' : percent(drawdown)}${stop ? ` of the ${showRatio(stop)} % emergency stop` : ' (no emergency stop)'}`,
@@ -334,11 +343,22 @@ export function boardJson(b: BoardInput): Record<string, unknown> {
     next_cycle_at: b.nextCycleAt ?? null,
     totals: Object.fromEntries(Object.entries(totals(b.state)).map(([k, v]) => [k, m(v)])),
     reserves: Object.fromEntries(
-      [...b.state.reserves].map(([k, v]) => [k, { balance: m(v), floor: m(floorOf(b.config, k)) }]),
+      [...b.state.reserves].map(([k, v]) => [
+        k,
+        {
+          balance: m(v),
+          floor: m(floorOf(b.config, k)),
+          exchange: reserveExchange(b.config, k),
+        },
+      ]),
     ),
     bots: botRows(b).map((r) => ({
       bot_id: r.botId,
       pool: r.pool,
+      exchange:
+        b.config.bots.find((c) => c.botId === r.botId)?.exchange ??
+        b.state.bots.get(r.botId)?.binding?.exchange ??
+        null,
       status: r.status,
       balance: m(r.balance),
       capital_base: m(r.capitalBase),

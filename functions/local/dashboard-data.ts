@@ -8,11 +8,12 @@
  * reserves: they are the reserves of now with the transfers completed since taken back out, so a
  * cycle's equity is its bots' balances plus the reserves as they stood then.
  */
-import { EMERGENCY_RESERVE, reserveOf } from '../core/accounts.ts';
+import { reserveOf } from '../core/accounts.ts';
 import type { Config } from '../core/config.ts';
 import { type Money, toFloat } from '../core/money.ts';
 import type { BotSnapshot } from '../core/store-ports.ts';
 import type { JournalEntry } from '../core/transfer.ts';
+import { reserveFloor } from '../core/venues.ts';
 
 export interface PortfolioPoint {
   readonly at: string;
@@ -81,9 +82,9 @@ export function drawdowns(points: readonly PortfolioPoint[]): number[] {
   });
 }
 
-/** A reserve's floor: the emergency reserve's minimum, else zero (as the status board says). */
+/** A reserve's floor: its emergency part's minimum, else zero (as the status board says). */
 export const floorOf = (config: Config, reserve: string): number =>
-  reserve === EMERGENCY_RESERVE ? toFloat(config.emergencyReserve.minimum) : 0;
+  toFloat(reserveFloor(config, reserve));
 
 /** A bot's balance and capital base per snapshot, oldest first, for its sparkline. */
 export function sparkline(list: readonly BotSnapshot[]): {

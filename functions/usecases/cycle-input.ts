@@ -27,6 +27,7 @@ import {
 import type { CycleDeps } from './cycle.ts';
 import { readPositions } from './exposure.ts';
 import { type HealthReading, readHealth } from './health.ts';
+import { masterAccounts, masterName } from './master-accounts.ts';
 
 /** What a cycle reads besides the stored state: the transfers still open, and fresh balances. */
 export interface CycleFacts {
@@ -41,10 +42,11 @@ export interface CycleFacts {
    */
   readonly confirmationsEnded: ReadonlySet<string>;
   /**
-   * The master accounts' balance (summed over the config's exchanges), read while the opening is
-   * not verified yet and nothing is in flight; absent otherwise.
+   * The master accounts' balance (summed over the config's exchanges, and each against the books
+   * of its own reserves), read while the opening is not verified yet and nothing is in flight;
+   * absent otherwise.
    */
-  readonly masters?: BalanceReading;
+  readonly masters?: MastersReading;
   /** The bots' health, judged when the balances were read, and what their APIs answered. */
   readonly health: HealthReading;
   /** Every booked bot's open positions, known or unknown with why (DESIGN.md §11). */
@@ -74,21 +76,43 @@ export async function readCycleFacts(
     confirmationsEnded,
     health,
     positions,
-    ...(unverified && open.length === 0 && { masters: await readMasters(deps) }),
+    ...(unverified && open.length === 0 && { masters: await readMasters(deps, stored) }),
   };
 }
 
-/** Σ of the master accounts of the config's exchanges, or unknown with why. */
-async function readMasters(deps: Pick<CycleDeps, 'config' | 'exchanges'>): Promise<BalanceReading> {
+/**
+ * The master accounts as read for the opening check: Σ of their balances, and each one (DESIGN.md
+ * §5: each exchange holds its own money) with the books of the reserves it must hold.
+ */
+export type MastersReading =
+  | (BalanceReading & { readonly known: false })
+  | {
+      readonly known: true;
+      readonly balance: Money;
+      readonly each?: readonly {
+        readonly exchanges: readonly string[];
+        readonly balance: Money;
+        readonly books: Money;
+      }[];
+    };
+
+/** Each master account of the config's exchanges and their Σ, or unknown with why. */
+async function readMasters(
+  deps: Pick<CycleDeps, 'config' | 'exchanges'>,
+  stored: PortfolioState,
+): Promise<MastersReading> {
   try {
+    for (const name of deps.config.exchanges.keys()) {
+      if (!deps.exchanges.get(name)) throw new Error(`no exchange adapter for "${name}"`);
+    }
     const each = await Promise.all(
-      [...deps.config.exchanges.keys()].map((name) => {
-        const exchange = deps.exchanges.get(name);
-        if (!exchange) throw new Error(`no exchange adapter for "${name}"`);
-        return exchange.masterBalance(deps.config.currency);
-      }),
+      masterAccounts(deps.config, deps.exchanges, stored.reserves).map(async (m) => ({
+        exchanges: m.exchanges,
+        balance: await m.adapter.masterBalance(deps.config.currency),
+        books: m.books,
+      })),
     );
-    return { known: true, balance: sum(each) };
+    return { known: true, balance: sum(each.map((m) => m.balance)), each };
   } catch (error) {
     return unknown(error instanceof Error ? error.message : String(error));
   }
@@ -103,7 +127,7 @@ async function readMasters(deps: Pick<CycleDeps, 'config' | 'exchanges'>): Promi
 export function reservesCheck(
   config: Config,
   stored: PortfolioState,
-  masters: BalanceReading | undefined,
+  masters: MastersReading | undefined,
 ): { freeze: boolean; verified: boolean; alerts: Alert[] } {
   const cur = config.currency;
   const books = sum(stored.reserves.values());
@@ -127,6 +151,19 @@ export function reservesCheck(
     return frozen(
       'balance_unknown',
       `the master account's balance is unknown (${masters.reason}): the opening reserves (${showMoney(books)} ${cur}) are not verified yet, and nothing comes out of a reserve until they are`,
+    );
+  }
+  // Several master accounts: each must hold its own reserves (money never moves between them).
+  const short = (masters.each ?? []).filter((m) => m.balance < m.books);
+  if (masters.each && masters.each.length > 1) {
+    if (short.length === 0) return { freeze: false, verified: true, alerts: [] };
+    const whats = short.map(
+      (m) =>
+        `${masterName(m)} holds ${showMoney(m.balance)} ${cur}, its reserves' books ${showMoney(m.books)}`,
+    );
+    return frozen(
+      'reconciliation_mismatch',
+      `${whats.join('; ')}: nothing comes out of a reserve until each master account holds its own reserves (money never moves between exchanges). If the trader took money out, \`botfolio withdraw AMOUNT --from RESERVE\``,
     );
   }
   if (masters.balance >= books) return { freeze: false, verified: true, alerts: [] };
@@ -163,7 +200,7 @@ export async function decideCycle(
     readonly inFlight: ReadonlySet<string>;
     readonly asOf: string;
     /** The master accounts' reading, where the cycle made one (`CycleFacts.masters`). */
-    readonly masters?: BalanceReading;
+    readonly masters?: MastersReading;
     /** The bots' health (`CycleFacts.health`); without it a monitored bot gets no money in. */
     readonly health?: ReadonlyMap<string, BotHealth>;
     /** The booked bots' positions (`CycleFacts.positions`); without them every one is unknown. */

@@ -16,7 +16,6 @@
  */
 import {
   botAccount,
-  EMERGENCY_RESERVE,
   type LedgerAccount,
   OUTSIDE_ACCOUNT,
   parseAccount,
@@ -24,7 +23,7 @@ import {
 } from '../core/accounts.ts';
 import type { Config, ExchangeName } from '../core/config.ts';
 import { operationCycleId } from '../core/cycle-id.ts';
-import { type Money, showMoney, sub, sum, ZERO } from '../core/money.ts';
+import { type Money, showMoney, sub, ZERO } from '../core/money.ts';
 import type { Exchange, WorkflowStarter } from '../core/ports.ts';
 import { believed, readingOf } from '../core/readings.ts';
 import type { PortfolioState } from '../core/state.ts';
@@ -37,7 +36,9 @@ import {
   type OperationKind,
   plannedEntry,
 } from '../core/transfer.ts';
+import { exchangeOfReserve, hasVenues, reserveFloor } from '../core/venues.ts';
 import { claimBots } from './bot-plans.ts';
+import { masterAccounts } from './master-accounts.ts';
 
 export type OperationRequest =
   | {
@@ -157,7 +158,7 @@ export async function runOperation(
     const reserve = parseAccount(entry.from);
     const source = reserve?.kind === 'reserve' ? reserve.reserve : undefined;
     if (source !== undefined) {
-      const floor = source === EMERGENCY_RESERVE ? config.emergencyReserve.minimum : ZERO;
+      const floor = reserveFloor(config, source);
       const hold = await deps.claims.holdReserve(
         pid,
         { transferId: entry.id, reserve: source, amount: entry.amount },
@@ -415,15 +416,20 @@ async function prepareDeposit(
       `deposit: ${open.length} transfer(s) in flight move the master account; try again once they ended (\`botfolio transfers\`)`,
     );
   }
-  const exchanges = [...config.exchanges.keys()];
-  const masters = sum(
-    await Promise.all(exchanges.map((n) => exchangeOf(deps, n).masterBalance(config.currency))),
+  // The master account the reserve sits in (DESIGN.md §5), against the books of everything in it.
+  const exchange = exchangeOfReserve(config, reserve) ?? config.primaryExchange;
+  for (const name of config.exchanges.keys()) exchangeOf(deps, name);
+  const account = masterAccounts(config, deps.exchanges, state.reserves).find((m) =>
+    m.exchanges.includes(exchange),
   );
-  const books = sum(state.reserves.values());
+  if (!account) throw new Error(`no exchange adapter for "${exchange}"`);
+  const masters = await account.adapter.masterBalance(config.currency);
+  const books = account.books;
   const surplus = sub(masters, books);
+  const where = hasVenues(config) ? ` on ${account.exchanges.join(' and ')}` : '';
   if (surplus < r.amount) {
     refuse(
-      `deposit ${showMoney(r.amount)}: the master account holds ${showMoney(masters)} ${config.currency}, the reserves' books ${showMoney(books)} — only ${showMoney(surplus)} more than the books; transfer the money to the master account first`,
+      `deposit ${showMoney(r.amount)}: the master account${where} holds ${showMoney(masters)} ${config.currency}, the reserves' books ${showMoney(books)} — only ${showMoney(surplus)} more than the books; transfer the money to the master account first`,
     );
   }
   return {
@@ -431,10 +437,10 @@ async function prepareDeposit(
     from: OUTSIDE_ACCOUNT,
     to: reserveAccount(reserve),
     amount: r.amount,
-    exchange: exchanges[0] ?? 'unknown',
+    exchange,
     facts: { by },
     sweep: false,
-    summary: `${showMoney(r.amount)} ${config.currency} deposited to ${reserveAccount(reserve)} (the master account holds ${showMoney(surplus)} more than the books)`,
+    summary: `${showMoney(r.amount)} ${config.currency} deposited to ${reserveAccount(reserve)} (the master account${where} holds ${showMoney(surplus)} more than the books)`,
   };
 }
 
@@ -450,14 +456,22 @@ async function prepareReserveOut(
   const from = bookedReserve(state, '--from', r.from);
   const to = r.kind === 'move' ? bookedReserve(state, '--to', r.to) : undefined;
   if (to === from) refuse(`move: --from and --to are both ${reserveAccount(from)}`);
-  const floor = from === EMERGENCY_RESERVE ? config.emergencyReserve.minimum : ZERO;
+  const floor = reserveFloor(config, from);
   const held = state.reserves.get(from) ?? ZERO;
   if (sub(held, floor) < r.amount) {
     refuse(
       `${verb} ${showMoney(r.amount)}: ${reserveAccount(from)} books ${showMoney(held)}${floor > 0n ? `, and never goes below its minimum ${showMoney(floor)}` : ''}`,
     );
   }
-  const exchange = [...config.exchanges.keys()][0] ?? 'unknown';
+  // A reserve the config no longer has sat where a single-exchange portfolio kept it: the primary.
+  const exchange = exchangeOfReserve(config, from) ?? config.primaryExchange;
+  const toExchange =
+    to === undefined ? exchange : (exchangeOfReserve(config, to) ?? config.primaryExchange);
+  if (toExchange !== exchange) {
+    refuse(
+      `move: ${reserveAccount(from)} is on ${exchange} and ${reserveAccount(to as string)} on ${toExchange}: money never moves between exchanges (move it by hand, then \`botfolio withdraw\` and \`botfolio deposit\` book it)`,
+    );
+  }
   if (r.kind === 'withdrawal') {
     return {
       subject: from,
@@ -478,7 +492,7 @@ async function prepareReserveOut(
     exchange,
     facts: { by },
     sweep: false,
-    summary: `${showMoney(r.amount)} ${config.currency} moved from ${reserveAccount(from)} to ${reserveAccount(to as string)} (both sit in the master account: nothing moves on the exchange)`,
+    summary: `${showMoney(r.amount)} ${config.currency} moved from ${reserveAccount(from)} to ${reserveAccount(to as string)} (both sit in the master account${hasVenues(config) ? ` on ${exchange}` : ''}: nothing moves on the exchange)`,
   };
 }
 

@@ -43,6 +43,13 @@ export interface ReconcileJson {
     readonly reserves?: string;
     readonly master?: string;
     readonly agree?: boolean;
+    /** Each master account against its reserves' books; only with several master accounts. */
+    readonly masters?: readonly {
+      readonly exchanges: readonly string[];
+      readonly reserves: string;
+      readonly master: string;
+      readonly agree: boolean;
+    }[];
   };
   /** Every bot's sub-account; absent from a stack deployed before sub-accounts were checked. */
   readonly subAccounts?: readonly SubAccountJson[];
@@ -57,6 +64,7 @@ export interface ReconcileJson {
 export function reconcileReportJson(r: ReconcileReport): ReconcileJson {
   const amount = (m: Money | undefined) => (m === undefined ? undefined : formatMoney(m));
   const { reserves, holding } = r;
+  const { masters, ...totals } = reserves;
   return {
     at: r.at,
     restarted: r.restarted,
@@ -66,7 +74,19 @@ export function reconcileReportJson(r: ReconcileReport): ReconcileJson {
     locksReleased: r.locksReleased,
     holdsReleased: r.holdsReleased,
     plansReleased: r.plansReleased,
-    books: { ...reserves, reserves: amount(reserves.reserves), master: amount(reserves.master) },
+    books: {
+      ...totals,
+      reserves: amount(reserves.reserves),
+      master: amount(reserves.master),
+      ...(masters && {
+        masters: masters.map((m) => ({
+          exchanges: m.exchanges,
+          reserves: formatMoney(m.reserves),
+          master: formatMoney(m.master),
+          agree: m.agree,
+        })),
+      }),
+    },
     subAccounts: r.subAccounts.map((c) => ({
       botId: c.botId,
       exchange: c.exchange,

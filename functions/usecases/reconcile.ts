@@ -9,13 +9,13 @@
  * is read too: an unbooked one holding money raises `unexpected_balance` (reconcile-subaccounts.ts).
  */
 import { alert } from '../core/alerts.ts';
-import type { Config } from '../core/config.ts';
 import { type Money, showMoney, sub, sum } from '../core/money.ts';
-import type { Exchange, WorkflowStarter } from '../core/ports.ts';
+import type { WorkflowStarter } from '../core/ports.ts';
 import { reconcileDecision } from '../core/settlement.ts';
 import type { LedgerWatermark } from '../core/store-ports.ts';
 import { isTerminal, type JournalEntry, OPEN_STATUSES } from '../core/transfer.ts';
 import { releaseEndedPlans } from './bot-plans.ts';
+import { masterAccounts, masterName } from './master-accounts.ts';
 import { checkSubAccounts, type SubAccountCheck } from './reconcile-subaccounts.ts';
 import { announce } from './transfer-alerts.ts';
 import { holdOf, sourceReserve } from './transfer-guards.ts';
@@ -31,9 +31,25 @@ export interface ReservesVersusMaster {
   /** False when the check could not be made now (`reason` says why). */
   readonly checked: boolean;
   readonly reason?: string;
+  /** Σ of every reserve's books (over every master account). */
   readonly reserves?: Money;
+  /** Σ of every master account's balance. */
   readonly master?: Money;
+  /** Every master account holds exactly its reserves' books. */
   readonly agree?: boolean;
+  /**
+   * Each master account against the books of its own reserves (DESIGN.md §5, venues); present
+   * only when the config's exchanges have more than one master account.
+   */
+  readonly masters?: readonly MasterVersusBooks[];
+}
+
+/** One exchange's master account against the books of the reserves in it. */
+export interface MasterVersusBooks {
+  readonly exchanges: readonly string[];
+  readonly reserves: Money;
+  readonly master: Money;
+  readonly agree: boolean;
 }
 
 export interface ReconcileReport {
@@ -183,11 +199,22 @@ async function settleReserveHold(
   const pid = config.portfolioId;
   if (!reserves.checked || reserves.reserves === undefined || reserves.master === undefined) return;
   const cur = config.currency;
-  const books = showMoney(reserves.reserves);
-  const master = showMoney(reserves.master);
+  // One master (a single exchange): the whole books against it, said as always.
+  const each: { where: string; reserves: Money; master: Money }[] = reserves.masters
+    ? reserves.masters.map((m) => ({
+        where: `${masterName(m)} holds`,
+        reserves: m.reserves,
+        master: m.master,
+      }))
+    : [{ where: 'the master accounts hold', reserves: reserves.reserves, master: reserves.master }];
   const state = await deps.portfolio.load(pid);
-  if (reserves.master < reserves.reserves) {
-    const why = `the master accounts hold ${master} ${cur}, the reserves' books ${books}: a transfer was lost, doubled or recorded wrong, or money was taken out (\`botfolio withdraw AMOUNT --from RESERVE\` books it)`;
+  const short = each.filter((m) => m.master < m.reserves);
+  if (short.length > 0) {
+    const whats = short.map(
+      (m) =>
+        `${m.where} ${showMoney(m.master)} ${cur}, the reserves' books ${showMoney(m.reserves)}`,
+    );
+    const why = `${whats.join('; ')}: a transfer was lost, doubled or recorded wrong, or money was taken out (\`botfolio withdraw AMOUNT --from RESERVE\` books it)`;
     if (!state?.reserveHold)
       await deps.portfolio.setReserveHold(pid, { at: now.toISOString(), why });
     await deps.alerter.send(
@@ -197,22 +224,17 @@ async function settleReserveHold(
     return;
   }
   if (state?.reserveHold) await deps.portfolio.setReserveHold(pid, undefined);
-  if (reserves.master > reserves.reserves) {
-    const more = showMoney(sub(reserves.master, reserves.reserves));
+  for (const m of each) {
+    if (m.master <= m.reserves) continue;
+    const more = showMoney(sub(m.master, m.reserves));
     await deps.alerter.send(
       alert(
         'unbooked_surplus',
-        `the master accounts hold ${master} ${cur}, ${more} more than the reserves' books ${books}: an undeclared deposit? \`botfolio deposit ${more} --to RESERVE\` books it`,
+        `${m.where} ${showMoney(m.master)} ${cur}, ${more} more than the reserves' books ${showMoney(m.reserves)}: an undeclared deposit? \`botfolio deposit ${more} --to RESERVE\` books it`,
       ),
       { portfolioId: pid },
     );
   }
-}
-
-/** The exchanges the config's bots use, each adapter once. */
-function adaptersOf(config: Config, exchanges: ReadonlyMap<string, Exchange>): Exchange[] {
-  const names = new Set(config.bots.map((b) => b.exchange));
-  return [...new Set([...names].flatMap((n) => exchanges.get(n) ?? []))];
 }
 
 /**
@@ -236,12 +258,15 @@ async function reservesVersusMaster(deps: ReconcileDeps): Promise<ReservesVersus
   if (moving > 0) {
     return { checked: false, reason: `${moving} transfer(s) in flight or not yet applied` };
   }
-  let master: Money;
+  let masters: MasterVersusBooks[];
   try {
-    const balances = await Promise.all(
-      adaptersOf(config, deps.exchanges).map((x) => x.masterBalance(config.currency)),
+    const accounts = masterAccounts(config, deps.exchanges, state.reserves);
+    masters = await Promise.all(
+      accounts.map(async (m) => {
+        const master = await m.adapter.masterBalance(config.currency);
+        return { exchanges: m.exchanges, reserves: m.books, master, agree: master === m.books };
+      }),
     );
-    master = sum(balances);
   } catch (error) {
     return { checked: false, reason: `master balance unavailable: ${String(error)}` };
   }
@@ -250,5 +275,12 @@ async function reservesVersusMaster(deps: ReconcileDeps): Promise<ReservesVersus
     return { checked: false, reason: 'transfers moved while the books were being read' };
   }
   const reserves = sum(state.reserves.values());
-  return { checked: true, reserves, master, agree: reserves === master };
+  const master = sum(masters.map((m) => m.master));
+  return {
+    checked: true,
+    reserves,
+    master,
+    agree: masters.every((m) => m.agree),
+    ...(masters.length > 1 && { masters }),
+  };
 }

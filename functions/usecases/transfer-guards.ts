@@ -9,15 +9,14 @@
  */
 import {
   botAccount,
-  EMERGENCY_ACCOUNT,
-  EMERGENCY_RESERVE,
+  isEmergencyReserve,
   parseAccount,
   reserveAccount,
   reserveOf,
 } from '../core/accounts.ts';
 import { type Config, type ExchangeName, ledgerAccounts } from '../core/config.ts';
 import { ExchangeUnavailableError, RateLimitedError } from '../core/errors.ts';
-import { min, showMoney, sum, ZERO } from '../core/money.ts';
+import { min, showMoney, sum } from '../core/money.ts';
 import type { BalanceReading, Exchange } from '../core/ports.ts';
 import { believed, readingOf, unknown } from '../core/readings.ts';
 import {
@@ -38,6 +37,7 @@ import type {
   ReserveHold,
 } from '../core/store-ports.ts';
 import { addsRisk, claimedAmount, type JournalEntry } from '../core/transfer.ts';
+import { emergencyReserveOn, exchangeOfAccount, reserveFloor } from '../core/venues.ts';
 import { notRunningNow } from './health.ts';
 
 /** The reserve a transfer takes money out of, if it does. */
@@ -117,13 +117,15 @@ export function entryFailures(config: Config, e: JournalEntry): string[] {
     failures.push(`a ${e.kind} goes into the bot, not out of it`);
   } else if ((e.kind === 'harvest' || e.kind === 'protect') && !outOfBot) {
     failures.push(`a ${e.kind} comes out of the bot, not into it`);
-  } else if (e.kind === 'protect' && e.to !== EMERGENCY_ACCOUNT) {
-    failures.push(`a protect goes to ${EMERGENCY_ACCOUNT}, not ${e.to}`);
+  } else if (bot && e.kind === 'protect') {
+    const safety = reserveAccount(emergencyReserveOn(config, bot.exchange));
+    if (e.to !== safety) failures.push(`a protect of ${e.botId} goes to ${safety}, not ${e.to}`);
   }
   if (!bot) failures.push(`${e.botId} is not a bot of this portfolio`);
   else if (bot.exchange !== e.exchange) {
     failures.push(`${e.botId} trades on ${bot.exchange}, not ${e.exchange}`);
   }
+  failures.push(...crossExchangeFailures(config, e));
   if (!limits) failures.push(`no exchange "${e.exchange}" configured`);
   else {
     if (e.amount < limits.minTransfer) {
@@ -138,6 +140,25 @@ export function entryFailures(config: Config, e: JournalEntry): string[] {
     }
   }
   return failures;
+}
+
+/**
+ * Money never moves between exchanges (DESIGN.md §5, venues): both ends of a transfer are on its
+ * exchange. A transfer between two exchanges' accounts would need a withdrawal, the permission a
+ * stolen key must never have; it is refused whatever planned it. Empty when both ends are on it.
+ */
+export function crossExchangeFailures(
+  config: Config,
+  e: Pick<JournalEntry, 'from' | 'to' | 'exchange'>,
+): string[] {
+  const from = exchangeOfAccount(config, e.from);
+  const to = exchangeOfAccount(config, e.to);
+  // An account of no exchange here is not of this portfolio: the allowlist refuses it.
+  if (from === undefined || to === undefined) return [];
+  if (from !== to) {
+    return [`${e.from} is on ${from} and ${e.to} on ${to}: money never moves between exchanges`];
+  }
+  return from === e.exchange ? [] : [`${e.from} and ${e.to} are on ${from}, not ${e.exchange}`];
 }
 
 /**
@@ -157,6 +178,12 @@ function sweepFailures(
   if (e.from !== botAccount(e.botId)) failures.push(`a sweep comes out of ${botAccount(e.botId)}`);
   if (pool === undefined || e.to !== reserveAccount(pool)) {
     failures.push(`a sweep goes to the bot's pool reserve, not ${e.to}`);
+  }
+  const poolExchange = pool === undefined ? undefined : config.pools.get(pool)?.exchange;
+  if (poolExchange !== undefined && poolExchange !== e.exchange) {
+    failures.push(
+      `${e.to} is on ${poolExchange}, the sweep on ${e.exchange}: money never moves between exchanges`,
+    );
   }
   if (!e.ends) failures.push('a sweep must name the sub-account it comes from');
   const limits = config.exchanges.get(e.exchange as ExchangeName);
@@ -326,13 +353,12 @@ export async function claimFailure(
   const { claims } = deps;
   const reserve = sourceReserve(e);
   if (reserve !== undefined) {
-    const floor = reserve === EMERGENCY_RESERVE ? config.emergencyReserve.minimum : ZERO;
+    const floor = reserveFloor(config, reserve);
     const hold = await claims.holdReserve(e.portfolioId, holdOf(e, reserve), floor);
     if (!hold.held) {
-      const what =
-        reserve === EMERGENCY_RESERVE
-          ? `would take ${EMERGENCY_ACCOUNT} below its minimum ${showMoney(floor)}`
-          : `${reserveAccount(reserve)} cannot give it`;
+      const what = isEmergencyReserve(reserve)
+        ? `would take ${reserveAccount(reserve)} below its minimum ${showMoney(floor)}`
+        : `${reserveAccount(reserve)} cannot give it`;
       return `${what}: ${showMoney(hold.available)} available after the transfers in flight, ${showMoney(e.amount)} asked`;
     }
   }

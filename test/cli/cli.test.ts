@@ -68,6 +68,7 @@ describe('botfolio plan --json', () => {
         to: 'reserve:low_frequency',
         amount: '30.00000000',
         reason: expect.stringContaining('200 ≥ 1.25 × 150'),
+        exchange: 'bitget',
       },
     ]);
   });

@@ -177,7 +177,7 @@ describe('validation names the path and the bad value', () => {
 
   it('refuses an exchange without an adapter', () => {
     const kraken = { min_transfer: 1, max_transfer: 500, daily_transfer_limit: 2000 };
-    expect(refused({ 'exchanges.kraken': kraken })).toEqual([
+    expect(refused({ 'exchanges.kraken': kraken, 'exchanges.bitget.primary': true })).toEqual([
       {
         path: 'exchanges.kraken',
         value: 'kraken',
@@ -220,11 +220,15 @@ describe('validation names the path and the bad value', () => {
     expect(() =>
       parseConfig(
         withPaths(specFile(), {
-          exchanges: { binance: spec.exchanges.bitget, okx: spec.exchanges.bitget },
+          exchanges: {
+            binance: { ...(spec.exchanges.bitget as object), primary: true },
+            okx: spec.exchanges.bitget,
+          },
+          'pools.high_frequency.exchange': 'okx',
           'bots[0].exchange': 'binance',
           'bots[0].account': 'bot0_virtual@example.com',
-          'bots[1].exchange': 'okx',
-          'bots[1].account': 'botSwingBtc',
+          'bots[1].exchange': 'binance',
+          'bots[1].account': 'bot1_virtual@example.com',
           'bots[2].exchange': 'okx',
           'bots[2].account': 'botScalpSol',
           'bots[3].exchange': 'okx',

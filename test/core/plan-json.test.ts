@@ -11,6 +11,7 @@ describe('botfolio plan --json', () => {
   it("prints DESIGN.md §6's object for the harvest example", () => {
     const json = planToJson(
       plan(config, stateOf(config, { 'bots.1h_lorentzian_sol.balance': 200 })),
+      config,
     );
     expect(json).toEqual({
       mode: 'normal',
@@ -25,6 +26,7 @@ describe('botfolio plan --json', () => {
           to: 'reserve:low_frequency',
           amount: '30.00000000',
           reason: 'balance 200 ≥ 1.25 × 150',
+          exchange: 'bitget',
         },
       ],
       alerts: [
@@ -53,7 +55,7 @@ describe('botfolio plan --json', () => {
       'flags.halted': true,
       'reserves.emergency': 100,
     });
-    const printed = JSON.parse(JSON.stringify(planToJson(plan(config, state))));
+    const printed = JSON.parse(JSON.stringify(planToJson(plan(config, state), config)));
     expect(printed.mode).toBe('halted');
     expect(printed.flags).toEqual({ halted: true, black_swan: false });
     expect(printed.peak_equity).toBe(1234.5);
@@ -69,7 +71,7 @@ describe('botfolio plan --json', () => {
       'reserves.low_frequency': '50.5',
       'reserves.emergency': 300,
     });
-    const json = planToJson(plan(config, state));
+    const json = planToJson(plan(config, state), config);
     expect(json.transfers.map((t) => [t.from, t.amount])).toEqual([
       ['reserve:low_frequency', '50.50000000'],
       ['reserve:emergency', '31.99999999'],
@@ -83,7 +85,7 @@ describe('examples/spec-state.json', () => {
     const file = JSON.parse(
       readFileSync(new URL('../../examples/spec-state.json', import.meta.url), 'utf8'),
     );
-    const json = planToJson(plan(config, parseState(file, config)));
+    const json = planToJson(plan(config, parseState(file, config)), config);
     expect(json.transfers.map((t) => `${t.kind} ${t.bot_id} ${t.amount}`)).toEqual([
       'harvest 1h_lorentzian_sol 30.00000000',
       'refill 4h_swing_btc 82.50000000',

@@ -76,7 +76,7 @@ describe('planning with transfer_fee', () => {
         message: `${LORENTZIAN}: no refill of 82.5, not worth its fee: transfer_fee 0.5 × 82.5 = 41.25 leaves 41.25, less than min_transfer 50`,
       },
     ]);
-    expect(planToJson(p).alerts).toContainEqual(
+    expect(planToJson(p, config).alerts).toContainEqual(
       expect.objectContaining({ code: 'transfer_not_worth_fee', bot_id: LORENTZIAN }),
     );
   });

@@ -1,6 +1,8 @@
 /** `npm start`: the demo runs by itself, moves money through the workflow, and its books agree. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEMO_SEED } from '../../functions/adapters/paper/market.ts';
+import { parseConfig } from '../../functions/core/config.ts';
 import { demo } from '../../functions/local/commands/demo.ts';
 import { specConfig } from '../core/fixtures.ts';
 
@@ -39,5 +41,32 @@ describe('the demo', () => {
     );
     // The simulated bots' positions are known: every cycle after the first shows the exposure.
     expect(cycle(2)).toMatch(/· exposure \d+\.\d\d×/);
+  });
+
+  it('runs a portfolio on Bitget and Binance, each transfer on its own exchange (examples/venues-portfolio.json)', async () => {
+    // Prepare
+    const config = parseConfig(
+      JSON.parse(
+        readFileSync(new URL('../../examples/venues-portfolio.json', import.meta.url), 'utf8'),
+      ),
+    );
+    const lines: string[] = [];
+    // Act
+    const code = await demo({
+      config,
+      cycles: 30,
+      seed: DEMO_SEED,
+      quiet: true,
+      delayMs: 0,
+      out: (l) => lines.push(l),
+    });
+    // Assess
+    const text = lines.join('\n');
+    expect(code).toBe(0);
+    expect(text).toMatch(
+      /exchanges +bitget: \d+ moved, reserves emergency [\d.]+, low_frequency [\d.]+; binance: \d+ moved, reserves emergency@binance [\d.]+, high_frequency [\d.]+ — no transfer between exchanges/,
+    );
+    expect(text).toMatch(/refill .*reserve:high_frequency → bot:15m_momentum_eth completed/);
+    expect(text).toContain("the journal's books agree with the exchange");
   });
 });

@@ -223,7 +223,10 @@ describe('botfolio run', () => {
     // Prepare
     const config = parseConfig(
       withPaths(specFile(), {
+        'exchanges.bitget.primary': true,
         'exchanges.paper': { min_transfer: 1, max_transfer: 500, daily_transfer_limit: 2000 },
+        'pools.high_frequency.exchange': 'paper',
+        'bots[2].exchange': 'paper',
         'bots[3].exchange': 'paper',
       }),
     );

@@ -39,8 +39,11 @@ export interface DrivenFake {
   readonly masterId: string;
   /** Every transfer the fake applied, in order. */
   applied(): WireTransfer[];
-  /** The real adapter against the fake, on the run's clock. */
-  adapter(config: Config, now: () => number): Exchange;
+  /**
+   * The real adapter against the fake, on the run's clock. Past an endpoint's limit it fails at
+   * once (the workflow retries, on a clock the run moves), unless `rateWaitMs` lets it wait.
+   */
+  adapter(config: Config, now: () => number, rateWaitMs?: number): Exchange;
 }
 
 /** Where a run opens: the master's spot account holds the capital, each bot's futures nothing. */
@@ -68,7 +71,7 @@ export interface FakeExchange {
 
 /**
  * What every adapter is given against its fake: the fake's master key and URL, the run's clock;
- * a lost answer given up on soon, a rate limit failing at once (the workflow retries).
+ * a lost answer given up on soon, a rate limit waited on at most `maxRateWaitMs`.
  */
 function connection(
   fake: {
@@ -76,6 +79,7 @@ function connection(
     readonly masterKey: { apiKey: string; secret: string; passphrase?: string };
   },
   now: () => number,
+  maxRateWaitMs: number,
 ) {
   const { apiKey, secret, passphrase } = fake.masterKey;
   return {
@@ -83,7 +87,7 @@ function connection(
     apiUrl: fake.url,
     now,
     timeoutMs: 2_000,
-    maxRateWaitMs: 0,
+    maxRateWaitMs,
   };
 }
 
@@ -126,9 +130,9 @@ const bitget: FakeExchange = {
           amount: t.amount,
           coin: t.coin,
         })),
-      adapter: (config, now) =>
+      adapter: (config, now, rateWaitMs = 0) =>
         new BitgetExchange({
-          ...connection(fake, now),
+          ...connection(fake, now, rateWaitMs),
           masterUid: fake.masterUid,
           ...bitgetOptionsFromConfig(config),
         }),
@@ -180,9 +184,9 @@ const binance: FakeExchange = {
           amount: t.amount,
           coin: t.asset,
         })),
-      adapter: (config, now) =>
+      adapter: (config, now, rateWaitMs = 0) =>
         new BinanceExchange({
-          ...connection(fake, now),
+          ...connection(fake, now, rateWaitMs),
           masterEmail: fake.masterEmail,
           ...binanceOptionsFromConfig(config),
         }),
@@ -225,9 +229,9 @@ const okx: FakeExchange = {
           amount: t.amount,
           coin: t.ccy,
         })),
-      adapter: (config, now) =>
+      adapter: (config, now, rateWaitMs = 0) =>
         new OkxExchange({
-          ...connection(fake, now),
+          ...connection(fake, now, rateWaitMs),
           ...okxOptionsFromConfig(config),
         }),
     };
@@ -274,9 +278,9 @@ const bybit: FakeExchange = {
           amount: t.amount,
           coin: t.coin,
         })),
-      adapter: (config, now) =>
+      adapter: (config, now, rateWaitMs = 0) =>
         new BybitExchange({
-          ...connection(fake, now),
+          ...connection(fake, now, rateWaitMs),
           masterUid: fake.masterUid,
           ...bybitOptionsFromConfig(config),
         }),

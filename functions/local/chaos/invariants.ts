@@ -6,10 +6,11 @@
  */
 
 import type { PaperExchange } from '../../adapters/paper/exchange.ts';
-import { botOf, EMERGENCY_RESERVE } from '../../core/accounts.ts';
+import { botOf } from '../../core/accounts.ts';
 import type { Config } from '../../core/config.ts';
 import { add, type Money, showMoney, sub, ZERO } from '../../core/money.ts';
 import { isTerminal, type JournalEntry, movesMoney } from '../../core/transfer.ts';
+import { reserveFloor } from '../../core/venues.ts';
 import { rebuildLedger } from '../../usecases/ledger-rebuild.ts';
 import { auditAgainstPaper, type PaperAudit } from '../paper-audit.ts';
 import type { LocalRuntime } from '../runtime.ts';
@@ -99,7 +100,7 @@ async function guardViolations(
   const pid = config.portfolioId;
   const state = await store.portfolio.load(pid);
   for (const [name, amount] of state?.reserves ?? []) {
-    const floor = name === EMERGENCY_RESERVE ? config.emergencyReserve.minimum : ZERO;
+    const floor = reserveFloor(config, name);
     if (amount < floor)
       out.push(`reserve:${name} at ${showMoney(amount)}, below ${showMoney(floor)}`);
   }

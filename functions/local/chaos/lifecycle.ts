@@ -42,6 +42,7 @@ import {
   TRANSFER_STATUSES,
   type TransferStatus,
 } from '../../core/transfer.ts';
+import { reserveFloor } from '../../core/venues.ts';
 import {
   OperationRefusedError,
   type OperationRequest,
@@ -603,8 +604,11 @@ export class Lifecycle {
       // What each reserve gives above its floor, until the deficit is booked out.
       let left = -diff;
       const takes: [string, Money][] = [];
-      for (const name of ['emergency', ...Object.keys(this.#raw.pools)]) {
-        const floor = name === 'emergency' ? this.#config.emergencyReserve.minimum : ZERO;
+      for (const name of [
+        ...this.#config.emergencyReserve.parts.map((p) => p.reserve),
+        ...Object.keys(this.#raw.pools),
+      ]) {
+        const floor = reserveFloor(this.#config, name);
         const room = sub(state.reserves.get(name) ?? ZERO, floor);
         const take = (room < left ? room : left) as Money;
         if (take <= 0n) continue;

@@ -14,7 +14,8 @@ import type { PoolCorrelation } from '../../core/correlation.ts';
 import { showTimes } from '../../core/exposure.ts';
 import { formatMoney, type Money, sum } from '../../core/money.ts';
 import { portfolioEquity } from '../../core/policy.ts';
-import { OPEN_STATUSES, TRANSFER_STATUSES } from '../../core/transfer.ts';
+import { type JournalEntry, OPEN_STATUSES, TRANSFER_STATUSES } from '../../core/transfer.ts';
+import { exchangeOfAccount, exchangeOfReserve, hasVenues } from '../../core/venues.ts';
 import { readPoolCorrelations } from '../../usecases/correlation.ts';
 import type { CycleResult } from '../../usecases/cycle.ts';
 import {
@@ -201,6 +202,8 @@ export async function demo(opts: DemoOptions): Promise<number> {
         `  health           ${silence.botId} sent no heartbeat in cycles ${silence.from}–${silence.to}: judged stale in ${staleCycles.length === 0 ? 'none' : `cycles ${staleCycles.join(', ')}`}; ${intoSilent.length === 0 ? 'no money went into it meanwhile' : styleText('red', `money went into it meanwhile: ${intoSilent.join(', ')}`)}`,
       );
     }
+    const venues = hasVenues(config) ? venuesLine(config, all, books?.reserves) : undefined;
+    if (venues) print(venues.ok ? venues.text : styleText('red', venues.text));
     print(
       check.agree
         ? styleText(
@@ -212,11 +215,39 @@ export async function demo(opts: DemoOptions): Promise<number> {
             `  books            MISMATCH:\n${check.mismatches.map((m) => `    ${m}`).join('\n')}`,
           ),
     );
-    return stop.exitCode(check.agree && intoSilent.length === 0 ? 0 : 1);
+    return stop.exitCode(check.agree && intoSilent.length === 0 && venues?.ok !== false ? 0 : 1);
   } finally {
     stop.dispose();
     await runtime.close();
   }
+}
+
+/**
+ * With several exchanges (DESIGN.md §5): how many transfers moved on each, the reserves each
+ * master holds in the books, and whether any transfer had its ends on two exchanges (never).
+ */
+function venuesLine(
+  config: Config,
+  all: readonly JournalEntry[],
+  reserves: ReadonlyMap<string, Money> | undefined,
+): { text: string; ok: boolean } {
+  const crossed = all.filter((e) => {
+    const from = exchangeOfAccount(config, e.from);
+    const to = exchangeOfAccount(config, e.to);
+    return from !== undefined && to !== undefined && (from !== to || from !== e.exchange);
+  });
+  const each = [...config.exchanges.keys()].map((x) => {
+    const moved = all.filter((e) => e.exchange === x && e.status === 'completed').length;
+    const held = [...(reserves ?? [])].filter(
+      ([name]) => (exchangeOfReserve(config, name) ?? config.primaryExchange) === x,
+    );
+    return `${x}: ${moved} moved, reserves ${held.map(([name, m]) => `${name} ${formatMoney(m, 2)}`).join(', ') || 'none'}`;
+  });
+  const verdict =
+    crossed.length === 0
+      ? 'no transfer between exchanges'
+      : `${crossed.length} transfer(s) between exchanges: ${crossed.map((e) => e.id).join(', ')}`;
+  return { text: `  exchanges        ${each.join('; ')} — ${verdict}`, ok: crossed.length === 0 };
 }
 
 /** A cycle's line's health and exposure: ` · stale 15m_momentum_eth · exposure 2.05×`. */

@@ -47,7 +47,7 @@ export async function planCommand(
   }
   const decided = plan(config, state, customWeights ? { customWeights } : {});
   if (json) {
-    process.stdout.write(`${JSON.stringify(planToJson(decided), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(planToJson(decided, config), null, 2)}\n`);
     return 0;
   }
   const lines = [
