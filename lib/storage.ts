@@ -110,6 +110,7 @@ function buildTable(scope: Construct, def: TableDef, props: StorageProps): dynam
     encryption: dynamodb.TableEncryption.AWS_MANAGED,
     deletionProtection: props.deletionProtection ?? true,
     removalPolicy: RemovalPolicy.RETAIN,
+    ...(def.ttlAttribute && { timeToLiveAttribute: def.ttlAttribute }),
   });
   for (const index of def.indexes) {
     table.addGlobalSecondaryIndex({

@@ -58,6 +58,8 @@ export interface BotSnapshot {
    */
   readonly netContributed: Money;
   readonly pnl: Money;
+  /** When the store may drop it, in epoch seconds (retention.ts); absent: kept. */
+  readonly expiresAt?: number;
 }
 
 export interface JournalPatch {
@@ -349,6 +351,11 @@ export interface PerformanceStore {
    * one, oldest first — one small read per day, however often the cycles ran.
    */
   endOfDay(portfolioId: string, botId: string, days: readonly string[]): Promise<BotSnapshot[]>;
+  /**
+   * Deletes the bots' snapshots whose `expiresAt` has passed by `now`, where the store does not
+   * itself (local mode; DynamoDB's TTL does it in AWS). Resolves to how many it deleted.
+   */
+  pruneExpired(portfolioId: string, botIds: readonly string[], now: Date): Promise<number>;
 }
 
 /**

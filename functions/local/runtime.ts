@@ -27,6 +27,7 @@ import { type Metrics, NO_METRICS } from '../core/metrics.ts';
 import { ZERO } from '../core/money.ts';
 import type { BotPause } from '../core/pause.ts';
 import type { Alerter, BreakerStore, Exchange } from '../core/ports.ts';
+import type { PortfolioState } from '../core/state.ts';
 import type { Stores } from '../core/store-ports.ts';
 import type { WeightsFunction } from '../core/strategies.ts';
 import { type ChannelFailure, withChannels } from '../usecases/alert-channels.ts';
@@ -248,6 +249,23 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     }
   };
 
+  // Local mode has no TTL: the expired snapshots go once a day (core/retention.ts). A failed
+  // prune is said and tried again on the next cycle; it never fails the cycle.
+  let prunedDay: string | undefined;
+  const prune = async (at: Date, state: PortfolioState) => {
+    const day = at.toISOString().slice(0, 10);
+    if (day === prunedDay) return;
+    const bots = new Set([...current.bots.map((b) => b.botId), ...state.bots.keys()]);
+    try {
+      await store.performance.pruneExpired(current.portfolioId, [...bots], at);
+      prunedDay = day;
+    } catch (error) {
+      process.stderr.write(
+        `pruning expired snapshots failed (tried again next cycle): ${String(error)}\n`,
+      );
+    }
+  };
+
   let current = config;
   return {
     get config() {
@@ -287,6 +305,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       await workflow.drain();
       await published.drain();
       save();
+      await prune(at, result.state);
       return result;
     },
     async reconcile() {

@@ -15,6 +15,7 @@ import { type Money, showMoney, sum, toFloat } from '../core/money.ts';
 import { type BotPause, pauseSummary, pausesBots } from '../core/pause.ts';
 import { deployedSums, type Plan, portfolioEquity } from '../core/policy.ts';
 import type { Alerter, BalanceReading, Exchange, WorkflowStarter } from '../core/ports.ts';
+import { snapshotExpiry } from '../core/retention.ts';
 import { PLANNED_EXPIRY_MS } from '../core/settlement.ts';
 import { initialState, isKnown, openingOf, type PortfolioState } from '../core/state.ts';
 import type { BotSnapshot, Stores } from '../core/store-ports.ts';
@@ -250,7 +251,10 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     confirmationsEnded: [...confirmationsEnded],
     ...(entersHalt && { haltedAt: asOf }),
   });
-  await deps.performance.putSnapshots(portfolioId, snapshots(state, cycleId, asOf));
+  await deps.performance.putSnapshots(
+    portfolioId,
+    snapshots(state, cycleId, asOf, deps.config.checkIntervalMs),
+  );
   await recordHealth(deps, portfolioId, health, positions, asOf);
 
   const equity = portfolioEquity(state);
@@ -349,7 +353,13 @@ function knownBalances(
 }
 
 /** This cycle's row of every bot whose balance is known (an unknown one gets no sample). */
-function snapshots(state: PortfolioState, cycleId: string, at: string): BotSnapshot[] {
+function snapshots(
+  state: PortfolioState,
+  cycleId: string,
+  at: string,
+  checkIntervalMs: number,
+): BotSnapshot[] {
+  const expiresAt = snapshotExpiry(at, checkIntervalMs);
   return [...state.bots]
     .flatMap(([botId, b]) => (isKnown(b) ? [{ botId, b }] : []))
     .map(({ botId, b }) => ({
@@ -363,6 +373,7 @@ function snapshots(state: PortfolioState, cycleId: string, at: string): BotSnaps
       protected: b.protected,
       netContributed: netContributed(b),
       pnl: totalPnl(b),
+      expiresAt,
     }));
 }
 

@@ -30,6 +30,9 @@ describe('storage', () => {
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
           SSESpecification: { SSEEnabled: true },
           DeletionProtectionEnabled: true,
+          TimeToLiveSpecification: def.ttlAttribute
+            ? { AttributeName: def.ttlAttribute, Enabled: true }
+            : Match.absent(),
           GlobalSecondaryIndexes:
             def.indexes.length === 0
               ? Match.absent()
@@ -45,6 +48,12 @@ describe('storage', () => {
       expect(Object.keys(matching)).toContain(logicalIdOf(stack, table));
     },
   );
+
+  it("lets DynamoDB's TTL drop the performance snapshots past their expires_at", () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+    });
+  });
 
   it('gives both functions every table name under tableEnvName', () => {
     // Assess

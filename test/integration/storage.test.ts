@@ -9,8 +9,10 @@ import { Expr, ledgerAttribute } from '../../functions/adapters/dynamodb/codec.t
 import { NotCompletedError, StateNotFoundError } from '../../functions/adapters/dynamodb/errors.ts';
 import { stateKey } from '../../functions/adapters/dynamodb/portfolio-state.ts';
 import { dynamoStores } from '../../functions/adapters/dynamodb/store.ts';
+import { DAY_MS } from '../../functions/core/duration.ts';
 import { ledgerDeltas } from '../../functions/core/ledger.ts';
 import { type Money, money, moneyFromUnits } from '../../functions/core/money.ts';
+import { FULL_RESOLUTION_DAYS, snapshotExpiry } from '../../functions/core/retention.ts';
 import type { BotSnapshot, Stores } from '../../functions/core/store-ports.ts';
 import { IllegalTransitionError, type JournalEntry } from '../../functions/core/transfer.ts';
 import { localDynamoClient } from '../../functions/local/dynamo.ts';
@@ -628,6 +630,28 @@ describe.each(BACKENDS)('the DynamoDB stores on $name', (backend) => {
         '2026-11-20T23:45:00.000Z',
         '2026-11-21T23:45:00.000Z',
       ]);
+    });
+
+    it('prunes the expired snapshots and keeps each day’s close, which end-of-day still reads', async () => {
+      // Prepare: two days every 15 minutes, each with the expiry the cycle gives it
+      const p = freshPortfolio();
+      const mine = Array.from({ length: 192 }, (_, i) => {
+        const s = snapshot(i);
+        return { ...s, expiresAt: snapshotExpiry(s.at, 900_000) };
+      });
+      const other = { ...mine[0], botId: HF_BOT } as BotSnapshot;
+      await store.performance.putSnapshots(p, [...mine, other]);
+      const days = ['2026-11-20', '2026-11-21'];
+      const closes = await store.performance.endOfDay(p, LF_BOT, days);
+      // Act: on the first day the full-resolution rows of 11-20 have expired, not 11-21's
+      const at = new Date(Date.parse('2026-11-21T00:00:00Z') + FULL_RESOLUTION_DAYS * DAY_MS);
+      const pruned = await store.performance.pruneExpired(p, [LF_BOT], at);
+      // Assess: 95 rows of 11-20 gone, its close and all of 11-21 kept; another bot untouched
+      expect(pruned).toBe(95);
+      expect(await store.performance.history(p, LF_BOT)).toEqual([mine[95], ...mine.slice(96)]);
+      expect(await store.performance.endOfDay(p, LF_BOT, days)).toEqual(closes);
+      expect(await store.performance.history(p, HF_BOT)).toEqual([other]);
+      expect(await store.performance.pruneExpired(p, [LF_BOT], at)).toBe(0);
     });
   });
 

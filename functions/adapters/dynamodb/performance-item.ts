@@ -4,7 +4,7 @@
  * exactly as the store does without loading the SDK.
  */
 import type { BotSnapshot } from '../../core/store-ports.ts';
-import { botKey, type Item, readMoney, readString } from './codec.ts';
+import { botKey, type Item, readCount, readMoney, readString } from './codec.ts';
 
 export const snapshotKey = (
   portfolioId: string,
@@ -26,6 +26,7 @@ export function snapshotAttributes(s: BotSnapshot): Item {
     protected: s.protected,
     net_contributed: s.netContributed,
     pnl: s.pnl,
+    ...(s.expiresAt !== undefined && { expires_at: s.expiresAt }),
   };
 }
 
@@ -43,5 +44,6 @@ export function snapshotFromItem(item: Item): BotSnapshot {
     protected: readMoney(where, item, 'protected'),
     netContributed: readMoney(where, item, 'net_contributed'),
     pnl: readMoney(where, item, 'pnl'),
+    ...(item.expires_at !== undefined && { expiresAt: readCount(where, item, 'expires_at') }),
   };
 }

@@ -1,9 +1,13 @@
 /**
  * Per-bot performance series in the `performance` table: `pk` = `<portfolio>#<bot>`, `sk` = the
  * snapshot's ISO time + `#` + cycle id (a retried cycle overwrites its own row, never adds one).
- * Writes are batched (25 per BatchWriteItem, the service's limit).
+ * Writes are batched (25 per BatchWriteItem, the service's limit). Each snapshot carries its
+ * `expires_at` (core/retention.ts): DynamoDB's TTL drops it in AWS, `pruneExpired` locally.
  */
 import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import pMap from 'p-map';
+import { DAY_MS } from '../../core/duration.ts';
+import { FULL_RESOLUTION_DAYS } from '../../core/retention.ts';
 import type { BotSnapshot, PerformanceStore } from '../../core/store-ports.ts';
 import { botKey, type Item } from './codec.ts';
 import { backoffMs, type StoreContext, sleep } from './context.ts';
@@ -14,18 +18,31 @@ const BATCH_SIZE = 25;
 const MAX_ATTEMPTS = 8;
 /** End-of-day reads of one bot in flight at once. */
 const END_OF_DAY_CONCURRENCY = 31;
+/** Bots pruned at once (each a query, then its deletes). */
+const PRUNE_CONCURRENCY = 4;
+
+type WriteRequest =
+  | { readonly PutRequest: { readonly Item: Item } }
+  | { readonly DeleteRequest: { readonly Key: Item } };
 
 /** One BatchWriteItem, retrying what DynamoDB leaves unprocessed with bounded backoff. */
-async function writeBatch(ctx: StoreContext, items: Item[]): Promise<void> {
+async function writeBatch(ctx: StoreContext, batch: readonly WriteRequest[]): Promise<void> {
   const table = ctx.tables.performance;
-  let requests = items.map((Item) => ({ PutRequest: { Item } }));
+  let requests = [...batch];
   for (let attempt = 1; ; attempt++) {
     const out = await ctx.doc.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
     const left = out.UnprocessedItems?.[table] ?? [];
     if (left.length === 0) return;
     if (attempt >= MAX_ATTEMPTS) throw new UnprocessedWritesError(table, left.length, attempt);
-    requests = left as typeof requests;
+    requests = left as WriteRequest[];
     await sleep(backoffMs(attempt, 50, 2_000));
+  }
+}
+
+/** Every request, 25 to a BatchWriteItem (the service's limit). */
+async function writeAll(ctx: StoreContext, requests: readonly WriteRequest[]): Promise<void> {
+  for (let i = 0; i < requests.length; i += BATCH_SIZE) {
+    await writeBatch(ctx, requests.slice(i, i + BATCH_SIZE));
   }
 }
 
@@ -39,10 +56,48 @@ export class DynamoPerformanceStore implements PerformanceStore {
       const key = snapshotKey(portfolioId, s);
       byKey.set(`${key.pk}\u0000${key.sk}`, { ...key, ...snapshotAttributes(s) });
     }
-    const items = [...byKey.values()];
-    for (let i = 0; i < items.length; i += BATCH_SIZE) {
-      await writeBatch(this.ctx, items.slice(i, i + BATCH_SIZE));
-    }
+    await writeAll(
+      this.ctx,
+      [...byKey.values()].map((Item) => ({ PutRequest: { Item } })),
+    );
+  }
+
+  async pruneExpired(portfolioId: string, botIds: readonly string[], now: Date): Promise<number> {
+    // Whatever has expired is older than the full-resolution window: only that range is read.
+    const before = new Date(now.getTime() - FULL_RESOLUTION_DAYS * DAY_MS).toISOString();
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    const pruned = await pMap(
+      botIds,
+      async (botId) => {
+        const keys: Item[] = [];
+        let start: Record<string, unknown> | undefined;
+        do {
+          const out = await this.ctx.doc.send(
+            new QueryCommand({
+              TableName: this.ctx.tables.performance,
+              KeyConditionExpression: 'pk = :pk AND sk < :before',
+              FilterExpression: 'expires_at < :now',
+              ExpressionAttributeValues: {
+                ':pk': botKey(portfolioId, botId),
+                ':before': before,
+                ':now': nowSeconds,
+              },
+              ProjectionExpression: 'pk, sk',
+              ...(start !== undefined && { ExclusiveStartKey: start }),
+            }),
+          );
+          for (const item of out.Items ?? []) keys.push({ pk: item.pk, sk: item.sk });
+          start = out.LastEvaluatedKey;
+        } while (start !== undefined);
+        await writeAll(
+          this.ctx,
+          keys.map((Key) => ({ DeleteRequest: { Key } })),
+        );
+        return keys.length;
+      },
+      { concurrency: PRUNE_CONCURRENCY },
+    );
+    return pruned.reduce((a, b) => a + b, 0);
   }
 
   async history(portfolioId: string, botId: string, limit?: number): Promise<BotSnapshot[]> {

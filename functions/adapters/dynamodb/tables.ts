@@ -21,6 +21,8 @@ export interface TableDef {
   readonly partitionKey: KeyDef;
   readonly sortKey?: KeyDef;
   readonly indexes: readonly IndexDef[];
+  /** The attribute DynamoDB's TTL reads (epoch seconds): an item past it is deleted. */
+  readonly ttlAttribute?: string;
 }
 
 /**
@@ -35,12 +37,16 @@ export const STATE_TABLE: TableDef = {
   indexes: [],
 };
 
-/** `performance`: per bot (`pk` = `<portfolio>#<bot>`) a time series keyed by ISO time (`sk`). */
+/**
+ * `performance`: per bot (`pk` = `<portfolio>#<bot>`) a time series keyed by ISO time (`sk`),
+ * each snapshot dropped after its `expires_at` (core/retention.ts).
+ */
 export const PERFORMANCE_TABLE: TableDef = {
   id: 'Performance',
   partitionKey: { name: 'pk', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },
   indexes: [],
+  ttlAttribute: 'expires_at',
 };
 
 /** `transactions`: the journal, one item per transfer id, indexed by status and by bot. */
