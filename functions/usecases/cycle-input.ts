@@ -18,6 +18,7 @@ import { withCompleted } from '../core/simulate.ts';
 import { type BotState, initialState, type PortfolioState } from '../core/state.ts';
 import type { BotSnapshot } from '../core/store-ports.ts';
 import { type JournalEntry, OPEN_STATUSES } from '../core/transfer.ts';
+import { hasVenues } from '../core/venues.ts';
 import {
   comparedBots,
   correlationAlerts,
@@ -69,6 +70,9 @@ export async function readCycleFacts(
   const health = await readHealth(deps, healthAt);
   const positions = await readPositions(deps, stored, health.facts, healthAt.getTime());
   const unverified = stored.opening !== undefined && stored.opening.verifiedAt === undefined;
+  // With several exchanges each master is checked every quiet cycle: a pool the config moved to
+  // another exchange would otherwise draw on money that master holds for other reserves.
+  const checkMasters = unverified || hasVenues(deps.config);
   return {
     open,
     inFlight: new Set(open.map((e) => e.botId)),
@@ -76,7 +80,7 @@ export async function readCycleFacts(
     confirmationsEnded,
     health,
     positions,
-    ...(unverified && open.length === 0 && { masters: await readMasters(deps, stored) }),
+    ...(checkMasters && open.length === 0 && { masters: await readMasters(deps, stored) }),
   };
 }
 
@@ -143,7 +147,12 @@ export function reservesCheck(
     );
   }
   if (!stored.opening || stored.opening.verifiedAt !== undefined) {
-    return { freeze: false, verified: false, alerts: [] };
+    // Verified: with several exchanges, a master short of its own reserves' books still freezes
+    // (an unknown or absent reading leaves it to reconciliation, as for one exchange).
+    const short = masters?.known ? shortMasters(config, masters) : undefined;
+    return short
+      ? frozen('reconciliation_mismatch', short)
+      : { freeze: false, verified: false, alerts: [] };
   }
   // A transfer is in flight: the opening is checked on a later cycle.
   if (!masters) return { freeze: true, verified: false, alerts: [] };
@@ -154,23 +163,35 @@ export function reservesCheck(
     );
   }
   // Several master accounts: each must hold its own reserves (money never moves between them).
-  const short = (masters.each ?? []).filter((m) => m.balance < m.books);
   if (masters.each && masters.each.length > 1) {
-    if (short.length === 0) return { freeze: false, verified: true, alerts: [] };
-    const whats = short.map(
-      (m) =>
-        `${masterName(m)} holds ${showMoney(m.balance)} ${cur}, its reserves' books ${showMoney(m.books)}`,
-    );
-    return frozen(
-      'reconciliation_mismatch',
-      `${whats.join('; ')}: nothing comes out of a reserve until each master account holds its own reserves (money never moves between exchanges). If the trader took money out, \`botfolio withdraw AMOUNT --from RESERVE\``,
-    );
+    const short = shortMasters(config, masters);
+    return short
+      ? frozen('reconciliation_mismatch', short)
+      : { freeze: false, verified: true, alerts: [] };
   }
   if (masters.balance >= books) return { freeze: false, verified: true, alerts: [] };
   return frozen(
     'reconciliation_mismatch',
     `the master account holds ${showMoney(masters.balance)} ${cur}, the reserves' books ${showMoney(books)}: nothing comes out of a reserve until it holds them. If bots already hold the rest (books lost, a new portfolio_id), \`botfolio adopt BOT --from-reserve --capital AMOUNT\` books each one as allocated; if the trader took money out, \`botfolio withdraw AMOUNT --from RESERVE\``,
   );
+}
+
+/**
+ * What is wrong when a master account holds less than the books of the reserves in it (several
+ * master accounts only); undefined when each holds its own.
+ */
+function shortMasters(
+  config: Config,
+  masters: Extract<MastersReading, { known: true }>,
+): string | undefined {
+  if (!masters.each || masters.each.length < 2) return undefined;
+  const short = masters.each.filter((m) => m.balance < m.books);
+  if (short.length === 0) return undefined;
+  const whats = short.map(
+    (m) =>
+      `${masterName(m)} holds ${showMoney(m.balance)} ${config.currency}, its reserves' books ${showMoney(m.books)}`,
+  );
+  return `${whats.join('; ')}: nothing comes out of a reserve until each master account holds its own reserves (money never moves between exchanges). A pool moved to another exchange in the config? Its money is still in the old exchange's master: move it there by hand, then \`botfolio withdraw AMOUNT --from reserve:POOL\` and \`botfolio deposit AMOUNT --to reserve:POOL\` book it. If the trader took money out, \`botfolio withdraw AMOUNT --from RESERVE\``;
 }
 
 /**

@@ -34,8 +34,16 @@ afterEach(async () => {
   fakes = [];
 });
 
-/** Each exchange's fake, its master holding the opening books of the reserves on it. */
-async function twoExchanges(now: () => number) {
+/**
+ * Each exchange's fake, its master holding the opening books of the reserves on it, with a
+ * sub-account for each of its bots (and for `more`, by exchange).
+ */
+async function twoExchanges(
+  now: () => number,
+  on: Config = config,
+  more: Readonly<Record<string, readonly string[]>> = {},
+) {
+  const config = on;
   const opening = booksByExchange(
     config,
     new Map([
@@ -49,9 +57,10 @@ async function twoExchanges(now: () => number) {
       {
         master: { spot: { [USDT]: formatMoney(opening.get(name) ?? ZERO) } },
         subAccounts: Object.fromEntries(
-          config.bots
-            .filter((b) => b.exchange === name)
-            .map((b) => [b.account, { futures: { [USDT]: 0 } }]),
+          [
+            ...config.bots.filter((b) => b.exchange === name).map((b) => b.account),
+            ...(more[name] ?? []),
+          ].map((uid) => [uid, { futures: { [USDT]: 0 } }]),
         ),
       },
       { now, clientClock: Date.now, enforceRateLimits: false },
@@ -154,5 +163,76 @@ describe('a portfolio on Bitget and Binance', () => {
       ['bitget', true],
       ['binance', false],
     ]);
+  }, 60_000);
+
+  it('draws nothing on a master for a pool the config moved there: its money is still in the other one', async () => {
+    // Prepare: a third pool, spare, on Bitget with a bot not yet enabled
+    const raw = JSON.parse(readFileSync(FILE, 'utf8'));
+    const spare = {
+      'emergency_reserve.minimum': 100,
+      'pools.low_frequency.share': 0.4,
+      'pools.low_frequency.reserve_ratio': 0.25,
+      'pools.spare': {
+        share: 0.1,
+        reserve_ratio: 0.5,
+        harvest_threshold: 1.25,
+        harvest_percentage: 0.5,
+        allocation_per_bot: 50,
+      },
+      'bots[4]': {
+        bot_id: 'spare_bot',
+        pool: 'spare',
+        exchange: 'bitget',
+        account: '6712345690',
+        enabled: false,
+      },
+    };
+    const before = parseConfig(withPaths(raw, spare));
+    // The same portfolio with spare moved to Binance, its bot enabled there
+    const moved = parseConfig(
+      withPaths(raw, {
+        ...spare,
+        'pools.spare.exchange': 'binance',
+        'bots[4]': {
+          bot_id: 'spare_bot',
+          pool: 'spare',
+          exchange: 'binance',
+          account: 'spare.bot_virtual@example.com',
+        },
+      }),
+    );
+    let t = T0;
+    const wall = Date.now();
+    const now = () => t + (Date.now() - wall);
+    const venues = await twoExchanges(now, before, { binance: ['spare.bot_virtual@example.com'] });
+    const binance = venues.get('binance');
+    rt = await startLocalRuntime({
+      config: before,
+      exchanges: () =>
+        new Map<string, Exchange>(
+          [...venues].map(([name, d]) => [name, d.adapter(before, now, 5_000)] as const),
+        ),
+      serial: true,
+      retryIntervalMs: 0,
+      now: () => new Date(t),
+    });
+    await rt.cycle(new Date(t)); // the four allocations
+    const binanceBefore = masterOf(binance);
+    expect(binanceBefore).toBe(money(200)); // emergency@binance 100 + high_frequency 100
+
+    // Act: the config moves spare (100 in the books, in Bitget's master) to Binance
+    rt.reconfigure(moved);
+    t += CYCLE;
+    const result = await rt.cycle(new Date(t));
+
+    // Assess: Binance's master is short of the books now said to be in it — reserves frozen, no
+    // allocation of spare_bot out of money Binance holds for emergency@binance
+    expect(result.plan.transfers.filter((x) => x.botId === 'spare_bot')).toEqual([]);
+    expect(result.plan.alerts.map((a) => a.message)).toContainEqual(
+      expect.stringMatching(
+        /^the master account on binance holds 200 USDT, its reserves' books 300: nothing comes out of a reserve/,
+      ),
+    );
+    expect(masterOf(binance)).toBe(binanceBefore);
   }, 60_000);
 });
