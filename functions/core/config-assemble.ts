@@ -16,7 +16,7 @@ import type {
 } from './config.ts';
 import { type ConfigFile, isSupportedExchange } from './config-schema.ts';
 import { DAY_MS, DEFAULT_CORRELATION_WINDOW_DAYS } from './duration.ts';
-import { type Money, min, mulRatio, type Ratio, ratio, sub, sum, ZERO } from './money.ts';
+import { gcd, type Money, min, mulRatio, type Ratio, ratio, sub, sum, ZERO } from './money.ts';
 
 /** `share × T`, and of it `share × T × (1 − reserve_ratio)`, what the pool's bots may be allocated. */
 export function poolCapital(T: Money, p: { share: Ratio; reserve_ratio: Ratio }) {
@@ -80,10 +80,6 @@ export function emergencyParts(
     },
     ...others,
   ];
-}
-
-function gcd(a: bigint, b: bigint): bigint {
-  return b === 0n ? a : gcd(b, a % b);
 }
 
 /** The typed config of a file that passed every check. */

@@ -14,7 +14,7 @@ import {
   SUPPORTED_EXCHANGES,
 } from './config-schema.ts';
 import { VENUE_RULES } from './config-venue-rules.ts';
-import { compareRatios, mulRatio, ratioToFloat, showMoney, sum } from './money.ts';
+import { compareRatios, gcd, mulRatio, ratioToFloat, showMoney, sum } from './money.ts';
 import type { Problem } from './problems.ts';
 
 /** One semantic rule over the readable part of a config. */
@@ -256,8 +256,4 @@ function dedupe(problems: Problem[]): Problem[] {
     seen.add(key);
     return true;
   });
-}
-
-function gcd(a: bigint, b: bigint): bigint {
-  return b === 0n ? a : gcd(b, a % b);
 }

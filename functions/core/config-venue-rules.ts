@@ -6,7 +6,7 @@
  * one exchange needs none of the new keys and passes every rule here as before.
  */
 import type { LenientConfigFile } from './config-schema.ts';
-import { ratioToFloat } from './money.ts';
+import { gcd, ratioToFloat } from './money.ts';
 import type { Problem } from './problems.ts';
 
 type Rule = (f: LenientConfigFile) => Problem[];
@@ -125,7 +125,3 @@ export const VENUE_RULES: readonly Rule[] = [
   botOnItsPoolsExchange,
   emergencySplitValid,
 ];
-
-function gcd(a: bigint, b: bigint): bigint {
-  return b === 0n ? a : gcd(b, a % b);
-}

@@ -100,6 +100,11 @@ export const sum = (xs: Iterable<Money>): Money => {
   return s as Money;
 };
 
+/** The greatest common divisor of two non-negative integers (a common denominator's step). */
+export function gcd(a: bigint, b: bigint): bigint {
+  return b === 0n ? a : gcd(b, a % b);
+}
+
 /** Parses a ratio such as 0.6 or "1.25" exactly. */
 export function ratio(value: number | string): Ratio {
   const { neg, int, frac } = parseDecimal(value);

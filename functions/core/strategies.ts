@@ -7,7 +7,7 @@
  */
 import type { BotMetrics } from './analytics.ts';
 import type { AllocationStrategy, Config } from './config.ts';
-import { type Money, type Ratio, toFloat, ZERO } from './money.ts';
+import { gcd, type Money, type Ratio, toFloat, ZERO } from './money.ts';
 
 /** One bot of a pool as a strategy sees it. */
 export interface StrategyBot {
@@ -264,8 +264,4 @@ export function targetBases(budget: Money, w: ExactWeights): Map<string, Money> 
       (w.divisor > 0n ? (budget * x) / w.divisor : 0n) as Money,
     ]),
   );
-}
-
-function gcd(a: bigint, b: bigint): bigint {
-  return b === 0n ? a : gcd(b, a % b);
 }
