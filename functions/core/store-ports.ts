@@ -196,7 +196,11 @@ export interface Ledger {
  * balances, flags and peak), created once and then updated by cycles and operators.
  */
 export interface PortfolioStore {
-  load(portfolioId: string): Promise<PortfolioState | undefined>;
+  /**
+   * The state; with `bot`, only that bot's books among the bots (a transfer's guards need no
+   * more, and its reads then cost the same whatever the fleet's size).
+   */
+  load(portfolioId: string, opts?: { readonly bot?: string }): Promise<PortfolioState | undefined>;
   /** Creates the state if there is none; returns false when it already existed. */
   init(portfolioId: string, state: PortfolioState): Promise<boolean>;
   /** Records a cycle's balances, peak and flags. */

@@ -31,7 +31,7 @@ import {
 import type { TableNames } from '../adapters/dynamodb/context.ts';
 import { HEALTH_PREFIX, healthFactsOfItem } from '../adapters/dynamodb/health-item.ts';
 import { snapshotFromItem } from '../adapters/dynamodb/performance-item.ts';
-import { STATE_SK, stateFromItem } from '../adapters/dynamodb/state-item.ts';
+import { STATE_SK, stateFromItems } from '../adapters/dynamodb/state-item.ts';
 import type { HealthFacts } from '../core/health.ts';
 import type { PortfolioState } from '../core/state.ts';
 import type { BotSnapshot } from '../core/store-ports.ts';
@@ -188,8 +188,9 @@ export async function openStoreFile(
     items(`index-global~${tables.transactions}~${index}~${hashKeyPrefix(key)}`, opts);
   return {
     async loadState(portfolioId) {
-      const item = (await stateItems(portfolioId)).find((i) => i.sk === STATE_SK);
-      return item && stateFromItem(portfolioId, item);
+      const items = await stateItems(portfolioId);
+      const header = items.find((i) => i.sk === STATE_SK);
+      return header && stateFromItems(portfolioId, header, items);
     },
     async sentSince(portfolioId, sinceMs) {
       return (await stateItems(portfolioId))

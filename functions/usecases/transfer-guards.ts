@@ -234,7 +234,7 @@ export async function guardsBeforeClaims(
 ): Promise<Recheck> {
   const { config } = deps;
   const refuse = (why: string): Recheck => ({ ok: false, why });
-  const state = await deps.portfolio.load(e.portfolioId);
+  const state = await deps.portfolio.load(e.portfolioId, { bot: e.botId });
   const failures =
     e.kind === 'retirement' ? sweepFailures(config, state, e) : entryFailures(config, e);
   if (failures.length > 0) return refuse(failures.join('; '));

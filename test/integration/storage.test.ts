@@ -3,14 +3,19 @@
  * Every test uses its own portfolio in one shared set of tables.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Expr, ledgerAttribute } from '../../functions/adapters/dynamodb/codec.ts';
+import { Expr } from '../../functions/adapters/dynamodb/codec.ts';
 import { NotCompletedError, StateNotFoundError } from '../../functions/adapters/dynamodb/errors.ts';
-import { stateKey } from '../../functions/adapters/dynamodb/portfolio-state.ts';
+import { split } from '../../functions/adapters/dynamodb/ledger-split.ts';
+import { botItemKey, stateKey } from '../../functions/adapters/dynamodb/state-item.ts';
 import { dynamoStores } from '../../functions/adapters/dynamodb/store.ts';
 import { DAY_MS } from '../../functions/core/duration.ts';
-import { ledgerDeltas } from '../../functions/core/ledger.ts';
 import { type Money, money, moneyFromUnits } from '../../functions/core/money.ts';
 import { FULL_RESOLUTION_DAYS, snapshotExpiry } from '../../functions/core/retention.ts';
 import type { BotSnapshot, Stores } from '../../functions/core/store-ports.ts';
@@ -318,46 +323,105 @@ describe.each(BACKENDS)('the DynamoDB stores on $name', (backend) => {
 
       expect(flatLedger(await loaded(p))).toEqual(ledgerAfter(startingState(), [e]));
       expect(await rawState(p)).not.toHaveProperty('applying');
+      expect(await rawItem(botItemKey(p, e.botId))).not.toHaveProperty('applying');
+    });
+
+    it("finishes an apply that crashed between the header's write and the bot's, adding the bot's part once", async () => {
+      const p = await portfolioWithState();
+      const e = await completed(store.journal, entry(p));
+      await crashedAfterHeaderWrite(p, e);
+
+      await store.ledger.applyCompleted(e);
+      await store.ledger.applyCompleted(e);
+
+      expect(flatLedger(await loaded(p))).toEqual(ledgerAfter(startingState(), [e]));
+      expect(await rawState(p)).not.toHaveProperty('applying');
+      expect((await store.ledger.watermark(p)).applied).toBe(1n);
+    });
+
+    it("does not add the bot's part again for a caller whose journal read came before another finished", async () => {
+      // The slow caller sees the entry half applied (the header's part in), reads the journal
+      // ("not applied") and is held back; a fast caller applies the bot's part, marks the
+      // journal and clears both marks. Released, the slow caller finds no mark on the bot item
+      // and an epoch it may condition on: only its second journal read (J1') stops it.
+      const p = await portfolioWithState();
+      const e = await completed(store.journal, entry(p));
+      await crashedAfterHeaderWrite(p, e);
+      await appliedWhileOneCallerWaits(e);
+
+      expect(flatLedger(await loaded(p))).toEqual(ledgerAfter(startingState(), [e]));
+      expect(await rawItem(botItemKey(p, e.botId))).not.toHaveProperty('applying');
+    });
+
+    it('reads books written before bot items and moves them, finishing an entry the old protocol left half applied once', async () => {
+      // Arrange: the old layout — every bot field on the header — with a harvest whose deltas
+      // (bot fields included) are in and which is still marked as applying.
+      const p = freshPortfolio();
+      const first = await completed(store.journal, entry(p, { amount: money(150) }));
+      const harvest = await completed(
+        store.journal,
+        entry(p, {
+          kind: 'harvest',
+          from: `bot:${LF_BOT}`,
+          to: 'reserve:low_frequency',
+          amount: money(30),
+          cycleId: 'c-2',
+        }),
+      );
+      const expected = ledgerAfter(startingState(), [first, harvest]);
+      const legacy: Record<string, unknown> = {
+        ...stateKey(p),
+        as_of: '2026-11-20T00:00:00.000Z',
+        peak_equity: money(1000),
+        halted: false,
+        black_swan: false,
+        ledger_epoch: 1n,
+        applying: new Set([harvest.id]),
+        [`confirmed:${LF_BOT}`]: { balance: money(120), at: 't', reason: 'r', by: 'me' },
+        [`retired:gone-bot`]: '77',
+        protected_episode: new Set([LF_BOT]),
+      };
+      for (const [field, value] of Object.entries(expected)) {
+        const bot = /^bot:(.+):(\w+)$/.exec(field);
+        if (!bot) legacy[field] = value;
+        else {
+          const name = bot[2] === 'capitalBase' ? 'capital_base' : (bot[2] as string);
+          legacy[`bot:${bot[1]}:${name}`] = value;
+        }
+      }
+      await raw().send(new PutCommand({ TableName: db.tableNames.state, Item: legacy }));
+      await raw().send(
+        new UpdateCommand({
+          TableName: db.tableNames.transactions,
+          Key: { id: first.id },
+          UpdateExpression: 'SET ledger_applied = :t',
+          ExpressionAttributeValues: { ':t': true },
+        }),
+      );
+
+      // Act: a load moves the books; the half-applied entry is finished
+      const before = await loaded(p);
+      await store.ledger.applyCompleted(harvest);
+      await store.ledger.applyCompleted(harvest);
+
+      // Assess: nothing added twice, every field on its bot's item, none left on the header
+      expect(flatLedger(before)).toEqual(expected);
+      const after = await loaded(p);
+      expect(flatLedger(after)).toEqual(expected);
+      expect(after.confirmedBalances?.get(LF_BOT)?.balance).toBe(money(120));
+      expect(after.retired?.get('gone-bot')).toBe('77');
+      expect(after.protectedThisEpisode).toEqual(new Set([LF_BOT]));
+      const header = (await rawState(p)) ?? {};
+      expect(Object.keys(header).filter((k) => /^(bot|confirmed|retired):/.test(k))).toEqual([]);
+      expect(header).not.toHaveProperty('applying');
+      expect((await store.ledger.watermark(p)).applied).toBe(2n);
     });
 
     it('does not apply again for a caller that read the journal just before another finished', async () => {
       const p = await portfolioWithState();
       const e = await completed(store.journal, entry(p));
-      // The slow caller's first journal read returns "not applied" and is then held back
-      // until a fast caller has applied the entry and cleared its `applying` mark.
-      const slowClient = newClient();
-      let reached!: () => void;
-      const atGate = new Promise<void>((resolve) => {
-        reached = resolve;
-      });
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let held = false;
-      slowClient.middlewareStack.add(
-        (next, context) => async (args) => {
-          const result = await next(args);
-          const input = args.input as { TableName?: string };
-          const journalRead =
-            context.commandName === 'GetItemCommand' &&
-            input.TableName === db.tableNames.transactions;
-          if (journalRead && !held) {
-            held = true;
-            reached();
-            await gate;
-          }
-          return result;
-        },
-        { step: 'initialize', name: 'holdFirstJournalRead' },
-      );
-      const slow = dynamoStores(slowClient, db.tableNames);
-
-      const slowApply = slow.ledger.applyCompleted(e);
-      await atGate;
-      await store.ledger.applyCompleted(e);
-      release();
-      await slowApply;
+      // The slow caller's first journal read returns "not applied" before the fast one applies.
+      await appliedWhileOneCallerWaits(e);
 
       expect(flatLedger(await loaded(p))).toEqual(ledgerAfter(startingState(), [e]));
     });
@@ -682,20 +746,77 @@ describe.each(BACKENDS)('the DynamoDB stores on $name', (backend) => {
     return out.Item;
   }
 
-  /** What step 2 of the protocol writes (deltas added, id marked as applying), then nothing more. */
-  async function crashedAfterLedgerWrite(portfolioId: string, e: JournalEntry) {
-    const x = new Expr();
-    const adds = ledgerDeltas(e).map(
-      (d) => `${x.name(ledgerAttribute(d.target))} ${x.value(d.delta)}`,
+  /**
+   * A slow caller applies `e`; its first journal read returns and is then held back until a fast
+   * caller has applied the entry (and cleared its marks); then the slow caller goes on.
+   */
+  async function appliedWhileOneCallerWaits(e: JournalEntry) {
+    const slowClient = newClient();
+    let reached!: () => void;
+    const atGate = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let held = false;
+    slowClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        const input = args.input as { TableName?: string };
+        const journalRead =
+          context.commandName === 'GetItemCommand' &&
+          input.TableName === db.tableNames.transactions;
+        if (journalRead && !held) {
+          held = true;
+          reached();
+          await gate;
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'holdFirstJournalRead' },
     );
+    const slow = dynamoStores(slowClient, db.tableNames);
+    const slowApply = slow.ledger.applyCompleted(e);
+    await atGate;
+    await store.ledger.applyCompleted(e);
+    release();
+    await slowApply;
+  }
+
+  async function rawItem(key: Record<string, string>) {
+    const out = await raw().send(
+      new GetCommand({ TableName: db.tableNames.state, Key: key, ConsistentRead: true }),
+    );
+    return out.Item;
+  }
+
+  /** ADDs `adds` and marks `id` as applying on one item, as the protocol's H2 or B2 does. */
+  async function addRaw(key: Record<string, string>, adds: Map<string, bigint>, id: string) {
+    const x = new Expr();
+    const clauses = [...adds].map(([a, d]) => `${x.name(a)} ${x.value(d)}`);
+    clauses.push(`${x.name('applying')} ${x.value(new Set([id]))}`);
     await raw().send(
       new UpdateCommand({
         TableName: db.tableNames.state,
-        Key: stateKey(portfolioId),
-        UpdateExpression: `ADD ${[...adds, `${x.name('applying')} ${x.value(new Set([e.id]))}`].join(', ')}`,
+        Key: key,
+        UpdateExpression: `ADD ${clauses.join(', ')}`,
         ...x.attributes(),
       }),
     );
+  }
+
+  /** What H2 writes (the header's deltas added, the id marked as applying), then nothing more. */
+  async function crashedAfterHeaderWrite(portfolioId: string, e: JournalEntry) {
+    await addRaw(stateKey(portfolioId), split(e).header, e.id);
+  }
+
+  /** What H2 and B2 write (both parts added and marked), then nothing more. */
+  async function crashedAfterLedgerWrite(portfolioId: string, e: JournalEntry) {
+    await crashedAfterHeaderWrite(portfolioId, e);
+    const bot = split(e).bot;
+    if (bot) await addRaw(botItemKey(portfolioId, bot.botId), bot.adds, e.id);
   }
 });
 

@@ -1,7 +1,7 @@
 /**
  * How our values sit in DynamoDB items. Money is an integer count of 10⁻⁸ units in an N attribute:
  * written from a bigint, read back (the client unmarshals with `wrapNumbers`) from the exact digit
- * string, so no amount ever passes through a JS number. Attribute names such as `bot:<id>:balance`
+ * string, so no amount ever passes through a JS number. Attribute names such as `reserve:<name>`
  * contain `:`, `.` and `-`, so every expression names them through placeholders (`Expr`).
  */
 import type { NumberValue } from '@aws-sdk/lib-dynamodb';
@@ -22,7 +22,7 @@ import { MalformedItemError } from './errors.ts';
 
 export type Item = Record<string, unknown>;
 
-/** Placeholders for one expression: `expr.name('bot:a.b:balance')` → `#n0`, `expr.value(5n)` → `:v0`. */
+/** Placeholders for one expression: `expr.name('reserve:a.b')` → `#n0`, `expr.value(5n)` → `:v0`. */
 export class Expr {
   readonly names: Record<string, string> = {};
   readonly values: Record<string, unknown> = {};
@@ -376,9 +376,9 @@ export function journalEntryFromItem(item: Item): JournalEntry {
   };
 }
 
-// ── the state item's flat attributes ───────────────────────────────────────────────────────────
+// ── the state's items: the portfolio's header and one item per bot ─────────────────────────────
 
-/** A bot's fields on the state item, by the core's name (BotState), as the attribute names them. */
+/** A bot's fields on its own item, by the core's name (BotState), as the attribute names them. */
 const BOT_ATTRIBUTE_NAMES = {
   balance: 'balance',
   capitalBase: 'capital_base',
@@ -391,29 +391,27 @@ const BOT_ATTRIBUTE_NAMES = {
 
 export type BotField = keyof typeof BOT_ATTRIBUTE_NAMES;
 
-/** Every bot field of the state item. */
+/** Every ledger and reading field of a bot's item. */
 export const BOT_FIELDS = Object.keys(BOT_ATTRIBUTE_NAMES) as BotField[];
 
+/** The bot item's attribute of a field (`capital_base`, …); a bot is funded when it exists. */
+export const botAttribute = (field: BotField): string => BOT_ATTRIBUTE_NAMES[field];
+
+/** The parts of a bot's binding, each an attribute of its item. */
+export const BINDING_PARTS = ['account', 'pool', 'exchange'] as const;
+
+/** The bot item's map of an operator-confirmed balance. */
+export const CONFIRMED = 'confirmed';
+/** A retired bot's item keeps only this: the account it sat in. */
+export const RETIRED = 'retired';
+
 export const reserveAttribute = (name: string): string => `reserve:${name}`;
-export const botAttribute = (botId: string, field: BotField): string =>
-  `bot:${botId}:${BOT_ATTRIBUTE_NAMES[field]}`;
-
-/** The bot a `bot:<id>:capital_base` attribute belongs to: the mark of a funded bot. */
-export const fundedBotOfAttribute = (attribute: string): string | undefined =>
-  /^bot:(.+):capital_base$/.exec(attribute)?.[1];
-
-/** The state-item attribute (a map) of a bot's operator-confirmed balance. */
-export const confirmationAttribute = (botId: string): string => `confirmed:${botId}`;
-
-/** The bot a `confirmed:<id>` attribute belongs to. */
-export const confirmedBotOfAttribute = (attribute: string): string | undefined =>
-  attribute.startsWith('confirmed:') ? attribute.slice('confirmed:'.length) : undefined;
 
 /** The reserve a `reserve:<name>` attribute holds. */
 export const reserveOfAttribute = (attribute: string): string | undefined =>
   attribute.startsWith('reserve:') ? attribute.slice('reserve:'.length) : undefined;
 
-/** The state-item attribute a ledger delta adds to. */
+/** The attribute a ledger delta adds to: on the header, or on the bot's own item for a bot field. */
 export const ledgerAttribute = (target: LedgerField): string => {
   switch (target.kind) {
     case 'reserve':
@@ -423,7 +421,7 @@ export const ledgerAttribute = (target: LedgerField): string => {
     case 'peak':
       return PEAK_FLOWS;
     case 'bot':
-      return botAttribute(target.botId, target.field);
+      return botAttribute(target.field);
   }
 };
 
@@ -442,13 +440,3 @@ export const capitalAttribute = (name: string): string => `capital:${name}`;
 /** The reserve a `capital:<name>` attribute books the capital of. */
 export const capitalOfAttribute = (attribute: string): string | undefined =>
   attribute.startsWith('capital:') ? attribute.slice('capital:'.length) : undefined;
-
-/** A retired bot's `retired:<id>` attribute: the account it sat in. */
-export const retiredAttribute = (botId: string): string => `retired:${botId}`;
-
-export const retiredOfAttribute = (attribute: string): string | undefined =>
-  attribute.startsWith('retired:') ? attribute.slice('retired:'.length) : undefined;
-
-/** A bot's binding on the state item: `bot:<id>:account|pool|exchange`. */
-export const bindingAttribute = (botId: string, part: 'account' | 'pool' | 'exchange'): string =>
-  `bot:${botId}:${part}`;

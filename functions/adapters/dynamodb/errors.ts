@@ -36,11 +36,13 @@ export class NotCompletedError extends BotfolioError {
   }
 }
 
-/** Other ledger writes kept winning the race for the state item: try again later (nothing was applied). */
+/** Other ledger writes kept winning the race for an item: try again later (the next call finishes the entry). */
 export class LedgerContentionError extends BotfolioError {
   static readonly retryable = true;
   constructor(id: string, attempts: number) {
-    super(`transfer ${id}: the ledger was busy for ${attempts} attempts; nothing applied yet`);
+    super(
+      `transfer ${id}: the ledger was busy for ${attempts} attempts; not applied yet, a later call finishes it`,
+    );
   }
 }
 

@@ -1,69 +1,79 @@
 /**
- * Applying a completed journal entry to the ledger projection (the state item's reserves and bot
- * fields) exactly once, with single-item conditional writes only (dynalite has no transactions).
+ * Applying a completed journal entry to the ledger projection exactly once, with single-item
+ * conditional writes only (dynalite has no transactions). An entry's deltas fall on at most two
+ * items (state-item.ts): the header (reserves, booked capital, the peak's flows, the hold it ends)
+ * and its bot's item (the bot's books, binding, retirement, protect mark). Each item carries its
+ * own `applying` (a string set) and `ledger_epoch` (one bump per entry applied to it), and each
+ * part is applied by the same protocol, the header's first.
  *
- * The protocol, for entry id X:
- *   (0) read the state item (consistently): its `ledger_epoch` E and whether X is in `applying`;
- *   (1) read the journal item (consistently): refuse unless `completed`; if `ledger_applied` is
- *       true, the deltas are in: only tidy up (4) and return;
- *   (2) unless X is already in `applying`: one UpdateItem on the state item that ADDs every delta
- *       and adds X to the string set `applying`, on condition that X is not in `applying` and
- *       `ledger_epoch` is still E. Its ReturnValues give the reserve's new balance (pot_after);
- *   (3) set `ledger_applied = true` (and pot_before/pot_after if this call did step 2) on the
- *       journal item;
- *   (4) remove X from `applying` and add 1 to `ledger_epoch`, on condition that X is there.
+ * The protocol, for entry X:
+ *   (H0) read the header (consistently): its epoch E and whether X is in its `applying`;
+ *   (J1) read the journal item (consistently): refuse unless `completed`; if `ledger_applied` is
+ *        true, every part is in: only tidy up (B4, H4) and return;
+ *   (H2) unless X is in the header's `applying`: one UpdateItem on the header that ADDs the
+ *        header's deltas and X to `applying`, on condition that X is not in `applying` and the
+ *        epoch is still E. Its ReturnValues give the reserve's new balance (pot_after);
+ *   if the entry has a bot part, on the bot's item B:
+ *   (B0) read B (consistently): its epoch F and whether X is in its `applying`;
+ *   (J1') read the journal item again: if `ledger_applied`, go to (B4);
+ *   (B2) unless X is in B's `applying`: one UpdateItem on B with the bot's deltas and effects and
+ *        X added to `applying`, on condition that X is not in it and B's epoch is still F;
+ *   (J5) set `ledger_applied = true` (and pot_before/pot_after if this call did H2) on the
+ *        journal item, which leaves the "completed, not applied" index key;
+ *   (B4) remove X from B's `applying` and bump B's epoch, on condition that X is there;
+ *   (H4) the same on the header, which also records the last entry applied.
  *
- * Why it applies once. X enters `applying` only through a successful step 2 and leaves it only in
- * step 4, which always comes after step 3 has made `ledger_applied` true, and `ledger_applied`
- * never goes back. So when step 2 succeeds, X was either never applied, or applied and removed.
- * A removal before our read (0) was preceded by step 3, which our later read (1) would have seen;
- * a removal after it bumped the epoch, so our condition fails. Either way step 2 cannot succeed
- * twice. The epoch is what makes this hold for concurrent callers, not only sequential retries: a
- * caller whose read (1) saw `ledger_applied = false` just before another caller finished (3) and
- * (4) would otherwise find X gone from `applying` and apply the deltas a second time. A failed
- * step 2 means "already applying" or "the epoch moved": we start over from (0), a bounded number
- * of times. A crash anywhere leaves a state from which the next call finishes the job.
+ * Why each part applies once. X enters an item's `applying` only through a successful H2 (B2)
+ * and leaves it only in H4 (B4), which always come after J5 has made `ledger_applied` true, and
+ * `ledger_applied` never goes back. So when H2 succeeds, X was either never applied to the
+ * header, or applied and removed. A removal before our read H0 was preceded by J5, which our
+ * later read J1 would have seen; a removal after it bumped the epoch, so our condition fails.
+ * Either way H2 cannot succeed twice; B2 likewise, by B0, J1' and B's epoch (J1' is what makes
+ * this hold: a caller whose J1 came before another caller's J5 and whose B0 came after its B4
+ * sees X neither in B nor applied by J1 — but J1' sees it). The epochs make this hold for
+ * concurrent callers, not only sequential retries. A failed H2 or B2 means "already applying" or
+ * "the epoch moved": we start that part over, a bounded number of times. A crash anywhere leaves
+ * a state from which the next call finishes the job.
  *
- * Two more things ride on step 2 and step 3. A transfer out of a reserve holds its amount while
- * in flight (claims.ts): step 2 ends the hold in the same write that takes the amount from the
- * reserve, so the reserve's room never counts the money twice or not at all. And step 3 moves the
- * entry from the "completed, not applied" index key to the plain `completed` one. Step 4 also
- * records the last entry applied: with `ledger_epoch` (one bump per entry applied) that is the
- * projection's watermark — how many completed entries it holds.
+ * Why the header goes first and leaves last: from H2 to H4, X is in the header's `applying`, so
+ * an entry with any part applied and not every part is always visible there — the watermark's
+ * `applying`, which a rebuild (`replace`) and reconciliation wait on, as they did when the whole
+ * projection was one item. The header's epoch counts the entries applied (every entry has a
+ * header part, maybe without deltas): the projection's watermark.
+ *
+ * Two more things ride on H2 and J5. A transfer out of a reserve holds its amount while in flight
+ * (claims.ts): H2 ends the hold in the same write that takes the amount from the reserve, so the
+ * reserve's room never counts the money twice or not at all. And J5 moves the entry from the
+ * "completed, not applied" index key to the plain `completed` one.
+ *
+ * What each apply costs does not grow with the fleet: two or three reads and up to five writes,
+ * of the header (a few hundred bytes per reserve), one bot item and the journal item.
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { reserveOf } from '../../core/accounts.ts';
-import {
-  type LedgerDelta,
-  type LedgerEffects,
-  ledgerDeltas,
-  ledgerEffects,
-} from '../../core/ledger.ts';
 import { type Money, moneyFromUnits } from '../../core/money.ts';
 import type { Ledger, LedgerStore, LedgerWatermark } from '../../core/store-ports.ts';
 import { claimedAmount, type JournalEntry } from '../../core/transfer.ts';
 import { HOLDING, holdAttribute } from './claims.ts';
 import {
+  BINDING_PARTS,
   BOT_FIELDS,
-  bindingAttribute,
   botAttribute,
+  CONFIRMED,
   capitalAttribute,
-  confirmationAttribute,
   Expr,
-  fundedBotOfAttribute,
   type Item,
   journalEntryFromItem,
-  ledgerAttribute,
+  RETIRED,
   readBoolean,
   readInteger,
   readOptionalInteger,
   readOptionalString,
   readStringSet,
   reserveAttribute,
-  retiredAttribute,
   statusKey,
 } from './codec.ts';
-import { backoffMs, type StoreContext, sleep } from './context.ts';
+import { backoffMs, itemsByPrefix, type StoreContext, sleep } from './context.ts';
 import {
   isConditionalCheckFailed,
   LedgerContentionError,
@@ -72,15 +82,22 @@ import {
   TransferNotFoundError,
 } from './errors.ts';
 import { getJournalItem } from './journal.ts';
-import { bindingAttributes, PROTECTED_EPISODE, stateKey } from './portfolio-state.ts';
+import { ensureLayout, isUpgraded } from './layout.ts';
+import { type Split, split } from './ledger-split.ts';
+import {
+  BOT_SK_PREFIX,
+  botItemKey,
+  LAYOUT,
+  PROTECT_EPISODE,
+  PROTECTED_IN,
+  stateKey,
+} from './state-item.ts';
 
 const APPLYING = 'applying';
 const EPOCH = 'ledger_epoch';
 const LAST_APPLIED = 'last_applied';
 const LAST_APPLIED_AT = 'last_applied_at';
-/** Bots whose fields one `replaceLedger` update sets (an update expression is at most 4 KB). */
-const BOTS_PER_REPLACE = 25;
-/** Fresh starts of the protocol when other entries' writes keep moving the epoch. */
+/** Fresh starts of a part when other entries' writes keep moving its epoch. */
 const MAX_ATTEMPTS = 12;
 
 interface Pots {
@@ -88,67 +105,89 @@ interface Pots {
   readonly after: Money;
 }
 
-async function readWatermark(
-  ctx: StoreContext,
-  portfolioId: string,
-): Promise<{
-  epoch: bigint | undefined;
-  applying: ReadonlySet<string>;
-  holding: ReadonlySet<string>;
-  lastApplied: { id: string; at: string } | undefined;
-}> {
+interface Marks {
+  readonly epoch: bigint | undefined;
+  readonly applying: ReadonlySet<string>;
+}
+
+interface HeaderMarks extends Marks {
+  readonly holding: ReadonlySet<string>;
+  readonly episode: bigint;
+  readonly lastApplied: { id: string; at: string } | undefined;
+}
+
+async function readHeader(ctx: StoreContext, portfolioId: string): Promise<HeaderMarks> {
+  const names = {
+    '#pk': 'pk',
+    '#applying': APPLYING,
+    '#epoch': EPOCH,
+    '#holding': HOLDING,
+    '#last': LAST_APPLIED,
+    '#lastAt': LAST_APPLIED_AT,
+    '#episode': PROTECT_EPISODE,
+    '#layout': LAYOUT,
+  };
   const out = await ctx.doc.send(
     new GetCommand({
       TableName: ctx.tables.state,
       Key: stateKey(portfolioId),
       ConsistentRead: true,
-      ProjectionExpression: '#pk, #applying, #epoch, #holding, #last, #lastAt',
-      ExpressionAttributeNames: {
-        '#pk': 'pk',
-        '#applying': APPLYING,
-        '#epoch': EPOCH,
-        '#holding': HOLDING,
-        '#last': LAST_APPLIED,
-        '#lastAt': LAST_APPLIED_AT,
-      },
+      ProjectionExpression: Object.keys(names).join(', '),
+      ExpressionAttributeNames: names,
     }),
   );
   if (out.Item === undefined) throw new StateNotFoundError(portfolioId);
+  let item: Item = out.Item;
+  if (!isUpgraded(item)) item = await ensureLayout(ctx, portfolioId, item);
   const where = `state of ${portfolioId}`;
-  const last = readOptionalString(where, out.Item, LAST_APPLIED);
-  const lastAt = readOptionalString(where, out.Item, LAST_APPLIED_AT);
+  const last = readOptionalString(where, item, LAST_APPLIED);
+  const lastAt = readOptionalString(where, item, LAST_APPLIED_AT);
   return {
-    epoch: readOptionalInteger(where, out.Item, EPOCH),
-    applying: readStringSet(where, out.Item, APPLYING),
-    holding: readStringSet(where, out.Item, HOLDING),
+    epoch: readOptionalInteger(where, item, EPOCH),
+    applying: readStringSet(where, item, APPLYING),
+    holding: readStringSet(where, item, HOLDING),
+    episode: readOptionalInteger(where, item, PROTECT_EPISODE) ?? 0n,
     lastApplied: last !== undefined && lastAt !== undefined ? { id: last, at: lastAt } : undefined,
   };
 }
 
+async function readBotMarks(ctx: StoreContext, key: Item): Promise<Marks> {
+  const out = await ctx.doc.send(
+    new GetCommand({
+      TableName: ctx.tables.state,
+      Key: key,
+      ConsistentRead: true,
+      ProjectionExpression: '#applying, #epoch',
+      ExpressionAttributeNames: { '#applying': APPLYING, '#epoch': EPOCH },
+    }),
+  );
+  const item = out.Item ?? {};
+  const where = `bot item ${String(key.sk)}`;
+  return {
+    epoch: readOptionalInteger(where, item, EPOCH),
+    applying: readStringSet(where, item, APPLYING),
+  };
+}
+
+const epochCondition = (x: Expr, epoch: bigint | undefined): string =>
+  epoch === undefined
+    ? `attribute_not_exists(${x.name(EPOCH)})`
+    : `${x.name(EPOCH)} = ${x.value(epoch)}`;
+
 /**
- * Step 2. When the entry holds reserve money (`held`), the same write ends the hold. Returns the
+ * H2. When the entry holds reserve money (`held`), the same write ends the hold. Returns the
  * reserve side's balance before and after.
  */
-async function addDeltas(
+async function applyHeader(
   ctx: StoreContext,
   entry: JournalEntry,
+  parts: Split,
   epoch: bigint | undefined,
   held: boolean,
 ): Promise<Pots | undefined> {
-  const effects = ledgerEffects(entry);
-  const closed = effects.close?.botId;
-  // A bot whose books close loses every field: no delta is added to what is removed.
-  const totals = sumByAttribute(
-    ledgerDeltas(entry).filter((d) => d.target.kind !== 'bot' || d.target.botId !== closed),
-  );
   const x = new Expr();
-  const adds = [...totals].map(([attribute, delta]) => `${x.name(attribute)} ${x.value(delta)}`);
+  const adds = [...parts.header].map(([a, delta]) => `${x.name(a)} ${x.value(delta)}`);
   adds.push(`${x.name(APPLYING)} ${x.value(new Set([entry.id]))}`);
-  const { sets, removes } = effectUpdates(x, effects, entry);
-  // A completed protect marks its bot protected for the black-swan episode under way.
-  if (entry.kind === 'protect') {
-    adds.push(`${x.name(PROTECTED_EPISODE)} ${x.value(new Set([entry.botId]))}`);
-  }
   const holdCondition = `contains(${x.name(HOLDING)}, ${x.value(entry.id)})`;
   let deletes = '';
   const reserve = reserveOf(entry.from);
@@ -157,19 +196,15 @@ async function addDeltas(
     adds.push(`${x.name(holdAttribute(reserve))} ${x.value(-claimedAmount(entry))}`);
     deletes = ` DELETE ${x.name(HOLDING)} ${x.value(new Set([entry.id]))}`;
   }
-  const epochCondition =
-    epoch === undefined
-      ? `attribute_not_exists(${x.name(EPOCH)})`
-      : `${x.name(EPOCH)} = ${x.value(epoch)}`;
   const out = await ctx.doc.send(
     new UpdateCommand({
       TableName: ctx.tables.state,
       Key: stateKey(entry.portfolioId),
-      UpdateExpression: `ADD ${adds.join(', ')}${deletes}${sets.length > 0 ? ` SET ${sets.join(', ')}` : ''}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      UpdateExpression: `ADD ${adds.join(', ')}${deletes}`,
       ConditionExpression: [
         `attribute_exists(${x.name('pk')})`,
         `NOT contains(${x.name(APPLYING)}, ${x.value(entry.id)})`,
-        epochCondition,
+        epochCondition(x, epoch),
         deletes ? holdCondition : `NOT ${holdCondition}`,
       ].join(' AND '),
       ReturnValues: 'UPDATED_NEW',
@@ -177,46 +212,62 @@ async function addDeltas(
     }),
   );
   const pot = potAttribute(entry);
-  const delta = pot === undefined ? undefined : totals.get(pot);
+  const delta = pot === undefined ? undefined : parts.header.get(pot);
   if (pot === undefined || delta === undefined || out.Attributes === undefined) return undefined;
   const after = readInteger(`state of ${entry.portfolioId}`, out.Attributes as Item, pot);
   return { before: moneyFromUnits(after - delta), after: moneyFromUnits(after) };
 }
 
 /**
- * The SET and REMOVE clauses of an entry's effects: a bot bound where it sits (a binding once
- * set stays until the books close), a retired bot's every field removed and its account kept.
+ * B2: the bot's deltas, and its effects — bound where it sits (a binding once set stays until the
+ * books close), a retired bot's every field removed and its account kept, a protect's episode.
  */
-function effectUpdates(
-  x: Expr,
-  effects: LedgerEffects,
-  entry: Pick<JournalEntry, 'kind' | 'botId'>,
-): { sets: string[]; removes: string[] } {
+async function applyBot(
+  ctx: StoreContext,
+  entry: JournalEntry,
+  parts: Split,
+  epoch: bigint | undefined,
+  episode: bigint,
+): Promise<void> {
+  const bot = parts.bot;
+  if (!bot) return;
+  const x = new Expr();
+  const adds = [...bot.adds].map(([a, delta]) => `${x.name(a)} ${x.value(delta)}`);
+  adds.push(`${x.name(APPLYING)} ${x.value(new Set([entry.id]))}`);
   const sets: string[] = [];
   const removes: string[] = [];
-  if (effects.bind) {
-    for (const [attribute, value] of Object.entries(
-      bindingAttributes(effects.bind.botId, effects.bind.binding),
-    )) {
-      const name = x.name(attribute);
-      sets.push(`${name} = if_not_exists(${name}, ${x.value(value)})`);
+  const { bind, close } = parts.effects;
+  if (bind) {
+    for (const part of BINDING_PARTS) {
+      const name = x.name(part);
+      sets.push(`${name} = if_not_exists(${name}, ${x.value(bind.binding[part])})`);
     }
   }
-  if (effects.close) {
-    const { botId, account } = effects.close;
-    for (const field of BOT_FIELDS) removes.push(x.name(botAttribute(botId, field)));
-    for (const part of ['account', 'pool', 'exchange'] as const) {
-      removes.push(x.name(bindingAttribute(botId, part)));
-    }
-    removes.push(x.name(confirmationAttribute(botId)));
-    if (account !== undefined)
-      sets.push(`${x.name(retiredAttribute(botId))} = ${x.value(account)}`);
+  if (close) {
+    for (const field of BOT_FIELDS) removes.push(x.name(botAttribute(field)));
+    for (const part of BINDING_PARTS) removes.push(x.name(part));
+    removes.push(x.name(CONFIRMED), x.name(PROTECTED_IN));
+    if (close.account !== undefined) sets.push(`${x.name(RETIRED)} = ${x.value(close.account)}`);
   }
-  if (entry.kind === 'adoption') removes.push(x.name(retiredAttribute(entry.botId)));
-  return { sets, removes };
+  if (entry.kind === 'adoption') removes.push(x.name(RETIRED));
+  // A completed protect marks its bot protected for the black-swan episode under way.
+  if (entry.kind === 'protect') sets.push(`${x.name(PROTECTED_IN)} = ${x.value(episode)}`);
+  await ctx.doc.send(
+    new UpdateCommand({
+      TableName: ctx.tables.state,
+      Key: botItemKey(entry.portfolioId, bot.botId),
+      UpdateExpression: [
+        `ADD ${adds.join(', ')}`,
+        sets.length > 0 ? `SET ${sets.join(', ')}` : '',
+        removes.length > 0 ? `REMOVE ${removes.join(', ')}` : '',
+      ].join(' '),
+      ConditionExpression: `NOT contains(${x.name(APPLYING)}, ${x.value(entry.id)}) AND ${epochCondition(x, epoch)}`,
+      ...x.attributes(),
+    }),
+  );
 }
 
-/** Step 3: the entry leaves the "not applied" index key. */
+/** J5: every part is in; the entry leaves the "not applied" index key. */
 async function markApplied(
   ctx: StoreContext,
   entry: JournalEntry,
@@ -242,27 +293,25 @@ async function markApplied(
   );
 }
 
-/** Step 4: only after step 3. Bumps the epoch so that no stale caller can apply X again. */
-async function forgetApplying(ctx: StoreContext, portfolioId: string, id: string): Promise<void> {
+/** H4 / B4: only after J5. Bumps the item's epoch so that no stale caller can apply X again. */
+async function forgetApplying(
+  ctx: StoreContext,
+  key: Item,
+  id: string,
+  header: boolean,
+): Promise<void> {
+  const x = new Expr();
+  const last = header
+    ? ` SET ${x.name(LAST_APPLIED)} = ${x.value(id)}, ${x.name(LAST_APPLIED_AT)} = ${x.value(ctx.now().toISOString())}`
+    : '';
   try {
     await ctx.doc.send(
       new UpdateCommand({
         TableName: ctx.tables.state,
-        Key: stateKey(portfolioId),
-        UpdateExpression: 'DELETE #applying :ids ADD #epoch :one SET #last = :id, #lastAt = :at',
-        ConditionExpression: 'contains(#applying, :id)',
-        ExpressionAttributeNames: {
-          '#applying': APPLYING,
-          '#epoch': EPOCH,
-          '#last': LAST_APPLIED,
-          '#lastAt': LAST_APPLIED_AT,
-        },
-        ExpressionAttributeValues: {
-          ':ids': new Set([id]),
-          ':one': 1n,
-          ':id': id,
-          ':at': ctx.now().toISOString(),
-        },
+        Key: key,
+        UpdateExpression: `DELETE ${x.name(APPLYING)} ${x.value(new Set([id]))} ADD ${x.name(EPOCH)} ${x.value(1n)}${last}`,
+        ConditionExpression: `contains(${x.name(APPLYING)}, ${x.value(id)})`,
+        ...x.attributes(),
       }),
     );
   } catch (err) {
@@ -277,57 +326,79 @@ function potAttribute(entry: Pick<JournalEntry, 'from' | 'to'>): string | undefi
   return reserve && reserveAttribute(reserve);
 }
 
-/** One ADD per attribute (DynamoDB refuses two paths that overlap in one expression). */
-function sumByAttribute(deltas: readonly LedgerDelta[]): Map<string, bigint> {
-  const totals = new Map<string, bigint>();
-  for (const d of deltas) {
-    const attribute = ledgerAttribute(d.target);
-    totals.set(attribute, (totals.get(attribute) ?? 0n) + d.delta);
-  }
-  return totals;
+/** The stored entry, the authority (its status and amount), not the caller's copy. */
+async function storedEntry(
+  ctx: StoreContext,
+  id: string,
+  portfolioId: string,
+): Promise<{ entry: JournalEntry; applied: boolean }> {
+  const item = await getJournalItem(ctx, id);
+  if (item === undefined) throw new TransferNotFoundError(id);
+  const entry = journalEntryFromItem(item);
+  if (entry.portfolioId !== portfolioId) throw new TransferNotFoundError(id);
+  if (entry.status !== 'completed') throw new NotCompletedError(id, entry.status);
+  return { entry, applied: readBoolean(`transfer ${id}`, item, 'ledger_applied', false) };
 }
 
 export class DynamoLedgerStore implements LedgerStore {
   constructor(private readonly ctx: StoreContext) {}
 
-  /**
-   * Applies `ledgerDeltas` of the stored entry with `entry.id` exactly once. The stored entry is
-   * the authority (its status and amount), not the caller's copy.
-   */
+  /** Applies `ledgerDeltas` of the stored entry with `entry.id` exactly once (the protocol above). */
   async applyCompleted(entry: JournalEntry): Promise<void> {
     const { id, portfolioId } = entry;
+    const headerKey = stateKey(portfolioId);
+    let pots: Pots | undefined;
+    let stored: JournalEntry;
+    let episode: bigint;
     for (let attempt = 1; ; attempt++) {
-      const state = await readWatermark(this.ctx, portfolioId);
-      const item = await getJournalItem(this.ctx, id);
-      if (item === undefined) throw new TransferNotFoundError(id);
-      const stored = journalEntryFromItem(item);
-      if (stored.portfolioId !== portfolioId) throw new TransferNotFoundError(id);
-      if (stored.status !== 'completed') throw new NotCompletedError(id, stored.status);
-
-      if (readBoolean(`transfer ${id}`, item, 'ledger_applied', false)) {
-        if (state.applying.has(id)) await forgetApplying(this.ctx, portfolioId, id);
+      const header = await readHeader(this.ctx, portfolioId);
+      const read = await storedEntry(this.ctx, id, portfolioId);
+      stored = read.entry;
+      episode = header.episode;
+      const parts = split(stored);
+      if (read.applied) {
+        if (parts.bot) {
+          await forgetApplying(this.ctx, botItemKey(portfolioId, parts.bot.botId), id, false);
+        }
+        if (header.applying.has(id)) await forgetApplying(this.ctx, headerKey, id, true);
         return;
       }
-      let pots: Pots | undefined;
-      if (!state.applying.has(id)) {
+      if (header.applying.has(id)) break;
+      try {
+        pots = await applyHeader(this.ctx, stored, parts, header.epoch, header.holding.has(id));
+        break;
+      } catch (err) {
+        if (!isConditionalCheckFailed(err)) throw err;
+        if (attempt >= MAX_ATTEMPTS) throw new LedgerContentionError(id, attempt);
+        await sleep(backoffMs(attempt));
+      }
+    }
+    const parts = split(stored);
+    if (parts.bot) {
+      const key = botItemKey(portfolioId, parts.bot.botId);
+      for (let attempt = 1; ; attempt++) {
+        const marks = await readBotMarks(this.ctx, key);
+        if ((await storedEntry(this.ctx, id, portfolioId)).applied) break;
+        if (marks.applying.has(id)) break;
         try {
-          pots = await addDeltas(this.ctx, stored, state.epoch, state.holding.has(id));
+          await applyBot(this.ctx, stored, parts, marks.epoch, episode);
+          break;
         } catch (err) {
           if (!isConditionalCheckFailed(err)) throw err;
           if (attempt >= MAX_ATTEMPTS) throw new LedgerContentionError(id, attempt);
           await sleep(backoffMs(attempt));
-          continue;
         }
       }
-      await markApplied(this.ctx, stored, pots);
-      await forgetApplying(this.ctx, portfolioId, id);
-      return;
     }
+    await markApplied(this.ctx, stored, pots);
+    if (parts.bot)
+      await forgetApplying(this.ctx, botItemKey(portfolioId, parts.bot.botId), id, false);
+    await forgetApplying(this.ctx, headerKey, id, true);
   }
 
   /** The projection's watermark and what is in flight on it. */
   async watermark(portfolioId: string): Promise<LedgerWatermark> {
-    const marks = await readWatermark(this.ctx, portfolioId);
+    const marks = await readHeader(this.ctx, portfolioId);
     return {
       applied: marks.epoch ?? 0n,
       applying: marks.applying,
@@ -336,82 +407,99 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   /**
-   * Sets the ledger fields to `ledger` (a rebuild from the journal), on condition that the projection
-   * is still at `watermark`: no entry applied since (the epoch) and none half applied. Bots the ledger does
-   * not know lose their ledger fields (they are unfunded in the journal's view); balances, refill
-   * blocks and holds are left alone. More bots than fit one update take several, each with the same
-   * condition: an apply in between makes the rest refuse, and the caller recomputes.
+   * Sets the ledger fields to `ledger` (a rebuild from the journal), on condition that the
+   * projection is still at `watermark`: the header first (no entry applied since, none half
+   * applied), then each bot's item, on condition that nothing was applied to it since it was read
+   * (its epoch) and nothing is being applied. An entry that starts meanwhile either applies on top
+   * of a field already replaced, or makes the replacement of its bot refuse; then the caller
+   * recomputes. Bots the ledger does not know lose their ledger fields (they are unfunded in the
+   * journal's view); balances, refill blocks and holds are left alone.
    */
   async replace(portfolioId: string, ledger: Ledger, watermark: LedgerWatermark): Promise<boolean> {
-    const out = await this.ctx.doc.send(
-      new GetCommand({
-        TableName: this.ctx.tables.state,
-        Key: stateKey(portfolioId),
-        ConsistentRead: true,
-      }),
-    );
-    if (out.Item === undefined) throw new StateNotFoundError(portfolioId);
-    const funded = Object.keys(out.Item)
-      .map(fundedBotOfAttribute)
-      .filter((id): id is string => id !== undefined);
+    const bots = new Map<string, Item>();
+    for (const { key, item } of await itemsByPrefix(this.ctx, portfolioId, BOT_SK_PREFIX)) {
+      bots.set(key, item);
+    }
+    const x = new Expr();
+    const sets: string[] = [];
+    for (const [name, amount] of ledger.reserves) {
+      sets.push(`${x.name(reserveAttribute(name))} = ${x.value(amount)}`);
+    }
+    for (const [name, amount] of ledger.capital ?? []) {
+      sets.push(`${x.name(capitalAttribute(name))} = ${x.value(amount)}`);
+    }
+    const condition = [
+      `attribute_exists(${x.name('pk')})`,
+      epochCondition(x, watermark.applied === 0n ? undefined : watermark.applied),
+      `attribute_not_exists(${x.name(APPLYING)})`,
+    ].join(' AND ');
+    sets.push(`${x.name('ledger_replaced_at')} = ${x.value(this.ctx.now().toISOString())}`);
+    if (!(await this.#update(stateKey(portfolioId), sets, [], condition, x))) return false;
+
     const FIELDS = ['capitalBase', 'contributed', 'harvested', 'protected', 'refills'] as const;
-    const botIds = [...new Set([...ledger.bots.keys(), ...funded])].sort();
-    for (let i = 0; i === 0 || i < botIds.length; i += BOTS_PER_REPLACE) {
-      const x = new Expr();
-      const sets: string[] = [];
+    const funded = [...bots]
+      .filter(([, item]) => item[botAttribute('capitalBase')] !== undefined)
+      .map(([botId]) => botId);
+    for (const botId of [...new Set([...ledger.bots.keys(), ...funded])].sort()) {
+      const b = ledger.bots.get(botId);
+      const y = new Expr();
+      const botSets: string[] = [];
       const removes: string[] = [];
-      if (i === 0) {
-        for (const [name, amount] of ledger.reserves) {
-          sets.push(`${x.name(reserveAttribute(name))} = ${x.value(amount)}`);
-        }
-        for (const [name, amount] of ledger.capital ?? []) {
-          sets.push(`${x.name(capitalAttribute(name))} = ${x.value(amount)}`);
-        }
-      }
-      for (const botId of botIds.slice(i, i + BOTS_PER_REPLACE)) {
-        const b = ledger.bots.get(botId);
-        const values = b && [
-          b.capitalBase,
-          b.contributed,
-          b.harvested,
-          b.protected,
-          BigInt(b.refills),
-        ];
-        FIELDS.forEach((field, k) => {
-          const attribute = x.name(botAttribute(botId, field));
-          if (values) sets.push(`${attribute} = ${x.value(values[k])}`);
-          else removes.push(attribute);
-        });
-        if (b?.binding) {
-          for (const [attribute, value] of Object.entries(bindingAttributes(botId, b.binding))) {
-            sets.push(`${x.name(attribute)} = ${x.value(value)}`);
-          }
+      const values = b && [
+        b.capitalBase,
+        b.contributed,
+        b.harvested,
+        b.protected,
+        BigInt(b.refills),
+      ];
+      FIELDS.forEach((field, k) => {
+        const attribute = y.name(botAttribute(field));
+        if (values) botSets.push(`${attribute} = ${y.value(values[k])}`);
+        else removes.push(attribute);
+      });
+      if (b?.binding) {
+        for (const part of BINDING_PARTS) {
+          botSets.push(`${y.name(part)} = ${y.value(b.binding[part])}`);
         }
       }
-      const epoch =
-        watermark.applied === 0n
-          ? `attribute_not_exists(${x.name(EPOCH)})`
-          : `${x.name(EPOCH)} = ${x.value(watermark.applied)}`;
-      const expression = [
-        sets.length > 0 ? `SET ${sets.join(', ')}` : '',
-        removes.length > 0 ? `REMOVE ${removes.join(', ')}` : '',
-      ].join(' ');
-      if (expression.trim() === '') continue;
-      try {
-        await this.ctx.doc.send(
-          new UpdateCommand({
-            TableName: this.ctx.tables.state,
-            Key: stateKey(portfolioId),
-            UpdateExpression: expression,
-            ConditionExpression: `${epoch} AND attribute_not_exists(${x.name(APPLYING)})`,
-            ...x.attributes(),
-          }),
-        );
-      } catch (err) {
-        if (isConditionalCheckFailed(err)) return false;
-        throw err;
+      const item = bots.get(botId) ?? {};
+      const epoch = readOptionalInteger(`bot item ${botId}`, item, EPOCH);
+      const botCondition = `${epochCondition(y, epoch)} AND attribute_not_exists(${y.name(APPLYING)})`;
+      if (
+        !(await this.#update(botItemKey(portfolioId, botId), botSets, removes, botCondition, y))
+      ) {
+        return false;
       }
     }
     return true;
+  }
+
+  async #update(
+    key: Item,
+    sets: readonly string[],
+    removes: readonly string[],
+    condition: string,
+    x: Expr,
+  ): Promise<boolean> {
+    const expression = [
+      sets.length > 0 ? `SET ${sets.join(', ')}` : '',
+      removes.length > 0 ? `REMOVE ${removes.join(', ')}` : '',
+    ].join(' ');
+    if (expression.trim() === '') return true;
+    try {
+      await this.ctx.doc.send(
+        new UpdateCommand({
+          TableName: this.ctx.tables.state,
+          Key: key,
+          UpdateExpression: expression,
+          ConditionExpression: condition,
+          ...x.attributes(),
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return false;
+      throw err;
+    }
   }
 }

@@ -1,12 +1,10 @@
 /**
- * The portfolio's state item in the `state` table (`pk` = portfolio id, `sk` = "state"). Its
- * attributes are flat so the ledger can ADD to each one in a single conditional write:
- * `as_of`, `cycle_id`, `peak_equity`, `halted`, `black_swan`, `last_rebalance` (when the
- * allocation strategy last ran, absent until it has), `reserve:<name>`, and per bot
- * `bot:<id>:balance|capital_base|contributed|harvested|protected|refills|refill_blocked`.
- * A bot is funded when its `capital_base` attribute exists.
+ * The portfolio's state in the `state` table: a header and one item per bot (state-item.ts has
+ * the layout). A cycle's save writes each bot's balance on its own item and the header last; the
+ * ledger's fields are written only by ledger.ts.
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import pMap from 'p-map';
 import type { Money } from '../../core/money.ts';
 import { ZERO } from '../../core/money.ts';
 import type {
@@ -16,37 +14,40 @@ import type {
   ReserveHoldFlag,
 } from '../../core/state.ts';
 import type { CycleSnapshot, PortfolioStore } from '../../core/store-ports.ts';
-import type { BotBinding } from '../../core/transfer.ts';
 import {
+  BINDING_PARTS,
   type BotField,
-  bindingAttribute,
   botAttribute,
+  CONFIRMED,
   capitalAttribute,
-  confirmationAttribute,
   Expr,
   type Item,
   PEAK_FLOWS_SEEN,
+  RETIRED,
   reserveAttribute,
-  retiredAttribute,
 } from './codec.ts';
-import type { StoreContext } from './context.ts';
+import { itemsByPrefix, type StoreContext } from './context.ts';
 import { isConditionalCheckFailed, StateNotFoundError } from './errors.ts';
+import { ensureLayout, isUpgraded } from './layout.ts';
 import {
+  BALANCE_AT,
+  BOT_SK_PREFIX,
+  botItemKey,
   HALTED_AT,
+  LAYOUT,
+  LAYOUT_VERSION,
   OPENING,
-  PROTECTED_EPISODE,
+  PROTECT_EPISODE,
+  PROTECTED_IN,
   RESERVE_HOLD,
-  stateFromItem,
+  stateFromItems,
   stateKey,
 } from './state-item.ts';
 
-export { PROTECTED_EPISODE, STATE_SK, stateFromItem, stateKey } from './state-item.ts';
+export { STATE_SK, stateFromItems, stateKey } from './state-item.ts';
 
-/** Balances written per UpdateItem in `saveCycle` (an update expression is at most 4 KB). */
-const BALANCES_PER_UPDATE = 100;
-
-const balanceAttributes = (balances: [string, Money][]): [string, unknown][] =>
-  balances.map(([botId, balance]) => [botAttribute(botId, 'balance'), balance]);
+/** Bot items a cycle's save writes at once. */
+const SAVE_CONCURRENCY = 16;
 
 /** SET on the existing state item; a missing item is an error (the state is created by `init`). */
 async function setAttributes(
@@ -58,6 +59,8 @@ async function setAttributes(
   notNewerThan?: string,
   /** SET only where the item has none yet. */
   ifAbsent: readonly [string, unknown][] = [],
+  /** Numbers ADDed to. */
+  adds: readonly [string, bigint][] = [],
 ): Promise<boolean> {
   const x = new Expr();
   const sets = [
@@ -67,6 +70,8 @@ async function setAttributes(
     ),
   ];
   const remove = removes.length > 0 ? ` REMOVE ${removes.map((r) => x.name(r)).join(', ')}` : '';
+  const add =
+    adds.length > 0 ? ` ADD ${adds.map(([n, v]) => `${x.name(n)} ${x.value(v)}`).join(', ')}` : '';
   const older =
     notNewerThan === undefined
       ? ''
@@ -76,7 +81,8 @@ async function setAttributes(
       new UpdateCommand({
         TableName: ctx.tables.state,
         Key: stateKey(portfolioId),
-        UpdateExpression: `${sets.length > 0 ? `SET ${sets.join(', ')}` : ''}${remove}`,
+        UpdateExpression:
+          `${sets.length > 0 ? `SET ${sets.join(', ')}` : ''}${remove}${add}`.trim(),
         ConditionExpression: `attribute_exists(${x.name('pk')})${older}`,
         ...x.attributes(),
       }),
@@ -101,18 +107,29 @@ async function stateExists(ctx: StoreContext, portfolioId: string): Promise<bool
   return out.Item !== undefined;
 }
 
-function stateAttributes(state: PortfolioState): Item {
+/** The header's attributes of a state (its bots are items of their own: `botItems`). */
+function headerAttributes(state: PortfolioState): Item {
   const item: Item = {
     as_of: state.asOf,
     peak_equity: state.peakEquity,
     halted: state.flags.halted,
     black_swan: state.flags.blackSwan,
+    [LAYOUT]: LAYOUT_VERSION,
     ...(state.lastRebalance !== undefined && { last_rebalance: state.lastRebalance }),
   };
   for (const [name, amount] of state.reserves) item[reserveAttribute(name)] = amount;
+  if (state.opening) item[OPENING] = openingItem(state.opening);
+  for (const [name, amount] of state.capital ?? []) item[capitalAttribute(name)] = amount;
+  return item;
+}
+
+/** The bot items of a state: its funded bots' books, its retired bots' accounts. */
+function botItems(portfolioId: string, state: PortfolioState): Item[] {
+  const items = new Map<string, Item>();
   for (const [botId, b] of state.bots) {
+    const item: Item = botItemKey(portfolioId, botId);
     const fields: [BotField, unknown][] = [
-      ['balance', b.balance],
+      ['balance', b.balance ?? ZERO],
       ['capitalBase', b.capitalBase],
       ['contributed', b.contributed],
       ['harvested', b.harvested],
@@ -120,20 +137,19 @@ function stateAttributes(state: PortfolioState): Item {
       ['refills', BigInt(b.refills)],
       ['refillBlocked', b.refillBlocked],
     ];
-    for (const [field, value] of fields) item[botAttribute(botId, field)] = value;
-    if (b.binding) Object.assign(item, bindingAttributes(botId, b.binding));
+    for (const [field, value] of fields) item[botAttribute(field)] = value;
+    if (b.binding) for (const part of BINDING_PARTS) item[part] = b.binding[part];
+    if (state.protectedThisEpisode?.has(botId)) item[PROTECTED_IN] = 0n;
+    items.set(botId, item);
   }
-  if (state.opening) item[OPENING] = openingItem(state.opening);
-  for (const [name, amount] of state.capital ?? []) item[capitalAttribute(name)] = amount;
-  for (const [botId, account] of state.retired ?? []) item[retiredAttribute(botId)] = account;
-  return item;
+  for (const [botId, account] of state.retired ?? []) {
+    items.set(botId, {
+      ...(items.get(botId) ?? botItemKey(portfolioId, botId)),
+      [RETIRED]: account,
+    });
+  }
+  return [...items.values()];
 }
-
-export const bindingAttributes = (botId: string, b: BotBinding): Item => ({
-  [bindingAttribute(botId, 'account')]: b.account,
-  [bindingAttribute(botId, 'pool')]: b.pool,
-  [bindingAttribute(botId, 'exchange')]: b.exchange,
-});
 
 function openingItem(o: Opening): Item {
   return {
@@ -147,7 +163,11 @@ function openingItem(o: Opening): Item {
 export class DynamoPortfolioStore implements PortfolioStore {
   constructor(private readonly ctx: StoreContext) {}
 
-  async load(portfolioId: string): Promise<PortfolioState | undefined> {
+  /** The whole state; with `bot`, the header and that bot's item only (what a transfer's guards read). */
+  async load(
+    portfolioId: string,
+    opts: { readonly bot?: string } = {},
+  ): Promise<PortfolioState | undefined> {
     const out = await this.ctx.doc.send(
       new GetCommand({
         TableName: this.ctx.tables.state,
@@ -155,7 +175,26 @@ export class DynamoPortfolioStore implements PortfolioStore {
         ConsistentRead: true,
       }),
     );
-    return out.Item && stateFromItem(portfolioId, out.Item);
+    if (out.Item === undefined) return undefined;
+    const header = isUpgraded(out.Item)
+      ? out.Item
+      : await ensureLayout(this.ctx, portfolioId, out.Item);
+    if (opts.bot !== undefined) {
+      const bot = await this.ctx.doc.send(
+        new GetCommand({
+          TableName: this.ctx.tables.state,
+          Key: botItemKey(portfolioId, opts.bot),
+          ConsistentRead: true,
+        }),
+      );
+      return stateFromItems(portfolioId, header, bot.Item ? [bot.Item] : []);
+    }
+    const bots = await itemsByPrefix(this.ctx, portfolioId, BOT_SK_PREFIX);
+    return stateFromItems(
+      portfolioId,
+      header,
+      bots.map((b) => b.item),
+    );
   }
 
   async init(portfolioId: string, state: PortfolioState): Promise<boolean> {
@@ -163,37 +202,70 @@ export class DynamoPortfolioStore implements PortfolioStore {
       await this.ctx.doc.send(
         new PutCommand({
           TableName: this.ctx.tables.state,
-          Item: { ...stateKey(portfolioId), ...stateAttributes(state) },
+          Item: { ...stateKey(portfolioId), ...headerAttributes(state) },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
-      return true;
     } catch (err) {
       if (isConditionalCheckFailed(err)) return false;
       throw err;
     }
+    // The header is new: nobody has written a bot item of this portfolio's yet.
+    await pMap(
+      botItems(portfolioId, state),
+      (Item) => this.ctx.doc.send(new PutCommand({ TableName: this.ctx.tables.state, Item })),
+      { concurrency: SAVE_CONCURRENCY },
+    );
+    return true;
   }
 
-  /** Sets the cycle's snapshot fields; the ledger fields (reserves, capital bases, …) are not touched. */
+  /**
+   * Sets the cycle's snapshot fields; the ledger fields (reserves, capital bases, …) are not
+   * touched. Balances first, each on its bot's item and never over a newer cycle's reading, the
+   * header last: a reader never sees a new `as_of` over old balances, and a cycle of an older slot
+   * that ends late (overlapping cycles) writes nothing over a newer one's.
+   */
   async saveCycle(portfolioId: string, snapshot: CycleSnapshot): Promise<void> {
-    const balances = [...snapshot.balances];
-    // Balances first, the header last: a reader never sees a new as_of over old balances. A
-    // cycle of an older slot that ends late (overlapping cycles) writes nothing over a newer one's.
-    for (let i = BALANCES_PER_UPDATE; i < balances.length; i += BALANCES_PER_UPDATE) {
-      const written = await setAttributes(
-        this.ctx,
-        portfolioId,
-        balanceAttributes(balances.slice(i, i + BALANCES_PER_UPDATE)),
-        [],
-        snapshot.asOf,
-      );
-      if (!written) return;
-    }
+    if (!(await stateExists(this.ctx, portfolioId))) throw new StateNotFoundError(portfolioId);
+    const ended = new Set(snapshot.confirmationsEnded ?? []);
+    const botIds = [...new Set([...snapshot.balances.keys(), ...ended])];
+    await pMap(
+      botIds,
+      async (botId) => {
+        const balance = snapshot.balances.get(botId);
+        const x = new Expr();
+        const at = x.name(BALANCE_AT);
+        const sets =
+          balance === undefined
+            ? []
+            : [
+                `${x.name(botAttribute('balance'))} = ${x.value(balance)}`,
+                `${at} = ${x.value(snapshot.asOf)}`,
+              ];
+        const clauses = [
+          sets.length > 0 ? `SET ${sets.join(', ')}` : '',
+          ended.has(botId) ? `REMOVE ${x.name(CONFIRMED)}` : '',
+        ];
+        try {
+          await this.ctx.doc.send(
+            new UpdateCommand({
+              TableName: this.ctx.tables.state,
+              Key: botItemKey(portfolioId, botId),
+              UpdateExpression: clauses.filter((c) => c !== '').join(' '),
+              ConditionExpression: `attribute_not_exists(${at}) OR ${at} <= ${x.value(snapshot.asOf)}`,
+              ...x.attributes(),
+            }),
+          );
+        } catch (err) {
+          if (!isConditionalCheckFailed(err)) throw err; // a newer cycle's reading is there
+        }
+      },
+      { concurrency: SAVE_CONCURRENCY },
+    );
     await setAttributes(
       this.ctx,
       portfolioId,
       [
-        ...balanceAttributes(balances.slice(0, BALANCES_PER_UPDATE)),
         ['as_of', snapshot.asOf],
         ['cycle_id', snapshot.cycleId],
         ['peak_equity', snapshot.peakEquity],
@@ -206,25 +278,36 @@ export class DynamoPortfolioStore implements PortfolioStore {
           ? []
           : ([['last_rebalance', snapshot.lastRebalance]] as [string, unknown][])),
       ],
-      [
-        // A new episode starts with nobody protected; none is under way after it ended.
-        ...(snapshot.newProtectEpisode ? [PROTECTED_EPISODE] : []),
-        ...(snapshot.confirmationsEnded ?? []).map(confirmationAttribute),
-      ],
+      [],
       snapshot.asOf,
       snapshot.haltedAt === undefined ? [] : [[HALTED_AT, snapshot.haltedAt]],
+      // A new episode starts with nobody protected: the bots' marks are of the one before.
+      snapshot.newProtectEpisode ? [[PROTECT_EPISODE, 1n]] : [],
     );
   }
 
   /** Blocks or unblocks a bot's refills (DESIGN.md §3, `no_refill_policy`). */
   async setRefillBlocked(portfolioId: string, botId: string, blocked: boolean): Promise<void> {
-    await setAttributes(this.ctx, portfolioId, [[botAttribute(botId, 'refillBlocked'), blocked]]);
+    await this.#setOnBot(portfolioId, botId, botAttribute('refillBlocked'), blocked);
   }
 
   /** An operator's confirmation of a bot's balance, until a cycle's reading ends it. */
   async confirmBalance(portfolioId: string, botId: string, c: BalanceConfirmation): Promise<void> {
     const map = { balance: c.balance, at: c.at, reason: c.reason, by: c.by };
-    await setAttributes(this.ctx, portfolioId, [[confirmationAttribute(botId), map]]);
+    await this.#setOnBot(portfolioId, botId, CONFIRMED, map);
+  }
+
+  async #setOnBot(portfolioId: string, botId: string, attribute: string, value: unknown) {
+    if (!(await stateExists(this.ctx, portfolioId))) throw new StateNotFoundError(portfolioId);
+    await this.ctx.doc.send(
+      new UpdateCommand({
+        TableName: this.ctx.tables.state,
+        Key: botItemKey(portfolioId, botId),
+        UpdateExpression: 'SET #a = :v',
+        ExpressionAttributeNames: { '#a': attribute },
+        ExpressionAttributeValues: { ':v': value },
+      }),
+    );
   }
 
   /**
