@@ -24,6 +24,8 @@ export interface ExecutionOutcome {
   readonly status: 'SUCCEEDED' | 'FAILED' | 'DIED';
   /** Names of the Task states whose step ran, in order (retries included). */
   readonly path: readonly string[];
+  /** State transitions, as Step Functions bills them (every state entered, retries included). */
+  readonly transitions: number;
   readonly error?: string;
 }
 
@@ -158,15 +160,23 @@ export class LocalTransferWorkflow implements WorkflowStarter {
         }),
       },
     });
+    let transitions = 0;
+    const counted = (async () => {
+      for await (const event of execution.eventLogs) {
+        if (event.type === 'StateEntered' || event.type === 'StateRetried') transitions += 1;
+      }
+    })();
     let outcome: ExecutionOutcome;
     try {
       await execution.result;
-      outcome = { transferId, status: 'SUCCEEDED', path };
+      await counted;
+      outcome = { transferId, status: 'SUCCEEDED', path, transitions };
     } catch (error) {
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      await counted.catch(() => {});
       outcome = death
-        ? { transferId, status: 'DIED', path, error: death.message }
-        : { transferId, status: 'FAILED', path, error: message };
+        ? { transferId, status: 'DIED', path, transitions, error: death.message }
+        : { transferId, status: 'FAILED', path, transitions, error: message };
     }
     this.outcomes.set(transferId, outcome);
     return outcome;

@@ -5,6 +5,7 @@
  * entries not yet applied, the watermark, and the conditional replace of the ledger.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoStores } from '../../functions/adapters/dynamodb/store.ts';
 import { type Money, money } from '../../functions/core/money.ts';
@@ -316,25 +317,55 @@ describe.each(BACKENDS)('the DynamoDB stores claims on $name', (backend) => {
       expect(granted).toEqual({ claimed: true, used: money(200) });
     });
 
-    it('counts a claim for 24 hours from when it was made, not per calendar day', async () => {
-      // Prepare: 250 of 300 claimed at 23:00
+    it('counts a claim for 24 hours after its quarter hour, not per calendar day', async () => {
+      // Prepare: 250 of 300 claimed at 23:05
       const p = freshPortfolio();
-      const elevenPm = Date.parse('2026-11-20T23:00:00.000Z');
-      await store.claims.claimDaily(p, [claim('late', money(250), elevenPm)], money(300));
-      // Act: after midnight the next day, and again once 24 h have passed
+      const late = Date.parse('2026-11-20T23:05:00.000Z');
+      await store.claims.claimDaily(p, [claim('late', money(250), late)], money(300));
+      // Act: after midnight the next day, 24 h after the claim, and once its quarter's day is over
       const afterMidnight = await store.claims.claimDaily(
         p,
-        [claim('b', money(100), elevenPm + 2 * 3_600_000)],
+        [claim('b', money(100), late + 2 * 3_600_000)],
         money(300),
       );
-      const nextEvening = await store.claims.claimDaily(
+      const dayLater = await store.claims.claimDaily(
         p,
-        [claim('c', money(100), elevenPm + 86_400_000 + 1)],
+        [claim('c', money(100), late + 86_400_000)],
         money(300),
       );
-      // Assess
+      const quarterOver = await store.claims.claimDaily(
+        p,
+        [claim('d', money(100), Date.parse('2026-11-21T23:15:00.000Z'))],
+        money(300),
+      );
+      // Assess: never less than 24 hours, at most the rest of its quarter more
       expect(afterMidnight).toEqual({ claimed: false, used: money(250) });
-      expect(nextEvening).toEqual({ claimed: true, used: money(100) });
+      expect(dayLater).toEqual({ claimed: false, used: money(250) });
+      expect(quarterOver).toEqual({ claimed: true, used: money(100) });
+    });
+
+    it('keeps one small item per exchange whatever the number of claims', async () => {
+      const p = freshPortfolio();
+      for (let i = 0; i < 40; i++) {
+        await store.claims.claimDaily(
+          p,
+          [claim(`many-${i}`, money(1), NOON + i * 60_000)],
+          money(1000),
+        );
+      }
+      const own = localDynamoClient(db.endpoint);
+      clients.push(own);
+      const { Item } = await DynamoDBDocumentClient.from(own).send(
+        new GetCommand({
+          TableName: db.tableNames.state,
+          Key: { pk: p, sk: 'daily#bitget' },
+          ConsistentRead: true,
+        }),
+      );
+      // 40 minutes of claims: three quarter hours, and the version
+      expect(Object.keys(Item ?? {}).filter((k) => k.startsWith('q:'))).toHaveLength(3);
+      const again = await store.claims.claimDaily(p, [claim('many-0', money(1))], money(1000));
+      expect(again).toEqual({ claimed: true, used: money(40) });
     });
 
     it('claims a decision’s transfers together or not at all, and completes a group half claimed', async () => {

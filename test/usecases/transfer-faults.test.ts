@@ -264,10 +264,11 @@ describe('the daily transfer limit', () => {
     h = await harness({ config, serial: true });
     const statusesOf = async (r: { entries: readonly JournalEntry[] }) =>
       Promise.all(r.entries.map((e) => h?.store.journal.get(e.id)));
-    // Act: the first cycle; the first cycle of the next calendar day, 12 h later; 24 h after
+    // Act: the first cycle; the first cycle of the next calendar day, 12 h later; a day after
+    // the first cycle's quarter hour (a claim counts 24 h from its quarter's end)
     const first = await statusesOf(await h.cycle(h.at(T0)));
     const nextDay = await statusesOf(await h.cycle(h.at(Date.parse('2026-11-21T00:00:00.000Z'))));
-    const dayLater = await statusesOf(await h.cycle(h.at(T0 + 24 * 60 * MINUTE)));
+    const dayLater = await statusesOf(await h.cycle(h.at(T0 + (24 * 60 + 15) * MINUTE)));
     // Assess
     expect(first.map((e) => e?.status)).toEqual(['completed', 'completed', 'rejected', 'rejected']);
     expect(first[2]?.error).toMatch(

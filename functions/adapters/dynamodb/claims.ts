@@ -9,31 +9,31 @@
  *   in the very write that applies the transfer (ledger.ts); `releaseReserve` ends it when nothing
  *   moved. So the projection can never be spent below its floor by transfers in flight together.
  * - a share of the exchange's `daily_transfer_limit` over a rolling 24 hours: one item per
- *   exchange (`daily#<exchange>`) with every claim of the last day (amount, when it was claimed)
- *   and a version; a claim is written only if the version is still the one the total was
- *   computed from, and a decision's transfers (a refill's legs) are claimed together or not at
- *   all.
+ *   exchange (`daily#<exchange>`) sums the amounts claimed in each quarter hour (`q:<n>`, n
+ *   quarter hours since 1970) and carries a version; a claim is written only if the version is
+ *   still the one the total was computed from, and a decision's transfers (a refill's legs) are
+ *   claimed together or not at all. A quarter's claims count until 24 hours after the quarter
+ *   ends: never less than 24 hours, at most 15 minutes more. Each transfer's share is then
+ *   recorded in an item of its own (`dclaim#<transfer>`), which a repeated claim finds and a
+ *   release marks. The total is written before the share's record, and a release marks the
+ *   record before it takes the share off: a crash in between, or a claim racing its own retry,
+ *   can only count a share too long, never too little. Neither item grows with the fleet.
  *
  * Both are idempotent per transfer id: claiming twice counts once, releasing twice frees once.
  */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Money, moneyFromUnits, ZERO } from '../../core/money.ts';
 import type { ClaimStore, DailyClaim, HoldResult, ReserveHold } from '../../core/store-ports.ts';
 import {
   Expr,
-  type Item,
   readInteger,
   readOptionalInteger,
+  readString,
   readStringSet,
   reserveAttribute,
 } from './codec.ts';
 import { backoffMs, type StoreContext, sleep } from './context.ts';
-import {
-  isConditionalCheckFailed,
-  LedgerContentionError,
-  MalformedItemError,
-  StateNotFoundError,
-} from './errors.ts';
+import { isConditionalCheckFailed, LedgerContentionError, StateNotFoundError } from './errors.ts';
 import { stateKey } from './portfolio-state.ts';
 
 /** The state item's set of transfers holding reserve money. */
@@ -70,14 +70,34 @@ async function release(
   }
 }
 
-/** One item per exchange: every claim of the last 24 hours, by transfer id. */
+/** One item per exchange: the amounts claimed per quarter hour of the last day and a version. */
 const dailyKey = (portfolioId: string, exchange: string) => ({
   pk: portfolioId,
   sk: `daily#${exchange}`,
 });
 
-/** A claim counts for this long after it was made (a rolling day, DESIGN.md §4). */
+/** A transfer's share of its exchange's daily total. */
+const shareKey = (portfolioId: string, transferId: string) => ({
+  pk: portfolioId,
+  sk: `dclaim#${transferId}`,
+});
+
+/** A claim counts for a day after its quarter hour ends (a rolling day, DESIGN.md §4). */
 const DAY_MS = 86_400_000;
+const QUARTER_MS = 900_000;
+const quarterOf = (ms: number): number => Math.floor(ms / QUARTER_MS);
+const quarterAttribute = (q: number): string => `q:${q}`;
+/** The quarters whose claims still count at `nowMs`. */
+const counts = (q: number, nowMs: number): boolean => (q + 1) * QUARTER_MS + DAY_MS > nowMs;
+/** A share's record outlives every quarter it could count in. */
+const SHARE_TTL_S = 2 * 86_400;
+
+interface Share {
+  readonly exchange: string;
+  readonly quarter: number;
+  readonly amount: bigint;
+  readonly released: boolean;
+}
 
 export class DynamoClaimStore implements ClaimStore {
   constructor(private readonly ctx: StoreContext) {}
@@ -163,22 +183,38 @@ export class DynamoClaimStore implements ClaimStore {
     if (first === undefined) return { claimed: true, used: ZERO };
     const key = dailyKey(portfolioId, first.exchange);
     const now = Date.parse(first.at);
+    const quarter = quarterOf(now);
     for (let attempt = 1; ; attempt++) {
-      const { version, entries } = await this.#readDaily(portfolioId, key);
-      const windowStart = now - DAY_MS;
-      const live = [...entries].filter(([, c]) => c.at > windowStart);
-      const used = moneyFromUnits(live.reduce((total, [, c]) => total + c.amount, 0n));
-      const missing = claims.filter((c) => !entries.has(c.transferId));
-      if (missing.length === 0) return { claimed: true, used };
+      const shares = await Promise.all(claims.map((c) => this.#share(portfolioId, c.transferId)));
+      const daily = await this.#readDaily(portfolioId, key, now);
+      // A transfer counted before is not counted again; the others of its group are added.
+      const missing = claims.filter((_, i) => shares[i] === undefined);
+      if (missing.length === 0) return { claimed: true, used: daily.used };
       const adding = missing.reduce((total, c) => total + c.amount, 0n);
-      if (used + adding > limit) return { claimed: false, used };
-      const kept = new Map(live);
-      for (const c of missing) kept.set(c.transferId, { amount: c.amount, at: Date.parse(c.at) });
-      if (await this.#writeDaily(key, version, kept)) {
-        return { claimed: true, used: moneyFromUnits(used + adding) };
+      if (daily.used + adding > limit) return { claimed: false, used: daily.used };
+      const x = new Expr();
+      const removes = daily.expired.map((q) => x.name(quarterAttribute(q)));
+      try {
+        await this.ctx.doc.send(
+          new UpdateCommand({
+            TableName: this.ctx.tables.state,
+            Key: key,
+            UpdateExpression: `ADD ${x.name(quarterAttribute(quarter))} ${x.value(adding)}, ${x.name('version')} ${x.value(1n)}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+            ConditionExpression:
+              daily.version === 0n
+                ? `attribute_not_exists(${x.name('version')})`
+                : `${x.name('version')} = ${x.value(daily.version)}`,
+            ...x.attributes(),
+          }),
+        );
+      } catch (err) {
+        if (!isConditionalCheckFailed(err)) throw err;
+        if (attempt >= MAX_ATTEMPTS) throw new LedgerContentionError(first.transferId, attempt);
+        await sleep(backoffMs(attempt));
+        continue;
       }
-      if (attempt >= MAX_ATTEMPTS) throw new LedgerContentionError(first.transferId, attempt);
-      await sleep(backoffMs(attempt));
+      await Promise.all(missing.map((c) => this.#recordShare(portfolioId, c, quarter)));
+      return { claimed: true, used: moneyFromUnits(daily.used + adding) };
     }
   }
 
@@ -186,71 +222,103 @@ export class DynamoClaimStore implements ClaimStore {
     portfolioId: string,
     claim: Pick<DailyClaim, 'exchange' | 'transferId'>,
   ): Promise<void> {
-    const key = dailyKey(portfolioId, claim.exchange);
-    for (let attempt = 1; ; attempt++) {
-      const { version, entries } = await this.#readDaily(portfolioId, key);
-      if (!entries.has(claim.transferId)) return;
-      const kept = new Map(entries);
-      kept.delete(claim.transferId);
-      if (await this.#writeDaily(key, version, kept)) return;
-      if (attempt >= MAX_ATTEMPTS) throw new LedgerContentionError(claim.transferId, attempt);
-      await sleep(backoffMs(attempt));
-    }
-  }
-
-  /** The exchange's claims (transfer id → amount, ms claimed) and the version they were read at. */
-  async #readDaily(
-    portfolioId: string,
-    key: Record<string, string>,
-  ): Promise<{ version: bigint; entries: Map<string, { amount: bigint; at: number }> }> {
-    const out = await this.ctx.doc.send(
-      new GetCommand({ TableName: this.ctx.tables.state, Key: key, ConsistentRead: true }),
-    );
-    const where = `daily claims of ${portfolioId}`;
-    const entries = new Map<string, { amount: bigint; at: number }>();
-    if (!out.Item) return { version: 0n, entries };
-    const map = out.Item.claims;
-    if (map !== undefined && (typeof map !== 'object' || map === null)) {
-      throw new MalformedItemError(where, 'claims', map, 'a map of transfer claims');
-    }
-    for (const [id, c] of Object.entries((map ?? {}) as Record<string, Item>)) {
-      entries.set(id, {
-        amount: readInteger(`${where} ${id}`, c, 'amount'),
-        at: Number(readInteger(`${where} ${id}`, c, 'at')),
-      });
-    }
-    return { version: readOptionalInteger(where, out.Item, 'version') ?? 0n, entries };
-  }
-
-  /** Writes the claims if nobody wrote since `version`; false when someone did (read again). */
-  async #writeDaily(
-    key: Record<string, string>,
-    version: bigint,
-    entries: ReadonlyMap<string, { amount: bigint; at: number }>,
-  ): Promise<boolean> {
-    const claims = Object.fromEntries(
-      [...entries].map(([id, c]) => [id, { amount: c.amount, at: BigInt(c.at) }]),
-    );
+    const share = await this.#share(portfolioId, claim.transferId);
+    if (!share || share.released) return;
     try {
       await this.ctx.doc.send(
         new UpdateCommand({
           TableName: this.ctx.tables.state,
-          Key: key,
-          UpdateExpression: 'SET #claims = :claims, #version = :next',
-          ConditionExpression:
-            version === 0n ? 'attribute_not_exists(#version)' : '#version = :version',
-          ExpressionAttributeNames: { '#claims': 'claims', '#version': 'version' },
-          ExpressionAttributeValues: {
-            ':claims': claims,
-            ':next': version + 1n,
-            ...(version !== 0n && { ':version': version }),
-          },
+          Key: shareKey(portfolioId, claim.transferId),
+          UpdateExpression: 'SET #released = :yes',
+          ConditionExpression: 'attribute_not_exists(#released)',
+          ExpressionAttributeNames: { '#released': 'released' },
+          ExpressionAttributeValues: { ':yes': true },
         }),
       );
-      return true;
     } catch (err) {
-      if (isConditionalCheckFailed(err)) return false;
+      if (isConditionalCheckFailed(err)) return; // released by another caller
       throw err;
     }
+    const x = new Expr();
+    const q = x.name(quarterAttribute(share.quarter));
+    try {
+      await this.ctx.doc.send(
+        new UpdateCommand({
+          TableName: this.ctx.tables.state,
+          Key: dailyKey(portfolioId, share.exchange),
+          UpdateExpression: `ADD ${q} ${x.value(-share.amount)}, ${x.name('version')} ${x.value(1n)}`,
+          // A quarter that no longer counts was dropped: nothing to give back.
+          ConditionExpression: `attribute_exists(${q})`,
+          ...x.attributes(),
+        }),
+      );
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
+  }
+
+  /** The exchange's total of the claims that count at `nowMs`, the quarters that no longer do. */
+  async #readDaily(
+    portfolioId: string,
+    key: Record<string, string>,
+    nowMs: number,
+  ): Promise<{ version: bigint; used: Money; expired: number[] }> {
+    const out = await this.ctx.doc.send(
+      new GetCommand({ TableName: this.ctx.tables.state, Key: key, ConsistentRead: true }),
+    );
+    const where = `daily claims of ${portfolioId}`;
+    const item = out.Item ?? {};
+    let used = 0n;
+    const expired: number[] = [];
+    for (const attribute of Object.keys(item)) {
+      const m = /^q:(\d+)$/.exec(attribute);
+      if (!m) continue;
+      const q = Number(m[1]);
+      if (counts(q, nowMs)) used += readInteger(where, item, attribute);
+      else expired.push(q);
+    }
+    return {
+      version: readOptionalInteger(where, item, 'version') ?? 0n,
+      used: moneyFromUnits(used),
+      expired,
+    };
+  }
+
+  async #share(portfolioId: string, transferId: string): Promise<Share | undefined> {
+    const out = await this.ctx.doc.send(
+      new GetCommand({
+        TableName: this.ctx.tables.state,
+        Key: shareKey(portfolioId, transferId),
+        ConsistentRead: true,
+      }),
+    );
+    if (!out.Item) return undefined;
+    const where = `daily share of ${transferId}`;
+    return {
+      exchange: readString(where, out.Item, 'exchange'),
+      quarter: Number(readInteger(where, out.Item, 'quarter')),
+      amount: readInteger(where, out.Item, 'amount'),
+      released: out.Item.released === true,
+    };
+  }
+
+  async #recordShare(portfolioId: string, c: DailyClaim, quarter: number): Promise<void> {
+    await this.ctx.doc
+      .send(
+        new PutCommand({
+          TableName: this.ctx.tables.state,
+          Item: {
+            ...shareKey(portfolioId, c.transferId),
+            exchange: c.exchange,
+            quarter: BigInt(quarter),
+            amount: c.amount,
+            expires_at: BigInt(Math.floor(Date.parse(c.at) / 1000) + SHARE_TTL_S),
+          },
+          ConditionExpression: 'attribute_not_exists(sk)',
+        }),
+      )
+      .catch((err: unknown) => {
+        if (!isConditionalCheckFailed(err)) throw err;
+      });
   }
 }

@@ -26,15 +26,18 @@ export interface TableDef {
 }
 
 /**
- * `state`: one item per portfolio (`pk` = portfolio id, `sk` = "state") holding flags, peak,
- * balances and the ledger projection, plus bot locks (`lock#<bot>`), alert cooldowns
- * (`alert#<code>#<bot>`) and circuit-breaker state (`breaker#<exchange>`).
+ * `state`: per portfolio (`pk` = portfolio id) the state's header (`sk` = "state": flags, peak,
+ * reserves, the ledger's watermark) and one item per bot (`bot#<bot>`: its books and balance),
+ * plus bot locks (`lock#<bot>`), alert cooldowns (`alert#<code>#<bot>`), circuit-breaker state
+ * (`breaker#<exchange>`), each exchange's daily total (`daily#<exchange>`) and each transfer's
+ * share of it (`dclaim#<transfer>`, dropped after its `expires_at`).
  */
 export const STATE_TABLE: TableDef = {
   id: 'State',
   partitionKey: { name: 'pk', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },
   indexes: [],
+  ttlAttribute: 'expires_at',
 };
 
 /**

@@ -1,0 +1,225 @@
+/**
+ * Scale (issue 16): one portfolio of N bots on the paper exchange through the local runtime — the
+ * same use cases as the Lambdas, the synthesized transfer state machine executed in process,
+ * dynalite — with every DynamoDB request counted in the units AWS bills (dynamo-units.ts).
+ *
+ * Per fleet size: an allocation cycle (every bot funded: N transfers), then steady cycles five
+ * minutes apart, the simulated bots trading between them. Figures (steady cycles: the median):
+ * - `cycle_ms`: a steady cycle's wall time, its transfers included;
+ * - `rcu_per_bot_cycle`, `wcu_per_bot_cycle`: a steady cycle's own units (its transfers'
+ *   executions are counted per transfer), per bot;
+ * - `wcu_per_transfer`, `rcu_per_transfer`: the units of every transfer execution of the run plus
+ *   the cycles' journal writes that planned them, per transfer;
+ * - `largest_item_bytes`: the largest item of any table at the end (DynamoDB's size rules), and
+ *   which it is;
+ * - `sns_per_cycle`: alerts published in a steady cycle (one SNS message each, to every
+ *   subscriber);
+ * - `sfn_transitions_per_transfer`: Step Functions state transitions per transfer execution;
+ * - `heap_mb`: the process's heap after the run.
+ *
+ * `npx tsx bench/scale.ts [--bots 1000,10000] [--steady 3]` prints one JSON object (bench/run.ts
+ * runs it in a process of its own).
+ */
+
+import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { Alert } from '../functions/core/alerts.ts';
+import { type Config, parseConfig } from '../functions/core/config.ts';
+import { startEmbeddedDynamo } from '../functions/local/dynamo.ts';
+import { startLocalRuntime } from '../functions/local/runtime.ts';
+import { countUnits, itemSize, scope, type Units } from './dynamo-units.ts';
+
+const FIVE_MINUTES = 5 * 60_000;
+const T0 = Date.parse('2026-11-20T12:00:00Z');
+
+/** N bots in two pools, every one funded by the first cycle (100 USDT each). */
+export function fleetConfig(bots: number): Config {
+  return parseConfig({
+    portfolio_id: 'scale',
+    currency: 'USDT',
+    total_capital: bots * 250,
+    emergency_reserve: { share: 0.2, minimum: 200 },
+    pools: {
+      low_frequency: {
+        share: 0.4,
+        reserve_ratio: 0.4,
+        harvest_threshold: 1.25,
+        harvest_percentage: 0.6,
+        allocation_per_bot: 100,
+      },
+      high_frequency: {
+        share: 0.4,
+        reserve_ratio: 0.3,
+        harvest_threshold: 1.15,
+        harvest_percentage: 0.8,
+        allocation_per_bot: 100,
+      },
+    },
+    loss_recovery: {
+      enabled: true,
+      intervention_threshold: 0.25,
+      refill_target: 0.75,
+      max_refills: 2,
+    },
+    black_swan_protection: {
+      enabled: true,
+      drawdown_threshold: 0.6,
+      safety_allocation: 0.2,
+      no_refill_policy: true,
+      resume_threshold: 0.8,
+    },
+    emergency_stop: { max_drawdown_percent: 25 },
+    allocation: { strategy: 'fixed', rebalance_threshold: 0.1, rebalance_interval: '1d' },
+    exchanges: {
+      bitget: {
+        transfer_fee: 0.001,
+        min_transfer: 1,
+        max_transfer: 500,
+        daily_transfer_limit: bots * 1_000,
+      },
+    },
+    bots: Array.from({ length: bots }, (_, i) => ({
+      bot_id: `bot-${String(i).padStart(5, '0')}`,
+      pool: i % 2 === 0 ? 'low_frequency' : 'high_frequency',
+      exchange: 'bitget',
+      account: String(7_000_000_000 + i),
+      enabled: true,
+    })),
+  });
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+const round = (n: number, digits = 2) => Number(n.toFixed(digits));
+
+export interface ScaleFigures {
+  readonly bots: number;
+  readonly cycle_ms: number;
+  readonly allocation_cycle_ms: number;
+  readonly largest_item_bytes: number;
+  readonly largest_item: string;
+  readonly wcu_per_transfer: number;
+  readonly rcu_per_transfer: number;
+  readonly rcu_per_bot_cycle: number;
+  readonly wcu_per_bot_cycle: number;
+  readonly sns_per_cycle: number;
+  readonly sfn_transitions_per_transfer: number;
+  readonly transfers: number;
+  readonly steady_transfers_per_cycle: number;
+  readonly heap_mb: number;
+}
+
+export async function measureScale(bots: number, steadyCycles: number): Promise<ScaleFigures> {
+  const config = fleetConfig(bots);
+  const dynamo = await startEmbeddedDynamo();
+  const journal = dynamo.tableNames.transactions;
+  const counter = countUnits(dynamo.client, { [journal]: 2 }, journal);
+  const alerts: Alert[] = [];
+  let clock = T0;
+  const rt = await startLocalRuntime({
+    config,
+    dynamo,
+    retryIntervalMs: 0,
+    now: () => new Date(clock),
+    onAlert: (a) => alerts.push(a),
+    // Called as each Task state is entered: the execution's requests count as the transfer's.
+    reaper: () => {
+      scope.enterWith('transfer');
+      return false;
+    },
+  });
+  const perCycle: { ms: number; cycle: Units; alerts: number; transfers: number }[] = [];
+  let transfers = 0;
+  let plannedWcu = 0;
+  try {
+    for (let c = 0; c <= steadyCycles; c++) {
+      if (c > 0) rt.trade();
+      clock = T0 + c * FIVE_MINUTES;
+      counter.reset();
+      const alertsBefore = alerts.length;
+      const started = performance.now();
+      const result = await scope.run('cycle', () => rt.cycle(new Date(clock)));
+      const ms = performance.now() - started;
+      const cycleUnits = { ...counter.by.cycle };
+      transfers += result.entries.length;
+      plannedWcu += cycleUnits.journalWcu;
+      perCycle.push({
+        ms,
+        cycle: cycleUnits,
+        alerts: alerts.length - alertsBefore,
+        transfers: result.entries.length,
+      });
+    }
+    if (process.env.SCALE_DETAIL) {
+      const rows = [...counter.detail].sort((a, b) => b[1] - a[1]);
+      for (const [what, n] of rows) process.stderr.write(`${n.toFixed(1).padStart(10)}  ${what}\n`);
+    }
+    const largest = await largestItem(dynamo.client, Object.values(dynamo.tableNames));
+    const steady = perCycle.slice(1);
+    const executed = counter.by.transfer;
+    const transitions = [...rt.workflow.outcomes.values()].reduce((n, o) => n + o.transitions, 0);
+    const per = (n: number) => n / Math.max(transfers, 1);
+    const steadyUnits = (pick: (u: Units) => number) => median(steady.map((s) => pick(s.cycle)));
+    return {
+      bots,
+      cycle_ms: round(median(steady.map((s) => s.ms)), 0),
+      allocation_cycle_ms: round(perCycle[0]?.ms ?? 0, 0),
+      largest_item_bytes: largest.bytes,
+      largest_item: largest.key,
+      wcu_per_transfer: round(per(executed.wcu + plannedWcu)),
+      rcu_per_transfer: round(per(executed.rcu)),
+      rcu_per_bot_cycle: round(steadyUnits((u) => u.rcu) / bots, 3),
+      wcu_per_bot_cycle: round(steadyUnits((u) => u.wcu - u.journalWcu) / bots, 3),
+      sns_per_cycle: median(steady.map((s) => s.alerts)),
+      sfn_transitions_per_transfer: round(per(transitions), 1),
+      transfers,
+      steady_transfers_per_cycle: median(steady.map((s) => s.transfers)),
+      heap_mb: round(process.memoryUsage().heapUsed / 1024 / 1024, 0),
+    };
+  } finally {
+    await rt.close();
+    await dynamo.close();
+  }
+}
+
+/** The largest item of the tables (a full scan, not counted). */
+async function largestItem(
+  client: DynamoDBClient,
+  tables: readonly string[],
+): Promise<{ bytes: number; key: string }> {
+  let best = { bytes: 0, key: '' };
+  for (const table of tables) {
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await scope.run('cycle', () =>
+        client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start })),
+      );
+      for (const item of out.Items ?? []) {
+        const bytes = itemSize(item);
+        if (bytes > best.bytes) {
+          const key = [item.pk?.S, item.sk?.S, item.id?.S].filter(Boolean).join(' / ');
+          best = { bytes, key: `${table}: ${key}` };
+        }
+      }
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined);
+  }
+  return best;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i < 0 ? undefined : process.argv[i + 1];
+  };
+  const sizes = (arg('--bots') ?? '1000,10000').split(',').map(Number);
+  const steady = Number(arg('--steady') ?? 3);
+  const out: Record<string, ScaleFigures> = {};
+  for (const n of sizes) {
+    process.stderr.write(`scale: ${n} bots…\n`);
+    out[`bots_${n}`] = await measureScale(n, steady);
+    process.stderr.write(`${JSON.stringify(out[`bots_${n}`])}\n`);
+  }
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
