@@ -279,3 +279,48 @@ export function performanceDegraded(returns: readonly number[]): Degradation | u
 
 /** Samples of history the cycle reads per bot for the alerts above (2 × window + 1 returns). */
 export const ALERT_HISTORY_SAMPLES = 2 * DEGRADED_WINDOW + 1;
+
+/**
+ * A bot's recent cycle returns, kept from cycle to cycle so that a cycle judges its history
+ * alerts without re-reading the series (DESIGN.md §7): the flow-adjusted return of each of its
+ * last periods, oldest first (`null` for one that started from a zero balance), and the sample
+ * the last period ends on. They are exactly the periods of the last ALERT_HISTORY_SAMPLES
+ * samples of its series, which is what the alerts were computed from.
+ */
+export interface RecentReturns {
+  readonly last: EquitySample;
+  readonly returns: readonly (number | null)[];
+}
+
+/** Periods kept: a plan adds this cycle's to judge ALERT_HISTORY_SAMPLES of them. */
+export const RECENT_PERIODS = ALERT_HISTORY_SAMPLES - 1;
+
+/** The recent returns of a series (its last RECENT_PERIODS periods); undefined when it is empty. */
+export function recentOf(samples: readonly EquitySample[]): RecentReturns | undefined {
+  let recent: RecentReturns | undefined;
+  for (const s of samples) recent = withSample(recent, s);
+  return recent;
+}
+
+/** The periods of `recent` and the one that ends on `sample`, if it is newer (none dropped). */
+function periodsTo(recent: RecentReturns, sample: EquitySample): readonly (number | null)[] {
+  if (Date.parse(sample.at) <= Date.parse(recent.last.at)) return recent.returns;
+  const { balance, netContributed } = recent.last;
+  const r = periodReturn(balance, netContributed, sample.balance, sample.netContributed);
+  return [...recent.returns, r ?? null];
+}
+
+/** The recent returns once `sample` is added to the series (unchanged unless it is newer). */
+export function withSample(recent: RecentReturns | undefined, sample: EquitySample): RecentReturns {
+  if (!recent) return { last: sample, returns: [] };
+  if (Date.parse(sample.at) <= Date.parse(recent.last.at)) return recent;
+  return { last: sample, returns: periodsTo(recent, sample).slice(-RECENT_PERIODS) };
+}
+
+/**
+ * The returns the history alerts judge: the recent ones and this cycle's (when `now`, the
+ * bot's sample this cycle, is newer), those periods that have one — ALERT_HISTORY_SAMPLES at
+ * most, as from the series.
+ */
+export const judgedReturns = (recent: RecentReturns, now?: EquitySample): number[] =>
+  (now ? periodsTo(recent, now) : recent.returns).filter((r): r is number => r !== null);

@@ -30,8 +30,10 @@ import { allocationDriftAlerts } from './allocation-drift.ts';
 import {
   type EquitySample,
   flowAdjustedReturns,
+  judgedReturns,
   netContributed,
   performanceDegraded,
+  type RecentReturns,
   unusualLoss,
 } from './analytics.ts';
 import type { BotConfig, Config } from './config.ts';
@@ -54,6 +56,7 @@ import {
   refill,
 } from './policy-rules.ts';
 import {
+  type BotState,
   type Flags,
   isKnown,
   type KnownBotState,
@@ -104,6 +107,12 @@ export interface PlanOptions {
    * state's own sample. Without them, the history alerts and history-based strategies stay silent.
    */
   readonly history?: ReadonlyMap<string, readonly EquitySample[]>;
+  /**
+   * Each bot's recent returns, kept from cycle to cycle (the same periods as the last
+   * ALERT_HISTORY_SAMPLES samples of its series): the history alerts judge them, with the
+   * state's own sample added, instead of the bot's `history`.
+   */
+  readonly recent?: ReadonlyMap<string, RecentReturns>;
   /** The `custom` strategy's function (the config's `allocation.module`, loaded at the edge). */
   readonly customWeights?: WeightsFunction;
   /** Each bot's last known balance, shown (as stale) in a `balance_unknown` alert. */
@@ -288,7 +297,11 @@ export function plan(config: Config, state: PortfolioState, opts: PlanOptions = 
     const d = aside(bot.botId) ? nothing() : decide(ctx, bot, s && isKnown(s) ? s : undefined);
     transfers.push(...d.transfers);
     alerts.push(...d.alerts);
-    if (!aside(bot.botId)) alerts.push(...historyAlerts(bot, samples.get(bot.botId)));
+    if (!aside(bot.botId)) {
+      alerts.push(
+        ...historyAlerts(bot, samples.get(bot.botId), opts.recent?.get(bot.botId), s, state.asOf),
+      );
+    }
   }
   alerts.push(
     ...allocationDriftAlerts(config, state, {
@@ -352,9 +365,26 @@ function samplesWithNow(
   return out;
 }
 
-/** `unusual_loss` and `performance_degraded` from the bot's own cycle returns. */
-function historyAlerts(bot: BotConfig, samples: readonly EquitySample[] | undefined): Alert[] {
-  if (!bot.enabled || !samples) return [];
+/**
+ * `unusual_loss` and `performance_degraded` from the bot's own cycle returns: its recent ones and
+ * this cycle's where they are kept, else those of its samples.
+ */
+function historyAlerts(
+  bot: BotConfig,
+  samples: readonly EquitySample[] | undefined,
+  recent: RecentReturns | undefined,
+  now: BotState | undefined,
+  asOf: string,
+): Alert[] {
+  if (!bot.enabled) return [];
+  if (recent) {
+    const sample =
+      now && isKnown(now)
+        ? { at: asOf, balance: now.balance, netContributed: netContributed(now) }
+        : undefined;
+    return returnAlerts(bot, judgedReturns(recent, sample));
+  }
+  if (!samples) return [];
   return returnAlerts(
     bot,
     flowAdjustedReturns(samples).map((p) => p.r),

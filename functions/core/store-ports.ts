@@ -4,6 +4,7 @@
  * and the performance series. A composition root builds them together (`Stores`); each use case
  * takes only the ones it needs.
  */
+import type { RecentReturns } from './analytics.ts';
 import type { PositionReading } from './exposure.ts';
 import type { HealthFacts, HealthStatus, PulledHealth } from './health.ts';
 import type { PushRecord } from './heartbeat.ts';
@@ -360,6 +361,13 @@ export interface PerformanceStore {
    * itself (local mode; DynamoDB's TTL does it in AWS). Resolves to how many it deleted.
    */
   pruneExpired(portfolioId: string, botIds: readonly string[], now: Date): Promise<number>;
+  /**
+   * Every bot's recent returns (core/analytics.ts), kept from cycle to cycle so that a cycle's
+   * history alerts read one small item per bot, not its series: by bot id, in one query.
+   */
+  recent(portfolioId: string): Promise<Map<string, RecentReturns>>;
+  /** Records bots' recent returns, each only over older ones (a late cycle writes nothing). */
+  putRecent(portfolioId: string, recent: ReadonlyMap<string, RecentReturns>): Promise<void>;
 }
 
 /**

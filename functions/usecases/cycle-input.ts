@@ -6,6 +6,13 @@
  */
 import pMap from 'p-map';
 import { type Alert, alert } from '../core/alerts.ts';
+import {
+  ALERT_HISTORY_SAMPLES,
+  netContributed,
+  type RecentReturns,
+  recentOf,
+  withSample,
+} from '../core/analytics.ts';
 import type { Config } from '../core/config.ts';
 import { configDrift } from '../core/drift.ts';
 import { type PositionReading, type RiskView, riskAlerts, riskOf } from '../core/exposure.ts';
@@ -15,7 +22,7 @@ import { historySamplesToRead, type Plan, plan } from '../core/policy.ts';
 import type { BalanceReading } from '../core/ports.ts';
 import { believed, readingOf, unknown } from '../core/readings.ts';
 import { withCompleted } from '../core/simulate.ts';
-import { type BotState, initialState, type PortfolioState } from '../core/state.ts';
+import { type BotState, initialState, isKnown, type PortfolioState } from '../core/state.ts';
 import type { BotSnapshot } from '../core/store-ports.ts';
 import { type JournalEntry, OPEN_STATUSES } from '../core/transfer.ts';
 import { hasVenues } from '../core/venues.ts';
@@ -227,7 +234,14 @@ export async function decideCycle(
     /** The booked bots' positions (`CycleFacts.positions`); without them every one is unknown. */
     readonly positions?: ReadonlyMap<string, PositionReading>;
   },
-): Promise<{ state: PortfolioState; plan: Plan; openingVerified: boolean; risk: RiskView }> {
+): Promise<{
+  state: PortfolioState;
+  plan: Plan;
+  openingVerified: boolean;
+  risk: RiskView;
+  /** Each bot's recent returns after this cycle, to keep (`PerformanceStore.putRecent`). */
+  recent: Map<string, RecentReturns>;
+}> {
   const { stored, balances, inFlight, asOf } = input;
   const { config } = deps;
   const check = reservesCheck(config, stored, input.masters);
@@ -256,10 +270,11 @@ export async function decideCycle(
     });
   }
   const state: PortfolioState = { ...stored, asOf, bots };
-  const history = await readHistory(deps, state);
+  const { history, recent, judged } = await readHistory(deps, state);
   const decided = plan(config, state, {
     inFlight,
     history,
+    recent,
     unknownWhy,
     lastKnown,
     unbooked,
@@ -276,6 +291,7 @@ export async function decideCycle(
     plan: more.length === 0 ? decided : { ...decided, alerts: [...decided.alerts, ...more] },
     openingVerified: check.verified,
     risk,
+    recent: recentAfter(state, recent, judged),
   };
 }
 
@@ -309,22 +325,60 @@ async function correlationCheck(
 const HISTORY_CONCURRENCY = 16;
 
 /**
- * The performance series the plan judges bots on: a short window every cycle (the history
- * alerts), a longer one when a history-based rebalance is due. Enabled, funded bots only.
+ * What the plan judges bots on: each bot's recent returns, kept from cycle to cycle (one small
+ * item per bot, all in one query), and the performance series only where they cannot serve — a
+ * bot that has none kept yet (its series gives them), and every bot when a history-based
+ * rebalance is due (its longer window). Enabled, funded bots only.
  */
 async function readHistory(
   deps: Pick<CycleDeps, 'config' | 'performance'>,
   state: PortfolioState,
-): Promise<Map<string, BotSnapshot[]>> {
+): Promise<{
+  history: Map<string, BotSnapshot[]>;
+  recent: Map<string, RecentReturns>;
+  judged: Set<string>;
+}> {
+  const pid = deps.config.portfolioId;
   const limit = historySamplesToRead(deps.config, state);
   const bots = deps.config.bots.filter((b) => b.enabled && state.bots.has(b.botId));
+  const kept = await deps.performance.recent(pid);
+  const recent = new Map<string, RecentReturns>();
+  for (const b of bots) {
+    const r = kept.get(b.botId);
+    if (r) recent.set(b.botId, r);
+  }
+  const read = limit > ALERT_HISTORY_SAMPLES ? bots : bots.filter((b) => !recent.has(b.botId));
   // Bounded: a fleet's worth of queries at once waits for sockets until the client times out.
-  const series = await pMap(
-    bots,
-    (b) => deps.performance.history(deps.config.portfolioId, b.botId, limit),
-    { concurrency: HISTORY_CONCURRENCY },
-  );
-  return new Map(bots.map((b, i) => [b.botId, series[i] ?? []]));
+  const series = await pMap(read, (b) => deps.performance.history(pid, b.botId, limit), {
+    concurrency: HISTORY_CONCURRENCY,
+  });
+  const history = new Map(read.map((b, i) => [b.botId, series[i] ?? []]));
+  // A bot whose returns were not kept yet starts them from its series.
+  for (const [botId, samples] of history) {
+    if (recent.has(botId)) continue;
+    const from = recentOf(samples.slice(-ALERT_HISTORY_SAMPLES));
+    if (from) recent.set(botId, from);
+  }
+  return { history, recent, judged: new Set(bots.map((b) => b.botId)) };
+}
+
+/**
+ * The judged bots' recent returns with this cycle's sample added (what the cycle keeps for the
+ * next). A bot not judged keeps none: its series gives them when it is judged again.
+ */
+function recentAfter(
+  state: PortfolioState,
+  recent: ReadonlyMap<string, RecentReturns>,
+  judged: ReadonlySet<string>,
+): Map<string, RecentReturns> {
+  const out = new Map<string, RecentReturns>();
+  for (const botId of judged) {
+    const b = state.bots.get(botId);
+    if (!b || !isKnown(b)) continue;
+    const sample = { at: state.asOf, balance: b.balance, netContributed: netContributed(b) };
+    out.set(botId, withSample(recent.get(botId), sample));
+  }
+  return out;
 }
 
 /**

@@ -181,6 +181,7 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     plan: decided,
     openingVerified,
     risk,
+    recent,
   } = await decideCycle(deps, {
     stored,
     balances,
@@ -255,6 +256,8 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     portfolioId,
     snapshots(state, cycleId, asOf, deps.config.checkIntervalMs),
   );
+  // After the series: returns kept never run ahead of the snapshots they come from.
+  await deps.performance.putRecent(portfolioId, recent);
   await recordHealth(deps, portfolioId, health, positions, asOf);
 
   const equity = portfolioEquity(state);

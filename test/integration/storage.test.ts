@@ -696,6 +696,32 @@ describe.each(BACKENDS)('the DynamoDB stores on $name', (backend) => {
       ]);
     });
 
+    it('keeps each bot’s recent returns exactly, in one query, never over newer ones', async () => {
+      const p = freshPortfolio();
+      const at = (m: number) =>
+        new Date(Date.parse('2026-11-20T00:00:00Z') + m * 60_000).toISOString();
+      const returns = [0.1 + 0.2, -1 / 3, null, 2 ** -40, 123456.789e-12];
+      const kept = {
+        last: { at: at(10), balance: money('150.12345678'), netContributed: money(-20) },
+        returns,
+      };
+      await store.performance.putRecent(p, new Map([[LF_BOT, kept]]));
+      // A late cycle of an older slot writes nothing over it
+      await store.performance.putRecent(
+        p,
+        new Map([[LF_BOT, { ...kept, last: { ...kept.last, at: at(5) }, returns: [] }]]),
+      );
+      await store.performance.putRecent(
+        p,
+        new Map([[HF_BOT, { ...kept, last: { ...kept.last, at: at(1) }, returns: [0] }]]),
+      );
+
+      const read = await store.performance.recent(p);
+      expect(read.get(LF_BOT)).toEqual(kept);
+      expect(read.get(HF_BOT)?.returns).toEqual([0]);
+      expect(await store.performance.recent(freshPortfolio())).toEqual(new Map());
+    });
+
     it('prunes the expired snapshots and keeps each day’s close, which end-of-day still reads', async () => {
       // Prepare: two days every 15 minutes, each with the expiry the cycle gives it
       const p = freshPortfolio();

@@ -3,15 +3,20 @@
  * snapshot's ISO time + `#` + cycle id (a retried cycle overwrites its own row, never adds one).
  * Writes are batched (25 per BatchWriteItem, the service's limit). Each snapshot carries its
  * `expires_at` (core/retention.ts): DynamoDB's TTL drops it in AWS, `pruneExpired` locally.
+ *
+ * Each bot's recent returns (core/analytics.ts) sit in the `state` table, one small item per bot
+ * (`recent#<bot>`: `at`, `balance` and `net` of the last sample, `returns` a list, null where a
+ * period had none), so that one query under the portfolio's key reads the whole fleet's.
  */
-import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import pMap from 'p-map';
+import type { RecentReturns } from '../../core/analytics.ts';
 import { DAY_MS } from '../../core/duration.ts';
 import { FULL_RESOLUTION_DAYS } from '../../core/retention.ts';
 import type { BotSnapshot, PerformanceStore } from '../../core/store-ports.ts';
-import { botKey, type Item } from './codec.ts';
-import { backoffMs, type StoreContext, sleep } from './context.ts';
-import { UnprocessedWritesError } from './errors.ts';
+import { botKey, type Item, readMoney, readString } from './codec.ts';
+import { backoffMs, itemsByPrefix, type StoreContext, sleep } from './context.ts';
+import { isConditionalCheckFailed, MalformedItemError, UnprocessedWritesError } from './errors.ts';
 import { snapshotAttributes, snapshotFromItem, snapshotKey } from './performance-item.ts';
 
 const BATCH_SIZE = 25;
@@ -20,6 +25,9 @@ const MAX_ATTEMPTS = 8;
 const END_OF_DAY_CONCURRENCY = 31;
 /** Bots pruned at once (each a query, then its deletes). */
 const PRUNE_CONCURRENCY = 4;
+/** Recent-return items written at once. */
+const RECENT_CONCURRENCY = 16;
+const RECENT_PREFIX = 'recent#';
 
 type WriteRequest =
   | { readonly PutRequest: { readonly Item: Item } }
@@ -149,5 +157,57 @@ export class DynamoPerformanceStore implements PerformanceStore {
       closes.push(...batch.flat());
     }
     return closes.sort((a, b) => a.at.localeCompare(b.at));
+  }
+
+  async recent(portfolioId: string): Promise<Map<string, RecentReturns>> {
+    const out = new Map<string, RecentReturns>();
+    for (const { key, item } of await itemsByPrefix(this.ctx, portfolioId, RECENT_PREFIX)) {
+      const where = `recent returns of ${key}`;
+      const list = item.returns;
+      if (!Array.isArray(list)) throw new MalformedItemError(where, 'returns', list, 'a list');
+      out.set(key, {
+        last: {
+          at: readString(where, item, 'at'),
+          balance: readMoney(where, item, 'balance'),
+          netContributed: readMoney(where, item, 'net'),
+        },
+        returns: list.map((r) => (r === null ? null : Number(String(r)))),
+      });
+    }
+    return out;
+  }
+
+  async putRecent(portfolioId: string, recent: ReadonlyMap<string, RecentReturns>): Promise<void> {
+    await pMap(
+      [...recent],
+      async ([botId, r]) => {
+        try {
+          await this.ctx.doc.send(
+            new UpdateCommand({
+              TableName: this.ctx.tables.state,
+              Key: { pk: portfolioId, sk: `${RECENT_PREFIX}${botId}` },
+              UpdateExpression:
+                'SET #at = :at, #balance = :balance, #net = :net, #returns = :returns',
+              ConditionExpression: 'attribute_not_exists(#at) OR #at < :at',
+              ExpressionAttributeNames: {
+                '#at': 'at',
+                '#balance': 'balance',
+                '#net': 'net',
+                '#returns': 'returns',
+              },
+              ExpressionAttributeValues: {
+                ':at': r.last.at,
+                ':balance': r.last.balance,
+                ':net': r.last.netContributed,
+                ':returns': [...r.returns],
+              },
+            }),
+          );
+        } catch (err) {
+          if (!isConditionalCheckFailed(err)) throw err; // a newer cycle's are there
+        }
+      },
+      { concurrency: RECENT_CONCURRENCY },
+    );
   }
 }
