@@ -5,9 +5,8 @@
  * item before and after). dynalite reports them for item and batch requests; for a Query or Scan
  * it reports none, so they are computed here from the items returned, by DynamoDB's item-size
  * rules. A write to a table with global secondary indexes (all ours project every attribute) is
- * billed again in each index whose key the item has: counted here as the table's units once more
- * per index (a write that moves an item between index keys costs a delete and a put there; this
- * counts one, so the journal's figures are a little low).
+ * billed again in each index: once more for an item written or changed there, twice when the
+ * write changes the index's key (a delete and a put in the index).
  *
  * `scope` names who the units go to (`cycle` unless the caller's async context says otherwise):
  * the bench sets `transfer` for the requests of transfer executions. `reset` starts the cycle's
@@ -69,7 +68,8 @@ interface Capacity {
  */
 export function countUnits(
   client: DynamoDBClient,
-  indexes: Readonly<Record<string, number>>,
+  /** Each table's global secondary indexes, by the attribute their partition key is. */
+  indexes: Readonly<Record<string, readonly string[]>>,
   journalTable: string,
 ): {
   readonly by: Record<Scope, Units>;
@@ -110,7 +110,14 @@ export function countUnits(
         ConsistentRead?: boolean;
         Key?: Record<string, AttributeValue>;
         Item?: Record<string, AttributeValue>;
+        ExpressionAttributeNames?: Record<string, string>;
       };
+      const touched = new Set(Object.values(input.ExpressionAttributeNames ?? {}));
+      const indexWrites = (table: string) =>
+        (indexes[table] ?? []).reduce(
+          (n, key) => n + (operation === 'UpdateItem' && touched.has(key) ? 2 : 1),
+          0,
+        );
       const who = scope.getStore() ?? 'cycle';
       const units = by[who];
       const sk = (input.Key ?? input.Item)?.sk?.S;
@@ -125,7 +132,7 @@ export function countUnits(
             note(`${what} rcu`, n);
             continue;
           }
-          const billed = n * (1 + (indexes[c.TableName ?? ''] ?? 0));
+          const billed = n * (1 + indexWrites(c.TableName ?? ''));
           units.wcu += billed;
           note(`${what} wcu`, billed);
           if (c.TableName === journalTable) units.journalWcu += billed;

@@ -16,7 +16,12 @@
  * - `backtest_bot_cycles_per_s`, `backtest_peak_rss_mb` (and the rest of bench/backtest.ts's
  *   line): 100 bots × 35,040 15-minute steps through the backtest, in a process of its own.
  *
- * `--cli` measures only the last two (for work on the CLI's start-up).
+ * - `scale` and `aws_cost_month` (bench/scale.ts, in a process of its own): one portfolio of
+ *   1,000 and of 10,000 bots (and 10 every 15 minutes) through the local runtime, every DynamoDB
+ *   request counted in billed units; the month's AWS bill computed from those counts.
+ *
+ * `--cli` measures only `cli_status_ms` (for work on the CLI's start-up); `--scale` only the
+ * scale section (add `--bots 1000` to pick the fleets).
  * Without `--json` it prints a table with the targets.
  */
 import { execFileSync } from 'node:child_process';
@@ -39,13 +44,67 @@ const TARGETS = {
   cliStatusOverNodeStart: 3,
   backtestBotCyclesPerS: 2_000_000,
   backtestPeakRssMb: 300,
+  largestItemBytes: 40 * 1024,
+  wcuPerTransfer: 20,
+  rcuPerBotCycle: 2,
+  snsPerCycle10k: 5,
+  cost10BotsNat: 10,
+  cost1000Bots: 60,
 };
+
+interface ScaleOutput {
+  readonly scale: Record<
+    string,
+    {
+      largest_item_bytes: number;
+      wcu_per_transfer: number;
+      rcu_per_bot_cycle: number;
+      sns_per_cycle: number;
+      cycle_ms: number;
+      heap_mb: number;
+    }
+  >;
+  readonly aws_cost_month: Record<string, number>;
+}
+
+/** bench/scale.ts in a process of its own (its heap is its own figure), with `args`. */
+function runScale(args: readonly string[]): ScaleOutput {
+  return JSON.parse(
+    execFileSync(process.execPath, ['--import', 'tsx', 'bench/scale.ts', ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', json ? 'ignore' : 'inherit'],
+      maxBuffer: 64 * 1024 * 1024,
+    }),
+  ) as ScaleOutput;
+}
+
+/** Which of the scale targets the figures meet (a fleet not measured meets none). */
+function scaleTargets(out: ScaleOutput): Record<string, boolean> {
+  const fleets = Object.values(out.scale);
+  const big = out.scale.bots_10000;
+  return {
+    largest_item_bytes:
+      big !== undefined && fleets.every((f) => f.largest_item_bytes <= TARGETS.largestItemBytes),
+    wcu_per_transfer: fleets.every((f) => f.wcu_per_transfer <= TARGETS.wcuPerTransfer),
+    rcu_per_bot_cycle: fleets.every((f) => f.rcu_per_bot_cycle <= TARGETS.rcuPerBotCycle),
+    sns_per_cycle: big !== undefined && big.sns_per_cycle <= TARGETS.snsPerCycle10k,
+    cost_b10_15m_nat: (out.aws_cost_month.b10_15m_nat ?? Infinity) <= TARGETS.cost10BotsNat,
+    cost_b1000_5m: (out.aws_cost_month.b1000_5m ?? Infinity) <= TARGETS.cost1000Bots,
+  };
+}
 
 const json = process.argv.includes('--json');
 const progress = (text: string) => {
   if (!json) process.stderr.write(`${text}\n`);
 };
 const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+
+if (process.argv.includes('--scale')) {
+  const i = process.argv.indexOf('--bots');
+  const out = runScale(i < 0 ? [] : ['--bots', process.argv[i + 1] ?? '']);
+  process.stdout.write(`${JSON.stringify({ ...out, targets_met: scaleTargets(out) })}\n`);
+  process.exit(0);
+}
 
 progress(`timing \`botfolio status\` (10 bots, 500 journal entries) against a bare Node start…`);
 const cli = await cliStartup(CLI_RUNS);
@@ -101,6 +160,9 @@ const backtestFigures = JSON.parse(
   execFileSync(process.execPath, ['--import', 'tsx', 'bench/backtest.ts'], { encoding: 'utf8' }),
 ) as { backtest_bot_cycles_per_s: number; backtest_peak_rss_mb: number };
 
+progress('scale: 10, 1,000 and 10,000 bots through the local runtime, in a process of its own…');
+const scaleOut = runScale([]);
+
 const result = {
   bundle_bytes: largest.bytes,
   bundle_name: largest.name,
@@ -118,6 +180,7 @@ const result = {
   exchanges,
   ...cliFigures,
   ...backtestFigures,
+  ...scaleOut,
   node: process.version,
   targets_met: {
     bundle_bytes: largest.bytes <= TARGETS.bundleBytes,
@@ -128,6 +191,7 @@ const result = {
     backtest_bot_cycles_per_s:
       backtestFigures.backtest_bot_cycles_per_s >= TARGETS.backtestBotCyclesPerS,
     backtest_peak_rss_mb: backtestFigures.backtest_peak_rss_mb <= TARGETS.backtestPeakRssMb,
+    ...scaleTargets(scaleOut),
   },
 };
 
@@ -196,6 +260,18 @@ if (json) {
       '≤ 1.5 MB',
       yes(e.bundle_bytes <= TARGETS.bundleBytes),
     ]);
+  }
+  for (const [name, f] of Object.entries(scaleOut.scale)) {
+    rows.push([
+      `scale ${name}: largest item; WCU/transfer; RCU/bot-cycle; SNS/cycle`,
+      `${f.largest_item_bytes} B; ${f.wcu_per_transfer}; ${f.rcu_per_bot_cycle}; ${f.sns_per_cycle}`,
+      '≤ 40 KB; ≤ 20; ≤ 2; ≤ 5 (10,000)',
+      '',
+    ]);
+    rows.push([`  cycle wall time; heap`, `${f.cycle_ms} ms; ${f.heap_mb} MB`, '', '']);
+  }
+  for (const [name, dollars] of Object.entries(scaleOut.aws_cost_month)) {
+    rows.push([`AWS a month, ${name}`, `$${dollars}`, '', '']);
   }
   process.stdout.write(`${renderTable({ head: ['measure', 'value', 'target', 'met'] }, rows)}\n`);
 }

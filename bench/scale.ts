@@ -22,18 +22,30 @@
  */
 
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { TableNames } from '../functions/adapters/dynamodb/context.ts';
+import { TABLES, type TableDef } from '../functions/adapters/dynamodb/tables.ts';
 import type { Alert } from '../functions/core/alerts.ts';
+import { ALERT_HISTORY_SAMPLES } from '../functions/core/analytics.ts';
 import { type Config, parseConfig } from '../functions/core/config.ts';
+import type { Money } from '../functions/core/money.ts';
+import { snapshotExpiry } from '../functions/core/retention.ts';
+import type { BotSnapshot, Stores } from '../functions/core/store-ports.ts';
 import { startEmbeddedDynamo } from '../functions/local/dynamo.ts';
 import { startLocalRuntime } from '../functions/local/runtime.ts';
+import { fixedResources, monthlyCost, PRICES_AS_OF } from './aws-cost.ts';
 import { countUnits, itemSize, scope, type Units } from './dynamo-units.ts';
 
-const FIVE_MINUTES = 5 * 60_000;
+const tableKey = (t: TableDef) => t.id.toLowerCase() as keyof TableNames;
+
 const T0 = Date.parse('2026-11-20T12:00:00Z');
 
 /** N bots in two pools, every one funded by the first cycle (100 USDT each). */
-export function fleetConfig(bots: number): Config {
-  return parseConfig({
+export function fleetConfig(bots: number, checkInterval = '5m'): Config {
+  return parseConfig(fleetConfigJson(bots, checkInterval));
+}
+
+export function fleetConfigJson(bots: number, checkInterval = '5m'): Record<string, unknown> {
+  return {
     portfolio_id: 'scale',
     currency: 'USDT',
     total_capital: bots * 250,
@@ -69,6 +81,7 @@ export function fleetConfig(bots: number): Config {
     },
     emergency_stop: { max_drawdown_percent: 25 },
     allocation: { strategy: 'fixed', rebalance_threshold: 0.1, rebalance_interval: '1d' },
+    monitoring: { check_interval: checkInterval },
     exchanges: {
       bitget: {
         transfer_fee: 0.001,
@@ -84,7 +97,7 @@ export function fleetConfig(bots: number): Config {
       account: String(7_000_000_000 + i),
       enabled: true,
     })),
-  });
+  };
 }
 
 const median = (xs: readonly number[]): number => {
@@ -105,16 +118,26 @@ export interface ScaleFigures {
   readonly wcu_per_bot_cycle: number;
   readonly sns_per_cycle: number;
   readonly sfn_transitions_per_transfer: number;
+  /** Task states run per transfer (a Lambda invocation each, in AWS). */
+  readonly steps_per_transfer: number;
   readonly transfers: number;
   readonly steady_transfers_per_cycle: number;
   readonly heap_mb: number;
 }
 
-export async function measureScale(bots: number, steadyCycles: number): Promise<ScaleFigures> {
-  const config = fleetConfig(bots);
+export async function measureScale(
+  bots: number,
+  steadyCycles: number,
+  cycleMinutes = 5,
+): Promise<ScaleFigures> {
+  const config = fleetConfig(bots, `${cycleMinutes}m`);
+  const spacing = cycleMinutes * 60_000;
   const dynamo = await startEmbeddedDynamo();
   const journal = dynamo.tableNames.transactions;
-  const counter = countUnits(dynamo.client, { [journal]: 2 }, journal);
+  const indexes = Object.fromEntries(
+    TABLES.map((t) => [dynamo.tableNames[tableKey(t)], t.indexes.map((i) => i.partitionKey.name)]),
+  );
+  const counter = countUnits(dynamo.client, indexes, journal);
   const alerts: Alert[] = [];
   let clock = T0;
   const rt = await startLocalRuntime({
@@ -134,8 +157,10 @@ export async function measureScale(bots: number, steadyCycles: number): Promise<
   let plannedWcu = 0;
   try {
     for (let c = 0; c <= steadyCycles; c++) {
+      // A bot's history as a steady fleet has it: the window the cycle's alerts read.
+      if (c === 1) await preloadHistory(rt.store, config, T0, spacing);
       if (c > 0) rt.trade();
-      clock = T0 + c * FIVE_MINUTES;
+      clock = T0 + c * spacing;
       counter.reset();
       const alertsBefore = alerts.length;
       const started = performance.now();
@@ -158,7 +183,9 @@ export async function measureScale(bots: number, steadyCycles: number): Promise<
     const largest = await largestItem(dynamo.client, Object.values(dynamo.tableNames));
     const steady = perCycle.slice(1);
     const executed = counter.by.transfer;
-    const transitions = [...rt.workflow.outcomes.values()].reduce((n, o) => n + o.transitions, 0);
+    const outcomes = [...rt.workflow.outcomes.values()];
+    const transitions = outcomes.reduce((n, o) => n + o.transitions, 0);
+    const steps = outcomes.reduce((n, o) => n + o.path.length, 0);
     const per = (n: number) => n / Math.max(transfers, 1);
     const steadyUnits = (pick: (u: Units) => number) => median(steady.map((s) => pick(s.cycle)));
     return {
@@ -173,6 +200,7 @@ export async function measureScale(bots: number, steadyCycles: number): Promise<
       wcu_per_bot_cycle: round(steadyUnits((u) => u.wcu - u.journalWcu) / bots, 3),
       sns_per_cycle: median(steady.map((s) => s.alerts)),
       sfn_transitions_per_transfer: round(per(transitions), 1),
+      steps_per_transfer: round(per(steps), 1),
       transfers,
       steady_transfers_per_cycle: median(steady.map((s) => s.transfers)),
       heap_mb: round(process.memoryUsage().heapUsed / 1024 / 1024, 0),
@@ -181,6 +209,38 @@ export async function measureScale(bots: number, steadyCycles: number): Promise<
     await rt.close();
     await dynamo.close();
   }
+}
+
+/** ALERT_HISTORY_SAMPLES snapshots per funded bot, five minutes apart, before `before`. */
+async function preloadHistory(
+  store: Stores,
+  config: Config,
+  before: number,
+  spacing: number,
+): Promise<void> {
+  const state = await store.portfolio.load(config.portfolioId);
+  const snapshots: BotSnapshot[] = [];
+  for (const [botId, b] of state?.bots ?? []) {
+    for (let k = ALERT_HISTORY_SAMPLES; k >= 1; k--) {
+      const at = new Date(before - k * spacing).toISOString();
+      const balance = (b.capitalBase +
+        BigInt(Math.round(Math.sin(k + botId.length) * 1e8))) as Money;
+      snapshots.push({
+        botId,
+        cycleId: `preload-${k}`,
+        at,
+        balance,
+        capitalBase: b.capitalBase,
+        contributed: b.contributed,
+        harvested: b.harvested,
+        protected: b.protected,
+        netContributed: b.contributed,
+        pnl: (balance - b.capitalBase) as Money,
+        expiresAt: snapshotExpiry(at, spacing),
+      });
+    }
+  }
+  await store.performance.putSnapshots(config.portfolioId, snapshots);
 }
 
 /** The largest item of the tables (a full scan, not counted). */
@@ -208,18 +268,65 @@ async function largestItem(
   return best;
 }
 
+/** `aws_cost_month`'s keys, each a fleet measured here and whether the stack has the NAT. */
+const COSTED = [
+  ['b10_15m_nat', 'bots_10_15m', true],
+  ['b10_15m', 'bots_10_15m', false],
+  ['b1000_5m_nat', 'bots_1000', true],
+  ['b1000_5m', 'bots_1000', false],
+  ['b10000_5m_nat', 'bots_10000', true],
+  ['b10000_5m', 'bots_10000', false],
+] as const;
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const arg = (name: string) => {
     const i = process.argv.indexOf(name);
     return i < 0 ? undefined : process.argv[i + 1];
   };
-  const sizes = (arg('--bots') ?? '1000,10000').split(',').map(Number);
   const steady = Number(arg('--steady') ?? 3);
-  const out: Record<string, ScaleFigures> = {};
-  for (const n of sizes) {
-    process.stderr.write(`scale: ${n} bots…\n`);
-    out[`bots_${n}`] = await measureScale(n, steady);
-    process.stderr.write(`${JSON.stringify(out[`bots_${n}`])}\n`);
+  // `10@15` is 10 bots every 15 minutes; the default: the fleets aws_cost_month is computed for.
+  const fleets = (arg('--bots') ?? '10@15,1000,10000').split(',').map((f) => {
+    const [bots, minutes] = f.split('@').map(Number);
+    return { bots: bots as number, minutes: minutes ?? 5 };
+  });
+  const scale: Record<string, ScaleFigures & { cycle_minutes: number }> = {};
+  for (const { bots, minutes } of fleets) {
+    const key = minutes === 5 ? `bots_${bots}` : `bots_${bots}_${minutes}m`;
+    process.stderr.write(`scale: ${bots} bots every ${minutes} minutes…\n`);
+    scale[key] = { ...(await measureScale(bots, steady, minutes)), cycle_minutes: minutes };
+    process.stderr.write(`${JSON.stringify(scale[key])}\n`);
   }
+  const fixed = {
+    nat: fixedResources(fleetConfigJson(10), 'nat-instance'),
+    none: fixedResources(fleetConfigJson(10), 'none'),
+  };
+  const costs: Record<string, Record<string, number>> = {};
+  for (const [name, fleet, nat] of COSTED) {
+    const f = scale[fleet];
+    if (!f) continue;
+    costs[name] = monthlyCost(
+      {
+        bots: f.bots,
+        cycleMinutes: f.cycle_minutes,
+        cycleMs: f.cycle_ms,
+        rcuPerBotCycle: f.rcu_per_bot_cycle,
+        wcuPerBotCycle: f.wcu_per_bot_cycle,
+        wcuPerTransfer: f.wcu_per_transfer,
+        rcuPerTransfer: f.rcu_per_transfer,
+        transfersPerCycle: f.steady_transfers_per_cycle,
+        snsPerCycle: f.sns_per_cycle,
+        transitionsPerTransfer: f.sfn_transitions_per_transfer,
+        stepsPerTransfer: f.steps_per_transfer,
+      },
+      nat ? fixed.nat : fixed.none,
+    );
+  }
+  const out = {
+    scale,
+    aws_cost_month: Object.fromEntries(Object.entries(costs).map(([k, v]) => [k, v.total])),
+    aws_cost_detail: costs,
+    aws_fixed_resources: fixed,
+    prices_as_of: PRICES_AS_OF,
+  };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
