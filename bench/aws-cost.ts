@@ -15,6 +15,20 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../functions/core/config.ts';
 import { METRIC_NAMES } from '../functions/core/metrics.ts';
+
+/** The metrics every cycle publishes; the others only when what they count happens. */
+const CYCLE_METRICS = [
+  METRIC_NAMES.equity,
+  METRIC_NAMES.reserveTotal,
+  METRIC_NAMES.deployedRatio,
+  METRIC_NAMES.cycleDuration,
+  METRIC_NAMES.botsRunning,
+  METRIC_NAMES.botsStale,
+  METRIC_NAMES.botsStopped,
+  METRIC_NAMES.botsError,
+];
+/** Published in an hour with a completed transfer: the count and the amounts harvested, refilled. */
+const TRANSFER_METRICS = 3;
 import { BotfolioStack } from '../lib/stack.ts';
 
 export const PRICES_AS_OF = '2026-12-01';
@@ -86,7 +100,8 @@ export interface FixedResources {
   readonly secrets: number;
   readonly natInstances: number;
   readonly publicIps: number;
-  readonly customMetrics: number;
+  /** Custom metrics every cycle publishes (CloudWatch bills a metric by the hours it is published in). */
+  readonly cycleMetrics: number;
   readonly cycleMemoryMb: number;
   readonly stepMemoryMb: number;
 }
@@ -118,8 +133,9 @@ export function fixedResources(
     secrets: count('AWS::SecretsManager::Secret'),
     natInstances: count('AWS::EC2::Instance'),
     publicIps: count('AWS::EC2::EIP'),
-    // One dimension set (the portfolio) per metric the functions emit.
-    customMetrics: Object.keys(METRIC_NAMES).length,
+    // One dimension set (the portfolio) each: the gauges every cycle publishes, the bots' health
+    // counts included (a fleet with monitored bots).
+    cycleMetrics: CYCLE_METRICS.length,
     cycleMemoryMb: memory(/^Cycle/),
     stepMemoryMb: memory(/Step/),
   };
@@ -151,8 +167,12 @@ export function monthlyCost(u: UsageFigures, f: FixedResources): Record<string, 
     over(messages, p.snsFreePublishes) * p.snsPublish +
     over(messages * EMAIL_SUBSCRIBERS, p.snsFreeEmails) * p.snsEmail;
   const logsGb = (cycles * LOG_BYTES_PER_CYCLE + steps * LOG_BYTES_PER_STEP) / 1e9;
+  // Prorated by the hour: a transfer's metrics cost in the hours that have one (failures,
+  // refusals and exchange errors are taken as rare enough to cost nothing).
+  const transferHours = 1 - Math.exp(-u.transfersPerCycle * (60 / u.cycleMinutes));
+  const metricMonths = f.cycleMetrics + TRANSFER_METRICS * transferHours;
   const cloudwatch =
-    over(f.customMetrics, p.cwFreeMetrics) * p.cwCustomMetricMonth +
+    over(metricMonths, p.cwFreeMetrics) * p.cwCustomMetricMonth +
     over(f.alarms, p.cwFreeAlarms) * p.cwAlarmMonth +
     over(f.dashboards, p.cwFreeDashboards) * p.cwDashboardMonth +
     over(logsGb, p.logsFreeGb) * p.logsIngestGb;

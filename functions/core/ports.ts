@@ -120,6 +120,11 @@ export interface Alerter {
     alerts: readonly Alert[],
     context: { portfolioId: string; cycleId?: string },
   ): Promise<void>;
+  /**
+   * Sends what the alerter holds for a digest (`withCooldown`: the non-critical alerts about
+   * single transfers), digested; a cycle and reconciliation call it when they end.
+   */
+  flush?(portfolioId: string): Promise<void>;
 }
 
 /**

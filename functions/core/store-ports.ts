@@ -4,6 +4,7 @@
  * and the performance series. A composition root builds them together (`Stores`); each use case
  * takes only the ones it needs.
  */
+import type { Alert } from './alerts.ts';
 import type { RecentReturns } from './analytics.ts';
 import type { PositionReading } from './exposure.ts';
 import type { HealthFacts, HealthStatus, PulledHealth } from './health.ts';
@@ -344,6 +345,12 @@ export interface CooldownStore {
   claimAlert(portfolioId: string, key: string, nowMs: number, cooldownMs: number): Promise<boolean>;
   /** The alerts last sent at or after `sinceMs` (their keys, `<code>#<bot>` or `<code>#transfer#<id>…`), newest first. */
   sentSince(portfolioId: string, sinceMs: number): Promise<{ key: string; sentAt: number }[]>;
+  /** Keeps `alert` (claimed under `key`) for the next digest; holding it again changes nothing. */
+  hold(portfolioId: string, key: string, alert: Alert): Promise<void>;
+  /** The alerts held for a digest, oldest first, each with its key. */
+  held(portfolioId: string): Promise<{ key: string; alert: Alert }[]>;
+  /** Forgets held alerts (sent in a digest). */
+  release(portfolioId: string, keys: readonly string[]): Promise<void>;
 }
 
 /** Per-bot performance series (`performance` table). */

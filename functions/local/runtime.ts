@@ -293,7 +293,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
           ...store,
           exchanges,
           workflow,
-          alerter,
+          // The cycle's digest of ended transfers waits for its own transfers (below).
+          alerter: { send: alerter.send, ...(alerter.sendMany && { sendMany: alerter.sendMany }) },
           metrics,
           customWeights,
           now,
@@ -303,6 +304,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         at,
       );
       await workflow.drain();
+      // Its transfers have ended here (in AWS the next cycle's end sends them): their digest now.
+      await alerter.flush?.(current.portfolioId);
       await published.drain();
       save();
       await prune(at, result.state);
@@ -318,6 +321,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       });
       for (const entry of restarts) await workflow.start(entry);
       await workflow.drain();
+      await alerter.flush?.(current.portfolioId);
       await published.drain();
       save();
       return report;
@@ -329,6 +333,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     folder,
     async close() {
       await workflow.drain();
+      await alerter.flush?.(current.portfolioId);
       await published.drain();
       save();
       if (folder) await folder.close();

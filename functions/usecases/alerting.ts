@@ -1,9 +1,15 @@
 /**
  * Alert delivery with the cooldown of DESIGN.md §3: the same (code, bot) — or (code, pool) for an
- * alert about a whole pool — is not re-sent within the config's cooldown. The claim lives in the store, so it holds across Lambda invocations. An alert
- * about one transfer is its own event, claimed once per transfer and status: a retried notify step
- * does not repeat it, two transfers of one bot are both reported, and so is an uncertain transfer
- * once reconciliation settles it.
+ * alert about a whole pool — is not re-sent within the config's cooldown. The claim lives in the
+ * store, so it holds across Lambda invocations. An alert about one transfer is its own event,
+ * claimed once per transfer and status: a retried notify step does not repeat it, two transfers
+ * of one bot are both reported, and so is an uncertain transfer once reconciliation settles it.
+ *
+ * Digests (issue 16): a cycle's alerts go out as one message per (code, severity); so do the
+ * transfers' non-critical ones (a completed harvest, a refused refill), held in the store as each
+ * transfer ends and sent together when a cycle or a reconciliation ends (`flush`) — an allocation
+ * wave of a thousand bots is one message, not a thousand. A transfer's critical alert (money may
+ * be stuck) goes out at once, on its own.
  */
 import { type Alert, digestAlerts } from '../core/alerts.ts';
 import type { Alerter } from '../core/ports.ts';
@@ -35,7 +41,22 @@ export function withCooldown(
     cooldowns.claimAlert(context.portfolioId, cooldownKey(a, context), now().getTime(), cooldownMs);
   return {
     async send(a, context) {
-      if (await claim(a, context)) await inner.send(a, context);
+      if (!(await claim(a, context))) return;
+      if (context.transferId !== undefined && a.severity !== 'critical') {
+        await cooldowns.hold(context.portfolioId, cooldownKey(a, context), a);
+      } else {
+        await inner.send(a, context);
+      }
+    },
+    async flush(portfolioId) {
+      const held = await cooldowns.held(portfolioId);
+      if (held.length === 0) return;
+      for (const d of digestAlerts(held.map((h) => h.alert))) await inner.send(d, { portfolioId });
+      // Forgotten once sent: a flush that dies in between sends them again, never loses them.
+      await cooldowns.release(
+        portfolioId,
+        held.map((h) => h.key),
+      );
     },
     async sendMany(alerts, context) {
       const due: Alert[] = [];

@@ -273,6 +273,8 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
 
   for (const entry of [...entries, ...stale]) await deps.workflow.start(entry);
   await sendAll(deps.alerter, withStop(decided.alerts, stop), { portfolioId, cycleId });
+  // The transfers that ended since the last cycle, digested (those it started end later).
+  await deps.alerter.flush?.(portfolioId);
 
   return {
     cycleId,

@@ -167,6 +167,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   const reserves = await reservesVersusMaster(deps);
   await settleReserveHold(deps, reserves, now);
   const subAccounts = await checkSubAccounts(deps);
+  await deps.alerter.flush?.(pid);
   return {
     at: now.toISOString(),
     restarted,

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Alert, alert, digestAlerts, poolAlert } from '../../functions/core/alerts.ts';
 import { ratio } from '../../functions/core/money.ts';
 import { renderAlert } from '../../functions/local/board.ts';
+import { withCooldown } from '../../functions/usecases/alerting.ts';
 import { specConfig } from '../core/fixtures.ts';
 import { cycleAt, type TestRuntime, testRuntime } from '../helpers/runtime.ts';
 
@@ -109,5 +110,59 @@ describe('a cycle’s alerts, through the cooldown', () => {
         .filter((k) => k.startsWith('bot_leverage_high#'))
         .sort(),
     ).toEqual(config.bots.map((b) => `bot_leverage_high#${b.botId}`).sort());
+  });
+
+  it('sends an allocation wave as one digest naming the bots, once', async () => {
+    // Prepare: the spec portfolio, whose first cycle funds every bot
+    const config = specConfig();
+    rt = await testRuntime({ config });
+    // Act
+    await rt.cycle(cycleAt(0));
+    const wave = rt.alerts.filter((a) => a.code === 'allocation');
+    const held = await rt.store.cooldowns.held(config.portfolioId);
+    rt.alerts.length = 0;
+    await rt.cycle(cycleAt(1));
+    const later = rt.alerts.filter((a) => a.code === 'allocation');
+    // Assess: one message naming the funded bots, nothing held after it, not sent again
+    const funded = [...((await rt.store.portfolio.load(config.portfolioId))?.bots.keys() ?? [])];
+    expect(funded.length).toBeGreaterThan(1);
+    expect(wave).toHaveLength(1);
+    expect([...(wave[0]?.bots ?? [])].sort()).toEqual(funded.sort());
+    expect(wave[0]?.message).toMatch(/^\d+ bots: /);
+    expect(held).toEqual([]);
+    expect(later).toEqual([]);
+  });
+
+  it('holds a transfer’s non-critical alert until a flush, and sends its critical one at once', async () => {
+    // Prepare: the cooldown over a store, in front of a recording alerter
+    rt = await testRuntime({ config: specConfig() });
+    const sent: Alert[] = [];
+    const alerter = withCooldown(
+      { send: async (a) => void sent.push(a) },
+      rt.store.cooldowns,
+      3_600_000,
+      () => cycleAt(0),
+    );
+    const pid = rt.config.portfolioId;
+    const done = (id: string, bot: string) =>
+      alerter.send(alert('harvest', `harvest of ${bot} completed`, bot), {
+        portfolioId: pid,
+        transferId: id,
+        transferStatus: 'completed',
+      });
+    // Act
+    await done('t1', 'a');
+    await done('t2', 'b');
+    await done('t1', 'a'); // a notify step run again
+    const failed = alert('transfer_failed', 'refill of c failed', 'c');
+    await alerter.send(failed, { portfolioId: pid, transferId: 't3', transferStatus: 'failed' });
+    const beforeFlush = [...sent];
+    await alerter.flush?.(pid);
+    await alerter.flush?.(pid);
+    // Assess
+    expect(beforeFlush).toEqual([failed]);
+    expect(sent.slice(1)).toEqual([
+      expect.objectContaining({ code: 'harvest', severity: 'info', bots: ['a', 'b'] }),
+    ]);
   });
 });

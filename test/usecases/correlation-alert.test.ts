@@ -188,6 +188,12 @@ describe('the cooldown of a pool alert', () => {
       async sentSince() {
         return [...sent].map(([key, sentAt]) => ({ key, sentAt }));
       },
+      // A pool's alert is about no transfer: it is never held for a digest.
+      hold: async () => {
+        throw new Error('a pool alert is not held');
+      },
+      held: async () => [],
+      release: async () => {},
     };
   };
 
