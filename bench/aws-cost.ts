@@ -29,6 +29,7 @@ const CYCLE_METRICS = [
 ];
 /** Published in an hour with a completed transfer: the count and the amounts harvested, refilled. */
 const TRANSFER_METRICS = 3;
+
 import { BotfolioStack } from '../lib/stack.ts';
 
 export const PRICES_AS_OF = '2026-12-01';

@@ -4,9 +4,10 @@
  * consistently, half that eventually consistent; a write unit per 1 KB written, the larger of the
  * item before and after). dynalite reports them for item and batch requests; for a Query or Scan
  * it reports none, so they are computed here from the items returned, by DynamoDB's item-size
- * rules. A write to a table with global secondary indexes (all ours project every attribute) is
- * billed again in each index: once more for an item written or changed there, twice when the
- * write changes the index's key (a delete and a put in the index).
+ * rules. A write to a table with global secondary indexes is billed again in each index: once
+ * more for an item written or changed there, twice when the write changes the index's key (a
+ * delete and a put in the index); an index of keys only is not written by an update that leaves
+ * its key alone.
  *
  * `scope` names who the units go to (`cycle` unless the caller's async context says otherwise):
  * the bench sets `transfer` for the requests of transfer executions. `reset` starts the cycle's
@@ -68,8 +69,8 @@ interface Capacity {
  */
 export function countUnits(
   client: DynamoDBClient,
-  /** Each table's global secondary indexes, by the attribute their partition key is. */
-  indexes: Readonly<Record<string, readonly string[]>>,
+  /** Each table's global secondary indexes: their partition key's attribute, their projection. */
+  indexes: Readonly<Record<string, readonly { key: string; keysOnly: boolean }[]>>,
   journalTable: string,
 ): {
   readonly by: Record<Scope, Units>;
@@ -114,10 +115,11 @@ export function countUnits(
       };
       const touched = new Set(Object.values(input.ExpressionAttributeNames ?? {}));
       const indexWrites = (table: string) =>
-        (indexes[table] ?? []).reduce(
-          (n, key) => n + (operation === 'UpdateItem' && touched.has(key) ? 2 : 1),
-          0,
-        );
+        (indexes[table] ?? []).reduce((n, { key, keysOnly }) => {
+          if (operation !== 'UpdateItem') return n + 1;
+          if (touched.has(key)) return n + 2;
+          return n + (keysOnly ? 0 : 1);
+        }, 0);
       const who = scope.getStore() ?? 'cycle';
       const units = by[who];
       const sk = (input.Key ?? input.Item)?.sk?.S;

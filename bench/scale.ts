@@ -135,7 +135,10 @@ export async function measureScale(
   const dynamo = await startEmbeddedDynamo();
   const journal = dynamo.tableNames.transactions;
   const indexes = Object.fromEntries(
-    TABLES.map((t) => [dynamo.tableNames[tableKey(t)], t.indexes.map((i) => i.partitionKey.name)]),
+    TABLES.map((t) => [
+      dynamo.tableNames[tableKey(t)],
+      t.indexes.map((i) => ({ key: i.partitionKey.name, keysOnly: i.projection === 'KEYS_ONLY' })),
+    ]),
   );
   const counter = countUnits(dynamo.client, indexes, journal);
   const alerts: Alert[] = [];

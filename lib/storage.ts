@@ -117,7 +117,10 @@ function buildTable(scope: Construct, def: TableDef, props: StorageProps): dynam
       indexName: index.indexName,
       partitionKey: attribute(index.partitionKey),
       sortKey: index.sortKey && attribute(index.sortKey),
-      projectionType: dynamodb.ProjectionType.ALL,
+      projectionType:
+        index.projection === 'ALL'
+          ? dynamodb.ProjectionType.ALL
+          : dynamodb.ProjectionType.KEYS_ONLY,
     });
   }
   return table;

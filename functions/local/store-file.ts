@@ -11,7 +11,7 @@
  * the lock, nobody writes while it reads: what it reads is what dynalite would answer.
  *
  * dynalite's layout (its db/index.js): one LevelDB, values JSON in DynamoDB's attribute-value
- * form; an item under `item-<table>~<key>`, a global index's copy (projection ALL) under
+ * form; an item under `item-<table>~<key>`, a global index's copy (all of it, or its keys) under
  * `index-global~<table>~<index>~<key>`, the table's description under `table~<table>`. A key is
  * `<6 hex of md5("Outliers" + hash key)>/<hex of the hash key>/` then, if any, `<hex of the range
  * key>/`, and for an index the table key's hash prefix: a query reads one hash key's range in key
@@ -184,6 +184,7 @@ export async function openStoreFile(
     throw error;
   }
   const stateItems = (pk: string) => items(`item-${tables.state}~${hashKeyPrefix(pk)}`);
+  const journalItemKey = (id: string) => `item-${tables.transactions}~${hashKeyPrefix(id)}`;
   const indexItems = (index: string, key: string, opts?: { reverse?: boolean; limit?: number }) =>
     items(`index-global~${tables.transactions}~${index}~${hashKeyPrefix(key)}`, opts);
   return {
@@ -216,8 +217,19 @@ export async function openStoreFile(
       return oldestFirstOnce(found);
     },
     async byBot(portfolioId, botId, limit) {
+      // The index holds the keys (a data folder made before may hold whole copies): the
+      // entries are read from the table by id.
       const key = botKey(portfolioId, botId);
-      return (await indexItems('by-bot', key, { reverse: true, limit })).map(journalEntryFromItem);
+      const found: JournalEntry[] = [];
+      for (const { id } of await indexItems('by-bot', key, { reverse: true, limit })) {
+        const value = typeof id === 'string' ? await exact(journalItemKey(id)) : undefined;
+        if (value !== undefined) {
+          found.push(
+            journalEntryFromItem(unmarshall(JSON.parse(value) as Record<string, unknown>)),
+          );
+        }
+      }
+      return found;
     },
     async endOfDay(portfolioId, botId, days) {
       // The range key starts with the snapshot's ISO time, so a day's rows share a key prefix:

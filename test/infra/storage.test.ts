@@ -39,7 +39,7 @@ describe('storage', () => {
               : def.indexes.map((index) => ({
                   IndexName: index.indexName,
                   KeySchema: keySchema(index),
-                  Projection: { ProjectionType: 'ALL' },
+                  Projection: { ProjectionType: index.projection },
                 })),
         }),
         DeletionPolicy: 'Retain',

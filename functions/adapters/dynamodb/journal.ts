@@ -4,7 +4,13 @@
  * status moves only from the status the caller saw (DESIGN.md §4).
  */
 
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import pMap from 'p-map';
 import type { Journal, JournalPatch, NoCallInFlight, SubmitClaim } from '../../core/store-ports.ts';
 import {
@@ -25,7 +31,7 @@ import {
   statusKey,
   unappliedKey,
 } from './codec.ts';
-import { compact, type StoreContext } from './context.ts';
+import { backoffMs, compact, type StoreContext, sleep } from './context.ts';
 import { isConditionalCheckFailed } from './errors.ts';
 
 /** Conditional puts in flight at once in `putPlanned`. */
@@ -54,6 +60,41 @@ export async function getJournalItem(ctx: StoreContext, id: string): Promise<Ite
     new GetCommand({ TableName: ctx.tables.transactions, Key: { id }, ConsistentRead: true }),
   );
   return out.Item;
+}
+
+/** Entries per BatchGetItem (the service's limit). */
+const GET_BATCH = 100;
+
+/** The journal items of `ids` (consistently), in that order; an id with no item is left out. */
+async function getJournalItems(ctx: StoreContext, ids: readonly string[]): Promise<Item[]> {
+  const byId = new Map<string, Item>();
+  for (let i = 0; i < ids.length; i += GET_BATCH) {
+    let keys: Record<string, unknown>[] = [...new Set(ids.slice(i, i + GET_BATCH))].map((id) => ({
+      id,
+    }));
+    for (let attempt = 1; keys.length > 0; attempt++) {
+      const out = await ctx.doc.send(
+        new BatchGetCommand({
+          RequestItems: { [ctx.tables.transactions]: { Keys: keys, ConsistentRead: true } },
+        }),
+      );
+      for (const item of out.Responses?.[ctx.tables.transactions] ?? []) {
+        byId.set(String(item.id), item);
+      }
+      keys = (out.UnprocessedKeys?.[ctx.tables.transactions]?.Keys ?? []) as Record<
+        string,
+        unknown
+      >[];
+      if (keys.length > 0) {
+        if (attempt >= 8) throw new Error(`the journal left ${keys.length} reads unprocessed`);
+        await sleep(backoffMs(attempt, 50, 2_000));
+      }
+    }
+  }
+  return ids.flatMap((id) => {
+    const item = byId.get(id);
+    return item ? [item] : [];
+  });
 }
 
 /** Creates the entry unless its id exists (a retried cycle or operation wrote it before): false then. */
@@ -306,10 +347,29 @@ export class DynamoJournal implements Journal {
     return queryIndex(this.ctx, 'by-status', 'status_key', unappliedKey(portfolioId));
   }
 
-  byBot(portfolioId: string, botId: string, limit?: number): Promise<JournalEntry[]> {
-    return queryIndex(this.ctx, 'by-bot', 'bot_key', botKey(portfolioId, botId), {
-      newestFirst: true,
-      limit,
-    });
+  /** The bot's entries, newest first: the index gives their ids, the table the entries. */
+  async byBot(portfolioId: string, botId: string, limit?: number): Promise<JournalEntry[]> {
+    const ids: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const remaining = limit === undefined ? undefined : limit - ids.length;
+      if (remaining !== undefined && remaining <= 0) break;
+      const out = await this.ctx.doc.send(
+        new QueryCommand({
+          TableName: this.ctx.tables.transactions,
+          IndexName: 'by-bot',
+          KeyConditionExpression: 'bot_key = :k',
+          ExpressionAttributeValues: { ':k': botKey(portfolioId, botId) },
+          ProjectionExpression: 'id',
+          ScanIndexForward: false,
+          ...(remaining !== undefined && { Limit: remaining }),
+          ...(start !== undefined && { ExclusiveStartKey: start }),
+        }),
+      );
+      for (const item of out.Items ?? []) ids.push(String(item.id));
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined);
+    const items = await getJournalItems(this.ctx, limit === undefined ? ids : ids.slice(0, limit));
+    return items.map((item) => remember(this.ctx, journalEntryFromItem(item)));
   }
 }

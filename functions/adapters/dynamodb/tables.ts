@@ -13,6 +13,11 @@ export interface IndexDef {
   readonly indexName: string;
   readonly partitionKey: KeyDef;
   readonly sortKey?: KeyDef;
+  /**
+   * What the index copies of each item: all of it, or its keys only — then a write costs the
+   * index nothing unless it changes the index's key, and a query reads the items by their keys.
+   */
+  readonly projection: 'ALL' | 'KEYS_ONLY';
 }
 
 export interface TableDef {
@@ -61,11 +66,14 @@ export const TRANSACTIONS_TABLE: TableDef = {
       indexName: 'by-status',
       partitionKey: { name: 'status_key', type: 'S' },
       sortKey: { name: 'created_at', type: 'S' },
+      projection: 'ALL',
     },
     {
       indexName: 'by-bot',
       partitionKey: { name: 'bot_key', type: 'S' },
       sortKey: { name: 'created_at', type: 'S' },
+      // Read only by a bot's history (the CLI, the board): each step's write then costs it nothing.
+      projection: 'KEYS_ONLY',
     },
   ],
 };
@@ -100,7 +108,7 @@ export function createTableInput(def: TableDef, tableName: string): CreateTableC
       GlobalSecondaryIndexes: def.indexes.map((i) => ({
         IndexName: i.indexName,
         KeySchema: schema(i.partitionKey, i.sortKey),
-        Projection: { ProjectionType: 'ALL' as const },
+        Projection: { ProjectionType: i.projection },
       })),
     }),
   };
