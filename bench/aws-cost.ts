@@ -40,7 +40,7 @@ export const PRICES = {
   dynamoReadUnit: 0.125 / 1e6, // on-demand read request unit
   dynamoStorageGbMonth: 0.25,
   dynamoFreeStorageGb: 25, // always free
-  lambdaGbSecond: 0.0000166667, // x86; arm64 is 20 % less (the stack's functions are x86)
+  lambdaGbSecond: 0.0000133334, // arm64, as the stack's functions are
   lambdaRequest: 0.2 / 1e6,
   lambdaFreeGbSeconds: 400_000, // always free, per month
   lambdaFreeRequests: 1_000_000, // always free, per month
@@ -56,6 +56,8 @@ export const PRICES = {
   cwFreeAlarms: 10, // always free
   cwDashboardMonth: 3,
   cwFreeDashboards: 3, // always free (up to 50 metrics each)
+  xrayTrace: 5 / 1e6, // traces recorded (the functions trace actively)
+  xrayFreeTraces: 100_000, // always free, per month
   logsIngestGb: 0.5,
   logsFreeGb: 5, // always free (ingestion and storage together)
   kmsKeyMonth: 1,
@@ -168,6 +170,11 @@ export function monthlyCost(u: UsageFigures, f: FixedResources): Record<string, 
     over(messages, p.snsFreePublishes) * p.snsPublish +
     over(messages * EMAIL_SUBSCRIBERS, p.snsFreeEmails) * p.snsEmail;
   const logsGb = (cycles * LOG_BYTES_PER_CYCLE + steps * LOG_BYTES_PER_STEP) / 1e9;
+  // X-Ray's default sampling: the first request each second, then 5 % of the rest.
+  const invocations = cycles + steps;
+  const seconds = HOURS_PER_MONTH * 3600;
+  const traced = Math.min(invocations, seconds) + 0.05 * Math.max(0, invocations - seconds);
+  const xray = over(traced, p.xrayFreeTraces) * p.xrayTrace;
   // Prorated by the hour: a transfer's metrics cost in the hours that have one (failures,
   // refusals and exchange errors are taken as rare enough to cost nothing).
   const transferHours = 1 - Math.exp(-u.transfersPerCycle * (60 / u.cycleMinutes));
@@ -184,6 +191,7 @@ export function monthlyCost(u: UsageFigures, f: FixedResources): Record<string, 
   const parts = {
     dynamodb: dynamoRequests + dynamoStorage,
     lambda,
+    xray,
     step_functions: stepFunctions,
     sns,
     cloudwatch,

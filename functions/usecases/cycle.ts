@@ -4,6 +4,7 @@
  * A cycle is identified by its schedule slot, so a retried cycle plans the same transfer ids and
  * its journal writes and workflow starts are no-ops.
  */
+import pMap from 'p-map';
 import { type Alert, alert, announcesTransfer } from '../core/alerts.ts';
 import { netContributed, totalPnl } from '../core/analytics.ts';
 import type { Config } from '../core/config.ts';
@@ -61,6 +62,9 @@ export interface CycleDeps
    */
   readonly pauseBot?: BotPause;
 }
+
+/** Workflow starts in flight at once (Step Functions refills 300 starts a second). */
+const START_CONCURRENCY = 8;
 
 export interface CycleResult {
   readonly cycleId: string;
@@ -271,7 +275,11 @@ export async function runCycle(deps: CycleDeps, at: Date): Promise<CycleResult> 
     ...healthMetrics(decided.health),
   });
 
-  for (const entry of [...entries, ...stale]) await deps.workflow.start(entry);
+  // A few at once, in the order planned: a fleet's wave (10,000 allocations) started one by one
+  // would outlast the cycle's timeout, all at once would pass Step Functions' start rate.
+  await pMap([...entries, ...stale], (entry) => deps.workflow.start(entry), {
+    concurrency: START_CONCURRENCY,
+  });
   await sendAll(deps.alerter, withStop(decided.alerts, stop), { portfolioId, cycleId });
   // The transfers that ended since the last cycle, digested (those it started end later).
   await deps.alerter.flush?.(portfolioId);
