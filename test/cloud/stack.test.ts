@@ -275,12 +275,15 @@ cloud('the deployed stack on an AWS emulator', () => {
     );
     const [reserves, master] = await reservesAndMaster(w());
     expect(reserves).toBe(master);
-    // … and told: an `allocation` alert per transfer on the topic, and the cycle's metrics as EMF
+    // … and told: the four allocations in one digest on the topic once the next reconciliation
+    // (or cycle) ends, and the cycle's metrics as EMF
     expect(w().inbox.confirmed).toBe(true);
-    await expect
-      .poll(() => w().inbox.notifications.length, { timeout: 10_000 })
-      .toBeGreaterThanOrEqual(4);
-    expect(w().inbox.notifications.map((n) => n.attributes.severity)).toContain('info');
+    await scheduled(w(), w().stack.reconcileFunction, 'rate(10 minutes)');
+    lastFuturesReadAt = Date.now();
+    const digests = () =>
+      w().inbox.notifications.filter((n) => n.subject?.endsWith('info: allocation (4 bots)'));
+    await expect.poll(() => digests().length, { timeout: 10_000 }).toBe(1);
+    expect(digests()[0]?.attributes.severity).toBe('info');
     const cycleLog = await deployed.jsonLogLines(w().aws, w().stack.cycleFunction);
     const emf = cycleLog.filter((l) => '_aws' in l);
     expect(emf.flatMap((l) => Object.keys(l))).toEqual(
