@@ -21,6 +21,8 @@
  * runs it in a process of its own).
  */
 
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { TableNames } from '../functions/adapters/dynamodb/context.ts';
 import { TABLES, type TableDef } from '../functions/adapters/dynamodb/tables.ts';
@@ -38,58 +40,35 @@ import { countUnits, itemSize, scope, type Units } from './dynamo-units.ts';
 const tableKey = (t: TableDef) => t.id.toLowerCase() as keyof TableNames;
 
 const T0 = Date.parse('2026-11-20T12:00:00Z');
+const SPEC_PORTFOLIO = fileURLToPath(new URL('../examples/spec-portfolio.json', import.meta.url));
 
 /** N bots in two pools, every one funded by the first cycle (100 USDT each). */
 export function fleetConfig(bots: number, checkInterval = '5m'): Config {
   return parseConfig(fleetConfigJson(bots, checkInterval));
 }
 
+/** The specification's portfolio (examples/spec-portfolio.json) with N bots of 100 USDT each. */
 export function fleetConfigJson(bots: number, checkInterval = '5m'): Record<string, unknown> {
+  const spec = JSON.parse(readFileSync(SPEC_PORTFOLIO, 'utf8')) as {
+    pools: Record<string, Record<string, unknown>>;
+    exchanges: { bitget: Record<string, unknown> };
+  };
+  const pool = (name: string, share: number) => ({
+    ...spec.pools[name],
+    share,
+    allocation_per_bot: 100,
+  });
   return {
+    ...spec,
     portfolio_id: 'scale',
-    currency: 'USDT',
     total_capital: bots * 250,
     emergency_reserve: { share: 0.2, minimum: 200 },
     pools: {
-      low_frequency: {
-        share: 0.4,
-        reserve_ratio: 0.4,
-        harvest_threshold: 1.25,
-        harvest_percentage: 0.6,
-        allocation_per_bot: 100,
-      },
-      high_frequency: {
-        share: 0.4,
-        reserve_ratio: 0.3,
-        harvest_threshold: 1.15,
-        harvest_percentage: 0.8,
-        allocation_per_bot: 100,
-      },
+      low_frequency: pool('low_frequency', 0.4),
+      high_frequency: pool('high_frequency', 0.4),
     },
-    loss_recovery: {
-      enabled: true,
-      intervention_threshold: 0.25,
-      refill_target: 0.75,
-      max_refills: 2,
-    },
-    black_swan_protection: {
-      enabled: true,
-      drawdown_threshold: 0.6,
-      safety_allocation: 0.2,
-      no_refill_policy: true,
-      resume_threshold: 0.8,
-    },
-    emergency_stop: { max_drawdown_percent: 25 },
-    allocation: { strategy: 'fixed', rebalance_threshold: 0.1, rebalance_interval: '1d' },
     monitoring: { check_interval: checkInterval },
-    exchanges: {
-      bitget: {
-        transfer_fee: 0.001,
-        min_transfer: 1,
-        max_transfer: 500,
-        daily_transfer_limit: bots * 1_000,
-      },
-    },
+    exchanges: { bitget: { ...spec.exchanges.bitget, daily_transfer_limit: bots * 1_000 } },
     bots: Array.from({ length: bots }, (_, i) => ({
       bot_id: `bot-${String(i).padStart(5, '0')}`,
       pool: i % 2 === 0 ? 'low_frequency' : 'high_frequency',
