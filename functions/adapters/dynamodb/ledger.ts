@@ -347,53 +347,50 @@ export class DynamoLedgerStore implements LedgerStore {
   async applyCompleted(entry: JournalEntry): Promise<void> {
     const { id, portfolioId } = entry;
     const headerKey = stateKey(portfolioId);
-    let pots: Pots | undefined;
-    let stored: JournalEntry;
-    let episode: bigint;
     for (let attempt = 1; ; attempt++) {
-      const header = await readHeader(this.ctx, portfolioId);
-      const read = await storedEntry(this.ctx, id, portfolioId);
-      stored = read.entry;
-      episode = header.episode;
+      const header = await readHeader(this.ctx, portfolioId); // H0
+      const { entry: stored, applied } = await storedEntry(this.ctx, id, portfolioId); // J1
       const parts = split(stored);
-      if (read.applied) {
-        if (parts.bot) {
-          await forgetApplying(this.ctx, botItemKey(portfolioId, parts.bot.botId), id, false);
-        }
+      const botKey = parts.bot && botItemKey(portfolioId, parts.bot.botId);
+      if (applied) {
+        if (botKey) await forgetApplying(this.ctx, botKey, id, false);
         if (header.applying.has(id)) await forgetApplying(this.ctx, headerKey, id, true);
         return;
       }
-      if (header.applying.has(id)) break;
-      try {
-        pots = await applyHeader(this.ctx, stored, parts, header.epoch, header.holding.has(id));
-        break;
-      } catch (err) {
-        if (!isConditionalCheckFailed(err)) throw err;
-        if (attempt >= MAX_ATTEMPTS) throw new LedgerContentionError(id, attempt);
-        await sleep(backoffMs(attempt));
-      }
-    }
-    const parts = split(stored);
-    if (parts.bot) {
-      const key = botItemKey(portfolioId, parts.bot.botId);
-      for (let attempt = 1; ; attempt++) {
-        const marks = await readBotMarks(this.ctx, key);
-        if ((await storedEntry(this.ctx, id, portfolioId)).applied) break;
-        if (marks.applying.has(id)) break;
+      let pots: Pots | undefined;
+      if (!header.applying.has(id)) {
         try {
-          await applyBot(this.ctx, stored, parts, marks.epoch, episode);
-          break;
+          pots = await applyHeader(this.ctx, stored, parts, header.epoch, header.holding.has(id));
         } catch (err) {
           if (!isConditionalCheckFailed(err)) throw err;
           if (attempt >= MAX_ATTEMPTS) throw new LedgerContentionError(id, attempt);
           await sleep(backoffMs(attempt));
+          continue;
         }
       }
+      if (botKey) await this.#applyBotPart(stored, parts, botKey, header.episode);
+      await markApplied(this.ctx, stored, pots); // J5
+      if (botKey) await forgetApplying(this.ctx, botKey, id, false); // B4
+      await forgetApplying(this.ctx, headerKey, id, true); // H4
+      return;
     }
-    await markApplied(this.ctx, stored, pots);
-    if (parts.bot)
-      await forgetApplying(this.ctx, botItemKey(portfolioId, parts.bot.botId), id, false);
-    await forgetApplying(this.ctx, headerKey, id, true);
+  }
+
+  /** B0, J1′, B2: the bot's part, once, unless the entry is applied already. */
+  async #applyBotPart(stored: JournalEntry, parts: Split, key: Item, episode: bigint) {
+    for (let attempt = 1; ; attempt++) {
+      const marks = await readBotMarks(this.ctx, key);
+      if ((await storedEntry(this.ctx, stored.id, stored.portfolioId)).applied) return;
+      if (marks.applying.has(stored.id)) return;
+      try {
+        await applyBot(this.ctx, stored, parts, marks.epoch, episode);
+        return;
+      } catch (err) {
+        if (!isConditionalCheckFailed(err)) throw err;
+        if (attempt >= MAX_ATTEMPTS) throw new LedgerContentionError(stored.id, attempt);
+        await sleep(backoffMs(attempt));
+      }
+    }
   }
 
   /** The projection's watermark and what is in flight on it. */
