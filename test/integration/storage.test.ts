@@ -354,50 +354,8 @@ describe.each(BACKENDS)('the DynamoDB stores on $name', (backend) => {
     });
 
     it('reads books written before bot items and moves them, finishing an entry the old protocol left half applied once', async () => {
-      // Arrange: the old layout — every bot field on the header — with a harvest whose deltas
-      // (bot fields included) are in and which is still marked as applying.
       const p = freshPortfolio();
-      const first = await completed(store.journal, entry(p, { amount: money(150) }));
-      const harvest = await completed(
-        store.journal,
-        entry(p, {
-          kind: 'harvest',
-          from: `bot:${LF_BOT}`,
-          to: 'reserve:low_frequency',
-          amount: money(30),
-          cycleId: 'c-2',
-        }),
-      );
-      const expected = ledgerAfter(startingState(), [first, harvest]);
-      const legacy: Record<string, unknown> = {
-        ...stateKey(p),
-        as_of: '2026-11-20T00:00:00.000Z',
-        peak_equity: money(1000),
-        halted: false,
-        black_swan: false,
-        ledger_epoch: 1n,
-        applying: new Set([harvest.id]),
-        [`confirmed:${LF_BOT}`]: { balance: money(120), at: 't', reason: 'r', by: 'me' },
-        [`retired:gone-bot`]: '77',
-        protected_episode: new Set([LF_BOT]),
-      };
-      for (const [field, value] of Object.entries(expected)) {
-        const bot = /^bot:(.+):(\w+)$/.exec(field);
-        if (!bot) legacy[field] = value;
-        else {
-          const name = bot[2] === 'capitalBase' ? 'capital_base' : (bot[2] as string);
-          legacy[`bot:${bot[1]}:${name}`] = value;
-        }
-      }
-      await raw().send(new PutCommand({ TableName: db.tableNames.state, Item: legacy }));
-      await raw().send(
-        new UpdateCommand({
-          TableName: db.tableNames.transactions,
-          Key: { id: first.id },
-          UpdateExpression: 'SET ledger_applied = :t',
-          ExpressionAttributeValues: { ':t': true },
-        }),
-      );
+      const { harvest, expected } = await legacyBooks(p);
 
       // Act: a load moves the books; the half-applied entry is finished
       const before = await loaded(p);
@@ -414,6 +372,17 @@ describe.each(BACKENDS)('the DynamoDB stores on $name', (backend) => {
       const header = (await rawState(p)) ?? {};
       expect(Object.keys(header).filter((k) => /^(bot|confirmed|retired):/.test(k))).toEqual([]);
       expect(header).not.toHaveProperty('applying');
+      expect((await store.ledger.watermark(p)).applied).toBe(2n);
+    });
+
+    it('moves the old books whole when an apply comes before any load', async () => {
+      // The ledger's first read of the header is a projection: the upgrade reads it all.
+      const p = freshPortfolio();
+      const { harvest, expected } = await legacyBooks(p);
+
+      await store.ledger.applyCompleted(harvest);
+
+      expect(flatLedger(await loaded(p))).toEqual(expected);
       expect((await store.ledger.watermark(p)).applied).toBe(2n);
     });
 
@@ -809,6 +778,55 @@ describe.each(BACKENDS)('the DynamoDB stores on $name', (backend) => {
     await store.ledger.applyCompleted(e);
     release();
     await slowApply;
+  }
+
+  /**
+   * Books of the old layout — every bot field on the header — with a harvest whose deltas (bot
+   * fields included) are in and which is still marked as applying.
+   */
+  async function legacyBooks(p: string) {
+    const first = await completed(store.journal, entry(p, { amount: money(150) }));
+    const harvest = await completed(
+      store.journal,
+      entry(p, {
+        kind: 'harvest',
+        from: `bot:${LF_BOT}`,
+        to: 'reserve:low_frequency',
+        amount: money(30),
+        cycleId: 'c-2',
+      }),
+    );
+    const expected = ledgerAfter(startingState(), [first, harvest]);
+    const legacy: Record<string, unknown> = {
+      ...stateKey(p),
+      as_of: '2026-11-20T00:00:00.000Z',
+      peak_equity: money(1000),
+      halted: false,
+      black_swan: false,
+      ledger_epoch: 1n,
+      applying: new Set([harvest.id]),
+      [`confirmed:${LF_BOT}`]: { balance: money(120), at: 't', reason: 'r', by: 'me' },
+      [`retired:gone-bot`]: '77',
+      protected_episode: new Set([LF_BOT]),
+    };
+    for (const [field, value] of Object.entries(expected)) {
+      const bot = /^bot:(.+):(\w+)$/.exec(field);
+      if (!bot) legacy[field] = value;
+      else {
+        const name = bot[2] === 'capitalBase' ? 'capital_base' : (bot[2] as string);
+        legacy[`bot:${bot[1]}:${name}`] = value;
+      }
+    }
+    await raw().send(new PutCommand({ TableName: db.tableNames.state, Item: legacy }));
+    await raw().send(
+      new UpdateCommand({
+        TableName: db.tableNames.transactions,
+        Key: { id: first.id },
+        UpdateExpression: 'SET ledger_applied = :t',
+        ExpressionAttributeValues: { ':t': true },
+      }),
+    );
+    return { harvest, expected };
   }
 
   async function rawItem(key: Record<string, string>) {

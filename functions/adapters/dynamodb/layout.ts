@@ -44,17 +44,17 @@ const REMOVALS_PER_UPDATE = 60;
 export const isUpgraded = (header: Item): boolean => header[LAYOUT] !== undefined;
 
 /**
- * Brings the portfolio's state to bot items if it is not there yet; returns the header as it is
- * after (re-read when an upgrade ran).
+ * Brings the portfolio's state to bot items if it is not there yet; returns the whole header as
+ * it is after. `header` only tells whether to look: it may be a projection, so the upgrade works
+ * on the whole header, read afresh.
  */
 export async function ensureLayout(
   ctx: StoreContext,
   portfolioId: string,
   header: Item,
 ): Promise<Item> {
-  let current = header;
-  for (let attempt = 1; !isUpgraded(current); attempt++) {
-    await upgrade(ctx, portfolioId, current);
+  if (isUpgraded(header)) return header;
+  for (let attempt = 1; ; attempt++) {
     const out = await ctx.doc.send(
       new GetCommand({
         TableName: ctx.tables.state,
@@ -63,12 +63,12 @@ export async function ensureLayout(
       }),
     );
     if (out.Item === undefined) throw new StateNotFoundError(portfolioId);
-    current = out.Item;
-    if (!isUpgraded(current) && attempt >= ATTEMPTS) {
+    if (isUpgraded(out.Item)) return out.Item;
+    if (attempt > ATTEMPTS) {
       throw new Error(`the state of ${portfolioId} kept moving while its layout was upgraded`);
     }
+    await upgrade(ctx, portfolioId, out.Item);
   }
-  return current;
 }
 
 async function upgrade(ctx: StoreContext, portfolioId: string, header: Item): Promise<void> {
