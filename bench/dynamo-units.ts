@@ -4,17 +4,22 @@
  * consistently, half that eventually consistent; a write unit per 1 KB written, the larger of the
  * item before and after). dynalite reports them for item and batch requests; for a Query or Scan
  * it reports none, so they are computed here from the items returned, by DynamoDB's item-size
- * rules. A write to a table with global secondary indexes is billed again in each index: once
- * more for an item written or changed there, twice when the write changes the index's key (a
- * delete and a put in the index); an index of keys only is not written by an update that leaves
- * its key alone.
+ * rules. A conditional write that is refused is billed too (AWS bills it, and reports nothing):
+ * the units of the item it would have written.
+ *
+ * A write to a table with global secondary indexes is billed again in each index it changes,
+ * judged from the item before and after the write (read on `peek`, a client the counter does not
+ * see): a put in the index for an item that enters it, a delete for one that leaves it, both when
+ * its key changes, one write for an item that stays under the same key of an index that copies
+ * all of it, none for an index of keys only or an item in neither image — an index entry costs
+ * the units of what the index copies (the whole item, or its keys: one unit).
  *
  * `scope` names who the units go to (`cycle` unless the caller's async context says otherwise):
  * the bench sets `transfer` for the requests of transfer executions. `reset` starts the cycle's
  * count again; the transfers' adds up over the run.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 
 export type Scope = 'cycle' | 'transfer';
 export const scope = new AsyncLocalStorage<Scope>();
@@ -56,7 +61,34 @@ export function itemSize(item: Record<string, AttributeValue>): number {
   return size;
 }
 
-const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
+const writeUnits = (item: Record<string, AttributeValue> | undefined): number =>
+  Math.max(1, Math.ceil(itemSize(item ?? {}) / 1024));
+
+/** A global secondary index as the counter needs it: its key attributes, what it copies. */
+export interface CountedIndex {
+  readonly keys: readonly string[];
+  readonly keysOnly: boolean;
+}
+
+type Image = Record<string, AttributeValue> | undefined;
+
+/** The write units one write costs in one index, from the item before and after it. */
+export function indexWriteUnits(index: CountedIndex, before: Image, after: Image): number {
+  const inIndex = (item: Image) => item !== undefined && index.keys.every((k) => k in item);
+  const entry = (item: Image) => (index.keysOnly ? 1 : writeUnits(item));
+  const was = inIndex(before);
+  const is = inIndex(after);
+  if (!was && !is) return 0;
+  if (!was) return entry(after);
+  if (!is) return entry(before);
+  const sameKey = index.keys.every(
+    (k) => JSON.stringify(before?.[k]) === JSON.stringify(after?.[k]),
+  );
+  if (!sameKey) return entry(before) + entry(after);
+  return index.keysOnly ? 0 : entry(after);
+}
+
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
 
 interface Capacity {
   readonly TableName?: string;
@@ -64,14 +96,14 @@ interface Capacity {
 }
 
 /**
- * Counts every request `client` sends from now on, by scope. `indexes` gives each table's number
- * of global secondary indexes.
+ * Counts every request `client` sends from now on, by scope. `indexes` gives each table's global
+ * secondary indexes; `peek` reads the items a write to such a table changes (uncounted).
  */
 export function countUnits(
   client: DynamoDBClient,
-  /** Each table's global secondary indexes: their partition key's attribute, their projection. */
-  indexes: Readonly<Record<string, readonly { key: string; keysOnly: boolean }[]>>,
+  indexes: Readonly<Record<string, readonly CountedIndex[]>>,
   journalTable: string,
+  peek: DynamoDBClient,
 ): {
   readonly by: Record<Scope, Units>;
   /** Units by scope, operation, table and kind of key (`bot#`, `state`…): where they go. */
@@ -81,6 +113,9 @@ export function countUnits(
   const by: Record<Scope, Units> = { cycle: zero(), transfer: zero() };
   const detail = new Map<string, number>();
   const note = (what: string, n: number) => detail.set(what, (detail.get(what) ?? 0) + n);
+  const image = async (table: string, key: Record<string, AttributeValue>): Promise<Image> =>
+    (await peek.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true })))
+      .Item;
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const request = args.request as { body?: string | Uint8Array };
@@ -101,43 +136,60 @@ export function countUnits(
           Buffer.byteLength(request.body),
         );
       }
-      const result = await next(args);
-      const output = result.output as {
-        ConsumedCapacity?: Capacity | Capacity[];
-        Items?: Record<string, AttributeValue>[];
-      };
       const input = args.input as {
         TableName?: string;
         ConsistentRead?: boolean;
         Key?: Record<string, AttributeValue>;
         Item?: Record<string, AttributeValue>;
-        ExpressionAttributeNames?: Record<string, string>;
       };
-      const touched = new Set(Object.values(input.ExpressionAttributeNames ?? {}));
-      const indexWrites = (table: string) =>
-        (indexes[table] ?? []).reduce((n, { key, keysOnly }) => {
-          if (operation !== 'UpdateItem') return n + 1;
-          if (touched.has(key)) return n + 2;
-          return n + (keysOnly ? 0 : 1);
-        }, 0);
+      const table = input.TableName ?? '';
+      const tableIndexes = WRITES.has(operation) ? (indexes[table] ?? []) : [];
+      const itemKey =
+        input.Key ??
+        (input.Item &&
+          Object.fromEntries(
+            Object.entries(input.Item).filter(
+              ([name]) => name === 'id' || name === 'pk' || name === 'sk',
+            ),
+          ));
+      const before = tableIndexes.length > 0 && itemKey ? await image(table, itemKey) : undefined;
       const who = scope.getStore() ?? 'cycle';
       const units = by[who];
       const sk = (input.Key ?? input.Item)?.sk?.S;
-      const what = `${who} ${operation} ${input.TableName ?? ''} ${sk === undefined ? '' : sk.replace(/[#:].*$/, '#')}`;
+      const what = `${who} ${operation} ${table} ${sk === undefined ? '' : sk.replace(/[#:].*$/, '#')}`;
+      const addWrite = (n: number) => {
+        units.wcu += n;
+        note(`${what} wcu`, n);
+        if (table === journalTable) units.journalWcu += n;
+      };
       units.requests += 1;
+      let result: Awaited<ReturnType<typeof next>>;
+      try {
+        result = await next(args);
+      } catch (error) {
+        if (WRITES.has(operation) && (error as Error).name === 'ConditionalCheckFailedException') {
+          addWrite(writeUnits(input.Item ?? before));
+        }
+        throw error;
+      }
+      const output = result.output as {
+        ConsumedCapacity?: Capacity | Capacity[];
+        Items?: Record<string, AttributeValue>[];
+      };
       const consumed = [output.ConsumedCapacity ?? []].flat();
       if (consumed.length > 0) {
         for (const c of consumed) {
           const n = c.CapacityUnits ?? 0;
-          if (!WRITES.has(operation)) {
+          if (WRITES.has(operation) || operation === 'BatchWriteItem') {
+            addWrite(n);
+          } else {
             units.rcu += n;
             note(`${what} rcu`, n);
-            continue;
           }
-          const billed = n * (1 + indexWrites(c.TableName ?? ''));
-          units.wcu += billed;
-          note(`${what} wcu`, billed);
-          if (c.TableName === journalTable) units.journalWcu += billed;
+        }
+        if (tableIndexes.length > 0 && itemKey) {
+          const after = operation === 'DeleteItem' ? undefined : await image(table, itemKey);
+          addWrite(tableIndexes.reduce((n, i) => n + indexWriteUnits(i, before, after), 0));
         }
       } else if (output.Items) {
         const bytes = output.Items.reduce((n, item) => n + itemSize(item), 0);

@@ -32,7 +32,7 @@ import { type Config, parseConfig } from '../functions/core/config.ts';
 import type { Money } from '../functions/core/money.ts';
 import { snapshotExpiry } from '../functions/core/retention.ts';
 import type { BotSnapshot, Stores } from '../functions/core/store-ports.ts';
-import { startEmbeddedDynamo } from '../functions/local/dynamo.ts';
+import { localDynamoClient, startEmbeddedDynamo } from '../functions/local/dynamo.ts';
 import { startLocalRuntime } from '../functions/local/runtime.ts';
 import { fixedResources, monthlyCost, PRICES_AS_OF } from './aws-cost.ts';
 import { countUnits, itemSize, scope, type Units } from './dynamo-units.ts';
@@ -116,10 +116,14 @@ export async function measureScale(
   const indexes = Object.fromEntries(
     TABLES.map((t) => [
       dynamo.tableNames[tableKey(t)],
-      t.indexes.map((i) => ({ key: i.partitionKey.name, keysOnly: i.projection === 'KEYS_ONLY' })),
+      t.indexes.map((i) => ({
+        keys: [i.partitionKey.name, ...(i.sortKey ? [i.sortKey.name] : [])],
+        keysOnly: i.projection === 'KEYS_ONLY',
+      })),
     ]),
   );
-  const counter = countUnits(dynamo.client, indexes, journal);
+  const peek = localDynamoClient(dynamo.endpoint);
+  const counter = countUnits(dynamo.client, indexes, journal, peek);
   const alerts: Alert[] = [];
   let clock = T0;
   const rt = await startLocalRuntime({
@@ -189,6 +193,7 @@ export async function measureScale(
     };
   } finally {
     await rt.close();
+    peek.destroy();
     await dynamo.close();
   }
 }
