@@ -132,8 +132,9 @@ export interface Journal {
    */
   claimSubmit(id: string, claim: SubmitClaim): Promise<JournalEntry | undefined>;
   /**
-   * The call `attempt` has returned (whatever it said): its lease ends. `failure` (the error it
-   * returned) is added to the history while the entry is still `submitted`.
+   * The call `attempt` has returned: its lease ends. `failure` (the error it returned) is added
+   * to the history while the entry is still `submitted`. (The transfer steps end a call's lease
+   * only when it failed: after a success nothing calls again.)
    */
   endSubmit(id: string, attempt: number, failure?: string): Promise<void>;
   /** Entries of a portfolio in the given statuses (the status index). */
@@ -335,8 +336,11 @@ export interface PlanStore {
   planOf(portfolioId: string, botId: string): Promise<BotPlan | undefined>;
   /** Every plan holding a bot (bot id → plan); released ones are left out. */
   plans(portfolioId: string): Promise<Map<string, BotPlan>>;
-  /** Releases the bot if the plan of `cycleId` still holds it. */
-  releaseBot(portfolioId: string, botId: string, cycleId: string): Promise<void>;
+  /**
+   * Releases the bot if the plan of `cycleId` still holds it; and its lock (LockStore) if
+   * `unlock` holds it — a transfer's end, in one write where the store can.
+   */
+  releaseBot(portfolioId: string, botId: string, cycleId: string, unlock?: string): Promise<void>;
 }
 
 /** When each alert was last sent (the cooldown of DESIGN.md §3). */
@@ -345,11 +349,14 @@ export interface CooldownStore {
   claimAlert(portfolioId: string, key: string, nowMs: number, cooldownMs: number): Promise<boolean>;
   /** The alerts last sent at or after `sinceMs` (their keys, `<code>#<bot>` or `<code>#transfer#<id>…`), newest first. */
   sentSince(portfolioId: string, sinceMs: number): Promise<{ key: string; sentAt: number }[]>;
-  /** Keeps `alert` (claimed under `key`) for the next digest; holding it again changes nothing. */
+  /**
+   * Keeps `alert` for the next digest under `key` (a transfer and its status) — the first time
+   * only: holding it again, before or after its digest went out, changes nothing.
+   */
   hold(portfolioId: string, key: string, alert: Alert): Promise<void>;
-  /** The alerts held for a digest, oldest first, each with its key. */
+  /** The alerts held for a digest and not sent yet, oldest first, each with its key. */
   held(portfolioId: string): Promise<{ key: string; alert: Alert }[]>;
-  /** Forgets held alerts (sent in a digest). */
+  /** Marks held alerts sent (in a digest): `sentSince` lists them from then on. */
   release(portfolioId: string, keys: readonly string[]): Promise<void>;
 }
 

@@ -22,14 +22,10 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import {
-  botKey,
-  journalEntryFromItem,
-  oldestFirstOnce,
-  statusKey,
-} from '../adapters/dynamodb/codec.ts';
+import { botKey, journalEntryFromItem, sentOf } from '../adapters/dynamodb/codec.ts';
 import type { TableNames } from '../adapters/dynamodb/context.ts';
 import { HEALTH_PREFIX, healthFactsOfItem } from '../adapters/dynamodb/health-item.ts';
+import { journalReads } from '../adapters/dynamodb/journal-index.ts';
 import { snapshotFromItem } from '../adapters/dynamodb/performance-item.ts';
 import { STATE_SK, stateFromItems } from '../adapters/dynamodb/state-item.ts';
 import type { HealthFacts } from '../core/health.ts';
@@ -122,7 +118,7 @@ export interface StoreFile {
   loadState(portfolioId: string): Promise<PortfolioState | undefined>;
   /** As `CooldownStore.sentSince`. */
   sentSince(portfolioId: string, sinceMs: number): Promise<{ key: string; sentAt: number }[]>;
-  /** As `Journal.byStatus`, for statuses other than `completed`. */
+  /** As `Journal.byStatus`. */
   byStatus(portfolioId: string, statuses: readonly TransferStatus[]): Promise<JournalEntry[]>;
   /** As `Journal.byBot`: the bot's newest entries first. */
   byBot(portfolioId: string, botId: string, limit: number): Promise<JournalEntry[]>;
@@ -187,41 +183,16 @@ export async function openStoreFile(
   const journalItemKey = (id: string) => `item-${tables.transactions}~${hashKeyPrefix(id)}`;
   const indexItems = (index: string, key: string, opts?: { reverse?: boolean; limit?: number }) =>
     items(`index-global~${tables.transactions}~${index}~${hashKeyPrefix(key)}`, opts);
-  return {
-    async loadState(portfolioId) {
-      const items = await stateItems(portfolioId);
-      const header = items.find((i) => i.sk === STATE_SK);
-      return header && stateFromItems(portfolioId, header, items);
-    },
-    async sentSince(portfolioId, sinceMs) {
-      return (await stateItems(portfolioId))
-        .flatMap((item) =>
-          typeof item.sk === 'string' && item.sk.startsWith('alert#')
-            ? [{ key: item.sk.slice('alert#'.length), sentAt: Number(item.sent_at) }]
-            : [],
-        )
-        .filter((a) => a.sentAt >= sinceMs)
-        .sort((a, b) => b.sentAt - a.sentAt);
-    },
-    async byStatus(portfolioId, statuses) {
-      if (statuses.includes('completed')) {
-        throw new RangeError('store file: completed entries are not read here');
-      }
+  const journal = journalReads({
+    // The index holds the keys (a data folder made before may hold whole copies): the entries
+    // are read from the table by id.
+    async underBotKey(key, opts = {}) {
       const found: JournalEntry[] = [];
-      for (const status of new Set(statuses)) {
-        const key = statusKey(portfolioId, status);
-        for (const item of await indexItems('by-status', key)) {
-          found.push(journalEntryFromItem(item));
-        }
-      }
-      return oldestFirstOnce(found);
-    },
-    async byBot(portfolioId, botId, limit) {
-      // The index holds the keys (a data folder made before may hold whole copies): the
-      // entries are read from the table by id.
-      const key = botKey(portfolioId, botId);
-      const found: JournalEntry[] = [];
-      for (const { id } of await indexItems('by-bot', key, { reverse: true, limit })) {
+      const range = {
+        reverse: opts.newestFirst === true,
+        ...(opts.limit !== undefined && { limit: opts.limit }),
+      };
+      for (const { id } of await indexItems('by-bot', key, range)) {
         const value = typeof id === 'string' ? await exact(journalItemKey(id)) : undefined;
         if (value !== undefined) {
           found.push(
@@ -231,6 +202,24 @@ export async function openStoreFile(
       }
       return found;
     },
+    underStatusKey: async (key) => (await indexItems('by-status', key)).map(journalEntryFromItem),
+  });
+  return {
+    async loadState(portfolioId) {
+      const items = await stateItems(portfolioId);
+      const header = items.find((i) => i.sk === STATE_SK);
+      return header && stateFromItems(portfolioId, header, items);
+    },
+    async sentSince(portfolioId, sinceMs) {
+      const kept = (await stateItems(portfolioId)).flatMap((item) => {
+        const sk = typeof item.sk === 'string' ? item.sk : '';
+        const prefix = ['alert#', 'digest#'].find((p) => sk.startsWith(p));
+        return prefix === undefined ? [] : [{ key: sk.slice(prefix.length), item }];
+      });
+      return sentOf(kept, sinceMs);
+    },
+    byStatus: (portfolioId, statuses) => journal.byStatus(portfolioId, statuses),
+    byBot: (portfolioId, botId, limit) => journal.byBot(portfolioId, botId, limit),
     async endOfDay(portfolioId, botId, days) {
       // The range key starts with the snapshot's ISO time, so a day's rows share a key prefix:
       // one iterator, newest first; each day's first row is its close, then a seek skips the rest

@@ -41,18 +41,18 @@ export function withCooldown(
     cooldowns.claimAlert(context.portfolioId, cooldownKey(a, context), now().getTime(), cooldownMs);
   return {
     async send(a, context) {
-      if (!(await claim(a, context))) return;
       if (context.transferId !== undefined && a.severity !== 'critical') {
+        // Held for the next digest, once: the hold is its claim.
         await cooldowns.hold(context.portfolioId, cooldownKey(a, context), a);
-      } else {
-        await inner.send(a, context);
+        return;
       }
+      if (await claim(a, context)) await inner.send(a, context);
     },
     async flush(portfolioId) {
       const held = await cooldowns.held(portfolioId);
       if (held.length === 0) return;
       for (const d of digestAlerts(held.map((h) => h.alert))) await inner.send(d, { portfolioId });
-      // Forgotten once sent: a flush that dies in between sends them again, never loses them.
+      // Marked sent once sent: a flush that dies in between sends them again, never loses them.
       await cooldowns.release(
         portfolioId,
         held.map((h) => h.key),

@@ -6,7 +6,7 @@
  * overlap (a slow one and the next slot, a schedule delivered twice) can never both move money
  * for one bot, whatever the journal's status index shows at the time.
  */
-import type { BotPlan, Journal, PlanStore } from '../core/store-ports.ts';
+import type { BotPlan, Journal, LockStore, PlanStore } from '../core/store-ports.ts';
 import { isTerminal, type JournalEntry } from '../core/transfer.ts';
 
 /**
@@ -91,17 +91,24 @@ async function lastEnd(deps: PlanDeps, plan: BotPlan): Promise<string> {
   return last;
 }
 
-/** Releases the bot from `cycleId`'s plan once every transfer of that plan has ended. */
-export async function releaseIfEnded(
-  deps: PlanDeps,
+/**
+ * A transfer's end: frees the bot's lock `transferId` holds, and releases the bot from the plan
+ * of `cycleId` once every transfer of that plan has ended — in one write when both go.
+ */
+export async function endTransfer(
+  deps: PlanDeps & { readonly locks: Pick<LockStore, 'unlockBot'> },
   portfolioId: string,
   botId: string,
-  cycleId: string,
+  { cycleId, transferId }: { readonly cycleId: string; readonly transferId: string },
   now: Date,
 ): Promise<void> {
   const plan = await deps.plans.planOf(portfolioId, botId);
-  if (plan?.cycleId !== cycleId || plan.releasedAt !== undefined) return;
-  if (await planEnded(deps, plan, now)) await deps.plans.releaseBot(portfolioId, botId, cycleId);
+  const ours = plan?.cycleId === cycleId && plan.releasedAt === undefined;
+  if (ours && (await planEnded(deps, plan, now))) {
+    await deps.plans.releaseBot(portfolioId, botId, cycleId, transferId);
+  } else {
+    await deps.locks.unlockBot(portfolioId, botId, transferId);
+  }
 }
 
 /** Releases every plan that is over (reconciliation's sweep); returns the bots released. */

@@ -25,7 +25,7 @@ import {
 } from '../core/settlement.ts';
 import { isTerminal, type JournalEntry } from '../core/transfer.ts';
 import type { CaughtError, StepRequest, StepResult } from '../core/workflow.ts';
-import { releaseIfEnded } from './bot-plans.ts';
+import { endTransfer } from './bot-plans.ts';
 import { announce, countOutcome } from './transfer-alerts.ts';
 import { claimFailure, guardsBeforeClaims } from './transfer-guards.ts';
 import { type TransferDeps, transferSettlement } from './transfer-settlement.ts';
@@ -43,9 +43,11 @@ export function makeTransferSteps(deps: TransferDeps) {
   };
 
   /**
-   * Call `attempt`, claimed in the journal; its lease ends when it returns, whatever it says, and
-   * an error it returned goes in the history. If that write fails the lease simply runs out: later
-   * calls wait for it, never skip it.
+   * Call `attempt`, claimed in the journal. A call that returned an error ends its lease, the
+   * error in the history, so that a later attempt need not wait for it (if that write fails the
+   * lease simply runs out: later calls wait for it, never skip it). A call that succeeded keeps
+   * its lease until it runs out: nothing calls again after it — the next step confirms it — and
+   * a move to `failed` stays barred meanwhile, which is as it should be after a success.
    */
   const call = async (entry: JournalEntry, attempt: number): Promise<StepResult> => {
     try {
@@ -61,7 +63,6 @@ export function makeTransferSteps(deps: TransferDeps) {
       await journal.endSubmit(entry.id, attempt, failure).catch(() => undefined);
       throw error;
     }
-    await journal.endSubmit(entry.id, attempt).catch(() => undefined);
     return out(entry);
   };
   const lease = () => ({
@@ -220,8 +221,13 @@ export function makeTransferSteps(deps: TransferDeps) {
     /** Releases the bot's lock, and its plan once every transfer of the plan has ended. */
     async unlock(id: string): Promise<StepResult> {
       const entry = await entryOf(id);
-      await locks.unlockBot(entry.portfolioId, entry.botId, id);
-      await releaseIfEnded(deps, entry.portfolioId, entry.botId, entry.cycleId, deps.now());
+      await endTransfer(
+        deps,
+        entry.portfolioId,
+        entry.botId,
+        { cycleId: entry.cycleId, transferId: id },
+        deps.now(),
+      );
       return out(entry);
     },
 

@@ -463,5 +463,35 @@ describe.each(BACKENDS)('the DynamoDB stores claims on $name', (backend) => {
       expect(await store.plans.claimBot(p, 'b', { ...plan('c2'), readAt: readAfter })).toBe(true);
       expect((await store.plans.planOf(p, 'b'))?.releasedAt).toBeUndefined();
     });
+
+    it('keeps the bot’s lock through a claim, and frees it with the plan only for its owner', async () => {
+      // Prepare: a lock taken before any plan, then a plan and its retried claim
+      const p = freshPortfolio();
+      expect(await store.locks.lockBot(p, 'b', 't1', 60_000)).toBe(true);
+      expect(await store.plans.planOf(p, 'b')).toBeUndefined();
+      expect(await store.plans.claimBot(p, 'b', plan('c1', ['t1', 't2']))).toBe(true);
+      expect(await store.plans.claimBot(p, 'b', plan('c1', ['t1', 't2']))).toBe(true);
+      const heldThrough = await store.locks.lockHolders(p);
+      // Act: another transfer ends the plan (the lock is not its own), then the owner does
+      await store.plans.releaseBot(p, 'b', 'c1', 't2');
+      const afterOther = await store.locks.lockHolders(p);
+      const released = await store.plans.planOf(p, 'b');
+      await store.plans.releaseBot(p, 'b', 'c1', 't1');
+      // Assess
+      expect(heldThrough).toEqual(new Map([['b', 't1']]));
+      expect(afterOther).toEqual(new Map([['b', 't1']]));
+      expect(released?.releasedAt).toBeDefined();
+      expect(await store.locks.lockHolders(p)).toEqual(new Map());
+      expect(await store.locks.lockBot(p, 'b', 't3', 60_000)).toBe(true);
+    });
+
+    it('frees the plan and the lock together at the end of its last transfer', async () => {
+      const p = freshPortfolio();
+      await store.plans.claimBot(p, 'b', plan('c1', ['t1']));
+      await store.locks.lockBot(p, 'b', 't1', 60_000);
+      await store.plans.releaseBot(p, 'b', 'c1', 't1');
+      expect((await store.plans.planOf(p, 'b'))?.releasedAt).toBeDefined();
+      expect(await store.locks.lockHolders(p)).toEqual(new Map());
+    });
   });
 });

@@ -10,11 +10,13 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Expr } from '../../functions/adapters/dynamodb/codec.ts';
+import { Expr, journalItem } from '../../functions/adapters/dynamodb/codec.ts';
+import { compact } from '../../functions/adapters/dynamodb/context.ts';
 import { NotCompletedError, StateNotFoundError } from '../../functions/adapters/dynamodb/errors.ts';
 import { split } from '../../functions/adapters/dynamodb/ledger-split.ts';
 import { botItemKey, stateKey } from '../../functions/adapters/dynamodb/state-item.ts';
 import { dynamoStores } from '../../functions/adapters/dynamodb/store.ts';
+import { alert } from '../../functions/core/alerts.ts';
 import { DAY_MS } from '../../functions/core/duration.ts';
 import { type Money, money, moneyFromUnits } from '../../functions/core/money.ts';
 import { FULL_RESOLUTION_DAYS, snapshotExpiry } from '../../functions/core/retention.ts';
@@ -202,6 +204,84 @@ describe.each(BACKENDS)('the DynamoDB stores on $name', (backend) => {
       expect(all.map((x) => x.cycleId)).toEqual(['c-3', 'c-2', 'c-1']);
       expect(newest.map((x) => x.cycleId)).toEqual(['c-3', 'c-2']);
       expect((await store.journal.byBot(p, HF_BOT)).map((x) => x.id)).toEqual([other.id]);
+    });
+
+    it('keeps a running entry out of the status index and puts it there, under its bot, once settled', async () => {
+      const p = await portfolioWithState();
+      const e = entry(p);
+      await store.journal.putPlanned([e]);
+      const item = async () =>
+        (
+          await raw().send(
+            new GetCommand({ TableName: db.tableNames.transactions, Key: { id: e.id } }),
+          )
+        ).Item;
+      expect(await item()).toMatchObject({ bot_key: `${p}#_unsettled` });
+      expect((await item())?.status_key).toBeUndefined();
+
+      const done = await completed(store.journal, e);
+      expect((await item())?.status_key).toBeUndefined();
+      expect((await store.journal.completedUnapplied(p)).map((x) => x.id)).toEqual([e.id]);
+      await store.ledger.applyCompleted(done);
+
+      expect(await item()).toMatchObject({
+        bot_key: `${p}#${LF_BOT}`,
+        status_key: `${p}#completed`,
+      });
+      expect(await store.journal.completedUnapplied(p)).toEqual([]);
+      expect((await store.journal.byStatus(p, ['completed'])).map((x) => x.id)).toEqual([e.id]);
+      expect((await store.journal.byBot(p, LF_BOT)).map((x) => x.id)).toEqual([e.id]);
+    });
+
+    it('reads the entries 0.1 journaled (each under its status and its bot) and moves each with its next write', async () => {
+      const p = await portfolioWithState();
+      const legacy = async (e: JournalEntry, statusKey: string) => {
+        await raw().send(
+          new PutCommand({
+            TableName: db.tableNames.transactions,
+            Item: {
+              ...compact(journalItem(e)),
+              status_key: statusKey,
+              bot_key: `${p}#${e.botId}`,
+            },
+          }),
+        );
+        return e;
+      };
+      const submitted = await legacy(
+        { ...entry(p, { cycleId: 'c-1', now: '2026-11-20T12:00:00.000Z' }), status: 'submitted' },
+        `${p}#submitted`,
+      );
+      const unapplied = await legacy(
+        {
+          ...entry(p, {
+            cycleId: 'c-2',
+            botId: HF_BOT,
+            from: 'reserve:high_frequency',
+            now: '2026-11-20T12:05:00.000Z',
+          }),
+          status: 'completed',
+        },
+        `${p}#completed#unapplied`,
+      );
+
+      expect(
+        (await store.journal.byStatus(p, ['submitted', 'uncertain'])).map((x) => x.id),
+      ).toEqual([submitted.id]);
+      expect((await store.journal.completedUnapplied(p)).map((x) => x.id)).toEqual([unapplied.id]);
+      expect((await store.journal.byBot(p, LF_BOT)).map((x) => x.id)).toEqual([submitted.id]);
+
+      await store.journal.transition(submitted.id, ['submitted'], 'failed', { error: 'refused' });
+      await store.ledger.applyCompleted(unapplied);
+
+      expect(
+        await store.journal.byStatus(p, ['submitted', 'uncertain', 'completed', 'failed']),
+      ).toEqual([
+        expect.objectContaining({ id: submitted.id, status: 'failed' }),
+        expect.objectContaining({ id: unapplied.id, status: 'completed', ledgerApplied: true }),
+      ]);
+      expect(await store.journal.completedUnapplied(p)).toEqual([]);
+      expect((await store.journal.byBot(p, HF_BOT)).map((x) => x.id)).toEqual([unapplied.id]);
     });
   });
 
@@ -609,6 +689,31 @@ describe.each(BACKENDS)('the DynamoDB stores on $name', (backend) => {
       await store.locks.unlockBot(p, LF_BOT, 'transfer-a');
       expect(await store.locks.lockBot(p, LF_BOT, 'transfer-b', 60_000)).toBe(true);
       await store.locks.unlockBot(freshPortfolio(), LF_BOT, 'nobody');
+    });
+
+    it('holds a transfer alert once, before and after its digest, and forgets it two days after', async () => {
+      const clock = manualClock();
+      const start = clock.now().getTime();
+      const s = otherStore(clock.now);
+      const p = freshPortfolio();
+      const done = alert('harvest', 'harvest of a completed', 'a');
+      const key = 'harvest#transfer#t1#completed';
+
+      await s.cooldowns.hold(p, key, done);
+      await s.cooldowns.hold(p, key, done);
+      const held = await s.cooldowns.held(p);
+      await s.cooldowns.release(p, [key]);
+      await s.cooldowns.hold(p, key, done); // a notify step run again after the digest
+      const after = await s.cooldowns.held(p);
+      const sent = await s.cooldowns.sentSince(p, 0);
+      clock.advance(2 * DAY_MS + 1_000);
+      const later = await s.cooldowns.held(p);
+
+      expect(held).toEqual([{ key, alert: done }]);
+      expect(after).toEqual([]);
+      expect(sent).toEqual([{ key, sentAt: start }]);
+      expect(later).toEqual([]);
+      expect(await s.cooldowns.sentSince(p, 0)).toEqual([]);
     });
 
     it('claims an alert once per cooldown, per key', async () => {

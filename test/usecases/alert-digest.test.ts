@@ -159,10 +159,17 @@ describe('a cycle’s alerts, through the cooldown', () => {
     const beforeFlush = [...sent];
     await alerter.flush?.(pid);
     await alerter.flush?.(pid);
+    await done('t2', 'b'); // run again after its digest went out
+    await alerter.flush?.(pid);
     // Assess
     expect(beforeFlush).toEqual([failed]);
     expect(sent.slice(1)).toEqual([
       expect.objectContaining({ code: 'harvest', severity: 'info', bots: ['a', 'b'] }),
+    ]);
+    expect((await rt.store.cooldowns.sentSince(pid, 0)).map((s) => s.key).sort()).toEqual([
+      'harvest#transfer#t1#completed',
+      'harvest#transfer#t2#completed',
+      'transfer_failed#transfer#t3#failed',
     ]);
   });
 });

@@ -8,7 +8,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { scriptedFaults } from '../../functions/adapters/paper/faults.ts';
 import { money } from '../../functions/core/money.ts';
-import { SETTLE_DELAY_MS, STUCK_AFTER_MS } from '../../functions/core/settlement.ts';
+import {
+  SETTLE_DELAY_MS,
+  STUCK_AFTER_MS,
+  SUBMIT_LEASE_MS,
+} from '../../functions/core/settlement.ts';
 import type { JournalEntry } from '../../functions/core/transfer.ts';
 import { auditAgainstPaper } from '../../functions/local/paper-audit.ts';
 import { LocalTransferWorkflow } from '../../functions/local/workflow.ts';
@@ -120,8 +124,8 @@ describe('one fault at a time', () => {
     // The next cycle leaves the bot alone: its transfer is still open.
     h.exchange.setSubAccountEquity(UID.lorentzian, money(200));
     const next = await h.cycle(h.at(T0 + CYCLE));
-    // Act
-    h.at(T0 + STUCK_AFTER_MS);
+    // Act: quiet that long since the call's lease ended (a call that succeeded keeps it)
+    h.at(T0 + SUBMIT_LEASE_MS + STUCK_AFTER_MS);
     const report = await h.reconcile();
     // Assess
     expect(left?.status).toBe('submitted');

@@ -16,7 +16,6 @@ import {
   type OperationFacts,
   type StatusChange,
   TRANSFER_STATUSES,
-  type TransferStatus,
 } from '../../core/transfer.ts';
 import { MalformedItemError } from './errors.ts';
 
@@ -140,37 +139,27 @@ export function readStringSet(where: string, item: Item, attribute: string): Rea
   return v as Set<string>;
 }
 
+// ── alerts (state table) ──────────────────────────────────────────────────────────────────────
+
+/**
+ * The alerts sent at or after `sinceMs`, newest first, from cooldown claims (`alert#`) and sent
+ * transfer alerts (`digest#`) — keys without their prefix. A held alert not sent yet has none.
+ */
+export function sentOf(
+  items: readonly { readonly key: string; readonly item: Record<string, unknown> }[],
+  sinceMs: number,
+): { key: string; sentAt: number }[] {
+  return items
+    .filter(({ item }) => item.sent_at !== undefined)
+    .map(({ key, item }) => ({ key, sentAt: Number(item.sent_at) }))
+    .filter((a) => a.sentAt >= sinceMs)
+    .sort((a, b) => b.sentAt - a.sentAt);
+}
+
 // ── journal entries (transactions table) ───────────────────────────────────────────────────────
 
-export const statusKey = (portfolioId: string, status: TransferStatus): string =>
-  `${portfolioId}#${status}`;
-
-/**
- * The status index key of a completed entry whose deltas are not in the ledger yet: a partition of
- * its own, so the few such entries (a step died between verify and record) are one query away.
- * The ledger moves the entry to `<portfolio>#completed` when it applies it.
- */
-export const unappliedKey = (portfolioId: string): string => `${portfolioId}#completed#unapplied`;
-
-/** The status index key an entry belongs under. */
-export const indexKeyOf = (
-  e: Pick<JournalEntry, 'portfolioId' | 'status' | 'ledgerApplied'>,
-): string =>
-  e.status === 'completed' && !e.ledgerApplied
-    ? unappliedKey(e.portfolioId)
-    : statusKey(e.portfolioId, e.status);
+/** A bot's key under its portfolio: `<portfolio>#<bot>` (its snapshots' partition, its journal index key). */
 export const botKey = (portfolioId: string, botId: string): string => `${portfolioId}#${botId}`;
-
-/**
- * Entries found under several index keys, oldest first (then by id), each once: an entry the
- * index shows under two keys while it moves between them is listed once.
- */
-export function oldestFirstOnce(found: readonly JournalEntry[]): JournalEntry[] {
-  const unique = [...new Map(found.map((e) => [e.id, e])).values()];
-  return unique.sort((a, b) =>
-    a.createdAt === b.createdAt ? a.id.localeCompare(b.id) : a.createdAt.localeCompare(b.createdAt),
-  );
-}
 
 /** A history element as stored: `{ status, at, note? }`. */
 export const historyItem = (c: StatusChange): Item => ({
@@ -179,6 +168,7 @@ export const historyItem = (c: StatusChange): Item => ({
   ...(c.note !== undefined && { note: c.note }),
 });
 
+/** The entry's item, without its index attributes (journal-index.ts adds them). */
 export function journalItem(e: JournalEntry): Item {
   return {
     id: e.id,
@@ -195,8 +185,6 @@ export function journalItem(e: JournalEntry): Item {
     exchange: e.exchange,
     venue: e.venue,
     status: e.status,
-    status_key: indexKeyOf(e),
-    bot_key: botKey(e.portfolioId, e.botId),
     history: e.history.map(historyItem),
     client_oid: e.clientOid,
     exchange_transfer_id: e.exchangeTransferId,

@@ -3,7 +3,7 @@
  * strings), the three table names and the clock.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from './errors.ts';
 
 /** The physical names of the three tables (DESIGN.md §7). */
@@ -13,12 +13,20 @@ export interface TableNames {
   readonly transactions: string;
 }
 
+export interface TransferOwner {
+  readonly portfolioId: string;
+  readonly botId: string;
+}
+
 export interface StoreContext {
   readonly doc: DynamoDBDocumentClient;
   readonly tables: TableNames;
   readonly now: () => Date;
-  /** Transfer id → portfolio id, learnt from reads and writes (transition needs it for the status key). */
-  readonly portfolioOfTransfer: Map<string, string>;
+  /**
+   * Transfer id → its portfolio and bot, learnt from reads and writes (a transition needs them for
+   * the index keys; neither ever changes).
+   */
+  readonly ownerOfTransfer: Map<string, TransferOwner>;
 }
 
 /**
@@ -59,24 +67,10 @@ export const sleep = (ms: number): Promise<void> =>
 export const backoffMs = (attempt: number, baseMs = 20, capMs = 1_000): number =>
   Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
 
-/** Puts `item` in the state table if `condition` holds; false when it did not (someone else's item). */
-export async function conditionalPut(
-  ctx: StoreContext,
-  item: Record<string, unknown>,
-  condition: string,
-  names: Record<string, string>,
-  values: Record<string, unknown>,
-): Promise<boolean> {
+/** A conditional write: true when it was made, false when its condition did not hold. */
+async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
   try {
-    await ctx.doc.send(
-      new PutCommand({
-        TableName: ctx.tables.state,
-        Item: item,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
-    );
+    await write();
     return true;
   } catch (err) {
     if (isConditionalCheckFailed(err)) return false;
@@ -84,9 +78,32 @@ export async function conditionalPut(
   }
 }
 
+/** Updates the state table's item `key` if `condition` holds; false when it did not. */
+export function conditionalUpdate(
+  ctx: StoreContext,
+  key: Record<string, string>,
+  update: string,
+  condition: string,
+  names: Record<string, string>,
+  values: Record<string, unknown>,
+): Promise<boolean> {
+  return conditionally(() =>
+    ctx.doc.send(
+      new UpdateCommand({
+        TableName: ctx.tables.state,
+        Key: key,
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ...(Object.keys(values).length > 0 && { ExpressionAttributeValues: values }),
+      }),
+    ),
+  );
+}
+
 /**
  * The small items of a portfolio in the state table whose sort key starts with `prefix`
- * (`lock#`, `plan#`), every page of them, each with the rest of its sort key (the bot id).
+ * (`plan#`, `digest#`), every page of them, each with the rest of its sort key (the bot id).
  */
 export async function itemsByPrefix(
   ctx: StoreContext,

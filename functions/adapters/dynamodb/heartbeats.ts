@@ -133,6 +133,6 @@ export function dynamoHeartbeatStore(client: DynamoDBClient, stateTable: string)
     doc: documentClient(client),
     tables: { state: stateTable, performance: '', transactions: '' },
     now: () => new Date(),
-    portfolioOfTransfer: new Map(),
+    ownerOfTransfer: new Map(),
   });
 }

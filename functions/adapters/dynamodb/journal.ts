@@ -1,7 +1,8 @@
 /**
  * The transfer journal in the `transactions` table: one item per transfer id. Every write that
  * must agree is a single-item conditional write: an entry is created only if its id is new, and a
- * status moves only from the status the caller saw (DESIGN.md §4).
+ * status moves only from the status the caller saw (DESIGN.md §4). Where its indexes hold an entry,
+ * and what reads them: journal-index.ts.
  */
 
 import {
@@ -17,40 +18,32 @@ import {
   canMove,
   IllegalTransitionError,
   isOperation,
+  isTerminal,
   type JournalEntry,
   type TransferStatus,
 } from '../../core/transfer.ts';
-import {
-  botKey,
-  Expr,
-  historyItem,
-  type Item,
-  journalEntryFromItem,
-  journalItem,
-  oldestFirstOnce,
-  statusKey,
-  unappliedKey,
-} from './codec.ts';
-import { backoffMs, compact, type StoreContext, sleep } from './context.ts';
+import { Expr, historyItem, type Item, journalEntryFromItem, journalItem } from './codec.ts';
+import { backoffMs, compact, type StoreContext, sleep, type TransferOwner } from './context.ts';
 import { isConditionalCheckFailed } from './errors.ts';
+import { indexAttributes, journalReads, unsettledKey } from './journal-index.ts';
 
 /** Conditional puts in flight at once in `putPlanned`. */
 const PUT_CONCURRENCY = 8;
-/** Transfer ids whose portfolio is remembered (an id's portfolio never changes). */
-const PORTFOLIO_CACHE_SIZE = 10_000;
+/** Transfer ids whose portfolio and bot are remembered. */
+const OWNER_CACHE_SIZE = 10_000;
 
-/** The portfolio a transfer belongs to: remembered from an earlier read or write, else read. */
-async function portfolioOf(ctx: StoreContext, id: string): Promise<string | undefined> {
-  const known = ctx.portfolioOfTransfer.get(id);
+/** The portfolio and bot of a transfer: remembered from an earlier read or write, else read. */
+async function ownerOf(ctx: StoreContext, id: string): Promise<TransferOwner | undefined> {
+  const known = ctx.ownerOfTransfer.get(id);
   if (known !== undefined) return known;
   const item = await getJournalItem(ctx, id);
-  return item && remember(ctx, journalEntryFromItem(item)).portfolioId;
+  return item && remember(ctx, journalEntryFromItem(item));
 }
 
 function remember(ctx: StoreContext, entry: JournalEntry): JournalEntry {
-  const cache = ctx.portfolioOfTransfer;
-  if (cache.size >= PORTFOLIO_CACHE_SIZE) cache.clear();
-  cache.set(entry.id, entry.portfolioId);
+  const cache = ctx.ownerOfTransfer;
+  if (cache.size >= OWNER_CACHE_SIZE) cache.clear();
+  cache.set(entry.id, { portfolioId: entry.portfolioId, botId: entry.botId });
   return entry;
 }
 
@@ -103,7 +96,7 @@ async function putNew(ctx: StoreContext, e: JournalEntry): Promise<boolean> {
     await ctx.doc.send(
       new PutCommand({
         TableName: ctx.tables.transactions,
-        Item: compact(journalItem(e)),
+        Item: compact({ ...journalItem(e), ...indexAttributes(e) }),
         ConditionExpression: 'attribute_not_exists(#id)',
         ExpressionAttributeNames: { '#id': 'id' },
       }),
@@ -154,15 +147,15 @@ async function update(
   }
 }
 
-/** All items under one index key (every page), or the first `limit` of them. */
+/** All items under one index key (every page), or the first `limit` of them, as the index has them. */
 async function queryIndex(
   ctx: StoreContext,
   indexName: string,
   keyAttribute: string,
   key: string,
-  opts: { newestFirst?: boolean; limit?: number | undefined } = {},
-): Promise<JournalEntry[]> {
-  const found: JournalEntry[] = [];
+  opts: { newestFirst?: boolean; limit?: number | undefined; idsOnly?: boolean } = {},
+): Promise<Item[]> {
+  const found: Item[] = [];
   let start: Record<string, unknown> | undefined;
   do {
     const remaining = opts.limit === undefined ? undefined : opts.limit - found.length;
@@ -174,19 +167,38 @@ async function queryIndex(
         KeyConditionExpression: '#k = :k',
         ExpressionAttributeNames: { '#k': keyAttribute },
         ExpressionAttributeValues: { ':k': key },
+        ...(opts.idsOnly && { ProjectionExpression: 'id' }),
         ScanIndexForward: !opts.newestFirst,
         ...(remaining !== undefined && { Limit: remaining }),
         ...(start !== undefined && { ExclusiveStartKey: start }),
       }),
     );
-    for (const item of out.Items ?? []) found.push(remember(ctx, journalEntryFromItem(item)));
+    found.push(...(out.Items ?? []));
     start = out.LastEvaluatedKey;
   } while (start !== undefined);
   return opts.limit === undefined ? found : found.slice(0, opts.limit);
 }
 
 export class DynamoJournal implements Journal {
-  constructor(private readonly ctx: StoreContext) {}
+  private readonly reads;
+
+  constructor(private readonly ctx: StoreContext) {
+    const entries = (items: readonly Item[]) =>
+      items.map((item) => remember(ctx, journalEntryFromItem(item)));
+    this.reads = journalReads({
+      // `by-bot` copies the keys: the ids from it, the entries from the table, consistently.
+      underBotKey: async (key, opts = {}) => {
+        const ids = await queryIndex(ctx, 'by-bot', 'bot_key', key, { ...opts, idsOnly: true });
+        return entries(
+          await getJournalItems(
+            ctx,
+            ids.map((i) => String(i.id)),
+          ),
+        );
+      },
+      underStatusKey: async (key) => entries(await queryIndex(ctx, 'by-status', 'status_key', key)),
+    });
+  }
 
   async putPlanned(entries: readonly JournalEntry[]): Promise<string[]> {
     for (const e of entries) {
@@ -222,11 +234,14 @@ export class DynamoJournal implements Journal {
     if (from.length === 0) throw new RangeError(`transfer ${id}: transition needs a from status`);
     for (const f of from) if (!canMove(f, to)) throw new IllegalTransitionError(id, f, to);
 
-    // The status index key is `<portfolio>#<status>` and an update cannot build it from the item,
-    // so the portfolio id is known beforehand (remembered, or read once: it never changes) and the
-    // condition pins it, so the key can never name another portfolio.
-    const pid = await portfolioOf(this.ctx, id);
-    if (pid === undefined) return undefined;
+    // The index keys name the portfolio (and the bot) and an update cannot build them from the
+    // item, so the portfolio id is known beforehand (remembered, or read once: it never changes)
+    // and the condition pins it, so a key can never name another portfolio. A move to `completed`
+    // leaves the entry unsettled (the ledger settles it): only failed and rejected need the bot.
+    const owner = await ownerOf(this.ctx, id);
+    if (owner === undefined) return undefined;
+    const { portfolioId: pid, botId: bot } = owner;
+    const settles = isTerminal(to) && to !== 'completed';
 
     const at = this.ctx.now().toISOString();
     const x = new Expr();
@@ -235,11 +250,18 @@ export class DynamoJournal implements Journal {
       at,
       ...(patch.note !== undefined && { note: patch.note }),
     });
-    // A completed entry waits under its own index key until the ledger has applied it.
-    const key = to === 'completed' ? unappliedKey(pid) : statusKey(pid, to);
+    const keys = indexAttributes({
+      portfolioId: pid,
+      botId: bot,
+      status: to,
+      ledgerApplied: false,
+    });
     const sets = [
       `${x.name('status')} = ${x.value(to)}`,
-      `${x.name('status_key')} = ${x.value(key)}`,
+      `${x.name('bot_key')} = ${x.value(keys.bot_key)}`,
+      ...(keys.status_key !== undefined
+        ? [`${x.name('status_key')} = ${x.value(keys.status_key)}`]
+        : []),
       `${x.name('updated_at')} = ${x.value(at)}`,
       `${x.name('history')} = list_append(${x.name('history')}, ${x.value([change])})`,
     ];
@@ -259,8 +281,11 @@ export class DynamoJournal implements Journal {
       `${x.name('status')} IN (${statuses})`,
       `${x.name('portfolio_id')} = ${x.value(pid)}`,
     ];
+    if (settles) conditions.push(`${x.name('bot_id')} = ${x.value(bot)}`);
     if (guard.noCallInFlight) conditions.push(...noCallInFlight(x, guard.noCallInFlight));
-    return update(this.ctx, id, `SET ${sets.join(', ')}`, conditions, x);
+    // An entry of 0.1 leaves its status key while unsettled (journal-index.ts).
+    const remove = keys.status_key === undefined ? ` REMOVE ${x.name('status_key')}` : '';
+    return update(this.ctx, id, `SET ${sets.join(', ')}${remove}`, conditions, x);
   }
 
   async claimSubmit(id: string, claim: SubmitClaim): Promise<JournalEntry | undefined> {
@@ -269,7 +294,7 @@ export class DynamoJournal implements Journal {
         `transfer ${id}: attempt must be a whole number ≥ 1, got ${claim.attempt}`,
       );
     }
-    const pid = await portfolioOf(this.ctx, id);
+    const pid = (await ownerOf(this.ctx, id))?.portfolioId;
     if (pid === undefined) return undefined;
     const at = this.ctx.now().toISOString();
     const x = new Expr();
@@ -284,13 +309,20 @@ export class DynamoJournal implements Journal {
     if (claim.attempt === 1) {
       // The first call is claimed by the move to `submitted` itself.
       sets.push(`${x.name('status')} = ${x.value('submitted')}`);
-      sets.push(`${x.name('status_key')} = ${x.value(statusKey(pid, 'submitted'))}`);
       conditions.push(`${x.name('status')} = ${x.value('validated')}`);
     } else {
       conditions.push(`${x.name('status')} = ${x.value('submitted')}`);
     }
     conditions.push(...noCallInFlight(x, { attempts: claim.attempt - 1, at: claim.now }));
-    return update(this.ctx, id, `SET ${sets.join(', ')}`, conditions, x);
+    // Unsettled before and after: its index keys stay (a 0.1 entry's status key goes).
+    sets.push(`${x.name('bot_key')} = ${x.value(unsettledKey(pid))}`);
+    return update(
+      this.ctx,
+      id,
+      `SET ${sets.join(', ')} REMOVE ${x.name('status_key')}`,
+      conditions,
+      x,
+    );
   }
 
   async endSubmit(id: string, attempt: number, failure?: string): Promise<void> {
@@ -329,47 +361,15 @@ export class DynamoJournal implements Journal {
     }
   }
 
-  async byStatus(
-    portfolioId: string,
-    statuses: readonly TransferStatus[],
-  ): Promise<JournalEntry[]> {
-    const found: JournalEntry[] = [];
-    for (const status of new Set(statuses)) {
-      found.push(
-        ...(await queryIndex(this.ctx, 'by-status', 'status_key', statusKey(portfolioId, status))),
-      );
-      if (status === 'completed') found.push(...(await this.completedUnapplied(portfolioId)));
-    }
-    return oldestFirstOnce(found);
+  byStatus(portfolioId: string, statuses: readonly TransferStatus[]): Promise<JournalEntry[]> {
+    return this.reads.byStatus(portfolioId, statuses);
   }
 
   completedUnapplied(portfolioId: string): Promise<JournalEntry[]> {
-    return queryIndex(this.ctx, 'by-status', 'status_key', unappliedKey(portfolioId));
+    return this.reads.completedUnapplied(portfolioId);
   }
 
-  /** The bot's entries, newest first: the index gives their ids, the table the entries. */
-  async byBot(portfolioId: string, botId: string, limit?: number): Promise<JournalEntry[]> {
-    const ids: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const remaining = limit === undefined ? undefined : limit - ids.length;
-      if (remaining !== undefined && remaining <= 0) break;
-      const out = await this.ctx.doc.send(
-        new QueryCommand({
-          TableName: this.ctx.tables.transactions,
-          IndexName: 'by-bot',
-          KeyConditionExpression: 'bot_key = :k',
-          ExpressionAttributeValues: { ':k': botKey(portfolioId, botId) },
-          ProjectionExpression: 'id',
-          ScanIndexForward: false,
-          ...(remaining !== undefined && { Limit: remaining }),
-          ...(start !== undefined && { ExclusiveStartKey: start }),
-        }),
-      );
-      for (const item of out.Items ?? []) ids.push(String(item.id));
-      start = out.LastEvaluatedKey;
-    } while (start !== undefined);
-    const items = await getJournalItems(this.ctx, limit === undefined ? ids : ids.slice(0, limit));
-    return items.map((item) => remember(this.ctx, journalEntryFromItem(item)));
+  byBot(portfolioId: string, botId: string, limit?: number): Promise<JournalEntry[]> {
+    return this.reads.byBot(portfolioId, botId, limit);
   }
 }

@@ -71,7 +71,6 @@ import {
   readOptionalString,
   readStringSet,
   reserveAttribute,
-  statusKey,
 } from './codec.ts';
 import { backoffMs, itemsByPrefix, type StoreContext, sleep } from './context.ts';
 import {
@@ -82,6 +81,7 @@ import {
   TransferNotFoundError,
 } from './errors.ts';
 import { getJournalItem } from './journal.ts';
+import { indexAttributes } from './journal-index.ts';
 import { ensureLayout, isUpgraded } from './layout.ts';
 import { type Split, split } from './ledger-split.ts';
 import {
@@ -267,16 +267,18 @@ async function applyBot(
   );
 }
 
-/** J5: every part is in; the entry leaves the "not applied" index key. */
+/** J5: every part is in; the entry is settled, under its bot and status (journal-index.ts). */
 async function markApplied(
   ctx: StoreContext,
   entry: JournalEntry,
   pots: Pots | undefined,
 ): Promise<void> {
   const x = new Expr();
+  const keys = indexAttributes({ ...entry, status: 'completed', ledgerApplied: true });
   const sets = [
     `${x.name('ledger_applied')} = ${x.value(true)}`,
-    `${x.name('status_key')} = ${x.value(statusKey(entry.portfolioId, 'completed'))}`,
+    `${x.name('bot_key')} = ${x.value(keys.bot_key)}`,
+    `${x.name('status_key')} = ${x.value(keys.status_key)}`,
   ];
   if (pots) {
     sets.push(`${x.name('pot_before')} = ${x.value(pots.before)}`);

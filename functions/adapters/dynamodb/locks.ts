@@ -1,35 +1,30 @@
 /**
- * Bot locks in the `state` table, beside the portfolio's state item: `lock#<bot>` with the
- * owner (a transfer id) and the expiry in ms. Each is taken with one conditional write.
+ * Bot locks, kept in the bot's plan item (`plan#<bot>`, plans.ts): `lock_owner` (a transfer id)
+ * and `lock_until` (ms), each taken, moved and freed with one conditional write of that item —
+ * so the write that ends a transfer's plan frees its lock too (`PlanStore.releaseBot`). A lock
+ * item of 0.1 (`lock#<bot>`) is no longer read.
  */
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { LockStore } from '../../core/store-ports.ts';
 import { readString } from './codec.ts';
-import { conditionalPut, itemsByPrefix, type StoreContext } from './context.ts';
-import { isConditionalCheckFailed } from './errors.ts';
+import { conditionalUpdate, itemsByPrefix, type StoreContext } from './context.ts';
+import { PLAN_PREFIX, planKey } from './plans.ts';
 
-export const lockKey = (portfolioId: string, botId: string) => ({
-  pk: portfolioId,
-  sk: `lock#${botId}`,
-});
+const NAMES = { '#owner': 'lock_owner', '#until': 'lock_until' };
+const TAKE = 'SET #owner = :owner, #until = :until';
 
 export class DynamoLockStore implements LockStore {
   constructor(private readonly ctx: StoreContext) {}
 
   /** Takes (or renews) the lock when it is free, already ours, or expired. */
-  async lockBot(
-    portfolioId: string,
-    botId: string,
-    owner: string,
-    ttlMs: number,
-  ): Promise<boolean> {
+  lockBot(portfolioId: string, botId: string, owner: string, ttlMs: number): Promise<boolean> {
     const now = this.ctx.now().getTime();
-    return conditionalPut(
+    return conditionalUpdate(
       this.ctx,
-      { ...lockKey(portfolioId, botId), owner, expires_at: now + ttlMs },
-      'attribute_not_exists(pk) OR #owner = :owner OR #expires < :now',
-      { '#owner': 'owner', '#expires': 'expires_at' },
-      { ':owner': owner, ':now': now },
+      planKey(portfolioId, botId),
+      TAKE,
+      'attribute_not_exists(#owner) OR #owner = :owner OR #until < :now',
+      NAMES,
+      { ':owner': owner, ':until': now + ttlMs, ':now': now },
     );
   }
 
@@ -44,38 +39,33 @@ export class DynamoLockStore implements LockStore {
     to: string,
     ttlMs: number,
   ): Promise<boolean> {
-    return conditionalPut(
-      this.ctx,
-      { ...lockKey(portfolioId, botId), owner: to, expires_at: this.ctx.now().getTime() + ttlMs },
-      '#owner = :from',
-      { '#owner': 'owner' },
-      { ':from': from },
-    );
+    return conditionalUpdate(this.ctx, planKey(portfolioId, botId), TAKE, '#owner = :from', NAMES, {
+      ':owner': to,
+      ':until': this.ctx.now().getTime() + ttlMs,
+      ':from': from,
+    });
   }
 
-  /** Bot id → the owner of its lock, for every lock item of the portfolio (expired ones included). */
+  /** Bot id → the owner of its lock, for every locked bot of the portfolio (expired ones included). */
   async lockHolders(portfolioId: string): Promise<Map<string, string>> {
     const holders = new Map<string, string>();
-    for (const { key, item } of await itemsByPrefix(this.ctx, portfolioId, 'lock#')) {
-      holders.set(key, readString(`lock of ${key}`, item, 'owner'));
+    for (const { key, item } of await itemsByPrefix(this.ctx, portfolioId, PLAN_PREFIX)) {
+      if (item.lock_owner !== undefined) {
+        holders.set(key, readString(`lock of ${key}`, item, 'lock_owner'));
+      }
     }
     return holders;
   }
 
   /** Releases the lock if `owner` holds it; someone else's lock (or none) is left as it is. */
   async unlockBot(portfolioId: string, botId: string, owner: string): Promise<void> {
-    try {
-      await this.ctx.doc.send(
-        new DeleteCommand({
-          TableName: this.ctx.tables.state,
-          Key: lockKey(portfolioId, botId),
-          ConditionExpression: '#owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':owner': owner },
-        }),
-      );
-    } catch (err) {
-      if (!isConditionalCheckFailed(err)) throw err;
-    }
+    await conditionalUpdate(
+      this.ctx,
+      planKey(portfolioId, botId),
+      'REMOVE #owner, #until',
+      '#owner = :owner',
+      NAMES,
+      { ':owner': owner },
+    );
   }
 }

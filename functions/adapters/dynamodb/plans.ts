@@ -3,19 +3,23 @@
  * of that plan, when it was claimed, when its balances were read, when it was released), each
  * claimed and released with one conditional write — so two cycles can never both journal money
  * for one bot, whatever the journal index shows. A released plan stays, marked: a cycle whose
- * reading is older than the release cannot claim the bot on it.
+ * reading is older than the release cannot claim the bot on it. The same item holds the bot's
+ * lock (locks.ts), which a claim leaves as it is and the release of a plan may free with it.
  */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { BotPlan, PlanStore } from '../../core/store-ports.ts';
 import { type Item, readString } from './codec.ts';
-import { conditionalPut, itemsByPrefix, type StoreContext } from './context.ts';
-import { isConditionalCheckFailed, MalformedItemError } from './errors.ts';
+import { conditionalUpdate, itemsByPrefix, type StoreContext } from './context.ts';
+import { MalformedItemError } from './errors.ts';
 
-const PREFIX = 'plan#';
+export const PLAN_PREFIX = 'plan#';
 export const planKey = (portfolioId: string, botId: string) => ({
   pk: portfolioId,
-  sk: `${PREFIX}${botId}`,
+  sk: `${PLAN_PREFIX}${botId}`,
 });
+
+/** An item with a lock and no plan yet (locks.ts) holds no plan. */
+const hasPlan = (item: Item | undefined): item is Item => item?.cycle_id !== undefined;
 
 function planFromItem(item: Item): BotPlan {
   const where = `plan ${String(item.sk)}`;
@@ -36,18 +40,17 @@ export class DynamoPlanStore implements PlanStore {
   constructor(private readonly ctx: StoreContext) {}
 
   claimBot(portfolioId: string, botId: string, plan: BotPlan, over?: string): Promise<boolean> {
-    return conditionalPut(
+    // An update, not a put: the bot's lock, in the same item, stays as it is.
+    return conditionalUpdate(
       this.ctx,
-      {
-        ...planKey(portfolioId, botId),
-        cycle_id: plan.cycleId,
-        transfer_ids: [...plan.transferIds],
-        transfer_key: plan.transferIds.join(','),
-        at: plan.at,
-        ...(plan.readAt !== undefined && { read_at: plan.readAt }),
-      },
+      planKey(portfolioId, botId),
       [
-        'attribute_not_exists(pk)',
+        'SET #cycle = :cycle, #ids = :ids, #key = :key, #at = :at',
+        plan.readAt === undefined ? '' : ', #read = :read',
+        ` REMOVE #released${plan.readAt === undefined ? ', #read' : ''}`,
+      ].join(''),
+      [
+        'attribute_not_exists(#cycle)',
         // Released by the time of this plan's reading: whatever that plan moved, the reading shows.
         plan.readAt === undefined ? 'attribute_exists(#released)' : '#released <= :read',
         // Held by this cycle with the same transfers (a retried one deciding the same), or by the
@@ -55,10 +58,19 @@ export class DynamoPlanStore implements PlanStore {
         // (another reading: a protect beside a refill) is a second plan: the bot waits for it.
         `(attribute_not_exists(#released) AND ${over === undefined ? '#cycle = :cycle AND #key = :key' : '((#cycle = :cycle AND #key = :key) OR #cycle = :over)'})`,
       ].join(' OR '),
-      { '#cycle': 'cycle_id', '#released': 'released_at', '#key': 'transfer_key' },
+      {
+        '#cycle': 'cycle_id',
+        '#ids': 'transfer_ids',
+        '#key': 'transfer_key',
+        '#at': 'at',
+        '#read': 'read_at',
+        '#released': 'released_at',
+      },
       {
         ':cycle': plan.cycleId,
+        ':ids': [...plan.transferIds],
         ':key': plan.transferIds.join(','),
+        ':at': plan.at,
         ...(plan.readAt !== undefined && { ':read': plan.readAt }),
         ...(over !== undefined && { ':over': over }),
       },
@@ -73,34 +85,52 @@ export class DynamoPlanStore implements PlanStore {
         ConsistentRead: true,
       }),
     );
-    return out.Item && planFromItem(out.Item);
+    return hasPlan(out.Item) ? planFromItem(out.Item) : undefined;
   }
 
   async plans(portfolioId: string): Promise<Map<string, BotPlan>> {
     const plans = new Map<string, BotPlan>();
-    for (const { key, item } of await itemsByPrefix(this.ctx, portfolioId, PREFIX)) {
+    for (const { key, item } of await itemsByPrefix(this.ctx, portfolioId, PLAN_PREFIX)) {
+      if (!hasPlan(item)) continue;
       const plan = planFromItem(item);
       if (plan.releasedAt === undefined) plans.set(key, plan);
     }
     return plans;
   }
 
-  async releaseBot(portfolioId: string, botId: string, cycleId: string): Promise<void> {
-    try {
-      // Kept, marked released: a cycle that read its balances before now must not claim the bot.
-      await this.ctx.doc.send(
-        new UpdateCommand({
-          TableName: this.ctx.tables.state,
-          Key: planKey(portfolioId, botId),
-          UpdateExpression: 'SET #released = :now',
-          ConditionExpression: '#cycle = :cycle AND attribute_not_exists(#released)',
-          ExpressionAttributeNames: { '#cycle': 'cycle_id', '#released': 'released_at' },
-          ExpressionAttributeValues: { ':cycle': cycleId, ':now': this.ctx.now().toISOString() },
-        }),
-      );
-    } catch (err) {
-      // Another cycle's plan holds it now, or none does: nothing of ours to release.
-      if (!isConditionalCheckFailed(err)) throw err;
+  async releaseBot(
+    portfolioId: string,
+    botId: string,
+    cycleId: string,
+    unlock?: string,
+  ): Promise<void> {
+    // Kept, marked released: a cycle that read its balances before now must not claim the bot.
+    const key = planKey(portfolioId, botId);
+    const names = { '#cycle': 'cycle_id', '#released': 'released_at' };
+    const values = { ':cycle': cycleId, ':now': this.ctx.now().toISOString() };
+    const held = '#cycle = :cycle AND attribute_not_exists(#released)';
+    const lock = { '#owner': 'lock_owner', '#until': 'lock_until' };
+    // The usual end of a transfer: its plan and its lock in one write.
+    if (
+      unlock !== undefined &&
+      (await conditionalUpdate(
+        this.ctx,
+        key,
+        'SET #released = :now REMOVE #owner, #until',
+        `${held} AND (attribute_not_exists(#owner) OR #owner = :owner)`,
+        { ...names, ...lock },
+        { ...values, ':owner': unlock },
+      ))
+    ) {
+      return;
+    }
+    // Another cycle's plan holds the bot now, or none does, or another transfer the lock: each
+    // apart, what is ours.
+    await conditionalUpdate(this.ctx, key, 'SET #released = :now', held, names, values);
+    if (unlock !== undefined) {
+      await conditionalUpdate(this.ctx, key, 'REMOVE #owner, #until', '#owner = :owner', lock, {
+        ':owner': unlock,
+      });
     }
   }
 }

@@ -40,7 +40,7 @@ export function dynamoStores(
     doc: documentClient(client),
     tables: { ...tables },
     now: options.now ?? (() => new Date()),
-    portfolioOfTransfer: new Map(),
+    ownerOfTransfer: new Map(),
   };
   return {
     journal: new DynamoJournal(ctx),

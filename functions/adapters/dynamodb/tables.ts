@@ -33,9 +33,11 @@ export interface TableDef {
 /**
  * `state`: per portfolio (`pk` = portfolio id) the state's header (`sk` = "state": flags, peak,
  * reserves, the ledger's watermark) and one item per bot (`bot#<bot>`: its books and balance),
- * plus bot locks (`lock#<bot>`), alert cooldowns (`alert#<code>#<bot>`), circuit-breaker state
- * (`breaker#<exchange>`), each exchange's daily total (`daily#<exchange>`) and each transfer's
- * share of it (`dclaim#<transfer>`, dropped after its `expires_at`).
+ * plus each bot's plan and lock (`plan#<bot>`), its kept returns (`recent#<bot>`) and health
+ * (`health#<bot>`), alert cooldowns (`alert#<code>#<bot>`), transfer alerts held for a digest
+ * (`digest#<key>`), circuit-breaker state (`breaker#<exchange>`), each exchange's daily total
+ * (`daily#<exchange>`) and each transfer's share of it (`dclaim#<transfer>`); what has an
+ * `expires_at` is dropped after it.
  */
 export const STATE_TABLE: TableDef = {
   id: 'State',
