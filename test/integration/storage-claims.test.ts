@@ -5,7 +5,7 @@
  * entries not yet applied, the watermark, and the conditional replace of the ledger.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoStores } from '../../functions/adapters/dynamodb/store.ts';
 import { type Money, money } from '../../functions/core/money.ts';
@@ -409,6 +409,56 @@ describe.each(BACKENDS)('the DynamoDB stores claims on $name', (backend) => {
         new Map([
           ['bot-a', 'z'],
           ['bot-b', 'y'],
+        ]),
+      );
+    });
+    it('honours a lock 0.1 took while it runs, and takes it off once its owner is over or unlocks', async () => {
+      // Prepare: locks as 0.1 wrote them, their own items with the expiry in ms
+      const p = freshPortfolio();
+      const own = localDynamoClient(db.endpoint);
+      clients.push(own);
+      const doc = DynamoDBDocumentClient.from(own);
+      const legacy = (bot: string, owner: string, expiresAt: number) =>
+        doc.send(
+          new PutCommand({
+            TableName: db.tableNames.state,
+            Item: { pk: p, sk: `lock#${bot}`, owner, expires_at: expiresAt },
+          }),
+        );
+      const legacyOf = async (bot: string) =>
+        (
+          await doc.send(
+            new GetCommand({ TableName: db.tableNames.state, Key: { pk: p, sk: `lock#${bot}` } }),
+          )
+        ).Item;
+      const soon = Date.now() + 60_000;
+      await legacy('held', 'old', soon);
+      await legacy('own', 'o', soon);
+      await legacy('expired', 'x', Date.now() - 1);
+      await legacy('unlocked', 'z', soon);
+      // Act / Assess: another transfer waits while the old one holds the bot
+      expect(await store.locks.lockBot(p, 'held', 'new', 60_000)).toBe(false);
+      expect((await store.locks.lockHolders(p)).get('held')).toBe('old');
+      expect(await store.locks.takeOverLock(p, 'held', 'wrong', 'new', 60_000)).toBe(false);
+      expect(await legacyOf('held')).toBeDefined();
+      // ...and takes it over from the holder it found ended: the old item goes
+      expect(await store.locks.takeOverLock(p, 'held', 'old', 'new', 60_000)).toBe(true);
+      expect(await legacyOf('held')).toBeUndefined();
+      expect(await store.locks.lockBot(p, 'held', 'third', 60_000)).toBe(false);
+      // The old lock's owner moves it to the new place; an expired one is no obstacle
+      expect(await store.locks.lockBot(p, 'own', 'o', 60_000)).toBe(true);
+      expect(await store.locks.lockBot(p, 'expired', 'y', 60_000)).toBe(true);
+      expect([await legacyOf('own'), await legacyOf('expired')]).toEqual([undefined, undefined]);
+      // Its owner's unlock frees it
+      await store.locks.unlockBot(p, 'unlocked', 'z');
+      expect(await legacyOf('unlocked')).toBeUndefined();
+      expect(await store.locks.lockBot(p, 'unlocked', 'w', 60_000)).toBe(true);
+      expect(await store.locks.lockHolders(p)).toEqual(
+        new Map([
+          ['held', 'new'],
+          ['own', 'o'],
+          ['expired', 'y'],
+          ['unlocked', 'w'],
         ]),
       );
     });

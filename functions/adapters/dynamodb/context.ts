@@ -68,7 +68,7 @@ export const backoffMs = (attempt: number, baseMs = 20, capMs = 1_000): number =
   Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
 
 /** A conditional write: true when it was made, false when its condition did not hold. */
-async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
+export async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
   try {
     await write();
     return true;
