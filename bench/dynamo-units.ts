@@ -157,9 +157,9 @@ export function countUnits(
       const units = by[who];
       const sk = (input.Key ?? input.Item)?.sk?.S;
       const what = `${who} ${operation} ${table} ${sk === undefined ? '' : sk.replace(/[#:].*$/, '#')}`;
-      const addWrite = (n: number) => {
+      const addWrite = (n: number, refused = false) => {
         units.wcu += n;
-        note(`${what} wcu`, n);
+        note(`${what} wcu${refused ? ' refused' : ''}`, n);
         if (table === journalTable) units.journalWcu += n;
       };
       units.requests += 1;
@@ -168,7 +168,7 @@ export function countUnits(
         result = await next(args);
       } catch (error) {
         if (WRITES.has(operation) && (error as Error).name === 'ConditionalCheckFailedException') {
-          addWrite(writeUnits(input.Item ?? before));
+          addWrite(writeUnits(input.Item ?? before), true);
         }
         throw error;
       }

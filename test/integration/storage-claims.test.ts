@@ -304,6 +304,73 @@ describe.each(BACKENDS)('the DynamoDB stores claims on $name', (backend) => {
       expect(repeated.claimed).toBe(results[0]?.claimed);
     });
 
+    it('never passes the limit when claims race into two quarters while a share is given back', async () => {
+      // Prepare: 100 of 450 claimed at noon; its quarter is the newest
+      const p = freshPortfolio();
+      await store.claims.claimDaily(p, [claim('first', money(100))], money(450));
+      // Act: six claims in that quarter, three in the next one, and the release, all at once
+      const quarterLater = NOON + 15 * 60_000;
+      const results = await Promise.all([
+        ...Array.from({ length: 6 }, (_, i) =>
+          otherStore().claims.claimDaily(p, [claim(`now-${i}`, money(100))], money(450)),
+        ),
+        ...Array.from({ length: 3 }, (_, i) =>
+          otherStore().claims.claimDaily(
+            p,
+            [claim(`next-${i}`, money(100), quarterLater)],
+            money(450),
+          ),
+        ),
+        otherStore()
+          .claims.releaseDaily(p, claim('first', money(100)))
+          .then(() => undefined),
+      ]);
+      const granted = results.filter((r) => r?.claimed).length;
+      const after = await store.claims.claimDaily(
+        p,
+        [claim('probe', money(1000), quarterLater)],
+        money(450),
+      );
+      // Assess: at most 450 at any time — four claims once the release came, three before it;
+      // and the total is exactly what was granted
+      expect(granted).toBeGreaterThanOrEqual(3);
+      expect(granted).toBeLessThanOrEqual(4);
+      expect(after).toEqual({ claimed: false, used: money(100 * granted) });
+    });
+
+    it('refuses a claim into a new quarter when claims into the newest filled the room meanwhile', async () => {
+      // Prepare: 100 of 450 claimed at noon; a store whose next write waits for two more claims
+      const p = freshPortfolio();
+      await store.claims.claimDaily(p, [claim('first', money(100))], money(450));
+      const slowClient = localDynamoClient(db.endpoint);
+      clients.push(slowClient);
+      let meanwhile: (() => Promise<unknown>) | undefined = () =>
+        Promise.all(
+          ['now-0', 'now-1'].map((id) =>
+            store.claims.claimDaily(p, [claim(id, money(100))], money(450)),
+          ),
+        );
+      slowClient.middlewareStack.add(
+        (next, context) => async (args) => {
+          const run = meanwhile;
+          if (context.commandName === 'UpdateItemCommand' && run !== undefined) {
+            meanwhile = undefined;
+            await run();
+          }
+          return next(args);
+        },
+        { step: 'initialize' },
+      );
+      // Act: 300 a quarter later, read while 100 was claimed, written once 300 is
+      const late = await dynamoStores(slowClient, db.tableNames).claims.claimDaily(
+        p,
+        [claim('next', money(300), NOON + 15 * 60_000)],
+        money(450),
+      );
+      // Assess
+      expect(late).toEqual({ claimed: false, used: money(300) });
+    });
+
     it('gives a released transfer’s share back, once', async () => {
       const p = freshPortfolio();
       await store.claims.claimDaily(p, [claim('a', money(200))], money(300));

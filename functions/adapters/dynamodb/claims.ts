@@ -4,14 +4,22 @@
  *
  * - a reserve hold: on the state item, `hold:<reserve>` sums the amounts that in-flight transfers
  *   out of the reserve will take, and the string set `holding` names them. A hold is granted only
- *   while the reserve less every hold stays at or above a floor (0, or the emergency minimum), and
- *   the condition pins the reserve and hold values it was computed from. The ledger ends the hold
+ *   while the reserve less every hold stays at or above a floor (0, or the emergency minimum): the
+ *   condition bounds the reserve from below (at least what was read) and the holds from above
+ *   (at most what leaves room for this one), so holds racing for one reserve refuse each other
+ *   only when it would not cover them all. The ledger ends the hold
  *   in the very write that applies the transfer (ledger.ts); `releaseReserve` ends it when nothing
  *   moved. So the projection can never be spent below its floor by transfers in flight together.
  * - a share of the exchange's `daily_transfer_limit` over a rolling 24 hours: one item per
  *   exchange (`daily#<exchange>`) sums the amounts claimed in each quarter hour (`q:<n>`, n
- *   quarter hours since 1970) and carries a version; a claim is written only if the version is
- *   still the one the total was computed from, and a decision's transfers (a refill's legs) are
+ *   quarter hours since 1970) and carries a version. A claim is written only if the version is
+ *   still the one the total was computed from and the newest quarter has grown by no more than
+ *   the room the total left; only a claim that adds a quarter, adds to an older one or prunes
+ *   bumps the version. Claims into the newest quarter may only make it grow and releases only
+ *   shrink quarters, so between a claim's read and its write, with the version unchanged, the
+ *   total grew by at most the newest quarter's growth — which the condition bounds: claims
+ *   racing in one quarter refuse each other only when the limit would not cover them all.
+ *   A decision's transfers (a refill's legs) are
  *   claimed together or not at all. A quarter's claims count until 24 hours after the quarter
  *   ends: never less than 24 hours, at most 15 minutes more. Each transfer's share is then
  *   recorded in an item of its own (`dclaim#<transfer>`), which a repeated claim finds and a
@@ -128,11 +136,16 @@ export class DynamoClaimStore implements ClaimStore {
       const available = moneyFromUnits((reserve ?? 0n) - (held ?? 0n));
       if (available - hold.amount < floor) return { held: false, available };
 
+      // Bounds, not the values read: whatever else changed, the reserve is no smaller and the
+      // holds no larger than leave this one above the floor — so racing holds of one reserve
+      // refuse each other only when it would not cover them all.
       const x = new Expr();
-      const pin = (attribute: string, value: bigint | undefined) =>
-        value === undefined
-          ? `attribute_not_exists(${x.name(attribute)})`
-          : `${x.name(attribute)} = ${x.value(value)}`;
+      const reserveBound =
+        reserve === undefined
+          ? `(attribute_not_exists(${x.name(reserveName)}) OR ${x.name(reserveName)} >= ${x.value(0n)})`
+          : `${x.name(reserveName)} >= ${x.value(reserve)}`;
+      const mostHeld = (reserve ?? 0n) - hold.amount - floor;
+      const holdBound = `${x.name(holdName)} <= ${x.value(mostHeld)}`;
       try {
         await this.ctx.doc.send(
           new UpdateCommand({
@@ -140,8 +153,10 @@ export class DynamoClaimStore implements ClaimStore {
             Key: stateKey(portfolioId),
             UpdateExpression: `ADD ${x.name(holdName)} ${x.value(hold.amount)}, ${x.name(HOLDING)} ${x.value(new Set([hold.transferId]))}`,
             ConditionExpression: [
-              pin(reserveName, reserve),
-              pin(holdName, held),
+              reserveBound,
+              mostHeld >= 0n
+                ? `(attribute_not_exists(${x.name(holdName)}) OR ${holdBound})`
+                : holdBound,
               `NOT contains(${x.name(HOLDING)}, ${x.value(hold.transferId)})`,
             ].join(' AND '),
             ...x.attributes(),
@@ -193,17 +208,32 @@ export class DynamoClaimStore implements ClaimStore {
       const adding = missing.reduce((total, c) => total + c.amount, 0n);
       if (daily.used + adding > limit) return { claimed: false, used: daily.used };
       const x = new Expr();
-      const removes = daily.expired.map((q) => x.name(quarterAttribute(q)));
+      const q = x.name(quarterAttribute(quarter));
+      const version = x.name('version');
+      // Adding to the newest quarter, with nothing to prune, leaves the version as it is.
+      const same = daily.newest?.quarter === quarter && daily.expired.length === 0;
+      const removes = daily.expired.map((e) => x.name(quarterAttribute(e)));
+      const update = same
+        ? `ADD ${q} ${x.value(adding)}`
+        : `ADD ${q} ${x.value(adding)}, ${version} ${x.value(1n)}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`;
+      const room = limit - daily.used - adding;
+      const conditions = [
+        daily.version === 0n
+          ? `attribute_not_exists(${version})`
+          : `${version} = ${x.value(daily.version)}`,
+        ...(daily.newest === undefined
+          ? []
+          : [
+              `${x.name(quarterAttribute(daily.newest.quarter))} <= ${x.value(daily.newest.amount + room)}`,
+            ]),
+      ];
       try {
         await this.ctx.doc.send(
           new UpdateCommand({
             TableName: this.ctx.tables.state,
             Key: key,
-            UpdateExpression: `ADD ${x.name(quarterAttribute(quarter))} ${x.value(adding)}, ${x.name('version')} ${x.value(1n)}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-            ConditionExpression:
-              daily.version === 0n
-                ? `attribute_not_exists(${x.name('version')})`
-                : `${x.name('version')} = ${x.value(daily.version)}`,
+            UpdateExpression: update,
+            ConditionExpression: conditions.join(' AND '),
             ...x.attributes(),
           }),
         );
@@ -246,7 +276,8 @@ export class DynamoClaimStore implements ClaimStore {
         new UpdateCommand({
           TableName: this.ctx.tables.state,
           Key: dailyKey(portfolioId, share.exchange),
-          UpdateExpression: `ADD ${q} ${x.value(-share.amount)}, ${x.name('version')} ${x.value(1n)}`,
+          // Only shrinks a quarter: racing claims need not know (the version stays).
+          UpdateExpression: `ADD ${q} ${x.value(-share.amount)}`,
           // A quarter that no longer counts was dropped: nothing to give back.
           ConditionExpression: `attribute_exists(${q})`,
           ...x.attributes(),
@@ -262,7 +293,12 @@ export class DynamoClaimStore implements ClaimStore {
     portfolioId: string,
     key: Record<string, string>,
     nowMs: number,
-  ): Promise<{ version: bigint; used: Money; expired: number[] }> {
+  ): Promise<{
+    version: bigint;
+    used: Money;
+    expired: number[];
+    newest?: { quarter: number; amount: bigint };
+  }> {
     const out = await this.ctx.doc.send(
       new GetCommand({ TableName: this.ctx.tables.state, Key: key, ConsistentRead: true }),
     );
@@ -270,17 +306,21 @@ export class DynamoClaimStore implements ClaimStore {
     const item = out.Item ?? {};
     let used = 0n;
     const expired: number[] = [];
+    let newest: { quarter: number; amount: bigint } | undefined;
     for (const attribute of Object.keys(item)) {
       const m = /^q:(\d+)$/.exec(attribute);
       if (!m) continue;
       const q = Number(m[1]);
-      if (counts(q, nowMs)) used += readInteger(where, item, attribute);
+      const amount = readInteger(where, item, attribute);
+      if (counts(q, nowMs)) used += amount;
       else expired.push(q);
+      if (newest === undefined || q > newest.quarter) newest = { quarter: q, amount };
     }
     return {
       version: readOptionalInteger(where, item, 'version') ?? 0n,
       used: moneyFromUnits(used),
       expired,
+      ...(newest !== undefined && { newest }),
     };
   }
 

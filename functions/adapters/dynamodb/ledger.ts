@@ -19,7 +19,7 @@
  *   (B2) unless X is in B's `applying`: one UpdateItem on B with the bot's deltas and effects and
  *        X added to `applying`, on condition that X is not in it and B's epoch is still F;
  *   (J5) set `ledger_applied = true` (and pot_before/pot_after if this call did H2) on the
- *        journal item, which leaves the "completed, not applied" index key;
+ *        journal item, which settles it in the journal's indexes (journal-index.ts);
  *   (B4) remove X from B's `applying` and bump B's epoch, on condition that X is there;
  *   (H4) the same on the header, which also records the last entry applied.
  *
@@ -44,7 +44,7 @@
  * Two more things ride on H2 and J5. A transfer out of a reserve holds its amount while in flight
  * (claims.ts): H2 ends the hold in the same write that takes the amount from the reserve, so the
  * reserve's room never counts the money twice or not at all. And J5 moves the entry from the
- * "completed, not applied" index key to the plain `completed` one.
+ * journal's unsettled entries to its bot's and its status's (journal-index.ts).
  *
  * What each apply costs does not grow with the fleet: two or three reads and up to five writes,
  * of the header (a few hundred bytes per reserve), one bot item and the journal item.
